@@ -1,0 +1,153 @@
+"""Analysis: the pipeline that turns text into index terms.
+
+Place in the flow: documents -> normalization -> segmentation -> **analysis**
+-> schema/writer. The same analyzer runs on queries, so the two always agree.
+
+The pipeline is made of small Whoosh-composable steps::
+
+    SegmentingTokenizer() | LowercaseFilter() | LatinStemFilter() | StopFilter(...)
+
+* ``SegmentingTokenizer`` folds the text without changing its length
+  (full-width -> half-width, OpenCC t2s) and segments it with jieba. Token
+  positions are *word ordinals* (punctuation and spaces do not count) and
+  start/end offsets point into the original, unfolded text -- so phrase
+  queries work and highlights land on the right characters for simplified and
+  traditional documents alike. (jieba's own Whoosh analyzer stores character
+  offsets as positions and emits overlapping sub-words, which breaks phrases.)
+* ``LatinStemFilter`` Porter-stems alphabetic tokens only (economies ->
+  economi); Chinese tokens pass through.
+* Stop words are English function words only; Chinese stop words are dropped
+  at query time for long questions, never at index time, so phrases keep
+  every word.
+
+Every class here stores plain settings only: Whoosh pickles the schema and its
+analyzers, and this module's import path is part of the on-disk format --
+do not rename it or its classes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from whoosh.analysis import Filter, LowercaseFilter, StopFilter, Token, Tokenizer
+from whoosh.lang.porter import stem as porter_stem
+
+from index import segmenter
+from index.normalize import fold_for_segmentation
+
+ENGLISH_STOP_WORDS = frozenset(
+    "a an and are as at be by for from has have in is it its of on or that the "
+    "their this to was were which with".split()
+)
+
+# A token is indexed when it contains a letter, digit or Han character; pure
+# punctuation and whitespace are skipped (and take no position).
+_WORDLIKE = re.compile(r"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_ALPHA = re.compile(r"^[a-z\u00c0-\u024f]+$")
+
+
+class SegmentingTokenizer(Tokenizer):
+    """jieba segmentation with word-ordinal positions and original-text offsets."""
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar = start_char
+                t.endchar = start_char + len(value)
+            yield t
+            return
+        folded = fold_for_segmentation(value)
+        pos = start_pos
+        wordlike = _WORDLIKE.search
+        for word, start, end in segmenter.tokenize(folded):
+            if not wordlike(word):
+                continue
+            t.text = word
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[start:end]
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar = start_char + start
+                t.endchar = start_char + end
+            pos += 1
+            yield t
+
+
+class LatinStemFilter(Filter):
+    """Porter-stem lower-case alphabetic tokens; leave Chinese and numbers alone."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        match = _LATIN_ALPHA.match
+        for t in tokens:
+            text = t.text
+            if len(text) > 2 and match(text):
+                t.text = porter_stem(text)
+            yield t
+
+
+def text_analyzer():  # noqa: ANN201 - whoosh analyzers are untyped
+    """The analyzer for every full-text field (Chinese, English and mixed)."""
+    return (
+        SegmentingTokenizer()
+        | LowercaseFilter()
+        | StopFilter(stoplist=ENGLISH_STOP_WORDS, minsize=1, renumber=False)
+        | LatinStemFilter()
+    )
+
+
+_ANALYZER = None
+
+
+def analyzer():  # noqa: ANN201
+    """A shared instance of :func:`text_analyzer` for query-side use."""
+    global _ANALYZER
+    if _ANALYZER is None:
+        _ANALYZER = text_analyzer()
+    return _ANALYZER
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of ``text`` in order (stop words removed)."""
+    return [t.text for t in analyzer()(text, removestops=True)]
+
+
+def tokens_with_offsets(text: str) -> list[tuple[str, int, int, int]]:
+    """(term, position, start, end) for every indexed token of ``text``."""
+    return [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in analyzer()(text, positions=True, chars=True, removestops=False)
+    ]
+
+
+def en_key(phrase: str) -> str:
+    """The match key of an English word or phrase: lower-cased, stemmed words joined
+    by single spaces, English stop words dropped ("the Platform Economies" ->
+    "platform economi"). Glossary lookups
+    and query expansion compare English on this key."""
+    words = re.findall(r"[A-Za-z0-9\u00c0-\u024f]+", phrase.lower())
+    return " ".join(
+        porter_stem(w) if len(w) > 2 and _LATIN_ALPHA.match(w) else w
+        for w in words
+        if w not in ENGLISH_STOP_WORDS
+    )
