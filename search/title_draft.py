@@ -787,6 +787,17 @@ def _render_np(items: list[tuple[str, str, str]], governed: bool) -> str:
         if left and right:
             return f"{_render_np(right, governed)} of {_render_np(left, False)}".strip()
         items = left or right
+    last = items[-1]
+    if (
+        governed
+        and len(items) >= 2
+        and last[0] == "term"
+        and any(last[1].endswith(h) for h in ("发展", "建设", "改革", "管理", "保护", "现代化"))
+        and items[-2][0] in ("term", "unk")
+    ):
+        # 平台经济 + 规范健康发展 (one glossary term): "the Regulated and Healthy
+        # Development of the Platform Economy", as a head would be.
+        return f"the {last[2]} of {_words(items[:-1])}"
     if governed and len(items) >= 2 and items[-1][0] == "head":
         head = items[-1][2]
         k = len(items) - 1
@@ -830,6 +841,18 @@ def _words(items: list[tuple[str, str, str]]) -> str:
     return text.replace(" ,", ",")
 
 
+def _adj_run(toks: list[tuple[str, str, str]], k: int) -> bool:
+    """True when toks[k:] is adjectives ending in a head noun (规范 健康 发展)."""
+    rest = toks[k + 1 :]
+    if not rest:
+        return False
+    for role, z, _ in rest[:-1]:
+        if not (role == "adj" or (role == "verb" and z in ADJECTIVES)):
+            return False
+    last_role, last_z, _ = rest[-1]
+    return last_role == "head" or last_z in HEADS
+
+
 def _render_subject(zh: str, ctx: _Ctx) -> tuple[str, bool]:
     """Render a subject; returns (english, starts_with_verb)."""
     toks = _tokens(zh, ctx)
@@ -844,6 +867,10 @@ def _render_subject(zh: str, ctx: _Ctx) -> tuple[str, bool]:
     while k < len(toks):
         role, z, en = toks[k]
         nxt = toks[k + 1][0] if k + 1 < len(toks) else None
+        if role == "verb" and z in ADJECTIVES and cur_np and _adj_run(toks, k):
+            # 平台经济 规范 健康 发展: 规范 modifies 发展 here, it is no new clause
+            toks[k] = role_z_en = ("adj", z, ADJECTIVES[z])
+            role, z, en = role_z_en
         is_adv = (role == "adv" and z != "加快") or (
             role == "verb" and z in ADVERBS and z != "加快" and nxt in ("verb", "adv")
         )
