@@ -1043,7 +1043,7 @@ def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
     if about or issuers_en:
         return f"{doctype_en}{of}{prc_prefix} on {subj}{suffix}"
     if not verb_first and doctype_en in _COMPOUND_TYPES:
-        return f"{subj} {doctype_en}{suffix}"
+        return f"{subj} {doctype_en}{prc_prefix}{suffix}"
     prep = "for" if doctype_en in _FOR_TYPES else "on"
     if doctype_en == "Law":
         return f"{subj} Law{prc_prefix}{suffix}"
