@@ -520,11 +520,13 @@ class Glossary:
     def segmentation_words(self) -> list[str]:
         """Curated and user Chinese terms to keep whole when indexing (sorted).
 
-        Single characters are left out (they are whole already, and adding them
-        to the dictionary only skews its frequencies); a trailing "+" is
-        dropped. CC-CEDICT never contributes.
+        Left out: single characters (they are whole already, and adding them
+        to the dictionary only skews its frequencies) and the ``general``
+        category -- common title words and phrases (加快推进, 进一步加强) that are
+        vocabulary, not terms: gluing them would only change how ordinary text
+        is cut. A trailing "+" is dropped. CC-CEDICT never contributes.
         """
-        words = {segmentation_form(e.zh) for e in self._by_zh.values()}
+        words = {segmentation_form(e.zh) for e in self._by_zh.values() if e.category != "general"}
         return sorted(w for w in words if len(w) >= 2)
 
     def fingerprint(self) -> str:
