@@ -259,7 +259,9 @@ class CedictTable:
     def __init__(self, path: Path | None = None) -> None:
         t0 = time.perf_counter()
         senses: dict[str, list[tuple[int, str]]] = {}
-        with gzip.open(path or _cedict_path(), "rt", encoding="utf-8") as fh:
+        path = path or _cedict_path()
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as fh:
             for line in fh:
                 if line.startswith("#"):
                     continue
@@ -329,6 +331,7 @@ class Glossary:
         warnings: list[str] | None = None,
         info: list[str] | None = None,
         files: Sequence[Path] = (),
+        cedict_path: Path | None = None,
     ) -> None:
         self._by_zh: dict[str, Entry] = {}
         for e in entries:
@@ -337,6 +340,7 @@ class Glossary:
         self.info: list[str] = list(info or [])
         self.files: tuple[Path, ...] = tuple(files)
         self.cedict_enabled = cedict
+        self._cedict_path = cedict_path  # another CC-CEDICT-format file (tests)
         self._lock = threading.Lock()
         self._cedict: CedictTable | None = None
         self._by_en: dict[str, list[Entry]] | None = None
@@ -356,10 +360,12 @@ class Glossary:
         lenient: bool = False,
         cedict: bool = True,
         shipped: Sequence[Path] | None = None,
+        cedict_path: Path | None = None,
     ) -> Glossary:
         """Load the shipped glossary files, then the user's files.
 
-        ``shipped`` replaces the shipped file list (tests use a fixture). A
+        ``shipped`` replaces the shipped file list and ``cedict_path`` the
+        CC-CEDICT data file (tests use fixtures). A
         problem in a shipped file always raises :class:`GlossaryError`; in a
         user file it raises too, unless ``lenient`` -- then the line is skipped
         and the reason kept in ``warnings``.
@@ -403,6 +409,7 @@ class Glossary:
             warnings=warnings,
             info=info,
             files=[*shipped_list, *map(Path, user_files)],
+            cedict_path=cedict_path,
         )
 
     # -- basic access -----------------------------------------------------------
@@ -467,7 +474,9 @@ class Glossary:
         if self._cedict is None:
             with self._lock:
                 if self._cedict is None:
-                    self._cedict = _shared_cedict()
+                    self._cedict = (
+                        CedictTable(self._cedict_path) if self._cedict_path else _shared_cedict()
+                    )
         return self._cedict
 
     @property

@@ -121,10 +121,11 @@ def suggest(
     docs = _read(Path(en_titles_path))
     if not docs:
         return []
-    doc_words: list[set[str]] = []
+    doc_counts: list[Counter[str]] = []
     for d in docs:
         text = to_simplified(clean_text(str(d.get("content_zh") or "")))
-        doc_words.append({w for w in segmenter.cut(text) if _HAN_WORD.match(w)})
+        doc_counts.append(Counter(w for w in segmenter.cut(text) if _HAN_WORD.match(w)))
+    doc_words = [set(c) for c in doc_counts]
     df_all: Counter[str] = Counter()
     for ws in doc_words:
         df_all.update(ws)
@@ -142,20 +143,24 @@ def suggest(
         n_in = len(inside)
         n_out = total - n_in
         df_in: Counter[str] = Counter()
+        tf_in: Counter[str] = Counter()
         for i in inside:
             df_in.update(doc_words[i])
+            tf_in.update(doc_counts[i])
         scored = []
         for w, c_in in df_in.items():
             # Share of matching documents using the word minus its share of
             # the others; words the glossary already has rank lower (they
-            # probably translate another title word). A small length bonus
-            # favours terms over their fragments.
+            # probably translate another title word). Small bonuses for
+            # repetition inside the matching documents (a title's subject
+            # recurs in its text) and for length (terms over fragments)
+            # separate the ties that one or two documents always produce.
             p_in = c_in / n_in
             p_out = (df_all[w] - c_in) / n_out if n_out else 0.0
             score = p_in - p_out
             if w in glossary:
                 score -= 0.25
-            score += 0.02 * math.log(len(w))
+            score += 0.05 * math.log(tf_in[w] / n_in) + 0.02 * math.log(len(w))
             if c_in >= max(1, math.ceil(n_in / 2)) and score > 0:
                 scored.append((w, round(score, 3)))
         scored.sort(key=lambda x: (-x[1], x[0]))

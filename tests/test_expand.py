@@ -1,0 +1,323 @@
+"""Tests for search/expand.py: cross-language query expansion."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+
+from index.glossary import Glossary
+from search.expand import Expansion, expand, explain_expansions, prepare
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SMALL = FIXTURES / "glossary_small.tsv"
+CEDICT_SAMPLE = FIXTURES / "glossary_cedict_sample.u8"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="module")
+def g() -> Glossary:
+    return Glossary.load(cedict=False, shipped=[SMALL])
+
+
+@pytest.fixture(scope="module")
+def gc() -> Glossary:
+    return Glossary.load(cedict=True, shipped=[SMALL], cedict_path=CEDICT_SAMPLE)
+
+
+def targets(exps: list[Expansion], source: str | None = None) -> list[str]:
+    return [e.target for e in exps if source is None or e.source == source]
+
+
+def check_spans(text: str, exps: list[Expansion]) -> None:
+    for e in exps:
+        assert text[e.span[0] : e.span[1]] == e.source
+
+
+# --- English -> Chinese ----------------------------------------------------------
+
+
+def test_english_phrases_longest_match_with_inflection(g: Glossary) -> None:
+    q = "platform economies guiding opinions"
+    exps = expand(q, g)
+    check_spans(q, exps)
+    assert [(e.source, e.target, e.target_lang) for e in exps] == [
+        ("platform economies", "平台经济", "zh"),
+        ("guiding opinions", "指导意见", "zh"),
+    ]
+    assert all(e.origin == "curated" and e.weight == 0.7 for e in exps)
+
+
+@pytest.mark.parametrize(
+    "word", ["standardised", "Standardized", "standardise", "regulated", "Regulate"]
+)
+def test_spelling_variants_and_inflections_reach_the_same_term(g: Glossary, word: str) -> None:
+    assert targets(expand(f"{word} pilot", g)) == ["规范", "试点"]
+
+
+def test_stop_words_inside_a_phrase_do_not_break_it(g: Glossary) -> None:
+    q = "the Ministry of Industry and Information Technology"
+    exps = expand(q, g)
+    check_spans(q, exps)
+    assert exps[0].source == "Ministry of Industry and Information Technology"
+    assert targets(exps) == ["工业和信息化部", "工信部"]
+    assert exps[1].weight < exps[0].weight
+
+
+def test_punctuation_breaks_a_phrase(g: Glossary) -> None:
+    # "economy, guiding" must not be read across the comma as one phrase
+    assert targets(expand("platform economy, guiding opinions", g)) == ["平台经济", "指导意见"]
+    assert expand("platform, economy", g) == []
+
+
+def test_shared_rendering_gives_several_targets_capped(g: Glossary) -> None:
+    assert targets(expand("plans", g)) == ["方案", "规划", "计划"]
+    one = expand("plans", g, max_per_term=1)
+    assert targets(one) == ["方案"]
+    assert [e.weight for e in expand("plans", g)] == sorted(
+        (e.weight for e in expand("plans", g)), reverse=True
+    )
+
+
+# --- Chinese -> English ----------------------------------------------------------
+
+
+def test_chinese_to_english(g: Glossary) -> None:
+    exps = expand("平台经济", g)
+    assert exps[0] == Expansion(
+        "平台经济", (0, 4), "platform economy", "en", 0.7, "curated", "policy"
+    )
+    # the preferred rendering and at most one variant with a different key
+    assert len(exps) == 1  # "platform economies" stems to the same key: not repeated
+
+
+def test_chinese_variant_and_order(g: Glossary) -> None:
+    exps = expand("规范", g)
+    assert targets(exps) == ["regulated", "standardized"]
+    assert exps[0].weight > exps[1].weight
+
+
+def test_traditional_input(g: Glossary) -> None:
+    q = "平臺經濟"
+    exps = expand(q, g)
+    assert targets(exps) == ["platform economy"]
+    assert exps[0].source == "平臺經濟" and exps[0].span == (0, 4)
+
+
+def test_title_with_longest_match_and_function_words(g: Glossary) -> None:
+    q = "国务院办公厅关于促进平台经济规范健康发展的指导意见"
+    exps = expand(q, g)
+    check_spans(q, exps)
+    got = targets(exps)
+    assert "General Office of the State Council" in got
+    assert "platform economy" in got and "Guiding Opinions" in got
+    assert "regulated" in got and "development" in got
+    assert "concerning" not in got  # 关于 is a function word: never expanded
+
+
+def test_issuer_alias_and_plus_term(g: Glossary) -> None:
+    exps = expand("工信部", g)
+    assert ("工业和信息化部", "zh") in [(e.target, e.target_lang) for e in exps]
+    assert exps[0].target == "Ministry of Industry and Information Technology"
+    q = "互联网+政务"
+    exps = expand(q, g)
+    check_spans(q, exps)
+    assert exps[0].source == "互联网+" and exps[0].target == "Internet Plus"
+
+
+def test_term_split_by_segmenter_is_found(g: Glossary) -> None:
+    # jieba cuts 加快推进 / 工业和信息化部 into pieces; runs of segments are joined
+    assert (
+        targets(expand("工业和信息化部", g))[0] == "Ministry of Industry and Information Technology"
+    )
+
+
+def test_function_words_never_expand_in_english(g: Glossary) -> None:
+    assert expand("concerning", g) == []
+
+
+# --- mixed queries ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "q,expected",
+    [
+        (
+            "平台经济 guiding opinions",
+            [("平台经济", "platform economy"), ("guiding opinions", "指导意见")],
+        ),
+        ("营商环境 pilot", [("营商环境", "business environment"), ("pilot", "试点")]),
+        (
+            "guiding opinions平台经济",
+            [("guiding opinions", "指导意见"), ("平台经济", "platform economy")],
+        ),
+    ],
+)
+def test_mixed_queries_expand_both_parts(
+    g: Glossary, q: str, expected: list[tuple[str, str]]
+) -> None:
+    exps = expand(q, g)
+    check_spans(q, exps)
+    pairs = [(e.source, e.target) for e in exps]
+    for pair in expected:
+        assert pair in pairs
+    assert {e.target_lang for e in exps} == {"zh", "en"}
+
+
+# --- weights and caps ----------------------------------------------------------------
+
+
+def test_weights_below_user_words(g: Glossary, gc: Glossary) -> None:
+    for q in ["平台经济 guiding opinions", "规范 plans 工信部", "船舶 steamship 解除"]:
+        for e in expand(q, gc):
+            assert 0 < e.weight < 1.0
+    for e in expand("解除 平台经济", gc):
+        if e.origin == "cc-cedict":
+            assert e.weight <= 0.3
+        else:
+            assert e.weight >= 0.5
+
+
+def test_caps(g: Glossary) -> None:
+    q = "国务院办公厅关于促进平台经济规范健康发展的指导意见 plans"
+    full = expand(q, g)
+    assert len(full) > 4
+    capped = expand(q, g, max_total=4)
+    assert len(capped) == 4
+    assert set(capped) <= set(full)
+    # the first (heaviest) target of a source survives before secondary ones
+    assert all(e.weight == 0.7 for e in capped)
+    assert [e.span[0] for e in capped] == sorted(e.span[0] for e in capped)
+    per_term = expand(q, g, max_per_term=1)
+    spans = [e.span for e in per_term]
+    assert len(spans) == len(set(spans))
+    assert expand(q, g, max_total=0) == [] and expand("", g) == []
+
+
+# --- CC-CEDICT fallback -----------------------------------------------------------
+
+
+def test_cedict_fallback_bounded_and_low_weight(gc: Glossary) -> None:
+    exps = expand("解除", gc)
+    assert 1 <= len(exps) <= 2
+    assert all(e.origin == "cc-cedict" and e.target_lang == "en" for e in exps)
+    assert targets(exps) == ["remove", "sack"]
+    assert exps[0].weight == 0.3
+    # function words never go to CC-CEDICT, even when it has them
+    assert expand("怎么办", gc) == []
+    # English content word unknown to the curated glossary
+    en = expand("steamship", gc)
+    assert targets(en) == ["轮船"] and en[0].origin == "cc-cedict"
+    # curated entries win: no CC-CEDICT for a covered word
+    assert all(e.origin == "curated" for e in expand("发展", gc))
+
+
+def test_no_cedict_when_disabled(g: Glossary) -> None:
+    assert expand("解除 steamship", g) == []
+
+
+def test_cedict_not_loaded_by_curated_only_queries() -> None:
+    g2 = Glossary.load(cedict=True, shipped=[SMALL], cedict_path=CEDICT_SAMPLE)
+    expand("平台经济 guiding opinions", g2)
+    assert not g2.cedict_loaded
+
+
+# --- explain ---------------------------------------------------------------------
+
+
+def test_explain_lines(g: Glossary) -> None:
+    lines = explain_expansions(expand("platform economies 工信部", g))
+    assert lines[0] == '"platform economies" -> 平台经济 (curated, weight 0.7)'
+    assert '"工信部" -> 工业和信息化部 (curated, weight 0.595)' in lines
+
+
+# --- the shipped glossary, speed --------------------------------------------------
+
+
+def test_tables_built_once_per_glossary(g: Glossary) -> None:
+    prepare(g)
+    idx = g._cache["expand"]
+    expand("platform economy", g)
+    assert g._cache["expand"] is idx
+
+
+def test_expansion_cost_on_shipped_glossary() -> None:
+    g = Glossary.load(cedict=False)
+    t0 = time.perf_counter()
+    prepare(g)
+    build = time.perf_counter() - t0
+    queries = [
+        "platform economy guiding opinions",
+        "平台经济",
+        "国务院办公厅关于促进平台经济规范健康发展的指导意见",
+        "营商环境 pilot",
+        "Implementation Plan for Promoting Common Prosperity through the Digital Economy",
+        "劳动合同解除后用人单位不支付经济补偿怎么办",
+        "碳达峰碳中和 action plan",
+        "Notice of Shandong Provincial People's Government on Issuing the 14th Five-Year Plan",
+    ] * 25
+    expand(queries[0], g)  # segmenter warm-up
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        expand(q, g)
+        times.append((time.perf_counter() - t) * 1000)
+    med = statistics.median(times)
+    print(
+        f"\nexpansion: tables built in {build * 1000:.0f} ms; per query median {med:.3f} ms, max {max(times):.2f} ms"
+    )
+    assert med < 10.0
+
+
+def test_shipped_glossary_expansions() -> None:
+    g = Glossary.load(cedict=False)
+    pairs = {(e.source.lower(), e.target) for e in expand("platform economy guiding opinions", g)}
+    assert ("platform economy", "平台经济") in pairs and ("guiding opinions", "指导意见") in pairs
+    for q, zh in [
+        ("artificial intelligence", "人工智能"),
+        ("Digital Economy", "数字经济"),
+        ("smart cities", "智慧城市"),
+        ("intelligent connected vehicles", "智能网联汽车"),
+        ("Shandong Provincial People's Government", "山东省人民政府"),
+        ("14th Five-Year Plan", "十四五"),
+    ]:
+        assert zh in targets(expand(q, g)), q
+    en = targets(expand("平台经济", g))
+    assert en[0] == "platform economy"
+
+
+@pytest.mark.integration
+def test_en_titles_content_words_are_carried_over() -> None:
+    """Every English title of en_titles/dev.jsonl gets expansions, and most of
+    its content words are covered by the curated glossary."""
+    path = SHARED / "data/en_titles/dev.jsonl"
+    if not path.exists():
+        pytest.skip("../shared data not available")
+    from index.analysis import en_key
+
+    g = Glossary.load(cedict=False)
+    covered = total = 0
+    hits_in_text = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        title = d["title_en"]
+        exps = expand(title, g, max_total=40)
+        assert exps, title
+        words = [w for w in en_key(title).split() if not w.isdigit()]
+        chars = sum(e.span[1] - e.span[0] for e in {e.span: e for e in exps}.values())
+        total += len(words)
+        covered += min(
+            len(words), len(en_key(" ".join(title[s:t] for s, t in {e.span for e in exps})).split())
+        )
+        assert chars > 0
+        # the main expansion targets really occur in the Chinese document
+        zh = {e.target for e in exps if e.weight >= 0.7}
+        hits_in_text.append(sum(1 for t in zh if t in d["content_zh"]) / max(1, len(zh)))
+    print(
+        f"\nen_titles: {covered}/{total} title words covered; mean share of targets found in the document {statistics.mean(hits_in_text):.2f}"
+    )
+    assert covered / total > 0.85
+    assert statistics.mean(hits_in_text) > 0.6
