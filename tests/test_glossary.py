@@ -351,10 +351,11 @@ def test_shipped_glossary_loads_with_key_terms() -> None:
             assert e is not None, zh
             assert e.category == category, (zh, e.category)
     # all 34 provincial-level divisions, short and full forms
-    for name in (
+    provinces = (
         "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 "
-        "广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门".split()
-    ):
+        "广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门"
+    )
+    for name in provinces.split():
         assert own.zh_entry(name) is not None and own.zh_entry(name).category == "region", name
     # English phrases users type map to the Chinese terms documents use
     for en, zh in [
