@@ -344,7 +344,7 @@ class Glossary:
         self._lock = threading.Lock()
         self._cedict: CedictTable | None = None
         self._by_en: dict[str, list[Entry]] | None = None
-        self._cache: dict[str, object] = {}  # per-instance structures built by search.expand
+        self.derived: dict[str, object] = {}  # per-instance tables built by search.expand
 
     # -- loading --------------------------------------------------------------
 

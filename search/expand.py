@@ -132,7 +132,7 @@ _BUILD_LOCK = threading.Lock()
 
 
 def _index(glossary: Glossary) -> _Index:
-    cache = glossary._cache  # noqa: SLF001 - the glossary keeps per-instance caches for us
+    cache = glossary.derived  # tables cached on the Glossary instance
     idx = cache.get("expand")
     if idx is None:
         with _BUILD_LOCK:

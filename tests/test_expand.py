@@ -239,9 +239,9 @@ def test_explain_lines(g: Glossary) -> None:
 
 def test_tables_built_once_per_glossary(g: Glossary) -> None:
     prepare(g)
-    idx = g._cache["expand"]
+    idx = g.derived["expand"]
     expand("platform economy", g)
-    assert g._cache["expand"] is idx
+    assert g.derived["expand"] is idx
 
 
 def test_expansion_cost_on_shipped_glossary() -> None:
