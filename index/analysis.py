@@ -37,13 +37,43 @@ from index import segmenter
 from index.normalize import fold_for_segmentation
 
 ENGLISH_STOP_WORDS = frozenset(
-    "a an and are as at be by for from has have in is it its of on or that the "
-    "their this to was were which with".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "was",
+        "were",
+        "which",
+        "with",
+    ]
 )
 
 # A token is indexed when it contains a letter, digit or Han character; pure
 # punctuation and whitespace are skipped (and take no position).
-_WORDLIKE = re.compile(r"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u3400-\u9fff\uf900-\ufaff]")
+_WORDLIKE = re.compile(
+    r"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u3400-\u9fff\uf900-\ufaff]"
+)
 _LATIN_ALPHA = re.compile(r"^[a-z\u00c0-\u024f]+$")
 
 
@@ -90,8 +120,21 @@ class SegmentingTokenizer(Tokenizer):
             if chars:
                 t.startchar = start_char + start
                 t.endchar = start_char + end
-            pos += 1
             yield t
+            # At index time long Chinese words also yield their sub-words at the
+            # same position (see segmenter.subwords); queries use whole words.
+            if mode == "index" and len(word) > 2 and word[0] >= "\u3400":
+                for sub, s, e in segmenter.subwords(word):
+                    t.text = sub
+                    t.boost = 1.0
+                    t.stopped = False
+                    if keeporiginal:
+                        t.original = value[start + s : start + e]
+                    if chars:
+                        t.startchar = start_char + start + s
+                        t.endchar = start_char + start + e
+                    yield t
+            pos += 1
 
 
 class LatinStemFilter(Filter):
@@ -129,14 +172,15 @@ def analyzer():  # noqa: ANN201
 
 def terms(text: str) -> list[str]:
     """The index terms of ``text`` in order (stop words removed)."""
-    return [t.text for t in analyzer()(text, removestops=True)]
+    return [t.text for t in analyzer()(text, removestops=True, mode="query")]
 
 
-def tokens_with_offsets(text: str) -> list[tuple[str, int, int, int]]:
-    """(term, position, start, end) for every indexed token of ``text``."""
+def tokens_with_offsets(text: str, mode: str = "query") -> list[tuple[str, int, int, int]]:
+    """(term, position, start, end) for every token of ``text``; ``mode="index"``
+    adds the sub-words the index holds (used for highlighting)."""
     return [
         (t.text, t.pos, t.startchar, t.endchar)
-        for t in analyzer()(text, positions=True, chars=True, removestops=False)
+        for t in analyzer()(text, positions=True, chars=True, removestops=False, mode=mode)
     ]
 
 

@@ -12,6 +12,7 @@ index built with other words must be rebuilt, never silently mixed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections.abc import Iterable
@@ -37,6 +38,7 @@ def configure(words: Iterable[str]) -> str:
         if new != _words:
             _words = new
             _jieba = None
+            subwords.cache_clear()
     return fingerprint()
 
 
@@ -74,6 +76,16 @@ def initialize() -> None:
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """Segment already-folded text into (word, start, end) with character offsets."""
     return _get().tokenize(text, "default", HMM)
+
+
+@functools.lru_cache(maxsize=200_000)
+def subwords(word: str) -> tuple[tuple[str, int, int], ...]:
+    """Dictionary words inside a long word, with offsets in it: 解除劳动合同 ->
+    解除, 劳动, 合同, 劳动合同. Indexed at the long word's position so a query for
+    劳动合同 finds text that jieba cut as 解除劳动合同, and phrases still line up."""
+    return tuple(
+        (w, s, e) for w, s, e in _get().tokenize(word, "search", HMM) if (s, e) != (0, len(word))
+    )
 
 
 def cut(text: str) -> list[str]:

@@ -1,0 +1,150 @@
+"""The document model: what Duizhao knows about one policy document.
+
+Place in the flow: readers -> **Document** -> structure (articles) -> writer.
+
+A ``Document`` is source-neutral: readers for the shipped data and the JSONL
+import format all produce it, and the index stores it (as JSON) beside the
+analyzed passages. Field values are already cleaned (``index.normalize``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from index.errors import InputError
+
+# Levels as the sources and flk.npc.gov.cn name them; free text is allowed
+# for user corpora, these are the known ones (used for facets and docs).
+LEVELS = (
+    "宪法",
+    "法律",
+    "行政法规",
+    "司法解释",
+    "部门规章",
+    "地方性法规",
+    "地方政府规章",
+    "规范性文件",
+    "工作报告",
+    "案例",
+    "其他",
+)
+STATUSES = ("现行有效", "已修改", "已废止", "尚未生效", "未知")
+LANGS = ("zh", "en")
+
+_ID_RE = re.compile(r"^\w[\w.:\-]{0,127}$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class EnglishTitle:
+    """One English rendering of a title. ``attested`` means a source gave it;
+    drafts are machine-made and labelled as such everywhere."""
+
+    text: str
+    source: str
+    attested: bool = True
+
+
+@dataclass
+class Passage:
+    """A retrievable unit inside a document: an article (第N条), a preamble or a
+    paragraph chunk. ``start``/``end`` are offsets into ``Document.body``."""
+
+    label: str  # "第十二条", "序言", "¶3"
+    number: int | None  # article number (12) or None
+    chapter: str  # "第一章 总则" or ""
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    id: str
+    title: str  # Chinese title (may be empty for number-only records)
+    lang: str = "zh"
+    titles_en: list[EnglishTitle] = field(default_factory=list)
+    subtitle: str = ""
+    level: str = "其他"
+    doctype: str = ""  # 条例, 办法, 意见, 通知 ... (from the title)
+    issuer: str = ""
+    region: str = ""
+    docnum: str = ""  # 文号 as written by the source
+    issue_date: str | None = None
+    publish_date: str | None = None
+    effective_date: str | None = None
+    status: str = "未知"
+    url: str = ""
+    source: str = "user"  # collection: laws, policy_titles, work_reports, en_titles, user
+    history: list[str] = field(default_factory=list)
+    body: str = ""
+    passages: list[Passage] = field(default_factory=list)
+
+    # --- derived values -------------------------------------------------
+    @property
+    def date(self) -> str | None:
+        """The date used for sorting and year filters."""
+        return self.issue_date or self.publish_date or self.effective_date
+
+    @property
+    def year(self) -> int | None:
+        d = self.date
+        return int(d[:4]) if d else None
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        if self.titles_en:
+            return self.titles_en[0].text
+        return self.docnum or self.id
+
+    def content_hash(self) -> str:
+        """Hash of everything indexed: re-indexing skips documents whose hash is unchanged."""
+        payload = json.dumps(self.to_dict(with_passages=False), ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+
+    def to_dict(self, with_passages: bool = True) -> dict[str, Any]:
+        d = asdict(self)
+        if not with_passages:
+            d.pop("passages")
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Document:
+        d = dict(d)
+        d["titles_en"] = [EnglishTitle(**t) for t in d.get("titles_en") or []]
+        d["passages"] = [Passage(**p) for p in d.get("passages") or []]
+        return cls(**d)
+
+    @classmethod
+    def from_json(cls, s: str) -> Document:
+        return cls.from_dict(json.loads(s))
+
+    def validate(self) -> None:
+        """Raise InputError naming the first bad field."""
+        if not isinstance(self.id, str) or not _ID_RE.match(self.id):
+            raise InputError(
+                f"bad document id {self.id!r}",
+                "ids are 1-128 letters (any script), digits, '.', '_', ':' or '-', starting with a letter or digit",
+            )
+        if not (self.title or self.body or self.titles_en or self.docnum):
+            raise InputError(f"document {self.id} has no title, body or document number")
+        if self.lang not in LANGS:
+            raise InputError(f"document {self.id}: lang must be one of {', '.join(LANGS)}")
+        for name in ("issue_date", "publish_date", "effective_date"):
+            v = getattr(self, name)
+            if v is not None and not _DATE_RE.match(v):
+                raise InputError(f"document {self.id}: {name} must be YYYY-MM-DD, got {v!r}")
+
+
+def make_id(*parts: str) -> str:
+    """A stable id for sources that give none (policy titles: their URL)."""
+    h = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return h[:20]

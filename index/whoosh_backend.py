@@ -1,0 +1,539 @@
+"""The embedded index backend: Whoosh on a local folder.
+
+Place in the flow: writer side -- Documents -> passages -> Whoosh records;
+query side -- a ``Plan`` (from search/) -> Whoosh queries -> best passage per
+document, facet counts, exact document totals. It implements the small
+``index.plan.Backend`` contract; nothing outside this module imports Whoosh
+query classes, so another backend can take its place.
+
+Layout of an index folder::
+
+    DIR/duizhao.json      settings the index was built with (schema version,
+                          glossary fingerprint); checked on open
+    DIR/whoosh/           the Whoosh index (one record per passage)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as windex
+from whoosh import query as Q
+from whoosh import scoring
+from whoosh.sorting import FieldFacet
+
+from index import segmenter
+from index.document import Document
+from index.errors import IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, NotFound
+from index.plan import Alt, Clause, Plan, RawHit, RawResults
+from index.schema import FACET_FIELDS, SCHEMA_VERSION, build_schema
+from index.structure import split_passages
+
+META_FILE = "duizhao.json"
+WHOOSH_DIR = "whoosh"
+INDEX_NAME = "MAIN"
+
+
+# BM25 parameters: k1 1.2 and b 0.75 are the classic defaults; titles are short
+# and repeated on every passage, so their length normalisation is damped.
+def weighting() -> scoring.WeightingModel:
+    return scoring.BM25F(B=0.75, K1=1.2, title_B=0.3, title_en_B=0.3)
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did; ``problems`` are (path, line, reason) strings."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    passages: int = 0
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    chars: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "passages": self.passages,
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 2),
+            "problems": self.problems[:200],
+        }
+
+
+def _docnum_keys(doc: Document) -> list[str]:
+    if not doc.docnum:
+        return []
+    try:
+        from index.docnumber import parse_docnum
+    except ImportError:  # pragma: no cover - while the parser module is being written
+        return [doc.docnum.replace(" ", "")]
+    dn = parse_docnum(doc.docnum)
+    if dn is None:
+        return [doc.docnum.replace(" ", "")]
+    return [dn.key, dn.pinyin_key]
+
+
+def _date_int(d: str | None) -> int | None:
+    if not d:
+        return None
+    try:
+        return int(d[:4]) * 10000 + int(d[5:7]) * 100 + int(d[8:10])
+    except ValueError:
+        return None
+
+
+def records_for(doc: Document) -> Iterator[dict]:
+    """The Whoosh records of one document: its head record, then one per passage."""
+    if not doc.passages and doc.body:
+        doc.passages = split_passages(doc.body)
+    common: dict[str, object] = {"doc_id": doc.id}
+    for name in FACET_FIELDS:
+        value = getattr(doc, name)
+        if value:
+            common[name] = value
+    if doc.year:
+        common["year"] = doc.year
+    di = _date_int(doc.date)
+    if di:
+        common["date"] = di
+    title = doc.title + (" " + doc.subtitle if doc.subtitle else "")
+    title_en = " \n ".join(t.text for t in doc.titles_en)
+    if title:
+        common["title"] = title
+    if title_en:
+        common["title_en"] = title_en
+    body_field = "body"
+    passages = doc.passages
+    head_body = doc.body[passages[0].start : passages[0].end] if passages else doc.body
+    head = dict(common)
+    head.update(pid=doc.id, head="1", pidx=0, hash=doc.content_hash(), doc=doc.to_json())
+    if head_body:
+        head[body_field] = head_body
+    keys = _docnum_keys(doc)
+    if keys:
+        head["docnum"] = ",".join(keys)
+    yield head
+    for i in range(1, len(passages)):
+        p = passages[i]
+        rec = dict(common)
+        rec.update(pid=f"{doc.id}#{i}", pidx=i)
+        rec[body_field] = doc.body[p.start : p.end]
+        yield rec
+
+
+class _ReaderCache:
+    """Per-generation arrays for fast collapse and facets: docnum -> document
+    ordinal, document ordinal -> facet values. Built once per index commit."""
+
+    def __init__(self, searcher) -> None:  # noqa: ANN001
+        reader = searcher.reader()
+        n = reader.doc_count_all()
+        ids = reader.column_reader("doc_id")
+        self.doc_ord: list[int] = [0] * n
+        ords: dict[str, int] = {}
+        self.head_docnum: list[int] = []
+        self.doc_ids: list[str] = []
+        for docnum in range(n):
+            did = ids[docnum]
+            o = ords.get(did)
+            if o is None:
+                o = ords[did] = len(self.doc_ids)
+                self.doc_ids.append(did)
+                self.head_docnum.append(docnum)
+            self.doc_ord[docnum] = o
+        self.ord_of = ords
+        self.facet_values: dict[str, list] = {}
+        for name in (*FACET_FIELDS, "year"):
+            col = reader.column_reader(name)
+            self.facet_values[name] = [col[d] for d in self.head_docnum]
+        # Deleted records keep their docnum until a merge; live heads only.
+        self.live = None
+        if reader.has_deletions():
+            self.live = {d for d in range(n) if not reader.is_deleted(d)}
+
+
+class WhooshBackend:
+    """An index folder. Open once per process; thread-safe for searching."""
+
+    def __init__(self, path: str | os.PathLike, *, create: bool = False) -> None:
+        self.path = Path(path)
+        self.whoosh_path = self.path / WHOOSH_DIR
+        self._lock = threading.Lock()
+        self._cache: tuple[int, _ReaderCache] | None = None
+        self._facet_cache: OrderedDict = OrderedDict()
+        if create and not self.exists():
+            self._create()
+        self.ix = self._open()
+
+    # --- lifecycle ----------------------------------------------------------
+    def exists(self) -> bool:
+        return (self.path / META_FILE).exists() and windex.exists_in(
+            str(self.whoosh_path), INDEX_NAME
+        )
+
+    def _create(self) -> None:
+        self.whoosh_path.mkdir(parents=True, exist_ok=True)
+        windex.create_in(str(self.whoosh_path), build_schema(), indexname=INDEX_NAME)
+        self._write_meta({"schema_version": SCHEMA_VERSION, "glossary": segmenter.fingerprint()})
+
+    def _open(self):  # noqa: ANN202
+        if not self.exists():
+            raise IndexMissing(
+                f"no index at {self.path}",
+                "build one with `duizhao index PATH...` (or set --index / DUIZHAO_INDEX)",
+            )
+        meta = self.meta()
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            raise IndexOutdated(
+                f"the index at {self.path} was built by another version of Duizhao",
+                "rebuild it: `duizhao index --rebuild PATH...`",
+            )
+        try:
+            return windex.open_dir(str(self.whoosh_path), indexname=INDEX_NAME)
+        except Exception as e:  # whoosh raises many types on damaged files
+            raise IndexCorrupt(
+                f"the index at {self.path} cannot be opened ({type(e).__name__})",
+                "rebuild it: `duizhao index --rebuild PATH...`",
+            ) from e
+
+    def meta(self) -> dict:
+        try:
+            return json.loads((self.path / META_FILE).read_text("utf-8"))
+        except (OSError, ValueError) as e:
+            raise IndexCorrupt(
+                f"the index settings file {self.path / META_FILE} is unreadable",
+                "rebuild it: `duizhao index --rebuild PATH...`",
+            ) from e
+
+    def _write_meta(self, meta: dict) -> None:
+        tmp = self.path / (META_FILE + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(meta, f, ensure_ascii=False, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path / META_FILE)
+
+    def check_glossary(self, fingerprint: str) -> None:
+        """Refuse to mix segmentations: the glossary words the index was built with
+        must be the ones loaded now."""
+        built = self.meta().get("glossary")
+        if built and built != fingerprint:
+            raise IndexOutdated(
+                "the glossary's segmentation words changed since this index was built",
+                "rebuild the index: `duizhao index --rebuild PATH...`",
+                built=built,
+                current=fingerprint,
+            )
+
+    def close(self) -> None:
+        self.ix.close()
+
+    # --- writing --------------------------------------------------------------
+    def existing_hashes(self) -> dict[str, str]:
+        """doc_id -> content hash of every indexed document."""
+        out: dict[str, str] = {}
+        with self.ix.searcher() as s:
+            for docnum in s.document_numbers(head="1"):
+                f = s.stored_fields(docnum)
+                out[f["doc_id"]] = f.get("hash", "")
+        return out
+
+    def add_documents(
+        self,
+        docs: Iterable[Document | object],
+        *,
+        procs: int = 1,
+        on_item: Callable[[object], None] | None = None,
+        timeout: float = 0.0,
+        rebuild: bool = False,
+    ) -> IndexReport:
+        """Add or update documents (same id replaces, unchanged ones are skipped).
+
+        Items that are not Documents (reader problems) are counted as problems.
+        One commit at the end: a crash before it leaves the previous commit intact.
+        """
+        t0 = time.perf_counter()
+        report = IndexReport()
+        existing = {} if rebuild else self.existing_hashes()
+        writer = self._writer(procs=procs, timeout=timeout)
+        try:
+            if rebuild:
+                writer.delete_by_query(Q.Every())
+            seen: set[str] = set()
+            for item in docs:
+                if on_item:
+                    on_item(item)
+                if not isinstance(item, Document):
+                    report.problems.append(str(item))
+                    continue
+                doc = item
+                if doc.id in seen:
+                    report.problems.append(f"{doc.id}: duplicate id in this run; kept the first")
+                    continue
+                seen.add(doc.id)
+                doc.passages = split_passages(doc.body)
+                h = doc.content_hash()
+                old = existing.get(doc.id)
+                if old == h:
+                    report.unchanged += 1
+                    continue
+                if old is not None:
+                    writer.delete_by_term("doc_id", doc.id)
+                    report.updated += 1
+                else:
+                    report.added += 1
+                for rec in records_for(doc):
+                    writer.add_document(**rec)
+                    report.passages += 1
+                report.chars += len(doc.body) + len(doc.title)
+            meta = self.meta()
+            meta["glossary"] = segmenter.fingerprint()
+            meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+            writer.commit()
+            self._write_meta(meta)
+        except BaseException:
+            writer.cancel()
+            raise
+        self._reopen()
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def delete_documents(self, ids: list[str]) -> int:
+        writer = self._writer()
+        try:
+            n = 0
+            for doc_id in ids:
+                n += 1 if writer.delete_by_term("doc_id", doc_id) else 0
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        self._reopen()
+        return n
+
+    def _writer(self, procs: int = 1, timeout: float = 0.0):  # noqa: ANN202
+        from whoosh.index import LockError
+
+        kwargs: dict[str, object] = {"limitmb": 256}
+        if procs > 1:
+            kwargs.update(procs=procs, multisegment=True, batchsize=256)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.ix.writer(**kwargs)
+            except LockError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(
+                        f"another process is writing to the index at {self.path}",
+                        "wait for it to finish, or pass --wait SECONDS",
+                    ) from None
+                time.sleep(0.2)
+
+    def _reopen(self) -> None:
+        self.ix = windex.open_dir(str(self.whoosh_path), indexname=INDEX_NAME)
+
+    # --- reading --------------------------------------------------------------
+    def searcher(self):  # noqa: ANN201
+        return self.ix.searcher(weighting=weighting())
+
+    def doc_count(self) -> int:
+        with self.ix.searcher() as s:
+            return sum(1 for _ in s.document_numbers(head="1"))
+
+    def get_document(self, doc_id: str) -> Document:
+        with self.ix.searcher() as s:
+            docnum = s.document_number(pid=doc_id)
+            if docnum is None:
+                raise NotFound(f"no document with id {doc_id!r}", "check the id in search results")
+            return Document.from_json(s.stored_fields(docnum)["doc"])
+
+    def _reader_cache(self, searcher) -> _ReaderCache:  # noqa: ANN001
+        gen = self.ix.latest_generation()
+        with self._lock:
+            if self._cache is None or self._cache[0] != gen:
+                self._cache = (gen, _ReaderCache(searcher))
+                self._facet_cache.clear()
+            return self._cache[1]
+
+    # --- searching ------------------------------------------------------------
+    def search(self, plan: Plan, *, explain: bool = False) -> RawResults:
+        with self.searcher() as s:
+            cache = self._reader_cache(s)
+            q = build_query(plan)
+            flt = build_filter(plan)
+            excluded = self._excluded_docs(s, plan, cache)
+            if q is None:
+                if not plan.match_all_if_empty:
+                    return RawResults([], 0, True)
+                q = Q.Term("head", "1")
+            hits, exhausted = self._top_docs(s, q, flt, plan, cache, excluded)
+            total_exact = exhausted
+            total = len(hits) + plan.offset if exhausted else len(hits) + plan.offset
+            facets: dict[str, dict[str, int]] = {}
+            if plan.facets or not exhausted:
+                total, facets = self._count_and_facets(s, q, flt, plan, cache, excluded)
+                total_exact = True
+                if not plan.facets:
+                    facets = {}
+            page = hits[plan.offset : plan.offset + plan.limit]
+            out = []
+            for docnum, score, ordn in page:
+                head = cache.head_docnum[ordn]
+                stored = s.stored_fields(head)
+                doc = Document.from_json(stored["doc"])
+                pidx = s.stored_fields(docnum).get("pidx", 0) if docnum != head else 0
+                hit = RawHit(doc.id, score, pidx, doc)
+                if explain:
+                    hit.matched = explain_scores(s, q, docnum)
+                out.append(hit)
+            return RawResults(out, total, total_exact, facets)
+
+    def _excluded_docs(self, s, plan: Plan, cache: _ReaderCache) -> set[int]:  # noqa: ANN001
+        neg = [c for c in plan.clauses if c.occur == "must_not"]
+        if not neg:
+            return set()
+        q = Q.Or([_clause_query(c) for c in neg])
+        return {cache.doc_ord[d] for d in s.docs_for_query(q)}
+
+    def _top_docs(self, s, q, flt, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+        want = plan.offset + plan.limit
+        limit = max(want * 4, 50)
+        sortedby = None
+        reverse = False
+        if plan.sort in ("date", "date_asc"):
+            sortedby = [FieldFacet("date", reverse=plan.sort == "date"), FieldFacet("doc_id")]
+        while True:
+            res = s.search(q, limit=limit, filter=flt, sortedby=sortedby, reverse=reverse)
+            seen: dict[int, tuple[int, float, int]] = {}
+            order: list[int] = []
+            for docnum, score in res.items():
+                ordn = cache.doc_ord[docnum]
+                if ordn in excluded or ordn in seen:
+                    continue
+                seen[ordn] = (docnum, score, ordn)
+                order.append(ordn)
+            exhausted = res.scored_length() < limit
+            if len(order) >= want or exhausted:
+                ranked = [seen[o] for o in order]
+                if plan.sort == "relevance":
+                    # Stable tie-break: equal scores fall back to document id.
+                    ranked.sort(key=lambda t: (-round(t[1], 6), cache.doc_ids[t[2]]))
+                return ranked, exhausted and len(order) <= want
+            limit *= 4
+
+    def _count_and_facets(self, s, q, flt, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+        key = plan.cache_key()
+        with self._lock:
+            if key in self._facet_cache:
+                self._facet_cache.move_to_end(key)
+                return self._facet_cache[key]
+        docnums = s.docs_for_query(q)
+        if flt is not None:
+            allowed = set(s.docs_for_query(flt))
+            docnums = (d for d in docnums if d in allowed)
+        live = cache.live
+        doc_ord = cache.doc_ord
+        if live is not None:
+            ords = {doc_ord[d] for d in docnums if d in live}
+        else:
+            ords = {doc_ord[d] for d in docnums}
+        ords -= excluded
+        facets: dict[str, dict[str, int]] = {}
+        for name, values in cache.facet_values.items():
+            c = Counter(values[o] for o in ords)
+            c.pop("", None)
+            c.pop(None, None)
+            c.pop(0, None)
+            facets[name] = {str(k): v for k, v in c.most_common()}
+        out = (len(ords), facets)
+        with self._lock:
+            self._facet_cache[key] = out
+            if len(self._facet_cache) > 512:
+                self._facet_cache.popitem(last=False)
+        return out
+
+
+# --- plan -> Whoosh queries ----------------------------------------------------
+
+
+def _alt_query(alt: Alt) -> Q.Query:
+    parts = []
+    for f in alt.fields:
+        if alt.phrase:
+            parts.append(Q.Phrase(f, list(alt.words), boost=alt.weight))
+        else:
+            parts.append(Q.Term(f, alt.words[0], boost=alt.weight))
+    return parts[0] if len(parts) == 1 else Q.Or(parts)
+
+
+def _clause_query(c: Clause) -> Q.Query:
+    qs = [_alt_query(a) for a in c.alts]
+    return qs[0] if len(qs) == 1 else Q.Or(qs)
+
+
+def build_query(plan: Plan) -> Q.Query | None:
+    must = [_clause_query(c) for c in plan.clauses if c.occur == "must"]
+    should = [_clause_query(c) for c in plan.clauses if c.occur == "should"]
+    if must and should:
+        return Q.AndMaybe(Q.And(must) if len(must) > 1 else must[0], Q.Or(should))
+    if must:
+        return Q.And(must) if len(must) > 1 else must[0]
+    if should:
+        return Q.Or(should)
+    return None
+
+
+def build_filter(plan: Plan) -> Q.Query | None:
+    parts: list[Q.Query] = []
+    for name, values in sorted(plan.filters.items()):
+        if values:
+            terms = [Q.Term(name, v) for v in values]
+            parts.append(terms[0] if len(terms) == 1 else Q.Or(terms))
+    if plan.year_from is not None or plan.year_to is not None:
+        parts.append(Q.NumericRange("year", plan.year_from, plan.year_to))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else Q.And(parts)
+
+
+def explain_scores(s, q: Q.Query, docnum: int) -> dict[str, float]:  # noqa: ANN001
+    """Per-term BM25F contributions for one record (for --explain)."""
+    out: dict[str, float] = {}
+    w = s.weighting
+    for leaf in q.leaves():
+        if isinstance(leaf, Q.Term):
+            fieldname, text = leaf.fieldname, leaf.text
+            try:
+                m = s.postings(fieldname, text)
+            except Exception:  # term not in the index
+                continue
+            if m.is_active():
+                m.skip_to(docnum)
+            if m.is_active() and m.id() == docnum:
+                sc = w.scorer(s, fieldname, text).score(m) * leaf.boost
+                out[f"{fieldname}:{text}"] = round(sc, 3)
+        elif isinstance(leaf, Q.Phrase):
+            sub = Q.Phrase(leaf.fieldname, leaf.words)
+            m = sub.matcher(s)
+            if m.is_active():
+                m.skip_to(docnum)
+            if m.is_active() and m.id() == docnum:
+                out[f'{leaf.fieldname}:"{" ".join(leaf.words)}"'] = round(m.score() * leaf.boost, 3)
+    return out

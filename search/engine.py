@@ -1,0 +1,366 @@
+"""The search engine facade: a user's query in, ranked documents out.
+
+Place in the flow: faces (CLI, UI, API) -> **engine** -> query parsing ->
+cross-language expansion -> plan -> index backend -> snippets.
+
+``Engine`` is what every face holds: it owns the opened index (once per
+process), the glossary (segmentation words and expansion), and turns a
+``SearchRequest`` into a ``SearchResponse`` that faces render. All errors are
+``index.errors`` types.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index import segmenter
+from index.analysis import terms as analyze
+from index.config import index_path
+from index.document import Document, Passage
+from index.errors import QueryError
+from index.plan import Alt, Clause, Plan
+from index.whoosh_backend import WhooshBackend
+from search.query import FILTER_FIELDS, ParsedQuery, parse_query, parse_year_range
+from search.snippets import Fragments, highlight, snippet
+
+MAX_PER_PAGE = 100
+MAX_RESULT_WINDOW = 1000  # deepest result reachable by paging
+SORTS = ("relevance", "date", "date_asc")
+FILTER_NAMES = ("level", "region", "issuer", "status", "lang", "doctype", "source")
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    year: str | None = None  # "2019" or "2019..2023"
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    facets: bool = False
+    expand: bool = True
+    explain: bool = False
+    removed_expansions: tuple[str, ...] = ()  # targets the user switched off
+
+
+@dataclass
+class Hit:
+    doc: Document
+    score: float
+    passage: Passage | None
+    title: Fragments
+    title_en: Fragments
+    snippet: Fragments
+    matched: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.doc
+        p = self.passage
+        return {
+            "id": d.id,
+            "score": round(self.score, 4) if self.score is not None else None,
+            "title": d.title,
+            "titles_en": [
+                {"text": t.text, "source": t.source, "attested": t.attested} for t in d.titles_en
+            ],
+            "level": d.level,
+            "doctype": d.doctype,
+            "issuer": d.issuer,
+            "region": d.region,
+            "docnum": d.docnum,
+            "date": d.date,
+            "status": d.status,
+            "lang": d.lang,
+            "source": d.source,
+            "url": d.url,
+            "best_passage": (
+                {
+                    "label": p.label,
+                    "number": p.number,
+                    "chapter": p.chapter,
+                    "start": p.start,
+                    "end": p.end,
+                }
+                if p
+                else None
+            ),
+            "snippet": [{"text": t, "match": m} for t, m in self.snippet],
+            "title_highlight": [{"text": t, "match": m} for t, m in self.title],
+            **({"explain": self.matched} if self.matched else {}),
+        }
+
+
+@dataclass
+class SearchResponse:
+    request: SearchRequest
+    parsed: ParsedQuery | None
+    hits: list[Hit]
+    total: int
+    total_exact: bool
+    facets: dict[str, dict[str, int]]
+    expansions: list[Any]
+    notices: list[str]
+    mode: str
+    took_ms: float
+    plan: Plan | None = None
+
+    @property
+    def pages(self) -> int:
+        reachable = min(self.total, MAX_RESULT_WINDOW)
+        return max(1, -(-reachable // self.request.per_page))
+
+    def explain_lines(self) -> list[str]:
+        lines = []
+        if self.parsed is not None:
+            lines.append(f"normalized query: {self.parsed.simplified}")
+            lines.append(f"mode: {self.mode}")
+        if self.plan is not None:
+            for c in self.plan.clauses:
+                alts = " | ".join(
+                    (f'"{" ".join(a.words)}"' if a.phrase else a.words[0])
+                    + (f" ^{a.weight:g} ({a.origin})" if a.origin != "user" else "")
+                    for a in c.alts
+                )
+                lines.append(f"  {c.occur:8} {alts}")
+            if self.plan.filters or self.plan.year_from or self.plan.year_to:
+                lines.append(
+                    f"filters: {dict(self.plan.filters)} year {self.plan.year_from}..{self.plan.year_to}"
+                )
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.request.q,
+            "normalized_query": self.parsed.simplified if self.parsed else "",
+            "traditional_converted": bool(self.parsed and self.parsed.was_traditional),
+            "mode": self.mode,
+            "total": self.total,
+            "total_exact": self.total_exact,
+            "page": self.request.page,
+            "per_page": self.request.per_page,
+            "pages": self.pages,
+            "sort": self.request.sort,
+            "took_ms": round(self.took_ms, 2),
+            "expansions": [_expansion_dict(e) for e in self.expansions],
+            "notices": self.notices,
+            "facets": self.facets,
+            "hits": [h.to_dict() for h in self.hits],
+            **({"explain": self.explain_lines()} if self.request.explain else {}),
+        }
+
+
+def _expansion_dict(e: Any) -> dict[str, Any]:
+    return {
+        "source": e.source,
+        "target": e.target,
+        "target_lang": e.target_lang,
+        "weight": e.weight,
+        "origin": e.origin,
+    }
+
+
+class Engine:
+    """One per process: the opened index plus the glossary."""
+
+    def __init__(
+        self,
+        index_dir: str | Path | None = None,
+        *,
+        glossary: Any = None,
+        create: bool = False,
+        check_glossary: bool = True,
+    ) -> None:
+        self.glossary = glossary
+        if glossary is not None:
+            segmenter.configure(glossary.segmentation_words())
+        self.backend = WhooshBackend(index_path(index_dir), create=create)
+        if check_glossary:
+            self.backend.check_glossary(segmenter.fingerprint())
+
+    # --- validation of request values -----------------------------------------------
+    @staticmethod
+    def validate(req: SearchRequest) -> None:
+        if req.sort not in SORTS:
+            raise QueryError(f"unknown sort {req.sort!r}", f"use one of: {', '.join(SORTS)}")
+        if not isinstance(req.page, int) or req.page < 1:
+            raise QueryError("page must be a whole number from 1", "start at page=1")
+        if not isinstance(req.per_page, int) or not 1 <= req.per_page <= MAX_PER_PAGE:
+            raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        if (req.page - 1) * req.per_page >= MAX_RESULT_WINDOW:
+            raise QueryError(
+                f"results beyond the first {MAX_RESULT_WINDOW} cannot be paged to",
+                "narrow the search with filters or more words",
+            )
+        for name, values in req.filters.items():
+            if name not in FILTER_NAMES:
+                raise QueryError(
+                    f"unknown filter {name!r}", f"filters: {', '.join(FILTER_NAMES)}, year"
+                )
+            if len(values) > 20 or any(len(v) > 100 for v in values):
+                raise QueryError(f"too many or too long values for filter {name!r}")
+
+    # --- search ---------------------------------------------------------------------
+    def search(self, req: SearchRequest) -> SearchResponse:
+        t0 = time.perf_counter()
+        self.validate(req)
+        pq = parse_query(req.q, allow_empty=bool(req.filters or req.year))
+        notices: list[str] = []
+        if pq.was_traditional:
+            notices.append(f"Traditional characters were converted to simplified: {pq.simplified}")
+        expansions = []
+        if req.expand and self.glossary is not None and pq.positive_units:
+            from search.expand import expand
+
+            expansions = [
+                e
+                for e in expand(pq.simplified, self.glossary)
+                if e.target not in req.removed_expansions
+            ]
+        plan = build_plan(pq, expansions, req)
+        mode = "any" if pq.long else "all"
+        raw = self.backend.search(plan, explain=req.explain)
+        if raw.total == 0 and not pq.long and sum(c.occur == "must" for c in plan.clauses) > 1:
+            # Nothing has every word: rank by any word instead, and say so.
+            plan = build_plan(pq, expansions, req, force_any=True)
+            raw = self.backend.search(plan, explain=req.explain)
+            mode = "any"
+            if raw.total:
+                notices.append(
+                    "No document contains all the words; showing documents with some of them."
+                )
+        words, phrases = highlight_terms(plan)
+        hits = []
+        for rh in raw.hits:
+            doc = rh.document
+            passage = doc.passages[rh.passage] if 0 <= rh.passage < len(doc.passages) else None
+            text = doc.body[passage.start : passage.end] if passage else doc.body
+            hits.append(
+                Hit(
+                    doc=doc,
+                    score=rh.score,
+                    passage=passage,
+                    title=highlight(doc.title, words, phrases),
+                    title_en=highlight(doc.titles_en[0].text, words, phrases)
+                    if doc.titles_en
+                    else [],
+                    snippet=snippet(text, words, phrases) if text else [],
+                    matched=rh.matched,
+                )
+            )
+        return SearchResponse(
+            request=req,
+            parsed=pq,
+            hits=hits,
+            total=raw.total,
+            total_exact=raw.total_exact,
+            facets=raw.facets,
+            expansions=expansions,
+            notices=notices,
+            mode=mode,
+            took_ms=(time.perf_counter() - t0) * 1000,
+            plan=plan,
+        )
+
+    def get_document(self, doc_id: str) -> Document:
+        return self.backend.get_document(doc_id)
+
+
+def highlight_terms(plan: Plan) -> tuple[set[str], list[tuple[str, ...]]]:
+    words: set[str] = set()
+    phrases: list[tuple[str, ...]] = []
+    for c in plan.clauses:
+        if c.occur == "must_not":
+            continue
+        for a in c.alts:
+            if "docnum" in a.fields:
+                continue
+            if a.phrase:
+                phrases.append(a.words)
+            else:
+                words.add(a.words[0])
+    return words, phrases
+
+
+def build_plan(
+    pq: ParsedQuery, expansions: list[Any], req: SearchRequest, *, force_any: bool = False
+) -> Plan:
+    """Group the parsed units and their expansions into clauses."""
+    occur = "should" if (pq.long or force_any) else "must"
+    clauses: list[Clause] = []
+    positive = [u for u in pq.units if not u.negated]
+    used: set[int] = set()
+    # Expansions that share a source span form one clause with the user's words.
+    by_span: dict[tuple[int, int], list[Any]] = {}
+    for e in expansions:
+        by_span.setdefault(tuple(e.span), []).append(e)
+    for span, exps in sorted(by_span.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
+        inside = [
+            i
+            for i, u in enumerate(positive)
+            if i not in used
+            and not u.phrase
+            and u.or_group < 0
+            and span[0] <= u.span[0]
+            and u.span[1] <= span[1]
+        ]
+        if not inside:
+            continue
+        used.update(inside)
+        user_words = tuple(t for i in inside for t in positive[i].terms)
+        alts = [Alt(user_words, 1.0, "user", display=exps[0].source)]
+        seen = {user_words}
+        for e in exps:
+            words = tuple(analyze(e.target))
+            if words and words not in seen:
+                seen.add(words)
+                alts.append(Alt(words, e.weight, e.origin, display=e.target))
+        clauses.append(Clause(tuple(alts), occur, display=exps[0].source))
+    groups: dict[int, list[Any]] = {}
+    for i, u in enumerate(positive):
+        if i in used:
+            continue
+        if u.or_group >= 0:
+            groups.setdefault(u.or_group, []).append(u)
+        else:
+            clauses.append(
+                Clause((Alt(u.terms, 1.0, "user", display=u.text),), occur, display=u.text)
+            )
+    for units in groups.values():
+        alts = tuple(Alt(u.terms, 1.0, "user", display=u.text) for u in units)
+        clauses.append(Clause(alts, occur, display=" OR ".join(u.text for u in units)))
+    for u in pq.units:
+        if u.negated:
+            clauses.append(
+                Clause((Alt(u.terms, 1.0, "user", display=u.text),), "must_not", display=u.text)
+            )
+    filters = {k: tuple(v) for k, v in pq.filters.items() if k != "docnum"}
+    for k, v in req.filters.items():
+        filters[FILTER_FIELDS.get(k, k)] = tuple(dict.fromkeys(filters.get(k, ()) + tuple(v)))
+    year_from, year_to = pq.year_from, pq.year_to
+    if req.year:
+        year_from, year_to = parse_year_range(req.year)
+    docnum_keys: tuple[str, ...] = ()
+    if pq.filters.get("docnum"):
+        from index.docnumber import docnum_keys as keys_of
+
+        docnum_keys = tuple(k for v in pq.filters["docnum"] for k in keys_of(v))
+        if not docnum_keys:
+            raise QueryError("cannot read that document number", "write it like 国办发〔2019〕38号")
+        clauses.append(
+            Clause(tuple(Alt((k,), 1.0, "user", fields=("docnum",)) for k in docnum_keys), "must")
+        )
+    return Plan(
+        clauses=clauses,
+        filters=filters,
+        year_from=year_from,
+        year_to=year_to,
+        docnum_keys=docnum_keys,
+        sort=req.sort,  # type: ignore[arg-type]
+        offset=(req.page - 1) * req.per_page,
+        limit=req.per_page,
+        facets=req.facets,
+        match_all_if_empty=bool(filters or year_from or year_to),
+    )
