@@ -57,6 +57,7 @@ class Plan:
     limit: int = 10
     facets: bool = False
     match_all_if_empty: bool = False  # filter-only queries list documents
+    collapse: bool = True  # one hit per document (its best passage); False: rank passages
 
     def cache_key(self) -> tuple:
         return (

@@ -425,16 +425,19 @@ class WhooshBackend:
             order: list[int] = []
             for docnum, score in res.items():
                 ordn = cache.doc_ord[docnum]
-                if ordn in excluded or ordn in seen:
+                if ordn in excluded:
                     continue
-                seen[ordn] = (docnum, score, ordn)
-                order.append(ordn)
+                key = ordn if plan.collapse else -1 - docnum
+                if key in seen:
+                    continue
+                seen[key] = (docnum, score, ordn)
+                order.append(key)
             exhausted = res.scored_length() < limit
             if len(order) >= want or exhausted:
                 ranked = [seen[o] for o in order]
                 if plan.sort == "relevance":
                     # Stable tie-break: equal scores fall back to document id.
-                    ranked.sort(key=lambda t: (-round(t[1], 6), cache.doc_ids[t[2]]))
+                    ranked.sort(key=lambda t: (-round(t[1], 6), cache.doc_ids[t[2]], t[0]))
                 return ranked, exhausted and len(order) <= want
             limit *= 4
 

@@ -361,6 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-baseline", action="store_true")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
+    # Lookup commands (title, mentions, glossary, suggest) live in their own module.
+    try:
+        from web.cli_lookup import add_parsers
+    except ImportError:  # pragma: no cover - while that module is being written
+        pass
+    else:
+        add_parsers(sub)
     return p
 
 
