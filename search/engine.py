@@ -12,7 +12,7 @@ process), the glossary (segmentation words and expansion), and turns a
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from index.analysis import terms as analyze
 from index.config import index_path
 from index.document import Document, Passage
 from index.errors import QueryError
-from index.plan import Alt, Clause, Plan
+from index.plan import TEXT_FIELDS, Alt, Clause, Plan
 from index.whoosh_backend import WhooshBackend
 from search.query import FILTER_FIELDS, ParsedQuery, parse_query, parse_year_range
 from search.snippets import Fragments, highlight, snippet
@@ -44,6 +44,8 @@ class SearchRequest:
     expand: bool = True
     explain: bool = False
     removed_expansions: tuple[str, ...] = ()  # targets the user switched off
+    fields: tuple[str, ...] | None = None  # text fields to match (default: title, title_en, body)
+    passages: bool = False  # rank passages (articles) instead of documents
 
 
 @dataclass
@@ -352,6 +354,23 @@ def build_plan(
         clauses.append(
             Clause(tuple(Alt((k,), 1.0, "user", fields=("docnum",)) for k in docnum_keys), "must")
         )
+    if req.fields:
+        bad = set(req.fields) - set(TEXT_FIELDS)
+        if bad:
+            raise QueryError(
+                f"unknown field(s) {', '.join(sorted(bad))}", f"fields: {', '.join(TEXT_FIELDS)}"
+            )
+        clauses = [
+            Clause(
+                tuple(
+                    replace(a, fields=tuple(req.fields)) if a.fields == TEXT_FIELDS else a
+                    for a in c.alts
+                ),
+                c.occur,
+                c.display,
+            )
+            for c in clauses
+        ]
     return Plan(
         clauses=clauses,
         filters=filters,
@@ -363,4 +382,5 @@ def build_plan(
         limit=req.per_page,
         facets=req.facets,
         match_all_if_empty=bool(filters or year_from or year_to),
+        collapse=not req.passages,
     )
