@@ -331,8 +331,20 @@ def build_plan(
                 Clause((Alt(u.terms, 1.0, "user", display=u.text),), occur, display=u.text)
             )
     for units in groups.values():
-        alts = tuple(Alt(u.terms, 1.0, "user", display=u.text) for u in units)
-        clauses.append(Clause(alts, occur, display=" OR ".join(u.text for u in units)))
+        # One alternative per typed chunk: 营商环境 OR 劳动合同 -> "营商 环境" | 劳动合同.
+        chunks: dict[object, list[Any]] = {}
+        for u in units:
+            chunks.setdefault(u.chunk if u.chunk >= 0 else id(u), []).append(u)
+        alts = tuple(
+            Alt(
+                tuple(t for u in us for t in u.terms),
+                1.0,
+                "user",
+                display="".join(u.text for u in us),
+            )
+            for us in chunks.values()
+        )
+        clauses.append(Clause(alts, occur, display=" OR ".join(a.display for a in alts)))
     for u in pq.units:
         if u.negated:
             clauses.append(

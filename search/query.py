@@ -159,6 +159,7 @@ class Unit:
     negated: bool = False
     or_group: int = -1  # units joined by OR share a group number
     span: tuple[int, int] = (0, 0)
+    chunk: int = -1  # units cut from one typed chunk (营商环境 -> 营商, 环境) share it
 
 
 @dataclass
@@ -289,22 +290,27 @@ def parse_query(text: str | None, *, allow_empty: bool = False) -> ParsedQuery:
 
 
 def _add_words(pq: ParsedQuery, chunk: str, span: tuple[int, int], joined_by_or: bool) -> None:
-    """A bare chunk: every analysed term becomes its own unit (all must match)."""
+    """A bare chunk: every analysed term becomes its own unit (all must match).
+    After OR, the whole chunk is one alternative to the whole previous chunk."""
     from index.analysis import tokens_with_offsets
 
-    toks = tokens_with_offsets(chunk)
-    first = True
-    for term, _pos, s, e in toks:
+    chunk_id = max((u.chunk for u in pq.units), default=-1) + 1
+    new = []
+    for term, _pos, s, e in tokens_with_offsets(chunk):
         if term in ENGLISH_STOP_WORDS:
             continue
-        unit = Unit(chunk[s:e], (term,), span=(span[0] + s, span[0] + e))
-        if first and joined_by_or and pq.units and not pq.units[-1].negated:
-            prev = pq.units[-1]
-            if prev.or_group < 0:
-                prev.or_group = max((u.or_group for u in pq.units), default=-1) + 1
-            unit.or_group = prev.or_group
-        first = False
-        pq.units.append(unit)
+        new.append(Unit(chunk[s:e], (term,), span=(span[0] + s, span[0] + e), chunk=chunk_id))
+    if new and joined_by_or and pq.units and not pq.units[-1].negated:
+        prev = pq.units[-1]
+        group = prev.or_group
+        if group < 0:
+            group = max((u.or_group for u in pq.units), default=-1) + 1
+            for u in pq.units:
+                if u is prev or (prev.chunk >= 0 and u.chunk == prev.chunk):
+                    u.or_group = group
+        for u in new:
+            u.or_group = group
+    pq.units.extend(new)
 
 
 def _add_filter(pq: ParsedQuery, key: str, value: str) -> None:
@@ -323,7 +329,7 @@ def parse_year_range(value: str) -> tuple[int | None, int | None]:
     """'2019' -> (2019, 2019); '2019..2023' -> (2019, 2023); '2019..' -> (2019, None)."""
     v = value.strip()
     if re.fullmatch(r"\d{4}", v):
-        return int(v), int(v)
+        v = f"{v}..{v}"
     m = _YEAR_RE.match(v)
     if not m or not (m.group(1) or m.group(2)):
         raise QueryError(

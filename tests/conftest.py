@@ -1,0 +1,67 @@
+"""Shared fixtures: a small real on-disk index built from documents we wrote.
+
+The fixture corpus (tests/fixtures/docs.jsonl) has simplified, traditional,
+English and mixed documents, laws with articles and title-only records. Tests
+that need the real data in ../shared are marked ``integration`` and skip when
+it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index import segmenter
+from index.config import shared_data_dir
+from index.readers import read_paths
+from index.whoosh_backend import WhooshBackend
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DOCS = FIXTURES / "docs.jsonl"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    d = shared_data_dir()
+    if not (d / "laws.jsonl.gz").exists():
+        pytest.skip("../shared/data is not present")
+    return d
+
+
+@pytest.fixture(scope="session")
+def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the fixture documents, built without glossary words."""
+    path = tmp_path_factory.mktemp("fixture-index")
+    segmenter.configure([])
+    backend = WhooshBackend(path, create=True)
+    report = backend.add_documents(read_paths([DOCS]))
+    assert not report.problems, report.problems
+    backend.close()
+    return path
+
+
+@pytest.fixture
+def engine(fixture_index: Path):  # noqa: ANN201
+    from search.engine import Engine
+
+    segmenter.configure([])
+    return Engine(fixture_index)
+
+
+@pytest.fixture
+def writable_index(tmp_path: Path, fixture_index: Path) -> Path:
+    """A private copy of the fixture index that a test may change."""
+    dst = tmp_path / "index"
+    shutil.copytree(fixture_index, dst)
+    segmenter.configure([])
+    return dst
+
+
+@pytest.fixture(autouse=True)
+def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("DUIZHAO_INDEX", "DUIZHAO_GLOSSARY"):
+        if var in os.environ and not os.environ.get("DUIZHAO_KEEP_ENV"):
+            monkeypatch.delenv(var)

@@ -1,0 +1,203 @@
+"""The engine end to end on a real on-disk fixture index (no glossary)."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.errors import NotFound, QueryError
+from search.engine import SearchRequest
+
+
+def ids(res) -> list[str]:  # noqa: ANN001
+    return [h.doc.id for h in res.hits]
+
+
+def test_chinese_words_find_simplified_and_traditional_documents(engine) -> None:
+    res = engine.search(SearchRequest(q="个人信息保护", per_page=20))
+    found = ids(res)
+    assert "law-pipl" in found
+    assert "tw-report" in found  # traditional text, simplified query
+
+
+def test_traditional_query_finds_simplified_text_and_says_so(engine) -> None:
+    res = engine.search(SearchRequest(q="個人信息保護法"))
+    assert ids(res)[0] == "law-pipl"
+    assert any("converted" in n for n in res.notices)
+    assert res.parsed.was_traditional
+
+
+def test_chinese_phrase_query(engine) -> None:
+    res = engine.search(SearchRequest(q='"个人信息保护法"'))
+    assert ids(res) == ["law-pipl"]
+    res = engine.search(SearchRequest(q='"碳达峰碳中和"'))
+    assert ids(res) == ["pt-carbon"]
+    # Word order matters in a phrase.
+    assert engine.search(SearchRequest(q='"保护法个人信息"')).total == 0
+
+
+def test_highlight_offsets_point_into_traditional_original(engine) -> None:
+    res = engine.search(SearchRequest(q="数据安全 个人信息", per_page=20))
+    hit = next(h for h in res.hits if h.doc.id == "tw-report")
+    marked = [t for t, m in hit.snippet if m]
+    assert "個人信息" in marked  # the stored traditional text, not the folded form
+    assert all(t in hit.doc.body for t in marked)
+
+
+def test_english_stemming_and_stop_words(engine) -> None:
+    res = engine.search(SearchRequest(q="platform economy"))
+    assert ids(res) == ["en-data", "pt-platform"] or ids(res) == ["pt-platform", "en-data"]
+    res = engine.search(SearchRequest(q="the data securities"))
+    assert "en-data" in ids(res)
+
+
+def test_best_article_is_reported(engine) -> None:
+    res = engine.search(SearchRequest(q="个人 同意"))
+    hit = res.hits[0]
+    assert hit.doc.id == "law-pipl"
+    assert hit.passage is not None and hit.passage.label in ("第十三条", "第十四条")
+    assert hit.passage.chapter.startswith("第二章")
+
+
+def test_all_words_must_match_then_falls_back_to_any(engine) -> None:
+    res = engine.search(SearchRequest(q="劳动合同 营商环境"))
+    assert res.mode == "any"
+    assert {"pt-labour", "pt-business"} <= set(ids(res))
+    assert res.notices
+
+
+def test_exclusion_and_or(engine) -> None:
+    res = engine.search(SearchRequest(q="数据 -个人信息", per_page=20))
+    assert "law-dsl" in ids(res) and "law-pipl" not in ids(res)
+    res = engine.search(SearchRequest(q="营商环境 OR 劳动合同", per_page=20))
+    assert {"pt-labour", "pt-business"} <= set(ids(res))
+    assert res.mode == "all"
+
+
+def test_filters_year_and_facets_count_documents(engine) -> None:
+    res = engine.search(SearchRequest(q="平台经济", facets=True, per_page=20))
+    assert res.facets["region"] == {"全国": 2, "河南": 1} or res.facets["region"].get("河南") == 1
+    # Facets count documents, not passages.
+    assert sum(res.facets["level"].values()) == res.total
+    res = engine.search(SearchRequest(q="平台经济", filters={"region": ["河南"]}))
+    assert ids(res) == ["pt-henan"]
+    res = engine.search(SearchRequest(q="平台经济", year="2020..2023"))
+    assert ids(res) == ["pt-henan"]
+    res = engine.search(SearchRequest(q="平台经济 region:全国 year:2019"))
+    assert ids(res) == ["pt-platform"]
+
+
+def test_filter_only_query_lists_documents(engine) -> None:
+    res = engine.search(SearchRequest(q="", filters={"level": ["法律"]}, sort="date"))
+    assert ids(res) == ["law-pipl", "law-dsl"]  # newest first
+
+
+def test_sort_by_date(engine) -> None:
+    res = engine.search(SearchRequest(q="平台经济", sort="date", per_page=20))
+    dates = [h.doc.date for h in res.hits if h.doc.date]
+    assert dates == sorted(dates, reverse=True)
+    res = engine.search(SearchRequest(q="平台经济", sort="date_asc", per_page=20))
+    dates = [h.doc.date for h in res.hits if h.doc.date]
+    assert dates == sorted(dates)
+
+
+def test_document_number_any_bracket_style(engine) -> None:
+    for q in (
+        "docnum:国办发〔2019〕38号",
+        "docnum:国办发[2019]38号",
+        "docnum:国办发(2019)38号",
+        '文号:"Guobanfa (2019) No. 38"',
+    ):
+        assert ids(engine.search(SearchRequest(q=q))) == ["pt-platform"], q
+    assert ids(engine.search(SearchRequest(q="docnum:豫政办〔2022〕53号"))) == ["pt-henan"]
+
+
+def test_ranking_is_stable_and_paged(engine) -> None:
+    a = ids(engine.search(SearchRequest(q="数据", per_page=2, page=1)))
+    b = ids(engine.search(SearchRequest(q="数据", per_page=2, page=2)))
+    full = ids(engine.search(SearchRequest(q="数据", per_page=10)))
+    assert a + b == full[:4]
+    assert ids(engine.search(SearchRequest(q="数据", per_page=10))) == full
+
+
+def test_passage_mode_ranks_articles(engine) -> None:
+    res = engine.search(SearchRequest(q="解除劳动合同", passages=True, per_page=10))
+    labels = [(h.doc.id, h.passage.label) for h in res.hits]
+    assert ("pt-labour", "第二条") in labels and ("pt-labour", "第三条") in labels
+
+
+def test_subwords_found_inside_longer_words(engine) -> None:
+    # jieba keeps 解除劳动合同 whole in some contexts; 劳动合同 must still match.
+    res = engine.search(SearchRequest(q="劳动合同", passages=True, per_page=10))
+    assert {h.passage.label for h in res.hits if h.doc.id == "pt-labour"} >= {"第二条", "第三条"}
+
+
+@pytest.mark.parametrize(
+    "q, fragment",
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("。，、！", "no searchable words"),
+        ("数" * 501, "too long"),
+        ('"' + "数据 " * 40 + '"', "phrase"),
+        ("year:abc 数据", "year"),
+        ("year:1800 数据", "year"),
+    ],
+)
+def test_bad_queries_get_clear_errors(engine, q: str, fragment: str) -> None:
+    with pytest.raises(QueryError) as e:
+        engine.search(SearchRequest(q=q))
+    assert fragment in e.value.message
+
+
+@pytest.mark.parametrize(
+    "req",
+    [
+        SearchRequest(q="数据", page=0),
+        SearchRequest(q="数据", per_page=101),
+        SearchRequest(q="数据", sort="random"),
+        SearchRequest(q="数据", filters={"colour": ["red"]}),
+        SearchRequest(q="数据", page=10_000),
+        SearchRequest(q="数据", fields=("secret",)),
+    ],
+)
+def test_bad_parameters_get_clear_errors(engine, req: SearchRequest) -> None:
+    with pytest.raises(QueryError):
+        engine.search(req)
+
+
+def test_broken_syntax_is_searched_not_crashed(engine) -> None:
+    for q in ('"数据', "数据 OR", "OR OR 数据", "NOT AND 数据", "title:( 数据", "数据 -", "数据 ("):
+        res = engine.search(SearchRequest(q=q))
+        assert "law-dsl" in ids(res), q
+    for q in ("-", "OR", '"', "()"):
+        with pytest.raises(QueryError):
+            engine.search(SearchRequest(q=q))
+
+
+def test_full_width_query_is_normalized(engine) -> None:
+    assert ids(engine.search(SearchRequest(q="ＤＡＴＡ security"))) == ids(
+        engine.search(SearchRequest(q="data security"))
+    )
+
+
+def test_get_document_and_unknown_id(engine) -> None:
+    doc = engine.get_document("law-pipl")
+    assert doc.title == "中华人民共和国个人信息保护法"
+    assert [p.label for p in doc.passages if p.number] == [
+        "第一条",
+        "第二条",
+        "第十三条",
+        "第十四条",
+    ]
+    with pytest.raises(NotFound):
+        engine.get_document("no-such-doc")
+
+
+def test_explain_shows_plan_and_score_parts(engine) -> None:
+    res = engine.search(SearchRequest(q="数据安全法", explain=True))
+    assert res.hits[0].matched
+    assert any(k.startswith("title:") for k in res.hits[0].matched)
+    lines = res.explain_lines()
+    assert any("must" in ln for ln in lines)
+    d = res.to_dict()
+    assert d["explain"] and d["hits"][0]["explain"]
