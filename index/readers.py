@@ -264,8 +264,10 @@ def _work_report(rec: dict, lineno: int) -> Document:
     if year is None:
         m = re.search(r"(\d{4})年", title)
         year = None if not m else int(m.group(1))
-    if year is not None and not isinstance(year, int):
-        raise InputError("field 'year' must be a number")
+    if isinstance(year, str) and year.strip().isdigit():
+        year = int(year)
+    if year is not None and (not isinstance(year, int) or not 1900 <= year <= 2100):
+        raise InputError("field 'year' must be a year number")
     return Document(
         id="wr-" + make_id(url or title),
         title=title,
