@@ -1,0 +1,181 @@
+"""The REST API blueprint, mounted at ``/api/v1/``.
+
+Place in the flow: HTTP GET -> params (web/params.py) -> **api** -> engine /
+glossary / title lookup -> JSON. Errors are raised as ``index.errors`` types
+and rendered by web/errors.py in the one JSON error shape. What each endpoint
+accepts and returns is written down in web/openapi.py; keep them in step.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from index.errors import InputError, NotFound
+from web.app import state
+from web.errors import TitlesUnavailable
+from web.openapi import MAX_Q, MAX_TITLE_Q, openapi_document
+from web.params import check_known, int_param, search_request, str_param
+
+bp = Blueprint("api", __name__)
+
+# The document id syntax (index.document._ID_RE); anything else cannot exist.
+DOC_ID_RE = re.compile(r"^\w[\w.:\-]{0,127}$")
+
+
+@bp.get("/search")
+def search() -> ResponseReturnValue:
+    req = search_request(request.args, facets_default=False)
+    if len(req.q) > MAX_Q:
+        raise InputError(
+            f"q is too long ({len(req.q):,} characters; the limit is {MAX_Q})",
+            "shorten it to its key words",
+        )
+    resp = state().get_engine().search(req)
+    return jsonify(resp.to_dict())
+
+
+def document_dict(doc: Any) -> dict[str, Any]:
+    d = doc.to_dict()
+    d["date"] = doc.date
+    return d
+
+
+def get_document_or_404(doc_id: str) -> Any:
+    if not DOC_ID_RE.match(doc_id):
+        raise NotFound(f"no document with id {doc_id[:140]!r}", "check the id in search results")
+    return state().get_engine().get_document(doc_id)
+
+
+@bp.get("/documents/<doc_id>")
+def document(doc_id: str) -> ResponseReturnValue:
+    check_known(request.args, ())
+    return jsonify(document_dict(get_document_or_404(doc_id)))
+
+
+def title_lookup(text: str, limit: int) -> Any:
+    """search.titles.lookup_title, or a 503 while that module is not in this build."""
+    try:
+        from search import titles
+    except ImportError:
+        titles = None  # type: ignore[assignment]
+    fn = getattr(titles, "lookup_title", None)
+    if fn is None:
+        raise TitlesUnavailable(
+            "title lookup is not available in this build", "search for the title words instead"
+        )
+    return fn(state().get_engine(), text, limit=limit)
+
+
+def titles_available() -> bool:
+    try:
+        from search import titles
+    except ImportError:
+        return False
+    return hasattr(titles, "lookup_title")
+
+
+@bp.get("/titles")
+def titles() -> ResponseReturnValue:
+    check_known(request.args, ("q", "limit"))
+    q = str_param(request.args, "q", MAX_TITLE_Q).strip()
+    if not q:
+        raise InputError("q is required: a Chinese or English title", "e.g. q=数据安全法")
+    limit = int_param(request.args, "limit", 10, 1, 50)
+    result = title_lookup(q, limit)
+    out = result.to_dict()
+    out.setdefault("query", q)
+    return jsonify(out)
+
+
+def entry_dict(e: Any) -> dict[str, Any]:
+    return {
+        "zh": e.zh,
+        "en": list(e.en),
+        "preferred": e.preferred,
+        "category": e.category,
+        "source": e.source,
+        **({"note": e.note} if getattr(e, "note", "") else {}),
+    }
+
+
+def glossary_search(q: str, category: str) -> list[Any]:
+    """Exact matches (curated, user, then CC-CEDICT), then curated entries containing q."""
+    g = state().glossary
+    if g is None:
+        return []
+    entries = g.entries()
+    if category:
+        entries = [e for e in entries if e.category == category]
+    q = " ".join(q.split())
+    if not q:
+        return entries
+    exact = [e for e in g.lookup(q) if not category or e.category == category]
+    seen = {e.zh for e in exact}
+    ql = q.lower()
+    contains = [
+        e for e in entries if e.zh not in seen and (q in e.zh or any(ql in r.lower() for r in e.en))
+    ]
+    # Shorter entries first: the closer to the query, the more useful.
+    contains.sort(key=lambda e: (len(e.zh), e.zh))
+    return exact + contains
+
+
+def glossary_categories() -> dict[str, int]:
+    g = state().glossary
+    out: dict[str, int] = {}
+    for e in g.entries() if g is not None else ():
+        out[e.category] = out.get(e.category, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+@bp.get("/glossary")
+def glossary() -> ResponseReturnValue:
+    args = request.args
+    check_known(args, ("q", "category", "page", "per_page"))
+    q = str_param(args, "q", 100)
+    category = str_param(args, "category", 40)
+    page = int_param(args, "page", 1, 1, 1_000_000)
+    per_page = int_param(args, "per_page", 50, 1, 100)
+    found = glossary_search(q, category)
+    start = (page - 1) * per_page
+    return jsonify(
+        {
+            "query": q,
+            "category": category,
+            "total": len(found),
+            "page": page,
+            "per_page": per_page,
+            "entries": [entry_dict(e) for e in found[start : start + per_page]],
+            "categories": glossary_categories(),
+        }
+    )
+
+
+@bp.get("/health")
+def health() -> ResponseReturnValue:
+    check_known(request.args, ())
+    st = state()
+    g = st.glossary
+    return jsonify(
+        {
+            "status": "ok",
+            "version": "0.1.0",
+            "documents": st.doc_count(),
+            "glossary_entries": len(g) if g is not None else 0,
+            "titles_available": titles_available(),
+        }
+    )
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(openapi_document())
+
+
+def docs_page() -> ResponseReturnValue:
+    """A readable rendering of the OpenAPI document, server-side, no external assets."""
+    return render_template("api_docs.html", spec=openapi_document())

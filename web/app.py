@@ -1,0 +1,160 @@
+"""The Flask application factory: one engine per process, two blueprints.
+
+Place in the flow: ``duizhao serve`` (web/serve.py, waitress) -> **create_app**
+-> ui blueprint (HTML pages) and api blueprint (``/api/v1/`` JSON) -> engine.
+
+The index and glossary are opened once here and kept on
+``app.extensions["duizhao"]``; each search opens its own searcher inside the
+engine, so requests share nothing mutable. Every response gets the security
+headers (a CSP without inline script or style), and undecodable input is
+refused before a view runs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+
+from index.errors import DuizhaoError
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+DEFAULTS: dict[str, Any] = {
+    "INDEX_DIR": None,  # None: index.config.index_path() ($DUIZHAO_INDEX or ./instance/index)
+    "GLOSSARY_FILES": None,  # user glossary files; None: $DUIZHAO_GLOSSARY
+    "GLOSSARY_CEDICT": True,  # CC-CEDICT fallback for glossary lookups
+    "GLOSSARY": None,  # a ready Glossary (tests); overrides the two above
+    "ENGINE": None,  # a ready Engine (tests); overrides INDEX_DIR
+    "MAX_CONTENT_LENGTH": 64 * 1024,  # the API takes no bodies; anything big is refused
+    "REOPEN_SECONDS": 5.0,  # retry opening a missing index at most this often
+    "JSON_SORT_KEYS": False,
+}
+
+
+@dataclass
+class WebState:
+    """What the views share: the engine (or why it could not be opened) and the glossary."""
+
+    index_dir: str | None
+    glossary: Any
+    engine: Any = None
+    error: DuizhaoError | None = None
+    reopen_seconds: float = 5.0
+    _last_try: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _count: tuple[int, int] | None = None
+
+    def open(self) -> None:
+        from search.engine import Engine
+
+        self._last_try = time.monotonic()
+        try:
+            self.engine = Engine(self.index_dir, glossary=self.glossary)
+            self.error = None
+        except DuizhaoError as e:
+            self.engine = None
+            self.error = e
+
+    def get_engine(self) -> Any:
+        """The engine, or the DuizhaoError (503) saying why there is none."""
+        if self.engine is None:
+            with self._lock:
+                if self.engine is None and time.monotonic() - self._last_try > self.reopen_seconds:
+                    self.open()
+            if self.engine is None:
+                assert self.error is not None
+                raise self.error
+        return self.engine
+
+    def doc_count(self) -> int:
+        """Documents in the index, counted once per index generation."""
+        backend = self.get_engine().backend
+        gen = backend.ix.latest_generation()
+        if self._count is None or self._count[0] != gen:
+            self._count = (gen, backend.doc_count())
+        return self._count[1]
+
+
+def load_glossary(files: list[str] | None, cedict: bool) -> Any:
+    from index.config import user_glossary_paths
+    from index.glossary import Glossary
+
+    return Glossary.load(user_glossary_paths(files), cedict=cedict)
+
+
+def state() -> WebState:
+    return current_app.extensions["duizhao"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` keys: see ``DEFAULTS``; any Flask setting too."""
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config.update(DEFAULTS)
+    if config:
+        app.config.update(config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    glossary = app.config["GLOSSARY"]
+    engine = app.config["ENGINE"]
+    if engine is not None and glossary is None:
+        glossary = engine.glossary
+    if glossary is None:
+        glossary = load_glossary(app.config["GLOSSARY_FILES"], app.config["GLOSSARY_CEDICT"])
+    index_dir = app.config["INDEX_DIR"]
+    st = WebState(
+        index_dir=str(index_dir) if index_dir else None,
+        glossary=glossary,
+        reopen_seconds=float(app.config["REOPEN_SECONDS"]),
+    )
+    if engine is not None:
+        st.engine = engine
+    else:
+        st.open()
+    app.extensions["duizhao"] = st
+
+    from web import api, ui
+    from web.errors import register_error_handlers
+    from web.params import check_raw_request
+
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.add_url_rule("/api/docs", "api_docs", api.docs_page)
+    register_error_handlers(app)
+
+    @app.before_request
+    def _check_input() -> None:
+        check_raw_request(request.query_string, request.environ.get("PATH_INFO", ""))
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        for k, v in SECURITY_HEADERS.items():
+            resp.headers.setdefault(k, v)
+        if request.path.startswith("/static/"):
+            resp.headers.setdefault("Cache-Control", "public, max-age=3600")
+        else:
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+    return app
+
+
+def static_root() -> Path:
+    return Path(__file__).resolve().parent / "static"

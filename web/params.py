@@ -1,0 +1,150 @@
+"""Query-string parsing shared by the UI and the REST API.
+
+Place in the flow: HTTP request -> **params** -> ``SearchRequest`` -> engine.
+
+Both faces take the same parameters (so a UI URL and an API URL for the same
+search differ only in their path) and reject the same bad input with an
+``InputError`` that the error handlers turn into a 400. The engine validates
+ranges again; here we only turn text into typed values and refuse names we
+do not know, so a typo such as ``levle=法律`` is an error and not silently
+ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import unquote_to_bytes
+
+from werkzeug.datastructures import MultiDict
+
+from index.errors import InputError
+from search.engine import FILTER_NAMES, MAX_PER_PAGE, SORTS, SearchRequest
+
+MAX_QUERY_STRING = 8192  # bytes of a raw query string
+MAX_VALUES_PER_PARAM = 20
+
+SEARCH_PARAMS = frozenset(
+    {"q", "year", "sort", "page", "per_page", "facets", "expand", "explain", "rm", *FILTER_NAMES}
+)
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def check_raw_request(query_string: bytes, path_info: str) -> None:
+    """Refuse undecodable input before anything reads it.
+
+    Werkzeug decodes bad UTF-8 with replacement characters, which would
+    turn ``%FF`` into a search for U+FFFD; we answer 400 instead. NUL is
+    refused too: it has no business in a query and some layers truncate at it.
+    """
+    if len(query_string) > MAX_QUERY_STRING:
+        raise InputError(
+            f"the query string is too long (over {MAX_QUERY_STRING} bytes)", "shorten the query"
+        )
+    try:
+        raw = unquote_to_bytes(query_string.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(
+            "the query string is not valid UTF-8", "encode parameters as UTF-8 (percent-encoded)"
+        ) from None
+    try:
+        # WSGI hands the path over as latin-1 code points of the raw bytes.
+        path = path_info.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raise InputError("the address is not valid UTF-8") from None
+    if "\x00" in raw or "\x00" in path:
+        raise InputError("NUL characters are not allowed in requests")
+
+
+def _one(args: MultiDict, name: str, default: str | None = None) -> str | None:
+    values = args.getlist(name)
+    if not values:
+        return default
+    if len(values) > 1:
+        raise InputError(f"parameter {name!r} given more than once", f"pass one {name}")
+    return values[0]
+
+
+def _int(args: MultiDict, name: str, default: int) -> int:
+    v = _one(args, name)
+    if v is None or v == "":
+        return default
+    v = v.strip()
+    if not v.isascii() or not v.isdigit() or len(v) > 9:
+        raise InputError(f"{name} must be a whole number, got {v[:20]!r}")
+    return int(v)
+
+
+def _bool(args: MultiDict, name: str, default: bool) -> bool:
+    v = _one(args, name)
+    if v is None:
+        return default
+    v = v.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise InputError(f"{name} must be true or false, got {v[:20]!r}")
+
+
+def check_known(args: MultiDict, known: Iterable[str]) -> None:
+    known = set(known)
+    for name in args:
+        if name not in known:
+            raise InputError(
+                f"unknown parameter {name[:40]!r}",
+                f"known parameters: {', '.join(sorted(known))}",
+            )
+
+
+def search_request(
+    args: MultiDict, *, facets_default: bool, per_page_default: int = 10
+) -> SearchRequest:
+    """A validated ``SearchRequest`` from query-string arguments."""
+    check_known(args, SEARCH_PARAMS)
+    filters: dict[str, list[str]] = {}
+    for name in FILTER_NAMES:
+        values = [v.strip() for v in args.getlist(name) if v.strip()]
+        if len(values) > MAX_VALUES_PER_PARAM:
+            raise InputError(f"too many values for {name!r} (at most {MAX_VALUES_PER_PARAM})")
+        if values:
+            filters[name] = list(dict.fromkeys(values))
+    sort = _one(args, "sort", "relevance") or "relevance"
+    if sort not in SORTS:
+        raise InputError(f"unknown sort {sort[:20]!r}", f"use one of: {', '.join(SORTS)}")
+    page = _int(args, "page", 1)
+    per_page = _int(args, "per_page", per_page_default)
+    if page < 1:
+        raise InputError("page must be 1 or more", "start at page=1")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InputError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+    removed = [v for v in args.getlist("rm") if v]
+    if len(removed) > MAX_VALUES_PER_PARAM:
+        raise InputError(f"too many values for 'rm' (at most {MAX_VALUES_PER_PARAM})")
+    year = (_one(args, "year") or "").strip() or None
+    return SearchRequest(
+        q=_one(args, "q", "") or "",
+        filters=filters,
+        year=year,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        facets=_bool(args, "facets", facets_default),
+        expand=_bool(args, "expand", True),
+        explain=_bool(args, "explain", False),
+        removed_expansions=tuple(dict.fromkeys(removed)),
+    )
+
+
+def int_param(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:
+    v = _int(args, name, default)
+    if not lo <= v <= hi:
+        raise InputError(f"{name} must be between {lo} and {hi}")
+    return v
+
+
+def str_param(args: MultiDict, name: str, max_len: int, default: str = "") -> str:
+    v = _one(args, name, default) or ""
+    if len(v) > max_len:
+        raise InputError(f"{name} is too long (at most {max_len} characters)")
+    return v
