@@ -1,0 +1,804 @@
+"""Policy titles across languages: English renderings, Chinese originals, 文号 lookup.
+
+Place in the flow: a search-side service beside ``search.engine``. Faces call
+:func:`lookup_title` (``duizhao title``) and ``search.mentions`` calls it for
+every title found in English news text; the indexer calls
+:func:`add_draft_title` on every document so that Chinese-only documents get a
+searchable, clearly labelled draft English title.
+
+What goes in and what comes out of :func:`lookup_title`:
+
+* a Chinese title -> the English renderings Duizhao knows (attested ones, with
+  their source, from indexed documents with that title), else a draft from
+  ``search.title_draft`` labelled as a draft; plus the matching documents;
+* an English title -> ranked Chinese originals in the index. Retrieval is the
+  engine's plan (cross-language glossary expansion, ranked "any word" mode);
+  the top candidates are re-ranked by a small scorer comparing the parsed
+  structure of the English title (document type, issuer, region, year, key
+  terms, 文号) with each candidate's Chinese title and metadata. The
+  confidence is the weighted share of that evidence the candidate matches, so
+  it means the same thing for every query;
+* a document number in any bracket style or in English ("Guobanfa (2019)
+  No. 38") -> the documents carrying it, exact key first.
+
+Nothing is called official here: attested renderings carry the source that
+gave them, drafts carry :data:`search.title_draft.DRAFT_LABEL`-style labels.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.docnumber import DocNumber, find_docnums, parse_docnum
+from index.document import Document, EnglishTitle
+from index.errors import InputError, QueryError
+from index.normalize import to_simplified
+from index.plan import TEXT_FIELDS, Alt, Clause, Plan
+from search.title_draft import (
+    DOCTYPES,
+    ISSUERS,
+    REGIONS,
+    DraftTitle,
+    TitleStructure,
+    draft_title,
+    parse_title,
+)
+
+MAX_TITLE_CHARS = 500
+POOL = 50  # candidates retrieved before re-ranking
+DRAFT_SOURCE = "draft (Duizhao, machine-generated)"
+EXACT_THRESHOLD = 0.8  # confidence from which a candidate may be called the document
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
+_SPACES = re.compile(r"\s+")
+
+# --- fast draft titles at index time ------------------------------------------------
+
+
+def _lookup_table(glossary: Any) -> dict[str, str]:
+    """zh -> preferred English of the curated/user entries, cached on the glossary.
+
+    A plain dict.get is what makes drafting ~0.3 ms a title: ``Glossary.zh_entry``
+    converts every miss to simplified Chinese again, and a draft probes hundreds
+    of substrings that are mostly misses (titles are simplified already).
+    """
+    if glossary is None:
+        from search.title_draft import _default_glossary
+
+        glossary = _default_glossary()
+    derived = getattr(glossary, "derived", None)
+    table = derived.get("titles.lookup") if derived is not None else None
+    if table is None:
+        table = {e.zh: e.preferred for e in glossary.entries() if e.preferred}
+        if derived is not None:
+            derived["titles.lookup"] = table
+    return table
+
+
+def add_draft_title(doc: Document, glossary: Any) -> None:
+    """Give a Chinese-titled document without an English title a labelled draft.
+
+    Never raises for a bad title (an index run must not stop on one odd record):
+    titles the drafter refuses are simply left without an English title.
+    """
+    if doc.titles_en or not doc.title or not _HAN.search(doc.title):
+        return
+    try:
+        draft = draft_title(doc.title, _lookup_table(glossary).get)
+    except InputError:
+        return
+    if draft.text:
+        doc.titles_en.append(EnglishTitle(draft.text, DRAFT_SOURCE, attested=False))
+
+
+# --- result types -----------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """One piece of evidence for a candidate: what the query says, whether the
+    candidate agrees (1.0 yes, 0.0 no, a share for key terms), and its weight."""
+
+    kind: str  # title | issuer | doctype | region | year | docnum | terms | retrieval
+    score: float
+    weight: float
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "matched": round(self.score, 3),
+            "weight": self.weight,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class Candidate:
+    doc: Document
+    confidence: float
+    evidence: list[Evidence] = field(default_factory=list)
+    retrieval_score: float = 0.0
+    mismatch: list[str] = field(default_factory=list)  # issuer/region/doctype conflicts
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.doc
+        return {
+            "id": d.id,
+            "title": d.title,
+            "titles_en": [
+                {"text": t.text, "source": t.source, "attested": t.attested} for t in d.titles_en
+            ],
+            "issuer": d.issuer,
+            "region": d.region,
+            "docnum": d.docnum,
+            "date": d.date,
+            "level": d.level,
+            "source": d.source,
+            "confidence": round(self.confidence, 3),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "mismatch": self.mismatch,
+        }
+
+
+@dataclass
+class Rendering:
+    """A title in the other language: attested (a source gave it) or a draft."""
+
+    text: str
+    lang: str  # "en" | "zh"
+    source: str
+    attested: bool
+    doc_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "lang": self.lang,
+            "source": self.source,
+            "attested": self.attested,
+            "doc_id": self.doc_id,
+        }
+
+
+@dataclass
+class TitleLookup:
+    query: str
+    kind: str  # "zh_title" | "en_title" | "docnum" | "none"
+    candidates: list[Candidate] = field(default_factory=list)
+    renderings: list[Rendering] = field(default_factory=list)
+    draft: DraftTitle | None = None
+    parsed: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def confidence(self) -> float:
+        """Confidence of the answer: the best candidate's, else the draft's, else 0."""
+        if self.candidates:
+            return self.candidates[0].confidence
+        if self.draft is not None:
+            return self.draft.confidence
+        return 0.0
+
+    @property
+    def exact(self) -> bool:
+        """True when the best candidate is confidently *the* document asked for."""
+        b = self.best
+        return bool(b and b.confidence >= EXACT_THRESHOLD and not b.mismatch)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "kind": self.kind,
+            "confidence": round(self.confidence, 3),
+            "exact_match": self.exact,
+            "message": self.message,
+            "notices": self.notices,
+            "parsed": self.parsed,
+            "renderings": [r.to_dict() for r in self.renderings],
+            "draft": (
+                {
+                    "text": self.draft.text,
+                    "label": self.draft.label,
+                    "confidence": self.draft.confidence,
+                    "glossary_used": [
+                        {"zh": zh, "en": en, "origin": o} for zh, en, o in self.draft.used
+                    ],
+                    "untranslated": self.draft.untranslated,
+                }
+                if self.draft is not None
+                else None
+            ),
+            "candidates": [c.to_dict() for c in self.candidates],
+        }
+
+
+# --- input classification -----------------------------------------------------------------
+
+
+def _clean(text: object) -> str:
+    if not isinstance(text, str):
+        raise InputError("a title must be text", hint=f"got {type(text).__name__}")
+    t = _SPACES.sub(" ", text.replace("\u3000", " ")).strip()
+    if not t:
+        raise InputError(
+            "empty title",
+            hint='give a title, e.g. 国务院办公厅关于促进平台经济规范健康发展的指导意见 or "Guo Fa [2017] No. 35"',
+        )
+    if len(t) > MAX_TITLE_CHARS:
+        raise InputError(
+            f"title too long ({len(t)} characters; the limit is {MAX_TITLE_CHARS})",
+            hint="pass one title or document number; for a whole article use `duizhao mentions`",
+        )
+    return t
+
+
+def classify(text: str) -> str:
+    """'docnum', 'zh_title', 'en_title' or 'none' (nothing to look up)."""
+    if parse_docnum(text) is not None:
+        return "docnum"
+    han = len(_HAN.findall(text))
+    latin = len(_LATIN.findall(text))
+    if han >= 2 and han >= latin / 4:
+        return "zh_title"
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    if len(words) >= 2 or (words and len(words[0]) >= 4):
+        return "en_title"
+    return "none"
+
+
+# --- retrieval ----------------------------------------------------------------------------
+
+
+def _with_fields(plan: Plan, fields: tuple[str, ...]) -> Plan:
+    """The same plan with every text alternative restricted to ``fields``."""
+    clauses = []
+    for c in plan.clauses:
+        alts = tuple(
+            Alt(a.words, a.weight, a.origin, fields=fields, display=a.display)
+            if a.fields == TEXT_FIELDS
+            else a
+            for a in c.alts
+        )
+        clauses.append(Clause(alts, c.occur, c.display))
+    plan.clauses = clauses
+    return plan
+
+
+def retrieve(
+    engine: Any,
+    text: str,
+    *,
+    limit: int = POOL,
+    expand: bool = True,
+    fields: tuple[str, ...] = TEXT_FIELDS,
+) -> list[tuple[Document, float]]:
+    """Candidate documents for a title: the engine's plan in ranked "any word"
+    mode (with cross-language expansion), optionally restricted to some fields."""
+    from search.engine import SearchRequest, build_plan
+    from search.query import parse_query
+
+    try:
+        pq = parse_query(text)
+    except QueryError:
+        return []
+    if not pq.positive_units:
+        return []
+    exps: list[Any] = []
+    if expand and engine.glossary is not None:
+        from search.expand import expand as do_expand
+
+        exps = do_expand(pq.simplified, engine.glossary)
+    req = SearchRequest(q=text, per_page=min(limit, 100))
+    plan = build_plan(pq, exps, req, force_any=True)
+    plan.filters = {}  # a title's words are never filters (a colon in a title)
+    if fields != TEXT_FIELDS:
+        plan = _with_fields(plan, fields)
+    raw = engine.backend.search(plan)
+    return [(h.document, h.score) for h in raw.hits]
+
+
+def docnum_candidates(engine: Any, dn: DocNumber, limit: int = 10) -> list[Candidate]:
+    """Documents carrying a document number: exact key first, then documents
+    whose number only agrees in pinyin (豫/渝 both read "yu")."""
+    keys = [dn.pinyin_key] if dn.is_pinyin else [dn.key, dn.pinyin_key]
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    for rank, key in enumerate(keys):
+        plan = Plan(
+            clauses=[Clause((Alt((key.lower(),), 1.0, "user", fields=("docnum",)),), "must")],
+            limit=limit,
+        )
+        for h in engine.backend.search(plan).hits:
+            if h.doc_id in seen:
+                continue
+            seen.add(h.doc_id)
+            exact = rank == 0 and not dn.is_pinyin
+            # An English form cannot tell 豫 from 渝: every document with the
+            # pinyin key matches it equally, so confidence falls with their number.
+            conf = 1.0 if exact else (0.9 if dn.is_pinyin else 0.5)
+            ev = Evidence(
+                "docnum",
+                1.0 if rank == 0 else 0.5,
+                1.0,
+                f"{'same number' if rank == 0 else 'same number read in pinyin'}: {h.document.docnum}",
+            )
+            out.append(Candidate(h.document, conf, [ev], h.score))
+    if dn.is_pinyin and len(out) > 1:
+        for c in out:
+            c.confidence = round(0.9 / len(out) ** 0.5, 3)
+    return out[:limit]
+
+
+# --- the structure of an English title ------------------------------------------------------
+
+# English document types -> Chinese ones; longest English first when matching.
+_EN_DOCTYPES: dict[str, list[str]] = {}
+for _zh, _en in DOCTYPES.items():
+    _EN_DOCTYPES.setdefault(_en.lower(), []).append(_zh)
+for _en, _zhs in {
+    "opinions": ["意见"],
+    "opinion": ["意见"],
+    "circular": ["通知", "通告"],
+    "notice": ["通知", "通告", "公告"],
+    "notification": ["通知"],
+    "guidelines": ["指南", "指引", "指导意见"],
+    "guideline": ["指南", "指引"],
+    "guidance": ["指导意见", "指南", "指引"],
+    "implementing rules": ["实施细则"],
+    "several policies": ["若干政策"],
+    "policies": ["政策"],
+    "policy measures": ["政策措施"],
+    "action plan": ["行动计划", "行动方案"],
+    "three-year action plan": ["三年行动计划", "三年行动方案"],
+    "plan": ["规划", "方案", "计划"],
+    "programme": ["方案", "规划"],
+    "program": ["方案", "规划"],
+    "scheme": ["方案"],
+    "regulation": ["条例", "规定"],
+    "rules": ["规则", "细则"],
+    "interim measures": ["暂行办法"],
+    "provisions": ["规定"],
+    "announcement": ["公告"],
+    "decision": ["决定"],
+    "law": ["法"],
+}.items():
+    lst = _EN_DOCTYPES.setdefault(_en, [])
+    lst.extend(z for z in _zhs if z not in lst)
+_EN_DOCTYPE_RE = re.compile(
+    r"\b(" + "|".join(re.escape(k) for k in sorted(_EN_DOCTYPES, key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+_EN_REGIONS = {v.lower(): k for k, v in REGIONS.items()}
+_EN_REGION_RE = re.compile(
+    r"\b("
+    + "|".join(re.escape(v) for v in sorted(REGIONS.values(), key=len, reverse=True))
+    + r")\b"
+)
+_CENTRAL_ISSUERS = frozenset(ISSUERS) | {"国务院", "国家", "中共中央"}
+
+
+@dataclass
+class TermGroup:
+    """One English phrase of the query and the Chinese renderings that stand for it."""
+
+    en: str
+    zh: tuple[str, ...]
+    category: str
+    weight: float
+
+
+@dataclass
+class EnglishTitleParse:
+    text: str
+    doctypes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (en, zh...)
+    issuers: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)  # zh names (山东)
+    years: list[int] = field(default_factory=list)
+    docnums: list[DocNumber] = field(default_factory=list)
+    terms: list[TermGroup] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doctypes": [{"en": en, "zh": list(zh)} for en, zh in self.doctypes],
+            "issuers": [{"en": en, "zh": list(zh)} for en, zh in self.issuers],
+            "regions": self.regions,
+            "years": self.years,
+            "docnums": [dn.key for dn in self.docnums],
+            "key_terms": [
+                {"en": t.en, "zh": list(t.zh), "category": t.category} for t in self.terms
+            ],
+        }
+
+
+def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
+    """Document types, issuers, regions, years, 文号 and glossary key terms of an
+    English title (terms carry their Chinese renderings for matching)."""
+    p = EnglishTitleParse(text)
+    for m in _EN_DOCTYPE_RE.finditer(text):
+        en = m.group(1)
+        zhs = tuple(_EN_DOCTYPES[en.lower()])
+        if all(en.lower() != d.lower() for d, _ in p.doctypes):
+            p.doctypes.append((en, zhs))
+    for m in _EN_REGION_RE.finditer(text):
+        zh = _EN_REGIONS[m.group(1).lower()]
+        if zh not in p.regions:
+            p.regions.append(zh)
+    p.years = sorted({int(y) for y in _YEAR.findall(text)})
+    try:
+        p.docnums = [dn for dn, _ in find_docnums(text)]
+    except InputError:
+        p.docnums = []
+    if glossary is None:
+        return p
+    from search.expand import expand
+
+    groups: dict[tuple[int, int], TermGroup] = {}
+    for e in expand(text, glossary, max_per_term=4, max_total=48):
+        if e.target_lang != "zh":
+            continue
+        key = tuple(e.span)
+        g = groups.get(key)
+        if g is None:
+            weight = {"policy": 2.0, "legal": 2.0}.get(e.category, 1.0)
+            g = groups[key] = TermGroup(e.source, (), e.category, weight)
+        if e.target not in g.zh:
+            g.zh = (*g.zh, e.target)
+    for g in groups.values():
+        if g.category == "doctype":
+            if all(g.en.lower() != d.lower() for d, _ in p.doctypes):
+                p.doctypes.append((g.en, g.zh))
+        elif g.category == "issuer":
+            p.issuers.append((g.en, g.zh))
+        elif g.category == "region":
+            for z in g.zh:
+                base = re.sub(r"(省|市|自治区)$", "", z)
+                if base not in p.regions:
+                    p.regions.append(base)
+        else:
+            p.terms.append(g)
+    return p
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+# Weights of the evidence kinds; the confidence is the weighted share matched
+# among the kinds the query actually has.
+W_TERMS = 0.45
+W_DOCTYPE = 0.15
+W_ISSUER = 0.15
+W_REGION = 0.1
+W_YEAR = 0.05
+W_DOCNUM = 0.3
+W_EN_TITLE = 0.3
+W_RETRIEVAL = 0.1
+
+
+def _compact(s: str) -> str:
+    return to_simplified(_SPACES.sub("", s))
+
+
+def _zh_title_text(doc: Document) -> str:
+    """The candidate's Chinese title, or -- for documents known only by an English
+    title -- the head of its Chinese text, where the title usually stands."""
+    if doc.title:
+        return _compact(doc.title + doc.subtitle)
+    return _compact(doc.body[:160])
+
+
+def _en_words(s: str) -> set[str]:
+    from index.analysis import en_key
+
+    return set(en_key(s).split())
+
+
+def score_english(
+    parse: EnglishTitleParse,
+    doc: Document,
+    retrieval: float,
+    *,
+    use_title_en: bool = True,
+) -> Candidate:
+    """Compare an English title's structure with one candidate document."""
+    title_zh = _zh_title_text(doc)
+    body_zh = _compact(doc.body[:4000]) if doc.body else ""
+    ev: list[Evidence] = []
+    mismatch: list[str] = []
+
+    if parse.terms:
+        got = total = 0.0
+        hits = []
+        for t in parse.terms:
+            total += t.weight
+            if any(z in title_zh for z in t.zh):
+                got += t.weight
+                hits.append(t.en)
+            elif any(z in body_zh for z in t.zh):
+                got += 0.5 * t.weight  # in the text, not the title: weaker
+                hits.append(f"{t.en} (text)")
+        ev.append(
+            Evidence(
+                "terms", got / total, W_TERMS, f"{len(hits)}/{len(parse.terms)}: {', '.join(hits)}"
+            )
+        )
+    if parse.doctypes:
+        want = {z for _, zs in parse.doctypes for z in zs}
+        ok = any(z in title_zh for z in want) or doc.doctype in want
+        ev.append(
+            Evidence(
+                "doctype",
+                1.0 if ok else 0.0,
+                W_DOCTYPE,
+                "/".join(en for en, _ in parse.doctypes) + ("" if ok else " not in the title"),
+            )
+        )
+    if parse.issuers:
+        doc_issuer_words = _en_words(doc.issuer) if _LATIN.search(doc.issuer or "") else set()
+        ok = False
+        for en, zhs in parse.issuers:
+            if any(z in title_zh or (doc.issuer and z in doc.issuer) for z in zhs):
+                ok = True
+            elif doc_issuer_words and _en_words(en) <= doc_issuer_words:
+                ok = True  # English issuer metadata (en_titles records)
+        st_issuers = _title_issuers(doc)
+        if not ok and st_issuers:
+            mismatch.append(f"issuer: {'、'.join(st_issuers)}")
+        ev.append(
+            Evidence(
+                "issuer",
+                1.0 if ok else 0.0,
+                W_ISSUER,
+                "; ".join(en for en, _ in parse.issuers),
+            )
+        )
+    region_ok = None
+    if parse.regions:
+        region_ok = doc.region in parse.regions or any(r in title_zh for r in parse.regions)
+        if not region_ok and doc.region and doc.region not in ("全国", ""):
+            mismatch.append(f"region: {doc.region}, not {'/'.join(parse.regions)}")
+        elif not region_ok and doc.region == "全国":
+            mismatch.append(f"region: national, not {'/'.join(parse.regions)}")
+        ev.append(Evidence("region", 1.0 if region_ok else 0.0, W_REGION, "/".join(parse.regions)))
+    if parse.years:
+        y = doc.year
+        ok = y is not None and any(abs(y - py) <= 1 for py in parse.years)
+        ev.append(
+            Evidence("year", 1.0 if ok else 0.0, W_YEAR, f"{parse.years} vs {y or 'unknown'}")
+        )
+    if parse.docnums:
+        keys = {k for dn in parse.docnums for k in (dn.key, dn.pinyin_key)}
+        dn = parse_docnum(doc.docnum) if doc.docnum else None
+        ok = dn is not None and (dn.key in keys or dn.pinyin_key in keys)
+        ev.append(Evidence("docnum", 1.0 if ok else 0.0, W_DOCNUM, doc.docnum or "none"))
+    if use_title_en and doc.titles_en:
+        q = _en_words(parse.text)
+        best = 0.0
+        for t in doc.titles_en:
+            w = _en_words(t.text)
+            if q and w:
+                dice = 2 * len(q & w) / (len(q) + len(w))
+                best = max(best, dice if t.attested else 0.6 * dice)
+        ev.append(
+            Evidence("english_title", best, W_EN_TITLE, "word overlap with its English title")
+        )
+    ev.append(Evidence("retrieval", retrieval, W_RETRIEVAL, "search score relative to the best"))
+    conf = _confidence(ev)
+    return Candidate(doc, conf, ev, retrieval, mismatch)
+
+
+def _confidence(ev: list[Evidence]) -> float:
+    total = sum(e.weight for e in ev)
+    if not total:
+        return 0.0
+    return round(sum(e.score * e.weight for e in ev) / total, 3)
+
+
+def _title_issuers(doc: Document) -> list[str]:
+    if not doc.title:
+        return []
+    try:
+        return parse_title(doc.title).issuers
+    except InputError:
+        return []
+
+
+def _bigrams(s: str) -> set[str]:
+    s = re.sub(r"[^\u3400-\u9fffA-Za-z0-9]", "", s)
+    return {s[i : i + 2] for i in range(len(s) - 1)} or ({s} if s else set())
+
+
+def _dice(a: str, b: str) -> float:
+    x, y = _bigrams(a), _bigrams(b)
+    if not x or not y:
+        return 0.0
+    return 2 * len(x & y) / (len(x) + len(y))
+
+
+def _region_of_issuers(issuers: list[str]) -> str | None:
+    for i in issuers:
+        for zh in sorted(REGIONS, key=len, reverse=True):
+            if i.startswith(zh):
+                return zh
+    return None
+
+
+def score_chinese(
+    st: TitleStructure, doc: Document, retrieval: float, *, region: str | None = None
+) -> Candidate:
+    """Compare a Chinese title (parsed) with one candidate's title and metadata."""
+    cand_title = _zh_title_text(doc)
+    ev: list[Evidence] = []
+    mismatch: list[str] = []
+    if doc.title and _compact(doc.title) == _compact(st.title):
+        ev.append(Evidence("title", 1.0, 1.0, "same title"))
+        return Candidate(doc, 1.0, ev, retrieval)
+    try:
+        cst = parse_title(cand_title) if doc.title else TitleStructure(title=cand_title)
+    except InputError:
+        cst = TitleStructure(title=cand_title)
+    q_subject = st.inner_title or st.subject or st.title
+    c_subject = cst.inner_title or cst.subject or cand_title
+    sim = _dice(q_subject, c_subject)
+    ev.append(Evidence("terms", sim, 0.6, "subject similarity (character pairs)"))
+    if st.doctype:
+        if cst.doctype == st.doctype:
+            s = 1.0
+        elif cst.doctype and (cst.doctype[-2:] == st.doctype[-2:]):
+            s = 0.5  # 意见 vs 实施意见: same family
+        else:
+            s = 0.0
+        ev.append(Evidence("doctype", s, 0.15, f"{st.doctype} vs {cst.doctype or 'none'}"))
+        if s == 0.0 and cst.doctype:
+            mismatch.append(f"doctype: {cst.doctype}, not {st.doctype}")
+    want_region = region or _region_of_issuers(st.issuers)
+    if st.issuers:
+        ok = any(i in cand_title or i == doc.issuer for i in st.issuers)
+        ev.append(Evidence("issuer", 1.0 if ok else 0.0, 0.15, "、".join(st.issuers)))
+        if not ok and cst.issuers:
+            mismatch.append(f"issuer: {'、'.join(cst.issuers)}")
+    if want_region:
+        c_region = doc.region or _region_of_issuers(cst.issuers) or ""
+        ok = c_region == want_region or want_region in cand_title
+        ev.append(Evidence("region", 1.0 if ok else 0.0, 0.15, want_region))
+        if not ok:
+            mismatch.append(f"region: {c_region or 'unknown'}, not {want_region}")
+    ev.append(Evidence("retrieval", retrieval, W_RETRIEVAL, "search score relative to the best"))
+    return Candidate(doc, _confidence(ev), ev, retrieval, mismatch)
+
+
+# --- the lookups --------------------------------------------------------------------------
+
+
+def _rank(cands: list[Candidate], limit: int) -> list[Candidate]:
+    cands.sort(key=lambda c: (-c.confidence, -c.retrieval_score, c.doc.id))
+    return cands[:limit]
+
+
+def _lookup_docnum(engine: Any, text: str, limit: int) -> TitleLookup:
+    dn = parse_docnum(text)
+    assert dn is not None
+    res = TitleLookup(text, "docnum", parsed={"docnum": dn.key, "pinyin_key": dn.pinyin_key})
+    res.candidates = docnum_candidates(engine, dn, limit)
+    if not res.candidates:
+        res.message = f"No indexed document has the number {dn.key}."
+    elif dn.is_pinyin:
+        res.notices.append(
+            "An English (pinyin) number cannot tell apart issuer codes that read the same "
+            "(豫 and 渝 are both 'yu'); check the issuer."
+        )
+    for c in res.candidates:
+        _add_renderings(res, c.doc)
+    return res
+
+
+def _add_renderings(res: TitleLookup, doc: Document) -> None:
+    if res.kind == "en_title":
+        if doc.title:
+            r = Rendering(doc.title, "zh", f"indexed document ({doc.source})", True, doc.id)
+            if all(x.text != r.text for x in res.renderings):
+                res.renderings.append(r)
+        return
+    for t in doc.titles_en:
+        if t.attested and all(x.text != t.text for x in res.renderings):
+            res.renderings.append(Rendering(t.text, "en", t.source, True, doc.id))
+
+
+def _lookup_chinese(
+    engine: Any, text: str, limit: int, region: str | None, expand: bool
+) -> TitleLookup:
+    res = TitleLookup(text, "zh_title")
+    st = parse_title(text)
+    res.parsed = {
+        "issuers": st.issuers,
+        "doctype": st.doctype,
+        "subject": st.subject,
+        "inner_title": st.inner_title,
+        "suffix": st.suffix,
+    }
+    hits = retrieve(engine, st.title, expand=False)
+    top = max((s for _, s in hits), default=0.0) or 1.0
+    cands = [score_chinese(st, d, s / top, region=region) for d, s in hits]
+    res.candidates = _rank(cands, limit)
+    for c in res.candidates:
+        if c.confidence >= 1.0:
+            _add_renderings(res, c.doc)
+    res.draft = draft_title(text, _lookup_table(engine.glossary).get)
+    if res.renderings:
+        res.message = "English renderings given by sources (attested) are listed first."
+    else:
+        res.message = (
+            "No attested English title is known for this title; the draft below is "
+            "machine-generated, not an official translation."
+        )
+    if not res.exact:
+        res.notices.append("The exact document is not in the index; closest documents shown.")
+    return res
+
+
+def _lookup_english(
+    engine: Any, text: str, limit: int, expand: bool, use_title_en: bool
+) -> TitleLookup:
+    res = TitleLookup(text, "en_title")
+    parse = parse_english_title(text, engine.glossary)
+    res.parsed = parse.to_dict()
+    fields = TEXT_FIELDS if use_title_en else tuple(f for f in TEXT_FIELDS if f != "title_en")
+    hits = retrieve(engine, text, expand=expand, fields=fields)
+    seen = {d.id for d, _ in hits}
+    for dn in parse.docnums:  # a number in the title: its documents join the pool
+        for c in docnum_candidates(engine, dn, 5):
+            if c.doc.id not in seen:
+                hits.append((c.doc, 0.0))
+                seen.add(c.doc.id)
+    top = max((s for _, s in hits), default=0.0) or 1.0
+    cands = [score_english(parse, d, s / top, use_title_en=use_title_en) for d, s in hits]
+    res.candidates = _rank(cands, limit)
+    for c in res.candidates[:3]:
+        _add_renderings(res, c.doc)
+    if not res.candidates:
+        res.message = "No document in the index matches this English title."
+    elif not res.exact:
+        res.message = "No candidate matches all the evidence; the closest documents are shown."
+    return res
+
+
+def lookup_title(
+    engine: Any,
+    text: str,
+    limit: int = 10,
+    *,
+    region: str | None = None,
+    expand: bool = True,
+    use_title_en: bool = True,
+) -> TitleLookup:
+    """Look up a title or document number in either language (see module doc).
+
+    ``region`` (a Chinese province name, 山东) is context from the surrounding
+    text; ``use_title_en=False`` neither searches nor scores English titles
+    (evaluations use it so a document is not found by its own English title).
+    Raises :class:`InputError` for empty or over-long input; garbage gets an
+    answer with no candidates and a message.
+    """
+    text = _clean(text)
+    if not isinstance(limit, int) or not 1 <= limit <= 100:
+        raise InputError("limit must be between 1 and 100")
+    kind = classify(text)
+    if kind == "docnum":
+        return _lookup_docnum(engine, text, limit)
+    if kind == "zh_title":
+        return _lookup_chinese(engine, text, limit, region, expand)
+    if kind == "en_title":
+        return _lookup_english(engine, text, limit, expand, use_title_en)
+    return TitleLookup(
+        text,
+        "none",
+        message="This is neither a policy title nor a document number; nothing to look up.",
+    )
