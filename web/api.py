@@ -35,6 +35,10 @@ def search() -> ResponseReturnValue:
             "shorten it to its key words",
         )
     resp = state().get_engine().search(req)
+    for h in resp.hits:
+        # Date-sorted hits carry the sort key, not a relevance score: report none.
+        if not isinstance(h.score, int | float):
+            h.score = None
     return jsonify(resp.to_dict())
 
 

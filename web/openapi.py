@@ -209,11 +209,45 @@ SCHEMAS: dict[str, Any] = {
     },
     "TitleLookup": {
         "type": "object",
-        "description": "The title lookup result (search/titles.py TitleLookup.to_dict()).",
-        "required": ["direction"],
+        "description": "A title lookup (search/titles.py TitleLookup.to_dict()): renderings of a "
+        "Chinese title, or ranked Chinese documents for an English title or document number.",
+        "required": ["query", "kind", "candidates", "renderings"],
         "properties": {
             "query": {"type": "string"},
-            "direction": {"type": "string", "enum": ["zh->en", "en->zh"]},
+            "kind": {"type": "string", "enum": ["zh_title", "en_title", "docnum", "none"]},
+            "confidence": {"type": "number"},
+            "exact_match": {"type": "boolean"},
+            "message": {"type": "string"},
+            "notices": {"type": "array", "items": {"type": "string"}},
+            "parsed": {"type": "object"},
+            "renderings": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["text", "lang", "source", "attested"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "lang": {"type": "string"},
+                        "source": {"type": "string"},
+                        "attested": {"type": "boolean"},
+                        "doc_id": {"type": "string"},
+                    },
+                },
+            },
+            "draft": {"type": ["object", "null"]},
+            "candidates": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "title", "confidence"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "titles_en": {"type": "array", "items": _ref("EnglishTitle")},
+                        "confidence": {"type": "number"},
+                    },
+                },
+            },
         },
     },
     "Health": {

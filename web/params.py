@@ -52,6 +52,9 @@ def check_raw_request(query_string: bytes, path_info: str) -> None:
         path = path_info.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         raise InputError("the address is not valid UTF-8") from None
+    if "\ufffd" in path:
+        # Some servers (and werkzeug's test client) decode bad bytes to U+FFFD first.
+        raise InputError("the address is not valid UTF-8")
     if "\x00" in raw or "\x00" in path:
         raise InputError("NUL characters are not allowed in requests")
 

@@ -396,8 +396,15 @@ def related_documents(doc: Any, limit: int = 5) -> list[dict[str, Any]]:
 
     if not doc.title:
         return []
-    words = [w for w in segmenter.cut(doc.title) if len(w) >= 2 and not _TITLE_NOISE.match(w)]
-    words = sorted(dict.fromkeys(words), key=len, reverse=True)[:5]
+    words = []
+    for w in segmenter.cut(doc.title):
+        if len(w) < 2 or _TITLE_NOISE.match(w):
+            continue
+        words.append(w)
+        # A title word like 数据安全法 is often unique to the document itself:
+        # its parts (数据安全) find the neighbours.
+        words += [sub for sub, _s, _e in segmenter.subwords(w) if not _TITLE_NOISE.match(sub)]
+    words = sorted(dict.fromkeys(words), key=len, reverse=True)[:6]
     if not words:
         return []
     q = " OR ".join(words)
