@@ -272,6 +272,41 @@ def _han_prefix(folded: str, end: int, whole: bool) -> tuple[str, int] | None:
     return prefix, i
 
 
+# English words that happen to split into pinyin syllables and often stand
+# capitalised right before a number in running text (sentence starts, "See").
+_ENGLISH_WORDS = frozenset(
+    [
+        "see",
+        "he",
+        "she",
+        "the",
+        "an",
+        "and",
+        "in",
+        "on",
+        "men",
+        "then",
+        "when",
+        "change",
+        "china",
+        "use",
+        "die",
+        "ten",
+        "hen",
+        "pen",
+        "den",
+        "sue",
+        "tie",
+        "lie",
+        "pie",
+        "gene",
+        "ran",
+        "per",
+        "under",
+    ]
+)
+
+
 def _latin_prefix(folded: str, end: int, whole: bool) -> tuple[str, int] | None:
     """Issuer code in pinyin ending just before ``end`` ("Guo Ban Fa")."""
     # Collect up to 8 words of letters going backwards.
@@ -297,6 +332,8 @@ def _latin_prefix(folded: str, end: int, whole: bool) -> tuple[str, int] | None:
         lw = word.lower().replace("'", "").replace("-", "").replace("v", "u")
         if not _pinyin_ok(lw) or (not whole and not word[0].isupper()):
             break
+        if not whole and kept and lw in _ENGLISH_WORDS:
+            break  # "See Guobanfa [2019] No. 38": 'See' splits into se+e but is English
         kept.append((word, start))
     if not kept or sum(len(w) for w, _ in kept) > 40:
         return None

@@ -49,7 +49,25 @@ _ZH_PAREN = re.compile(r"[（(]([^（）()\n]{6,120})[）)]")
 _ZH_TITLE_END = re.compile(
     r"(意见|通知|办法|规定|条例|方案|规划|计划|决定|细则|措施|纲要|指南|指引|公告|通告|批复|法)$"
 )
-_SMALL = frozenset("of on for the and in to a an with at by from under into".split())
+_SMALL = frozenset(
+    [
+        "of",
+        "on",
+        "for",
+        "the",
+        "and",
+        "in",
+        "to",
+        "a",
+        "an",
+        "with",
+        "at",
+        "by",
+        "from",
+        "under",
+        "into",
+    ]
+)
 _EN_REGIONS = {v: k for k, v in REGIONS.items()}
 _SENTENCE_END = re.compile(r"[.!?。！？]\s|\n")
 
@@ -131,6 +149,14 @@ def _capitalised_titles(text: str) -> list[tuple[str, int, int]]:
                 j -= 1
             start, end = tokens[i].start(), tokens[j - 1].end() if j > i else tokens[i].end()
             run = text[start:end]
+            # "The State Council's Guiding Opinions ...": the title starts after
+            # the possessive (and never with an article).
+            cut = max(run.rfind("'s "), run.rfind("’s "))
+            if cut >= 0 and _EN_DOCTYPE_RE.search(run[cut + 3 :]):
+                start += cut + 3
+            elif run.startswith(("The ", "the ")):
+                start += 4
+            run = text[start:end]
             if j - i >= 4 and _looks_like_en_title(run) and re.search(r"\b(on|of|for)\b", run):
                 out.append((run, start, end))
             i = max(j, i + 1)
@@ -194,7 +220,7 @@ def extract_mentions(text: str) -> list[Mention]:
         if free(a, b):
             found.append(Mention(s, "en_title", (a, b), en=s))
             taken.append((a, b))
-    for dn, (a, b) in find_docnums(text):
+    for _dn, (a, b) in find_docnums(text):
         if free(a, b):
             found.append(Mention(text[a:b], "docnum", (a, b)))
             taken.append((a, b))
