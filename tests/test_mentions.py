@@ -104,8 +104,9 @@ def test_seed_articles_on_full_index() -> None:
     documents, and the Shandong document is reported as not in the index."""
     import os
 
-    from search.engine import Engine
     from test_titles import shipped_glossary
+
+    from search.engine import Engine
 
     seeds = sorted((SHARED / "seeds").glob("*.txt"))
     index = Path(os.environ.get("DUIZHAO_EVAL_INDEX", "/work/idx/titles"))

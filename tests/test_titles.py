@@ -4,8 +4,8 @@ a temporary folder with the shipped glossary (the CLI tests reuse it)."""
 
 from __future__ import annotations
 
-import gzip
 import csv
+import gzip
 import time
 from pathlib import Path
 
