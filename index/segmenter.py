@@ -80,12 +80,23 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
 
 @functools.lru_cache(maxsize=200_000)
 def subwords(word: str) -> tuple[tuple[str, int, int], ...]:
-    """Dictionary words inside a long word, with offsets in it: 解除劳动合同 ->
-    解除, 劳动, 合同, 劳动合同. Indexed at the long word's position so a query for
-    劳动合同 finds text that jieba cut as 解除劳动合同, and phrases still line up."""
-    return tuple(
-        (w, s, e) for w, s, e in _get().tokenize(word, "search", HMM) if (s, e) != (0, len(word))
-    )
+    """Every dictionary word (2+ characters) inside a longer word, with offsets:
+    个人信息保护法 -> 个人, 个人信息, 信息, 保护, 保护法, 护法. Indexed at the long
+    word's position, so a query for 个人信息 finds text that jieba cut as
+    个人信息保护法, and phrases still line up. (jieba's search mode only looks at
+    2- and 3-character grams, so it misses 个人信息; full mode does not.)"""
+    out = []
+    n = len(word)
+    starts: dict[str, int] = {}
+    for w in _get().cut_all(word):
+        if len(w) < 2 or len(w) >= n:
+            continue
+        s = word.find(w, starts.get(w, 0))
+        if s < 0:
+            continue
+        starts[w] = s + 1
+        out.append((w, s, s + len(w)))
+    return tuple(out)
 
 
 def cut(text: str) -> list[str]:

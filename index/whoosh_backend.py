@@ -138,6 +138,16 @@ def records_for(doc: Document) -> Iterator[dict]:
         yield rec
 
 
+def _column_value(col, docnum: int):  # noqa: ANN001, ANN202
+    """A column value, or the empty default. Whoosh's column writers do not pad
+    a segment whose last records lack the field, so reading them raises
+    IndexError; those records simply have no value."""
+    try:
+        return col[docnum]
+    except IndexError:
+        return ""
+
+
 class _ReaderCache:
     """Per-generation arrays for fast collapse and facets: docnum -> document
     ordinal, document ordinal -> facet values. Built once per index commit."""
@@ -162,7 +172,7 @@ class _ReaderCache:
         self.facet_values: dict[str, list] = {}
         for name in (*FACET_FIELDS, "year"):
             col = reader.column_reader(name)
-            self.facet_values[name] = [col[d] for d in self.head_docnum]
+            self.facet_values[name] = [_column_value(col, d) for d in self.head_docnum]
         # Deleted records keep their docnum until a merge; live heads only.
         self.live = None
         if reader.has_deletions():

@@ -270,6 +270,24 @@ class Engine:
         return self.backend.get_document(doc_id)
 
 
+def _subword_cover(term: str) -> tuple[str, ...]:
+    """The smaller words a long Chinese query word splits into (个人信息保护 ->
+    个人信息 保护), as a phrase alternative: the same characters in a document
+    may have been cut at other boundaries (个人信息 / 保护法)."""
+    if len(term) < 3 or not "\u3400" <= term[0] <= "\u9fff":
+        return ()
+    subs = sorted(segmenter.subwords(term), key=lambda t: (t[1], -(t[2] - t[1])))
+    cover: list[str] = []
+    pos = 0
+    for w, s, e in subs:
+        if s == pos and e > s:
+            cover.append(w)
+            pos = e
+    if pos != len(term) or len(cover) < 2:
+        return ()
+    return tuple(cover)
+
+
 def highlight_terms(plan: Plan) -> tuple[set[str], list[tuple[str, ...]]]:
     words: set[str] = set()
     phrases: list[tuple[str, ...]] = []
@@ -327,9 +345,11 @@ def build_plan(
         if u.or_group >= 0:
             groups.setdefault(u.or_group, []).append(u)
         else:
-            clauses.append(
-                Clause((Alt(u.terms, 1.0, "user", display=u.text),), occur, display=u.text)
-            )
+            alts = [Alt(u.terms, 1.0, "user", display=u.text)]
+            cover = _subword_cover(u.terms[0]) if len(u.terms) == 1 and occur == "must" else ()
+            if cover:
+                alts.append(Alt(cover, 0.9, "user", display=u.text))
+            clauses.append(Clause(tuple(alts), occur, display=u.text))
     for units in groups.values():
         # One alternative per typed chunk: 营商环境 OR 劳动合同 -> "营商 环境" | 劳动合同.
         chunks: dict[object, list[Any]] = {}

@@ -201,3 +201,29 @@ def test_explain_shows_plan_and_score_parts(engine) -> None:
     assert any("must" in ln for ln in lines)
     d = res.to_dict()
     assert d["explain"] and d["hits"][0]["explain"]
+
+
+def test_second_commit_of_records_without_facet_values(writable_index) -> None:
+    """Regression: Whoosh does not pad a segment's columns when its last records lack
+    a field; reading facet values of such a segment raised IndexError."""
+    from index.document import Document
+    from index.whoosh_backend import WhooshBackend
+    from search.engine import Engine
+
+    b = WhooshBackend(writable_index)
+    b.add_documents([Document(id="bare-1", title="没有元数据的数据文件", body="数据内容。")])
+    res = Engine(writable_index).search(SearchRequest(q="数据", facets=True, per_page=50))
+    assert "bare-1" in ids(res)
+    assert res.total == sum(res.facets["lang"].values())
+
+
+def test_delete_documents(writable_index) -> None:
+    from index.whoosh_backend import WhooshBackend
+    from search.engine import Engine
+
+    b = WhooshBackend(writable_index)
+    assert b.delete_documents(["law-dsl", "no-such"]) == 1
+    e = Engine(writable_index)
+    assert "law-dsl" not in ids(e.search(SearchRequest(q="数据", per_page=50)))
+    with pytest.raises(NotFound):
+        e.get_document("law-dsl")
