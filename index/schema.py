@@ -3,12 +3,13 @@
 Place in the flow: documents -> analysis -> **schema** -> writer / searcher.
 
 Every passage (an article, a preamble, a paragraph chunk) is a record that
-carries its document's titles and metadata, so BM25F can weigh a title match
+carries its document's Chinese title and metadata, so BM25F can weigh a title match
 against a body match *within* the passage and the best-matching article of a
 document is simply its best-scoring record. The document's head record
 (passage 0, ``pid == doc_id``) also stores the whole document as JSON and a
 content hash; the other records store only their document id and passage
-index, so the index stays small.
+index, so the index stays small. English titles (attested and drafts) are
+indexed on the head record only: English words never match Chinese articles.
 
 Field weights: Chinese title 3.0, English titles 2.5, body 1.0 (chosen on the
 STARD dev set and the English known-item set; see README).

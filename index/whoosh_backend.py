@@ -117,13 +117,15 @@ def records_for(doc: Document) -> Iterator[dict]:
     title_en = " \n ".join(t.text for t in doc.titles_en)
     if title:
         common["title"] = title
-    if title_en:
-        common["title_en"] = title_en
     body_field = "body"
     passages = doc.passages
     head_body = doc.body[passages[0].start : passages[0].end] if passages else doc.body
     head = dict(common)
     head.update(pid=doc.id, head="1", pidx=0, hash=doc.content_hash(), doc=doc.to_json())
+    # English titles go on the head record only: they match English queries, and
+    # the other passages hold Chinese article text that English words never match.
+    if title_en:
+        head["title_en"] = title_en
     if head_body:
         head[body_field] = head_body
     keys = _docnum_keys(doc)
