@@ -22,7 +22,6 @@ used for segmentation -- CC-CEDICT as a general fallback (see
 from __future__ import annotations
 
 import gzip
-import hashlib
 import re
 import threading
 import time
@@ -541,8 +540,9 @@ class Glossary:
     def fingerprint(self) -> str:
         """sha256 prefix of :meth:`segmentation_words`; equals
         ``index.segmenter.configure(words)``'s return value for the same words."""
-        h = hashlib.sha256("\n".join(self.segmentation_words()).encode("utf-8"))
-        return h.hexdigest()[:16]
+        from index.segmenter import fingerprint_of
+
+        return fingerprint_of(self.segmentation_words())
 
 
 _CEDICT_SHARED: CedictTable | None = None

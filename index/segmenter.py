@@ -42,9 +42,19 @@ def configure(words: Iterable[str]) -> str:
     return fingerprint()
 
 
+# Bump when segmentation or sub-word rules change: indexes built before must be rebuilt.
+ANALYSIS_VERSION = "2"
+
+
 def fingerprint() -> str:
-    """A short hash of the extra words: stored in the index, compared on open."""
-    h = hashlib.sha256("\n".join(_words).encode("utf-8"))
+    """A short hash of the analysis version and the configured extra words: stored
+    in the index, compared on open."""
+    return fingerprint_of(_words)
+
+
+def fingerprint_of(words: Iterable[str]) -> str:
+    normalized = sorted({w.strip() for w in words if w and w.strip()})
+    h = hashlib.sha256("\n".join((ANALYSIS_VERSION, *normalized)).encode("utf-8"))
     return h.hexdigest()[:16]
 
 
