@@ -1,0 +1,182 @@
+"""A real browser against a real server: headless Debian chromium driven by Playwright.
+
+A waitress server (the production server ``duizhao serve`` uses) runs in a
+thread on 127.0.0.1 with the fixture index. The test types a Chinese and an
+English query, sees <mark> highlights, clicks a facet, uses the back button,
+opens a document, checks the hostile fixture document runs no script, that
+no console error (CSP violations included) and no external request happens,
+and that a 375 px phone viewport has no horizontal scrolling. Screenshots go
+to ``screenshots/`` (git-ignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from conftest_web import LAW_ID, XSS_ID, configure_segmenter, make_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = os.environ.get("DUIZHAO_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    waitress = pytest.importorskip("waitress")
+    app = make_app(tmp_path_factory.mktemp("web-browser"))
+    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.effective_port}"
+    srv.close()
+    t.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """Console errors, page errors and requests that leave 127.0.0.1."""
+
+    def __init__(self, page, base: str) -> None:  # noqa: ANN001
+        self.errors: list[str] = []
+        self.external: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+        def route(r) -> None:  # noqa: ANN001
+            if r.request.url.startswith(base) or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                self.external.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+
+
+def shot(page, name: str, full_page: bool = True) -> None:  # noqa: ANN001
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def xss_flag(page):  # noqa: ANN001, ANN201
+    return page.evaluate("() => window.__xss")
+
+
+def test_search_facet_document_desktop(server: str, browser) -> None:  # noqa: ANN001
+    configure_segmenter()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = ctx.new_page()
+    watch = Watch(page, server)
+    page.goto(server + "/")
+    shot(page, "home-desktop")
+
+    # A Chinese query typed into the box and submitted with Enter.
+    page.fill("#q", "数据安全")
+    page.press("#q", "Enter")
+    page.wait_for_selector("li.hit")
+    assert page.locator("li.hit mark").count() > 0
+    assert "数据" in page.locator("li.hit mark").first.inner_text()
+    shot(page, "search-zh-desktop")
+
+    # A facet narrows the search; the back button returns to the wider one.
+    page.locator("aside.facets a", has_text="部门规章").first.click()
+    page.wait_for_url("**level=*")
+    assert "of 10 documents" in page.locator(".summary").inner_text()
+    page.go_back()
+    page.wait_for_url(lambda url: "level=" not in url)
+    assert "of 33 documents" in page.locator(".summary").inner_text()
+
+    # An English query finds Chinese documents through the glossary, highlighted.
+    page.fill("#q", "data security")
+    page.press("#q", "Enter")
+    page.wait_for_selector("li.hit")
+    assert page.locator(".expansions").inner_text().count("数据安全") >= 1
+    assert page.locator("li.hit mark").count() > 0
+    shot(page, "search-en-desktop")
+
+    # Open the law at its best article: the anchor exists and marks are shown.
+    page.locator(f"li.hit .passage a[href*='/doc/{LAW_ID}']").first.click()
+    page.wait_for_selector("article.doc")
+    assert "#art-" in page.url
+    target = page.url.split("#", 1)[1]
+    assert page.locator(f"#{target}").count() == 1
+    assert page.locator("article.doc .body mark").count() > 0
+    shot(page, "document-desktop")
+
+    # Keyboard: "/" focuses the search box (app.js), and the copy button is shown with JS.
+    page.locator("body").press("/")
+    assert page.evaluate("() => document.activeElement.id") == "q"
+    assert page.locator("button.copy").is_visible()
+
+    assert watch.errors == []
+    assert watch.external == []
+    ctx.close()
+
+
+def test_hostile_document_runs_no_script(server: str, browser) -> None:  # noqa: ANN001
+    configure_segmenter()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    watch = Watch(page, server)
+    for url in (
+        "/search?q=平台经济",
+        f"/doc/{XSS_ID}",
+        f"/doc/{XSS_ID}?q=平台经济",
+        "/search?q=%3Cscript%3Ewindow.__xss%3D1%3C%2Fscript%3E",
+    ):
+        page.goto(server + url)
+        # A mouseover on everything would fire any smuggled onmouseover handler.
+        page.evaluate(
+            "() => document.querySelectorAll('main *').forEach("
+            "e => e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})))"
+        )
+        assert xss_flag(page) is None, url
+    page.goto(server + f"/doc/{XSS_ID}")
+    assert "<script>window.__xss=1</script>" in page.locator("h1").inner_text()
+    shot(page, "xss-document")
+    assert watch.errors == []
+    assert watch.external == []
+    ctx.close()
+
+
+def test_phone_viewport_has_no_horizontal_scroll(server: str, browser) -> None:  # noqa: ANN001
+    configure_segmenter()
+    ctx = browser.new_context(
+        viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True
+    )
+    page = ctx.new_page()
+    watch = Watch(page, server)
+    for name, url in (
+        ("search-zh-phone", "/search?q=数据安全"),
+        ("search-en-phone", "/search?q=data+security"),
+        ("document-phone", f"/doc/{LAW_ID}?q=数据安全"),
+        ("glossary-phone", "/glossary?q=数据"),
+    ):
+        page.goto(server + url)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 375, (url, width)
+        shot(page, name, full_page=False)
+    assert watch.errors == []
+    ctx.close()
