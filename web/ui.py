@@ -376,7 +376,8 @@ def glossary_terms(doc: Any, limit: int = 30) -> list[Any]:
             counts[w] += 1
             first.setdefault(w, i)
     found = []
-    for w in sorted(counts, key=lambda w: (-counts[w], first[w])):
+    # Longer terms are the specific ones (数据分类分级 over 数据): weigh by length.
+    for w in sorted(counts, key=lambda w: (-counts[w] * len(w), first[w])):
         e = g.zh_entry(w)
         if e is not None and e.category != "general":
             found.append(e)
