@@ -441,7 +441,9 @@ def citation(doc: Any) -> str:
         t = doc.titles_en[0]
         parts.append(t.text + ("" if t.attested else " [draft translation]"))
     parts += [x for x in (doc.issuer, doc.docnum, doc.date) if x]
-    parts.append(doc.url or request.url_root.rstrip("/") + url_for("ui.document", doc_id=doc.id))
+    parts.append(
+        safe_url(doc.url) or request.url_root.rstrip("/") + url_for("ui.document", doc_id=doc.id)
+    )
     return ", ".join(parts)
 
 
