@@ -10,13 +10,18 @@ Layout of an index folder::
 
     DIR/duizhao.json      settings the index was built with (schema version,
                           glossary fingerprint); checked on open
-    DIR/whoosh/           the Whoosh index (one record per passage)
+    DIR/whoosh/           the Whoosh index (one record per passage), written through
+                          index.storage (durable commits, one checksum manifest per
+                          commit, ``duizhao-manifest-<gen>.json``) and verified on open
+                          by index.integrity before anything is unpickled
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -24,21 +29,36 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index as windex
 from whoosh import query as Q
 from whoosh import scoring
 from whoosh.sorting import FieldFacet
 
-from index import segmenter
+from index import integrity, segmenter
 from index.document import Document
-from index.errors import IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, NotFound
+from index.errors import (
+    DuizhaoError,
+    IndexBusy,
+    IndexCorrupt,
+    IndexMissing,
+    IndexOutdated,
+    NotFound,
+)
+from index.integrity import IndexWriteFailed
 from index.plan import Alt, Clause, Plan, RawHit, RawResults
 from index.schema import FACET_FIELDS, SCHEMA_VERSION, build_schema
+from index.storage import (
+    DurableMpWriter,
+    DurableStorage,
+    DurableWriter,
+    VerifiedFileIndex,
+    fsync_dir,
+)
 from index.structure import split_passages
 
 META_FILE = "duizhao.json"
 WHOOSH_DIR = "whoosh"
 INDEX_NAME = "MAIN"
+_TOC_NAME = re.compile(r"^_MAIN_([0-9]+)\.toc$")
 
 
 # BM25 parameters: k1 1.2 and b 0.75 are the classic defaults; titles are short
@@ -182,11 +202,20 @@ class _ReaderCache:
 
 
 class WhooshBackend:
-    """An index folder. Open once per process; thread-safe for searching."""
+    """An index folder. Open once per process; thread-safe for searching.
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = False) -> None:
+    ``verify="full"`` (default) checks every file's checksum once per process before
+    use (new commits: their new files); ``"size"`` checks sizes and the TOC checksum
+    only. Either way a damaged index raises IndexCorrupt, never serves results.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike, *, create: bool = False, verify: str = "full"
+    ) -> None:
+        integrity.check_allowed(path)
         self.path = Path(path)
         self.whoosh_path = self.path / WHOOSH_DIR
+        self._full = verify == "full"
         self._lock = threading.Lock()
         self._cache: tuple[int, _ReaderCache] | None = None
         self._facet_cache: OrderedDict = OrderedDict()
@@ -195,15 +224,53 @@ class WhooshBackend:
         self.ix = self._open()
 
     # --- lifecycle ----------------------------------------------------------
+    def _storage(self) -> DurableStorage:
+        st = DurableStorage(self.whoosh_path)
+        # An index from before manifests: readable (restricted unpickling), unverified.
+        st.require_manifest = bool(self._meta_or_empty().get("manifests"))
+        return st
+
+    def _meta_or_empty(self) -> dict:
+        try:
+            return self.meta()
+        except IndexCorrupt:
+            return {}
+
+    def _latest_toc(self) -> int:
+        """The latest committed generation, from file names alone (nothing unpickled)."""
+        try:
+            names = os.listdir(self.whoosh_path)
+        except OSError:
+            return -1
+        return max((int(m.group(1)) for n in names if (m := _TOC_NAME.match(n))), default=-1)
+
     def exists(self) -> bool:
-        return (self.path / META_FILE).exists() and windex.exists_in(
-            str(self.whoosh_path), INDEX_NAME
-        )
+        return (self.path / META_FILE).exists() and self._latest_toc() >= 0
 
     def _create(self) -> None:
-        self.whoosh_path.mkdir(parents=True, exist_ok=True)
-        windex.create_in(str(self.whoosh_path), build_schema(), indexname=INDEX_NAME)
-        self._write_meta({"schema_version": SCHEMA_VERSION, "glossary": segmenter.fingerprint()})
+        if self._latest_toc() > 0 and not (self.path / META_FILE).exists():
+            # Never wipe documents because the small settings file went missing.
+            raise IndexCorrupt(
+                f"the index at {self.path} has lost its settings file {META_FILE}",
+                "rebuild it: `duizhao index --rebuild PATH...` into a new folder",
+            )
+        try:
+            self.whoosh_path.mkdir(parents=True, exist_ok=True)
+            # A folder killed during its very first creation (no TOC, or no settings
+            # file) is simply created again: it held no documents.
+            with self._locked(timeout=0.0):
+                storage = DurableStorage(self.whoosh_path)
+                integrity.recover(self.whoosh_path)
+                storage.create_index(build_schema(), indexname=INDEX_NAME)
+                self._write_meta(
+                    {
+                        "schema_version": SCHEMA_VERSION,
+                        "glossary": segmenter.fingerprint(),
+                        "manifests": 1,
+                    }
+                )
+        except OSError as e:
+            raise integrity.write_failure(self.path, e) from e
 
     def _open(self):  # noqa: ANN202
         if not self.exists():
@@ -217,13 +284,47 @@ class WhooshBackend:
                 f"the index at {self.path} was built by another version of Duizhao",
                 "rebuild it: `duizhao index --rebuild PATH...`",
             )
+        self._startup_recovery(meta)
+        return self._open_ix()
+
+    def _open_ix(self):  # noqa: ANN202
+        from whoosh.index import EmptyIndexError
+
         try:
-            return windex.open_dir(str(self.whoosh_path), indexname=INDEX_NAME)
+            return VerifiedFileIndex(self._storage(), indexname=INDEX_NAME, full=self._full)
+        except IndexCorrupt:
+            raise
+        except EmptyIndexError as e:
+            raise IndexMissing(
+                f"no index at {self.path}",
+                "build one with `duizhao index PATH...` (or set --index / DUIZHAO_INDEX)",
+            ) from e
         except Exception as e:  # whoosh raises many types on damaged files
             raise IndexCorrupt(
                 f"the index at {self.path} cannot be opened ({type(e).__name__})",
                 "rebuild it: `duizhao index --rebuild PATH...`",
             ) from e
+
+    def _startup_recovery(self, meta: dict) -> None:
+        """Clean what crashed writers left (temp TOCs, orphan segments, temp folders),
+        adopt an index from before manifests -- only if the writer lock is free now;
+        a running writer cleans up itself. Read-only folders are left alone."""
+        try:
+            with self._locked(timeout=0.0):
+                self._recover_locked(meta)
+        except (IndexBusy, IndexWriteFailed):
+            pass
+
+    def _recover_locked(self, meta: dict | None = None) -> None:
+        meta = meta if meta is not None else self.meta()
+        try:
+            integrity.recover(self.whoosh_path, manifest_required=bool(meta.get("manifests")))
+            if not meta.get("manifests") and not integrity.has_manifests(self.whoosh_path):
+                integrity.adopt_legacy(self.whoosh_path)
+                meta["manifests"] = 1
+                self._write_meta(meta)
+        except OSError:
+            pass  # read-only or full: recovery is best effort, reading still works
 
     def meta(self) -> dict:
         try:
@@ -241,6 +342,11 @@ class WhooshBackend:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path / META_FILE)
+        fsync_dir(self.path)
+
+    def check(self) -> dict[str, object]:
+        """Recompute every checksum of the latest commit (``duizhao check``)."""
+        return integrity.check_index(self.path)
 
     def check_glossary(self, fingerprint: str) -> None:
         """Refuse to mix segmentations: the glossary words the index was built with
@@ -279,7 +385,9 @@ class WhooshBackend:
         """Add or update documents (same id replaces, unchanged ones are skipped).
 
         Items that are not Documents (reader problems) are counted as problems.
-        One commit at the end: a crash before it leaves the previous commit intact.
+        One commit at the end, durable when this returns: a crash before it leaves
+        the previous commit intact. Disk errors raise IndexWriteFailed with the
+        previous commit intact, the lock released and the partial files removed.
         """
         t0 = time.perf_counter()
         report = IndexReport()
@@ -318,10 +426,12 @@ class WhooshBackend:
             meta = self.meta()
             meta["glossary"] = segmenter.fingerprint()
             meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-            writer.commit()
+            self._commit(writer)
             self._write_meta(meta)
-        except BaseException:
-            writer.cancel()
+        except BaseException as e:
+            self._abort(writer)
+            if isinstance(e, OSError):
+                raise integrity.write_failure(self.path, e) from e
             raise
         self._reopen()
         report.seconds = time.perf_counter() - t0
@@ -333,33 +443,98 @@ class WhooshBackend:
             n = 0
             for doc_id in ids:
                 n += 1 if writer.delete_by_term("doc_id", doc_id) else 0
-            writer.commit()
-        except BaseException:
-            writer.cancel()
+            self._commit(writer)
+        except BaseException as e:
+            self._abort(writer)
+            if isinstance(e, OSError):
+                raise integrity.write_failure(self.path, e) from e
             raise
         self._reopen()
         return n
 
-    def _writer(self, procs: int = 1, timeout: float = 0.0):  # noqa: ANN202
-        from whoosh.index import LockError
+    @staticmethod
+    def _commit(writer) -> None:  # noqa: ANN001
+        writer.commit()
 
-        kwargs: dict[str, object] = {"limitmb": 256}
-        if procs > 1:
-            kwargs.update(procs=procs, multisegment=True, batchsize=256)
+    def _abort(self, writer) -> None:  # noqa: ANN001
+        """Undo a failed or interrupted write: release the lock, remove partial files."""
+        if not writer.is_closed:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+        # A failed commit has already released the lock (Whoosh's _cleanup_on_error);
+        # take it again briefly to delete the orphan segment files (on a full disk
+        # they are what keeps it full).
+        with contextlib.suppress(DuizhaoError, OSError), self._locked(timeout=0.0):
+            self._recover_locked()
+
+    @contextlib.contextmanager
+    def _locked(self, timeout: float = 0.0) -> Iterator[object]:
+        lock = self._acquire(timeout)
+        try:
+            yield lock
+        finally:
+            integrity.clear_lock_owner(self.whoosh_path)
+            lock.release()
+
+    def _acquire(self, timeout: float):  # noqa: ANN202
+        """The writer lock (flock on MAIN_WRITELOCK), waiting up to ``timeout`` seconds.
+
+        A lock held by leftover workers of a dead writer is released (they are killed);
+        a lock held by a live writer waits, then raises IndexBusy.
+        """
+        from whoosh.util.filelock import FileLock
+
+        lock = FileLock(str(self.whoosh_path / f"{INDEX_NAME}_WRITELOCK"))
         deadline = time.monotonic() + timeout
+        released = False
         while True:
             try:
-                return self.ix.writer(**kwargs)
-            except LockError:
-                if time.monotonic() >= deadline:
-                    raise IndexBusy(
-                        f"another process is writing to the index at {self.path}",
-                        "wait for it to finish, or pass --wait SECONDS",
-                    ) from None
-                time.sleep(0.2)
+                got = lock.acquire()
+            except OSError as e:
+                raise integrity.write_failure(self.path, e) from e
+            if got:
+                integrity.record_lock_owner(self.whoosh_path)
+                return lock
+            if not released and integrity.release_stale_lock(self.whoosh_path):
+                # The kernel frees the flock as soon as the last holder is gone.
+                released = True
+                deadline = max(deadline, time.monotonic() + 1.0)
+            if time.monotonic() >= deadline:
+                holders = integrity.lock_holders(self.whoosh_path / f"{INDEX_NAME}_WRITELOCK")
+                raise IndexBusy(
+                    f"another process is writing to the index at {self.path}",
+                    "wait for it to finish, or pass --wait SECONDS",
+                    holders=holders,
+                )
+            time.sleep(0.05 if released else 0.2)
+
+    def _writer(self, procs: int = 1, timeout: float = 0.0):  # noqa: ANN202
+        lock = self._acquire(timeout)
+        try:
+            # Under the lock no other writer is mid-commit: clean what crashed ones left.
+            self._recover_locked()
+            self.ix = self._open_ix()
+            if procs > 1:
+                w = DurableMpWriter(
+                    self.ix,
+                    procs=procs,
+                    multisegment=True,
+                    batchsize=256,
+                    subargs={"limitmb": 256},
+                    _lk=False,
+                    limitmb=256,
+                )
+            else:
+                w = DurableWriter(self.ix, _lk=False, limitmb=256)
+        except BaseException:
+            integrity.clear_lock_owner(self.whoosh_path)
+            lock.release()
+            raise
+        w.writelock = lock
+        return w
 
     def _reopen(self) -> None:
-        self.ix = windex.open_dir(str(self.whoosh_path), indexname=INDEX_NAME)
+        self.ix = self._open_ix()
 
     # --- reading --------------------------------------------------------------
     def searcher(self):  # noqa: ANN201

@@ -1,0 +1,304 @@
+"""Durable on-disk storage for the Whoosh index: fsync in commit order, checksummed commits.
+
+Place in the flow: the writer side (``index.whoosh_backend.WhooshBackend``) opens its
+Whoosh folder through :class:`DurableStorage` and writes through :class:`DurableWriter`
+(or :class:`DurableMpWriter` for ``procs > 1``); the query side reads through
+:class:`VerifiedFileIndex`, which checks the commit's manifest (``index.integrity``)
+before Whoosh unpickles anything.
+
+Whoosh itself makes no fsync call, so an OS crash or power loss can tear a commit
+(see ``../shared/design/reliability.md``). One commit here goes:
+
+1. segment files are written (by this process or by ``procs`` workers);
+2. the TOC is written to its temp name ``_MAIN_<gen>.toc.<time>``;
+3. every new segment file and the TOC temp file are fsynced;
+4. the manifest ``duizhao-manifest-<gen>.json`` (sizes, crc32s, TOC sha256) is written
+   to a temp name, fsynced and renamed into place, and the folder is fsynced: from
+   here the new files' names and contents are on disk;
+5. the TOC temp file is renamed to ``_MAIN_<gen>.toc`` -- **the commit point** -- and the
+   folder is fsynced again, so the rename itself survives a power loss before
+   ``commit()`` returns (and the caller acknowledges anything);
+6. old TOCs, old segments and old manifests are deleted (losing those deletes to a
+   crash only leaves orphans, which start-up recovery removes).
+
+A crash before step 5 leaves the previous commit in force; after it, the new one.
+
+Crash hooks for the kill tests: ``DUIZHAO_CRASH_AT=<point>`` makes the process SIGKILL
+itself at that point (``after_segment``, ``after_toc_temp``, ``after_rename``,
+``during_cleanup``); ``DUIZHAO_CRASH_SKIP=N`` lets the first N passes go by.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import re
+import signal
+import sys
+from collections.abc import Iterable
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, FileIndex, clean_files
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
+
+from index import integrity
+
+INDEX_NAME = "MAIN"
+CRASH_POINTS = ("after_segment", "after_toc_temp", "after_rename", "during_cleanup")
+
+_crash_passes: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """SIGKILL this process here if ``DUIZHAO_CRASH_AT`` names this point (test hook).
+
+    Checked at every commit step; costs one environment lookup when unset.
+    """
+    wanted = os.environ.get("DUIZHAO_CRASH_AT")
+    if not wanted or name not in wanted.split(","):
+        return
+    n = _crash_passes.get(name, 0)
+    _crash_passes[name] = n + 1
+    if n >= int(os.environ.get("DUIZHAO_CRASH_SKIP", "0") or 0):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def fsync_dir(path: str | os.PathLike) -> None:
+    """fsync a directory so the names created, renamed or deleted in it are on disk."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: str | os.PathLike) -> None:
+    # O_RDONLY is enough for fsync on Linux and flushes pages written by any process
+    # (a multiprocessing worker's segment files included).
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class DurableStorage(FileStorage):
+    """A ``FileStorage`` whose commits survive an OS crash or power loss.
+
+    Files are fsynced at the commit barrier rather than on every close: Whoosh writes
+    a segment's parts as separate files and then copies them into one compound file,
+    so syncing on close would also sync files that are deleted a moment later. The
+    barrier syncs exactly the files the new generation is made of (workers' files too).
+    """
+
+    supports_multiproc_writing = True
+
+    def __init__(self, path: str | os.PathLike, readonly: bool = False) -> None:
+        super().__init__(str(path), readonly=readonly)
+        # Set by DurableWriter for the length of one commit: (generation, files).
+        self.pending: tuple[int, list[str]] | None = None
+        # False only for an index written before manifests existed (read unverified,
+        # still with the restricted unpickler).
+        self.require_manifest = True
+
+    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
+        if self.readonly:
+            from whoosh.filedb.filestore import ReadOnlyError
+
+            raise ReadOnlyError
+        m = _TOC_RE.match(newname)
+        if m and self.pending is not None and int(m.group(1)) == self.pending[0]:
+            self._commit_rename(oldname, newname)
+            return
+        super().rename_file(oldname, newname, safe=safe)
+        fsync_dir(self.folder)
+
+    def _commit_rename(self, tmpname: str, tocname: str) -> None:
+        gen, files = self.pending  # type: ignore[misc]
+        # Step 3: the new generation's files and the TOC temp file reach the disk.
+        for name in [*files, tmpname]:
+            fsync_file(self._fpath(name))
+        # Step 4: the manifest, then the folder (names of everything above).
+        integrity.write_manifest(self.folder, gen, files, tmpname, tocname)
+        fsync_dir(self.folder)
+        crash_point("after_toc_temp")
+        # Step 5: the commit point.
+        os.rename(self._fpath(tmpname), self._fpath(tocname))
+        fsync_dir(self.folder)
+        crash_point("after_rename")
+
+    def open_index(self, indexname: str = INDEX_NAME, schema=None, indexclass=None):  # noqa: ANN001, ANN201
+        # Multiprocessing workers open the index through their storage copy: make
+        # them read the TOC through the same verified, restricted path.
+        return VerifiedFileIndex(self, schema=schema, indexname=indexname)
+
+    def create_index(self, schema, indexname: str = INDEX_NAME, indexclass=None):  # noqa: ANN001, ANN201
+        self.pending = (0, [])
+        try:
+            TOC.create(self, schema, indexname)
+        finally:
+            self.pending = None
+        return VerifiedFileIndex(self, schema=schema, indexname=indexname)
+
+
+_TOC_RE = re.compile(r"^_MAIN_([0-9]+)\.toc$")
+
+
+def segment_files(storage: FileStorage, segments: Iterable) -> list[str]:
+    """The file names that make up ``segments`` (usually one ``.seg`` each)."""
+    names = storage.list()
+    out: list[str] = []
+    for seg in segments:
+        prefix = seg.segment_id() + "."
+        out.extend(n for n in names if n.startswith(prefix))
+    return sorted(out)
+
+
+class VerifiedFileIndex(FileIndex):
+    """A Whoosh ``FileIndex`` that checks the manifest of a generation before reading
+    its TOC, and reads the TOC with a restricted unpickler (``index.integrity``).
+
+    Every reader and writer goes through ``_read_toc``, so a commit made later by
+    another process is verified too before this process uses it.
+    """
+
+    def __init__(self, storage, schema=None, indexname: str = INDEX_NAME, full: bool = True):  # noqa: ANN001
+        self._full = full
+        super().__init__(storage, schema=schema, indexname=indexname)
+
+    def _read_toc(self):  # noqa: ANN202
+        return integrity.read_verified_toc(
+            self.storage, self.indexname, schema=self._schema, full=self._full
+        )
+
+    def writer(self, procs: int = 1, **kwargs):  # noqa: ANN003, ANN201
+        if procs > 1:
+            return DurableMpWriter(self, procs=procs, **kwargs)
+        return DurableWriter(self, **kwargs)
+
+
+class DurableWriter(SegmentWriter):
+    """A ``SegmentWriter`` that commits in the order described in the module docstring."""
+
+    def _commit_toc(self, segments) -> None:  # noqa: ANN001
+        storage = self.storage
+        files = segment_files(storage, segments)
+        crash_point("after_segment")
+        storage.pending = (self.generation, files)
+        try:
+            TOC(self.schema, segments, self.generation).write(storage, self.indexname)
+        finally:
+            storage.pending = None
+        cleanup_after_commit(storage, self.indexname, self.generation, segments)
+
+    def _finish(self) -> None:
+        # Forget the owner record before the lock goes, so it never names a process
+        # that no longer holds the lock while another one does.
+        integrity.clear_lock_owner(self.storage.folder)
+        super()._finish()
+
+    def _cleanup_on_error(self) -> None:
+        integrity.clear_lock_owner(self.storage.folder)
+        super()._cleanup_on_error()
+
+
+def cleanup_after_commit(storage: FileStorage, indexname: str, gen: int, segments) -> None:  # noqa: ANN001
+    """Step 6: drop what the previous generations used (never needed for correctness)."""
+    first = True
+
+    def _hook() -> None:
+        nonlocal first
+        if first:
+            first = False
+            crash_point("during_cleanup")
+
+    clean_files(_CountingStorage(storage, _hook), indexname, gen, segments)
+    integrity.remove_old_manifests(storage.folder, gen)
+
+
+class _CountingStorage:
+    """Wraps a storage so a crash hook runs after the first delete of a cleanup."""
+
+    def __init__(self, storage: FileStorage, hook) -> None:  # noqa: ANN001
+        self._s = storage
+        self._hook = hook
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(self._s.list())
+
+    def delete_file(self, name: str) -> None:
+        self._s.delete_file(name)
+        self._hook()
+
+
+# --- multiprocessing writer: workers must not outlive or out-lock their parent ---------
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this (worker) process get SIGKILL when its parent dies (Linux).
+
+    reliability.md: workers of ``writer(procs=2)`` orphaned by a killed parent kept the
+    index lock forever. Elsewhere the lock-owner record lets the next writer find them.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # The parent may have died before prctl took effect.
+    if os.getppid() != parent_pid:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class DurableSubWriterTask(SubWriterTask):
+    """A worker that dies with its parent and drops its inherited copy of the lock."""
+
+    def __init__(self, *args, lock_fd: int | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self._parent_pid = os.getpid()
+        self._lock_fd = lock_fd
+
+    def run(self) -> None:
+        die_with_parent(self._parent_pid)
+        if self._lock_fd is not None:
+            # A forked child shares the parent's flock() on this descriptor; closing
+            # (never unlocking) our copy means the kernel frees the lock as soon as
+            # the parent's copy goes, whatever happens to this worker.
+            with contextlib.suppress(OSError):
+                os.close(self._lock_fd)
+        super().run()
+
+
+class DurableMpWriter(MpWriter, DurableWriter):
+    """``MpWriter`` with the durable commit and well-behaved workers."""
+
+    def _new_task(self):  # noqa: ANN202
+        args = (
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        lock_fd = self.writelock.fd if self.writelock is not None else None
+        task = DurableSubWriterTask(*args, lock_fd=lock_fd)
+        task.daemon = True
+        self.tasks.append(task)
+        task.start()
+        integrity.record_lock_owner(self.storage.folder, workers=[t.pid for t in self.tasks])
+        return task
+
+    def _finish(self) -> None:
+        try:
+            super()._finish()
+        finally:
+            for t in self.tasks:
+                # Workers normally exit after commit; a cancelled one may linger.
+                if t.is_alive():
+                    t.join(0.5)
+                if t.is_alive():
+                    t.kill()
