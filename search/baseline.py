@@ -19,6 +19,7 @@ hundred questions takes seconds.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -26,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.document import Document
+from index.document import Document, Passage
 from index.readers import read_paths
 from index.structure import article_label, split_passages
 
@@ -37,7 +38,9 @@ PREAMBLE = "序言"
 # A token counts when it has a letter, digit or Han character (punctuation and
 # spaces are not words).
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
-_ARTICLE_LABEL = re.compile(r"第[零〇一二三四五六七八九十百千两\d]+条")
+_NUM = r"[零〇一二三四五六七八九十百千两\d]+"
+_ARTICLE_LABEL = re.compile(rf"第{_NUM}条(?:之[一二三四五六七八九十]+)?")
+_ARTICLE_HEAD = re.compile(rf"\s*(第{_NUM}条)(之[一二三四五六七八九十]+)?")
 
 # A general-purpose Chinese stop-word list of the usual kind (function words,
 # pronouns, question words, conjunctions, auxiliaries), as BM25 baselines use.
@@ -64,6 +67,24 @@ def is_article_label(label: str) -> bool:
     return bool(_ARTICLE_LABEL.fullmatch(label))
 
 
+def normalize_article(label: str) -> str:
+    """'第56条' -> '第五十六条'; an inserted article keeps its suffix: '第287条之二' ->
+    '第二百八十七条之二' (STARD's qrels name a few of those)."""
+    m = _ARTICLE_HEAD.fullmatch(label.strip())
+    if not m:
+        return article_label(label)
+    return article_label(m.group(1)) + (m.group(2) or "")
+
+
+def passage_article(body: str, passage: Passage) -> str:
+    """The normalized article label of a passage, read from its text so that an
+    inserted article (第N条之二, labelled 第N条 by the splitter) keeps its suffix."""
+    if passage.label == PREAMBLE or not passage.label.startswith("第"):
+        return passage.label
+    m = _ARTICLE_HEAD.match(body, passage.start, min(len(body), passage.start + 40))
+    return normalize_article(m.group(0)) if m else normalize_article(passage.label)
+
+
 @dataclass
 class Article:
     doc_id: str
@@ -81,6 +102,8 @@ class BM25Baseline:
     b: float = B
     _jieba: object = None
     _weights: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    _last: tuple[str, dict[int, float]] | None = None
+    _avg: float | None = None
 
     def tokens(self, text: str) -> list[str]:
         return tokenize(text, self._jieba)
@@ -90,6 +113,9 @@ class BM25Baseline:
         self.articles.append(Article(doc_id, label))
         toks = self.tokens(text)
         self.lengths.append(len(toks))
+        self._avg = None
+        self._weights.clear()
+        self._last = None
         for term, tf in Counter(toks).items():
             self.postings.setdefault(term, []).append((idx, tf))
 
@@ -102,7 +128,9 @@ class BM25Baseline:
             df = len(plist)
             # Lucene's non-negative IDF (the form rank_bm25 / pyserini use).
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            avg = (sum(self.lengths) / n) if n else 1.0
+            if self._avg is None:
+                self._avg = (sum(self.lengths) / n) if n else 1.0
+            avg = self._avg
             k1, b, lengths = self.k1, self.b, self.lengths
             w = [
                 (i, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[i] / avg)))
@@ -113,28 +141,32 @@ class BM25Baseline:
 
     def score(self, question: str) -> dict[int, float]:
         """Article index -> BM25 score for a question (query term counts multiply)."""
+        if self._last is not None and self._last[0] == question:
+            return self._last[1]  # rank_articles then rank_documents: score once
         scores: dict[int, float] = {}
+        get = scores.get
         for term, qtf in Counter(self.tokens(question)).items():
-            get = scores.get
             for i, w in self._term_weights(term):
                 scores[i] = get(i, 0.0) + qtf * w
+        self._last = (question, scores)
         return scores
 
     def rank_articles(self, question: str, k: int = 100) -> list[tuple[str, str]]:
         """The top ``k`` (doc_id, article label) pairs; ties broken by corpus order."""
         scores = self.score(question)
-        top = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        top = heapq.nsmallest(k, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         return [(self.articles[i].doc_id, self.articles[i].label) for i, _ in top]
 
     def rank_documents(self, question: str, k: int = 100) -> list[str]:
         """The top ``k`` documents, each scored by its best article (max)."""
         best: dict[str, tuple[float, int]] = {}
+        arts = self.articles
         for i, s in self.score(question).items():
-            d = self.articles[i].doc_id
+            d = arts[i].doc_id
             cur = best.get(d)
             if cur is None or s > cur[0] or (s == cur[0] and i < cur[1]):
                 best[d] = (s, i)
-        top = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[1][1]))[:k]
+        top = heapq.nsmallest(k, best.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
         return [d for d, _ in top]
 
 
@@ -160,13 +192,9 @@ def law_articles(docs: Iterable[object]) -> Iterable[tuple[str, str, str]]:
             continue
         seen.add(doc.id)
         for p in split_passages(doc.body):
-            if p.label == PREAMBLE:
-                label = PREAMBLE
-            elif is_article_label(p.label):
-                label = article_label(p.label)
-            else:
+            if p.label != PREAMBLE and not is_article_label(p.label):
                 continue
-            yield doc.id, label, doc.body[p.start : p.end]
+            yield doc.id, passage_article(doc.body, p), doc.body[p.start : p.end]
 
 
 def build_baseline(laws_path: str | Path) -> BM25Baseline:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import DuizhaoError, InputError, NotFound
-from index.structure import article_label
+from search.baseline import is_article_label, normalize_article, passage_article
 
 KS = (10, 100)
 METRICS = ("R@10", "R@100", "nDCG@10", "MRR@10")
@@ -156,8 +156,8 @@ def read_qrels(path: str | Path) -> dict[str, set[tuple[str, str]]]:
     out: dict[str, set[tuple[str, str]]] = {}
     for lineno, cols in _tsv_rows(path, "query_id", 3):
         qid, doc_id, art = cols[0], cols[1], cols[2]
-        label = article_label(art)
-        if not label.startswith("第") or not label.endswith("条"):
+        label = normalize_article(art)
+        if not is_article_label(label):
             raise InputError(
                 f"{path}:{lineno}: cannot read the article {art!r}",
                 "write articles like 第五十六条 or 第56条",
@@ -231,7 +231,7 @@ def run_engine(
             out.errors[qid] = e.message
             continue
         out.articles[qid] = dedupe(
-            [(h.doc.id, article_label(h.passage.label)) for h in arts.hits if h.passage]
+            [(h.doc.id, passage_article(h.doc.body, h.passage)) for h in arts.hits if h.passage]
         )
         out.documents[qid] = dedupe([h.doc.id for h in docs.hits])
     if progress:

@@ -252,3 +252,14 @@ def test_stard_and_known_item_floors(capsys):
     assert known["with_expansion"]["top10"] >= 0.80
     assert known["with_expansion"]["first"] >= 0.50
     assert known["without_expansion"]["top10"] < known["with_expansion"]["top10"]
+
+
+def test_inserted_articles_keep_their_suffix():
+    from index.structure import split_passages
+    from search.baseline import normalize_article, passage_article
+
+    assert normalize_article("第287条之二") == "第二百八十七条之二"
+    assert normalize_article("第56条") == "第五十六条"
+    body = "第一条 总则。\n第二条 内容。\n第二条之一 插入的条文。\n"
+    labels = [passage_article(body, p) for p in split_passages(body)]
+    assert labels == ["第一条", "第二条", "第二条之一"]
