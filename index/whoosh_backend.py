@@ -31,7 +31,6 @@ from pathlib import Path
 
 from whoosh import query as Q
 from whoosh import scoring
-from whoosh.sorting import FieldFacet
 
 from index import integrity, segmenter
 from index.document import Document
@@ -120,34 +119,39 @@ def _date_int(d: str | None) -> int | None:
 
 
 def records_for(doc: Document) -> Iterator[dict]:
-    """The Whoosh records of one document: its head record, then one per passage."""
+    """The Whoosh records of one document: its head record, then one per passage.
+
+    Metadata (level, region, dates ...) is indexed on the head record only:
+    filters, facets and date sorting read it per document from column arrays
+    (``_ReaderCache``), so passages carry just their text, the Chinese title and
+    the document id -- about a fifth fewer postings to write.
+    """
     if not doc.passages and doc.body:
         doc.passages = split_passages(doc.body)
     common: dict[str, object] = {"doc_id": doc.id}
-    for name in FACET_FIELDS:
-        value = getattr(doc, name)
-        if value:
-            common[name] = value
-    if doc.year:
-        common["year"] = doc.year
-    di = _date_int(doc.date)
-    if di:
-        common["date"] = di
     title = doc.title + (" " + doc.subtitle if doc.subtitle else "")
-    title_en = " \n ".join(t.text for t in doc.titles_en)
     if title:
         common["title"] = title
-    body_field = "body"
     passages = doc.passages
     head_body = doc.body[passages[0].start : passages[0].end] if passages else doc.body
     head = dict(common)
     head.update(pid=doc.id, head="1", pidx=0, hash=doc.content_hash(), doc=doc.to_json())
+    for name in FACET_FIELDS:
+        value = getattr(doc, name)
+        if value:
+            head[name] = value
+    if doc.year:
+        head["year"] = doc.year
+    di = _date_int(doc.date)
+    if di:
+        head["date"] = di
     # English titles go on the head record only: they match English queries, and
     # the other passages hold Chinese article text that English words never match.
+    title_en = " \n ".join(t.text for t in doc.titles_en)
     if title_en:
         head["title_en"] = title_en
     if head_body:
-        head[body_field] = head_body
+        head["body"] = head_body
     keys = _docnum_keys(doc)
     if keys:
         head["docnum"] = ",".join(keys)
@@ -155,8 +159,7 @@ def records_for(doc: Document) -> Iterator[dict]:
     for i in range(1, len(passages)):
         p = passages[i]
         rec = dict(common)
-        rec.update(pid=f"{doc.id}#{i}", pidx=i)
-        rec[body_field] = doc.body[p.start : p.end]
+        rec.update(pid=f"{doc.id}#{i}", pidx=i, body=doc.body[p.start : p.end])
         yield rec
 
 
@@ -178,27 +181,63 @@ class _ReaderCache:
         reader = searcher.reader()
         n = reader.doc_count_all()
         ids = reader.column_reader("doc_id")
-        self.doc_ord: list[int] = [0] * n
+        # Ordinals come from live head records only: a document's passages may
+        # sit in several segments, and an updated document's old records stay
+        # (deleted) until a merge.
+        deleted = reader.is_deleted if reader.has_deletions() else None
         ords: dict[str, int] = {}
         self.head_docnum: list[int] = []
         self.doc_ids: list[str] = []
-        for docnum in range(n):
+        for docnum in searcher.document_numbers(head="1"):
+            if deleted is not None and deleted(docnum):
+                continue
             did = ids[docnum]
-            o = ords.get(did)
-            if o is None:
-                o = ords[did] = len(self.doc_ids)
-                self.doc_ids.append(did)
-                self.head_docnum.append(docnum)
-            self.doc_ord[docnum] = o
+            ords[did] = len(self.doc_ids)
+            self.doc_ids.append(did)
+            self.head_docnum.append(docnum)
+        self.doc_ord: list[int] = [-1] * n
+        for docnum in range(n):
+            if deleted is None or not deleted(docnum):
+                self.doc_ord[docnum] = ords.get(ids[docnum], -1)
         self.ord_of = ords
         self.facet_values: dict[str, list] = {}
         for name in (*FACET_FIELDS, "year"):
             col = reader.column_reader(name)
             self.facet_values[name] = [_column_value(col, d) for d in self.head_docnum]
+        col = reader.column_reader("date")
+        self.dates: list[int] = [_column_value(col, d) or 0 for d in self.head_docnum]
+        self._allowed: OrderedDict = OrderedDict()
         # Deleted records keep their docnum until a merge; live heads only.
         self.live = None
         if reader.has_deletions():
             self.live = {d for d in range(n) if not reader.is_deleted(d)}
+
+    def allowed(self, plan: Plan) -> tuple[set[int], set[int]] | None:
+        """(document ordinals, passage docnums) that pass the plan's filters, or None."""
+        key = (tuple(sorted(plan.filters.items())), plan.year_from, plan.year_to)
+        if not key[0] and plan.year_from is None and plan.year_to is None:
+            return None
+        hit = self._allowed.get(key)
+        if hit is not None:
+            self._allowed.move_to_end(key)
+            return hit
+        ords = set(range(len(self.doc_ids)))
+        for name, values in plan.filters.items():
+            col = self.facet_values.get(name)
+            if col is None or not values:
+                continue
+            wanted = set(values)
+            ords = {o for o in ords if col[o] in wanted}
+        if plan.year_from is not None or plan.year_to is not None:
+            lo = plan.year_from if plan.year_from is not None else 0
+            hi = plan.year_to if plan.year_to is not None else 9999
+            years = self.facet_values["year"]
+            ords = {o for o in ords if years[o] and lo <= years[o] <= hi}
+        docnums = {d for d, o in enumerate(self.doc_ord) if o in ords}
+        self._allowed[key] = (ords, docnums)
+        if len(self._allowed) > 64:
+            self._allowed.popitem(last=False)
+        return ords, docnums
 
 
 class WhooshBackend:
@@ -381,6 +420,7 @@ class WhooshBackend:
         on_item: Callable[[object], None] | None = None,
         timeout: float = 0.0,
         rebuild: bool = False,
+        optimize: bool = False,
     ) -> IndexReport:
         """Add or update documents (same id replaces, unchanged ones are skipped).
 
@@ -388,6 +428,7 @@ class WhooshBackend:
         One commit at the end, durable when this returns: a crash before it leaves
         the previous commit intact. Disk errors raise IndexWriteFailed with the
         previous commit intact, the lock released and the partial files removed.
+        ``optimize`` merges every segment into one in the same commit.
         """
         t0 = time.perf_counter()
         report = IndexReport()
@@ -424,10 +465,16 @@ class WhooshBackend:
                     report.passages += 1
                 report.chars += len(doc.body) + len(doc.title)
             meta = self.meta()
-            meta["glossary"] = segmenter.fingerprint()
-            meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-            self._commit(writer)
-            self._write_meta(meta)
+            fingerprint = segmenter.fingerprint()
+            self._commit(writer, optimize=optimize)
+            # The settings file changes only with the segmentation (two fsyncs saved
+            # per commit otherwise; each commit's time is in its manifest). Written
+            # after the commit: a crash between the two makes the next run ask for a
+            # rebuild, never mixes segmentations silently.
+            if meta.get("glossary") != fingerprint:
+                meta["glossary"] = fingerprint
+                meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+                self._write_meta(meta)
         except BaseException as e:
             self._abort(writer)
             if isinstance(e, OSError):
@@ -453,19 +500,37 @@ class WhooshBackend:
         return n
 
     @staticmethod
-    def _commit(writer) -> None:  # noqa: ANN001
-        writer.commit()
+    def _commit(writer, optimize: bool = False) -> None:  # noqa: ANN001
+        writer.commit(optimize=True) if optimize else writer.commit()
 
     def _abort(self, writer) -> None:  # noqa: ANN001
         """Undo a failed or interrupted write: release the lock, remove partial files."""
         if not writer.is_closed:
             with contextlib.suppress(Exception):
                 writer.cancel()
+        self._close_leaked_files()
         # A failed commit has already released the lock (Whoosh's _cleanup_on_error);
         # take it again briefly to delete the orphan segment files (on a full disk
         # they are what keeps it full).
         with contextlib.suppress(DuizhaoError, OSError), self._locked(timeout=0.0):
             self._recover_locked()
+
+    def _close_leaked_files(self) -> None:
+        """Close segment files a failed writer left open. Whoosh's cancel() gives up at
+        the first error (a full disk fails every flush), and an unlinked file whose
+        descriptor is still open keeps using the space."""
+        import gc
+        import io
+
+        prefix = str(self.whoosh_path.resolve())
+        for obj in gc.get_objects():
+            if isinstance(obj, io.BufferedWriter | io.BufferedRandom) and not obj.closed:
+                name = getattr(obj, "name", None)
+                if isinstance(name, str) and os.path.realpath(name).startswith(prefix):
+                    with contextlib.suppress(OSError, ValueError):
+                        obj.close()
+                    with contextlib.suppress(OSError, ValueError):
+                        obj.raw.close()
 
     @contextlib.contextmanager
     def _locked(self, timeout: float = 0.0) -> Iterator[object]:
@@ -564,21 +629,23 @@ class WhooshBackend:
         with self.searcher() as s:
             cache = self._reader_cache(s)
             q = build_query(plan)
-            flt = build_filter(plan)
+            allowed = cache.allowed(plan)
             excluded = self._excluded_docs(s, plan, cache)
             if q is None:
                 if not plan.match_all_if_empty:
                     return RawResults([], 0, True)
                 q = Q.Term("head", "1")
-            hits, exhausted = self._top_docs(s, q, flt, plan, cache, excluded)
-            total_exact = exhausted
-            total = len(hits) + plan.offset if exhausted else len(hits) + plan.offset
-            facets: dict[str, dict[str, int]] = {}
-            if plan.facets or not exhausted:
-                total, facets = self._count_and_facets(s, q, flt, plan, cache, excluded)
+            if plan.sort == "relevance":
+                hits, exhausted = self._top_docs(s, q, allowed, plan, cache, excluded)
+                total, total_exact, facets = len(hits), exhausted, {}
+                if plan.facets or not exhausted:
+                    total, facets = self._count_and_facets(s, q, allowed, plan, cache, excluded)
+                    total_exact = True
+            else:
+                hits, total, facets = self._by_date(s, q, allowed, plan, cache, excluded)
                 total_exact = True
-                if not plan.facets:
-                    facets = {}
+            if not plan.facets:
+                facets = {}
             page = hits[plan.offset : plan.offset + plan.limit]
             out = []
             for docnum, score, ordn in page:
@@ -599,20 +666,18 @@ class WhooshBackend:
         q = Q.Or([_clause_query(c) for c in neg])
         return {cache.doc_ord[d] for d in s.docs_for_query(q)}
 
-    def _top_docs(self, s, q, flt, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+    def _top_docs(self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+        """Top passages by score, collapsed to their documents (or not)."""
         want = plan.offset + plan.limit
         limit = max(want * 4, 50)
-        sortedby = None
-        reverse = False
-        if plan.sort in ("date", "date_asc"):
-            sortedby = [FieldFacet("date", reverse=plan.sort == "date"), FieldFacet("doc_id")]
+        flt = allowed[1] if allowed is not None else None
         while True:
-            res = s.search(q, limit=limit, filter=flt, sortedby=sortedby, reverse=reverse)
+            res = s.search(q, limit=limit, filter=flt)
             seen: dict[int, tuple[int, float, int]] = {}
             order: list[int] = []
             for docnum, score in res.items():
                 ordn = cache.doc_ord[docnum]
-                if ordn in excluded:
+                if ordn < 0 or ordn in excluded:
                     continue
                 key = ordn if plan.collapse else -1 - docnum
                 if key in seen:
@@ -622,42 +687,66 @@ class WhooshBackend:
             exhausted = res.scored_length() < limit
             if len(order) >= want or exhausted:
                 ranked = [seen[o] for o in order]
-                if plan.sort == "relevance":
-                    # Stable tie-break: equal scores fall back to document id.
-                    ranked.sort(key=lambda t: (-round(t[1], 6), cache.doc_ids[t[2]], t[0]))
-                return ranked, exhausted and len(order) <= want
+                # Stable tie-break: equal scores fall back to document id.
+                ranked.sort(key=lambda t: (-round(t[1], 6), cache.doc_ids[t[2]], t[0]))
+                return ranked, exhausted
             limit *= 4
 
-    def _count_and_facets(self, s, q, flt, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+    def _matching_ords(
+        self, s, q, allowed, cache: _ReaderCache, excluded: set[int]
+    ) -> dict[int, int]:  # noqa: ANN001
+        """Every matching document: ordinal -> its first matching passage docnum."""
+        first: dict[int, int] = {}
+        doc_ord = cache.doc_ord
+        live = cache.live
+        flt = allowed[1] if allowed is not None else None
+        for d in s.docs_for_query(q):
+            if (flt is not None and d not in flt) or (live is not None and d not in live):
+                continue
+            o = doc_ord[d]
+            if o >= 0 and o not in first:
+                first[o] = d
+        for o in excluded:
+            first.pop(o, None)
+        return first
+
+    def _by_date(self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+        first = self._matching_ords(s, q, allowed, cache, excluded)
+        dates = cache.dates
+        ids = cache.doc_ids
+        newest = plan.sort == "date"
+        # Undated documents go last either way; ties fall back to document id.
+        order = sorted(
+            first,
+            key=lambda o: (dates[o] == 0, -dates[o] if newest else dates[o], ids[o]),
+        )
+        want = plan.offset + plan.limit
+        hits = [(first[o], None, o) for o in order[:want]]
+        return hits, len(first), self._facets(first.keys(), cache)
+
+    def _count_and_facets(self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
         key = plan.cache_key()
         with self._lock:
             if key in self._facet_cache:
                 self._facet_cache.move_to_end(key)
                 return self._facet_cache[key]
-        docnums = s.docs_for_query(q)
-        if flt is not None:
-            allowed = set(s.docs_for_query(flt))
-            docnums = (d for d in docnums if d in allowed)
-        live = cache.live
-        doc_ord = cache.doc_ord
-        if live is not None:
-            ords = {doc_ord[d] for d in docnums if d in live}
-        else:
-            ords = {doc_ord[d] for d in docnums}
-        ords -= excluded
-        facets: dict[str, dict[str, int]] = {}
-        for name, values in cache.facet_values.items():
-            c = Counter(values[o] for o in ords)
-            c.pop("", None)
-            c.pop(None, None)
-            c.pop(0, None)
-            facets[name] = {str(k): v for k, v in c.most_common()}
-        out = (len(ords), facets)
+        ords = self._matching_ords(s, q, allowed, cache, excluded)
+        out = (len(ords), self._facets(ords.keys(), cache))
         with self._lock:
             self._facet_cache[key] = out
             if len(self._facet_cache) > 512:
                 self._facet_cache.popitem(last=False)
         return out
+
+    @staticmethod
+    def _facets(ords, cache: _ReaderCache) -> dict[str, dict[str, int]]:  # noqa: ANN001
+        facets: dict[str, dict[str, int]] = {}
+        for name, values in cache.facet_values.items():
+            c = Counter(values[o] for o in ords)
+            for empty in ("", None, 0):
+                c.pop(empty, None)
+            facets[name] = {str(k): v for k, v in c.most_common()}
+        return facets
 
 
 # --- plan -> Whoosh queries ----------------------------------------------------
@@ -688,19 +777,6 @@ def build_query(plan: Plan) -> Q.Query | None:
     if should:
         return Q.Or(should)
     return None
-
-
-def build_filter(plan: Plan) -> Q.Query | None:
-    parts: list[Q.Query] = []
-    for name, values in sorted(plan.filters.items()):
-        if values:
-            terms = [Q.Term(name, v) for v in values]
-            parts.append(terms[0] if len(terms) == 1 else Q.Or(terms))
-    if plan.year_from is not None or plan.year_to is not None:
-        parts.append(Q.NumericRange("year", plan.year_from, plan.year_to))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
 def explain_scores(s, q: Q.Query, docnum: int) -> dict[str, float]:  # noqa: ANN001

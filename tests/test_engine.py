@@ -227,3 +227,24 @@ def test_delete_documents(writable_index) -> None:
     assert "law-dsl" not in ids(e.search(SearchRequest(q="数据", per_page=50)))
     with pytest.raises(NotFound):
         e.get_document("law-dsl")
+
+
+def test_updated_document_shows_its_new_version(writable_index) -> None:
+    """Regression: ordinals were taken from the first record of a doc id, which after
+    an update was the deleted old head, so hits showed the old document."""
+    from index.whoosh_backend import WhooshBackend
+    from search.engine import Engine
+
+    b = WhooshBackend(writable_index)
+    doc = b.get_document("law-dsl")
+    doc.title = "中华人民共和国数据安全法（修订）"
+    doc.passages = []
+    report = b.add_documents([doc])
+    assert report.updated == 1
+    e = Engine(writable_index)
+    res = e.search(SearchRequest(q="数据安全法", per_page=50))
+    hits = [h for h in res.hits if h.doc.id == "law-dsl"]
+    assert len(hits) == 1 and hits[0].doc.title.endswith("（修订）")
+    assert e.get_document("law-dsl").title.endswith("（修订）")
+    res = e.search(SearchRequest(q="", filters={"level": ["法律"]}, sort="date"))
+    assert [h.doc.id for h in res.hits].count("law-dsl") == 1
