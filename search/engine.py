@@ -208,7 +208,10 @@ class Engine:
     def search(self, req: SearchRequest) -> SearchResponse:
         t0 = time.perf_counter()
         self.validate(req)
-        pq = parse_query(req.q, allow_empty=bool(req.filters or req.year))
+        text, numbers = split_docnums(req.q)
+        pq = parse_query(text, allow_empty=bool(req.filters or req.year or numbers))
+        if numbers:
+            pq.filters.setdefault("docnum", []).extend(numbers)
         notices: list[str] = []
         if pq.was_traditional:
             notices.append(f"Traditional characters were converted to simplified: {pq.simplified}")
@@ -302,6 +305,27 @@ def highlight_terms(plan: Plan) -> tuple[set[str], list[tuple[str, ...]]]:
             else:
                 words.add(a.words[0])
     return words, phrases
+
+
+def split_docnums(q: str | None) -> tuple[str, list[str]]:
+    """Document numbers typed as plain text (国办发[2019]38号, "Guo Fa [2017] No. 35")
+    become a document-number filter; the rest of the query is searched as words."""
+    if not q or not isinstance(q, str) or len(q) > 2000 or "docnum:" in q or "文号:" in q:
+        return q or "", []
+    from index.docnumber import find_docnums
+    from index.normalize import normalize_query
+
+    norm = normalize_query(q)
+    found = find_docnums(norm)
+    if not found:
+        return q, []
+    rest, numbers, pos = [], [], 0
+    for _dn, (start, end) in found:
+        rest.append(norm[pos:start])
+        numbers.append(norm[start:end])
+        pos = end
+    rest.append(norm[pos:])
+    return " ".join(part.strip() for part in rest if part.strip()), numbers
 
 
 def build_plan(

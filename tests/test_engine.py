@@ -248,3 +248,15 @@ def test_updated_document_shows_its_new_version(writable_index) -> None:
     assert e.get_document("law-dsl").title.endswith("（修订）")
     res = e.search(SearchRequest(q="", filters={"level": ["法律"]}, sort="date"))
     assert [h.doc.id for h in res.hits].count("law-dsl") == 1
+
+
+def test_document_numbers_typed_as_plain_text(engine) -> None:
+    for q in (
+        "国办发[2019]38号",
+        "国办发（2019）38号",
+        "Guobanfa (2019) No. 38",
+        "Guo Ban Fa [2019] No.38",
+    ):
+        assert ids(engine.search(SearchRequest(q=q))) == ["pt-platform"], q
+    res = engine.search(SearchRequest(q="平台经济 豫政办〔2022〕53号"))
+    assert ids(res) == ["pt-henan"]
