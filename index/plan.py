@@ -86,6 +86,7 @@ class RawResults:
     total: int  # distinct matching documents (exact when facets computed, else a lower bound)
     total_exact: bool
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    partial: bool = False  # the time limit cut the search short
 
 
 class Backend(Protocol):

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from whoosh import query as Q
 from whoosh import scoring
+from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from index import integrity, segmenter
 from index.document import Document
@@ -258,6 +259,9 @@ class WhooshBackend:
         self._lock = threading.Lock()
         self._cache: tuple[int, _ReaderCache] | None = None
         self._facet_cache: OrderedDict = OrderedDict()
+        self.time_limit = 1.0  # seconds per search, see search()
+        self._deadline = threading.local()
+        self._timed_out = threading.local()
         if create and not self.exists():
             self._create()
         self.ix = self._open()
@@ -625,7 +629,19 @@ class WhooshBackend:
             return self._cache[1]
 
     # --- searching ------------------------------------------------------------
+    def _remaining(self) -> float:
+        return max(0.05, self._deadline.value - time.monotonic())
+
     def search(self, plan: Plan, *, explain: bool = False) -> RawResults:
+        """Run a plan. A time limit (``time_limit`` seconds) is the last guard against
+        costly queries: past it, the results so far are returned, marked partial."""
+        self._deadline.value = time.monotonic() + self.time_limit
+        self._timed_out.flag = False
+        res = self._search(plan, explain)
+        res.partial = self._timed_out.flag
+        return res
+
+    def _search(self, plan: Plan, explain: bool) -> RawResults:
         with self.searcher() as s:
             cache = self._reader_cache(s)
             q = build_query(plan)
@@ -672,7 +688,14 @@ class WhooshBackend:
         limit = max(want * 4, 50)
         flt = allowed[1] if allowed is not None else None
         while True:
-            res = s.search(q, limit=limit, filter=flt)
+            collector = TimeLimitCollector(
+                s.collector(limit=limit, filter=flt), timelimit=self._remaining(), use_alarm=False
+            )
+            try:
+                s.search_with_collector(q, collector)
+            except TimeLimit:
+                self._timed_out.flag = True
+            res = collector.results()
             seen: dict[int, tuple[int, float, int]] = {}
             order: list[int] = []
             for docnum, score in res.items():
@@ -685,6 +708,8 @@ class WhooshBackend:
                 seen[key] = (docnum, score, ordn)
                 order.append(key)
             exhausted = res.scored_length() < limit
+            if self._timed_out.flag:
+                exhausted = True
             if len(order) >= want or exhausted:
                 ranked = [seen[o] for o in order]
                 # Stable tie-break: equal scores fall back to document id.
@@ -700,9 +725,13 @@ class WhooshBackend:
         doc_ord = cache.doc_ord
         live = cache.live
         flt = allowed[1] if allowed is not None else None
-        for d in s.docs_for_query(q):
+        deadline = self._deadline.value
+        for i, d in enumerate(s.docs_for_query(q)):
             if (flt is not None and d not in flt) or (live is not None and d not in live):
                 continue
+            if i & 4095 == 4095 and time.monotonic() > deadline:
+                self._timed_out.flag = True  # counts and facets become a lower bound
+                break
             o = doc_ord[d]
             if o >= 0 and o not in first:
                 first[o] = d
@@ -732,6 +761,8 @@ class WhooshBackend:
                 return self._facet_cache[key]
         ords = self._matching_ords(s, q, allowed, cache, excluded)
         out = (len(ords), self._facets(ords.keys(), cache))
+        if self._timed_out.flag:
+            return out
         with self._lock:
             self._facet_cache[key] = out
             if len(self._facet_cache) > 512:

@@ -236,6 +236,11 @@ class Engine:
                 notices.append(
                     "No document contains all the words; showing documents with some of them."
                 )
+        if raw.partial:
+            notices.append(
+                "This search took too long and was cut short: results and counts may be "
+                "incomplete. Add words or filters to narrow it."
+            )
         words, phrases = highlight_terms(plan)
         hits = []
         for rh in raw.hits:

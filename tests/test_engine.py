@@ -260,3 +260,19 @@ def test_document_numbers_typed_as_plain_text(engine) -> None:
         assert ids(engine.search(SearchRequest(q=q))) == ["pt-platform"], q
     res = engine.search(SearchRequest(q="平台经济 豫政办〔2022〕53号"))
     assert ids(res) == ["pt-henan"]
+
+
+def test_time_limit_returns_partial_results_with_a_notice(engine, monkeypatch) -> None:
+    from whoosh.collectors import TimeLimit
+    from whoosh.searching import Searcher
+
+    real = Searcher.search_with_collector
+
+    def slow(self, q, collector, context=None):  # noqa: ANN001, ANN202
+        real(self, q, collector, context)
+        raise TimeLimit()
+
+    monkeypatch.setattr(Searcher, "search_with_collector", slow)
+    res = engine.search(SearchRequest(q="数据"))
+    assert res.hits  # what was collected is still shown
+    assert any("cut short" in n for n in res.notices)
