@@ -82,14 +82,21 @@ def crc32_file(path: str | os.PathLike) -> int:
 
 
 def load_manifest(folder: str | os.PathLike, gen: int) -> dict | None:
-    """The manifest of ``gen``, or None if there is none; IndexCorrupt if unreadable."""
+    """The manifest of ``gen``, or None if there is none; IndexCorrupt if damaged.
+
+    The file is ``<sha256 of the JSON> LF <JSON>``: damage to the manifest itself is
+    detected too, even where the JSON would still parse.
+    """
     p = Path(folder) / manifest_name(gen)
     try:
         data = p.read_bytes()
     except FileNotFoundError:
         return None
     try:
-        m = json.loads(data)
+        digest, _, body = data.partition(b"\n")
+        if hashlib.sha256(body).hexdigest().encode() != digest:
+            raise ValueError("checksum mismatch")
+        m = json.loads(body)
         if m.get("generation") != gen or not isinstance(m.get("files"), dict):
             raise ValueError("wrong generation or shape")
         return m
@@ -107,13 +114,7 @@ def write_manifest(
     segment files never change after their commit.
     """
     folder = Path(folder)
-    known: dict[str, dict] = {}
-    for old in _manifest_gens(folder):
-        if old < gen:
-            with contextlib.suppress(DuizhaoError):
-                m = load_manifest(folder, old)
-                if m:
-                    known.update(m["files"])
+    known = committed_files(folder, gen)
     entries: dict[str, dict] = {}
     for name in sorted(files):
         size = (folder / name).stat().st_size
@@ -135,12 +136,26 @@ def write_manifest(
         "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     tmp = folder / (manifest_name(gen) + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=0, sort_keys=True)
+    body = json.dumps(manifest, indent=0, sort_keys=True).encode()
+    with open(tmp, "wb") as f:
+        f.write(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, folder / manifest_name(gen))
     return manifest
+
+
+def committed_files(folder: str | os.PathLike, gen: int) -> dict[str, dict]:
+    """name -> {size, crc32} of the files listed by manifests older than ``gen``
+    (already durable: they were synced by their own commit)."""
+    known: dict[str, dict] = {}
+    for old in _manifest_gens(Path(folder)):
+        if old < gen:
+            with contextlib.suppress(DuizhaoError):
+                m = load_manifest(folder, old)
+                if m:
+                    known.update(m["files"])
+    return known
 
 
 def _manifest_gens(folder: Path) -> list[int]:

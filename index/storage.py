@@ -117,9 +117,13 @@ class DurableStorage(FileStorage):
 
     def _commit_rename(self, tmpname: str, tocname: str) -> None:
         gen, files = self.pending  # type: ignore[misc]
-        # Step 3: the new generation's files and the TOC temp file reach the disk.
-        for name in [*files, tmpname]:
-            fsync_file(self._fpath(name))
+        # Step 3: the new generation's files and the TOC temp file reach the disk
+        # (files kept from earlier generations were synced by their own commit).
+        known = integrity.committed_files(self.folder, gen)
+        for name in files:
+            if known.get(name, {}).get("size") != os.path.getsize(self._fpath(name)):
+                fsync_file(self._fpath(name))
+        fsync_file(self._fpath(tmpname))
         # Step 4: the manifest, then the folder (names of everything above).
         integrity.write_manifest(self.folder, gen, files, tmpname, tocname)
         fsync_dir(self.folder)
@@ -165,8 +169,14 @@ class VerifiedFileIndex(FileIndex):
     """
 
     def __init__(self, storage, schema=None, indexname: str = INDEX_NAME, full: bool = True):  # noqa: ANN001
+        # Not FileIndex.__init__: it reads (unpickles) the TOC before any check.
+        from whoosh.fields import ensure_schema
+
         self._full = full
-        super().__init__(storage, schema=schema, indexname=indexname)
+        self.storage = storage
+        self._schema = ensure_schema(schema) if schema else None
+        self.indexname = indexname
+        self._read_toc()
 
     def _read_toc(self):  # noqa: ANN202
         return integrity.read_verified_toc(
