@@ -3,8 +3,9 @@
 Place in the flow: CLI (web/cli.py) -> **serve** -> create_app (web/app.py) -> waitress.
 
 The engine is warmed before the socket opens -- the first search builds the
-reader caches (document ordinals, facet columns) and loads the segmenter
-dictionary -- so the first user's request is as fast as the rest.
+reader caches (document ordinals, facet columns), loads the segmenter
+dictionary, and CC-CEDICT is loaded -- so the first user's request is as fast
+as the rest.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def warm(app: Any) -> float:
     st = app.extensions["duizhao"]
     try:
         engine = st.get_engine()
+        if st.glossary is not None:
+            # CC-CEDICT loads lazily on the first expansion miss (~5 s): load it now.
+            st.glossary.cedict()
         for q in WARM_QUERIES:
             engine.search(SearchRequest(q=q, facets=True, per_page=20))
         st.doc_count()
