@@ -48,6 +48,7 @@ from search.title_draft import (
 
 MAX_TITLE_CHARS = 500
 POOL = 50  # candidates retrieved before re-ranking
+MAX_DF = 6000  # index records; alternatives made only of commoner words are not searched
 DRAFT_SOURCE = "draft (Duizhao, machine-generated)"
 EXACT_THRESHOLD = 0.8  # confidence from which a candidate may be called the document
 
@@ -55,6 +56,7 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
 _SPACES = re.compile(r"\s+")
+_SPACED_HYPHEN = re.compile(r"(?<=[A-Za-z])\s+[-\u2013]\s+(?=[A-Za-z])")
 
 # --- fast draft titles at index time ------------------------------------------------
 
@@ -281,6 +283,7 @@ def retrieve(
     limit: int = POOL,
     expand: bool = True,
     fields: tuple[str, ...] = TEXT_FIELDS,
+    filters: dict[str, tuple[str, ...]] | None = None,
 ) -> list[tuple[Document, float]]:
     """Candidate documents for a title: the engine's plan in ranked "any word"
     mode (with cross-language expansion), optionally restricted to some fields."""
@@ -300,11 +303,43 @@ def retrieve(
         exps = do_expand(pq.simplified, engine.glossary)
     req = SearchRequest(q=text, per_page=min(limit, 100))
     plan = build_plan(pq, exps, req, force_any=True)
-    plan.filters = {}  # a title's words are never filters (a colon in a title)
+    plan.filters = dict(filters or {})  # a title's words are never filters (a colon in a title)
     if fields != TEXT_FIELDS:
         plan = _with_fields(plan, fields)
+    plan = _prune_common(engine, plan)
     raw = engine.backend.search(plan)
     return [(h.document, h.score) for h in raw.hits]
+
+
+def _prune_common(engine: Any, plan: Plan, max_df: int = MAX_DF) -> Plan:
+    """Drop alternatives made only of very common words (通知, 管理, "notice").
+
+    In ranked "any word" mode they add almost nothing to the ranking (low IDF)
+    but make Whoosh walk tens of thousands of postings: an English title
+    expanded to 20 Chinese words took seconds. The re-ranker still checks the
+    document type and the other common words on each candidate.
+    """
+    with engine.backend.searcher() as s:
+
+        def cost(a: Alt) -> int:
+            return min(sum(s.doc_frequency(f, w) for f in a.fields) for w in a.words)
+
+        clauses: list[Clause] = []
+        dropped: list[tuple[int, Clause]] = []
+        for c in plan.clauses:
+            if c.occur != "should":
+                clauses.append(c)
+                continue
+            costs = [(cost(a), a) for a in c.alts]
+            keep = tuple(a for k, a in costs if k <= max_df)
+            if keep:
+                clauses.append(Clause(keep, c.occur, c.display))
+            else:
+                dropped.append((min(k for k, _ in costs), c))
+        if not any(c.occur != "must_not" for c in clauses) and dropped:
+            clauses.append(min(dropped, key=lambda kc: kc[0])[1])  # keep the rarest
+    plan.clauses = clauses
+    return plan
 
 
 def docnum_candidates(engine: Any, dn: DocNumber, limit: int = 10) -> list[Candidate]:
@@ -748,11 +783,33 @@ def _lookup_english(
     engine: Any, text: str, limit: int, expand: bool, use_title_en: bool
 ) -> TitleLookup:
     res = TitleLookup(text, "en_title")
+    # "Five - Year", "New - Generation": spaced hyphens (common in scraped
+    # translations) hide hyphenated glossary phrases.
+    text = _SPACED_HYPHEN.sub("-", text)
     parse = parse_english_title(text, engine.glossary)
     res.parsed = parse.to_dict()
     fields = TEXT_FIELDS if use_title_en else tuple(f for f in TEXT_FIELDS if f != "title_en")
     hits = retrieve(engine, text, expand=expand, fields=fields)
+    # A second pool from the text alone: title matches (boosted, and 46k
+    # title-only records) crowd out documents whose Chinese title is known only
+    # from the head of their text (English-titled records).
     seen = {d.id for d, _ in hits}
+    extra = retrieve(engine, text, expand=expand, fields=("body",), limit=POOL // 2)
+    if parse.regions:
+        # A province in the title: its own documents form a third pool (the
+        # province's name is too common a word to rank them by itself).
+        extra += retrieve(
+            engine,
+            text,
+            expand=expand,
+            fields=fields,
+            limit=POOL // 2,
+            filters={"region": tuple(parse.regions)},
+        )
+    for d, sc in extra:
+        if d.id not in seen:
+            hits.append((d, sc))
+            seen.add(d.id)
     for dn in parse.docnums:  # a number in the title: its documents join the pool
         for c in docnum_candidates(engine, dn, 5):
             if c.doc.id not in seen:
