@@ -99,6 +99,7 @@ def test_year_filter_and_filter_only_search(client) -> None:  # noqa: ANN001
         "per_page=0&q=数据",
         "per_page=1000&q=数据",
         "per_page=abc&q=数据",
+        "per_page=&q=数据",  # an empty number is not the default
         "page=-1&q=数据",
         "page=99999&q=数据",  # beyond the result window
         "sort=foo&q=数据",

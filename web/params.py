@@ -70,7 +70,7 @@ def _one(args: MultiDict, name: str, default: str | None = None) -> str | None:
 
 def _int(args: MultiDict, name: str, default: int) -> int:
     v = _one(args, name)
-    if v is None or v == "":
+    if v is None:
         return default
     v = v.strip()
     if not v.isascii() or not v.isdigit() or len(v) > 9:
