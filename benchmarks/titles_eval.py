@@ -1,0 +1,239 @@
+"""Title-lookup evaluation on the full sample index: English title -> Chinese
+original, document-number lookup, and draft chrF.
+
+Place in the flow: a benchmark over ``search.titles`` (not part of the engine).
+Run: ``python benchmarks/titles_eval.py [INDEX]`` (default: $DUIZHAO_EVAL_INDEX,
+else /work/idx/titles); ``pytest -m slow benchmarks/titles_eval.py`` asserts the
+floors of issue 4.
+
+Honesty of the English-title figure: the 70 ``en_titles/dev.jsonl`` documents
+are in the index *with their English title*, which is exactly the query. The
+lookup therefore runs with ``use_title_en=False``: the English-title field is
+neither searched nor used as evidence, for every document, so a document can
+only be found through its Chinese text and metadata (issuer, region, date).
+
+Document numbers: every ``policy_titles.csv.gz`` record whose 文号 parses is
+looked up written with each bracket style (〔〕 [] （） () 【】) and in an
+English form generated from its pinyin key ("Guobanfa (2019) No. 38").
+"Found" means the record's document is among the results; "first" that it is
+the first (documents sharing the same 文号 -- the same document published by
+two sources, or 豫/渝 twins in pinyin -- can take the first place).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index.config import shared_data_dir  # noqa: E402
+from index.docnumber import DocNumber, parse_docnum  # noqa: E402
+from index.document import make_id  # noqa: E402
+
+DEFAULT_INDEX = "/work/idx/titles"
+BRACKETS = {
+    "〔〕": ("〔", "〕"),
+    "[]": ("[", "]"),
+    "（）": ("（", "）"),
+    "()": ("(", ")"),
+    "【】": ("【", "】"),
+}
+FLOORS = {"en_first": 0.70, "en_top10": 0.90, "docnum_found": 1.0, "docnum_en_first": 0.99}
+
+
+def index_dir() -> Path:
+    return Path(os.environ.get("DUIZHAO_EVAL_INDEX") or DEFAULT_INDEX)
+
+
+def open_engine(path: Path) -> Any:
+    from index.glossary import Glossary
+    from search.engine import Engine
+
+    return Engine(path, glossary=Glossary.load(cedict=False))
+
+
+# --- English title -> Chinese original -----------------------------------------------
+
+
+def english_known_items(engine: Any, *, expand: bool = True) -> dict[str, Any]:
+    from search.titles import lookup_title
+
+    path = shared_data_dir() / "en_titles" / "dev.jsonl"
+    recs = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    first = top10 = 0
+    conf_right, conf_wrong = [], []
+    misses = []
+    t0 = time.perf_counter()
+    for r in recs:
+        res = lookup_title(engine, r["title_en"], 10, expand=expand, use_title_en=False)
+        ids = [c.doc.id for c in res.candidates]
+        if ids[:1] == [r["id"]]:
+            first += 1
+            conf_right.append(res.confidence)
+        else:
+            conf_wrong.append(res.confidence)
+            misses.append((ids.index(r["id"]) + 1 if r["id"] in ids else None, r["title_en"]))
+        top10 += r["id"] in ids
+    n = len(recs)
+    return {
+        "n": n,
+        "first": first / n,
+        "top10": top10 / n,
+        "ms_per_query": (time.perf_counter() - t0) / n * 1000,
+        "confidence_when_right": statistics.mean(conf_right) if conf_right else 0.0,
+        "confidence_when_wrong": statistics.mean(conf_wrong) if conf_wrong else 0.0,
+        "misses": misses,
+    }
+
+
+# --- document numbers ----------------------------------------------------------------------
+
+
+def english_form(dn: DocNumber) -> str | None:
+    """'Guobanfa (2019) No. 38' from the pinyin key; None when the issuer code has
+    a character without a pinyin reading (such a number has no English form)."""
+    parts = dn.pinyin_key.split("-")
+    code = parts[0]
+    if not code.isascii() or not code.isalpha():
+        return None
+    if dn.year:
+        return f"{code.capitalize()} ({dn.year}) No. {dn.number}"
+    return f"{code.capitalize()} No. {dn.number}"
+
+
+def chinese_form(dn: DocNumber, brackets: tuple[str, str]) -> str:
+    o, c = brackets
+    return f"{dn.prefix}{o}{dn.year}{c}{dn.number}号" if dn.year else f"{dn.prefix}第{dn.number}号"
+
+
+def docnum_records() -> list[tuple[str, DocNumber]]:
+    """(document id, parsed 文号) of every policy_titles record with a parseable 文号,
+    the id computed the way the reader computes it (first record of a URL wins)."""
+    path = shared_data_dir() / "policy_titles.csv.gz"
+    out, seen, unparsed = [], set(), 0
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            num = (row.get("doc_number") or "").strip()
+            url = (row.get("url") or "").strip()
+            if not num or not url:
+                continue
+            doc_id = "pt-" + make_id(url)
+            if doc_id in seen:
+                continue
+            seen.add(doc_id)
+            dn = parse_docnum(num)
+            if dn is None:
+                unparsed += 1
+                continue
+            out.append((doc_id, dn))
+    docnum_records.unparsed = unparsed  # type: ignore[attr-defined]
+    return out
+
+
+def docnum_lookup(engine: Any, sample: int | None = None) -> dict[str, Any]:
+    from search.titles import docnum_candidates
+
+    recs = docnum_records()
+    if sample:
+        recs = recs[:: max(1, len(recs) // sample)]
+    stats: dict[str, list[int]] = {name: [0, 0] for name in [*BRACKETS, "english"]}
+    no_english = 0
+    t0 = time.perf_counter()
+    for doc_id, dn in recs:
+        for name, br in BRACKETS.items():
+            q = parse_docnum(chinese_form(dn, br))
+            ids = [c.doc.id for c in docnum_candidates(engine, q, 50)] if q else []
+            stats[name][0] += doc_id in ids
+            stats[name][1] += ids[:1] == [doc_id]
+        form = english_form(dn)
+        q = parse_docnum(form) if form else None
+        if q is None:
+            no_english += 1
+            continue
+        ids = [c.doc.id for c in docnum_candidates(engine, q, 50)]
+        stats["english"][0] += doc_id in ids
+        stats["english"][1] += ids[:1] == [doc_id]
+    n = len(recs)
+    return {
+        "n": n,
+        "unparsed_in_data": getattr(docnum_records, "unparsed", 0),
+        "no_english_form": no_english,
+        "found": {k: v[0] / n for k, v in stats.items() if k != "english"},
+        "first": {k: v[1] / n for k, v in stats.items() if k != "english"},
+        "english_found": stats["english"][0] / max(1, n - no_english),
+        "english_first": stats["english"][1] / max(1, n - no_english),
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def draft_chrf() -> float:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from title_draft_eval import evaluate, load_refs
+
+    return evaluate(load_refs())[0]
+
+
+def main(argv: list[str]) -> int:
+    path = Path(argv[0]) if argv else index_dir()
+    engine = open_engine(path)
+    print(f"index: {path} ({engine.backend.doc_count()} documents)")
+    for expand in (True, False):
+        r = english_known_items(engine, expand=expand)
+        print(
+            f"English title -> Chinese original ({'with' if expand else 'without'} expansion, "
+            f"English titles not searched): first {r['first']:.1%}, top 10 {r['top10']:.1%} "
+            f"of {r['n']} ({r['ms_per_query']:.0f} ms/query); mean confidence right "
+            f"{r['confidence_when_right']:.2f}, wrong {r['confidence_when_wrong']:.2f}"
+        )
+        if expand:
+            for rank, title in r["misses"]:
+                print(f"   miss (rank {rank}): {title}")
+    d = docnum_lookup(engine)
+    print(
+        f"document numbers: {d['n']} records with a parseable 文号 "
+        f"({d['unparsed_in_data']} unparseable in the data), {d['seconds']:.0f} s"
+    )
+    for name in BRACKETS:
+        print(f"   {name}: found {d['found'][name]:.2%}, first {d['first'][name]:.2%}")
+    print(
+        f"   English form: found {d['english_found']:.2%}, first {d['english_first']:.2%} "
+        f"({d['no_english_form']} numbers have no English form)"
+    )
+    print(f"draft chrF on tests/data/title_refs.tsv: {draft_chrf():.1f}")
+    return 0
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_title_floors() -> None:
+    from index.errors import IndexOutdated
+
+    path = index_dir()
+    if not (path / "duizhao.json").exists():
+        pytest.skip(f"no full index at {path} (set DUIZHAO_EVAL_INDEX)")
+    try:
+        engine = open_engine(path)
+    except IndexOutdated as e:
+        pytest.skip(f"the full index at {path} is stale: {e.message}")
+    r = english_known_items(engine)
+    assert r["first"] >= FLOORS["en_first"], r
+    assert r["top10"] >= FLOORS["en_top10"], r
+    d = docnum_lookup(engine, sample=3000)
+    assert min(d["found"].values()) >= FLOORS["docnum_found"], d
+    assert d["english_first"] >= FLOORS["docnum_en_first"], d
+    assert draft_chrf() >= 55
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
