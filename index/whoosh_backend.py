@@ -260,6 +260,8 @@ class WhooshBackend:
         self._cache: tuple[int, _ReaderCache] | None = None
         self._facet_cache: OrderedDict = OrderedDict()
         self.time_limit = 1.0  # seconds per search, see search()
+        self._local = threading.local()
+        self._readers: list = []  # every open per-thread reader, closed by close()
         self._deadline = threading.local()
         self._timed_out = threading.local()
         if create and not self.exists():
@@ -404,7 +406,19 @@ class WhooshBackend:
             )
 
     def close(self) -> None:
+        """Close every reader this backend opened (in any thread) and the index."""
+        with self._lock:
+            readers, self._readers = self._readers, []
+        for r in readers:
+            with contextlib.suppress(Exception):
+                r.close()
+        self._local = threading.local()
         self.ix.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            for r in self._readers:
+                r.close()
 
     # --- writing --------------------------------------------------------------
     def existing_hashes(self) -> dict[str, str]:
@@ -589,12 +603,15 @@ class WhooshBackend:
                     procs=procs,
                     multisegment=True,
                     batchsize=256,
-                    subargs={"limitmb": 256},
+                    subargs={"limitmb": 256, "compound": False},
                     _lk=False,
                     limitmb=256,
+                    compound=False,
                 )
             else:
-                w = DurableWriter(self.ix, _lk=False, limitmb=256)
+                # Plain (not compound) segment files: a reader opens them without
+                # copying anything, so per-thread readers stay cheap and small.
+                w = DurableWriter(self.ix, _lk=False, limitmb=256, compound=False)
         except BaseException:
             integrity.clear_lock_owner(self.whoosh_path)
             lock.release()
@@ -607,14 +624,39 @@ class WhooshBackend:
 
     # --- reading --------------------------------------------------------------
     def searcher(self):  # noqa: ANN201
-        return self.ix.searcher(weighting=weighting())
+        """A searcher on the latest commit. Readers are opened once per thread and
+        commit generation (Whoosh readers keep file positions, so threads must not
+        share one); a new commit -- from this process or another -- is picked up on
+        the next search, and searches keep answering from the last commit meanwhile."""
+        from whoosh.searching import Searcher
+
+        gen = self._latest_toc()
+        local = self._local
+        cached = getattr(local, "reader", None)
+        if cached is None or cached[0] != gen:
+            with self._lock:
+                if self.ix.latest_generation() != gen:
+                    self.ix = self._open_ix()
+                ix = self.ix
+            reader = ix.reader()
+            with self._lock:
+                self._readers.append(reader)
+                if cached is not None:
+                    with contextlib.suppress(ValueError):
+                        self._readers.remove(cached[1])
+            if cached is not None:
+                # An old reader that fails to close is dropped anyway.
+                with contextlib.suppress(Exception):
+                    cached[1].close()
+            local.reader = cached = (gen, reader, ix)
+        return Searcher(cached[1], weighting=weighting(), fromindex=cached[2], closereader=False)
 
     def doc_count(self) -> int:
-        with self.ix.searcher() as s:
+        with self.searcher() as s:
             return sum(1 for _ in s.document_numbers(head="1"))
 
     def get_document(self, doc_id: str) -> Document:
-        with self.ix.searcher() as s:
+        with self.searcher() as s:
             docnum = s.document_number(pid=doc_id)
             if docnum is None:
                 raise NotFound(f"no document with id {doc_id!r}", "check the id in search results")
@@ -651,6 +693,8 @@ class WhooshBackend:
                 if not plan.match_all_if_empty:
                     return RawResults([], 0, True)
                 q = Q.Term("head", "1")
+            if allowed is not None and not allowed[0]:
+                return RawResults([], 0, True)  # no document passes the filters
             if plan.sort == "relevance":
                 hits, exhausted = self._top_docs(s, q, allowed, plan, cache, excluded)
                 total, total_exact, facets = len(hits), exhausted, {}

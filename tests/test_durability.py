@@ -48,6 +48,17 @@ def whoosh_files(ix: Path) -> set[str]:
     return {p.name for p in (ix / "whoosh").iterdir()}
 
 
+def segment_data_files(ix: Path) -> list[Path]:
+    """The files of committed segments (plain segments have several: .trm, .pst, .col ...)."""
+    return [
+        p
+        for p in (ix / "whoosh").iterdir()
+        if p.name.startswith("MAIN_")
+        and p.suffix not in (".toc", ".json")
+        and ".toc." not in p.name
+    ]
+
+
 # --- 1. fsync order ----------------------------------------------------------------
 
 
@@ -124,7 +135,7 @@ def test_100_random_corruptions_all_detected() -> None:
 
 def test_corrupt_segment_is_a_clear_error_with_rebuild_hint(small_index) -> None:  # noqa: ANN001
     ix, _ = small_index
-    seg = next(p for p in (ix / "whoosh").iterdir() if p.suffix == ".seg")
+    seg = max(segment_data_files(ix), key=lambda p: p.stat().st_size)
     data = bytearray(seg.read_bytes())
     data[len(data) // 2] ^= 0x40
     seg.write_bytes(bytes(data))
@@ -137,9 +148,7 @@ def test_corrupt_segment_is_a_clear_error_with_rebuild_hint(small_index) -> None
 
 def test_size_mode_misses_flips_but_check_finds_them(small_index) -> None:  # noqa: ANN001
     ix, st = small_index
-    seg = max(
-        (p for p in (ix / "whoosh").iterdir() if p.suffix == ".seg"), key=lambda p: p.stat().st_size
-    )
+    seg = max(segment_data_files(ix), key=lambda p: p.stat().st_size)
     data = bytearray(seg.read_bytes())
     data[100] ^= 1
     seg.write_bytes(bytes(data))
@@ -307,7 +316,7 @@ def test_lost_settings_file_never_wipes_documents(small_index) -> None:  # noqa:
     (ix / "duizhao.json").unlink()
     with pytest.raises(IndexCorrupt):
         WhooshBackend(ix, create=True)
-    assert any(n.endswith(".seg") for n in whoosh_files(ix))
+    assert segment_data_files(ix)
 
 
 def _hold_lock(ix: Path) -> subprocess.Popen:
