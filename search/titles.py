@@ -759,7 +759,16 @@ def _lookup_chinese(
         "inner_title": st.inner_title,
         "suffix": st.suffix,
     }
-    hits = retrieve(engine, st.title, expand=False)
+    # Titles against titles: with the body searched too, long laws whose many
+    # articles share a few common words outrank a title-only record that has
+    # the rare subject term. The text pool catches documents whose Chinese
+    # title stands only at the head of their text.
+    hits = retrieve(engine, st.title, expand=False, fields=("title",))
+    seen = {d.id for d, _ in hits}
+    for d, sc in retrieve(engine, st.title, expand=False, fields=("body",), limit=POOL // 5):
+        if d.id not in seen:
+            hits.append((d, sc))
+            seen.add(d.id)
     top = max((s for _, s in hits), default=0.0) or 1.0
     cands = [score_chinese(st, d, s / top, region=region) for d, s in hits]
     res.candidates = _rank(cands, limit)

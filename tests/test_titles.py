@@ -358,3 +358,28 @@ def test_nothing_official_without_a_source(engine) -> None:  # noqa: ANN001
         for c in d["candidates"]:
             for t in c["titles_en"]:
                 assert t["attested"] or "draft" in t["source"]
+
+
+# --- robustness -----------------------------------------------------------------------------
+
+_ALPHABET = (
+    "国办发〔〕[]()（）0123456789号关于的意见通知 ABCdefNo.:\"'-《》\u3000\t\n山东平台经济Guobanfa"
+)
+
+
+def test_random_input_never_crashes(engine) -> None:  # noqa: ANN001
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.text(alphabet=_ALPHABET, max_size=60) | st.text(max_size=40))
+    def check(text: str) -> None:
+        try:
+            res = lookup_title(engine, text)
+        except InputError:
+            return  # empty / too long / non-text: a clear error with a hint
+        assert 0.0 <= res.confidence <= 1.0
+        assert res.candidates or res.message or res.draft is not None
+        res.to_dict()
+
+    check()
