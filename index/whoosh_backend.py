@@ -453,8 +453,6 @@ class WhooshBackend:
         existing = {} if rebuild else self.existing_hashes()
         writer = self._writer(procs=procs, timeout=timeout)
         try:
-            if rebuild:
-                writer.delete_by_query(Q.Every())
             seen: set[str] = set()
             for item in docs:
                 if on_item:
@@ -484,7 +482,7 @@ class WhooshBackend:
                 report.chars += len(doc.body) + len(doc.title)
             meta = self.meta()
             fingerprint = segmenter.fingerprint()
-            self._commit(writer, optimize=optimize)
+            self._commit(writer, optimize=optimize, clear=rebuild)
             # The settings file changes only with the segmentation (two fsyncs saved
             # per commit otherwise; each commit's time is in its manifest). Written
             # after the commit: a crash between the two makes the next run ask for a
@@ -518,8 +516,17 @@ class WhooshBackend:
         return n
 
     @staticmethod
-    def _commit(writer, optimize: bool = False) -> None:  # noqa: ANN001
-        writer.commit(optimize=True) if optimize else writer.commit()
+    def _commit(writer, optimize: bool = False, clear: bool = False) -> None:  # noqa: ANN001
+        if clear:
+            # A rebuild drops the old segments in the same commit (CLEAR), instead of
+            # keeping them as fully deleted segments that take space until a merge.
+            from whoosh.writing import CLEAR
+
+            writer.commit(mergetype=CLEAR)
+        elif optimize:
+            writer.commit(optimize=True)
+        else:
+            writer.commit()
 
     def _abort(self, writer) -> None:  # noqa: ANN001
         """Undo a failed or interrupted write: release the lock, remove partial files."""

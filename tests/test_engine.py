@@ -276,3 +276,21 @@ def test_time_limit_returns_partial_results_with_a_notice(engine, monkeypatch) -
     res = engine.search(SearchRequest(q="数据"))
     assert res.hits  # what was collected is still shown
     assert any("cut short" in n for n in res.notices)
+
+
+def test_rebuild_replaces_everything_and_frees_the_space(writable_index) -> None:
+    from index.readers import read_paths
+    from index.whoosh_backend import WhooshBackend
+    from tests.conftest import DOCS
+
+    def size() -> int:
+        return sum(p.stat().st_size for p in (writable_index / "whoosh").iterdir())
+
+    b = WhooshBackend(writable_index)
+    before = size()
+    for _ in range(3):
+        report = b.add_documents(read_paths([DOCS]), rebuild=True)
+        assert report.added == 9
+    assert b.doc_count() == 9
+    assert size() < before * 1.5  # old segments are dropped, not kept as deleted
+    b.close()

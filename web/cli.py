@@ -279,6 +279,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from index.config import index_path
+    from index.integrity import check_index
+
+    report = check_index(index_path(args.index))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+    else:
+        print(f"index OK: {report}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from search.evaluate import run_cli
 
@@ -351,6 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8080)
     s.add_argument("--threads", type=int, default=8)
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("check", help="verify every checksum of the index's latest commit")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("eval", help="ranking quality on STARD-format queries and qrels")
     s.add_argument("--queries", metavar="TSV")

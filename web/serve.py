@@ -53,9 +53,15 @@ def serve(
 
     from web.app import create_app
 
+    from index import integrity
+    from index.config import index_path
+
     cfg = dict(config or {})
     if index_dir:
         cfg["INDEX_DIR"] = str(index_dir)
+    # The service opens only its configured index folder, never one a request names:
+    # a Whoosh TOC is a pickle, and a crafted one could run code on open.
+    integrity.restrict_to(index_path(cfg.get("INDEX_DIR")))
     app = create_app(cfg)
     secs = warm(app)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
