@@ -38,7 +38,6 @@ from index.normalize import to_simplified
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan
 from search.title_draft import (
     DOCTYPES,
-    ISSUERS,
     REGIONS,
     DraftTitle,
     TitleStructure,
@@ -308,6 +307,10 @@ def retrieve(
         plan = _with_fields(plan, fields)
     plan = _prune_common(engine, plan)
     raw = engine.backend.search(plan)
+    if getattr(raw, "partial", False):
+        # The backend's per-search time limit cut a cold first search short
+        # (a fresh CLI process reads the postings from disk); warm, it completes.
+        raw = engine.backend.search(plan)
     return [(h.document, h.score) for h in raw.hits]
 
 
@@ -419,7 +422,7 @@ _EN_REGION_RE = re.compile(
     + "|".join(re.escape(v) for v in sorted(REGIONS.values(), key=len, reverse=True))
     + r")\b"
 )
-_CENTRAL_ISSUERS = frozenset(ISSUERS) | {"国务院", "国家", "中共中央"}
+_NATIONAL = frozenset({"中华人民共和国", "中国", "全国", "国家"})
 
 
 @dataclass
@@ -497,6 +500,8 @@ def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
         elif g.category == "region":
             for z in g.zh:
                 base = re.sub(r"(省|市|自治区)$", "", z)
+                if base in _NATIONAL:
+                    continue  # "of the People's Republic of China": no province
                 if base not in p.regions:
                     p.regions.append(base)
         else:
@@ -725,7 +730,7 @@ def _lookup_docnum(engine: Any, text: str, limit: int) -> TitleLookup:
     res.candidates = docnum_candidates(engine, dn, limit)
     if not res.candidates:
         res.message = f"No indexed document has the number {dn.key}."
-    elif dn.is_pinyin:
+    elif dn.is_pinyin and len(res.candidates) > 1:
         res.notices.append(
             "An English (pinyin) number cannot tell apart issuer codes that read the same "
             "(豫 and 渝 are both 'yu'); check the issuer."
@@ -828,7 +833,8 @@ def _lookup_english(
     cands = [score_english(parse, d, s / top, use_title_en=use_title_en) for d, s in hits]
     res.candidates = _rank(cands, limit)
     for c in res.candidates[:3]:
-        _add_renderings(res, c.doc)
+        if c.confidence >= EXACT_THRESHOLD and not c.mismatch:
+            _add_renderings(res, c.doc)
     if not res.candidates:
         res.message = "No document in the index matches this English title."
     elif not res.exact:
