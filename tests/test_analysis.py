@@ -46,7 +46,7 @@ def test_positions_are_word_ordinals_and_offsets_point_into_original() -> None:
     for term, _pos, start, end in toks:
         original = text[start:end]
         assert to_simplified(original).lower().startswith(term[:2]) or term.isascii()
-    assert ("platform", 2) == (toks[2][0], toks[2][1])
+    assert (toks[2][0], toks[2][1]) == ("platform", 2)
     assert toks[3][0] == "economi"
 
 

@@ -50,7 +50,7 @@ def test_split_articles_with_chapters_and_preamble() -> None:
 
 
 def test_unstructured_text_is_chunked_within_bounds() -> None:
-    body = "\n\n".join("这是第%d段，内容很长。" % i * 20 for i in range(30))
+    body = "\n\n".join(f"这是第{i}段，内容很长。" * 20 for i in range(30))
     ps = split_passages(body)
     assert len(ps) > 3
     assert all(p.end - p.start <= MAX_CHUNK for p in ps)

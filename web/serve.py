@@ -51,10 +51,9 @@ def serve(
     """Serve until interrupted. Binds to 127.0.0.1 unless told otherwise."""
     from waitress import serve as waitress_serve
 
-    from web.app import create_app
-
     from index import integrity
     from index.config import index_path
+    from web.app import create_app
 
     cfg = dict(config or {})
     if index_dir:
