@@ -261,6 +261,17 @@ def _resolve(engine: Any, m: Mention) -> None:
             if old is None or c.confidence > old.confidence:
                 by_id[c.doc.id] = c
     m.candidates = sorted(by_id.values(), key=lambda c: (-c.confidence, c.doc.id))[:5]
+    if m.region:
+        # The English lookup knew nothing of the sentence's province: say so on
+        # every candidate from elsewhere.
+        for c in m.candidates:
+            if (
+                c.doc.region != m.region
+                and m.region not in c.doc.title
+                and not any(x.startswith("region") for x in c.mismatch)
+            ):
+                where = "national" if c.doc.region == "全国" else (c.doc.region or "unknown")
+                c.mismatch.append(f"region: {where}, not {m.region}")
     best = m.candidates[0] if m.candidates else None
     m.confidence = best.confidence if best else 0.0
     # Region context overrides an English-only match: a provincial mention is
@@ -284,7 +295,7 @@ def _resolve(engine: Any, m: Mention) -> None:
     if m.exact and best is not None:
         m.message = f"Found in the index: {best.doc.display_title} (id {best.doc.id})."
     elif m.candidates:
-        where = f" ({m.region})" if m.region else ""
+        where = f" (from {m.region})" if m.region else ""
         m.message = (
             f"The exact document{where} is not in the index; the closest documents are shown."
         )
