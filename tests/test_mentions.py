@@ -62,6 +62,8 @@ def test_shandong_mention_closest_documents_not_exact(engine) -> None:  # noqa: 
     assert "not in the index" in m.message and "山东" in m.message
     assert m.counterpart == m.zh and "given in the text" in m.counterpart_label
     assert 0.0 < m.confidence < 1.0
+    # Every candidate is from outside Shandong, and each says so.
+    assert all(any(x.startswith("region") for x in c.mismatch) for c in m.candidates)
 
 
 def test_docnum_and_chinese_mentions_found_exactly(engine) -> None:  # noqa: ANN001
