@@ -7,11 +7,13 @@ The index and glossary are opened once here and kept on
 ``app.extensions["duizhao"]``; each search opens its own searcher inside the
 engine, so requests share nothing mutable. Every response gets the security
 headers (a CSP without inline script or style), and undecodable input is
-refused before a view runs.
+refused before a view runs. A per-client rate limit shared by all server
+processes (web/ratelimit.py) runs first of all.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -44,6 +46,15 @@ DEFAULTS: dict[str, Any] = {
     "ENGINE": None,  # a ready Engine (tests); overrides INDEX_DIR
     "MAX_CONTENT_LENGTH": 64 * 1024,  # the API takes no bodies; anything big is refused
     "REOPEN_SECONDS": 5.0,  # retry opening a missing index at most this often
+    # Per-search time limit in the backend (the last guard against costly queries).
+    # Below 1 s so a request that hits it, plus parsing and snippets, still answers
+    # within the 1 s budget. None: $DUIZHAO_SEARCH_TIME_LIMIT or 0.5.
+    "SEARCH_TIME_LIMIT": None,
+    # Requests per second per client address, shared by every process using the same
+    # RATE_LIMIT_FILE; 0 turns it off. None: $DUIZHAO_RATE_LIMIT or 50 (off when TESTING).
+    "RATE_LIMIT": None,
+    "RATE_LIMIT_BURST": None,  # None: $DUIZHAO_RATE_LIMIT_BURST or 2 x the rate (at least 10)
+    "RATE_LIMIT_FILE": None,  # None: $DUIZHAO_RATE_LIMIT_FILE or one file per index in the temp folder
     "JSON_SORT_KEYS": False,
 }
 
@@ -57,6 +68,7 @@ class WebState:
     engine: Any = None
     error: DuizhaoError | None = None
     reopen_seconds: float = 5.0
+    time_limit: float | None = None
     _last_try: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _count: tuple[int, int] | None = None
@@ -67,10 +79,15 @@ class WebState:
         self._last_try = time.monotonic()
         try:
             self.engine = Engine(self.index_dir, glossary=self.glossary)
+            self.apply_time_limit()
             self.error = None
         except DuizhaoError as e:
             self.engine = None
             self.error = e
+
+    def apply_time_limit(self) -> None:
+        if self.engine is not None and self.time_limit is not None:
+            self.engine.backend.time_limit = self.time_limit
 
     def get_engine(self) -> Any:
         """The engine, or the DuizhaoError (503) saying why there is none."""
@@ -123,9 +140,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         index_dir=str(index_dir) if index_dir else None,
         glossary=glossary,
         reopen_seconds=float(app.config["REOPEN_SECONDS"]),
+        time_limit=_setting(app.config["SEARCH_TIME_LIMIT"], "DUIZHAO_SEARCH_TIME_LIMIT", 0.5),
     )
     if engine is not None:
         st.engine = engine
+        st.apply_time_limit()
     else:
         st.open()
     app.extensions["duizhao"] = st
@@ -133,6 +152,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web import api, ui
     from web.errors import register_error_handlers
     from web.params import check_raw_request
+    from web.ratelimit import RateLimiter, default_path
+
+    limiter = None
+    rate = _setting(
+        app.config["RATE_LIMIT"], "DUIZHAO_RATE_LIMIT", 0.0 if app.testing else DEFAULT_RATE
+    )
+    if rate > 0:
+        burst = _setting(
+            app.config["RATE_LIMIT_BURST"], "DUIZHAO_RATE_LIMIT_BURST", max(10.0, 2 * rate)
+        )
+        path = (
+            app.config["RATE_LIMIT_FILE"]
+            or os.environ.get("DUIZHAO_RATE_LIMIT_FILE")
+            or default_path(st.index_dir)
+        )
+        limiter = RateLimiter(path, rate=rate, burst=int(burst))
+    app.extensions["duizhao_limiter"] = limiter
 
     app.register_blueprint(ui.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
@@ -140,7 +176,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
 
     @app.before_request
+    def _rate_limit() -> Response | None:
+        if limiter is None or request.path.startswith("/static/"):
+            return None
+        d = limiter.check(request.remote_addr or "unknown")
+        if d.allowed:
+            return None
+        from web.errors import rate_limited
+
+        return rate_limited(limiter.retry_after_header(d))
+
+    @app.before_request
     def _check_input() -> None:
+        # The app takes no request bodies: refuse a big one before anything reads it
+        # (werkzeug only enforces MAX_CONTENT_LENGTH when the body is read).
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if limit is not None and (request.content_length or 0) > limit:
+            from werkzeug.exceptions import RequestEntityTooLarge
+
+            raise RequestEntityTooLarge()
         check_raw_request(request.query_string, request.environ.get("PATH_INFO", ""))
 
     @app.after_request
@@ -154,6 +208,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return resp
 
     return app
+
+
+DEFAULT_RATE = 50.0
+
+
+def _setting(value: Any, env: str, default: float) -> float:
+    """A number from the app config, else from the environment, else the default."""
+    if value is None:
+        raw = os.environ.get(env, "").strip()
+        if not raw:
+            return default
+        try:
+            return float(raw)
+        except ValueError:
+            raise DuizhaoError(f"{env} must be a number, got {raw[:20]!r}") from None
+    return float(value)
 
 
 def static_root() -> Path:

@@ -77,6 +77,18 @@ def _respond(status: int, code: str, message: str, hint: str = "") -> Response:
     return Response(html, status=status, mimetype="text/html")
 
 
+def rate_limited(retry_after: str) -> Response:
+    """The 429 answer of the rate limiter (web/ratelimit.py), with Retry-After."""
+    resp = _respond(
+        429,
+        HTTP_CODES[429],
+        "too many requests from your address",
+        f"slow down and retry in {retry_after} s",
+    )
+    resp.headers["Retry-After"] = retry_after
+    return resp
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DuizhaoError)
     def _duizhao(e: DuizhaoError) -> Response:

@@ -1,0 +1,137 @@
+"""Per-client rate limiting shared by every server process.
+
+Place in the flow: HTTP request -> app ``before_request`` (web/app.py) ->
+**ratelimit** -> (429 in the one JSON error shape, or on to the views).
+
+A token bucket per client address: ``rate`` tokens a second refill it up to
+``burst``; each request takes one. The buckets live in one small SQLite file
+(WAL, ``BEGIN IMMEDIATE`` so a read-modify-write of a bucket is atomic across
+processes), so the limit holds however many server processes share the file --
+an in-memory limiter counts per process and lets N processes serve N times
+the limit. Durability does not matter here (a lost bucket after a power cut is
+harmless), so the file is not fsynced.
+
+If the file cannot be used (locked for longer than ``busy_ms``, disk full) the
+request is let through and the failure logged: an unavailable limiter must not
+turn into an unavailable service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import sqlite3
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("duizhao.web")
+
+DEFAULT_RATE = 50.0  # requests per second per client address
+DEFAULT_BURST = 100
+_PRUNE_EVERY = 2000  # checks between removals of idle buckets
+_IDLE_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    retry_after: float = 0.0  # seconds until one token is back (when refused)
+    remaining: int = 0
+
+
+def default_path(index_dir: str | None) -> Path:
+    """One limiter file per index on this machine: every server process serving the
+    same index shares it (the temp folder, not the index: that may be read-only)."""
+    tag = hashlib.sha256(str(Path(index_dir or "default").resolve()).encode()).hexdigest()[:12]
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"duizhao-ratelimit-{uid}-{tag}.sqlite"
+
+
+class RateLimiter:
+    """A token bucket per key, stored in a SQLite file shared by processes."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        rate: float = DEFAULT_RATE,
+        burst: int = DEFAULT_BURST,
+        busy_ms: int = 2000,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        self.path = Path(path)
+        self.rate = float(rate)
+        self.burst = int(burst)
+        self.busy_ms = int(busy_ms)
+        self._local = threading.local()
+        self._checks = 0
+        self._connect()  # create the table now: a bad path fails at start-up, not per request
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                str(self.path), timeout=self.busy_ms / 1000, isolation_level=None
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS buckets "
+                "(key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated REAL NOT NULL)"
+            )
+            self._local.conn = conn
+        return conn
+
+    def check(self, key: str, now: float | None = None) -> Decision:
+        """Take one token from ``key``'s bucket; refuse when it is empty."""
+        # Wall-clock time: monotonic clocks are not comparable between processes.
+        now = time.time() if now is None else now
+        try:
+            conn = self._connect()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute(
+                    "SELECT tokens, updated FROM buckets WHERE key = ?", (key,)
+                ).fetchone()
+                tokens = float(self.burst)
+                if row is not None:
+                    elapsed = max(0.0, now - row[1])
+                    tokens = min(float(self.burst), row[0] + elapsed * self.rate)
+                allowed = tokens >= 1.0
+                if allowed:
+                    tokens -= 1.0
+                conn.execute(
+                    "INSERT INTO buckets (key, tokens, updated) VALUES (?, ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET tokens = excluded.tokens, "
+                    "updated = excluded.updated",
+                    (key, tokens, now),
+                )
+                self._checks += 1
+                if self._checks % _PRUNE_EVERY == 0:
+                    # A bucket idle this long is full again: dropping it changes nothing.
+                    conn.execute("DELETE FROM buckets WHERE updated < ?", (now - _IDLE_SECONDS,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as e:
+            log.warning("rate limiter unavailable (%s): request let through", e)
+            return Decision(True)
+        if allowed:
+            return Decision(True, remaining=int(tokens))
+        return Decision(False, retry_after=(1.0 - tokens) / self.rate)
+
+    def retry_after_header(self, d: Decision) -> str:
+        """Whole seconds, at least 1 (the header takes no fractions)."""
+        return str(max(1, math.ceil(d.retry_after)))
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
