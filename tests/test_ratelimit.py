@@ -1,0 +1,212 @@
+"""Rate limiting (web/ratelimit.py): a token bucket per client in a shared SQLite file.
+
+The point of the shared file is that the limit holds across server processes:
+the last test runs two real waitress server processes on one limiter file and
+checks that their combined rate is limited, not each one's.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest_web import build_index, configure_segmenter, make_app
+
+from web.ratelimit import RateLimiter, default_path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_bucket_allows_a_burst_then_refuses_then_refills(tmp_path: Path) -> None:
+    rl = RateLimiter(tmp_path / "rl.sqlite", rate=2.0, burst=5)
+    t = 1000.0
+    assert all(rl.check("a", now=t).allowed for _ in range(5))
+    d = rl.check("a", now=t)
+    assert not d.allowed
+    assert 0.4 < d.retry_after <= 0.5  # one token at 2/s
+    assert rl.retry_after_header(d) == "1"
+    assert rl.check("b", now=t).allowed  # other clients have their own bucket
+    assert rl.check("a", now=t + 0.5).allowed  # one token back after 0.5 s
+    assert not rl.check("a", now=t + 0.5).allowed
+    # A long pause refills to the burst, not beyond.
+    assert sum(rl.check("a", now=t + 100).allowed for _ in range(10)) == 5
+
+
+def test_two_limiters_on_one_file_share_the_buckets(tmp_path: Path) -> None:
+    a = RateLimiter(tmp_path / "rl.sqlite", rate=1.0, burst=4)
+    b = RateLimiter(tmp_path / "rl.sqlite", rate=1.0, burst=4)
+    t = 50.0
+    allowed = [(a if i % 2 else b).check("ip", now=t).allowed for i in range(8)]
+    assert sum(allowed) == 4
+
+
+def _hammer(path: str, n: int, q: multiprocessing.Queue) -> None:
+    rl = RateLimiter(path, rate=1.0, burst=20)
+    q.put(sum(rl.check("same-ip").allowed for _ in range(n)))
+
+
+def test_processes_share_the_limit(tmp_path: Path) -> None:
+    path = str(tmp_path / "rl.sqlite")
+    RateLimiter(path)  # create the table before the race
+    ctx = multiprocessing.get_context("spawn")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_hammer, args=(path, 100, q)) for _ in range(3)]
+    t0 = time.time()
+    for p in procs:
+        p.start()
+    counts = [q.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    elapsed = time.time() - t0
+    # 300 attempts; the shared bucket lets through the burst plus the refill, not 3 bursts.
+    assert 20 <= sum(counts) <= 20 + elapsed * 1.0 + 1, (counts, elapsed)
+
+
+def test_unusable_file_lets_requests_through(tmp_path: Path) -> None:
+    rl = RateLimiter(tmp_path / "rl.sqlite", rate=1.0, burst=1)
+    rl.close()
+    (tmp_path / "rl.sqlite").unlink()
+    (tmp_path / "rl.sqlite").mkdir()  # now the path is a folder: sqlite cannot open it
+    assert rl.check("x").allowed
+
+
+def test_default_path_is_per_index(tmp_path: Path) -> None:
+    assert default_path(str(tmp_path / "a")) != default_path(str(tmp_path / "b"))
+    assert default_path(str(tmp_path / "a")) == default_path(str(tmp_path / "a"))
+
+
+# --- in the app -----------------------------------------------------------------------------
+
+
+def test_off_in_tests_unless_enabled(tmp_path_factory: pytest.TempPathFactory) -> None:
+    app = make_app(tmp_path_factory.mktemp("rl-off"))
+    assert app.extensions["duizhao_limiter"] is None
+    c = app.test_client()
+    configure_segmenter()
+    assert all(c.get("/api/v1/health").status_code == 200 for _ in range(30))
+
+
+def test_429_is_the_json_error_shape_with_retry_after(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    app = make_app(
+        tmp_path_factory.mktemp("rl-on"),
+        RATE_LIMIT=1,
+        RATE_LIMIT_BURST=3,
+        RATE_LIMIT_FILE=str(tmp_path / "rl.sqlite"),
+    )
+    c = app.test_client()
+    configure_segmenter()
+    codes = [c.get("/api/v1/search?q=数据").status_code for _ in range(6)]
+    assert codes[:3] == [200, 200, 200]
+    assert 429 in codes[3:]
+    r = c.get("/api/v1/health")
+    assert r.status_code == 429
+    assert int(r.headers["Retry-After"]) >= 1
+    assert r.get_json() == {
+        "error": {
+            "code": "rate_limited",
+            "message": "too many requests from your address",
+            "status": 429,
+            "hint": r.get_json()["error"]["hint"],
+        }
+    }
+    assert "Content-Security-Policy" in r.headers
+    # The UI gets a friendly page, same status.
+    page = c.get("/search?q=数据")
+    assert page.status_code == 429 and page.mimetype == "text/html"
+    # Static files are not limited (a page needs its stylesheet).
+    r = c.get("/static/style.css")
+    assert r.status_code == 200
+    r.close()
+
+
+# --- two real server processes ---------------------------------------------------------------
+
+SERVER = textwrap.dedent(
+    """
+    import sys
+    from waitress import serve
+    from web.app import create_app
+    app = create_app({"INDEX_DIR": sys.argv[1], "GLOSSARY_CEDICT": False,
+                      "RATE_LIMIT": 5, "RATE_LIMIT_BURST": 5, "RATE_LIMIT_FILE": sys.argv[2]})
+    serve(app, host="127.0.0.1", port=int(sys.argv[3]), threads=4, _quiet=True)
+    """
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(port: int, path: str) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        body = json.loads(e.read())
+        assert body["error"]["status"] == e.code
+        return e.code
+
+
+@pytest.mark.slow
+def test_two_server_processes_share_one_limit(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    pytest.importorskip("waitress")
+    index = build_index(tmp_path_factory.mktemp("rl-servers"))
+    limiter_file = str(tmp_path / "shared.sqlite")
+    ports = [_free_port(), _free_port()]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    logs = [open(tmp_path / f"server{i}.log", "wb") for i in range(2)]  # noqa: SIM115
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(index), limiter_file, str(p)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        for p, log in zip(ports, logs, strict=True)
+    ]
+    try:
+        for p, proc in zip(ports, procs, strict=True):
+            deadline = time.monotonic() + 60
+            while True:
+                assert proc.poll() is None, (tmp_path / "server0.log").read_text()
+                try:
+                    socket.create_connection(("127.0.0.1", p), timeout=1).close()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "server did not start"
+                    time.sleep(0.2)
+        # Let the buckets of start-up probes refill: they never made a request.
+        t0 = time.time()
+        codes = [_get(ports[i % 2], "/api/v1/health") for i in range(60)]
+        elapsed = time.time() - t0
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=10)
+        for log in logs:
+            log.close()
+    ok = codes.count(200)
+    # One shared bucket: burst 5 plus 5/s. Two separate limiters would let ~2x through.
+    assert set(codes) <= {200, 429}
+    assert ok <= 5 + 5 * elapsed + 1, (ok, elapsed)
+    assert codes.count(429) >= 60 - (5 + 5 * elapsed + 1)
+    # Both servers refused some requests (each sees the other's traffic).
+    assert 429 in codes[0::2] and 429 in codes[1::2]
