@@ -19,7 +19,9 @@ from typing import Literal, Protocol
 
 from index.document import Document
 
-TEXT_FIELDS = ("title", "title_en", "body")
+TEXT_FIELDS = ("title", "title_en", "title_draft", "body")
+HAN_FIELDS = ("title", "body")  # fields where Chinese words can occur
+EXPANSION_EN_FIELDS = ("title_en", "body")  # English renderings of a Chinese query
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Plan:
     offset: int = 0
     limit: int = 10
     facets: bool = False
+    exact_total: bool = False  # count every matching document even without facets
     match_all_if_empty: bool = False  # filter-only queries list documents
     collapse: bool = True  # one hit per document (its best passage); False: rank passages
 
@@ -83,7 +86,7 @@ class RawHit:
 @dataclass
 class RawResults:
     hits: list[RawHit]
-    total: int  # distinct matching documents (exact when facets computed, else a lower bound)
+    total: int  # distinct matching documents (exact with facets/exact_total, else a lower bound)
     total_exact: bool
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     partial: bool = False  # the time limit cut the search short

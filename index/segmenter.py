@@ -109,5 +109,10 @@ def subwords(word: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
+def has_word(word: str) -> bool:
+    """True when the dictionary (with the extra words) holds ``word``."""
+    return bool(_get().has_word(word))
+
+
 def cut(text: str) -> list[str]:
     return _get().cut(text, HMM)

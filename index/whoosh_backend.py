@@ -148,9 +148,12 @@ def records_for(doc: Document) -> Iterator[dict]:
         head["date"] = di
     # English titles go on the head record only: they match English queries, and
     # the other passages hold Chinese article text that English words never match.
-    title_en = " \n ".join(t.text for t in doc.titles_en)
-    if title_en:
-        head["title_en"] = title_en
+    attested = " \n ".join(t.text for t in doc.titles_en if t.attested)
+    drafts = " \n ".join(t.text for t in doc.titles_en if not t.attested)
+    if attested:
+        head["title_en"] = attested
+    if drafts:
+        head["title_draft"] = drafts
     if head_body:
         head["body"] = head_body
     keys = _docnum_keys(doc)
@@ -704,8 +707,10 @@ class WhooshBackend:
                 return RawResults([], 0, True)  # no document passes the filters
             if plan.sort == "relevance":
                 hits, exhausted = self._top_docs(s, q, allowed, plan, cache, excluded)
+                # Without facets the total is a lower bound (the documents seen while
+                # collecting the top hits): an exact count walks every match.
                 total, total_exact, facets = len(hits), exhausted, {}
-                if plan.facets or not exhausted:
+                if plan.facets or plan.exact_total:
                     total, facets = self._count_and_facets(s, q, allowed, plan, cache, excluded)
                     total_exact = True
             else:

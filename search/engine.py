@@ -21,13 +21,14 @@ from index.analysis import terms as analyze
 from index.config import index_path
 from index.document import Document, Passage
 from index.errors import QueryError
-from index.plan import TEXT_FIELDS, Alt, Clause, Plan
+from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan
 from index.whoosh_backend import WhooshBackend
 from search.query import FILTER_FIELDS, ParsedQuery, parse_query, parse_year_range
 from search.snippets import Fragments, highlight, snippet
 
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 1000  # deepest result reachable by paging
+LONG_QUERY_EXPANSIONS = 4
 SORTS = ("relevance", "date", "date_asc")
 FILTER_NAMES = ("level", "region", "issuer", "status", "lang", "doctype", "source")
 
@@ -224,6 +225,10 @@ class Engine:
                 for e in expand(pq.simplified, self.glossary)
                 if e.target not in req.removed_expansions
             ]
+        if pq.long:
+            # A long question is ranked by many words already; a few curated
+            # expansions carry it across languages, dictionary senses only add cost.
+            expansions = [e for e in expansions if e.origin != "cc-cedict"][:LONG_QUERY_EXPANSIONS]
         plan = build_plan(pq, expansions, req)
         mode = "any" if pq.long else "all"
         raw = self.backend.search(plan, explain=req.explain)
@@ -278,11 +283,30 @@ class Engine:
         return self.backend.get_document(doc_id)
 
 
+def fields_for(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Chinese words can only occur in the Chinese title and bodies; anything with
+    Latin letters or digits may be anywhere (English titles, English bodies, 5G)."""
+    if all(any("\u3400" <= ch <= "\u9fff" for ch in w) for w in words):
+        return HAN_FIELDS
+    return TEXT_FIELDS
+
+
+def _restrict(alt: Alt, fields: tuple[str, ...]) -> Alt:
+    """Keep only the requested text fields (an alternative left with none keeps the
+    request's fields, where it simply matches nothing)."""
+    if "docnum" in alt.fields:
+        return alt
+    kept = tuple(f for f in alt.fields if f in fields)
+    return replace(alt, fields=kept or tuple(fields))
+
+
 def _subword_cover(term: str) -> tuple[str, ...]:
     """The smaller words a long Chinese query word splits into (个人信息保护 ->
     个人信息 保护), as a phrase alternative: the same characters in a document
     may have been cut at other boundaries (个人信息 / 保护法)."""
-    if len(term) < 3 or not "\u3400" <= term[0] <= "\u9fff":
+    if len(term) < 3 or not "\u3400" <= term[0] <= "\u9fff" or segmenter.has_word(term):
+        # Dictionary words are found inside longer words by the index's sub-words;
+        # only words jieba made up (HMM) need the phrase of their parts.
         return ()
     subs = sorted(segmenter.subwords(term), key=lambda t: (t[1], -(t[2] - t[1])))
     cover: list[str] = []
@@ -359,13 +383,14 @@ def build_plan(
             continue
         used.update(inside)
         user_words = tuple(t for i in inside for t in positive[i].terms)
-        alts = [Alt(user_words, 1.0, "user", display=exps[0].source)]
+        alts = [Alt(user_words, 1.0, "user", fields_for(user_words), display=exps[0].source)]
         seen = {user_words}
         for e in exps:
             words = tuple(analyze(e.target))
             if words and words not in seen:
                 seen.add(words)
-                alts.append(Alt(words, e.weight, e.origin, display=e.target))
+                fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else HAN_FIELDS
+                alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
         clauses.append(Clause(tuple(alts), occur, display=exps[0].source))
     groups: dict[int, list[Any]] = {}
     for i, u in enumerate(positive):
@@ -374,10 +399,10 @@ def build_plan(
         if u.or_group >= 0:
             groups.setdefault(u.or_group, []).append(u)
         else:
-            alts = [Alt(u.terms, 1.0, "user", display=u.text)]
+            alts = [Alt(u.terms, 1.0, "user", fields_for(u.terms), display=u.text)]
             cover = _subword_cover(u.terms[0]) if len(u.terms) == 1 and occur == "must" else ()
             if cover:
-                alts.append(Alt(cover, 0.9, "user", display=u.text))
+                alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=u.text))
             clauses.append(Clause(tuple(alts), occur, display=u.text))
     for units in groups.values():
         # One alternative per typed chunk: 营商环境 OR 劳动合同 -> "营商 环境" | 劳动合同.
@@ -397,7 +422,11 @@ def build_plan(
     for u in pq.units:
         if u.negated:
             clauses.append(
-                Clause((Alt(u.terms, 1.0, "user", display=u.text),), "must_not", display=u.text)
+                Clause(
+                    (Alt(u.terms, 1.0, "user", fields_for(u.terms), display=u.text),),
+                    "must_not",
+                    display=u.text,
+                )
             )
     filters = {k: tuple(v) for k, v in pq.filters.items() if k != "docnum"}
     for k, v in req.filters.items():
@@ -422,14 +451,7 @@ def build_plan(
                 f"unknown field(s) {', '.join(sorted(bad))}", f"fields: {', '.join(TEXT_FIELDS)}"
             )
         clauses = [
-            Clause(
-                tuple(
-                    replace(a, fields=tuple(req.fields)) if a.fields == TEXT_FIELDS else a
-                    for a in c.alts
-                ),
-                c.occur,
-                c.display,
-            )
+            Clause(tuple(_restrict(a, req.fields) for a in c.alts), c.occur, c.display)
             for c in clauses
         ]
     return Plan(
