@@ -41,6 +41,7 @@ from index.errors import (
     IndexCorrupt,
     IndexMissing,
     IndexOutdated,
+    InputError,
     NotFound,
 )
 from index.integrity import IndexWriteFailed
@@ -165,6 +166,23 @@ def records_for(doc: Document) -> Iterator[dict]:
         rec = dict(common)
         rec.update(pid=f"{doc.id}#{i}", pidx=i, body=doc.body[p.start : p.end])
         yield rec
+
+
+def reset_index_folder(path: str | os.PathLike) -> None:
+    """Remove a Duizhao index folder's contents (for ``--rebuild`` of an outdated or
+    damaged index). Refuses folders that do not look like a Duizhao index."""
+    import shutil
+
+    p = Path(path)
+    if not p.exists():
+        return
+    if not ((p / META_FILE).exists() or (p / WHOOSH_DIR).is_dir()):
+        raise InputError(
+            f"{p} does not look like a Duizhao index; not removing it",
+            "choose an empty folder or an existing Duizhao index with --index",
+        )
+    shutil.rmtree(p / WHOOSH_DIR, ignore_errors=True)
+    (p / META_FILE).unlink(missing_ok=True)
 
 
 def _column_value(col, docnum: int):  # noqa: ANN001, ANN202

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from index.errors import DuizhaoError, InputError
+from index.errors import DuizhaoError, IndexCorrupt, IndexOutdated, InputError
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -58,7 +58,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from index import segmenter
     from index.config import index_path, sample_corpus_paths
     from index.readers import read_paths
-    from index.whoosh_backend import WhooshBackend
+    from index.whoosh_backend import WhooshBackend, reset_index_folder
 
     paths: list[Path] = [Path(p) for p in args.paths]
     if args.sample:
@@ -70,8 +70,16 @@ def cmd_index(args: argparse.Namespace) -> int:
     glossary = load_glossary(args)
     if glossary is not None:
         segmenter.configure(glossary.segmentation_words())
-    backend = WhooshBackend(index_path(args.index), create=True)
+    path = index_path(args.index)
     rebuild = args.rebuild
+    try:
+        backend = WhooshBackend(path, create=True)
+    except (IndexOutdated, IndexCorrupt):
+        if not rebuild:
+            raise
+        # --rebuild of an index from another version (or a damaged one): start afresh.
+        reset_index_folder(path)
+        backend = WhooshBackend(path, create=True)
     if not rebuild:
         built = backend.meta().get("glossary")
         if backend.doc_count() and built and built != segmenter.fingerprint():
