@@ -439,8 +439,17 @@ def server(app) -> Iterator[int]:  # noqa: ANN001
     t = threading.Thread(target=srv.run, daemon=True)
     t.start()
     yield srv.effective_port
-    srv.close()
-    t.join(timeout=5)
+    stop_server(srv, t)
+
+
+def stop_server(srv: Any, thread: threading.Thread) -> None:
+    """Close waitress from inside its own loop: closing its sockets from this thread
+    races with its select() (EBADF in the server thread on Python 3.13)."""
+    from waitress import wasyncore
+
+    srv.trigger.pull_trigger(lambda: wasyncore.close_all(srv._map))
+    thread.join(timeout=10)
+    srv.task_dispatcher.shutdown()
 
 
 def raw_request(port: int, request: bytes) -> tuple[int, dict[str, str], bytes, float]:

@@ -26,6 +26,7 @@ import sqlite3
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,14 +71,24 @@ class RateLimiter:
         self.busy_ms = int(busy_ms)
         self._local = threading.local()
         self._checks = 0
+        # Every thread's connection, so close() (or garbage collection) closes them all:
+        # Python 3.13 warns about a connection left open.
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, _close_all, self._conns, self._conns_lock)
         self._connect()  # create the table now: a bad path fails at start-up, not per request
 
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(
-                str(self.path), timeout=self.busy_ms / 1000, isolation_level=None
+                str(self.path),
+                timeout=self.busy_ms / 1000,
+                isolation_level=None,
+                check_same_thread=False,  # used by one thread; closed by close() from any
             )
+            with self._conns_lock:
+                self._conns.append(conn)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=OFF")
             conn.execute(
@@ -131,7 +142,13 @@ class RateLimiter:
         return str(max(1, math.ceil(d.retry_after)))
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Close every thread's connection; a later check() opens a new one."""
+        _close_all(self._conns, self._conns_lock)
+        self._local = threading.local()
+
+
+def _close_all(conns: list[sqlite3.Connection], lock: threading.Lock) -> None:
+    with lock:
+        for c in conns:
+            c.close()
+        conns.clear()
