@@ -135,9 +135,38 @@ ZH_STOP_WORDS = frozenset(
         "一下",
         "现在",
         "已经",
-        "later",
+        # Question words and fillers of natural-language questions (STARD dev set):
+        # frequent everywhere, they only add matches without meaning.
+        "谁",
+        "啥",
+        "咋",
+        "时",
+        "中",
+        "不",
+        "的话",
+        "还是",
+        "这种",
+        "那种",
+        "这样",
+        "那样",
+        "哪里",
+        "哪个",
+        "为什么",
+        "什么样",
+        "是不是",
+        "有没有",
+        "可否",
+        "东西",
+        "进行",
+        "存在",
+        "其他",
+        "其它",
     ]
 )
+# Words that make a query a question: with them, even a few content words are
+# ranked by any word (a question rarely repeats the law's wording word for word).
+_QUESTION_WORDS_TEXT = "吗 呢 谁 啥 咋 什么 怎么 怎样 如何 哪些 哪个 哪里 是否 能否 可否 为什么 多少 怎么办 是不是 有没有"
+QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
 
 _TOKEN_RE = re.compile(
     r'(?P<neg>-)?"(?P<phrase>[^"]*)"?'  # "phrase" (a lone quote runs to the end)
@@ -348,7 +377,14 @@ def parse_year_range(value: str) -> tuple[int | None, int | None]:
 def _decide_mode(pq: ParsedQuery) -> None:
     """Long natural-language questions rank by any word, without function words."""
     bare = [u for u in pq.units if not u.negated and not u.phrase and u.or_group < 0]
-    if len(bare) <= LONG_QUERY_TERMS:
+    content = [u for u in bare if u.terms[0] not in ZH_STOP_WORDS]
+    question = "?" in pq.simplified or any(u.terms[0] in QUESTION_WORDS for u in bare)
+    if len(bare) <= LONG_QUERY_TERMS and not (question and len(content) > 2):
+        if question and content:
+            # A short question: its content words must all match, its function
+            # words need not (借钱不还怎么办 -> 借钱).
+            drop = {id(u) for u in bare if u.terms[0] in ZH_STOP_WORDS}
+            pq.units = [u for u in pq.units if id(u) not in drop]
         return
     pq.long = True
     seen: set[str] = set()
