@@ -107,7 +107,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: str, port: int, threads: int) -> subprocess.Popen:
+def start_server(
+    index: str, port: int, threads: int, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """``duizhao serve`` as a subprocess. The rate limiter is off unless ``env`` sets
+    DUIZHAO_RATE_LIMIT: the clients all come from 127.0.0.1 (or, in the attack
+    bench, from their own loopback addresses)."""
     cmd = [
         sys.executable,
         "-c",
@@ -122,8 +127,9 @@ def start_server(index: str, port: int, threads: int) -> subprocess.Popen:
         "--threads",
         str(threads),
     ]
+    full_env = {**os.environ, "DUIZHAO_RATE_LIMIT": "0", **(env or {})}
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -145,10 +151,23 @@ def start_server(index: str, port: int, threads: int) -> subprocess.Popen:
 
 
 def client(
-    port: int, queries: list[str], stop: float, facets_every: int, out: dict, seed: int
+    port: int,
+    queries: list[str],
+    stop: float,
+    facets_every: int,
+    out: dict,
+    seed: int,
+    source: str | None = None,
 ) -> None:
+    """Loop searches until ``stop``; ``source`` binds the client to a loopback address
+    of its own (127.0.0.0/8), so the server sees distinct clients."""
     rng = random.Random(seed)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    src = (source, 0) if source else None
+
+    def connect() -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=src)
+
+    conn = connect()
     lat: list[float] = []
     errors: list[str] = []
     statuses: dict[int, int] = {}
@@ -167,7 +186,7 @@ def client(
         except (OSError, http.client.HTTPException) as e:
             errors.append(f"{type(e).__name__}: {e}")
             conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn = connect()
             continue
         lat.append(time.perf_counter() - t0)
         statuses[r.status] = statuses.get(r.status, 0) + 1

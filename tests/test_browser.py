@@ -15,6 +15,7 @@ import os
 import shutil
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest_web import LAW_ID, XSS_ID, configure_segmenter, make_app
@@ -41,8 +42,17 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     t = threading.Thread(target=srv.run, daemon=True)
     t.start()
     yield f"http://127.0.0.1:{srv.effective_port}"
-    srv.close()
-    t.join(timeout=5)
+    stop_server(srv, t)
+
+
+def stop_server(srv, thread: threading.Thread) -> None:  # noqa: ANN001
+    """Close waitress from inside its own loop (closing its sockets from another thread
+    races with select(): EBADF in the server thread on Python 3.13)."""
+    from waitress import wasyncore
+
+    srv.trigger.pull_trigger(lambda: wasyncore.close_all(srv._map))
+    thread.join(timeout=10)
+    srv.task_dispatcher.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -179,4 +189,72 @@ def test_phone_viewport_has_no_horizontal_scroll(server: str, browser) -> None: 
         assert width <= 375, (url, width)
         shot(page, name, full_page=False)
     assert watch.errors == []
+    ctx.close()
+
+
+@pytest.fixture(scope="module")
+def glossary_server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """A server whose user glossary carries HTML and script in its renderings."""
+    waitress = pytest.importorskip("waitress")
+    from conftest_web import build_index
+    from test_web_security import USER_GLOSSARY
+
+    from index.glossary import Glossary
+    from web.app import create_app
+
+    root = tmp_path_factory.mktemp("web-browser-glossary")
+    gfile = root / "user.tsv"
+    gfile.write_text(USER_GLOSSARY, encoding="utf-8")
+    configure_segmenter()
+    app = create_app(
+        {
+            "INDEX_DIR": str(build_index(root)),
+            "GLOSSARY": Glossary.load([gfile], cedict=False),
+            "TESTING": True,
+        }
+    )
+    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.effective_port}"
+    stop_server(srv, t)
+
+
+def test_hostile_glossary_and_queries_run_no_script(glossary_server: str, browser) -> None:  # noqa: ANN001
+    from test_web_security import HOSTILE_Q
+
+    configure_segmenter()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    watch = Watch(page, glossary_server)
+    q = quote(HOSTILE_Q, safe="")
+    urls = [
+        "/glossary?q=平台经济",
+        "/glossary?q=platform",
+        "/search?q=platform+economy",
+        "/search?q=平台经济",
+        f"/doc/{XSS_ID}",
+        f"/search?q={q}",
+        f"/glossary?q={q}",
+        f"/titles?q={q}",
+        f"/doc/{XSS_ID}?q={q}",
+        "/nope%3Cscript%3Ewindow.__xss%3D40%3C%2Fscript%3E",
+    ]
+    for url in urls:
+        page.goto(glossary_server + url)
+        page.evaluate(
+            "() => document.querySelectorAll('body *').forEach(e => {"
+            "e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));"
+            "e.dispatchEvent(new Event('error'));})"
+        )
+        assert xss_flag(page) is None, url
+    page.goto(glossary_server + "/glossary?q=平台经济")
+    assert "<script>window.__xss=20</script>platform economy" in page.locator("main").inner_text()
+    assert watch.external == []
+    # The CSP itself blocks inline script: one injected by hand does not run.
+    page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.__xss = 99'; document.body.appendChild(s); }"
+    )
+    assert xss_flag(page) is None
     ctx.close()
