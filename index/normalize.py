@@ -61,11 +61,24 @@ def clean_line(text: str) -> str:
     return clean_text(text.replace("\n", " ")).replace("\n", " ")
 
 
+# Invisible characters that only queries drop (documents keep them, so stored
+# offsets do not move): variation selectors, Hangul fillers; every format (Cf)
+# character -- soft hyphen, U+061C, U+180E, tag characters -- goes too, below.
+_QUERY_INVISIBLE_RE = re.compile(
+    "[\ufe00-\ufe0f\U000e0100-\U000e01ef\u115f\u1160\u3164\uffa0\u034f]"
+)
+
+
 def normalize_query(text: str) -> str:
     """Normalize a user query: NFKC (full-width forms, compatibility characters),
-    invisible characters stripped, whitespace collapsed."""
+    invisible characters stripped (controls, bidi and other format characters,
+    variation selectors), whitespace collapsed."""
     text = _STRIP_RE.sub("", text)
     text = unicodedata.normalize("NFKC", text)
+    text = _QUERY_INVISIBLE_RE.sub("", text)
+    if not text.isascii():
+        # A soft hyphen or a tag character inside 数据 would cut it into 数 / 据.
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = _SPACE_RE.sub(" ", text)
     return " ".join(text.split())
 

@@ -5,8 +5,8 @@
   position, so equal positions are allowed there);
 * the document-number parser: never raises anything but InputError, and a
   parsed number's key parses back to the same key;
-* query normalization: NFC and NFD spellings normalize alike, and no control
-  or bidi character survives;
+* query normalization: NFC and NFD spellings normalize alike, and no control,
+  bidi or other format (Cf) character survives;
 * the query layer: ``parse_query`` and ``Engine.search`` raise nothing but
   QueryError.
 
@@ -137,6 +137,7 @@ def test_normalize_query_nfc_nfd_alike_and_no_invisible_characters(n: int) -> No
         b = normalize_query(unicodedata.normalize("NFD", text))
         assert a == b
         assert not (set(a) & _INVISIBLE), [hex(ord(c)) for c in set(a) & _INVISIBLE]
+        assert not [c for c in a if unicodedata.category(c) == "Cf"]
         assert a == a.strip() and "  " not in a
 
     check()
