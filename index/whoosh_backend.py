@@ -64,8 +64,27 @@ _TOC_NAME = re.compile(r"^_MAIN_([0-9]+)\.toc$")
 
 # BM25 parameters: k1 1.2 and b 0.75 are the classic defaults; titles are short
 # and repeated on every passage, so their length normalisation is damped.
+# Query-time field weights multiply a field's BM25 score (on top of the index-time
+# field boosts of index.schema). The Chinese title is repeated on every passage
+# record, so at full weight a title word (纠纷, 经营) outranks the article that
+# answers a question; 0.4 keeps a title match above one body match while letting
+# body evidence decide between passages (STARD dev, see search/evaluate.py).
 def weighting() -> scoring.WeightingModel:
-    return scoring.BM25F(B=0.75, K1=1.2, title_B=0.3, title_en_B=0.3)
+    cls = getattr(weighting, "_cls", None)
+    if cls is None:
+
+        class FieldWeightedBM25F(scoring.BM25F):
+            field_weights = {"title": 0.4}
+
+            def scorer(self, searcher, fieldname, text, qf=1):  # noqa: ANN001, ANN202
+                sc = super().scorer(searcher, fieldname, text, qf=qf)
+                w = self.field_weights.get(fieldname, 1.0)
+                if w != 1.0 and isinstance(sc, scoring.BM25FScorer):
+                    sc.idf *= w  # BM25 is linear in idf: scales the field's score
+                return sc
+
+        cls = weighting._cls = FieldWeightedBM25F  # type: ignore[attr-defined]
+    return cls(B=0.75, K1=1.2, title_B=0.3, title_en_B=0.3)
 
 
 @dataclass
