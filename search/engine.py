@@ -29,6 +29,7 @@ from search.snippets import Fragments, highlight, snippet
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 1000  # deepest result reachable by paging
 LONG_QUERY_EXPANSIONS = 4
+LONG_QUERY_FIELDS = ("body",)
 SORTS = ("relevance", "date", "date_asc")
 FILTER_NAMES = ("level", "region", "issuer", "status", "lang", "doctype", "source")
 
@@ -362,6 +363,15 @@ def build_plan(
 ) -> Plan:
     """Group the parsed units and their expansions into clauses."""
     occur = "should" if (pq.long or force_any) else "must"
+    # A long question is matched against article text only: titles are repeated on
+    # every article record, so in a bag of a dozen words they drown the article that
+    # answers it (STARD dev: body only ranked best), and they cost the most postings.
+    han = LONG_QUERY_FIELDS if pq.long else HAN_FIELDS
+
+    def fields_of(words: tuple[str, ...]) -> tuple[str, ...]:
+        f = fields_for(words)
+        return han if f == HAN_FIELDS else f
+
     clauses: list[Clause] = []
     positive = [u for u in pq.units if not u.negated]
     used: set[int] = set()
@@ -383,13 +393,13 @@ def build_plan(
             continue
         used.update(inside)
         user_words = tuple(t for i in inside for t in positive[i].terms)
-        alts = [Alt(user_words, 1.0, "user", fields_for(user_words), display=exps[0].source)]
+        alts = [Alt(user_words, 1.0, "user", fields_of(user_words), display=exps[0].source)]
         seen = {user_words}
         for e in exps:
             words = tuple(analyze(e.target))
             if words and words not in seen:
                 seen.add(words)
-                fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else HAN_FIELDS
+                fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else han
                 alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
         clauses.append(Clause(tuple(alts), occur, display=exps[0].source))
     groups: dict[int, list[Any]] = {}
@@ -399,7 +409,7 @@ def build_plan(
         if u.or_group >= 0:
             groups.setdefault(u.or_group, []).append(u)
         else:
-            alts = [Alt(u.terms, 1.0, "user", fields_for(u.terms), display=u.text)]
+            alts = [Alt(u.terms, 1.0, "user", fields_of(u.terms), display=u.text)]
             cover = _subword_cover(u.terms[0]) if len(u.terms) == 1 and occur == "must" else ()
             if cover:
                 alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=u.text))
