@@ -261,16 +261,22 @@ def classify(text: str) -> str:
 
 
 def _with_fields(plan: Plan, fields: tuple[str, ...]) -> Plan:
-    """The same plan with every text alternative restricted to ``fields``."""
+    """The same plan with every text alternative restricted to ``fields``:
+    an alternative left with no field, and a clause left with no alternative,
+    are dropped (the engine gives Chinese words and English words different
+    fields, so an intersection, not a replacement)."""
     clauses = []
     for c in plan.clauses:
-        alts = tuple(
-            Alt(a.words, a.weight, a.origin, fields=fields, display=a.display)
-            if a.fields == TEXT_FIELDS
-            else a
-            for a in c.alts
-        )
-        clauses.append(Clause(alts, c.occur, c.display))
+        alts = []
+        for a in c.alts:
+            if "docnum" in a.fields:
+                alts.append(a)
+                continue
+            kept = tuple(f for f in a.fields if f in fields)
+            if kept:
+                alts.append(Alt(a.words, a.weight, a.origin, fields=kept, display=a.display))
+        if alts:
+            clauses.append(Clause(tuple(alts), c.occur, c.display))
     plan.clauses = clauses
     return plan
 
@@ -301,6 +307,10 @@ def retrieve(
 
         exps = do_expand(pq.simplified, engine.glossary)
     req = SearchRequest(q=text, per_page=min(limit, 100))
+    # Ranked "any word" mode, but not the engine's long-question mode: that one
+    # matches Chinese words against article text only, and a title lookup is
+    # first of all a match against titles.
+    pq.long = False
     plan = build_plan(pq, exps, req, force_any=True)
     plan.filters = dict(filters or {})  # a title's words are never filters (a colon in a title)
     if fields != TEXT_FIELDS:
@@ -802,7 +812,11 @@ def _lookup_english(
     text = _SPACED_HYPHEN.sub("-", text)
     parse = parse_english_title(text, engine.glossary)
     res.parsed = parse.to_dict()
-    fields = TEXT_FIELDS if use_title_en else tuple(f for f in TEXT_FIELDS if f != "title_en")
+    fields = (
+        TEXT_FIELDS
+        if use_title_en
+        else tuple(f for f in TEXT_FIELDS if f not in ("title_en", "title_draft"))
+    )
     hits = retrieve(engine, text, expand=expand, fields=fields)
     # A second pool from the text alone: title matches (boosted, and 46k
     # title-only records) crowd out documents whose Chinese title is known only
