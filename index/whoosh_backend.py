@@ -248,10 +248,41 @@ class _ReaderCache:
         col = reader.column_reader("date")
         self.dates: list[int] = [_column_value(col, d) or 0 for d in self.head_docnum]
         self._allowed: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._scorer = None
+        self._doc_ord_np = None
+        self._masks: dict = {}
         # Deleted records keep their docnum until a merge; live heads only.
         self.live = None
         if reader.has_deletions():
             self.live = {d for d in range(n) if not reader.is_deleted(d)}
+
+    def term_scorer(self, searcher):  # noqa: ANN001, ANN201
+        with self._lock:
+            if self._scorer is None:
+                from index.fast_scoring import TermScorer
+
+                self._scorer = TermScorer(searcher, "body", k1=1.2, b=0.75)
+            return self._scorer
+
+    def doc_ord_array(self):  # noqa: ANN201
+        if self._doc_ord_np is None:
+            import numpy as np
+
+            self._doc_ord_np = np.asarray(self.doc_ord, dtype=np.int64)
+        return self._doc_ord_np
+
+    def allowed_mask(self, allowed):  # noqa: ANN001, ANN201
+        import numpy as np
+
+        key = id(allowed)
+        hit = self._masks.get(key)
+        if hit is None or hit[0] is not allowed:
+            mask = np.zeros(len(self.doc_ord), dtype=bool)
+            mask[np.fromiter(allowed[1], dtype=np.int64)] = True
+            self._masks = {key: (allowed, mask)}
+            return mask
+        return hit[1]
 
     def allowed(self, plan: Plan) -> tuple[set[int], set[int]] | None:
         """(document ordinals, passage docnums) that pass the plan's filters, or None."""
@@ -742,6 +773,11 @@ class WhooshBackend:
                 q = Q.Term("head", "1")
             if allowed is not None and not allowed[0]:
                 return RawResults([], 0, True)  # no document passes the filters
+            fast = _fast_terms(plan) if plan.sort == "relevance" else None
+            if fast is not None:
+                hits, total, ords = self._fast_top(s, fast, allowed, plan, cache, excluded)
+                facets = self._facets(ords, cache) if plan.facets else {}
+                return self._raw_results(s, q, hits, plan, cache, total, True, facets, explain)
             if plan.sort == "relevance":
                 hits, exhausted = self._top_docs(s, q, allowed, plan, cache, excluded)
                 # Without facets the total is a lower bound (the documents seen while
@@ -755,18 +791,56 @@ class WhooshBackend:
                 total_exact = True
             if not plan.facets:
                 facets = {}
-            page = hits[plan.offset : plan.offset + plan.limit]
-            out = []
-            for docnum, score, ordn in page:
-                head = cache.head_docnum[ordn]
-                stored = s.stored_fields(head)
-                doc = Document.from_json(stored["doc"])
-                pidx = s.stored_fields(docnum).get("pidx", 0) if docnum != head else 0
-                hit = RawHit(doc.id, score, pidx, doc)
-                if explain:
-                    hit.matched = explain_scores(s, q, docnum)
-                out.append(hit)
-            return RawResults(out, total, total_exact, facets)
+            return self._raw_results(s, q, hits, plan, cache, total, total_exact, facets, explain)
+
+    def _raw_results(
+        self, s, q, hits, plan: Plan, cache: _ReaderCache, total, total_exact, facets, explain
+    ):  # noqa: ANN001, ANN202
+        out = []
+        for docnum, score, ordn in hits[plan.offset : plan.offset + plan.limit]:
+            head = cache.head_docnum[ordn]
+            stored = s.stored_fields(head)
+            doc = Document.from_json(stored["doc"])
+            pidx = s.stored_fields(docnum).get("pidx", 0) if docnum != head else 0
+            hit = RawHit(doc.id, score, pidx, doc)
+            if explain:
+                hit.matched = explain_scores(s, q, docnum)
+            out.append(hit)
+        return RawResults(out, total, total_exact, facets)
+
+    def _fast_top(self, s, terms, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+        """Ranked "any word" over article text: vectorized BM25, exact totals for free."""
+        import numpy as np
+
+        scorer = cache.term_scorer(s)
+        scores = scorer.scores(s, terms)
+        doc_ord = cache.doc_ord_array()
+        keep = scores > 0
+        keep &= doc_ord >= 0
+        if allowed is not None:
+            keep &= cache.allowed_mask(allowed)
+        if excluded:
+            keep &= ~np.isin(doc_ord, np.fromiter(excluded, dtype=np.int64))
+        nz = np.flatnonzero(keep)
+        ords_all = np.unique(doc_ord[nz])
+        want = plan.offset + plan.limit
+        m = min(len(nz), max(want * 20, 200))
+        while True:
+            top = nz[np.argpartition(-scores[nz], m - 1)[:m]] if m < len(nz) else nz
+            top = top[np.argsort(-scores[top], kind="stable")]
+            seen: dict[int, tuple[int, float, int]] = {}
+            for d in top.tolist():
+                o = int(doc_ord[d])
+                key = o if plan.collapse else -1 - d
+                if key not in seen:
+                    seen[key] = (d, float(scores[d]), o)
+                    if len(seen) >= want and not plan.collapse:
+                        break
+            if len(seen) >= want or m >= len(nz):
+                break
+            m = min(len(nz), m * 8)
+        ranked = sorted(seen.values(), key=lambda t: (-round(t[1], 5), cache.doc_ids[t[2]], t[0]))
+        return ranked, len(ords_all) if plan.collapse else len(nz), ords_all.tolist()
 
     def _excluded_docs(self, s, plan: Plan, cache: _ReaderCache) -> set[int]:  # noqa: ANN001
         neg = [c for c in plan.clauses if c.occur == "must_not"]
@@ -874,6 +948,22 @@ class WhooshBackend:
 
 
 # --- plan -> Whoosh queries ----------------------------------------------------
+
+
+def _fast_terms(plan: Plan) -> list[tuple[str, float]] | None:
+    """The (term, weight) list when a plan is a ranked "any word" query over article
+    text with single-term alternatives (a long question); else None."""
+    terms: list[tuple[str, float]] = []
+    for c in plan.clauses:
+        if c.occur == "must_not":
+            continue
+        if c.occur != "should":
+            return None
+        for a in c.alts:
+            if a.phrase or a.fields != ("body",):
+                return None
+            terms.append((a.words[0], a.weight))
+    return terms or None
 
 
 def _alt_query(alt: Alt) -> Q.Query:

@@ -229,7 +229,13 @@ class Engine:
         if pq.long:
             # A long question is ranked by many words already; a few curated
             # expansions carry it across languages, dictionary senses only add cost.
-            expansions = [e for e in expansions if e.origin != "cc-cedict"][:LONG_QUERY_EXPANSIONS]
+            # Chinese questions keep Chinese expansions only (English renderings would
+            # only reach English documents, and they hurt the STARD ranking).
+            expansions = [
+                e
+                for e in expansions
+                if e.origin != "cc-cedict" and (e.target_lang == "zh" or not _is_han(pq.simplified))
+            ][:LONG_QUERY_EXPANSIONS]
         plan = build_plan(pq, expansions, req)
         mode = "any" if pq.long else "all"
         raw = self.backend.search(plan, explain=req.explain)
@@ -282,6 +288,12 @@ class Engine:
 
     def get_document(self, doc_id: str) -> Document:
         return self.backend.get_document(doc_id)
+
+
+def _is_han(text: str) -> bool:
+    """Mostly Chinese characters (more Han than Latin letters)."""
+    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+    return han > sum(1 for ch in text if ch.isascii() and ch.isalpha())
 
 
 def fields_for(words: tuple[str, ...]) -> tuple[str, ...]:
