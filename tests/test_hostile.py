@@ -356,7 +356,9 @@ def test_cli_invalid_utf8_argument(cli_index: Path) -> None:
 def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     from conftest_web import make_app
 
-    return make_app(tmp_path_factory.mktemp("web-hostile"), SEARCH_TIME_LIMIT=TIME_LIMIT)
+    app = make_app(tmp_path_factory.mktemp("web-hostile"), SEARCH_TIME_LIMIT=TIME_LIMIT)
+    yield app
+    app.extensions["duizhao"].engine.backend.close()
 
 
 @pytest.fixture

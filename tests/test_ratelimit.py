@@ -27,6 +27,17 @@ from web.ratelimit import RateLimiter, default_path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def close_app(app) -> None:  # noqa: ANN001
+    """Close what an app opened (index readers, limiter connections): left to the
+    garbage collector, they warn (ResourceWarning) in whatever test runs then."""
+    st = app.extensions["duizhao"]
+    if st.engine is not None:
+        st.engine.backend.close()
+    limiter = app.extensions.get("duizhao_limiter")
+    if limiter is not None:
+        limiter.close()
+
+
 def test_bucket_allows_a_burst_then_refuses_then_refills(tmp_path: Path) -> None:
     rl = RateLimiter(tmp_path / "rl.sqlite", rate=2.0, burst=5)
     t = 1000.0
@@ -94,6 +105,7 @@ def test_off_in_tests_unless_enabled(tmp_path_factory: pytest.TempPathFactory) -
     c = app.test_client()
     configure_segmenter()
     assert all(c.get("/api/v1/health").status_code == 200 for _ in range(30))
+    close_app(app)
 
 
 def test_429_is_the_json_error_shape_with_retry_after(
@@ -129,6 +141,7 @@ def test_429_is_the_json_error_shape_with_retry_after(
     r = c.get("/static/style.css")
     assert r.status_code == 200
     r.close()
+    close_app(app)
 
 
 # --- two real server processes ---------------------------------------------------------------

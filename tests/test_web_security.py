@@ -46,6 +46,7 @@ def user_glossary_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, user_glossary_file: Path):  # noqa: ANN201
+    """The web fixture index with a user glossary that puts HTML in renderings."""
     from index.glossary import Glossary
     from web.app import create_app
 
@@ -54,7 +55,9 @@ def app(tmp_path_factory: pytest.TempPathFactory, user_glossary_file: Path):  # 
     # Same Chinese term as a shipped one: segmentation is unchanged, so the index fits.
     assert g.segmentation_words() == glossary().segmentation_words()
     configure_segmenter()
-    return create_app({"INDEX_DIR": str(path), "GLOSSARY": g, "TESTING": True})
+    app = create_app({"INDEX_DIR": str(path), "GLOSSARY": g, "TESTING": True})
+    yield app
+    app.extensions["duizhao"].engine.backend.close()
 
 
 @pytest.fixture
@@ -404,6 +407,7 @@ def test_hit_deep_in_a_long_document_gets_a_snippet_fast(long_doc_engine) -> Non
     dt = time.perf_counter() - t0
     assert page.status_code == 200
     assert dt < 1.5, dt
+    long_doc_engine.backend.close()
 
 
 def test_search_time_limit_is_set_below_the_budget(app) -> None:  # noqa: ANN001
@@ -427,5 +431,6 @@ def test_search_on_an_empty_index_is_not_a_500(tmp_path: Path) -> None:
         {"INDEX_DIR": str(tmp_path / "empty"), "GLOSSARY": glossary(), "TESTING": True}
     )
     r = app.test_client().get("/api/v1/search?q=数据")
+    app.extensions["duizhao"].engine.backend.close()
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["total"] == 0

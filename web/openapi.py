@@ -26,14 +26,21 @@ def _error_responses(*codes: int) -> dict[str, Any]:
         400: "Bad input: a parameter is missing, malformed, out of range or unknown.",
         404: "No such document.",
         503: "The index (or the feature) is not available: missing, busy, corrupt or outdated.",
+        429: "Too many requests from this client address (a per-address limit shared by "
+        "every server process); retry after the seconds in Retry-After.",
+        500: "An unexpected server error; the body says nothing about its cause.",
     }
-    return {
+    out = {
         str(c): {
             "description": text[c],
             "content": {"application/json": {"schema": _ref("Error")}},
         }
-        for c in codes
+        for c in (*codes, 429, 500)
     }
+    out["429"]["headers"] = {
+        "Retry-After": {"description": "Whole seconds to wait.", "schema": {"type": "integer"}}
+    }
+    return out
 
 
 def _q(name: str, schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:
