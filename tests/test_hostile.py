@@ -34,6 +34,7 @@ from typing import Any
 
 import pytest
 
+from index import segmenter
 from index.errors import QueryError
 from search.engine import Engine, SearchRequest, SearchResponse
 
@@ -589,3 +590,44 @@ def test_real_index_hostile_corpus_latency_and_memory(real_engine: Engine) -> No
         f"\n{len(times)} hostile searches; max {max(times.values()):.3f} s "
         f"({max(times, key=times.get)}); RSS growth {growth / 2**20:.1f} MB"
     )
+
+
+@pytest.fixture(scope="module")
+def accent_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A tiny index whose documents carry precomposed (NFC) accented Latin."""
+    from index.document import Document, EnglishTitle
+    from index.whoosh_backend import WhooshBackend
+
+    path = tmp_path_factory.mktemp("accents")
+    segmenter.configure([])
+    backend = WhooshBackend(path, create=True)
+    docs = [
+        Document(
+            id="fr-1",
+            title="",
+            titles_en=[EnglishTitle("Règlement sur le régime des données", "test")],
+            lang="en",
+            source="user",
+            body="Le régime des données personnelles et le café numérique.",
+        ),
+        Document(id="zh-1", title="数据安全管理办法", source="user", body="数据安全。"),
+    ]
+    report = backend.add_documents(docs)
+    assert not report.problems, report.problems
+    backend.close()
+    eng = Engine(path)
+    yield eng
+    eng.backend.close()
+
+
+def test_nfc_and_nfd_find_the_same_documents(accent_engine: Engine) -> None:
+    import unicodedata
+
+    segmenter.configure([])
+    for q in ("régime", "café", "Règlement données"):
+        nfc = accent_engine.search(SearchRequest(q=unicodedata.normalize("NFC", q)))
+        nfd = accent_engine.search(SearchRequest(q=unicodedata.normalize("NFD", q)))
+        assert nfc.total >= 1, q
+        assert [h.doc.id for h in nfd.hits] == [h.doc.id for h in nfc.hits] == ["fr-1"], q
+    full = accent_engine.search(SearchRequest(q="ＣＡＦÉ"))
+    assert [h.doc.id for h in full.hits] == ["fr-1"]
