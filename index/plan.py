@@ -61,6 +61,7 @@ class Plan:
     exact_total: bool = False  # count every matching document even without facets
     match_all_if_empty: bool = False  # filter-only queries list documents
     collapse: bool = True  # one hit per document (its best passage); False: rank passages
+    authority_prior: bool = False  # weigh national laws above local restatements (questions)
 
     def cache_key(self) -> tuple:
         return (

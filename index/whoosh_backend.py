@@ -87,6 +87,16 @@ def weighting() -> scoring.WeightingModel:
     return cls(B=0.75, K1=1.2, title_B=0.3, title_en_B=0.3)
 
 
+# A static prior for question ranking: a layperson's legal question is answered first
+# by national laws and judicial interpretations; local regulations mostly restate
+# them. Tuned on the STARD dev questions (README: article R@100 0.568 -> 0.627,
+# nDCG@10 0.295 -> 0.345); applied only to long questions.
+AUTHORITY_PRIOR: dict[str, dict[str, float]] = {
+    "level": {"法律": 1.4, "司法解释": 1.2, "行政法规": 1.1},
+    "region": {"全国": 1.5},
+}
+
+
 @dataclass
 class IndexReport:
     """What one indexing run did; ``problems`` are (path, line, reason) strings."""
@@ -250,6 +260,7 @@ class _ReaderCache:
         self._allowed: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._scorer = None
+        self._prior = None
         self._doc_ord_np = None
         self._masks: dict = {}
         # Deleted records keep their docnum until a merge; live heads only.
@@ -264,6 +275,24 @@ class _ReaderCache:
 
                 self._scorer = TermScorer(searcher, "body", k1=1.2, b=0.75)
             return self._scorer
+
+    def prior_array(self):  # noqa: ANN201
+        """Per-record authority weights (see AUTHORITY_PRIOR)."""
+        if self._prior is None:
+            import numpy as np
+
+            lv, rg = self.facet_values["level"], self.facet_values["region"]
+            per_doc = np.array(
+                [
+                    AUTHORITY_PRIOR["level"].get(lv[o], 1.0)
+                    * AUTHORITY_PRIOR["region"].get(rg[o], 1.0)
+                    for o in range(len(lv))
+                ],
+                dtype=np.float32,
+            )
+            do = self.doc_ord_array()
+            self._prior = np.where(do >= 0, per_doc[np.maximum(do, 0)], 1.0).astype(np.float32)
+        return self._prior
 
     def doc_ord_array(self):  # noqa: ANN201
         if self._doc_ord_np is None:
@@ -814,6 +843,8 @@ class WhooshBackend:
 
         scorer = cache.term_scorer(s)
         scores = scorer.scores(s, terms)
+        if plan.authority_prior:
+            scores *= cache.prior_array()
         doc_ord = cache.doc_ord_array()
         keep = scores > 0
         keep &= doc_ord >= 0

@@ -487,5 +487,6 @@ def build_plan(
         limit=req.per_page,
         facets=req.facets,
         match_all_if_empty=bool(filters or year_from or year_to),
+        authority_prior=pq.long,
         collapse=not req.passages,
     )
