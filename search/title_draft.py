@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from index.errors import InputError
 from index.normalize import to_simplified
+from index.structure import CN_DIGITS, cn_to_int
 
 Lookup = Callable[[str], "str | None"]
 MAX_TITLE = 500
@@ -376,29 +377,14 @@ _SMALL_WORDS = frozenset(
     ]
 )
 
-_CN_DIGITS = {
-    "〇": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-
 
 def _cn_number(s: str) -> int | None:
     """十四 -> 14, 二十 -> 20, 五 -> 5 (small ordinals in titles)."""
-    if not s or any(ch not in _CN_DIGITS and ch != "十" for ch in s):
+    if not s or any(ch not in CN_DIGITS and ch != "十" for ch in s):
         return None
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
-    return _CN_DIGITS[s] if len(s) == 1 else None
+    if "十" not in s and len(s) != 1:
+        return None  # 二〇 is a year's digits, not a number
+    return cn_to_int(s)
 
 
 def _ordinal(n: int) -> str:
@@ -639,7 +625,7 @@ _YEAR = re.compile(r"(\d{4})\s*年(?:度)?")
 
 
 def _cn_year(s: str) -> str:
-    return "".join(str(_CN_DIGITS[c]) for c in s)
+    return "".join(str(CN_DIGITS[c]) for c in s)
 
 
 def _tokens(zh: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
