@@ -82,6 +82,20 @@ class IndexOutdated(DuizhaoError):
     code = "index_outdated"
 
 
+class IndexWriteFailed(DuizhaoError):
+    """Writing the index failed (disk full, read-only folder); the previous commit is intact."""
+
+    status = 507
+    code = "index_write_failed"
+
+
+class IndexNotAllowed(InputError):
+    """A service was asked to open an index folder other than the configured one."""
+
+    status = 403
+    code = "index_not_allowed"
+
+
 class GlossaryError(InputError):
     """A glossary file has a malformed, duplicate or unsafe entry."""
 

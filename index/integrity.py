@@ -41,7 +41,12 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from index.errors import DuizhaoError, IndexCorrupt, InputError
+from index.errors import (  # noqa: F401 - IndexNotAllowed, IndexWriteFailed re-exported
+    DuizhaoError,
+    IndexCorrupt,
+    IndexNotAllowed,
+    IndexWriteFailed,
+)
 
 MANIFEST_PREFIX = "duizhao-manifest-"
 MANIFEST_RE = re.compile(r"^duizhao-manifest-([0-9]+)\.json$")
@@ -50,20 +55,6 @@ REBUILD_HINT = (
     "rebuild it: `duizhao index --rebuild PATH...` (or delete the folder and index again)"
 )
 _CHUNK = 1 << 20
-
-
-class IndexWriteFailed(DuizhaoError):
-    """Writing the index failed (disk full, read-only folder); the previous commit is intact."""
-
-    status = 507
-    code = "index_write_failed"
-
-
-class IndexNotAllowed(InputError):
-    """A service was asked to open an index folder other than the configured one."""
-
-    status = 403
-    code = "index_not_allowed"
 
 
 # --- manifests -----------------------------------------------------------------

@@ -41,10 +41,10 @@ from index.errors import (
     IndexCorrupt,
     IndexMissing,
     IndexOutdated,
+    IndexWriteFailed,
     InputError,
     NotFound,
 )
-from index.integrity import IndexWriteFailed
 from index.plan import Alt, Clause, Plan, RawHit, RawResults
 from index.schema import FACET_FIELDS, SCHEMA_VERSION, build_schema
 from index.storage import (
