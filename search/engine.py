@@ -226,15 +226,12 @@ class Engine:
                 for e in expand(pq.simplified, self.glossary)
                 if e.target not in req.removed_expansions
             ]
-        if pq.long:
-            # A long question is ranked by many words already; a few curated
-            # expansions carry it across languages, dictionary senses only add cost.
-            # Chinese questions keep Chinese expansions only (English renderings would
-            # only reach English documents, and they hurt the STARD ranking).
+        if pq.long and _is_han(pq.simplified):
+            # A long Chinese question is ranked by many words already: a few curated
+            # Chinese expansions, no English renderings (they would only reach English
+            # documents, and they hurt the STARD ranking), no dictionary senses.
             expansions = [
-                e
-                for e in expansions
-                if e.origin != "cc-cedict" and (e.target_lang == "zh" or not _is_han(pq.simplified))
+                e for e in expansions if e.origin != "cc-cedict" and e.target_lang == "zh"
             ][:LONG_QUERY_EXPANSIONS]
         plan = build_plan(pq, expansions, req)
         mode = "any" if pq.long else "all"
@@ -378,7 +375,8 @@ def build_plan(
     # A long question is matched against article text only: titles are repeated on
     # every article record, so in a bag of a dozen words they drown the article that
     # answers it (STARD dev: body only ranked best), and they cost the most postings.
-    han = LONG_QUERY_FIELDS if pq.long else HAN_FIELDS
+    question = pq.long and _is_han(pq.simplified)  # a Chinese question, not an English title
+    han = LONG_QUERY_FIELDS if question else HAN_FIELDS
 
     def fields_of(words: tuple[str, ...]) -> tuple[str, ...]:
         f = fields_for(words)
@@ -487,6 +485,6 @@ def build_plan(
         limit=req.per_page,
         facets=req.facets,
         match_all_if_empty=bool(filters or year_from or year_to),
-        authority_prior=pq.long,
+        authority_prior=question,
         collapse=not req.passages,
     )
