@@ -205,16 +205,22 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def time_duizhao(out: Path, queries: list[str]) -> dict:
+_ENGINES: dict = {}
+
+
+def time_duizhao(out: Path, queries: list[str], expand: bool = True) -> dict:
     from search.engine import Engine, SearchRequest
     from web.cli import load_glossary
 
-    e = Engine(out, glossary=load_glossary(argparse.Namespace(glossary=None, lenient=False)))
-    e.search(SearchRequest(q="初始化"))  # load caches once, as a server does at start
+    e = _ENGINES.get(out)
+    if e is None:
+        g = load_glossary(argparse.Namespace(glossary=None, lenient=False))
+        e = _ENGINES[out] = Engine(out, glossary=g)
+        e.search(SearchRequest(q="初始化"))  # load caches once, as a server does at start
     times = []
     for q in queries:
         t0 = time.perf_counter()
-        e.search(SearchRequest(q=q, per_page=10))
+        e.search(SearchRequest(q=q, per_page=10, expand=expand))
         times.append((time.perf_counter() - t0) * 1000)
     return {"median_ms": statistics.median(times), "p95_ms": pct(times, 95), "n": len(times)}
 
@@ -273,6 +279,11 @@ def main() -> None:
             f"[query] duizhao  {name:18} median {d['median_ms']:6.1f} ms  p95 {d['p95_ms']:6.1f} ms  (n={d['n']})",
             flush=True,
         )
+    d = time_duizhao(out / "duizhao", shortq, expand=False)
+    print(
+        f"[query] duizhao  {'short, no expansion':18} median {d['median_ms']:6.1f} ms  p95 {d['p95_ms']:6.1f} ms  (n={d['n']})",
+        flush=True,
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"[memory] duizhao searching process peak RSS {rss:.0f} MB")
     if not args.skip_naive:
