@@ -24,11 +24,12 @@ import re
 import threading
 import unicodedata
 
-# Controls (except tab/newline), bidi overrides/isolates/marks, zero-width
-# characters, BOM, and the Unicode noncharacters that some scrapes carry.
+# Controls (except tab/newline), bidi overrides/isolates/marks, zero-width characters,
+# BOM, the Unicode noncharacters that some scrapes carry, and U+FFFD (what undecodable
+# input became).
 _STRIP_RE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ufffd"
     "\ud800-\udfff]"
 )
 # Spaces other than the plain one: NBSP, en/em spaces (U+2002 appears in real

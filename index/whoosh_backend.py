@@ -792,6 +792,8 @@ class WhooshBackend:
 
     def _search(self, plan: Plan, explain: bool) -> RawResults:
         with self.searcher() as s:
+            if s.reader().doc_count_all() == 0:
+                return RawResults([], 0, True)  # a new, empty index (Whoosh cannot search it)
             cache = self._reader_cache(s)
             q = build_query(plan)
             allowed = cache.allowed(plan)

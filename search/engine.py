@@ -236,7 +236,12 @@ class Engine:
         plan = build_plan(pq, expansions, req)
         mode = "any" if pq.long else "all"
         raw = self.backend.search(plan, explain=req.explain)
-        if raw.total == 0 and not pq.long and sum(c.occur == "must" for c in plan.clauses) > 1:
+        if (
+            raw.total == 0
+            and not raw.partial  # a search cut short gets no second try: one time budget
+            and not pq.long
+            and sum(c.occur == "must" for c in plan.clauses) > 1
+        ):
             # Nothing has every word: rank by any word instead, and say so.
             plan = build_plan(pq, expansions, req, force_any=True)
             raw = self.backend.search(plan, explain=req.explain)

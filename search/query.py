@@ -26,7 +26,8 @@ from index.errors import QueryError
 from index.normalize import is_traditional, normalize_query, to_simplified
 
 MAX_QUERY_CHARS = 500
-MAX_TERMS = 64  # analysed terms, all units together
+MAX_TERMS = 64  # analysed terms searched (a long question keeps its first 64 content words)
+MAX_INPUT_TERMS = 128  # analysed terms accepted before function words are dropped
 MAX_PHRASE_WORDS = 32
 MAX_PHRASES = 8
 MAX_NEGATIONS = 8
@@ -300,9 +301,9 @@ def parse_query(text: str | None, *, allow_empty: bool = False) -> ParsedQuery:
         raise QueryError(f"at most {MAX_NEGATIONS} excluded words per query")
     if ors > MAX_OR:
         raise QueryError(f"at most {MAX_OR} ORs per query")
-    if pq.term_count() > MAX_TERMS * 2:
+    if pq.term_count() > MAX_INPUT_TERMS:
         raise QueryError(
-            f"the query has too many words ({pq.term_count()}; the limit is {MAX_TERMS})",
+            f"the query has too many words ({pq.term_count()}; the limit is {MAX_INPUT_TERMS})",
             "shorten it to its key words",
         )
     _decide_mode(pq)

@@ -335,11 +335,6 @@ def test_cli_answers_hostile_queries(cli_index: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="web/cli.py prints the query back with --json: argv bytes that are not UTF-8 "
-    "arrive as lone surrogates and json output raises UnicodeEncodeError (a traceback)",
-)
 def test_cli_invalid_utf8_argument(cli_index: Path) -> None:
     # Bytes that are not UTF-8 reach Python as lone surrogates (surrogateescape).
     proc, _ = run_cli(cli_index, b"\xff\xfe\xe6\x95\xb0\xe6\x8d\xae")

@@ -415,12 +415,6 @@ def test_search_time_limit_is_set_below_the_budget(app) -> None:  # noqa: ANN001
     assert app.extensions["duizhao"].get_engine().backend.time_limit <= 0.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index/whoosh_backend.py: searching an index with no segments raises "
-    "NotImplementedError (whoosh EmptyReader.column_reader in _ReaderCache); the API "
-    "answers it as a 500 in the JSON shape instead of 0 hits",
-)
 def test_search_on_an_empty_index_is_not_a_500(tmp_path: Path) -> None:
     from search.engine import Engine
     from web.app import create_app

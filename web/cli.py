@@ -395,8 +395,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _clean_arg(value: str) -> str:
+    """Arguments that were not valid UTF-8 arrive with surrogate escapes; make them
+    printable (U+FFFD) so errors and --json output never fail to encode."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = [_clean_arg(a) for a in (sys.argv[1:] if argv is None else argv)]
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
