@@ -1,13 +1,13 @@
 """Term-at-a-time BM25 for long questions, on cached posting arrays.
 
-Place in the flow: the Whoosh backend's search path for ranked "any word"
-plans whose alternatives are single terms in article text -- the shape of a
-long natural-language question. Whoosh evaluates such a query as a deep tree
-of union matchers in pure Python (hundreds of milliseconds for a dozen common
-words over ~190k article records); here each term's postings are read once
-per index generation into numpy arrays and scores are accumulated with
-vectorized BM25 -- the same formula, parameters and stored weights as Whoosh's
-BM25F, so rankings agree with the general path up to float rounding.
+Place in the flow: the Whoosh backend's search path for plans made of terms
+and phrases (nearly all of them). Whoosh evaluates a query as a tree of
+matchers in pure Python -- hundreds of milliseconds for a dozen common words
+over ~190k passage records; here each term's postings are read once per index
+generation into numpy arrays and scores are accumulated with vectorized BM25
+-- the same formula, parameters, field weights and stored weights as Whoosh's
+BM25F, so rankings agree with the Whoosh path up to float rounding. Phrases
+are still matched by Whoosh (positions), and added in.
 """
 
 from __future__ import annotations
@@ -78,13 +78,18 @@ class TermScorer:
                 self._cached -= len(old)
         return out
 
+    def add_into(
+        self, acc: np.ndarray, searcher, term: str, weight: float, idf_scale: float = 1.0
+    ) -> None:  # noqa: ANN001
+        """acc += weight * BM25(term) for every record holding the term in this field."""
+        ids, tf = self.postings(searcher, term)
+        if len(ids):
+            idf = searcher.idf(self.field, term) * idf_scale
+            acc[ids] += (weight * idf) * (tf * (self.k1 + 1)) / (tf + self.norm[ids])
+
     def scores(self, searcher, terms: list[tuple[str, float]]) -> np.ndarray:  # noqa: ANN001
         """Summed BM25 of (term, query weight) pairs for every record."""
         acc = np.zeros(self.n, dtype=np.float32)
         for term, weight in terms:
-            ids, tf = self.postings(searcher, term)
-            if not len(ids):
-                continue
-            idf = searcher.idf(self.field, term)
-            acc[ids] += (weight * idf) * (tf * (self.k1 + 1)) / (tf + self.norm[ids])
+            self.add_into(acc, searcher, term, weight)
         return acc

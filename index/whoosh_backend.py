@@ -45,7 +45,7 @@ from index.errors import (
     InputError,
     NotFound,
 )
-from index.plan import Alt, Clause, Plan, RawHit, RawResults
+from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawHit, RawResults
 from index.schema import FACET_FIELDS, SCHEMA_VERSION, build_schema
 from index.storage import (
     DurableMpWriter,
@@ -259,7 +259,7 @@ class _ReaderCache:
         self.dates: list[int] = [_column_value(col, d) or 0 for d in self.head_docnum]
         self._allowed: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
-        self._scorer = None
+        self._scorers: dict = {}
         self._prior = None
         self._doc_ord_np = None
         self._masks: dict = {}
@@ -268,13 +268,19 @@ class _ReaderCache:
         if reader.has_deletions():
             self.live = {d for d in range(n) if not reader.is_deleted(d)}
 
-    def term_scorer(self, searcher):  # noqa: ANN001, ANN201
+    def term_scorer(self, searcher, field: str = "body"):  # noqa: ANN001, ANN201
+        """The vectorized BM25 scorer of one field, with Whoosh's parameters for it."""
         with self._lock:
-            if self._scorer is None:
+            scorer = self._scorers.get(field)
+            if scorer is None:
                 from index.fast_scoring import TermScorer
 
-                self._scorer = TermScorer(searcher, "body", k1=1.2, b=0.75)
-            return self._scorer
+                w = searcher.weighting
+                b = getattr(w, "_field_B", {}).get(field, getattr(w, "B", 0.75))
+                scorer = self._scorers[field] = TermScorer(
+                    searcher, field, k1=getattr(w, "K1", 1.2), b=b
+                )
+            return scorer
 
     def prior_array(self):  # noqa: ANN201
         """Per-record authority weights (see AUTHORITY_PRIOR)."""
@@ -804,9 +810,8 @@ class WhooshBackend:
                 q = Q.Term("head", "1")
             if allowed is not None and not allowed[0]:
                 return RawResults([], 0, True)  # no document passes the filters
-            fast = _fast_terms(plan) if plan.sort == "relevance" else None
-            if fast is not None:
-                hits, total, ords = self._fast_top(s, fast, allowed, plan, cache, excluded)
+            if plan.sort == "relevance" and _vectorizable(plan):
+                hits, total, ords = self._fast_top(s, allowed, plan, cache, excluded)
                 facets = self._facets(ords, cache) if plan.facets else {}
                 return self._raw_results(s, q, hits, plan, cache, total, True, facets, explain)
             if plan.sort == "relevance":
@@ -839,16 +844,49 @@ class WhooshBackend:
             out.append(hit)
         return RawResults(out, total, total_exact, facets)
 
-    def _fast_top(self, s, terms, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
-        """Ranked "any word" over article text: vectorized BM25, exact totals for free."""
+    def _vector_scores(self, s, plan: Plan, cache: _ReaderCache):  # noqa: ANN001, ANN202
+        """(scores, match mask) over every record: clauses of term and phrase
+        alternatives, summed like Whoosh's And/Or of BM25F term scores."""
         import numpy as np
 
-        scorer = cache.term_scorer(s)
-        scores = scorer.scores(s, terms)
+        n = len(cache.doc_ord)
+        total = np.zeros(n, dtype=np.float32)
+        must = None
+        anymatch = np.zeros(n, dtype=bool)
+        wmodel = s.weighting
+        field_weights = getattr(wmodel, "field_weights", {})
+        for c in plan.clauses:
+            if c.occur == "must_not":
+                continue
+            acc = np.zeros(n, dtype=np.float32)
+            for a in c.alts:
+                for f in a.fields:
+                    if a.phrase:
+                        # Positions: Whoosh matches the phrase; its score is added in.
+                        res = s.search(Q.Phrase(f, list(a.words), boost=a.weight), limit=None)
+                        for docnum, score in res.items():
+                            acc[docnum] += score
+                    else:
+                        cache.term_scorer(s, f).add_into(
+                            acc, s, a.words[0], a.weight, field_weights.get(f, 1.0)
+                        )
+            matched = acc > 0
+            if c.occur == "must":
+                must = matched if must is None else (must & matched)
+            else:
+                anymatch |= matched
+            total += acc
+        return total, (must if must is not None else anymatch)
+
+    def _fast_top(self, s, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+        """Vectorized ranking: top passages collapsed to documents, exact totals for free."""
+        import numpy as np
+
+        scores, keep = self._vector_scores(s, plan, cache)
         if plan.authority_prior:
             scores *= cache.prior_array()
         doc_ord = cache.doc_ord_array()
-        keep = scores > 0
+        keep &= scores > 0
         keep &= doc_ord >= 0
         if allowed is not None:
             keep &= cache.allowed_mask(allowed)
@@ -983,20 +1021,13 @@ class WhooshBackend:
 # --- plan -> Whoosh queries ----------------------------------------------------
 
 
-def _fast_terms(plan: Plan) -> list[tuple[str, float]] | None:
-    """The (term, weight) list when a plan is a ranked "any word" query over article
-    text with single-term alternatives (a long question); else None."""
-    terms: list[tuple[str, float]] = []
-    for c in plan.clauses:
-        if c.occur == "must_not":
-            continue
-        if c.occur != "should":
-            return None
-        for a in c.alts:
-            if a.phrase or a.fields != ("body",):
-                return None
-            terms.append((a.words[0], a.weight))
-    return terms or None
+def _vectorizable(plan: Plan) -> bool:
+    """Plans of term and phrase alternatives over the text fields (all but
+    document-number lookups) are ranked by the vectorized path."""
+    clauses = [c for c in plan.clauses if c.occur != "must_not"]
+    return bool(clauses) and all(
+        f in TEXT_FIELDS for c in clauses for a in c.alts for f in a.fields
+    )
 
 
 def _alt_query(alt: Alt) -> Q.Query:
