@@ -2,20 +2,20 @@
 
 Place in the flow: documents -> analysis -> **schema** -> writer / searcher.
 
-Every passage (an article, a preamble, a paragraph chunk) is a record that
-carries its document's Chinese title and metadata, so BM25F can weigh a title match
+Every passage (an article, a preamble, a paragraph chunk) is a record. The
+document's head record (passage 0, ``pid == doc_id``) carries the titles and
+metadata and stores the whole document as JSON and a content hash; the other
+records carry only their text, document id and passage index, so the index
+stays small. At query time a title match counts for every passage of the
+document (``WhooshBackend._vector_scores``), so BM25F weighs a title match
 against a body match *within* the passage and the best-matching article of a
-document is simply its best-scoring record. The document's head record
-(passage 0, ``pid == doc_id``) also stores the whole document as JSON and a
-content hash; the other records store only their document id and passage
-index, so the index stays small. English titles are indexed on the head record
-only (English words never match Chinese articles), attested ones in ``title_en``
-and machine drafts in ``title_draft``: English queries search both, while the
-English expansions of a Chinese query search only attested titles and English
-bodies (a draft only restates the Chinese title the query already matched).
+document is simply its best-scoring record. English titles: attested ones in
+``title_en``, machine drafts in ``title_draft``; English queries search both,
+while the English expansions of a Chinese query search only attested titles
+and English bodies (a draft only restates the Chinese title the query matched).
 
-Field weights: Chinese title 3.0, English titles 2.5, body 1.0 (chosen on the
-STARD dev set and the English known-item set; see README).
+Field weights: Chinese title 3.0 (times 0.4 at query time, see
+``whoosh_backend.weighting``), English titles 2.5, body 1.0.
 
 This module's import path and the analyzer classes are pickled into the
 index: renaming them makes existing indexes unopenable (tested).
@@ -27,7 +27,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import text_analyzer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TITLE_BOOST = 3.0
 TITLE_EN_BOOST = 2.5
 BODY_BOOST = 1.0

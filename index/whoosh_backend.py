@@ -160,13 +160,15 @@ def records_for(doc: Document) -> Iterator[dict]:
     if not doc.passages and doc.body:
         doc.passages = split_passages(doc.body)
     common: dict[str, object] = {"doc_id": doc.id}
-    title = doc.title + (" " + doc.subtitle if doc.subtitle else "")
-    if title:
-        common["title"] = title
     passages = doc.passages
     head_body = doc.body[passages[0].start : passages[0].end] if passages else doc.body
     head = dict(common)
     head.update(pid=doc.id, head="1", pidx=0, hash=doc.content_hash(), doc=doc.to_json())
+    # The Chinese title is indexed once, on the head record; at query time its score
+    # counts for every passage of the document (WhooshBackend._vector_scores).
+    title = doc.title + (" " + doc.subtitle if doc.subtitle else "")
+    if title:
+        head["title"] = title
     for name in FACET_FIELDS:
         value = getattr(doc, name)
         if value:
@@ -261,6 +263,7 @@ class _ReaderCache:
         self._lock = threading.Lock()
         self._scorers: dict = {}
         self._prior = None
+        self._heads_np = None
         self._doc_ord_np = None
         self._masks: dict = {}
         # Deleted records keep their docnum until a merge; live heads only.
@@ -299,6 +302,21 @@ class _ReaderCache:
             do = self.doc_ord_array()
             self._prior = np.where(do >= 0, per_doc[np.maximum(do, 0)], 1.0).astype(np.float32)
         return self._prior
+
+    def spread_heads(self, values):  # noqa: ANN001, ANN201
+        """Per-record values of head records, copied to every record of the document."""
+        import numpy as np
+
+        do = self.doc_ord_array()
+        per_doc = np.append(values[self.head_array()], np.float32(0))
+        return per_doc[do]  # doc_ord -1 (deleted) picks the appended 0
+
+    def head_array(self):  # noqa: ANN201
+        if self._heads_np is None:
+            import numpy as np
+
+            self._heads_np = np.asarray(self.head_docnum, dtype=np.int64)
+        return self._heads_np
 
     def doc_ord_array(self):  # noqa: ANN201
         if self._doc_ord_np is None:
@@ -810,6 +828,10 @@ class WhooshBackend:
                 q = Q.Term("head", "1")
             if allowed is not None and not allowed[0]:
                 return RawResults([], 0, True)  # no document passes the filters
+            if plan.sort != "relevance" and _vectorizable(plan):
+                hits, total, ords = self._fast_by_date(s, allowed, plan, cache, excluded)
+                facets = self._facets(ords, cache) if plan.facets else {}
+                return self._raw_results(s, q, hits, plan, cache, total, True, facets, explain)
             if plan.sort == "relevance" and _vectorizable(plan):
                 hits, total, ords = self._fast_top(s, allowed, plan, cache, excluded)
                 facets = self._facets(ords, cache) if plan.facets else {}
@@ -859,17 +881,26 @@ class WhooshBackend:
             if c.occur == "must_not":
                 continue
             acc = np.zeros(n, dtype=np.float32)
+            tacc = None  # title scores, on head records
             for a in c.alts:
                 for f in a.fields:
+                    target = acc
+                    if f == "title":
+                        if tacc is None:
+                            tacc = np.zeros(n, dtype=np.float32)
+                        target = tacc
                     if a.phrase:
                         # Positions: Whoosh matches the phrase; its score is added in.
                         res = s.search(Q.Phrase(f, list(a.words), boost=a.weight), limit=None)
                         for docnum, score in res.items():
-                            acc[docnum] += score
+                            target[docnum] += score
                     else:
                         cache.term_scorer(s, f).add_into(
-                            acc, s, a.words[0], a.weight, field_weights.get(f, 1.0)
+                            target, s, a.words[0], a.weight, field_weights.get(f, 1.0)
                         )
+            if tacc is not None:
+                # A title match counts for every passage of its document.
+                acc += cache.spread_heads(tacc)
             matched = acc > 0
             if c.occur == "must":
                 must = matched if must is None else (must & matched)
@@ -877,6 +908,32 @@ class WhooshBackend:
                 anymatch |= matched
             total += acc
         return total, (must if must is not None else anymatch)
+
+    def _fast_by_date(self, s, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+        """Every matching document ordered by date (undated last, then by id); each
+        document's best-scoring passage is its hit."""
+        import numpy as np
+
+        scores, keep = self._vector_scores(s, plan, cache)
+        doc_ord = cache.doc_ord_array()
+        keep &= (scores > 0) & (doc_ord >= 0)
+        if allowed is not None:
+            keep &= cache.allowed_mask(allowed)
+        if excluded:
+            keep &= ~np.isin(doc_ord, np.fromiter(excluded, dtype=np.int64))
+        nz = np.flatnonzero(keep)
+        nz = nz[np.argsort(-scores[nz], kind="stable")]
+        best: dict[int, int] = {}
+        for d in nz.tolist():
+            best.setdefault(int(doc_ord[d]), d)
+        dates, ids = cache.dates, cache.doc_ids
+        newest = plan.sort == "date"
+        order = sorted(
+            best, key=lambda o: (dates[o] == 0, -dates[o] if newest else dates[o], ids[o])
+        )
+        want = plan.offset + plan.limit
+        hits = [(best[o], None, o) for o in order[:want]]
+        return hits, len(best), list(best)
 
     def _fast_top(self, s, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
         """Vectorized ranking: top passages collapsed to documents, exact totals for free."""
