@@ -27,6 +27,7 @@ do not rename it or its classes.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -178,10 +179,22 @@ def terms(text: str) -> list[str]:
 def tokens_with_offsets(text: str, mode: str = "query") -> list[tuple[str, int, int, int]]:
     """(term, position, start, end) for every token of ``text``; ``mode="index"``
     adds the sub-words the index holds (used for highlighting)."""
+    if len(text) <= 4000:
+        # Titles and articles are highlighted again and again: cache their tokens.
+        return list(_cached_tokens(text, mode, segmenter.generation()))
+    return _tokens(text, mode)
+
+
+def _tokens(text: str, mode: str) -> list[tuple[str, int, int, int]]:
     return [
         (t.text, t.pos, t.startchar, t.endchar)
         for t in analyzer()(text, positions=True, chars=True, removestops=False, mode=mode)
     ]
+
+
+@functools.lru_cache(maxsize=20_000)
+def _cached_tokens(text: str, mode: str, _generation: int) -> tuple[tuple[str, int, int, int], ...]:
+    return tuple(_tokens(text, mode))
 
 
 def en_key(phrase: str) -> str:

@@ -24,6 +24,7 @@ HMM = True
 _lock = threading.Lock()
 _words: tuple[str, ...] = ()
 _jieba = None
+_generation = 0  # bumped when the extra words change (keys of analysis caches)
 
 
 def configure(words: Iterable[str]) -> str:
@@ -32,13 +33,14 @@ def configure(words: Iterable[str]) -> str:
     Safe to call again with the same words (no rebuild). Must run before
     serving or indexing: jieba mutates its dictionary without a lock.
     """
-    global _words, _jieba
+    global _words, _jieba, _generation
     new = tuple(sorted({w.strip() for w in words if w and w.strip()}))
     with _lock:
         if new != _words:
             _words = new
             _jieba = None
             subwords.cache_clear()
+            _generation += 1
     return fingerprint()
 
 
@@ -56,6 +58,10 @@ def fingerprint_of(words: Iterable[str]) -> str:
     normalized = sorted({w.strip() for w in words if w and w.strip()})
     h = hashlib.sha256("\n".join((ANALYSIS_VERSION, *normalized)).encode("utf-8"))
     return h.hexdigest()[:16]
+
+
+def generation() -> int:
+    return _generation
 
 
 def extra_words() -> tuple[str, ...]:
