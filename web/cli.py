@@ -283,7 +283,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from web.serve import serve
 
-    serve(host=args.host, port=args.port, index_dir=args.index, threads=args.threads)
+    serve(
+        host=args.host,
+        port=args.port,
+        index_dir=args.index,
+        threads=args.threads,
+        workers=args.workers,
+    )
     return 0
 
 
@@ -369,7 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the web UI and REST API (waitress)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8080)
-    s.add_argument("--threads", type=int, default=8)
+    s.add_argument("--threads", type=int, default=8, help="request threads in all")
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="server processes (1: waitress; more: gunicorn, one per core)",
+    )
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("check", help="verify every checksum of the index's latest commit")

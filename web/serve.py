@@ -47,8 +47,17 @@ def serve(
     index_dir: str | Path | None = None,
     threads: int = 8,
     config: dict[str, Any] | None = None,
+    workers: int = 1,
 ) -> None:
-    """Serve until interrupted. Binds to 127.0.0.1 unless told otherwise."""
+    """Serve until interrupted. Binds to 127.0.0.1 unless told otherwise.
+
+    ``workers == 1``: waitress, one process with ``threads`` threads. ``workers > 1``:
+    gunicorn with that many processes (each ``threads // workers`` threads) forked
+    from one warmed app, so a multi-core machine is used despite Python's GIL.
+    """
+    if workers > 1:
+        _serve_gunicorn(host, port, index_dir, threads, config, workers)
+        return
     from waitress import serve as waitress_serve
 
     from index import integrity
@@ -82,3 +91,55 @@ def serve(
         connection_limit=200,
         clear_untrusted_proxy_headers=True,
     )
+
+
+def _serve_gunicorn(
+    host: str,
+    port: int,
+    index_dir: str | Path | None,
+    threads: int,
+    config: dict[str, Any] | None,
+    workers: int,
+) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from index import integrity
+    from index.config import index_path
+    from web.app import create_app
+
+    cfg = dict(config or {})
+    if index_dir:
+        cfg["INDEX_DIR"] = str(index_dir)
+    integrity.restrict_to(index_path(cfg.get("INDEX_DIR")))
+    app = create_app(cfg)
+    secs = warm(app)  # in the master: workers fork with warm caches (copy-on-write)
+
+    class _App(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": max(1, threads // workers),
+                "timeout": 60,
+                "graceful_timeout": 10,
+                "limit_request_line": 8190,
+                "limit_request_field_size": 16384,
+                "preload_app": True,
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "proc_name": "duizhao",
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return app
+
+    shown = f"[{host}]" if ":" in host else host
+    print(
+        f"Duizhao serving on http://{shown}:{port}/  ({workers} processes, warmed in "
+        f"{secs:.1f}s; Ctrl-C to stop)",
+        flush=True,
+    )
+    _App().run()
