@@ -38,14 +38,15 @@ def _plain_segmenter() -> None:
 
 
 def test_random_and_injected_kills() -> None:
-    """54 kills at random moments of a commit (add, update, merge; 6 of them with a
-    two-process writer) plus 10 at each injected point."""
-    r = cb.run_kill_trials(54, 10, procs2=6)
-    assert r["trials"] == 94
+    """120 kills aimed at random moments of a commit (add, update, merge; 6 of them with
+    a two-process writer) plus 10 at each injected point."""
+    r = cb.run_kill_trials(120, 10, procs2=6)
+    assert r["trials"] == 160
     for point in ("random", "after_segment", "after_toc_temp", "after_rename", "during_cleanup"):
         assert r["by_point"][point] >= 10, r
-    # Injected points always kill; random moments may land just after the commit.
-    assert r["killed"] >= 40 + 40, r
+    # Injected points always kill; random moments may land just after the commit (a
+    # commit takes tens of milliseconds): at least 50 of them must hit it.
+    assert r["killed"] >= 40 + 50, r
     assert r["max_lock_s"] < 1.0
 
 

@@ -107,8 +107,10 @@ def search_request(
     check_known(args, SEARCH_PARAMS)
     filters: dict[str, list[str]] = {}
     for name in FILTER_NAMES:
-        values = [v.strip() for v in args.getlist(name) if v.strip()]
-        if len(values) > MAX_VALUES_PER_PARAM:
+        raw = args.getlist(name)
+        values = [v.strip() for v in raw if v.strip()]
+        # Empty values are ignored (forms send them), but they count against the limit.
+        if len(raw) > MAX_VALUES_PER_PARAM:
             raise InputError(f"too many values for {name!r} (at most {MAX_VALUES_PER_PARAM})")
         if values:
             filters[name] = list(dict.fromkeys(values))
@@ -122,7 +124,7 @@ def search_request(
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InputError(f"per_page must be between 1 and {MAX_PER_PAGE}")
     removed = [v for v in args.getlist("rm") if v]
-    if len(removed) > MAX_VALUES_PER_PARAM:
+    if len(args.getlist("rm")) > MAX_VALUES_PER_PARAM:
         raise InputError(f"too many values for 'rm' (at most {MAX_VALUES_PER_PARAM})")
     year = (_one(args, "year") or "").strip() or None
     return SearchRequest(
