@@ -576,7 +576,7 @@ class WhooshBackend:
         report = IndexReport()
         existing = {} if rebuild else self.existing_hashes()
         writer = self._writer(procs=procs, timeout=timeout)
-        try:
+        with self._writing(writer):
             seen: set[str] = set()
             for item in docs:
                 if on_item:
@@ -615,29 +615,30 @@ class WhooshBackend:
                 meta["glossary"] = fingerprint
                 meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
                 self._write_meta(meta)
-        except BaseException as e:
-            self._abort(writer)
-            if isinstance(e, OSError):
-                raise integrity.write_failure(self.path, e) from e
-            raise
-        self._reopen()
         report.seconds = time.perf_counter() - t0
         return report
 
     def delete_documents(self, ids: list[str]) -> int:
         writer = self._writer()
-        try:
+        with self._writing(writer):
             n = 0
             for doc_id in ids:
                 n += 1 if writer.delete_by_term("doc_id", doc_id) else 0
             self._commit(writer)
+        return n
+
+    @contextlib.contextmanager
+    def _writing(self, writer) -> Iterator[None]:  # noqa: ANN001
+        """Around one write: on any failure undo it (lock released, partial files
+        removed; disk errors become IndexWriteFailed); on success see the new commit."""
+        try:
+            yield
         except BaseException as e:
             self._abort(writer)
             if isinstance(e, OSError):
                 raise integrity.write_failure(self.path, e) from e
             raise
         self._reopen()
-        return n
 
     @staticmethod
     def _commit(writer, optimize: bool = False, clear: bool = False) -> None:  # noqa: ANN001
