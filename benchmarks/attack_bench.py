@@ -129,12 +129,7 @@ def run_phase(
         t.start()
     for t in ts:
         t.join()
-    lat = [x for o in outs for x in o["lat"]]
-    errors = [e for o in outs for e in o["errors"]]
-    statuses: dict[int, int] = {}
-    for o in outs:
-        for k, v in o["statuses"].items():
-            statuses[k] = statuses.get(k, 0) + v
+    lat, errors, statuses = load_bench.merge_outs(outs)
     return {"lat": lat, "errors": errors, "statuses": statuses, "attacker": att_out}
 
 

@@ -197,6 +197,17 @@ def client(
     out["lat"], out["errors"], out["statuses"] = lat, errors, statuses
 
 
+def merge_outs(outs: list[dict]) -> tuple[list[float], list[str], dict[int, int]]:
+    """The clients' results together: sorted latencies, errors, status counts."""
+    lat = sorted(x for o in outs for x in o["lat"])
+    errors = [e for o in outs for e in o["errors"]]
+    statuses: dict[int, int] = {}
+    for o in outs:
+        for k, v in o["statuses"].items():
+            statuses[k] = statuses.get(k, 0) + v
+    return lat, errors, statuses
+
+
 def pct(sorted_vals: list[float], p: float) -> float:
     if not sorted_vals:
         return float("nan")
@@ -256,12 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-    lat = sorted(x for o in outs for x in o["lat"])
-    errors = [e for o in outs for e in o["errors"]]
-    statuses: dict[int, int] = {}
-    for o in outs:
-        for k, v in o["statuses"].items():
-            statuses[k] = statuses.get(k, 0) + v
+    lat, errors, statuses = merge_outs(outs)
     result = {
         "index": args.index,
         "clients": args.clients,

@@ -64,12 +64,7 @@ def stage(
         t.join()
     samples.append((time.monotonic() - t0, rss_mb(pid)))
     elapsed = time.monotonic() - t0
-    lat = sorted(x for o in outs for x in o["lat"])
-    errors = [e for o in outs for e in o["errors"]]
-    statuses: dict[int, int] = {}
-    for o in outs:
-        for k, v in o["statuses"].items():
-            statuses[k] = statuses.get(k, 0) + v
+    lat, errors, statuses = load_bench.merge_outs(outs)
     mem = [m for _, m in samples]
     half = [m for t, m in samples if t >= elapsed / 2]
     return {

@@ -86,10 +86,3 @@ class TermScorer:
         if len(ids):
             idf = searcher.idf(self.field, term) * idf_scale
             acc[ids] += (weight * idf) * (tf * (self.k1 + 1)) / (tf + self.norm[ids])
-
-    def scores(self, searcher, terms: list[tuple[str, float]]) -> np.ndarray:  # noqa: ANN001
-        """Summed BM25 of (term, query weight) pairs for every record."""
-        acc = np.zeros(self.n, dtype=np.float32)
-        for term, weight in terms:
-            self.add_into(acc, searcher, term, weight)
-        return acc
