@@ -33,66 +33,34 @@ from dataclasses import dataclass, field
 from index.errors import InputError
 from index.normalize import to_simplified
 from index.structure import CN_DIGITS, cn_to_int
+from search.title_lexicon import cedict_titles, words
 
 Lookup = Callable[[str], "str | None"]
 MAX_TITLE = 500
 DRAFT_LABEL = "draft (machine-generated, not an official translation)"
 
 # --- title-structure tables ---------------------------------------------------
+# The word tables live in search/data/title_words.tsv (read and checked by
+# search.title_lexicon); these names are views of them for the code below and
+# for search.titles / search.mentions.
 
-# Document types, longest first when matched at the end of a title.
-DOCTYPES: dict[str, str] = {
-    "指导意见": "Guiding Opinions",
-    "实施意见": "Implementation Opinions",
-    "若干意见": "Several Opinions",
-    "意见": "Opinions",
-    "补充通知": "Supplementary Notice",
-    "紧急通知": "Urgent Notice",
-    "通知": "Notice",
-    "决定": "Decision",
-    "决议": "Resolution",
-    "批复": "Reply",
-    "复函": "Reply Letter",
-    "函": "Letter",
-    "通告": "Circular",
-    "公告": "Announcement",
-    "暂行办法": "Interim Measures",
-    "管理办法": "Administrative Measures",
-    "实施办法": "Implementation Measures",
-    "办法": "Measures",
-    "暂行规定": "Interim Provisions",
-    "若干规定": "Several Provisions",
-    "规定": "Provisions",
-    "实施条例": "Implementing Regulations",
-    "条例": "Regulations",
-    "实施细则": "Detailed Implementation Rules",
-    "细则": "Detailed Rules",
-    "规则": "Rules",
-    "实施方案": "Implementation Plan",
-    "工作方案": "Work Plan",
-    "行动方案": "Action Plan",
-    "总体方案": "Master Plan",
-    "方案": "Plan",
-    "行动计划": "Action Plan",
-    "计划": "Plan",
-    "规划纲要": "Plan Outline",
-    "发展规划": "Development Plan",
-    "规划": "Plan",
-    "行动纲要": "Action Outline",
-    "纲要": "Outline",
-    "若干措施": "Several Measures",
-    "政策措施": "Policy Measures",
-    "措施": "Measures",
-    "建议": "Recommendations",
-    "报告": "Report",
-    "指南": "Guidelines",
-    "指引": "Guidelines",
-    "清单": "List",
-    "目录": "Catalogue",
-    "标准": "Standards",
-    "章程": "Charter",
-    "法": "Law",
-}
+_WORDS = words()
+DOCTYPES: dict[str, str] = _WORDS["doctype"]
+ACTIONS: dict[str, str] = _WORDS["action"]
+VERBS: dict[str, str] = _WORDS["verb"]
+ADVERBS: dict[str, str] = _WORDS["adverb"]
+ADJECTIVES: dict[str, str] = _WORDS["adjective"]
+HEADS: dict[str, str] = _WORDS["head"]
+_VERB_NOUNS: dict[str, str] = _WORDS["verb_noun"]
+CONJ: dict[str, str] = _WORDS["conj"]
+ISSUERS: dict[str, str] = _WORDS["issuer"]
+REGIONS: dict[str, str] = _WORDS["region"]
+NAMES: dict[str, str] = _WORDS["name"]
+_REGION_UNITS = tuple(_WORDS["region_unit"].items())
+_ORG_TAILS = tuple(_WORDS["org_tail"].items())
+_CITY_UNITS = tuple(_WORDS["city_unit"].items())
+_REGIONS_BY_LEN = sorted(REGIONS, key=len, reverse=True)
+
 _DOCTYPES_BY_LEN = sorted(DOCTYPES, key=len, reverse=True)
 # Types whose English puts the subject after "for" rather than "on" when the
 # subject is a verb phrase ("Measures for the Administration of …").
@@ -115,240 +83,6 @@ _COMPOUND_TYPES = {
     "Report",
 }
 
-ACTIONS: dict[str, str] = {
-    "印发": "Issuing",
-    "转发": "Forwarding",
-    "批转": "Approving and Forwarding",
-    "公布": "Publishing",
-    "颁布": "Promulgating",
-    "发布": "Releasing",
-}
-
-# Verbs that open a subject clause, as official titles render them (gerunds).
-VERBS: dict[str, str] = {
-    "促进": "Promoting",
-    "推动": "Promoting",
-    "推进": "Advancing",
-    "加快": "Accelerating",
-    "加强": "Strengthening",
-    "强化": "Strengthening",
-    "深化": "Deepening",
-    "完善": "Improving",
-    "健全": "Improving",
-    "建立健全": "Establishing and Improving",
-    "建立": "Establishing",
-    "构建": "Building",
-    "建设": "Building",
-    "打造": "Building",
-    "实施": "Implementing",
-    "实行": "Implementing",
-    "贯彻": "Implementing",
-    "落实": "Implementing",
-    "贯彻落实": "Implementing",
-    "开展": "Carrying Out",
-    "做好": "Doing a Good Job in",
-    "优化": "Optimizing",
-    "提高": "Improving",
-    "提升": "Enhancing",
-    "增强": "Enhancing",
-    "支持": "Supporting",
-    "鼓励": "Encouraging",
-    "扩大": "Expanding",
-    "培育": "Cultivating",
-    "发展": "Developing",
-    "保障": "Ensuring",
-    "维护": "Safeguarding",
-    "规范": "Regulating",
-    "防范": "Forestalling",
-    "防止": "Preventing",
-    "营造": "Creating",
-    "加大": "Increasing",
-    "统筹": "Coordinating",
-    "激发": "Stimulating",
-    "降低": "Reducing",
-    "减轻": "Reducing",
-    "引导": "Guiding",
-    "制定": "Formulating",
-    "修订": "Revising",
-    "修改": "Amending",
-    "设立": "Establishing",
-    "调整": "Adjusting",
-    "取消": "Canceling",
-    "下放": "Delegating",
-    "废止": "Repealing",
-    "利用": "Utilizing",
-    "吸引": "Attracting",
-    "引进": "Introducing",
-    "巩固": "Consolidating",
-    "拓展": "Expanding",
-    "改进": "Improving",
-    "改善": "Improving",
-    "解决": "Solving",
-    "稳定": "Stabilizing",
-    "保持": "Maintaining",
-    "加强和改进": "Strengthening and Improving",
-    "建立完善": "Establishing and Improving",
-    "推广": "Promoting",
-    "应对": "Responding to",
-    "做强做优做大": "Strengthening, Optimizing and Expanding",
-    "清理": "Clearing Up",
-    "整治": "Rectifying",
-    "保护": "Protecting",
-    "服务": "Serving",
-    "助力": "Helping",
-    "聚焦": "Focusing on",
-    "培养": "Training",
-    "招引": "Attracting",
-    "推行": "Implementing",
-    "探索": "Exploring",
-    "创建": "Creating",
-}
-ADVERBS: dict[str, str] = {
-    "进一步": "Further",
-    "全面": "Comprehensively",
-    "积极": "Actively",
-    "大力": "Vigorously",
-    "切实": "Effectively",
-    "深入": "Thoroughly",
-    "扎实": "Solidly",
-    "持续": "Continuously",
-    "加快": "Accelerating",  # 加快建设 -> "Accelerating the Building of"
-    "完整准确全面": "Fully, Accurately and Comprehensively",
-    "更好": "Better",
-    "有效": "Effectively",
-}
-# Adjectives that sit between an object and its head (规范健康发展).
-ADJECTIVES: dict[str, str] = {
-    "规范": "Regulated",
-    "健康": "Healthy",
-    "持续": "Sustainable",
-    "可持续": "Sustainable",
-    "高质量": "High-quality",
-    "稳定": "Stable",
-    "有序": "Orderly",
-    "绿色": "Green",
-    "平稳": "Steady",
-    "创新": "Innovative",
-    "协调": "Coordinated",
-    "融合": "Integrated",
-    "一体化": "Integrated",
-    "安全": "Secure",
-    "稳步": "Steady",
-    "快速": "Rapid",
-    "长远": "Long-term",
-}
-# Head nouns that take "the H of NP" when a verb governs them.
-HEADS: dict[str, str] = {
-    "发展": "Development",
-    "建设": "Building",
-    "改革": "Reform",
-    "管理": "Administration",
-    "保护": "Protection",
-    "质量": "Quality",
-    "现代化": "Modernization",
-    "转化": "Transformation",
-    "转型": "Transformation",
-    "升级": "Upgrading",
-    "转型升级": "Transformation and Upgrading",
-    "改革发展": "Reform and Development",
-    "作用": "Role",
-    "水平": "Level",
-    "能力": "Capacity",
-    "工作": "Work",
-    "监管": "Regulation",
-    "治理": "Governance",
-    "振兴": "Revitalization",
-    "增长": "Growth",
-    "发展壮大": "Growth",
-}
-# A verb used as the object of another verb (加快建设 -> "Accelerating the Building of").
-_VERB_NOUNS: dict[str, str] = {
-    "建设": "Building",
-    "完善": "Improvement",
-    "推进": "Advancement",
-    "发展": "Development",
-    "构建": "Building",
-    "实施": "Implementation",
-    "培育": "Cultivation",
-    "改革": "Reform",
-    "管理": "Administration",
-    "审查": "Review",
-    "保护": "Protection",
-    "监管": "Regulation",
-}
-CONJ: dict[str, str] = {
-    "和": "and",
-    "与": "and",
-    "及": "and",
-    "及其": "and Its",
-    "、": ",",
-    "并": "and",
-}
-
-ISSUERS: dict[str, str] = {
-    "国务院": "the State Council",
-    "国务院办公厅": "the General Office of the State Council",
-    "中共中央": "the CPC Central Committee",
-    "中共中央办公厅": "the General Office of the CPC Central Committee",
-    "全国人民代表大会": "the National People's Congress",
-    "全国人民代表大会常务委员会": "the Standing Committee of the National People's Congress",
-    "全国人大常委会": "the Standing Committee of the National People's Congress",
-}
-REGIONS: dict[str, str] = {
-    "北京": "Beijing",
-    "天津": "Tianjin",
-    "上海": "Shanghai",
-    "重庆": "Chongqing",
-    "河北": "Hebei",
-    "山西": "Shanxi",
-    "辽宁": "Liaoning",
-    "吉林": "Jilin",
-    "黑龙江": "Heilongjiang",
-    "江苏": "Jiangsu",
-    "浙江": "Zhejiang",
-    "安徽": "Anhui",
-    "福建": "Fujian",
-    "江西": "Jiangxi",
-    "山东": "Shandong",
-    "河南": "Henan",
-    "湖北": "Hubei",
-    "湖南": "Hunan",
-    "广东": "Guangdong",
-    "海南": "Hainan",
-    "四川": "Sichuan",
-    "贵州": "Guizhou",
-    "云南": "Yunnan",
-    "陕西": "Shaanxi",
-    "甘肃": "Gansu",
-    "青海": "Qinghai",
-    "台湾": "Taiwan",
-    "内蒙古": "Inner Mongolia",
-    "广西": "Guangxi",
-    "西藏": "Tibet",
-    "宁夏": "Ningxia",
-    "新疆": "Xinjiang",
-    "香港": "Hong Kong",
-    "澳门": "Macao",
-}
-_REGION_UNITS = (
-    ("回族自治区", "Hui Autonomous Region"),
-    ("壮族自治区", "Zhuang Autonomous Region"),
-    ("维吾尔自治区", "Uygur Autonomous Region"),
-    ("自治区", "Autonomous Region"),
-    ("省", "Provincial"),
-    ("市", "Municipal"),
-)
-_ORG_TAILS = (
-    ("人民政府办公厅", "General Office of the {r} People's Government"),
-    ("人民政府办公室", "General Office of the {r} People's Government"),
-    ("政府办公厅", "General Office of the {r} People's Government"),
-    ("人民政府", "{r} People's Government"),
-    ("政府", "{r} People's Government"),
-    ("人民代表大会常务委员会", "Standing Committee of the {r} People's Congress"),
-    ("人大常委会", "Standing Committee of the {r} People's Congress"),
-    ("发展改革委", "{r} Development and Reform Commission"),
-    ("发展和改革委员会", "{r} Development and Reform Commission"),
-)
 
 _PRC = "中华人民共和国"
 _PRC_EN = "the People's Republic of China"
@@ -406,6 +140,7 @@ class TitleStructure:
     inner_title: str | None = None  # X of 关于印发《X》的通知 / 转发X的通知
     action: str | None = None  # 印发 / 转发 / ...
     is_law: bool = False  # 中华人民共和国X法
+    place: str = ""  # a province, city or county opening a local title (北京市, 济宁市)
     suffix: str = ""  # trailing parenthetical: （2021—2035年）, （试行）
     parts: list[tuple[str, str]] = field(default_factory=list)  # (role, zh) in order
 
@@ -495,7 +230,15 @@ def parse_title(zh: str, lookup: Lookup | None = None) -> TitleStructure:
         body = body[: m.start()]
 
     idx = body.find("关于")
-    if idx >= 0:
+    act = _ACTION_RE.search(body)
+    if act is not None and (idx < 0 or act.start() < idx) and body.endswith(_ACTION_TYPES):
+        # 国务院办公厅转发国家计委关于…的通知 / 广东省人民政府办公厅印发《关于…》的通知:
+        # the issuers stand before the action; what follows it is the inner title.
+        st.issuers = _split_issuers(text_head(text, body, act.start()))
+        if st.issuers:
+            st.parts.append(("issuers", body[: act.start()]))
+        rest = body[act.start() :]
+    elif idx >= 0:
         head, rest = text_head(text, body, idx), body[idx + 2 :]
         st.issuers = _split_issuers(head)
         st.parts.append(("issuers", body[:idx]))
@@ -524,6 +267,13 @@ def parse_title(zh: str, lookup: Lookup | None = None) -> TitleStructure:
     if not st.issuers and rest.startswith(_PRC) and st.doctype == "法":
         st.is_law = True
         rest = rest[len(_PRC) :]
+    elif not st.issuers and st.doctype and "关于" not in body:
+        # 北京市数字经济促进条例: the place is the issuer, "of Beijing Municipality".
+        place = place_prefix(rest)
+        if place is not None and len(rest) - place[0] >= 2:
+            st.place = rest[: place[0]]
+            rest = rest[place[0] :]
+            st.parts.append(("place", st.place))
 
     for act in ACTIONS:
         if rest.startswith(act) and len(rest) > len(act):
@@ -546,6 +296,56 @@ def parse_title(zh: str, lookup: Lookup | None = None) -> TitleStructure:
     return st
 
 
+def place_prefix(text: str) -> tuple[int, str, str] | None:
+    """A province, city or county name opening ``text``, with its unit.
+
+    Returns (length, noun form, adjective form): 山东省 -> "Shandong Province" /
+    "Shandong Provincial", 济宁市 -> "Jining Municipality" / "Jining Municipal",
+    延边朝鲜族自治州 -> "Yanbian Korean Autonomous Prefecture". A name needs its
+    unit (省, 市, 县, 自治州 ...): 北京冬奥会 opens with no place.
+    """
+    for zh in _REGIONS_BY_LEN:
+        if text.startswith(zh):
+            rest = text[len(zh) :]
+            for unit, adj in _REGION_UNITS:
+                if rest.startswith(unit):
+                    noun = dict(_CITY_UNITS).get(unit, adj)
+                    return len(zh) + len(unit), f"{REGIONS[zh]} {noun}", f"{REGIONS[zh]} {adj}"
+            return None
+    cedict = cedict_titles()
+    if cedict is None:
+        return None
+    for n in (4, 3, 2):
+        name = text[:n]
+        cw = cedict.get(name)
+        if cw is None or cw.kind != "proper" or not _HAN_RE.fullmatch(name[-1]):
+            continue
+        k, ethnic = n, []
+        while True:  # 延边朝鲜族自治州: the groups before an autonomous unit
+            m = re.match(r"[\u4e00-\u9fff]{1,3}族", text[k:])
+            if not m:
+                break
+            g = m.group(0)
+            g_en = NAMES.get(g) or (cedict.get(g).en if cedict.get(g) else "")
+            if not g_en:
+                break
+            ethnic.append(g_en)
+            k += len(g)
+        for unit, u_en in _CITY_UNITS:
+            if text.startswith(unit, k) and (not ethnic or unit.startswith("自治")):
+                if unit in ("省",) or (unit.startswith("自治") and not ethnic and len(unit) > 2):
+                    continue
+                head = " ".join([cw.en, *(_join(ethnic).split(" ") if ethnic else [])])
+                adj = {"市": "Municipal", "省": "Provincial"}.get(unit, u_en)
+                return k + len(unit), f"{head} {u_en}", f"{head} {adj}"
+    return None
+
+
+_CPC_COMMITTEE = re.compile(r"^中共(.{2,4}?)(省|市|自治区)委(办公厅)?$")
+_ACTION_RE = re.compile("|".join(sorted(ACTIONS, key=len, reverse=True)))
+_ACTION_TYPES = ("的通知", "通知")
+
+
 def text_head(text: str, body: str, idx: int) -> str:
     """The issuer part before 关于, with the original spaces kept (中共中央 国务院)."""
     # body is text with spaces between Han removed; find the same prefix in text.
@@ -566,18 +366,35 @@ def text_head(text: str, body: str, idx: int) -> str:
 
 
 class _Ctx:
-    """Per-draft bookkeeping: which terms were used, what was left over."""
+    """Per-draft bookkeeping: which words came from where, and how sure we are.
 
-    def __init__(self, lookup: Lookup) -> None:
+    ``known`` adds up Han characters weighted by where their rendering came
+    from (:data:`ORIGIN_WEIGHTS`); the draft's confidence is ``known / total``.
+    """
+
+    def __init__(
+        self,
+        lookup: Lookup,
+        cedict: bool = True,
+        use_attested: bool = True,
+        exclude: frozenset[str] = frozenset(),
+    ) -> None:
         self.lookup = lookup
+        self.use_attested = use_attested
+        self.exclude = exclude  # attested titles an evaluation pretends not to know
         self.used: list[tuple[str, str, str]] = []
         self.untranslated: list[str] = []
-        self.known = 0  # Han characters covered by a known term or rule
+        self.known = 0.0  # Han characters covered, weighted by origin
         self.total = 0
+        self.cedict = cedict_titles() if cedict else None
+        self._cut: tuple[str, dict[int, str]] | None = None
 
     def note(self, zh: str, en: str, origin: str) -> None:
         if (zh, en, origin) not in self.used:
             self.used.append((zh, en, origin))
+
+    def cover(self, zh: str, origin: str) -> None:
+        self.known += len(_HAN_RE.findall(zh)) * ORIGIN_WEIGHTS.get(origin, 1.0)
 
     def term(self, zh: str) -> str | None:
         try:
@@ -585,6 +402,37 @@ class _Ctx:
         except Exception:  # a broken lookup must not break drafting  # noqa: BLE001
             return None
         return en.strip() if isinstance(en, str) and en.strip() else None
+
+    def jieba_word(self, text: str, i: int) -> str:
+        """The jieba word of ``text`` that starts at ``i`` ('' when one spans it)."""
+        if self._cut is None or self._cut[0] != text:
+            from index.segmenter import cut
+
+            starts: dict[int, str] = {}
+            pos = 0
+            for w in cut(text):
+                starts[pos] = w
+                pos += len(w)
+            self._cut = (text, starts)
+        return self._cut[1].get(i, "")
+
+
+# How much a rendering from each origin counts towards a draft's confidence:
+# curated glossary terms and title rules are what official titles use; a
+# dictionary sense is often a near miss; pinyin is right for names only.
+ORIGIN_WEIGHTS = {
+    "attested": 1.0,
+    "glossary": 1.0,
+    "rule": 1.0,
+    "cc-cedict": 0.55,
+    "cc-cedict name": 0.8,
+    "pinyin": 0.35,
+}
+LOW_CONFIDENCE = 0.7
+LOW_CONFIDENCE_LABEL = (
+    "draft (machine-generated, low confidence: several words are dictionary senses or "
+    "pinyin; not an official translation)"
+)
 
 
 def _title_case(text: str) -> str:
@@ -622,6 +470,11 @@ _YEAR_RANGE = re.compile(r"(\d{4})\s*[—–\-－~至]+\s*(\d{4})\s*年?")
 _YEAR_BEFORE = re.compile(r"(\d{4})年前")
 _YEAR_CN = re.compile(r"([〇零一二三四五六七八九]{4})年")
 _YEAR = re.compile(r"(\d{4})\s*年(?:度)?")
+# 第七次 / 第十四届 / 第二批 / 第四季度: an ordinal, the unit mostly implied in English.
+_ORDINAL_CN = re.compile(r"第([一二三四五六七八九十百]{1,4}|\d{1,3})(次|届|批|季度|期|轮|号)?")
+_ORDINAL_UNITS = {"季度": "Quarter", "批": "Batch", "轮": "Round"}
+# A bare numeral in parentheses or before a measure (修正案（七）, 三年行动).
+_NUMBER_CN = re.compile(r"[一二三四五六七八九十]{1,3}(?=[）)]|$|年|个|项|条|大|大类)")
 
 
 def _cn_year(s: str) -> str:
@@ -645,42 +498,71 @@ def _tokens(zh: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
             num = _cn_number(m.group(1))
             if num:
                 out.append(("term", m.group(0), f"{_ordinal(num)} Five-Year"))
-                ctx.known += len(_HAN_RE.findall(m.group(0)))
+                ctx.cover(m.group(0), "rule")
                 ctx.note(m.group(0), f"{_ordinal(num)} Five-Year", "rule")
                 i = m.end()
                 continue
         m = _YEAR_RANGE.match(text, i)
         if m:
             out.append(("lit", m.group(0), f"{m.group(1)}-{m.group(2)}"))
-            ctx.known += len(_HAN_RE.findall(m.group(0)))
+            ctx.cover(m.group(0), "rule")
             i = m.end()
             continue
+        m = _ORDINAL_CN.match(text, i)
+        if m:
+            num = _cn_number(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
+            if num:
+                unit = _ORDINAL_UNITS.get(m.group(2), "")
+                en = f"{_ordinal(num)} {unit}".strip()
+                out.append(("term", m.group(0), en))
+                ctx.cover(m.group(0), "rule")
+                ctx.note(m.group(0), en, "rule")
+                i = m.end()
+                continue
+        m = _NUMBER_CN.match(text, i)
+        if m and not ctx.term(text[i : i + 2]):
+            num = _cn_number(m.group(0))
+            if num is not None:
+                out.append(("lit", m.group(0), str(num)))
+                ctx.cover(m.group(0), "rule")
+                i = m.end()
+                continue
         if text.startswith("新时代", i):
             out.append(("when", "新时代", "in the New Era"))
-            ctx.known += 3
+            ctx.cover("新时代", "rule")
             ctx.note("新时代", "in the New Era", "rule")
             i += 3
             continue
         m = _YEAR_BEFORE.match(text, i)
         if m:
             out.append(("when", m.group(0), f"Before {m.group(1)}"))
-            ctx.known += 2
+            ctx.cover(m.group(0), "rule")
             i = m.end()
             continue
         m = _YEAR_CN.match(text, i) or _YEAR.match(text, i)
         if m:
             year = m.group(1) if m.group(1).isdigit() else _cn_year(m.group(1))
             out.append(("lit", m.group(0), year))
-            ctx.known += len(_HAN_RE.findall(m.group(0)))
+            ctx.cover(m.group(0), "rule")
             i = m.end()
             continue
-        if ch in '“”"《》「」':
+        if ch in "《〈":
+            j = text.find("》" if ch == "《" else "〉", i + 1)
+            inner = text[i + 1 : j] if j > i else ""
+            en = _quoted_title(inner, ctx) if inner else None
+            if en is not None:
+                # 实施《中华人民共和国集会游行示威法》: the quoted title is itself a
+                # title -- its attested English, else its own draft.
+                out += [("quote", ch, '"'), ("term", inner, en), ("quote", text[j], '"')]
+                i = j + 1
+                continue
+        if ch in '“”"《》「」〈〉':
             out.append(("quote", ch, '"'))
             i += 1
             continue
         if not _HAN_RE.match(ch):
             j = i
-            while j < n and not _HAN_RE.match(text[j]) and text[j] not in '“”"《》「」、':
+            while j < n and not _HAN_RE.match(text[j]) and text[j] not in '“”"《》「」〈〉、':
                 j += 1
             if j == i:  # 、
                 out.append(("conj", ch, ","))
@@ -719,25 +601,126 @@ def _tokens(zh: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
                     if best_len < L or best is None or best[0] == "term":
                         best_len, best = L, (role, piece, table[piece])
                     break
+        best_origin = ""
+        jw = ctx.jieba_word(text, i)
+        if (
+            ctx.cedict is not None
+            and len(jw) > max(best_len, 1)
+            and (best is None or best[0] in ("term", "head", "adj"))
+            and not ctx.term(jw)
+        ):
+            # jieba's word is longer than any curated match here (退税 over 税,
+            # 保护区 over 保护): CC-CEDICT knows the longer word.
+            fb = _dictionary(jw, ctx)
+            if fb is not None:
+                best_len, best = len(jw), ("term", jw, fb[0])
+                best_origin = fb[1]
         if best is None and ch in CONJ:
             best_len, best = 1, ("conj", ch, CONJ[ch])
         if best is None and ch == "的":
             best_len, best = 1, ("de", ch, "")
         if best is not None:
             role, piece, en = best
-            # "和" inside a longer unknown word is handled by the unknown branch.
             out.append(best)
-            ctx.known += len(piece)
-            ctx.note(piece, en, "glossary" if role == "term" else "rule")
+            origin = best_origin or ("glossary" if role == "term" else "rule")
+            ctx.cover(piece, origin)
+            ctx.note(piece, en, origin)
             i += best_len
             continue
-        # unknown: take the jieba word starting here (or up to the next known)
+        # Nothing curated starts here: CC-CEDICT, then pinyin, for the word here.
         word = _unknown_word(text, i, ctx)
-        out.append(("unk", word, ""))
-        ctx.untranslated.append(word)
+        for piece, en, origin in _fallback(word, ctx):
+            out.append(("term", piece, en) if origin != "untranslated" else ("unk", piece, ""))
+            if origin == "untranslated":
+                ctx.untranslated.append(piece)
+                continue
+            ctx.cover(piece, origin)
+            ctx.note(piece, en, origin)
         i += len(word)
     ctx.total += len(_HAN_RE.findall(zh))
     return out
+
+
+def _quoted_title(inner: str, ctx: _Ctx) -> str | None:
+    """The English of a title quoted in a title (attested first), or None when
+    the quoted text is not a title (no document type at its end)."""
+    if not any(inner.endswith(dt) for dt in DOCTYPES) or len(inner) < 4:
+        return None
+    if ctx.use_attested:
+        from search.attested import attested
+
+        a = attested(inner, ctx.exclude)
+        if a is not None:
+            ctx.total += len(_HAN_RE.findall(inner))
+            ctx.cover(inner, "attested")
+            ctx.note(inner, a.en, "attested")
+            return a.en
+    try:
+        st = parse_title(inner, ctx.lookup)
+    except InputError:
+        return None
+    return _title_case(_render(st, ctx, ctx.lookup))
+
+
+def _dictionary(word: str, ctx: _Ctx) -> tuple[str, str] | None:
+    """(English, origin) of a whole word from the proper-name table or CC-CEDICT."""
+    if word in NAMES:
+        return NAMES[word], "rule"
+    if ctx.cedict is None:
+        return None
+    cw = ctx.cedict.get(word)
+    if cw is None:
+        return None
+    return cw.en, ("cc-cedict name" if cw.kind == "proper" else "cc-cedict")
+
+
+def _fallback(word: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
+    """Render a word nothing curated covers: [(zh, en, origin)].
+
+    CC-CEDICT for the whole word, else its longest known prefixes; what is left
+    is a name (a run of characters no dictionary word covers: 攀西, 杨伯明) and
+    goes into pinyin. Only characters with no reading at all stay untranslated.
+    """
+    if not _HAN_RE.search(word):
+        return [(word, word, "rule")]
+    whole = _dictionary(word, ctx)
+    if whole is not None:
+        return [(word, whole[0], whole[1])]
+    out: list[tuple[str, str, str]] = []
+    k = 0
+    run = ""  # characters waiting to become one pinyin name
+    while k < len(word):
+        hit = None
+        for L in range(min(6, len(word) - k), 1, -1):
+            t = _dictionary(word[k : k + L], ctx)
+            if t is not None:
+                hit = (word[k : k + L], t[0], t[1])
+                break
+        if hit is None:
+            run += word[k]
+            k += 1
+            continue
+        if run:
+            out.append(_name_or_char(run, ctx))
+            run = ""
+        out.append(hit)
+        k += len(hit[0])
+    if run:
+        out.append(_name_or_char(run, ctx))
+    return out
+
+
+def _name_or_char(run: str, ctx: _Ctx) -> tuple[str, str, str]:
+    """A lone character with a plain dictionary sense keeps it (税 -> tax); a run
+    of characters no dictionary word covers is read as a name, in pinyin."""
+    if len(run) == 1 and ctx.cedict is not None:
+        cw = ctx.cedict.get(run)
+        if cw is not None and cw.kind == "noun":
+            return (run, cw.en, "cc-cedict")
+    name = ctx.cedict.name(run) if ctx.cedict is not None else ""
+    if name:
+        return (run, name, "pinyin")
+    return (run, "", "untranslated")
 
 
 def _unknown_word(text: str, i: int, ctx: _Ctx) -> str:
@@ -839,11 +822,47 @@ def _adj_run(toks: list[tuple[str, str, str]], k: int) -> bool:
     return last_role == "head" or last_z in HEADS
 
 
-def _render_subject(zh: str, ctx: _Ctx) -> tuple[str, bool]:
+def _final_verb(toks: list[tuple[str, str, str]], law: bool) -> str | None:
+    """X促进 / X保护 / X管理 closing a subject of nouns: the verb governs X.
+
+    Outside laws the verb comes first, as official titles put it: 数字经济促进
+    -> "Promoting the Digital Economy", 文物保护 -> "the Protection of Cultural
+    Relics". Laws keep the compound ("Circular Economy Promotion Law"), so
+    they return None here.
+    """
+    if law or len(toks) < 2:
+        return None
+    role, z, _ = toks[-1]
+    if role not in ("verb", "head") or z not in VERBS and z not in HEADS:
+        return None
+    np = toks[:-1]
+    if any(t[0] in ("verb", "adv") for t in np) or not any(t[0] in ("term", "lit") for t in np):
+        return None
+    obj = _render_np(np, False)
+    if z in HEADS and z not in ("发展",):
+        return f"the {HEADS[z]} of {obj}"
+    verb = VERBS[z] if z in VERBS else HEADS[z]
+    return f"{verb} {'the ' if _needs_the(np) else ''}{obj}"
+
+
+def _needs_the(np: list[tuple[str, str, str]]) -> bool:
+    """'Promoting the Digital Economy': a common-noun object takes 'the'; names,
+    plurals and years do not."""
+    first, last = np[0], np[-1]
+    if first[0] != "term" or last[2][-1:] == "s":
+        return False
+    return not any(c.isupper() for c in first[2][:1]) or first[2][:1].islower()
+
+
+def _render_subject(zh: str, ctx: _Ctx, law: bool = False) -> tuple[str, bool]:
     """Render a subject; returns (english, starts_with_verb)."""
     toks = _tokens(zh, ctx)
     when = [t[2] for t in toks if t[0] == "when"]
     toks = [t for t in toks if t[0] != "when"]
+    fronted = _final_verb(toks, law)
+    if fronted is not None:
+        text = fronted + (" " + " ".join(when) if when else "")
+        return " ".join(text.split()), True
     # clauses: [adv* verb+] NP, split where a verb (possibly after adverbs) starts
     clauses: list[tuple[list[str], list[tuple[str, str, str]]]] = []
     cur_verbs: list[str] = []
@@ -963,8 +982,31 @@ def _render_issuer(name: str, ctx: _Ctx) -> str:
             if sub_en:
                 ctx.known += len(name)
                 return f"the {r} {sub_en}".replace("Provincial Provincial", "Provincial")
-    ctx.untranslated.append(name)
-    return f"[{name}]"
+    return _render_org(name, ctx)
+
+
+def _render_org(name: str, ctx: _Ctx) -> str:
+    """An issuer no table names: its place (as an adjective) and the rest of its
+    name drafted like a subject (上海市绿化和市容管理局 -> "the Shanghai Municipal
+    Landscaping and City Appearance Administration Bureau")."""
+    m = _CPC_COMMITTEE.match(name)
+    if m:  # 中共云南省委(办公厅)
+        pp = place_prefix(m.group(1) + m.group(2))
+        if pp is not None:
+            ctx.cover(name, "rule")
+            committee = f"CPC {pp[2]} Committee"
+            ctx.note(name, committee, "rule")
+            return f"the General Office of the {committee}" if m.group(3) else f"the {committee}"
+    ctx.total -= len(name)  # _tokens counts the characters it renders
+    pp = place_prefix(name)
+    head = ""
+    if pp is not None:
+        head = pp[2] + " "
+        ctx.total += len(name[: pp[0]])
+        ctx.cover(name[: pp[0]], "rule")
+        name = name[pp[0] :]
+    en, _ = _render_subject(name, ctx) if name else ("", False)
+    return "the " + _title_case(f"{head}{en}".strip())
 
 
 def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
@@ -984,12 +1026,19 @@ def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
         ctx.known += len(_PRC)
         ctx.total += len(_PRC)
         ctx.note(_PRC, _PRC_EN, "rule")
-        subj, verb_first = _render_subject(st.subject, ctx)
+        subj, verb_first = _render_subject(st.subject, ctx, law=True)
         if verb_first:
             return f"Law of {_PRC_EN} on {_title_case(subj)}{suffix}"
         return f"{_title_case(subj)} Law of {_PRC_EN}{suffix}"
 
     of = ""
+    if st.place:
+        pp = place_prefix(st.place)
+        if pp is not None:
+            of = f" of {pp[1]}"
+            ctx.cover(st.place, "rule")
+            ctx.total += len(st.place)
+            ctx.note(st.place, pp[1], "rule")
     if issuers_en:
         others = [i for i in issuers_en if i != "Other Departments"]
         of = " of " + _join(others)
@@ -1026,6 +1075,12 @@ def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
     if not doctype_en:
         return f"{subj}{prc_prefix}{suffix}".strip()
     about = "关于" in st.title
+    if st.place and not verb_first and doctype_en in _COMPOUND_TYPES:
+        # 河南省“十四五”数字经济发展规划 -> "Henan Province 14th Five-Year ... Development Plan"
+        return f"{of[4:]} {subj} {doctype_en}{prc_prefix}{suffix}"
+    if st.place:
+        prep = "for" if doctype_en in _FOR_TYPES and verb_first else "on"
+        return f"{doctype_en}{of}{prc_prefix} {prep} {subj}{suffix}"
     if about or issuers_en:
         return f"{doctype_en}{of}{prc_prefix} on {subj}{suffix}"
     if not verb_first and doctype_en in _COMPOUND_TYPES:
@@ -1055,9 +1110,20 @@ def default_lookup(term: str) -> str | None:
 # --- public API -------------------------------------------------------------------
 
 
-def draft_title(zh: str, lookup: Lookup | None = None) -> DraftTitle:
+def draft_title(
+    zh: str,
+    lookup: Lookup | None = None,
+    *,
+    cedict: bool = True,
+    use_attested: bool = True,
+    exclude: frozenset[str] = frozenset(),
+) -> DraftTitle:
     """Draft an English title for a Chinese policy title (labelled as a draft).
 
+    Words come from ``lookup`` (the curated glossary by default), then the
+    title rules, then CC-CEDICT (``cedict=False`` turns it off), then pinyin
+    for names; a title quoted inside the title uses its attested English
+    unless ``use_attested`` is off or it is in ``exclude`` (normalized titles).
     Raises :class:`InputError` for empty, non-text or over-long (> 500
     characters) input; text without Chinese gives an empty draft with
     confidence 0.
@@ -1065,7 +1131,7 @@ def draft_title(zh: str, lookup: Lookup | None = None) -> DraftTitle:
     text = _check(zh)
     if not _HAN_RE.search(text):
         return DraftTitle(text="", untranslated=[text], confidence=0.0)
-    ctx = _Ctx(lookup or default_lookup)
+    ctx = _Ctx(lookup or default_lookup, cedict, use_attested, exclude)
     whole = ctx.term(_SPACE_BETWEEN_HAN.sub("", text))
     if whole and len(text) >= 4:
         # The whole title is a glossary term (政府工作报告, 中国制造2025).
@@ -1075,10 +1141,15 @@ def draft_title(zh: str, lookup: Lookup | None = None) -> DraftTitle:
     en = _render(st, ctx, ctx.lookup)
     en = " ".join(en.split()).replace(" ,", ",")
     en = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", en))
-    conf = ctx.known / ctx.total if ctx.total else 0.0
+    en = _INNER_THE.sub("the", en)  # "on The Protection of" -> "on the Protection of"
+    conf = round(min(1.0, ctx.known / ctx.total if ctx.total else 0.0), 3)
     return DraftTitle(
         text=en,
         used=ctx.used,
         untranslated=list(dict.fromkeys(ctx.untranslated)),
-        confidence=round(min(1.0, conf), 3),
+        confidence=conf,
+        label=DRAFT_LABEL if conf >= LOW_CONFIDENCE else LOW_CONFIDENCE_LABEL,
     )
+
+
+_INNER_THE = re.compile(r"(?<=[a-z,] )The\b")

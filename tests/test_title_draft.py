@@ -130,11 +130,28 @@ def test_draft_law_and_regulations() -> None:
     )
 
 
-def test_draft_reports_untranslated_pieces_and_lower_confidence() -> None:
+def test_fallback_order_glossary_then_cedict_then_untranslated() -> None:
+    # Without CC-CEDICT the words no glossary has stay untranslated, in brackets.
+    bare = draft_title("国务院关于促进蘑菇种植的意见", lookup, cedict=False)
+    assert bare.text.startswith("Opinions of the State Council on Promoting")
+    assert bare.untranslated and all(p in "蘑菇种植" for p in bare.untranslated)
+    # With it, every word has a rendering, and the draft says where each came from.
     d = draft_title("国务院关于促进蘑菇种植的意见", lookup)
-    assert d.text.startswith("Opinions of the State Council on Promoting")
-    assert d.untranslated and all(p in "蘑菇种植" for p in d.untranslated)
+    assert d.untranslated == [] and "[" not in d.text
+    assert "Mushroom" in d.text
+    origins = {zh: o for zh, _, o in d.used}
+    assert origins["国务院"] == "rule" and origins["意见"] == "rule"
+    assert any(o == "cc-cedict" and zh in "蘑菇种植" for zh, o in origins.items())
+    # Dictionary senses count for less than curated words.
     assert 0 < d.confidence < 1
+    assert bare.confidence < d.confidence
+
+
+def test_curated_glossary_wins_over_cedict() -> None:
+    # 数据安全 is in the fixture glossary: it is used as is, not CC-CEDICT's senses.
+    d = draft_title("数据安全管理办法", lookup)
+    assert ("数据安全", "data security", "glossary") in d.used
+    assert "Data Security" in d.text
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "国" * 501])

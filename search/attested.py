@@ -1,0 +1,96 @@
+"""Attested English titles: official or standard English names that a public source gives.
+
+Place in the flow: a read-only table beside the drafter. ``search.titles``
+attaches an attested title to every indexed document whose Chinese title is in
+the table (so search results and document pages show it with its source) and
+lists it first in ``duizhao title``; :mod:`search.title_draft` uses it for a
+title quoted inside another (关于印发《X》的通知). Nothing here is a draft: each
+row is a fact -- a Chinese title, the English name a source gives, the source's
+name and address -- recorded in ``search/data/attested_titles.tsv``.
+
+File format (one TAB between fields; '#' lines and blank lines are ignored)::
+
+    zh<TAB>en<TAB>source<TAB>url
+
+A malformed row stops loading with file, line and reason; the same Chinese
+title may not appear twice.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from search.title_lexicon import DATA_DIR, TitleDataError, normalize_key
+
+ATTESTED_FILE = DATA_DIR / "attested_titles.tsv"
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_URL = re.compile(r"^https?://\S+$")
+
+
+@dataclass(frozen=True)
+class AttestedTitle:
+    zh: str
+    en: str
+    source: str
+    url: str = ""
+
+    @property
+    def citation(self) -> str:
+        """The source as shown beside the title: its name, and its address when known."""
+        return f"{self.source} ({self.url})" if self.url else self.source
+
+
+def read_attested(path: Path = ATTESTED_FILE) -> dict[str, AttestedTitle]:
+    """Read and check an attested-titles file: normalized Chinese title -> entry."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise TitleDataError(f"cannot read {path}: {e}", "restore the file from git") from e
+    out: dict[str, AttestedTitle] = {}
+    for n, raw in enumerate(lines, 1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        where = f"{path.name} line {n}"
+        parts = raw.split("\t")
+        if len(parts) != 4:
+            raise TitleDataError(
+                f"{where}: expected 4 fields (zh, en, source, url), got {len(parts)}",
+                "separate fields with one TAB; leave the url empty if there is none",
+            )
+        zh, en, source, url = (p.strip() for p in parts)
+        if not _HAN.search(zh):
+            raise TitleDataError(f"{where}: the Chinese title {zh!r} has no Chinese character")
+        if not _LATIN.search(en) or _HAN.search(en):
+            raise TitleDataError(f"{where}: the English title {en!r} is not English")
+        if not source:
+            raise TitleDataError(f"{where}: no source", "name the source that gives this title")
+        if url and not _URL.match(url):
+            raise TitleDataError(f"{where}: {url!r} is not an http(s) address")
+        key = normalize_key(zh)
+        if key in out:
+            raise TitleDataError(f"{where}: {zh} is listed twice", "keep one row per title")
+        out[key] = AttestedTitle(zh, en, source, url)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def attested_table() -> dict[str, AttestedTitle]:
+    """The shipped table (read once per process)."""
+    return read_attested()
+
+
+def attested(zh: str, exclude: frozenset[str] = frozenset()) -> AttestedTitle | None:
+    """The attested English title of a Chinese title, or None.
+
+    ``exclude`` holds normalized titles to pretend are not in the table (an
+    evaluation drafts titles whose attested English it scores against).
+    """
+    key = normalize_key(zh)
+    if key in exclude:
+        return None
+    return attested_table().get(key)
