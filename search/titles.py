@@ -3,8 +3,9 @@
 Place in the flow: a search-side service beside ``search.engine``. Faces call
 :func:`lookup_title` (``duizhao title``) and ``search.mentions`` calls it for
 every title found in English news text; the indexer calls
-:func:`add_draft_title` on every document so that Chinese-only documents get a
-searchable, clearly labelled draft English title.
+:func:`add_draft_title` on every document so that Chinese-only documents get
+their attested English title (``search/data/attested_titles.tsv``, with its
+source) or else a searchable, clearly labelled draft.
 
 What goes in and what comes out of :func:`lookup_title`:
 
@@ -36,6 +37,7 @@ from index.document import Document, EnglishTitle
 from index.errors import InputError, QueryError
 from index.normalize import to_simplified
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan
+from search.attested import attested
 from search.title_draft import (
     DOCTYPES,
     REGIONS,
@@ -81,12 +83,21 @@ def _lookup_table(glossary: Any) -> dict[str, str]:
 
 
 def add_draft_title(doc: Document, glossary: Any) -> None:
-    """Give a Chinese-titled document without an English title a labelled draft.
+    """Give a Chinese-titled document its English title: the attested one when
+    ``search/data/attested_titles.tsv`` knows its title (with the source), else
+    a labelled draft, unless it already has one.
 
     Never raises for a bad title (an index run must not stop on one odd record):
     titles the drafter refuses are simply left without an English title.
     """
-    if doc.titles_en or not doc.title or not _HAN.search(doc.title):
+    if not doc.title or not _HAN.search(doc.title):
+        return
+    if not any(t.attested for t in doc.titles_en):
+        a = attested(doc.title)
+        if a is not None:
+            doc.titles_en.insert(0, EnglishTitle(a.en, a.citation, attested=True))
+            return
+    if doc.titles_en:
         return
     try:
         draft = draft_title(doc.title, _lookup_table(glossary).get)
@@ -787,6 +798,9 @@ def _lookup_chinese(
     top = max((s for _, s in hits), default=0.0) or 1.0
     cands = [score_chinese(st, d, s / top, region=region) for d, s in hits]
     res.candidates = _rank(cands, limit)
+    a = attested(text)
+    if a is not None:  # known from a source even when no indexed document has the title
+        res.renderings.append(Rendering(a.en, "en", a.citation, True))
     for c in res.candidates:
         if c.confidence >= 1.0:
             _add_renderings(res, c.doc)
