@@ -3,8 +3,8 @@ original, document-number lookup, and draft chrF.
 
 Place in the flow: a benchmark over ``search.titles`` (not part of the engine).
 Run: ``python benchmarks/titles_eval.py [INDEX]`` (default: $DUIZHAO_EVAL_INDEX,
-else /work/idx/titles); ``pytest -m slow benchmarks/titles_eval.py`` asserts the
-floors of issue 4.
+else /work/idx/titles). The floors are asserted by the slow test
+``tests/test_titles.py::test_title_lookup_floors``, which calls these functions.
 
 Honesty of the English-title figure: the 70 ``en_titles/dev.jsonl`` documents
 are in the index *with their English title*, which is exactly the query. The
@@ -32,8 +32,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -49,7 +47,6 @@ BRACKETS = {
     "()": ("(", ")"),
     "【】": ("【", "】"),
 }
-FLOORS = {"en_first": 0.70, "en_top10": 0.90, "docnum_found": 1.0, "docnum_en_first": 0.99}
 
 
 def index_dir() -> Path:
@@ -188,10 +185,11 @@ def docnum_lookup(engine: Any, sample: int | None = None) -> dict[str, Any]:
 
 
 def draft_chrf() -> float:
+    """Draft chrF on the report half of the attested references (title_draft_eval)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from title_draft_eval import evaluate, load_refs
+    from title_draft_eval import references, score, shipped_lookup
 
-    return evaluate(load_refs())[0]
+    return score(references()["report"], shipped_lookup())["chrf"]
 
 
 def main(argv: list[str]) -> int:
@@ -224,29 +222,8 @@ def main(argv: list[str]) -> int:
         f"first or tied {d['english_first_or_tied']:.2%} "
         f"({d['no_english_form']} numbers have no English form)"
     )
-    print(f"draft chrF on tests/data/title_refs.tsv: {draft_chrf():.1f}")
+    print(f"draft chrF, report half of the attested references: {draft_chrf():.1f}")
     return 0
-
-
-@pytest.mark.slow
-@pytest.mark.integration
-def test_title_floors() -> None:
-    from index.errors import IndexOutdated
-
-    path = index_dir()
-    if not (path / "duizhao.json").exists():
-        pytest.skip(f"no full index at {path} (set DUIZHAO_EVAL_INDEX)")
-    try:
-        engine = open_engine(path)
-    except IndexOutdated as e:
-        pytest.skip(f"the full index at {path} is stale: {e.message}")
-    r = english_known_items(engine)
-    assert r["first"] >= FLOORS["en_first"], r
-    assert r["top10"] >= FLOORS["en_top10"], r
-    d = docnum_lookup(engine, sample=3000)
-    assert min(d["found"].values()) >= FLOORS["docnum_found"], d
-    assert d["english_first_or_tied"] >= FLOORS["docnum_en_first"], d
-    assert draft_chrf() >= 55
 
 
 if __name__ == "__main__":

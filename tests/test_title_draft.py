@@ -10,7 +10,13 @@ import pytest
 
 from index.errors import InputError
 from search.chrf import chrf, corpus_chrf
-from search.title_draft import DRAFT_LABEL, draft_title, parse_title
+from search.title_draft import (
+    DRAFT_LABEL,
+    LOW_CONFIDENCE_LABEL,
+    draft_title,
+    parse_title,
+    place_prefix,
+)
 
 REFS = Path(__file__).resolve().parent / "data" / "title_refs.tsv"
 
@@ -88,7 +94,7 @@ def test_draft_guiding_opinions_follows_official_pattern() -> None:
     )
     assert "Regulated and Healthy" in d.text
     assert d.label == DRAFT_LABEL and "not an official translation" in d.label
-    assert d.confidence == 1.0 and d.untranslated == []
+    assert 0.5 < d.confidence < 1.0 and d.untranslated == []  # every word known; a long title
     assert ("平台经济", "platform economy", "glossary") in d.used
 
 
@@ -152,6 +158,115 @@ def test_curated_glossary_wins_over_cedict() -> None:
     d = draft_title("数据安全管理办法", lookup)
     assert ("数据安全", "data security", "glossary") in d.used
     assert "Data Security" in d.text
+
+
+# --- title grammar: one test per common pattern ------------------------------------------
+
+
+def test_pattern_local_promotion_regulations() -> None:
+    # X促进条例 with a city as issuer: "Regulations of <place> on Promoting X".
+    d = draft_title("北京市数字经济促进条例", lookup)
+    assert d.text == "Regulations of Beijing Municipality on Promoting the Digital Economy"
+    assert d.untranslated == []
+
+
+def test_pattern_protection_regulations() -> None:
+    d = draft_title("山东省长城保护条例", lookup)
+    assert d.text.startswith("Regulations of Shandong Province on the Protection of ")
+    assert "Great Wall" in d.text and "[" not in d.text
+
+
+def test_pattern_administrative_measures() -> None:
+    d = draft_title("数据安全管理办法", lookup)
+    assert d.text.startswith("Administrative Measures")
+    assert "Data Security" in d.text
+
+
+def test_pattern_implementation_opinions() -> None:
+    d = draft_title("河南省人民政府关于促进平台经济规范健康发展的实施意见", lookup)
+    assert d.text.startswith(
+        "Implementation Opinions of the Henan Provincial People's Government on Promoting"
+    )
+
+
+def test_pattern_notice_on_issuing_plan() -> None:
+    d = draft_title("国务院关于印发“十四五”数字经济发展规划的通知", lookup)
+    assert d.text.startswith("Notice of the State Council on Issuing the ")
+    assert "14th Five-Year" in d.text and d.text.endswith("Development Plan")
+
+
+def test_pattern_forwarded_notice_keeps_issuers_apart() -> None:
+    # A转发B关于…的通知: A issues, B's document is what is forwarded.
+    d = draft_title("国务院办公厅转发国家发展改革委关于优化营商环境意见的通知", lookup)
+    assert d.text.startswith("Notice of the General Office of the State Council on Forwarding")
+    assert "National Development and Reform Commission" in d.text
+    assert d.untranslated == []
+
+
+def test_pattern_decision_plan_action_plan() -> None:
+    assert draft_title("国务院关于优化营商环境的决定", lookup).text.startswith(
+        "Decision of the State Council on Optimizing"
+    )
+    assert draft_title("数字经济发展规划", lookup).text == "Digital Economy Development Plan"
+    assert draft_title("数字经济行动计划", lookup).text == "Digital Economy Action Plan"
+    assert draft_title("数字经济实施方案", lookup).text == "Digital Economy Implementation Plan"
+
+
+def test_pattern_ordinals_and_years() -> None:
+    d = draft_title("关于开展第七次全国人口普查的通知", lookup)
+    assert "7th" in d.text and "Census" in d.text
+    d = draft_title("关于做好2021年数字经济工作的通知", lookup)
+    assert "2021" in d.text
+    d = draft_title("中华人民共和国刑法修正案（十一）", lookup)
+    assert d.text.endswith("(11)") and "[" not in d.text
+
+
+def test_place_prefix_provinces_cities_and_autonomous_areas() -> None:
+    assert place_prefix("山东省数据条例")[1:] == ("Shandong Province", "Shandong Provincial")
+    assert place_prefix("北京市数据条例")[1] == "Beijing Municipality"
+    n, noun, _ = place_prefix("延边朝鲜族自治州教育条例")
+    assert noun == "Yanbian Korean Autonomous Prefecture" and n == len("延边朝鲜族自治州")
+    assert place_prefix("北京冬奥会筹备方案") is None  # a name without its unit is no place
+
+
+def test_proper_names_in_pinyin_and_quoted_titles_attested() -> None:
+    d = draft_title("国务院关于同意设立新余海关的批复", lookup)
+    assert "Xinyu" in d.text and d.untranslated == []
+    assert any(zh == "新余" and o.startswith("cc-cedict") for zh, _, o in d.used)
+    # A quoted national law uses its attested English (and says so).
+    d = draft_title("上海市实施《中华人民共和国集会游行示威法》办法", lookup)
+    assert "Law of the People's Republic of China on Assemblies" in d.text
+    assert any(o == "attested" for _, _, o in d.used)
+    off = draft_title("上海市实施《中华人民共和国集会游行示威法》办法", lookup, use_attested=False)
+    assert all(o != "attested" for _, _, o in off.used)
+
+
+def test_low_confidence_drafts_say_so() -> None:
+    d = draft_title(
+        "四川省人民政府关于对陈家全等12名有突出表现的见义勇为个人和2个群体进行奖励的决定", lookup
+    )
+    assert d.confidence < 0.5 and d.label == LOW_CONFIDENCE_LABEL
+    assert "low confidence" in d.label and "not an official translation" in d.label
+
+
+def test_title_words_file_is_checked(tmp_path: Path) -> None:
+    from search.title_lexicon import TitleDataError, read_words
+
+    p = tmp_path / "w.tsv"
+    base = "doctype\t通知\tNotice\nverb\t促进\tPromoting\nregion\t山东\tShandong\n"
+    p.write_text(base, encoding="utf-8")
+    assert read_words(p)["doctype"] == {"通知": "Notice"}
+    for bad, reason in [
+        ("doctype\t通知", "3 fields"),
+        ("nosuch\t通知\tNotice", "unknown table"),
+        ("doctype\tNotice\tNotice", "no Chinese"),
+        ("doctype\t意见\t意见", "empty or has Chinese"),
+        ("doctype\t通知\tCircular", "twice"),
+    ]:
+        p.write_text(base + bad + "\n", encoding="utf-8")
+        with pytest.raises(TitleDataError) as e:
+            read_words(p)
+        assert reason in e.value.message and "line 4" in e.value.message
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "国" * 501])
@@ -234,12 +349,62 @@ def test_reference_set_shape() -> None:
     assert len({r["zh"] for r in rows}) == len(rows)
 
 
+def _eval():  # noqa: ANN202 - the benchmark module
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import title_draft_eval
+
+    return title_draft_eval
+
+
+def test_reference_halves_are_fixed_and_disjoint_from_the_old_set() -> None:
+    ev = _eval()
+    refs = ev.references()
+    build = {zh for zh, _, _ in refs["build"]}
+    report = {zh for zh, _, _ in refs["report"]}
+    assert build and report and not build & report
+    old = {r["zh"] for r in _refs()}
+    assert not (build | report) & old  # the title glossary was written from the old set
+    assert all(ev.split_half(zh) == "report" for zh in report)
+    assert all(src for _, _, src in refs["report"])  # a source on every line
+
+
+@pytest.mark.slow
 @pytest.mark.integration
-def test_drafts_reach_chrf_55_on_reference_set() -> None:
-    pytest.importorskip("index.glossary")
-    rows = _refs()
-    drafts = [draft_title(r["zh"]) for r in rows]
-    assert all(d.label == DRAFT_LABEL for d in drafts)
-    score = corpus_chrf([d.text for d in drafts], [r["en"] for r in rows])
-    # measured: 85.6 with the shipped glossary (glossary.tsv + glossary_titles.tsv)
-    assert score >= 55, score
+def test_draft_chrf_and_confidence_on_report_half() -> None:
+    ev = _eval()
+    report = ev.references()["report"]
+    assert len(report) >= 15
+    shipped = ev.score(report, ev.shipped_lookup())
+    bare = ev.score(report, ev.lookup_without_title_glossary())
+    # measured (benchmarks/title_draft_eval.py): 82.6 as shipped and without the
+    # title glossary; Spearman rho 0.57 (19 report-half titles)
+    assert shipped["chrf"] >= 78, shipped["chrf"]
+    assert bare["chrf"] >= 78, bare["chrf"]
+    assert shipped["rho"] >= 0.45, shipped["rho"]
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_every_corpus_title_is_drafted_without_untranslated_pieces() -> None:
+    ev = _eval()
+    try:
+        corpus = ev.corpus_titles()
+    except FileNotFoundError:
+        pytest.skip("../shared data not available")
+    lookup = ev.shipped_lookup()
+    bad: list[str] = []
+    for t in corpus["all"]:
+        try:
+            d = draft_title(t, lookup)
+        except InputError:
+            continue  # not a title (empty after cleaning, too long): no draft, no claim
+        assert d.label in (DRAFT_LABEL, LOW_CONFIDENCE_LABEL)
+        if d.untranslated:
+            bad.append(t)
+    share = len(bad) / len(corpus["all"])
+    assert share <= 0.05, (share, bad[:10])
+    laws = corpus["national_laws"]
+    law_bad = [t for t in laws if draft_title(t, lookup).untranslated]
+    assert len(law_bad) / len(laws) <= 0.02, law_bad[:10]

@@ -431,3 +431,33 @@ def test_random_input_never_crashes(engine) -> None:  # noqa: ANN001
         res.to_dict()
 
     check()
+
+
+# --- the title-lookup evaluation on the full index (floors of benchmarks/titles_eval.py) ---
+
+LOOKUP_FLOORS = {"en_first": 0.70, "en_top10": 0.90, "docnum_found": 1.0, "docnum_en_first": 0.99}
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_title_lookup_floors() -> None:
+    import sys
+
+    from index.errors import IndexOutdated
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import titles_eval
+
+    path = titles_eval.index_dir()
+    if not (path / "duizhao.json").exists():
+        pytest.skip(f"no full index at {path} (set DUIZHAO_EVAL_INDEX)")
+    try:
+        engine = titles_eval.open_engine(path)
+    except IndexOutdated as e:
+        pytest.skip(f"the full index at {path} is stale: {e.message}")
+    r = titles_eval.english_known_items(engine)
+    assert r["first"] >= LOOKUP_FLOORS["en_first"], r
+    assert r["top10"] >= LOOKUP_FLOORS["en_top10"], r
+    d = titles_eval.docnum_lookup(engine, sample=3000)
+    assert min(d["found"].values()) >= LOOKUP_FLOORS["docnum_found"], d
+    assert d["english_first_or_tied"] >= LOOKUP_FLOORS["docnum_en_first"], d
