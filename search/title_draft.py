@@ -474,6 +474,7 @@ _YEAR_CN = re.compile(r"([〇零一二三四五六七八九]{4})年")
 _YEAR = re.compile(r"(\d{4})\s*年(?:度)?")
 # 第七次 / 第十四届 / 第二批 / 第四季度: an ordinal, the unit mostly implied in English.
 _ORDINAL_CN = re.compile(r"第([一二三四五六七八九十百]{1,4}|\d{1,3})(次|届|批|季度|期|轮|号)?")
+_NUMERIC_START = frozenset('第“”"一二三四五六七八九十百〇零')
 _ORDINAL_UNITS = {"季度": "Quarter", "批": "Batch", "轮": "Round"}
 # A bare numeral in parentheses or before a measure (修正案（七）, 三年行动).
 _NUMBER_CN = re.compile(r"[一二三四五六七八九十]{1,3}(?=[）)]|$|年|个|项|条|大|大类)")
@@ -494,60 +495,62 @@ def _tokens(zh: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
     n = len(text)
     while i < n:
         ch = text[i]
-        # numbers and fixed expressions
-        m = _FIVE_YEAR_SHORT.match(text, i) or _FIVE_YEAR.match(text, i)
-        if m:
-            num = _cn_number(m.group(1))
-            if num:
-                out.append(("term", m.group(0), f"{_ordinal(num)} Five-Year"))
-                ctx.cover(m.group(0), "rule")
-                ctx.note(m.group(0), f"{_ordinal(num)} Five-Year", "rule")
-                i = m.end()
-                continue
-        m = _YEAR_RANGE.match(text, i)
-        if m:
-            out.append(("lit", m.group(0), f"{m.group(1)}-{m.group(2)}"))
-            ctx.cover(m.group(0), "rule")
-            i = m.end()
-            continue
-        m = _ORDINAL_CN.match(text, i)
-        if m:
-            num = _cn_number(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
-            if num:
-                unit = _ORDINAL_UNITS.get(m.group(2), "")
-                en = f"{_ordinal(num)} {unit}".strip()
-                out.append(("term", m.group(0), en))
-                ctx.cover(m.group(0), "rule")
-                ctx.note(m.group(0), en, "rule")
-                i = m.end()
-                continue
-        m = _NUMBER_CN.match(text, i)
-        if m and not ctx.term(text[i : i + 2]):
-            num = _cn_number(m.group(0))
-            if num is not None:
-                out.append(("lit", m.group(0), str(num)))
+        # numbers and fixed expressions, only where one can start (the pattern
+        # checks cost more than the rest of a position's work)
+        if ch in _NUMERIC_START or ch.isdigit() or ch == "新":
+            m = _FIVE_YEAR_SHORT.match(text, i) or _FIVE_YEAR.match(text, i)
+            if m:
+                num = _cn_number(m.group(1))
+                if num:
+                    out.append(("term", m.group(0), f"{_ordinal(num)} Five-Year"))
+                    ctx.cover(m.group(0), "rule")
+                    ctx.note(m.group(0), f"{_ordinal(num)} Five-Year", "rule")
+                    i = m.end()
+                    continue
+            m = _YEAR_RANGE.match(text, i)
+            if m:
+                out.append(("lit", m.group(0), f"{m.group(1)}-{m.group(2)}"))
                 ctx.cover(m.group(0), "rule")
                 i = m.end()
                 continue
-        if text.startswith("新时代", i):
-            out.append(("when", "新时代", "in the New Era"))
-            ctx.cover("新时代", "rule")
-            ctx.note("新时代", "in the New Era", "rule")
-            i += 3
-            continue
-        m = _YEAR_BEFORE.match(text, i)
-        if m:
-            out.append(("when", m.group(0), f"Before {m.group(1)}"))
-            ctx.cover(m.group(0), "rule")
-            i = m.end()
-            continue
-        m = _YEAR_CN.match(text, i) or _YEAR.match(text, i)
-        if m:
-            year = m.group(1) if m.group(1).isdigit() else _cn_year(m.group(1))
-            out.append(("lit", m.group(0), year))
-            ctx.cover(m.group(0), "rule")
-            i = m.end()
-            continue
+            m = _ORDINAL_CN.match(text, i)
+            if m:
+                num = _cn_number(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
+                if num:
+                    unit = _ORDINAL_UNITS.get(m.group(2), "")
+                    en = f"{_ordinal(num)} {unit}".strip()
+                    out.append(("term", m.group(0), en))
+                    ctx.cover(m.group(0), "rule")
+                    ctx.note(m.group(0), en, "rule")
+                    i = m.end()
+                    continue
+            m = _NUMBER_CN.match(text, i)
+            if m and not ctx.term(text[i : i + 2]):
+                num = _cn_number(m.group(0))
+                if num is not None:
+                    out.append(("lit", m.group(0), str(num)))
+                    ctx.cover(m.group(0), "rule")
+                    i = m.end()
+                    continue
+            if text.startswith("新时代", i):
+                out.append(("when", "新时代", "in the New Era"))
+                ctx.cover("新时代", "rule")
+                ctx.note("新时代", "in the New Era", "rule")
+                i += 3
+                continue
+            m = _YEAR_BEFORE.match(text, i)
+            if m:
+                out.append(("when", m.group(0), f"Before {m.group(1)}"))
+                ctx.cover(m.group(0), "rule")
+                i = m.end()
+                continue
+            m = _YEAR_CN.match(text, i) or _YEAR.match(text, i)
+            if m:
+                year = m.group(1) if m.group(1).isdigit() else _cn_year(m.group(1))
+                out.append(("lit", m.group(0), year))
+                ctx.cover(m.group(0), "rule")
+                i = m.end()
+                continue
         if ch in "《〈":
             j = text.find("》" if ch == "《" else "〉", i + 1)
             inner = text[i + 1 : j] if j > i else ""
@@ -713,16 +716,43 @@ def _fallback(word: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
 
 
 def _name_or_char(run: str, ctx: _Ctx) -> tuple[str, str, str]:
-    """A lone character with a plain dictionary sense keeps it (税 -> tax); a run
-    of characters no dictionary word covers is read as a name, in pinyin."""
-    if len(run) == 1 and ctx.cedict is not None:
+    """Characters no dictionary word covers.
+
+    A lone character with a plain noun sense keeps it (税 -> tax). A run that
+    jieba tags as a name (person, place, organization) is read in pinyin --
+    people as "Surname Given" (杨伯明 -> "Yang Boming"); any other run whose
+    characters all have noun senses keeps those (车船 -> "car boat"), and the
+    rest is pinyin too.
+    """
+    if ctx.cedict is None:
+        return (run, "", "untranslated")
+    if len(run) == 1:
         cw = ctx.cedict.get(run)
         if cw is not None and cw.kind == "noun":
             return (run, cw.en, "cc-cedict")
-    name = ctx.cedict.name(run) if ctx.cedict is not None else ""
+    tags = _pos_tags(run)
+    if len(run) > 1 and not all(t.startswith(("nr", "ns", "nt", "nz")) for t in tags):
+        senses = [ctx.cedict.get(ch) for ch in run]
+        if all(cw is not None and cw.kind == "noun" for cw in senses):
+            return (run, " ".join(cw.en for cw in senses if cw is not None), "cc-cedict")
+    if tags and all(t.startswith("nr") for t in tags) and 2 <= len(run) <= 4:
+        surname, given = ctx.cedict.char_name(run[0]), ctx.cedict.name(run[1:])
+        if surname and given:
+            return (run, f"{surname} {given}", "pinyin")
+    name = ctx.cedict.name(run)
     if name:
         return (run, name, "pinyin")
     return (run, "", "untranslated")
+
+
+def _pos_tags(run: str) -> list[str]:
+    """jieba's part-of-speech tags for a short run (default dictionary)."""
+    try:
+        import rjieba
+
+        return [t for _, t in rjieba.tag(run)]
+    except Exception:  # noqa: BLE001 - tags only refine a guess
+        return []
 
 
 def _unknown_word(text: str, i: int, ctx: _Ctx) -> str:
