@@ -50,6 +50,10 @@ def test_title_text_output(index: Path, capsys: pytest.CaptureFixture) -> None:
     out = capsys.readouterr().out
     assert "Data Security Law of the People's Republic of China" in out
     assert "source: NPC Observer" in out
+    # A draft lists where its words came from (CC-CEDICT for 蘑菇, no glossary has it).
+    assert main(["--index", str(index), "title", "国务院关于促进蘑菇种植的意见"]) == 0
+    out = capsys.readouterr().out
+    assert "words from cc-cedict: 蘑菇=" in out
 
 
 def test_title_bad_input_exit_codes(index: Path, capsys: pytest.CaptureFixture) -> None:

@@ -269,6 +269,8 @@ def test_titles_page(client) -> None:  # noqa: ANN001
     assert f"/doc/{LAW_ID}" in r.get_data(as_text=True)
     html, _ = get_page(client, "/titles", query_string={"q": "中华人民共和国数据安全法"})
     assert "Data Security Law of the People" in html
+    html, _ = get_page(client, "/titles", query_string={"q": "国务院关于促进蘑菇种植的意见"})
+    assert "(cc-cedict)" in html and "draft" in html  # each draft word with its source
 
 
 def test_api_docs_page(client) -> None:  # noqa: ANN001

@@ -71,10 +71,12 @@ def cmd_title(args: argparse.Namespace) -> int:
     if res.draft is not None and res.draft.text:
         print(f"\ndraft: {res.draft.text}")
         print(f"  [{res.draft.label}; confidence {res.draft.confidence:.2f}]")
-        if res.draft.used:
-            used = ", ".join(f"{zh}={en}" for zh, en, o in res.draft.used if o != "rule")
-            if used:
-                print(f"  glossary used: {used}")
+        by_origin: dict[str, list[str]] = {}
+        for zh, en, o in res.draft.used:
+            if o != "rule":  # title rules (document types, issuers) go without saying
+                by_origin.setdefault(o, []).append(f"{zh}={en}")
+        for origin, words in by_origin.items():
+            print(f"  words from {origin}: {', '.join(words)}")
         if res.draft.untranslated:
             print(f"  not translated: {', '.join(res.draft.untranslated)}")
     if res.message:
