@@ -230,7 +230,10 @@ class CedictTitles:
         from index.glossary import _cedict_path  # the package's data file
 
         path = path or _cedict_path()
-        entries: dict[str, list[tuple[bool, str, list[str]]]] = {}
+        # headword -> its raw entries ("reading] /senses/"), one per line: parsed
+        # only when a draft asks for the word. Keeping parsed lists for all
+        # 120k headwords cost 68 MB per process; the raw text costs a fraction.
+        raw: dict[str, str] = {}
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt", encoding="utf-8") as fh:
             for line in fh:
@@ -240,12 +243,9 @@ class CedictTitles:
                 if not sep:
                     continue
                 simp = head.split(" ")[-1]
-                reading, _, defs = rest.partition("] /")
-                senses = [s for s in defs.rstrip().rstrip("/").split("/") if s]
-                entries.setdefault(simp, []).append((reading[:1].isupper(), reading, senses))
-        # Senses are chosen lazily, per headword asked for: choosing for all
-        # 120k headwords up front tripled the load time.
-        self._entries = entries
+                rest = rest.rstrip()
+                raw[simp] = f"{raw[simp]}\n{rest}" if simp in raw else rest
+        self._raw = raw
         self._words: dict[str, CedictWord | None] = {}
 
     @staticmethod
@@ -295,18 +295,28 @@ class CedictTitles:
         return CedictWord(en, kind, pinyin_name(reading or items[0][1]))
 
     def __contains__(self, zh: object) -> bool:
-        return zh in self._entries
+        return zh in self._raw
+
+    def _entries(self, zh: str) -> list[tuple[bool, str, list[str]]]:
+        """(proper noun?, reading, senses) of each entry of a headword."""
+        out = []
+        for rest in self._raw.get(zh, "").split("\n"):
+            reading, sep, defs = rest.partition("] /")
+            if sep:
+                senses = [x for x in defs.rstrip("/").split("/") if x]
+                out.append((reading[:1].isupper(), reading, senses))
+        return out
 
     def get(self, zh: str) -> CedictWord | None:
         """The title rendering of a headword, or None (not in CC-CEDICT, or no usable sense)."""
         if zh not in self._words:
-            items = self._entries.get(zh)
+            items = self._entries(zh)
             self._words[zh] = self._choose(zh, items) if items else None
         return self._words[zh]
 
     def char_name(self, ch: str) -> str:
         """A single character's reading (its common-word entry first), as a syllable."""
-        items = self._entries.get(ch)
+        items = self._entries(ch)
         if not items:
             return ""
         common = [r for proper, r, _ in items if not proper] or [r for _, r, _ in items]
@@ -314,7 +324,7 @@ class CedictTitles:
 
     def name(self, zh: str) -> str:
         """A proper name in pinyin: the headword's reading, else character by character."""
-        items = self._entries.get(zh)
+        items = self._entries(zh)
         if items:
             reading = next((r for p, r, _ in items if p), items[0][1])
             return pinyin_name(reading)
