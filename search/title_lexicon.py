@@ -309,9 +309,10 @@ class CedictTitles:
 
     def get(self, zh: str) -> CedictWord | None:
         """The title rendering of a headword, or None (not in CC-CEDICT, or no usable sense)."""
+        if zh not in self._raw:
+            return None  # misses are not remembered: a draft probes many substrings
         if zh not in self._words:
-            items = self._entries(zh)
-            self._words[zh] = self._choose(zh, items) if items else None
+            self._words[zh] = self._choose(zh, self._entries(zh))
         return self._words[zh]
 
     def char_name(self, ch: str) -> str:
