@@ -9,6 +9,7 @@ their own loopback addresses (127.0.0.x), as distinct users would.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -43,7 +44,14 @@ def _free_port() -> int:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """The port of a running ``duizhao serve --base-url BASE_URL``."""
     tmp = tmp_path_factory.mktemp("front")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # A low rate limit (1/s, burst 10) to see whose address the app limits; the other
+    # tests send each request from an address of its own (fresh()).
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DUIZHAO_RATE_LIMIT": "1",
+        "DUIZHAO_RATE_LIMIT_BURST": "10",
+    }
     for var in ("DUIZHAO_INDEX", "DUIZHAO_GLOSSARY", "DUIZHAO_BASE_URL"):
         env.pop(var, None)
     index = tmp / "ix"
@@ -87,7 +95,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         log.close()
 
 
-def connect(port: int, source: str = "127.0.0.1") -> socket.socket:
+_ADDRESSES = itertools.count(1)
+
+
+def fresh() -> str:
+    """A loopback address no other request used: its own rate-limit bucket."""
+    n = next(_ADDRESSES)
+    return f"127.0.{100 + n // 250}.{n % 250 + 1}"
+
+
+def connect(port: int, source: str | None = None) -> socket.socket:
+    source = source or fresh()
     return socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(source, 0))
 
 
@@ -114,13 +132,13 @@ def read_answer(s: socket.socket) -> tuple[int, dict[str, str], bytes]:
     return int(lines[0].split(" ")[1]), headers, body
 
 
-def raw(port: int, request: bytes, source: str = "127.0.0.1") -> tuple[int, dict[str, str], bytes]:
+def raw(port: int, request: bytes, source: str | None = None) -> tuple[int, dict[str, str], bytes]:
     with connect(port, source) as s:
         s.sendall(request)
         return read_answer(s)
 
 
-def get(port: int, path: str, source: str = "127.0.0.1", host: str = "127.0.0.1") -> tuple:
+def get(port: int, path: str, source: str | None = None, host: str = "127.0.0.1") -> tuple:
     req = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
     return raw(port, req, source)
 
@@ -257,3 +275,24 @@ def test_citation_uses_the_configured_base_url_not_the_host_header(served: int) 
     assert status == 200
     assert f"{BASE_URL}/doc/{DOC_ID}" in html
     assert "evil.example.com" not in html
+
+
+def test_the_rate_limit_counts_the_real_address_not_a_forwarded_one(served: int) -> None:
+    # Forwarding headers a client sends (in any spelling) are dropped by the front: each
+    # request below claims another address, but all come from one, whose burst (10)
+    # runs out; another address is served meanwhile.
+    statuses = []
+    with connect(served, "127.0.5.1") as s:
+        for i in range(40):
+            s.sendall(
+                f"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.{i}\r\n"
+                f"X_Forwarded_For: 10.1.0.{i}\r\nForwarded: for=10.2.0.{i}\r\n"
+                f"X-Real-IP: 10.3.0.{i}\r\n\r\n".encode()
+            )
+            status, headers, body = read_answer(s)
+            statuses.append(status)
+            if status == 429:
+                assert_error_shape(status, headers, body)
+                break
+    assert statuses[-1] == 429, statuses
+    assert get(served, "/api/v1/health", "127.0.5.2")[0] == 200

@@ -27,8 +27,10 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import re
+import resource
 import signal
 import socket
 import sys
@@ -51,6 +53,8 @@ MAX_HEAD = 32 * 1024  # the whole head
 MAX_FIELDS = 100
 MAX_BODY = 64 * 1024  # the API takes no bodies (same as the app's MAX_CONTENT_LENGTH)
 
+log = logging.getLogger("duizhao.front")
+
 _TOKEN = re.compile(rb"^[!#$%&'*+\-.^`|~0-9A-Za-z]+$")
 _TARGET = re.compile(rb"^/[\x21-\x7e\x80-\xff]*$")  # raw UTF-8 too, as curl sends it
 _HIGH = re.compile(rb"[\x80-\xff]")
@@ -63,6 +67,7 @@ _DROP = {
     b"te",
     b"upgrade",
     b"trailer",
+    b"expect",  # the whole body is here already: the backend must not ask for it
     b"transfer-encoding",
     b"forwarded",
     b"x-forwarded-for",
@@ -139,6 +144,8 @@ class Front:
             await self._serve(reader, writer, addr)
         except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
             pass
+        except Exception:  # a bug here must cost one connection, not the server
+            log.exception("front server: error on a connection from %s", addr)
         finally:
             self.total -= 1
             self.open[addr] -= 1
@@ -149,22 +156,25 @@ class Front:
     async def _serve(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, addr: str
     ) -> None:
-        loop = asyncio.get_running_loop()
         for n in range(MAX_REQUESTS):
             method = b""
             try:
-                # The first byte of a kept-alive connection's next request may take
-                # IDLE_TIMEOUT; a whole head takes at most HEADER_TIMEOUT.
-                first_wait = HEADER_TIMEOUT if n == 0 else IDLE_TIMEOUT
-                async with asyncio.timeout(first_wait):
+                # A connection that sends nothing (a browser's spare one, or a kept-alive
+                # one done with) is closed without an answer.
+                async with asyncio.timeout(HEADER_TIMEOUT if n == 0 else IDLE_TIMEOUT):
                     first = await reader.read(1)
-                if not first:
-                    return
-                async with asyncio.timeout_at(loop.time() + HEADER_TIMEOUT):
+            except TimeoutError:
+                return
+            if not first:
+                return
+            try:
+                async with asyncio.timeout(HEADER_TIMEOUT):
                     method, target, version, headers = await read_head(reader, first)
                     length = body_length(headers)
                 if version == b"HTTP/1.1" and not any(k == b"host" for k, _ in headers):
                     raise HTTPError(400, "an HTTP/1.1 request needs a Host header")
+                if length and (b"expect", b"100-continue") in headers:
+                    await self._send(writer, b"HTTP/1.1 100 Continue\r\n\r\n")
                 async with asyncio.timeout(BODY_TIMEOUT):
                     body = await reader.readexactly(length) if length else b""
             except TimeoutError:
@@ -349,6 +359,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fd", type=int, required=True, help="listening socket (inherited)")
     p.add_argument("--backend", required=True, help="Unix socket of the app server")
     args = p.parse_args(argv)
+    # Each connection is a file descriptor: allow MAX_CONNECTIONS plus the backend's.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 2 * MAX_CONNECTIONS + 64
+    if soft != resource.RLIM_INFINITY and soft < want:
+        with contextlib.suppress(ValueError, OSError):
+            new = want if hard == resource.RLIM_INFINITY else min(want, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     sock = socket.socket(fileno=args.fd)
     try:
         asyncio.run(run(sock, args.backend))
