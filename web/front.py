@@ -55,7 +55,7 @@ MAX_BODY = 64 * 1024  # the API takes no bodies (same as the app's MAX_CONTENT_L
 
 log = logging.getLogger("duizhao.front")
 
-_TOKEN = re.compile(rb"^[!#$%&'*+\-.^`|~0-9A-Za-z]+$")
+_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _TARGET = re.compile(rb"^/[\x21-\x7e\x80-\xff]*$")  # raw UTF-8 too, as curl sends it
 _HIGH = re.compile(rb"[\x80-\xff]")
 _VALUE_BAD = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
