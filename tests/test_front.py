@@ -40,10 +40,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """The port of a running ``duizhao serve --base-url BASE_URL``."""
-    tmp = tmp_path_factory.mktemp("front")
+@contextlib.contextmanager
+def running_server(tmp: Path, *serve_args: str) -> Iterator[subprocess.Popen]:
+    """``duizhao serve`` over the fixture documents, answering on ``--port``; stopped and
+    reaped (its whole process group) on every path."""
     # A low rate limit (1/s, burst 10) to see whose address the app limits; the other
     # tests send each request from an address of its own (fresh()).
     env = {
@@ -56,43 +56,54 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         env.pop(var, None)
     index = tmp / "ix"
     cli = [sys.executable, "-m", "web.cli", "--index", str(index)]
-    subprocess.run(
-        [*cli, "index", str(ROOT / "tests/fixtures/docs.jsonl"), "--procs", "1", "--quiet"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    port = _free_port()
-    log = open(tmp / "serve.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", "2", "--base-url", BASE_URL],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=10):
-                    break
-            except (OSError, urllib.error.HTTPError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError((tmp / "serve.log").read_text()) from None
-                time.sleep(0.3)
-        yield port
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+    if not index.exists():
+        subprocess.run(
+            [*cli, "index", str(ROOT / "tests/fixtures/docs.jsonl"), "--procs", "1", "--quiet"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    port = serve_args[serve_args.index("--port") + 1]
+    with open(tmp / "serve.log", "wb") as log:
+        proc = subprocess.Popen(
+            [*cli, "serve", *serve_args],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    url = f"http://127.0.0.1:{port}/api/v1/health"
+                    with urllib.request.urlopen(url, timeout=10):
+                        break
+                except (OSError, urllib.error.HTTPError):
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError((tmp / "serve.log").read_text()) from None
+                    time.sleep(0.3)
+            yield proc
+        finally:
+            with contextlib.suppress(ProcessLookupError):  # already gone: fine
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The port of a running ``duizhao serve --base-url BASE_URL`` (gunicorn, 2 processes)."""
+    port = _free_port()
+    args = ("--port", str(port), "--workers", "2", "--base-url", BASE_URL)
+    with running_server(tmp_path_factory.mktemp("front"), *args):
+        yield port
 
 
 _ADDRESSES = itertools.count(1)
@@ -296,3 +307,35 @@ def test_the_rate_limit_counts_the_real_address_not_a_forwarded_one(served: int)
                 break
     assert statuses[-1] == 429, statuses
     assert get(served, "/api/v1/health", "127.0.5.2")[0] == 200
+
+
+def test_the_server_stops_with_a_clear_error_when_its_front_dies(tmp_path: Path) -> None:
+    # Without its front nobody can reach the app: a server process that lived on would
+    # hide that from whatever supervises it.
+    with running_server(tmp_path, "--port", str(_free_port()), "--workers", "1") as proc:
+        fronts = [
+            int(pid)
+            for pid in os.listdir("/proc")
+            if pid.isdigit() and _ppid(pid) == proc.pid and b"web.front" in _cmdline(pid)
+        ]
+        assert len(fronts) == 1
+        os.kill(fronts[0], signal.SIGKILL)
+        assert proc.wait(timeout=60) == 1
+    log = (tmp_path / "serve.log").read_text()
+    assert "error: the front server stopped unexpectedly" in log
+    assert "Traceback" not in log
+
+
+def _ppid(pid: str) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return -1
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""

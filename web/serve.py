@@ -15,10 +15,12 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,7 @@ def serve(
     backend = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     front = None
     owner = os.getpid()
+    stopping, died = threading.Event(), threading.Event()
     try:
         backend_path = str(Path(private) / "app.sock")
         backend.bind(backend_path)
@@ -93,6 +96,7 @@ def serve(
         secs = warm(app)
         front = _start_front(public, backend_path)
         public.close()  # the front holds it now
+        _watch(front, stopping, died)
         shown = f"[{host}]" if ":" in host else host
         what = f"{workers} processes, " if workers > 1 else ""
         print(
@@ -100,10 +104,19 @@ def serve(
             "Ctrl-C to stop)",
             flush=True,
         )
-        if workers > 1:
-            _serve_gunicorn(app, backend, threads, workers)
-        else:
-            _serve_waitress(app, backend, threads)
+        try:
+            if workers > 1:
+                _serve_gunicorn(app, backend, threads, workers)
+            else:
+                _serve_waitress(app, backend, threads)
+        except (SystemExit, KeyboardInterrupt):
+            if os.getpid() != owner or not died.is_set():
+                raise
+        if died.is_set():
+            raise DuizhaoError(
+                "the front server stopped unexpectedly, so the server stopped too",
+                hint="see the messages above, then start `duizhao serve` again",
+            )
     finally:
         # gunicorn's worker processes leave through here too (SystemExit): only the
         # process that started the front stops it and removes the private folder.
@@ -111,6 +124,7 @@ def serve(
             public.close()
             with contextlib.suppress(OSError):  # gunicorn closes the fd it was given
                 backend.close()
+            stopping.set()
             if front is not None:
                 _stop(front)
             shutil.rmtree(private, ignore_errors=True)
@@ -140,6 +154,19 @@ def _start_front(public: socket.socket, backend_path: str) -> subprocess.Popen:
         cwd=Path(__file__).resolve().parents[1],
         stdin=subprocess.DEVNULL,
     )
+
+
+def _watch(front: subprocess.Popen, stopping: threading.Event, died: threading.Event) -> None:
+    """Stop serving if the front server dies: without it nobody can reach the app, and a
+    process that lives on would hide that from whatever supervises it."""
+
+    def wait() -> None:
+        front.wait()
+        if not stopping.is_set():
+            died.set()
+            os.kill(os.getpid(), signal.SIGINT)  # waitress and gunicorn both stop on it
+
+    threading.Thread(target=wait, name="duizhao-front-watch", daemon=True).start()
 
 
 def _stop(front: subprocess.Popen) -> None:
