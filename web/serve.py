@@ -153,6 +153,9 @@ def _start_front(public: socket.socket, backend_path: str) -> subprocess.Popen:
         pass_fds=(fd,),
         cwd=Path(__file__).resolve().parents[1],
         stdin=subprocess.DEVNULL,
+        # Its own session: Ctrl-C or a signal to the whole group stops the server
+        # process, which then stops the front (it also leaves if that process dies).
+        start_new_session=True,
     )
 
 
@@ -183,6 +186,9 @@ def _serve_waitress(app: Any, backend: socket.socket, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    # SIGTERM ends serve() like Ctrl-C does (waitress has no handler for it), so the
+    # front is stopped and the private folder removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     waitress_serve(
         app,
         sockets=[backend],
