@@ -13,7 +13,9 @@ index on 127.0.0.1 in one run:
 Phases alternate between the servers (before, after, after, before, ... so drift in
 machine load hits both alike):
 
-1. normal load: ``--clients`` keep-alive clients for ``--seconds``;
+1. normal load: ``--clients`` keep-alive clients for ``--seconds``; besides latency, the
+   CPU time the server's processes (and the front's among them) spent per request,
+   which other jobs on a shared machine distort less than latency;
 2. slowloris: ``--sockets`` sockets, each from its own loopback address, each sending
    one header byte every 4 s (reconnecting when the server closes it), while the same
    normal clients run; a normal request not answered within load_bench's 30 s client
@@ -147,6 +149,41 @@ def slowloris(port: int, n: int, stop: float, out: dict) -> None:
     out["connections"] = opened
 
 
+def _stat(pid: int) -> list[str]:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return text.rsplit(")", 1)[1].split()
+
+
+def tree_cpu(root: int) -> dict[str, float]:
+    """CPU seconds (user + system) of ``root`` and its descendants; the front server's
+    share separately. Less sensitive than latency to other jobs on the machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            st = _stat(int(name))
+            if st:
+                children.setdefault(int(st[1]), []).append(int(name))
+    total = front = 0.0
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        st = _stat(pid)
+        if st:
+            cpu = (int(st[11]) + int(st[12])) / tick
+            total += cpu
+            try:
+                if b"web.front" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    front += cpu
+            except OSError:
+                pass
+        todo += children.get(pid, [])
+    return {"total": total, "front": front}
+
+
 def run_phase(
     port: int, queries: list[str], clients: int, seconds: float, sockets: int, seed: int
 ) -> dict:
@@ -207,14 +244,28 @@ def main(argv: list[str] | None = None) -> int:
         for name in ports:  # warm both alike
             run_phase(ports[name], queries, args.clients, 3.0, 0, 900)
         for kind, sockets in (("normal", 0), ("slowloris", args.sockets)):
-            acc = {n: {"lat": [], "errors": [], "seconds": 0.0, "conns": 0} for n in ports}
+            acc = {
+                n: {
+                    "lat": [],
+                    "errors": [],
+                    "seconds": 0.0,
+                    "conns": 0,
+                    "cpu": 0.0,
+                    "front_cpu": 0.0,
+                }
+                for n in ports
+            }
             for r in range(args.rounds):
                 order = ["before", "after"] if r % 2 == 0 else ["after", "before"]
                 for name in order:
+                    cpu0 = tree_cpu(procs[name].pid)
                     res = run_phase(
                         ports[name], queries, args.clients, args.seconds, sockets, r * 100
                     )
+                    cpu1 = tree_cpu(procs[name].pid)
                     a = acc[name]
+                    a["cpu"] += cpu1["total"] - cpu0["total"]
+                    a["front_cpu"] += cpu1["front"] - cpu0["front"]
                     a["lat"] += res["lat"]
                     a["errors"] += res["errors"]
                     a["seconds"] += res["seconds"]
@@ -227,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
             for name, a in acc.items():
                 summary = summarize(sorted(a["lat"]), a["seconds"], a["errors"])
+                n_req = max(1, len(a["lat"]))
+                summary["server_cpu_ms_per_request"] = round(a["cpu"] * 1000 / n_req, 2)
+                summary["front_cpu_ms_per_request"] = round(a["front_cpu"] * 1000 / n_req, 2)
                 if sockets:
                     summary["slow_connections_opened"] = a["conns"]
                 summary["error_samples"] = a["errors"][:3]
@@ -257,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{kind:9} {name:6}: {s['requests']} requests, {s['req_per_s']} req/s, "
                     f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms, "
-                    f"errors {s['errors']}"
+                    f"errors {s['errors']}; server CPU {s['server_cpu_ms_per_request']} ms/request "
+                    f"(front {s['front_cpu_ms_per_request']})"
                 )
     after = results["slowloris"]["after"]
     return 0 if after["p95_ms"] <= 250 and not after["errors"] else 1
