@@ -171,12 +171,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         burst = _setting(
             app.config["RATE_LIMIT_BURST"], "DUIZHAO_RATE_LIMIT_BURST", max(10.0, 2 * rate)
         )
-        path = (
-            app.config["RATE_LIMIT_FILE"]
-            or os.environ.get("DUIZHAO_RATE_LIMIT_FILE")
-            or default_path(st.index_dir)
-        )
-        limiter = RateLimiter(path, rate=rate, burst=int(burst))
+        try:
+            path = (
+                app.config["RATE_LIMIT_FILE"]
+                or os.environ.get("DUIZHAO_RATE_LIMIT_FILE")
+                or default_path(st.index_dir)
+            )
+            limiter = RateLimiter(path, rate=rate, burst=int(burst))
+        except DuizhaoError:  # a refused limiter file: close what was opened, then say so
+            if st.engine is not None and engine is None:
+                st.engine.backend.close()
+            raise
     app.extensions["duizhao_limiter"] = limiter
 
     app.register_blueprint(ui.bp)
