@@ -214,19 +214,22 @@ class Front:
         out += [k + b": " + v for k, v in headers if k not in _DROP]
         out += [b"X-Forwarded-For: " + addr.encode(), b"Connection: close"]
         request = b"\r\n".join(out) + b"\r\n\r\n" + body
+        loop = asyncio.get_running_loop()
+        # Plain non-blocking socket calls: cheaper than a stream pair per request.
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        chunks = []
         try:
             async with asyncio.timeout(BACKEND_TIMEOUT):
-                r, w = await asyncio.open_unix_connection(self.backend)
-                try:
-                    w.write(request)
-                    await w.drain()
-                    raw = await r.read()
-                finally:
-                    w.close()
-                    with contextlib.suppress(OSError):
-                        await w.wait_closed()
+                await loop.sock_connect(sock, self.backend)
+                await loop.sock_sendall(sock, request)
+                while data := await loop.sock_recv(sock, 256 * 1024):
+                    chunks.append(data)
         except (OSError, TimeoutError):
             return error_response(503, "the search service is not answering", "retry in a moment")
+        finally:
+            sock.close()
+        raw = b"".join(chunks)
         return rewrite_response(raw, method == b"HEAD", keep)
 
     async def _send(self, writer: asyncio.StreamWriter, data: bytes) -> bool:
@@ -248,14 +251,21 @@ class Front:
 async def read_head(
     reader: asyncio.StreamReader, first: bytes
 ) -> tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]]]:
-    """Read and check a request head; raise HTTPError for anything malformed."""
+    """Read and check a request head (CRLF line ends); raise HTTPError for anything
+    malformed. One read for the whole head: per-line reads cost more than the parse."""
     try:
-        line = first + await reader.readuntil(b"\n")
+        head = first + await reader.readuntil(b"\r\n\r\n")
     except asyncio.LimitOverrunError:
-        raise HTTPError(414, "the request line is too long") from None
-    if len(line) > MAX_LINE + 2:
+        # Over MAX_HEAD without an end: a request line too long (414), else headers (431).
+        start = first + await reader.read(MAX_LINE + 2)
+        if b"\n" not in start:
+            raise HTTPError(414, "the request line is too long") from None
+        raise HTTPError(431, "the request headers are too large") from None
+    lines = head[:-4].split(b"\r\n")
+    line = lines[0]
+    if len(line) > MAX_LINE:
         raise HTTPError(414, "the request line is too long")
-    parts = line.rstrip(b"\r\n").split(b" ")
+    parts = line.split(b" ")
     if len(parts) != 3 or not _TOKEN.match(parts[0]):
         raise HTTPError(400, "malformed request line")
     method, target, version = parts
@@ -265,26 +275,22 @@ async def read_head(
         raise HTTPError(405, "method OPTIONS is not allowed here")
     if not _TARGET.match(target):
         raise HTTPError(400, "the request target must be a path starting with /")
+    if len(lines) - 1 > MAX_FIELDS:
+        raise HTTPError(431, "too many request headers")
     headers: list[tuple[bytes, bytes]] = []
-    size = len(line)
-    while True:
-        try:
-            field = await reader.readuntil(b"\n")
-        except asyncio.LimitOverrunError:
-            raise HTTPError(431, "a request header is too long") from None
-        size += len(field)
-        if size > MAX_HEAD or len(field) > MAX_FIELD + 2 or len(headers) >= MAX_FIELDS:
-            raise HTTPError(431, "the request headers are too large")
-        field = field.rstrip(b"\r\n")
-        if not field:
-            return method, target, version, headers
+    for field in lines[1:]:
+        if len(field) > MAX_FIELD:
+            raise HTTPError(431, "a request header is too long")
         name, sep, value = field.partition(b":")
+        # A bare LF, CR or other control character in a value, or a folded line (its
+        # "name" starts with a space) is malformed.
         if not sep or not _TOKEN.match(name) or _VALUE_BAD.search(value):
             raise HTTPError(400, "malformed request header")
         if b"_" in name:
             # WSGI maps "_" and "-" to one name: such a header could pose as another.
             continue
         headers.append((name.lower(), value.strip(b" \t")))
+    return method, target, version, headers
 
 
 def body_length(headers: list[tuple[bytes, bytes]]) -> int:
@@ -337,8 +343,8 @@ def rewrite_response(raw: bytes, head_only: bool, keep: bool) -> bytes:
 
 async def run(sock: socket.socket, backend: str) -> None:
     front = Front(backend)
-    # The stream limit bounds one readuntil(); the head limits are checked per line.
-    server = await asyncio.start_server(front.handle, sock=sock, limit=MAX_FIELD + 2)
+    # The stream limit bounds the one readuntil() of a head.
+    server = await asyncio.start_server(front.handle, sock=sock, limit=MAX_HEAD)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
