@@ -54,8 +54,14 @@ DEFAULTS: dict[str, Any] = {
     # RATE_LIMIT_FILE; 0 turns it off. None: $DUIZHAO_RATE_LIMIT or 50 (off when TESTING).
     "RATE_LIMIT": None,
     "RATE_LIMIT_BURST": None,  # None: $DUIZHAO_RATE_LIMIT_BURST or 2 x the rate (at least 10)
-    "RATE_LIMIT_FILE": None,  # None: $DUIZHAO_RATE_LIMIT_FILE or one file per index in the temp folder
+    "RATE_LIMIT_FILE": None,  # None: $DUIZHAO_RATE_LIMIT_FILE or one per index (web/rundir.py)
     "JSON_SORT_KEYS": False,
+    # Every route answers GET/HEAD only: OPTIONS is a 405 too (as the README says).
+    "PROVIDE_AUTOMATIC_OPTIONS": False,
+    # Public base URL for citation links (https://host/prefix). None: $DUIZHAO_BASE_URL;
+    # "request": the request's own scheme and host (only behind a proxy that sets
+    # Host); unset: a path without host -- never a Host header a client made up.
+    "BASE_URL": None,
 }
 
 
@@ -128,6 +134,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    from web.baseurl import configured_base_url
+
+    app.config["BASE_URL"] = configured_base_url(app.config["BASE_URL"])  # bad: refused now
 
     glossary = app.config["GLOSSARY"]
     engine = app.config["ENGINE"]
@@ -162,12 +171,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         burst = _setting(
             app.config["RATE_LIMIT_BURST"], "DUIZHAO_RATE_LIMIT_BURST", max(10.0, 2 * rate)
         )
-        path = (
-            app.config["RATE_LIMIT_FILE"]
-            or os.environ.get("DUIZHAO_RATE_LIMIT_FILE")
-            or default_path(st.index_dir)
-        )
-        limiter = RateLimiter(path, rate=rate, burst=int(burst))
+        try:
+            path = (
+                app.config["RATE_LIMIT_FILE"]
+                or os.environ.get("DUIZHAO_RATE_LIMIT_FILE")
+                or default_path(st.index_dir)
+            )
+            limiter = RateLimiter(path, rate=rate, burst=int(burst))
+        except DuizhaoError:  # a refused limiter file: close what was opened, then say so
+            if st.engine is not None and engine is None:
+                st.engine.backend.close()
+            raise
     app.extensions["duizhao_limiter"] = limiter
 
     app.register_blueprint(ui.bp)

@@ -289,6 +289,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         index_dir=args.index,
         threads=args.threads,
         workers=args.workers,
+        config={"BASE_URL": args.base_url} if args.base_url else None,
     )
     return 0
 
@@ -381,6 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=min(2, os.cpu_count() or 1),
         help="server processes (1: waitress; more: gunicorn, one per core)",
+    )
+    s.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="public address for citation links (default $DUIZHAO_BASE_URL; 'request': the "
+        "address each request came in on; unset: links without host)",
     )
     s.set_defaults(func=cmd_serve)
 

@@ -11,24 +11,29 @@ an in-memory limiter counts per process and lets N processes serve N times
 the limit. Durability does not matter here (a lost bucket after a power cut is
 harmless), so the file is not fsynced.
 
-If the file cannot be used (locked for longer than ``busy_ms``, disk full) the
-request is let through and the failure logged: an unavailable limiter must not
-turn into an unavailable service.
+The file lives in the server's private folder (web/rundir.py: mode 0700, never
+the shared temp folder, where another local user could plant it); a file that
+is a symlink, belongs to someone else or is writable by others is refused at
+start-up.
+
+If the file cannot be used (locked for longer than ``busy_ms`` -- tens of
+milliseconds, so a held lock cannot add seconds to every request -- or disk
+full) the request is let through and the failure logged: an unavailable
+limiter must not turn into an unavailable service (fail open).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
-import os
 import sqlite3
-import tempfile
 import threading
 import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+
+from web.rundir import check_private, ensure_private_dir, run_dir
 
 log = logging.getLogger("duizhao.web")
 
@@ -36,6 +41,10 @@ DEFAULT_RATE = 50.0  # requests per second per client address
 DEFAULT_BURST = 100
 _PRUNE_EVERY = 2000  # checks between removals of idle buckets
 _IDLE_SECONDS = 600.0
+# Longest wait for the file's write lock: a check takes well under a millisecond, so
+# this is only reached when something holds the lock; then the request goes through.
+BUSY_MS = 50
+_LOG_EVERY = 60.0  # seconds between two "limiter unavailable" log lines
 
 
 @dataclass(frozen=True)
@@ -46,11 +55,10 @@ class Decision:
 
 
 def default_path(index_dir: str | None) -> Path:
-    """One limiter file per index on this machine: every server process serving the
-    same index shares it (the temp folder, not the index: that may be read-only)."""
-    tag = hashlib.sha256(str(Path(index_dir or "default").resolve()).encode()).hexdigest()[:12]
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    return Path(tempfile.gettempdir()) / f"duizhao-ratelimit-{uid}-{tag}.sqlite"
+    """One limiter file per index: every server process serving the same index shares
+    it. In the index's private run folder (created here), not in the index itself,
+    which may be read-only."""
+    return ensure_private_dir(run_dir(index_dir)) / "ratelimit.sqlite"
 
 
 class RateLimiter:
@@ -61,16 +69,20 @@ class RateLimiter:
         path: str | Path,
         rate: float = DEFAULT_RATE,
         burst: int = DEFAULT_BURST,
-        busy_ms: int = 2000,
+        busy_ms: int = BUSY_MS,
     ) -> None:
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be > 0 and burst >= 1")
         self.path = Path(path)
+        # A folder others may write (the shared temp folder) lets them plant the file.
+        check_private(self.path.parent, loose=0o022)
+        check_private(self.path, "file")
         self.rate = float(rate)
         self.burst = int(burst)
         self.busy_ms = int(busy_ms)
         self._local = threading.local()
         self._checks = 0
+        self._logged = -_LOG_EVERY
         # Every thread's connection, so close() (or garbage collection) closes them all:
         # Python 3.13 warns about a connection left open.
         self._conns: list[sqlite3.Connection] = []
@@ -131,7 +143,10 @@ class RateLimiter:
                 conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as e:
-            log.warning("rate limiter unavailable (%s): request let through", e)
+            # Once a minute, not per request: a held lock must not flood the log either.
+            if time.monotonic() - self._logged >= _LOG_EVERY:
+                self._logged = time.monotonic()
+                log.warning("rate limiter unavailable (%s): requests let through", e)
             return Decision(True)
         if allowed:
             return Decision(True, remaining=int(tokens))

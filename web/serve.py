@@ -1,6 +1,7 @@
-"""``duizhao serve``: the UI and REST API behind waitress (a production WSGI server).
+"""``duizhao serve``: the UI and REST API behind a buffering front server.
 
-Place in the flow: CLI (web/cli.py) -> **serve** -> create_app (web/app.py) -> waitress.
+Place in the flow: CLI (web/cli.py) -> **serve** -> front server (web/front.py, the
+public address) -> waitress or gunicorn (a private Unix socket) -> create_app (web/app.py).
 
 The engine is warmed before the socket opens -- the first search builds the
 reader caches (document ordinals, facet columns), loads the segmenter
@@ -10,11 +11,21 @@ as the rest.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from index.errors import DuizhaoError
 
@@ -51,15 +62,13 @@ def serve(
 ) -> None:
     """Serve until interrupted. Binds to 127.0.0.1 unless told otherwise.
 
-    ``workers == 1``: waitress, one process with ``threads`` threads. ``workers > 1``:
-    gunicorn with that many processes (each ``threads // workers`` threads) forked
-    from one warmed app, so a multi-core machine is used despite Python's GIL.
+    The public address is held by the buffering front server (web/front.py, its own
+    process), which hands only complete requests to the app server on a Unix socket in
+    a fresh private folder. ``workers == 1``: that app server is waitress, one process
+    with ``threads`` threads. ``workers > 1``: gunicorn with that many processes (each
+    ``threads // workers`` threads) forked from one warmed app, so a multi-core machine
+    is used despite Python's GIL.
     """
-    if workers > 1:
-        _serve_gunicorn(host, port, index_dir, threads, config, workers)
-        return
-    from waitress import serve as waitress_serve
-
     from index import integrity
     from index.config import index_path
     from web.app import create_app
@@ -70,54 +79,139 @@ def serve(
     # The service opens only its configured index folder, never one a request names:
     # a Whoosh TOC is a pickle, and a crafted one could run code on open.
     integrity.restrict_to(index_path(cfg.get("INDEX_DIR")))
-    app = create_app(cfg)
-    secs = warm(app)
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    shown = f"[{host}]" if ":" in host else host
-    print(
-        f"Duizhao serving on http://{shown}:{port}/  (warmed in {secs:.1f}s; Ctrl-C to stop)",
-        flush=True,
+    public = _listen(host, port)  # before warm-up: a port in use is said at once
+    # mkdtemp: mode 0700 and an unpredictable name, so only this user reaches the app
+    # server, and the front's X-Forwarded-For can be trusted.
+    private = tempfile.mkdtemp(prefix="duizhao-")
+    backend = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    front = None
+    owner = os.getpid()
+    stopping, died = threading.Event(), threading.Event()
+    try:
+        backend_path = str(Path(private) / "app.sock")
+        backend.bind(backend_path)
+        backend.listen(1024)
+        app = create_app(cfg)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
+        secs = warm(app)
+        front = _start_front(public, backend_path)
+        public.close()  # the front holds it now
+        _watch(front, stopping, died)
+        shown = f"[{host}]" if ":" in host else host
+        what = f"{workers} processes, " if workers > 1 else ""
+        print(
+            f"Duizhao serving on http://{shown}:{port}/  ({what}warmed in {secs:.1f}s; "
+            "Ctrl-C to stop)",
+            flush=True,
+        )
+        try:
+            if workers > 1:
+                _serve_gunicorn(app, backend, threads, workers)
+            else:
+                _serve_waitress(app, backend, threads)
+        except (SystemExit, KeyboardInterrupt):
+            if os.getpid() != owner or not died.is_set():
+                raise
+        if died.is_set():
+            raise DuizhaoError(
+                "the front server stopped unexpectedly, so the server stopped too",
+                hint="see the messages above, then start `duizhao serve` again",
+            )
+    finally:
+        # gunicorn's worker processes leave through here too (SystemExit): only the
+        # process that started the front stops it and removes the private folder.
+        if os.getpid() == owner:
+            public.close()
+            with contextlib.suppress(OSError):  # gunicorn closes the fd it was given
+                backend.close()
+            stopping.set()
+            if front is not None:
+                _stop(front)
+            shutil.rmtree(private, ignore_errors=True)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OSError as e:
+        sock.close()
+        raise DuizhaoError(
+            f"cannot listen on {host}:{port}: {e.strerror}",
+            hint="choose another --port, or stop the program using that one",
+        ) from None
+    return sock
+
+
+def _start_front(public: socket.socket, backend_path: str) -> subprocess.Popen:
+    fd = public.fileno()
+    return subprocess.Popen(
+        [sys.executable, "-m", "web.front", "--fd", str(fd), "--backend", backend_path],
+        pass_fds=(fd,),
+        cwd=Path(__file__).resolve().parents[1],
+        stdin=subprocess.DEVNULL,
+        # Its own session: Ctrl-C or a signal to the whole group stops the server
+        # process, which then stops the front (it also leaves if that process dies).
+        start_new_session=True,
     )
+
+
+def _watch(front: subprocess.Popen, stopping: threading.Event, died: threading.Event) -> None:
+    """Stop serving if the front server dies: without it nobody can reach the app, and a
+    process that lives on would hide that from whatever supervises it."""
+
+    def wait() -> None:
+        front.wait()
+        if not stopping.is_set():
+            died.set()
+            os.kill(os.getpid(), signal.SIGINT)  # waitress and gunicorn both stop on it
+
+    threading.Thread(target=wait, name="duizhao-front-watch", daemon=True).start()
+
+
+def _stop(front: subprocess.Popen) -> None:
+    if front.poll() is None:
+        front.terminate()
+        try:
+            front.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            front.kill()
+            front.wait()
+
+
+def _serve_waitress(app: Any, backend: socket.socket, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    # SIGTERM ends serve() like Ctrl-C does (waitress has no handler for it), so the
+    # front is stopped and the private folder removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     waitress_serve(
         app,
-        host=host,
-        port=port,
+        sockets=[backend],
         threads=threads,
         ident="duizhao",
-        # Bounded request sizes: the API takes no bodies.
+        # Bounded request sizes: the API takes no bodies (the front checks them first).
         max_request_body_size=64 * 1024,
         max_request_header_size=64 * 1024,
         channel_timeout=30,
         connection_limit=200,
-        clear_untrusted_proxy_headers=True,
+        # Only the front reaches this socket; ProxyFix reads its X-Forwarded-For.
+        clear_untrusted_proxy_headers=False,
+        _quiet=True,
     )
 
 
-def _serve_gunicorn(
-    host: str,
-    port: int,
-    index_dir: str | Path | None,
-    threads: int,
-    config: dict[str, Any] | None,
-    workers: int,
-) -> None:
+def _serve_gunicorn(app: Any, backend: socket.socket, threads: int, workers: int) -> None:
     from gunicorn.app.base import BaseApplication
-
-    from index import integrity
-    from index.config import index_path
-    from web.app import create_app
-
-    cfg = dict(config or {})
-    if index_dir:
-        cfg["INDEX_DIR"] = str(index_dir)
-    integrity.restrict_to(index_path(cfg.get("INDEX_DIR")))
-    app = create_app(cfg)
-    secs = warm(app)  # in the master: workers fork with warm caches (copy-on-write)
 
     class _App(BaseApplication):
         def load_config(self) -> None:
             for key, value in {
-                "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                "bind": f"fd://{backend.fileno()}",
                 "workers": workers,
                 "worker_class": "gthread",
                 "threads": max(1, threads // workers),
@@ -136,10 +230,4 @@ def _serve_gunicorn(
         def load(self) -> Any:
             return app
 
-    shown = f"[{host}]" if ":" in host else host
-    print(
-        f"Duizhao serving on http://{shown}:{port}/  ({workers} processes, warmed in "
-        f"{secs:.1f}s; Ctrl-C to stop)",
-        flush=True,
-    )
     _App().run()

@@ -33,6 +33,7 @@ from web.api import (
     titles_available,
 )
 from web.app import state
+from web.baseurl import public_url
 from web.params import check_known, int_param, search_request, str_param
 
 bp = Blueprint("ui", __name__)
@@ -441,9 +442,7 @@ def citation(doc: Any) -> str:
         t = doc.titles_en[0]
         parts.append(t.text + ("" if t.attested else " [draft translation]"))
     parts += [x for x in (doc.issuer, doc.docnum, doc.date) if x]
-    parts.append(
-        safe_url(doc.url) or request.url_root.rstrip("/") + url_for("ui.document", doc_id=doc.id)
-    )
+    parts.append(safe_url(doc.url) or public_url(url_for("ui.document", doc_id=doc.id)))
     return ", ".join(parts)
 
 
