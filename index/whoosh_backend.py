@@ -815,7 +815,18 @@ class WhooshBackend:
         res.partial = self._timed_out.flag
         return res
 
-    def _search(self, plan: Plan, explain: bool) -> RawResults:
+    def search_lazy(self, plan: Plan, *, time_limit: float | None = None) -> RawResults:
+        """``search`` whose hits are an iterator: each document is read only when the
+        iterator reaches it, so an export streams tens of thousands of hits in constant
+        memory. Consume it in the calling thread (it reads that thread's reader).
+        ``time_limit`` replaces the per-search limit for finding and ordering the hits."""
+        self._deadline.value = time.monotonic() + (time_limit or self.time_limit)
+        self._timed_out.flag = False
+        res = self._search(plan, False, lazy=True)
+        res.partial = self._timed_out.flag
+        return res
+
+    def _search(self, plan: Plan, explain: bool, lazy: bool = False) -> RawResults:
         with self.searcher() as s:
             if s.reader().doc_count_all() == 0:
                 return RawResults([], 0, True)  # a new, empty index (Whoosh cannot search it)
@@ -832,11 +843,15 @@ class WhooshBackend:
             if plan.sort != "relevance" and _vectorizable(plan):
                 hits, total, ords = self._fast_by_date(s, allowed, plan, cache, excluded)
                 facets = self._facets(ords, cache) if plan.facets else {}
-                return self._raw_results(s, q, hits, plan, cache, total, True, facets, explain)
+                return self._raw_results(
+                    s, q, hits, plan, cache, total, True, facets, explain, lazy
+                )
             if plan.sort == "relevance" and _vectorizable(plan):
                 hits, total, ords = self._fast_top(s, allowed, plan, cache, excluded)
                 facets = self._facets(ords, cache) if plan.facets else {}
-                return self._raw_results(s, q, hits, plan, cache, total, True, facets, explain)
+                return self._raw_results(
+                    s, q, hits, plan, cache, total, True, facets, explain, lazy
+                )
             if plan.sort == "relevance":
                 hits, exhausted = self._top_docs(s, q, allowed, plan, cache, excluded)
                 # Without facets the total is a lower bound (the documents seen while
@@ -850,11 +865,26 @@ class WhooshBackend:
                 total_exact = True
             if not plan.facets:
                 facets = {}
-            return self._raw_results(s, q, hits, plan, cache, total, total_exact, facets, explain)
+            return self._raw_results(
+                s, q, hits, plan, cache, total, total_exact, facets, explain, lazy
+            )
 
     def _raw_results(
-        self, s, q, hits, plan: Plan, cache: _ReaderCache, total, total_exact, facets, explain
+        self,
+        s,
+        q,
+        hits,
+        plan: Plan,
+        cache: _ReaderCache,
+        total,
+        total_exact,
+        facets,
+        explain,
+        lazy=False,
     ):  # noqa: ANN001, ANN202
+        if lazy:
+            window = hits[plan.offset : plan.offset + plan.limit]
+            return RawResults(_lazy_hits(s.reader(), window, cache), total, total_exact, facets)
         out = []
         for docnum, score, ordn in hits[plan.offset : plan.offset + plan.limit]:
             head = cache.head_docnum[ordn]
@@ -1047,7 +1077,8 @@ class WhooshBackend:
         )
         want = plan.offset + plan.limit
         hits = [(first[o], None, o) for o in order[:want]]
-        return hits, len(first), self._facets(first.keys(), cache)
+        # Facets only when asked for: counting them costs as much as the sort.
+        return hits, len(first), self._facets(first.keys(), cache) if plan.facets else {}
 
     def _count_and_facets(self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
         key = plan.cache_key()
@@ -1074,6 +1105,15 @@ class WhooshBackend:
                 c.pop(empty, None)
             facets[name] = {str(k): v for k, v in c.most_common()}
         return facets
+
+
+def _lazy_hits(reader, window, cache: _ReaderCache) -> Iterator[RawHit]:  # noqa: ANN001
+    """The hits of ``window`` ((docnum, score, ordinal) triples), read one at a time."""
+    for docnum, score, ordn in window:
+        head = cache.head_docnum[ordn]
+        doc = Document.from_json(reader.stored_fields(head)["doc"])
+        pidx = reader.stored_fields(docnum).get("pidx", 0) if docnum != head else 0
+        yield RawHit(doc.id, score, pidx, doc)
 
 
 # --- plan -> Whoosh queries ----------------------------------------------------

@@ -15,14 +15,18 @@ from flask import Flask, request
 
 
 def register_outputs(app: Flask) -> None:
-    from web import feeds, rest
+    from web import exports, feeds, rest
 
     rest.register(app)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(exports.bp, url_prefix="/api/v1")
 
     @app.context_processor
     def _links() -> dict[str, Any]:
         def search_feed_url() -> str:
             return feeds.feed_url(request.args)
 
-        return {"search_feed_url": search_feed_url}
+        def search_export_url(fmt: str) -> str:
+            return exports.export_url(request.args, fmt)
+
+        return {"search_feed_url": search_feed_url, "search_export_url": search_export_url}

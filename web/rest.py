@@ -50,6 +50,8 @@ CORS_EXPOSE = (
     "RateLimit-Reset",
     "Retry-After",
     "X-Total-Count",
+    "X-Export-Count",
+    "Content-Disposition",
 )
 CORS_MAX_AGE = 86400  # seconds a browser may remember a preflight answer
 # Endpoints whose answer depends only on the request and the index: they get ETags.
