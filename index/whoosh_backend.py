@@ -842,13 +842,13 @@ class WhooshBackend:
                 return RawResults([], 0, True)  # no document passes the filters
             if plan.sort != "relevance" and _vectorizable(plan):
                 hits, total, ords = self._fast_by_date(s, allowed, plan, cache, excluded)
-                facets = self._facets(ords, cache) if plan.facets else {}
+                facets = self._facets(ords, cache, plan) if plan.facets else {}
                 return self._raw_results(
                     s, q, hits, plan, cache, total, True, facets, explain, lazy
                 )
             if plan.sort == "relevance" and _vectorizable(plan):
                 hits, total, ords = self._fast_top(s, allowed, plan, cache, excluded)
-                facets = self._facets(ords, cache) if plan.facets else {}
+                facets = self._facets(ords, cache, plan) if plan.facets else {}
                 return self._raw_results(
                     s, q, hits, plan, cache, total, True, facets, explain, lazy
                 )
@@ -1078,7 +1078,7 @@ class WhooshBackend:
         want = plan.offset + plan.limit
         hits = [(first[o], None, o) for o in order[:want]]
         # Facets only when asked for: counting them costs as much as the sort.
-        return hits, len(first), self._facets(first.keys(), cache) if plan.facets else {}
+        return hits, len(first), self._facets(first.keys(), cache, plan) if plan.facets else {}
 
     def _count_and_facets(self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
         key = plan.cache_key()
@@ -1087,7 +1087,7 @@ class WhooshBackend:
                 self._facet_cache.move_to_end(key)
                 return self._facet_cache[key]
         ords = self._matching_ords(s, q, allowed, cache, excluded)
-        out = (len(ords), self._facets(ords.keys(), cache))
+        out = (len(ords), self._facets(ords.keys(), cache, plan))
         if self._timed_out.flag:
             return out
         with self._lock:
@@ -1097,13 +1097,21 @@ class WhooshBackend:
         return out
 
     @staticmethod
-    def _facets(ords, cache: _ReaderCache) -> dict[str, dict[str, int]]:  # noqa: ANN001
+    def _facets(ords, cache: _ReaderCache, plan: Plan) -> dict[str, dict[str, int]]:  # noqa: ANN001
         facets: dict[str, dict[str, int]] = {}
         for name, values in cache.facet_values.items():
             c = Counter(values[o] for o in ords)
             for empty in ("", None, 0):
                 c.pop(empty, None)
             facets[name] = {str(k): v for k, v in c.most_common()}
+        if plan.year_from is not None and plan.year_from == plan.year_to:
+            # One year chosen: its months ("2021-06"), for a timeline by month.
+            dates = cache.dates
+            months = Counter(dates[o] // 100 for o in ords)
+            months.pop(0, None)
+            facets["month"] = {
+                f"{m // 100}-{m % 100:02d}": n for m, n in months.most_common() if m % 100
+            }
         return facets
 
 

@@ -15,11 +15,12 @@ from flask import Flask, request
 
 
 def register_outputs(app: Flask) -> None:
-    from web import exports, feeds, rest
+    from web import charts, exports, feeds, rest
 
     rest.register(app)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(exports.bp, url_prefix="/api/v1")
+    app.register_blueprint(charts.bp)
 
     @app.context_processor
     def _links() -> dict[str, Any]:
@@ -29,4 +30,11 @@ def register_outputs(app: Flask) -> None:
         def search_export_url(fmt: str) -> str:
             return exports.export_url(request.args, fmt)
 
-        return {"search_feed_url": search_feed_url, "search_export_url": search_export_url}
+        def search_charts(resp: Any, req: Any) -> dict[str, Any]:
+            return charts.page_charts(resp, req, request.args)
+
+        return {
+            "search_feed_url": search_feed_url,
+            "search_export_url": search_export_url,
+            "search_charts": search_charts,
+        }
