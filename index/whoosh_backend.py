@@ -787,6 +787,15 @@ class WhooshBackend:
         with self.searcher() as s:
             return sum(1 for _ in s.document_numbers(head="1"))
 
+    def facet_counts(self) -> dict[str, dict[str, int]]:
+        """Every facet value in the index with its number of documents (most first):
+        what filters can match, e.g. for the API document."""
+        with self.searcher() as s:
+            if s.reader().doc_count_all() == 0:
+                return {}
+            cache = self._reader_cache(s)
+            return self._facets(range(len(cache.doc_ids)), cache, Plan([]))
+
     def get_document(self, doc_id: str) -> Document:
         with self.searcher() as s:
             docnum = s.document_number(pid=doc_id)

@@ -223,3 +223,37 @@ def test_ratelimit_headers_count_down_and_come_on_the_429(tmp_path: Path) -> Non
     assert remaining == sorted(remaining, reverse=True)
     assert int(seen[-1].headers["RateLimit-Reset"]) >= 1
     assert seen[-1].headers["X-Request-Id"]
+
+
+# --- the OpenAPI document ------------------------------------------------------------------
+
+
+def test_openapi_lists_the_filter_values_of_the_index(client) -> None:  # noqa: ANN001
+    spec = client.get("/api/v1/openapi.json").get_json()
+    params = {p["name"]: p for p in spec["paths"]["/search"]["get"]["parameters"]}
+    facets = client.get("/api/v1/search?q=数据安全&facets=true").get_json()["facets"]
+    level = params["level"]
+    # Every level the index holds is listed with its count; the matching ones agree.
+    for value, n in facets["level"].items():
+        assert level["x-values"][value] >= n
+    assert level["schema"]["items"]["examples"] == list(level["x-values"])
+    assert "enum" not in level["schema"]["items"]  # an absent value is valid, matches nothing
+    assert set(params["region"]["x-values"]) == {"全国", "北京市", "上海市", "广东省"}
+    # Examples for the operations, shown on /api/docs.
+    assert params["q"]["examples"]["english"]["value"] == "platform economy"
+    html = client.get("/api/docs").get_data(as_text=True)
+    assert "platform economy" in html and "exportResults" not in html
+    assert "/api/v1/export" in html
+
+
+def test_openapi_documents_the_export_and_the_headers(client) -> None:  # noqa: ANN001
+    from web.exports import FORMATS
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    export = spec["paths"]["/export"]["get"]
+    params = {p["name"]: p for p in export["parameters"]}
+    assert params["format"]["schema"]["enum"] == list(FORMATS)
+    assert "page" not in params and "q" in params
+    search = spec["paths"]["/search"]["get"]["responses"]
+    assert "ETag" in search["200"]["headers"] and "304" in search
+    assert "RateLimit-Remaining" in search["400"]["headers"]

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from index.errors import InputError, NotFound
 from web.app import state
 from web.errors import TitlesUnavailable
-from web.openapi import MAX_Q, MAX_TITLE_Q, openapi_document
+from web.openapi import MAX_Q, MAX_TITLE_Q, index_values, openapi_document
 from web.params import check_known, int_param, search_request, str_param
 
 bp = Blueprint("api", __name__)
@@ -177,9 +177,9 @@ def health() -> ResponseReturnValue:
 
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(index_values()))
 
 
 def docs_page() -> ResponseReturnValue:
     """A readable rendering of the OpenAPI document, server-side, no external assets."""
-    return render_template("api_docs.html", spec=openapi_document())
+    return render_template("api_docs.html", spec=openapi_document(index_values()))

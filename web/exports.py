@@ -30,11 +30,11 @@ from werkzeug.datastructures import MultiDict
 from index.errors import InputError
 from search.engine import Hit
 from web.app import state
+from web.openapi import EXPORT_MAX
 from web.params import SEARCH_PARAMS, int_param, search_request
 
 bp = Blueprint("exports", __name__)
 
-EXPORT_MAX = 50_000  # documents per export (paging stops at MAX_RESULT_WINDOW)
 # Finding and ordering every match may take longer than one page's search is allowed.
 EXPORT_TIME_LIMIT = 10.0
 FORMATS = {
