@@ -28,6 +28,10 @@ DOC_ID_RE = re.compile(r"^\w[\w.:\-]{0,127}$")
 
 @bp.get("/search")
 def search() -> ResponseReturnValue:
+    if "cursor" in request.args:  # deep paging past the first 1,000 results (web/cursor.py)
+        from web.cursor import cursor_search
+
+        return jsonify(cursor_search(request.args))
     req = search_request(request.args, facets_default=False)
     if len(req.q) > MAX_Q:
         raise InputError(

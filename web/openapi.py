@@ -17,6 +17,7 @@ from search.engine import FILTER_NAMES, MAX_PER_PAGE, MAX_RESULT_WINDOW, SORTS
 API_VERSION = "1.0.0"
 MAX_Q = 500  # characters of q the API accepts (the engine's own limit)
 MAX_TITLE_Q = 500
+EXPORT_MAX = 50_000  # results an export or a cursor reaches (web/exports.py, web/cursor.py)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -164,6 +165,11 @@ SCHEMAS: dict[str, Any] = {
             },
             "hits": {"type": "array", "items": _ref("Hit")},
             "explain": {"type": "array", "items": {"type": "string"}},
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Only when paging by cursor: pass it as cursor for the next page; "
+                "null after the last.",
+            },
         },
     },
     "Document": {
@@ -338,6 +344,14 @@ SEARCH_PARAMETERS = [
     _q("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Result order."),
     _q("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number (1-based)."),
     _q(
+        "cursor",
+        {"type": "string", "maxLength": 200},
+        "Deep paging (search_after-style), instead of page: empty to start, then the previous "
+        "answer's next_cursor with the same other parameters; reaches the first "
+        f"{EXPORT_MAX:,} results (page stops at {MAX_RESULT_WINDOW:,}).",
+        example="",
+    ),
+    _q(
         "per_page",
         {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
         "Results per page. page * per_page may not pass the first 1000 results.",
@@ -407,7 +421,6 @@ _IF_NONE_MATCH = {
     "schema": {"type": "string"},
     "description": "An ETag from an earlier answer: 304 without a body if it still holds.",
 }
-EXPORT_MAX = 50_000  # web/exports.py reads it from here
 EXPORT_FORMATS = ("csv", "ndjson", "citations")
 
 
