@@ -130,8 +130,11 @@ def test_preflight_is_limited_to_api_routes(client) -> None:  # noqa: ANN001
         assert "Access-Control-Allow-Methods" not in r.headers, path
 
 
-def test_configured_origins_only(tmp_path: Path) -> None:
+def test_configured_origins_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with owned_app(tmp_path, CORS_ORIGINS="https://a.example, https://b.example") as app:
+        check_configured_origins(app.test_client())
+    monkeypatch.setenv("DUIZHAO_CORS_ORIGINS", "https://b.example,https://c.example")
+    with owned_app(tmp_path) as app:
         check_configured_origins(app.test_client())
 
 

@@ -61,7 +61,8 @@ CACHEABLE_ENDPOINTS = frozenset(
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
 
 CONFIG_DEFAULTS = {
-    "CORS_ORIGINS": "*",  # "*", or a list / comma-separated string of origins
+    # "*", or a list / comma-separated string of origins; None: $DUIZHAO_CORS_ORIGINS or "*"
+    "CORS_ORIGINS": None,
     "CACHE_MAX_AGE": 60,  # seconds a client may reuse a cacheable answer unasked
     "ACCESS_LOG": None,  # None: $DUIZHAO_ACCESS_LOG; "-" stderr, "" off (default: stderr)
 }
@@ -128,7 +129,9 @@ def register(app: Flask) -> None:
 
     for k, v in CONFIG_DEFAULTS.items():
         app.config.setdefault(k, v)
-    origins = allowed_origins(app.config["CORS_ORIGINS"])
+    origins = allowed_origins(
+        app.config["CORS_ORIGINS"] or os.environ.get("DUIZHAO_CORS_ORIGINS") or "*"
+    )
     target = app.config["ACCESS_LOG"]
     if target is None:
         target = os.environ.get("DUIZHAO_ACCESS_LOG", "" if app.testing else "-")
