@@ -210,7 +210,9 @@ def test_openapi_document_lists_every_endpoint(client) -> None:  # noqa: ANN001
     for p in spec["paths"]["/search"]["get"]["parameters"]:
         if p["in"] != "query":
             continue  # If-None-Match (tests/test_rest.py)
-        value = {"integer": "1", "boolean": "true", "array": "x"}.get(p["schema"]["type"], "数据")
+        kind = p["schema"]["type"]
+        kind = kind[0] if isinstance(kind, list) else kind  # ["boolean", "string"]: flags
+        value = {"integer": "1", "boolean": "true", "array": "x"}.get(kind, "数据")
         if p["name"] == "sort":
             value = "date"
         if p["name"] == "year":

@@ -279,6 +279,18 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
+
+def _flag(default: bool) -> dict[str, Any]:
+    """A true/false parameter as web/params.py reads it: forms send an empty value for
+    false, and 1/0, yes/no, on/off are accepted too (any case)."""
+    words = ("true", "false", "1", "0", "yes", "no", "on", "off")
+    return {
+        "type": ["boolean", "string"],
+        "enum": [True, False, "", *words, *(w.upper() for w in words if w.isalpha())],
+        "default": default,
+    }
+
+
 VALUES_LISTED = 100  # filter values listed per field in the document (the most common)
 VALUES_IN_TEXT = 12  # of which shown in the parameter's description
 
@@ -358,12 +370,12 @@ SEARCH_PARAMETERS = [
     ),
     _q(
         "facets",
-        {"type": "boolean", "default": False},
+        _flag(False),
         "Include facet counts (level, region, issuer, status, lang, source, doctype, year; "
         "month too when year is one year).",
     ),
-    _q("expand", {"type": "boolean", "default": True}, "Cross-language query expansion."),
-    _q("explain", {"type": "boolean", "default": False}, "Include the parsed plan and scores."),
+    _q("expand", _flag(True), "Cross-language query expansion."),
+    _q("explain", _flag(False), "Include the parsed plan and scores."),
     _q(
         "rm",
         {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 20},
