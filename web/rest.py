@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -125,8 +126,6 @@ def _setup_access_log(target: str | None) -> None:
 
 def register(app: Flask) -> None:
     """Install the hooks on ``app``. Call after the app's own hooks (rate limit first)."""
-    import os
-
     for k, v in CONFIG_DEFAULTS.items():
         app.config.setdefault(k, v)
     origins = allowed_origins(
