@@ -80,8 +80,10 @@ def main() -> None:
     for s in SEARCHES:
         assert client.get("/api/v1/search", query_string=s).status_code == 200
     print(f"index {args.index}; exporting {args.count:,} results; RSS at start {rss_mb():.0f} MB")
+    print(f"load average at start {os.getloadavg()[0]:.1f} (this machine has 2 cores)")
     print(
-        f"{'search':32} {'format':10} {'first byte':>10} {'wall':>7} {'lines':>7} {'MB':>6} {'+RSS MB':>8}"
+        f"{'search':32} {'format':10} {'first byte':>10} {'wall':>7} {'CPU':>7} {'lines':>7} "
+        f"{'MB':>6} {'+RSS MB':>8}"
     )
     for s in SEARCHES:
         for fmt in ("csv", "ndjson", "citations"):
