@@ -824,6 +824,11 @@ class WhooshBackend:
         res.partial = self._timed_out.flag
         return res
 
+    @property
+    def last_search_partial(self) -> bool:
+        """Whether this thread's latest search was cut short by the time limit."""
+        return bool(getattr(self._timed_out, "flag", False))
+
     def search_lazy(self, plan: Plan, *, time_limit: float | None = None) -> RawResults:
         """``search`` whose hits are an iterator: each document is read only when the
         iterator reaches it, so an export streams tens of thousands of hits in constant

@@ -260,3 +260,15 @@ def test_openapi_documents_the_export_and_the_headers(client) -> None:  # noqa: 
     search = spec["paths"]["/search"]["get"]["responses"]
     assert "ETag" in search["200"]["headers"] and "304" in search
     assert "RateLimit-Remaining" in search["400"]["headers"]
+
+
+def test_a_search_cut_short_is_not_cacheable(client, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """The fixture is too small to hit the time limit: the backend reports it cut short."""
+    from index.whoosh_backend import WhooshBackend
+
+    assert "ETag" in client.get("/api/v1/search?q=数据安全").headers
+    monkeypatch.setattr(WhooshBackend, "last_search_partial", property(lambda self: True))
+    r = client.get("/api/v1/search?q=数据安全")
+    assert r.status_code == 200
+    assert "ETag" not in r.headers
+    assert r.headers["Cache-Control"] == "no-store"

@@ -171,6 +171,8 @@ def register(app: Flask) -> None:
         if request.path.startswith(API_PREFIX):
             _cors_headers(resp, origins)
         etag = getattr(g, "etag", None)
+        if etag and resp.status_code == 200 and _cut_short():
+            etag = None  # a search cut short by the time limit must not be reused
         if etag and resp.status_code in (200, 304):
             resp.headers["ETag"] = etag
             age = int(app.config["CACHE_MAX_AGE"])
@@ -181,6 +183,13 @@ def register(app: Flask) -> None:
             resp.headers.update(limiter.headers(decision))
         _log(resp)
         return resp
+
+
+def _cut_short() -> bool:
+    from web.app import state
+
+    engine = state().engine
+    return engine is not None and bool(getattr(engine.backend, "last_search_partial", False))
 
 
 def _if_none_match() -> set[str]:
