@@ -12,7 +12,7 @@ Place in the flow: HTTP request -> app hooks (**rest**, registered by
   ``CORS_ORIGINS`` (``*`` by default, or a list), for GET and HEAD; a
   preflight ``OPTIONS`` on an API route is answered 204 with the allowed
   methods and headers. Other paths get no CORS headers at all.
-* ``ETag`` / ``If-None-Match`` on search, document, title and feed responses:
+* ``ETag`` / ``If-None-Match`` on search, document, title, feed and chart responses:
   the tag is built from the index generation and the exact request, so a
   repeated request answers 304 before any searching, and a new commit to the
   index changes every tag. ``Cache-Control`` lets clients keep a copy for
