@@ -127,7 +127,8 @@ def start_server(
         "--threads",
         str(threads),
     ]
-    full_env = {**os.environ, "DUIZHAO_RATE_LIMIT": "0", **(env or {})}
+    # No access log: nothing drains the pipe, and a full pipe would stall the server.
+    full_env = {**os.environ, "DUIZHAO_RATE_LIMIT": "0", "DUIZHAO_ACCESS_LOG": "", **(env or {})}
     proc = subprocess.Popen(
         cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env
     )

@@ -787,6 +787,15 @@ class WhooshBackend:
         with self.searcher() as s:
             return sum(1 for _ in s.document_numbers(head="1"))
 
+    def facet_counts(self) -> dict[str, dict[str, int]]:
+        """Every facet value in the index with its number of documents (most first):
+        what filters can match, e.g. for the API document."""
+        with self.searcher() as s:
+            if s.reader().doc_count_all() == 0:
+                return {}
+            cache = self._reader_cache(s)
+            return self._facets(range(len(cache.doc_ids)), cache, Plan([]))
+
     def get_document(self, doc_id: str) -> Document:
         with self.searcher() as s:
             docnum = s.document_number(pid=doc_id)
@@ -815,7 +824,23 @@ class WhooshBackend:
         res.partial = self._timed_out.flag
         return res
 
-    def _search(self, plan: Plan, explain: bool) -> RawResults:
+    @property
+    def last_search_partial(self) -> bool:
+        """Whether this thread's latest search was cut short by the time limit."""
+        return bool(getattr(self._timed_out, "flag", False))
+
+    def search_lazy(self, plan: Plan, *, time_limit: float | None = None) -> RawResults:
+        """``search`` whose hits are an iterator: each document is read only when the
+        iterator reaches it, so an export streams tens of thousands of hits in constant
+        memory. Consume it in the calling thread (it reads that thread's reader).
+        ``time_limit`` replaces the per-search limit for finding and ordering the hits."""
+        self._deadline.value = time.monotonic() + (time_limit or self.time_limit)
+        self._timed_out.flag = False
+        res = self._search(plan, False, lazy=True)
+        res.partial = self._timed_out.flag
+        return res
+
+    def _search(self, plan: Plan, explain: bool, lazy: bool = False) -> RawResults:
         with self.searcher() as s:
             if s.reader().doc_count_all() == 0:
                 return RawResults([], 0, True)  # a new, empty index (Whoosh cannot search it)
@@ -831,12 +856,16 @@ class WhooshBackend:
                 return RawResults([], 0, True)  # no document passes the filters
             if plan.sort != "relevance" and _vectorizable(plan):
                 hits, total, ords = self._fast_by_date(s, allowed, plan, cache, excluded)
-                facets = self._facets(ords, cache) if plan.facets else {}
-                return self._raw_results(s, q, hits, plan, cache, total, True, facets, explain)
+                facets = self._facets(ords, cache, plan) if plan.facets else {}
+                return self._raw_results(
+                    s, q, hits, plan, cache, total, True, facets, explain, lazy
+                )
             if plan.sort == "relevance" and _vectorizable(plan):
                 hits, total, ords = self._fast_top(s, allowed, plan, cache, excluded)
-                facets = self._facets(ords, cache) if plan.facets else {}
-                return self._raw_results(s, q, hits, plan, cache, total, True, facets, explain)
+                facets = self._facets(ords, cache, plan) if plan.facets else {}
+                return self._raw_results(
+                    s, q, hits, plan, cache, total, True, facets, explain, lazy
+                )
             if plan.sort == "relevance":
                 hits, exhausted = self._top_docs(s, q, allowed, plan, cache, excluded)
                 # Without facets the total is a lower bound (the documents seen while
@@ -850,11 +879,26 @@ class WhooshBackend:
                 total_exact = True
             if not plan.facets:
                 facets = {}
-            return self._raw_results(s, q, hits, plan, cache, total, total_exact, facets, explain)
+            return self._raw_results(
+                s, q, hits, plan, cache, total, total_exact, facets, explain, lazy
+            )
 
     def _raw_results(
-        self, s, q, hits, plan: Plan, cache: _ReaderCache, total, total_exact, facets, explain
+        self,
+        s,
+        q,
+        hits,
+        plan: Plan,
+        cache: _ReaderCache,
+        total,
+        total_exact,
+        facets,
+        explain,
+        lazy=False,
     ):  # noqa: ANN001, ANN202
+        if lazy:
+            window = hits[plan.offset : plan.offset + plan.limit]
+            return RawResults(_lazy_hits(s.reader(), window, cache), total, total_exact, facets)
         out = []
         for docnum, score, ordn in hits[plan.offset : plan.offset + plan.limit]:
             head = cache.head_docnum[ordn]
@@ -1047,7 +1091,8 @@ class WhooshBackend:
         )
         want = plan.offset + plan.limit
         hits = [(first[o], None, o) for o in order[:want]]
-        return hits, len(first), self._facets(first.keys(), cache)
+        # Facets only when asked for: counting them costs as much as the sort.
+        return hits, len(first), self._facets(first.keys(), cache, plan) if plan.facets else {}
 
     def _count_and_facets(self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
         key = plan.cache_key()
@@ -1056,7 +1101,7 @@ class WhooshBackend:
                 self._facet_cache.move_to_end(key)
                 return self._facet_cache[key]
         ords = self._matching_ords(s, q, allowed, cache, excluded)
-        out = (len(ords), self._facets(ords.keys(), cache))
+        out = (len(ords), self._facets(ords.keys(), cache, plan))
         if self._timed_out.flag:
             return out
         with self._lock:
@@ -1066,14 +1111,31 @@ class WhooshBackend:
         return out
 
     @staticmethod
-    def _facets(ords, cache: _ReaderCache) -> dict[str, dict[str, int]]:  # noqa: ANN001
+    def _facets(ords, cache: _ReaderCache, plan: Plan) -> dict[str, dict[str, int]]:  # noqa: ANN001
         facets: dict[str, dict[str, int]] = {}
         for name, values in cache.facet_values.items():
             c = Counter(values[o] for o in ords)
             for empty in ("", None, 0):
                 c.pop(empty, None)
             facets[name] = {str(k): v for k, v in c.most_common()}
+        if plan.year_from is not None and plan.year_from == plan.year_to:
+            # One year chosen: its months ("2021-06"), for a timeline by month.
+            dates = cache.dates
+            months = Counter(dates[o] // 100 for o in ords)
+            months.pop(0, None)
+            facets["month"] = {
+                f"{m // 100}-{m % 100:02d}": n for m, n in months.most_common() if m % 100
+            }
         return facets
+
+
+def _lazy_hits(reader, window, cache: _ReaderCache) -> Iterator[RawHit]:  # noqa: ANN001
+    """The hits of ``window`` ((docnum, score, ordinal) triples), read one at a time."""
+    for docnum, score, ordn in window:
+        head = cache.head_docnum[ordn]
+        doc = Document.from_json(reader.stored_fields(head)["doc"])
+        pidx = reader.stored_fields(docnum).get("pidx", 0) if docnum != head else 0
+        yield RawHit(doc.id, score, pidx, doc)
 
 
 # --- plan -> Whoosh queries ----------------------------------------------------

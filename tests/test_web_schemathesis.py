@@ -27,7 +27,7 @@ CHECKS = [
     checks.negative_data_rejection,
 ]
 # (schemathesis leaves out the operation that serves the schema itself)
-OPERATIONS = ["search", "getDocument", "lookupTitle", "glossary", "health"]
+OPERATIONS = ["search", "getDocument", "lookupTitle", "glossary", "health", "exportResults"]
 
 
 @pytest.fixture(scope="module")

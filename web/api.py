@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from index.errors import InputError, NotFound
 from web.app import state
 from web.errors import TitlesUnavailable
-from web.openapi import MAX_Q, MAX_TITLE_Q, openapi_document
+from web.openapi import MAX_Q, MAX_TITLE_Q, index_values, openapi_document
 from web.params import check_known, int_param, search_request, str_param
 
 bp = Blueprint("api", __name__)
@@ -28,6 +28,10 @@ DOC_ID_RE = re.compile(r"^\w[\w.:\-]{0,127}$")
 
 @bp.get("/search")
 def search() -> ResponseReturnValue:
+    if "cursor" in request.args:  # deep paging past the first 1,000 results (web/cursor.py)
+        from web.cursor import cursor_search
+
+        return jsonify(cursor_search(request.args))
     req = search_request(request.args, facets_default=False)
     if len(req.q) > MAX_Q:
         raise InputError(
@@ -177,9 +181,9 @@ def health() -> ResponseReturnValue:
 
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(index_values()))
 
 
 def docs_page() -> ResponseReturnValue:
     """A readable rendering of the OpenAPI document, server-side, no external assets."""
-    return render_template("api_docs.html", spec=openapi_document())
+    return render_template("api_docs.html", spec=openapi_document(index_values()))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 
 from index.errors import DuizhaoError
 
@@ -194,6 +194,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if limiter is None or request.path.startswith("/static/"):
             return None
         d = limiter.check(request.remote_addr or "unknown")
+        g.rate_decision = d  # read by web/rest.py for the RateLimit-* headers
         if d.allowed:
             return None
         from web.errors import rate_limited
@@ -221,6 +222,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
+    from web.outputs import register_outputs
+
+    register_outputs(app)  # feeds, exports, charts and the REST hooks (web/rest.py)
     return app
 
 

@@ -8,13 +8,16 @@ response shapes, and the one error shape for every 4xx/5xx.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping
 from typing import Any
 
-from search.engine import FILTER_NAMES, MAX_PER_PAGE, SORTS
+from search.engine import FILTER_NAMES, MAX_PER_PAGE, MAX_RESULT_WINDOW, SORTS
 
 API_VERSION = "1.0.0"
 MAX_Q = 500  # characters of q the API accepts (the engine's own limit)
 MAX_TITLE_Q = 500
+EXPORT_MAX = 50_000  # results an export or a cursor reaches (web/exports.py, web/cursor.py)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -153,7 +156,8 @@ SCHEMAS: dict[str, Any] = {
             "notices": {"type": "array", "items": {"type": "string"}},
             "facets": {
                 "type": "object",
-                "description": "field -> value -> number of documents (empty unless facets=true)",
+                "description": "field -> value -> number of documents (empty unless facets=true); "
+                "`month` (YYYY-MM) only when `year` is a single year",
                 "additionalProperties": {
                     "type": "object",
                     "additionalProperties": {"type": "integer"},
@@ -161,6 +165,11 @@ SCHEMAS: dict[str, Any] = {
             },
             "hits": {"type": "array", "items": _ref("Hit")},
             "explain": {"type": "array", "items": {"type": "string"}},
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Only when paging by cursor: pass it as cursor for the next page; "
+                "null after the last.",
+            },
         },
     },
     "Document": {
@@ -270,16 +279,55 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
-_FILTER_PARAMS = [
-    _q(
-        name,
-        {"type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": 20},
-        f"Only documents whose {name} is one of these values (repeat the parameter for several).",
-        style="form",
-        explode=True,
-    )
-    for name in FILTER_NAMES
-]
+
+def _flag(default: bool) -> dict[str, Any]:
+    """A true/false parameter as web/params.py reads it: forms send an empty value for
+    false, and 1/0, yes/no, on/off are accepted too (any case)."""
+    words = ("true", "false", "1", "0", "yes", "no", "on", "off")
+    return {
+        "type": ["boolean", "string"],
+        "enum": [True, False, "", *words, *(w.upper() for w in words if w.isalpha())],
+        "default": default,
+    }
+
+
+VALUES_LISTED = 100  # filter values listed per field in the document (the most common)
+VALUES_IN_TEXT = 12  # of which shown in the parameter's description
+
+
+def _filter_params(values: Mapping[str, Mapping[str, int]] | None = None) -> list[dict[str, Any]]:
+    """One parameter per filter; with ``values`` (facet counts of the whole index), the
+    values this index holds are listed: all of them under ``x-values`` (up to
+    VALUES_LISTED, most common first, with their document counts) and as examples.
+    They are not an ``enum``: a value the index lacks is valid and matches nothing."""
+    out = []
+    for name in FILTER_NAMES:
+        counts = dict(list((values or {}).get(name, {}).items())[:VALUES_LISTED])
+        items: dict[str, Any] = {"type": "string", "maxLength": 100}
+        text = f"Only documents whose {name} is one of these values (repeat for several)."
+        extra: dict[str, Any] = {}
+        if counts:
+            items["examples"] = list(counts)
+            n_all = len((values or {}).get(name, {}))
+            shown = ", ".join(f"{v} ({n:,})" for v, n in list(counts.items())[:VALUES_IN_TEXT])
+            text += f" In this index ({n_all:,} values; documents): {shown}"
+            text += ", …" if n_all > VALUES_IN_TEXT else ""
+            extra["x-values"] = counts
+            extra["example"] = [next(iter(counts))]
+        out.append(
+            _q(
+                name,
+                {"type": "array", "items": items, "maxItems": 20},
+                text,
+                style="form",
+                explode=True,
+                **extra,
+            )
+        )
+    return out
+
+
+_FILTER_PARAMS = _filter_params()
 
 SEARCH_PARAMETERS = [
     _q(
@@ -288,23 +336,46 @@ SEARCH_PARAMETERS = [
         "The query: Chinese, English or mixed, simplified or traditional. Syntax: words (all must "
         'match), "a phrase", -word, a OR b, field:value (level, region, issuer, status, lang, '
         "doctype, source, year, docnum). May be empty only when a filter or year is given.",
+        examples={
+            "chinese": {"summary": "Chinese words", "value": "数据安全"},
+            "english": {
+                "summary": "English words find Chinese documents",
+                "value": "platform economy",
+            },
+            "phrase": {"summary": "A phrase and an exclusion", "value": '"碳达峰碳中和" -试点'},
+            "docnum": {"summary": "A document number", "value": "国办发〔2019〕38号"},
+        },
     ),
     *_FILTER_PARAMS,
     _q(
         "year",
         {"type": "string", "maxLength": 20, "examples": ["2019", "2019..2023"]},
         "A year or a range Y1..Y2 (either end may be open).",
+        example="2019..2023",
     ),
     _q("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Result order."),
     _q("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number (1-based)."),
+    _q(
+        "cursor",
+        {"type": "string", "maxLength": 200},
+        "Deep paging (search_after-style), instead of page: empty to start, then the previous "
+        "answer's next_cursor with the same other parameters; reaches the first "
+        f"{EXPORT_MAX:,} results (page stops at {MAX_RESULT_WINDOW:,}).",
+        example="",
+    ),
     _q(
         "per_page",
         {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
         "Results per page. page * per_page may not pass the first 1000 results.",
     ),
-    _q("facets", {"type": "boolean", "default": False}, "Include facet counts."),
-    _q("expand", {"type": "boolean", "default": True}, "Cross-language query expansion."),
-    _q("explain", {"type": "boolean", "default": False}, "Include the parsed plan and scores."),
+    _q(
+        "facets",
+        _flag(False),
+        "Include facet counts (level, region, issuer, status, lang, source, doctype, year; "
+        "month too when year is one year).",
+    ),
+    _q("expand", _flag(True), "Cross-language query expansion."),
+    _q("explain", _flag(False), "Include the parsed plan and scores."),
     _q(
         "rm",
         {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 20},
@@ -319,15 +390,164 @@ def _json_ok(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document as a dict (served as JSON)."""
+_HEADERS = {
+    "X-Request-Id": {
+        "description": "This request's id (yours if you sent a sane X-Request-Id), also in the "
+        "server's access log.",
+        "schema": {"type": "string"},
+    },
+    "RateLimit-Limit": {
+        "description": "Requests a client address may make in a burst (when the limit is on).",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in the burst.",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until the burst is whole again.",
+        "schema": {"type": "integer"},
+    },
+}
+_CACHE_HEADERS = {
+    "ETag": {
+        "description": "A tag of this answer: the request and the index generation. Send it back "
+        "in If-None-Match to get 304 while the index is unchanged.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "public, max-age=60, must-revalidate",
+        "schema": {"type": "string"},
+    },
+}
+_NOT_MODIFIED = {
+    "304": {
+        "description": "Not modified: If-None-Match named this answer's ETag.",
+        "headers": {**_CACHE_HEADERS, **_HEADERS},
+    }
+}
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "An ETag from an earlier answer: 304 without a body if it still holds.",
+}
+EXPORT_FORMATS = ("csv", "ndjson", "citations")
+
+
+def _with_headers(responses: dict[str, Any], cacheable: bool = False) -> dict[str, Any]:
+    """Responses with the headers every answer carries (and the cache headers)."""
+    out = {}
+    for code, r in responses.items():
+        headers = {**r.get("headers", {}), **_HEADERS}
+        if cacheable and code == "200":
+            headers.update(_CACHE_HEADERS)
+        out[code] = {**r, "headers": headers}
+    return out
+
+
+def _export_operation(search_params: list[dict[str, Any]]) -> dict[str, Any]:
+    params = [
+        p for p in search_params if p["name"] not in ("page", "per_page", "facets", "explain")
+    ]
+    params += [
+        _q(
+            "format",
+            {"type": "string", "enum": list(EXPORT_FORMATS), "default": "csv"},
+            "csv: one row per document with the search API's hit fields (UTF-8 with a "
+            "byte-order mark; a cell a spreadsheet would run as a formula starts with '). "
+            "ndjson: one JSON hit per line. citations: one citation per line (title, issuer, "
+            "文号, date, URL, English title with its source).",
+            example="ndjson",
+        ),
+        _q(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": EXPORT_MAX, "default": EXPORT_MAX},
+            f"Documents to export, in the search's order (paging stops at {MAX_RESULT_WINDOW:,}; "
+            f"an export at {EXPORT_MAX:,}).",
+        ),
+    ]
+    text = {"schema": {"type": "string"}}
+    return {
+        "get": {
+            "operationId": "exportResults",
+            "summary": "A search's results as CSV, NDJSON or a citation list, streamed",
+            "description": "Example: `/api/v1/export?q=数据安全&level=法律&format=csv`. The body is "
+            "streamed as it is written; X-Total-Count says how many documents match.",
+            "parameters": params,
+            "responses": _with_headers(
+                {
+                    "200": {
+                        "description": "The export (a download: Content-Disposition attachment).",
+                        "headers": {
+                            "X-Total-Count": {
+                                "description": "Matching documents.",
+                                "schema": {"type": "integer"},
+                            },
+                            "X-Export-Count": {
+                                "description": "Documents in this export (at most limit).",
+                                "schema": {"type": "integer"},
+                            },
+                        },
+                        "content": {
+                            "text/csv": text,
+                            "application/x-ndjson": text,
+                            "text/plain": text,
+                        },
+                    },
+                    **_error_responses(400, 503),
+                }
+            ),
+        }
+    }
+
+
+def openapi_document(values: Mapping[str, Mapping[str, int]] | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document as a dict (served as JSON). ``values``: the index's facet
+    counts, so the filter parameters list the values this index holds."""
+    filters = {p["name"]: p for p in _filter_params(values)}
+    search_params = [filters.get(p["name"], p) for p in SEARCH_PARAMETERS]
+    doc = _document(search_params)
+    doc["paths"]["/export"] = _export_operation(search_params)
+    return doc
+
+
+_lock = threading.Lock()
+_values_cache: dict[str, Any] = {}
+
+
+def index_values() -> dict[str, dict[str, int]] | None:
+    """The serving index's facet counts, once per index generation (None: no index)."""
+    from index.errors import DuizhaoError
+    from web.app import state
+
+    try:
+        backend = state().get_engine().backend
+        gen = (str(backend.path), backend.ix.latest_generation())
+    except (DuizhaoError, OSError, AttributeError):
+        return None
+    with _lock:
+        if _values_cache.get("gen") == gen:
+            return _values_cache["values"]
+    values = backend.facet_counts()
+    with _lock:
+        _values_cache.update(gen=gen, values=values)
+    return values
+
+
+def _document(search_params: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Duizhao (对照) REST API",
             "version": API_VERSION,
             "description": "Bilingual search over Chinese government policy documents. Every error "
-            "answers with the Error shape. Only GET (and HEAD) is supported.",
+            "answers with the Error shape. Only GET (and HEAD) is supported. Pages on any origin "
+            "may call the API (CORS; the server may restrict the origins). Search, document and "
+            "title answers carry an ETag: send it in If-None-Match for a 304 while the index is "
+            "unchanged. Every answer carries X-Request-Id, and RateLimit-* headers when the "
+            "server limits request rates.",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
         "servers": [{"url": "/api/v1"}],
@@ -336,29 +556,42 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "search",
                     "summary": "Search documents",
-                    "parameters": SEARCH_PARAMETERS,
-                    "responses": {
-                        "200": _json_ok(_ref("SearchResponse"), "A page of ranked results."),
-                        **_error_responses(400, 503),
-                    },
+                    "description": "Example: `/api/v1/search?q=platform+economy&level=法律"
+                    "&year=2019..2023&facets=true`. Paging reaches the first "
+                    f"{MAX_RESULT_WINDOW:,} results; /export goes further.",
+                    "parameters": [*search_params, _IF_NONE_MATCH],
+                    "responses": _with_headers(
+                        {
+                            "200": _json_ok(_ref("SearchResponse"), "A page of ranked results."),
+                            **_NOT_MODIFIED,
+                            **_error_responses(400, 503),
+                        },
+                        cacheable=True,
+                    ),
                 }
             },
             "/documents/{id}": {
                 "get": {
                     "operationId": "getDocument",
                     "summary": "One document with its metadata, body and passages",
+                    "description": "Example: `/api/v1/documents/{id}` with an id from a search hit.",
                     "parameters": [
                         {
                             "name": "id",
                             "in": "path",
                             "required": True,
                             "schema": {"type": "string", "minLength": 1, "maxLength": 128},
-                        }
+                        },
+                        _IF_NONE_MATCH,
                     ],
-                    "responses": {
-                        "200": _json_ok(_ref("Document"), "The document."),
-                        **_error_responses(400, 404, 503),
-                    },
+                    "responses": _with_headers(
+                        {
+                            "200": _json_ok(_ref("Document"), "The document."),
+                            **_NOT_MODIFIED,
+                            **_error_responses(400, 404, 503),
+                        },
+                        cacheable=True,
+                    ),
                 }
             },
             "/titles": {
@@ -369,8 +602,13 @@ def openapi_document() -> dict[str, Any]:
                         _q(
                             "q",
                             {"type": "string", "minLength": 1, "maxLength": MAX_TITLE_Q},
-                            "A Chinese or an English title (or part of one).",
+                            "A Chinese or an English title (or part of one), or a 文号.",
                             required=True,
+                            examples={
+                                "chinese": {"value": "中华人民共和国数据安全法"},
+                                "english": {"value": "Data Security Law"},
+                                "docnum": {"value": "Guobanfa (2019) No. 38"},
+                            },
                         ),
                         _q(
                             "limit",
@@ -378,10 +616,15 @@ def openapi_document() -> dict[str, Any]:
                             "Candidates to return.",
                         ),
                     ],
-                    "responses": {
-                        "200": _json_ok(_ref("TitleLookup"), "Candidate titles."),
-                        **_error_responses(400, 503),
-                    },
+                    "description": "Example: `/api/v1/titles?q=Guobanfa+(2019)+No.+38`.",
+                    "responses": _with_headers(
+                        {
+                            "200": _json_ok(_ref("TitleLookup"), "Candidate titles."),
+                            **_NOT_MODIFIED,
+                            **_error_responses(400, 503),
+                        },
+                        cacheable=True,
+                    ),
                 }
             },
             "/glossary": {
@@ -394,6 +637,10 @@ def openapi_document() -> dict[str, Any]:
                             {"type": "string", "maxLength": 100},
                             "A Chinese term or an English rendering; exact matches come first, "
                             "then entries containing it. Empty: browse.",
+                            examples={
+                                "chinese": {"value": "平台经济"},
+                                "english": {"value": "data security"},
+                            },
                         ),
                         _q("category", {"type": "string", "maxLength": 40}, "Only this category."),
                         _q("page", {"type": "integer", "minimum": 1, "default": 1}, "Page."),
@@ -403,20 +650,24 @@ def openapi_document() -> dict[str, Any]:
                             "Entries per page.",
                         ),
                     ],
-                    "responses": {
-                        "200": _json_ok(_ref("GlossaryResponse"), "Glossary entries."),
-                        **_error_responses(400),
-                    },
+                    "responses": _with_headers(
+                        {
+                            "200": _json_ok(_ref("GlossaryResponse"), "Glossary entries."),
+                            **_error_responses(400),
+                        }
+                    ),
                 }
             },
             "/health": {
                 "get": {
                     "operationId": "health",
                     "summary": "Is the index open?",
-                    "responses": {
-                        "200": _json_ok(_ref("Health"), "The service is ready."),
-                        **_error_responses(503),
-                    },
+                    "responses": _with_headers(
+                        {
+                            "200": _json_ok(_ref("Health"), "The service is ready."),
+                            **_error_responses(503),
+                        }
+                    ),
                 }
             },
             "/openapi.json": {

@@ -156,6 +156,19 @@ class RateLimiter:
         """Whole seconds, at least 1 (the header takes no fractions)."""
         return str(max(1, math.ceil(d.retry_after)))
 
+    def headers(self, d: Decision) -> dict[str, str]:
+        """RateLimit-* headers for a decision: the bucket size, what is left, and whole
+        seconds until the bucket is full again (or, when refused, until one token is)."""
+        if d.allowed:
+            reset = (self.burst - d.remaining) / self.rate
+        else:
+            reset = d.retry_after
+        return {
+            "RateLimit-Limit": str(self.burst),
+            "RateLimit-Remaining": str(d.remaining if d.allowed else 0),
+            "RateLimit-Reset": str(max(0, math.ceil(reset))),
+        }
+
     def close(self) -> None:
         """Close every thread's connection; a later check() opens a new one."""
         _close_all(self._conns, self._conns_lock)

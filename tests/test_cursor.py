@@ -1,0 +1,106 @@
+"""Deep paging by cursor on /api/v1/search (web/cursor.py)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest_web import build_index, configure_segmenter, fixture_documents, glossary
+from web_apps import owned_app
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    with owned_app(tmp_path_factory.mktemp("web-cursor")) as app:
+        yield app
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    configure_segmenter()
+    return app.test_client()
+
+
+def walk(client, **params) -> list[dict]:  # noqa: ANN001
+    """Every page by cursor; each answer must be a 200."""
+    pages, cursor = [], ""
+    while cursor is not None:
+        r = client.get("/api/v1/search", query_string={**params, "cursor": cursor})
+        assert r.status_code == 200, r.data[:300]
+        body = r.get_json()
+        pages.append(body)
+        cursor = body["next_cursor"]
+        assert len(pages) < 500
+    return pages
+
+
+def test_cursor_pages_equal_page_numbers(client) -> None:  # noqa: ANN001
+    params = {"q": "数据安全", "sort": "relevance", "per_page": 7}
+    pages = walk(client, **params)
+    ids = [h["id"] for p in pages for h in p["hits"]]
+    numbered = []
+    for n in range(1, pages[0]["pages"] + 1):
+        body = client.get("/api/v1/search", query_string={**params, "page": n}).get_json()
+        numbered += body["hits"]
+    assert ids == [h["id"] for h in numbered]
+    assert pages[-1]["next_cursor"] is None and len(ids) == pages[0]["total"]
+    # The hits are whole search hits: snippets and highlights included.
+    later = pages[1]["hits"][0]
+    same = next(h for h in numbered if h["id"] == later["id"])
+    assert (
+        later["snippet"] == same["snippet"] and later["title_highlight"] == same["title_highlight"]
+    )
+
+
+def test_bad_cursors_are_400(client) -> None:  # noqa: ANN001
+    first = client.get("/api/v1/search?q=数据安全&per_page=5&cursor=").get_json()
+    token = first["next_cursor"]
+    assert token
+    for qs in (
+        f"q=平台经济&per_page=5&cursor={token}",  # another search
+        f"q=数据安全&per_page=5&cursor={token}&page=2",
+        "q=数据安全&per_page=5&cursor=notatoken",
+        "q=数据安全&per_page=5&cursor=" + "A" * 300,
+        f"q=数据安全&per_page=5&cursor={token}&cursor={token}",
+    ):
+        r = client.get(f"/api/v1/search?{qs}")
+        assert r.status_code == 400, qs
+        assert r.get_json()["error"]["hint"]
+
+
+def test_cursor_walks_past_the_paging_window(tmp_path: Path) -> None:
+    from search.engine import Engine
+
+    index = tmp_path / "index"
+    shutil.copytree(build_index(tmp_path), index)
+    template = fixture_documents()[-1]
+    docs = [
+        replace(
+            template, id=f"bulk-{i:04d}", title=f"关于开展监测预警试点的通知（第{i}号）", body=""
+        )
+        for i in range(1100)
+    ]
+    configure_segmenter()
+    writer = Engine(index, glossary=glossary())
+    try:
+        assert not writer.backend.add_documents(docs).problems
+    finally:
+        writer.backend.close()
+    with owned_app(tmp_path, INDEX_DIR=str(index)) as app:
+        c = app.test_client()
+        pages = walk(c, q="监测预警试点", per_page=100, sort="date")
+        # A cursor made before the index changed still works, and says so.
+        token = pages[3]["next_cursor"]
+        writer = Engine(index, glossary=glossary())
+        try:
+            writer.backend.add_documents([replace(template, id="late-1", body="")])
+        finally:
+            writer.backend.close()
+        r = c.get("/api/v1/search", query_string={"q": "监测预警试点", "per_page": 100,
+                                                   "sort": "date", "cursor": token})  # fmt: skip
+    ids = [h["id"] for p in pages for h in p["hits"]]
+    assert len(ids) == len(set(ids)) == 1100
+    assert r.status_code == 200
+    assert any("index changed" in n for n in r.get_json()["notices"])

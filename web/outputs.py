@@ -1,0 +1,40 @@
+"""Registers the outputs people and programs reuse on the app, in one call.
+
+Place in the flow: web/app.py ``create_app`` -> **register_outputs** -> the REST
+hooks (web/rest.py), the Atom feeds (web/feeds.py), the exports
+(web/exports.py) and the charts (web/charts.py); plus template helpers that
+give the search page its feed, export and chart links from the current
+query string.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+
+
+def register_outputs(app: Flask) -> None:
+    from web import charts, exports, feeds, rest
+
+    rest.register(app)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(exports.bp, url_prefix="/api/v1")
+    app.register_blueprint(charts.bp)
+
+    @app.context_processor
+    def _links() -> dict[str, Any]:
+        def search_feed_url() -> str:
+            return feeds.feed_url(request.args)
+
+        def search_export_url(fmt: str) -> str:
+            return exports.export_url(request.args, fmt)
+
+        def search_charts(resp: Any, req: Any) -> dict[str, Any]:
+            return charts.page_charts(resp, req, request.args)
+
+        return {
+            "search_feed_url": search_feed_url,
+            "search_export_url": search_export_url,
+            "search_charts": search_charts,
+        }
