@@ -56,6 +56,11 @@ def indexed_ids(ix: Path) -> set[str]:
         b.close()
 
 
+def index_files(ix: Path) -> set[str]:
+    """The index folder's files, but the lock owner record (rewritten by every run)."""
+    return {str(p.relative_to(ix)) for p in ix.rglob("*")} - {"whoosh/duizhao-writer.json"}
+
+
 def cli(
     *args: str, index: Path, timeout: float = CHILD_TIMEOUT, script: str = ""
 ) -> subprocess.CompletedProcess:
@@ -305,8 +310,13 @@ def test_fifo_inside_a_folder_is_skipped_and_the_lock_freed(tmp_path: Path) -> N
     ],
 )
 def test_ids_with_control_characters_are_refused(bad: str, code: str) -> None:
+    from index.errors import NotFound
+    from web.api import get_document_or_404
+
     with pytest.raises(InputError, match=f"invisible or control character U\\+{code}"):
         Document(id=bad, title="标题").validate()
+    with pytest.raises(NotFound):  # the API uses the same syntax, before any lookup
+        get_document_or_404(bad)
 
 
 @pytest.mark.parametrize("good", ["abc", "中文:第1号", "a.b_c-d", "x" * 128])
@@ -374,6 +384,7 @@ def test_failing_workers_give_one_clear_message(
     indexed_before: tuple[Path, Path], action: str, message: str
 ) -> None:
     ix, many = indexed_before
+    before = index_files(ix)
     p = cli(
         "index", str(many), "--procs", "2", index=ix, script=_WORKERS_FAIL.format(action=action)
     )
@@ -382,9 +393,12 @@ def test_failing_workers_give_one_clear_message(
     assert p.stderr.startswith(message.format(ix=ix)), p.stderr
     assert p.stderr.count("error:") == 1 and "hint:" in p.stderr
     assert indexed_ids(ix) == {"keep-1"}  # nothing committed, nothing lost
-    p = cli("index", str(many), "--procs", "2", "--json", index=ix)  # lock free, partial files gone
+    assert index_files(ix) == before  # this run's partial files were removed
+    few = many.parent / "few.jsonl"
+    few.write_text("".join(many.read_text(encoding="utf-8").splitlines(True)[:5]), encoding="utf-8")
+    p = cli("index", str(few), "--procs", "2", "--json", index=ix)  # the lock is free
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["added"] == 3000
+    assert json.loads(p.stdout)["added"] == 5
 
 
 def test_a_worker_failing_on_a_small_run_is_not_a_silent_loss(
