@@ -289,7 +289,7 @@ def read_file(path: Path, within: Path | None = None) -> Iterator[Item]:
 
 
 def read_folder(folder: Path, *, follow_symlinks: bool = False) -> Iterator[Item]:
-    """Every data and text file under ``folder`` (names starting with '.' skipped).
+    """Every data and text file under ``folder`` (file names starting with '.' skipped).
 
     Symbolic links are followed only to places inside the folder (a link to a folder
     inside it is not walked twice), unless ``follow_symlinks``. Anything that is not
@@ -298,7 +298,7 @@ def read_folder(folder: Path, *, follow_symlinks: bool = False) -> Iterator[Item
     root = folder.resolve()
     within = None if follow_symlinks else root
     seen: set[str] = {str(root)}
-    stack: list[tuple[Path, list[os.DirEntry]]] = []
+    stack: list[list[os.DirEntry]] = []  # per folder being walked: entries to do, reversed
 
     def entries(d: Path) -> list[os.DirEntry] | Problem:
         try:
@@ -314,21 +314,18 @@ def read_folder(folder: Path, *, follow_symlinks: bool = False) -> Iterator[Item
     if isinstance(first, Problem):
         yield first
         return
-    stack.append((folder, first[::-1]))
+    stack.append(first[::-1])
     while stack:
-        _d, todo = stack[-1]
-        if not todo:
+        if not stack[-1]:
             stack.pop()
             continue
-        entry = todo.pop()
-        if entry.name.startswith("."):
-            continue
+        entry = stack[-1].pop()
         path = Path(entry.path)
         try:
             is_link = entry.is_symlink()
             st = os.stat(path)  # follows links
-        except OSError as e:
-            if wanted(entry.name):
+        except OSError as e:  # a dangling link, or no permission
+            if wanted(entry.name) and not entry.name.startswith("."):
                 yield Problem(str(path), 0, f"cannot read: {e.strerror or e}")
             continue
         if is_link and not follow_symlinks and not _inside(os.path.realpath(path), root):
@@ -349,9 +346,9 @@ def read_folder(folder: Path, *, follow_symlinks: bool = False) -> Iterator[Item
             if isinstance(sub, Problem):
                 yield sub
             else:
-                stack.append((path, sub[::-1]))
+                stack.append(sub[::-1])
             continue
-        if not wanted(entry.name):
+        if entry.name.startswith(".") or not wanted(entry.name):
             continue
         if not stat.S_ISREG(st.st_mode):
             yield Problem(str(path), 0, f"{_kind(st.st_mode)}, not a regular file")

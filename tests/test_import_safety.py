@@ -229,6 +229,7 @@ def linked_folder(tmp_path: Path) -> Path:
     (docs / "links" / "inside.txt").symlink_to(docs / "通知.txt")
     (docs / "outdir").symlink_to(outside / "deep")
     (docs / "loop").symlink_to(docs)
+    (docs / "gone.txt").symlink_to(tmp_path / "deleted.txt")
     return docs
 
 
@@ -238,9 +239,10 @@ def test_folder_links_out_are_not_followed(
     ix = tmp_path / "ix"
     assert main(["--index", str(ix), "index", str(linked_folder), "--procs", "1"]) == 0
     out, err = capsys.readouterr()
-    assert "2 added" in out and "2 skipped" in out
+    assert "2 added" in out and "3 skipped" in out
     for name in ("links/passwd.txt", "outdir"):
         assert f"{linked_folder / name}: a symbolic link out of the folder" in err
+    assert f"{linked_folder / 'gone.txt'}: cannot read: No such file or directory" in err
     assert "--follow-symlinks" in err and "Traceback" not in err
     assert indexed_ids(ix) == {"file:通知", "file:links_inside"}
     # Asked for explicitly, they are read (and the loop back into the folder ends).
