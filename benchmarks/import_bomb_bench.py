@@ -27,12 +27,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Run in the child: the CLI, then its peak RSS (KiB on Linux) on stderr's last line.
+# Run in the child: the CLI, then its peak RSS (KiB) on stderr's last line. Its own peak
+# is read from /proc (VmHWM): Linux carries the ru_maxrss of the process that started it
+# across exec, so under pytest ru_maxrss would report pytest's size. Its workers (forked,
+# no exec) are measured with RUSAGE_CHILDREN.
 _CHILD = """
 import resource, sys
 from web.cli import main
 rc = main(sys.argv[1:])
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    with open("/proc/self/status") as f:
+        own = next(int(ln.split()[1]) for ln in f if ln.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    pass
 workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(f"PEAK_RSS_KIB {max(own, workers)}", file=sys.stderr)
 sys.exit(rc)
