@@ -814,6 +814,7 @@ def _text_file(path: Path, root: Path, within: Path | None = None) -> Iterator[I
     except InputError as e:
         yield Problem(str(path), 0, e.message)
         return
+    doc.origin = str(path)
     yield doc
 
 
