@@ -290,8 +290,9 @@ def test_fifo_inside_a_folder_is_skipped_and_the_lock_freed(tmp_path: Path) -> N
     assert "1 added" in p.stdout and "2 skipped" in p.stdout
     for name in ("b.jsonl", "c.txt"):
         assert f"{docs / name}: a named pipe (FIFO), not a regular file" in p.stderr
-    # The reader never blocks on a FIFO even when handed one directly.
+    # The reader never blocks on a FIFO (or reads a device) even when handed one directly.
     assert split(read_paths([docs / "b.jsonl"]))[1][0].reason.startswith("a named pipe")
+    assert split(read_paths(["/dev/zero"]))[1][0].reason.startswith("a character device")
     (docs / "d.txt").write_text("关于丁的通知", encoding="utf-8")
     p = cli("index", str(docs), "--procs", "1", "--json", index=ix)  # the lock is free
     assert json.loads(p.stdout)["added"] == 1
