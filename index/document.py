@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from index.errors import InputError
 
@@ -35,7 +36,10 @@ LEVELS = (
 STATUSES = ("现行有效", "已修改", "已废止", "尚未生效", "未知")
 LANGS = ("zh", "en")
 
-_ID_RE = re.compile(r"^\w[\w.:\-]{0,127}$")
+# Always used with fullmatch: ``$`` would also match before a final newline, letting
+# "abc\n" in as an id distinct from "abc".
+ID_RE = re.compile(r"\w[\w.:\-]{0,127}")
+ID_RULE = "ids are 1-128 letters (any script), digits, '.', '_', ':' or '-', starting with a letter or digit"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -82,6 +86,9 @@ class Document:
     history: list[str] = field(default_factory=list)
     body: str = ""
     passages: list[Passage] = field(default_factory=list)
+    # Where a reader found it ("file:line"), for problem reports after reading; not a
+    # field, so it is neither stored nor part of the content hash.
+    origin: ClassVar[str] = ""
 
     # --- derived values -------------------------------------------------
     @property
@@ -129,11 +136,7 @@ class Document:
 
     def validate(self) -> None:
         """Raise InputError naming the first bad field."""
-        if not isinstance(self.id, str) or not _ID_RE.match(self.id):
-            raise InputError(
-                f"bad document id {self.id!r}",
-                "ids are 1-128 letters (any script), digits, '.', '_', ':' or '-', starting with a letter or digit",
-            )
+        check_id(self.id)
         if not (self.title or self.body or self.titles_en or self.docnum):
             raise InputError(f"document {self.id} has no title, body or document number")
         if self.lang not in LANGS:
@@ -142,6 +145,21 @@ class Document:
             v = getattr(self, name)
             if v is not None and not _DATE_RE.match(v):
                 raise InputError(f"document {self.id}: {name} must be YYYY-MM-DD, got {v!r}")
+
+
+def check_id(value: object) -> None:
+    """Raise InputError unless ``value`` is a valid document id."""
+    if isinstance(value, str) and ID_RE.fullmatch(value):
+        return
+    if isinstance(value, str):
+        bad = next((ch for ch in value if unicodedata.category(ch) in ("Cc", "Cf")), None)
+        if bad is not None:
+            raise InputError(
+                f"bad document id {value[:140]!r}: it contains an invisible or control character "
+                f"U+{ord(bad):04X}",
+                f"remove it; {ID_RULE}",
+            )
+    raise InputError(f"bad document id {str(value)[:140]!r}", ID_RULE)
 
 
 def make_id(*parts: str) -> str:

@@ -17,12 +17,16 @@ is reported with file and line, skipped and counted, and reading goes on.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import html
 import io
 import json
+import os
 import re
+import stat
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -35,8 +39,13 @@ from index.structure import doctype_of
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
 MAX_FILE_BYTES = 50 * 1024 * 1024  # one plain/HTML file
-MAX_LINE_BYTES = 20 * 1024 * 1024  # one JSONL record
+MAX_LINE_BYTES = 20 * 1024 * 1024  # one JSONL record (or CSV line)
 MAX_BODY_CHARS = 5_000_000
+# Decompressed bytes read from one .gz file. Lines are read with a cap, so memory stays
+# bounded whatever a file holds; this bounds the time a decompression bomb can take
+# (the largest sample file decompresses to 60 MB). Plain files have no such limit.
+MAX_DECOMPRESSED_BYTES = 4 * 1024**3
+_SKIP_CHUNK = 1024 * 1024  # an over-long line is read past in pieces this big
 
 
 @dataclass
@@ -59,36 +68,173 @@ Item = Document | Problem
 # --- dispatch ---------------------------------------------------------------
 
 
-def read_paths(paths: Iterable[str | Path]) -> Iterator[Item]:
-    """Read every document from files and folders, in order."""
+def read_paths(paths: Iterable[str | Path], *, follow_symlinks: bool = False) -> Iterator[Item]:
+    """Read every document from files and folders, in order.
+
+    Inside a folder, symbolic links are followed only to files and folders inside it,
+    unless ``follow_symlinks``; a path given here is read wherever it points.
+    """
     for p in paths:
         path = Path(p)
         if not path.exists():
             yield Problem(str(path), 0, "no such file or folder")
         elif path.is_dir():
-            yield from read_folder(path)
+            yield from read_folder(path, follow_symlinks=follow_symlinks)
         else:
             yield from read_file(path)
 
 
-def _open_bytes(path: Path) -> io.BufferedReader | gzip.GzipFile:
-    with open(path, "rb") as f:
-        magic = f.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+def check_paths(paths: Iterable[str | Path]) -> None:
+    """Raise InputError for a path that is neither a regular file nor a folder.
+
+    Called before anything is written: reading a FIFO waits for a writer forever, and
+    a device such as /dev/zero never ends. Missing paths are left to ``read_paths``,
+    which reports them and reads the rest.
+    """
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+            raise InputError(
+                f"{p} is {_kind(st.st_mode)}, not a regular file or folder",
+                "give data files or folders; to index a stream, save it to a file first",
+            )
 
 
-def detect_format(path: Path) -> str:
-    """The format name of a data file, from its first non-empty line."""
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
+
+
+def _inside(path: str, root: Path) -> bool:
+    return os.path.commonpath([path, str(root)]) == str(root)
+
+
+def _open_regular(path: Path, within: Path | None = None) -> io.BufferedReader:
+    """Open a regular file for reading; refuse anything else without blocking.
+
+    O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever. ``within``
+    (a resolved folder): the file actually opened must lie inside it -- checked on the
+    open descriptor, so a link swapped in after the folder walk looked cannot escape.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
-        with _open_bytes(path) as f:
-            head = b""
-            for raw in f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{_kind(st.st_mode)}, not a regular file")
+        if within is not None:
+            try:
+                real = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:  # no /proc: the path as resolved now
+                real = os.path.realpath(path)
+            if not _inside(real, within):
+                raise InputError(
+                    f"leads outside the folder {within}; not read "
+                    "(use --follow-symlinks to read such files)"
+                )
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+@contextlib.contextmanager
+def _open_data(path: Path, within: Path | None = None) -> Iterator[tuple[io.BufferedIOBase, int]]:
+    """A data file's bytes (gzip recognised by its magic bytes) and how many
+    decompressed bytes may be read from it (-1: no limit)."""
+    raw = _open_regular(path, within)
+    with raw:
+        magic = raw.read(2)
+        raw.seek(0)
+        if magic != b"\x1f\x8b":
+            yield raw, -1
+            return
+        with gzip.GzipFile(fileobj=raw, mode="rb") as gz:
+            yield gz, MAX_DECOMPRESSED_BYTES
+
+
+class _TooMuchData(Exception):
+    """A compressed file decompressed to more than its limit (a decompression bomb)."""
+
+    def __init__(self, lineno: int) -> None:
+        super().__init__(lineno)
+        self.lineno = lineno
+
+
+_READ_ERRORS = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _lines(f: io.BufferedIOBase, limit: int = -1) -> Iterator[tuple[int, bytes, bool]]:
+    """``(line number, bytes, too_long)`` for each line, holding at most one line of
+    MAX_LINE_BYTES in memory. An over-long line is yielded as its first bytes with
+    ``too_long``, then read past in pieces. More than ``limit`` bytes read in all
+    (when ``limit >= 0``) raises _TooMuchData."""
+    total = 0
+    lineno = 0
+    while True:
+        raw = f.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        lineno += 1
+        total += len(raw)
+        if 0 <= limit < total:
+            raise _TooMuchData(lineno)
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield lineno, raw, False
+            continue
+        head = raw[:64]
+        del raw
+        yield lineno, head, True
+        while True:
+            piece = f.readline(_SKIP_CHUNK)
+            total += len(piece)
+            if 0 <= limit < total:
+                raise _TooMuchData(lineno)
+            if not piece or piece.endswith(b"\n"):
+                break
+
+
+def _too_much_data(path: Path, e: _TooMuchData) -> Problem:
+    return Problem(
+        str(path),
+        e.lineno,
+        f"decompresses to more than {MAX_DECOMPRESSED_BYTES // 1024**3} GiB "
+        "(a decompression bomb?); the rest of the file was not read "
+        "(to index a file this big, decompress it and index the plain file)",
+    )
+
+
+def _too_long(path: Path, lineno: int) -> Problem:
+    return Problem(str(path), lineno, f"record larger than {MAX_LINE_BYTES // 1024**2} MB, skipped")
+
+
+def detect_format(path: Path, within: Path | None = None) -> str:
+    """The format name of a data file, from its first non-empty line."""
+    head = b""
+    try:
+        with _open_data(path, within) as (f, _limit):
+            # Only the first line is needed: reading is bounded to a few lines' worth.
+            for _lineno, raw, too_long in _lines(f, 2 * MAX_LINE_BYTES):
                 if raw.strip():
-                    head = raw
+                    head = raw.strip() if not too_long else raw.lstrip()[:1]
                     break
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
+    except _TooMuchData:
+        pass  # judged by what was seen
+    except InputError as e:
+        raise InputError(f"{path}: {e.message}") from e
+    except _READ_ERRORS as e:
         raise InputError(f"{path}: cannot read ({e})") from e
     if not head:
         return "empty"
@@ -96,8 +242,8 @@ def detect_format(path: Path) -> str:
     if text.startswith("{"):
         try:
             keys = set(json.loads(text))
-        except ValueError:
-            return "jsonl"  # broken first line: read as JSONL to report it
+        except Exception:  # noqa: BLE001 - broken or hostile first line: read as JSONL to report it
+            return "jsonl"
         if {"id", "path", "level", "text"} <= keys:
             return "laws"
         if {"title_en", "content_zh"} <= keys:
@@ -113,26 +259,27 @@ def detect_format(path: Path) -> str:
     return "unknown"
 
 
-def read_file(path: Path) -> Iterator[Item]:
+def read_file(path: Path, within: Path | None = None) -> Iterator[Item]:
+    """Read one data file. ``within``: a folder the file must really lie in."""
     try:
-        fmt = detect_format(path)
+        fmt = detect_format(path, within)
     except InputError as e:
-        yield Problem(str(path), 0, e.message)
+        yield Problem(str(path), 0, e.message.removeprefix(f"{path}: "))
         return
     if fmt == "empty":
         yield Problem(str(path), 0, "empty file")
     elif fmt == "laws":
-        yield from _jsonl(path, _law)
+        yield from _jsonl(path, _law, within)
     elif fmt == "en_titles":
-        yield from _jsonl(path, _en_title_doc)
+        yield from _jsonl(path, _en_title_doc, within)
     elif fmt == "work_reports":
-        yield from _jsonl(path, _work_report)
+        yield from _jsonl(path, _work_report, within)
     elif fmt in ("duizhao", "jsonl"):
-        yield from _jsonl(path, _duizhao)
+        yield from _jsonl(path, _duizhao, within)
     elif fmt == "policy_titles":
-        yield from _policy_titles(path)
+        yield from _policy_titles(path, within)
     elif fmt == "text":
-        yield from _text_file(path, path.parent)
+        yield from _text_file(path, path.parent, within)
     else:
         yield Problem(
             str(path),
@@ -141,52 +288,123 @@ def read_file(path: Path) -> Iterator[Item]:
         )
 
 
-def read_folder(folder: Path) -> Iterator[Item]:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
-            if path.suffix.lower() in TEXT_SUFFIXES:
-                yield from _text_file(path, folder)
-            elif path.suffix.lower() in (".jsonl", ".gz", ".csv"):
-                yield from read_file(path)
+def read_folder(folder: Path, *, follow_symlinks: bool = False) -> Iterator[Item]:
+    """Every data and text file under ``folder`` (file names starting with '.' skipped).
+
+    Symbolic links are followed only to places inside the folder (a link to a folder
+    inside it is not walked twice), unless ``follow_symlinks``. Anything that is not
+    a regular file is skipped with a problem if its name says it should be read.
+    """
+    root = folder.resolve()
+    within = None if follow_symlinks else root
+    seen: set[str] = {str(root)}
+    stack: list[list[os.DirEntry]] = []  # per folder being walked: entries to do, reversed
+
+    def entries(d: Path) -> list[os.DirEntry] | Problem:
+        try:
+            with os.scandir(d) as it:
+                return sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            return Problem(str(d), 0, f"cannot read folder: {e.strerror or e}")
+
+    def wanted(name: str) -> bool:
+        return Path(name).suffix.lower() in TEXT_SUFFIXES | {".jsonl", ".gz", ".csv"}
+
+    first = entries(folder)
+    if isinstance(first, Problem):
+        yield first
+        return
+    stack.append(first[::-1])
+    while stack:
+        if not stack[-1]:
+            stack.pop()
+            continue
+        entry = stack[-1].pop()
+        path = Path(entry.path)
+        try:
+            is_link = entry.is_symlink()
+            st = os.stat(path)  # follows links
+        except OSError as e:  # a dangling link, or no permission
+            if wanted(entry.name) and not entry.name.startswith("."):
+                yield Problem(str(path), 0, f"cannot read: {e.strerror or e}")
+            continue
+        if is_link and not follow_symlinks and not _inside(os.path.realpath(path), root):
+            if wanted(entry.name) or stat.S_ISDIR(st.st_mode):
+                yield Problem(
+                    str(path),
+                    0,
+                    f"a symbolic link out of the folder {folder}; not followed "
+                    "(use --follow-symlinks to read it)",
+                )
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            real = os.path.realpath(path)
+            if real in seen or (is_link and not follow_symlinks):
+                continue  # walked already (a link inside the folder, or a loop)
+            seen.add(real)
+            sub = entries(path)
+            if isinstance(sub, Problem):
+                yield sub
+            else:
+                stack.append(sub[::-1])
+            continue
+        if entry.name.startswith(".") or not wanted(entry.name):
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            yield Problem(str(path), 0, f"{_kind(st.st_mode)}, not a regular file")
+        elif path.suffix.lower() in TEXT_SUFFIXES:
+            yield from _text_file(path, folder, within)
+        else:
+            yield from read_file(path, within)
 
 
 # --- JSONL ------------------------------------------------------------------
 
 
-def _jsonl(path: Path, convert) -> Iterator[Item]:  # noqa: ANN001
+def _jsonl(path: Path, convert, within: Path | None = None) -> Iterator[Item]:  # noqa: ANN001
+    lineno = 0
     try:
-        with _open_bytes(path) as f:
-            for lineno, raw in enumerate(f, 1):
-                if not raw.strip():
-                    continue
-                if len(raw) > MAX_LINE_BYTES:
-                    yield Problem(str(path), lineno, "record larger than 20 MB, skipped")
-                    continue
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError as e:
-                    yield Problem(str(path), lineno, f"not UTF-8 ({e.reason} at byte {e.start})")
-                    continue
-                try:
-                    rec = json.loads(text)
-                except ValueError as e:
-                    yield Problem(str(path), lineno, f"malformed JSON: {e}")
-                    continue
-                if not isinstance(rec, dict):
-                    yield Problem(str(path), lineno, "record is not a JSON object")
-                    continue
-                try:
-                    doc = convert(rec, lineno)
-                    doc.validate()
-                except InputError as e:
-                    yield Problem(str(path), lineno, e.message)
-                    continue
-                except (KeyError, TypeError, ValueError, AttributeError) as e:
-                    yield Problem(str(path), lineno, f"bad or missing field: {e}")
-                    continue
-                yield doc
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
-        yield Problem(str(path), 0, f"cannot read: {e}")
+        with _open_data(path, within) as (f, limit):
+            for lineno, raw, too_long in _lines(f, limit):
+                if too_long:
+                    yield _too_long(path, lineno)
+                elif raw.strip():
+                    yield _jsonl_record(path, lineno, raw, convert)
+    except _TooMuchData as e:
+        yield _too_much_data(path, e)
+    except InputError as e:
+        yield Problem(str(path), 0, e.message)
+    except _READ_ERRORS as e:
+        where = f" after line {lineno}" if lineno else ""
+        yield Problem(str(path), lineno, f"cannot read{where}: {e}")
+
+
+def _jsonl_record(path: Path, lineno: int, raw: bytes, convert) -> Item:  # noqa: ANN001
+    """One JSONL line -> a Document, or the Problem that skips it. A record that fails
+    for any reason is skipped; it never stops the import."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return Problem(str(path), lineno, f"not UTF-8 ({e.reason} at byte {e.start})")
+    try:
+        rec = json.loads(text)
+    except RecursionError:
+        return Problem(str(path), lineno, "malformed JSON: nested too deeply")
+    except ValueError as e:
+        return Problem(str(path), lineno, f"malformed JSON: {e}")
+    if not isinstance(rec, dict):
+        return Problem(str(path), lineno, "record is not a JSON object")
+    try:
+        doc = convert(rec, lineno)
+        doc.validate()
+    except InputError as e:
+        return Problem(str(path), lineno, e.message)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        return Problem(str(path), lineno, f"bad or missing field: {e}")
+    except Exception as e:  # noqa: BLE001 - this record only (e.g. RecursionError)
+        return Problem(str(path), lineno, f"record cannot be read ({type(e).__name__})")
+    doc.origin = f"{path}:{lineno}"
+    return doc
 
 
 def _req(rec: dict, key: str) -> object:
@@ -403,14 +621,35 @@ def _date(v: str) -> str | None:
     return v[:10] if _ISO.match(v) else None
 
 
-def _policy_titles(path: Path) -> Iterator[Item]:
+def _csv_lines(
+    path: Path, f: io.BufferedIOBase, limit: int, problems: list[Problem]
+) -> Iterator[str]:
+    """Decoded lines for the csv module, read with a cap. A line that is too long or
+    not UTF-8 becomes an empty line (so line numbers stay right) and a problem."""
+    for lineno, raw, too_long in _lines(f, limit):
+        if too_long:
+            problems.append(_too_long(path, lineno))
+            yield "\n"
+            continue
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            problems.append(
+                Problem(str(path), lineno, f"not UTF-8 ({e.reason} at byte {e.start}), skipped")
+            )
+            yield "\n"
+
+
+def _policy_titles(path: Path, within: Path | None = None) -> Iterator[Item]:
+    pending: list[Problem] = []
     try:
-        with _open_bytes(path) as fb:
-            text = io.TextIOWrapper(fb, encoding="utf-8", errors="strict", newline="")
-            reader = csv.DictReader(text)
+        with _open_data(path, within) as (fb, limit):
+            reader = csv.DictReader(_csv_lines(path, fb, limit, pending))
             lineno = 1
             try:
                 for row in reader:
+                    yield from pending
+                    pending.clear()
                     lineno = reader.line_num
                     title = clean_line(row.get("title") or "")
                     docnum = clean_line(row.get("doc_number") or "")
@@ -435,12 +674,15 @@ def _policy_titles(path: Path) -> Iterator[Item]:
                         url=url,
                         source="policy_titles",
                     )
-            except UnicodeDecodeError as e:
-                yield Problem(str(path), lineno + 1, f"not UTF-8 ({e.reason}); reading stopped")
             except csv.Error as e:
                 yield Problem(str(path), lineno, f"malformed CSV: {e}")
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
-        yield Problem(str(path), 0, f"cannot read: {e}")
+    except _TooMuchData as e:
+        pending.append(_too_much_data(path, e))
+    except InputError as e:
+        pending.append(Problem(str(path), 0, e.message))
+    except _READ_ERRORS as e:
+        pending.append(Problem(str(path), 0, f"cannot read: {e}"))
+    yield from pending
 
 
 # --- plain text, Markdown and HTML files ---------------------------------------------
@@ -522,16 +764,21 @@ def _file_id(path: Path, root: Path) -> str:
     return "file:" + stem.strip("_") if stem.strip("_") else "file:" + make_id(str(rel))
 
 
-def _text_file(path: Path, root: Path) -> Iterator[Item]:
+def _text_file(path: Path, root: Path, within: Path | None = None) -> Iterator[Item]:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        with _open_regular(path, within) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                yield Problem(str(path), 0, "file larger than 50 MB, skipped")
+                return
+            if size == 0:
+                yield Problem(str(path), 0, "empty file")
+                return
+            raw = f.read(MAX_FILE_BYTES + 1)  # the size may have grown since
+        if len(raw) > MAX_FILE_BYTES:
             yield Problem(str(path), 0, "file larger than 50 MB, skipped")
             return
-        if size == 0:
-            yield Problem(str(path), 0, "empty file")
-            return
-        text = _decode(path.read_bytes())
+        text = _decode(raw)
     except InputError as e:
         yield Problem(str(path), 0, e.message)
         return
@@ -567,6 +814,7 @@ def _text_file(path: Path, root: Path) -> Iterator[Item]:
     except InputError as e:
         yield Problem(str(path), 0, e.message)
         return
+    doc.origin = str(path)
     yield doc
 
 

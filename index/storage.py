@@ -33,10 +33,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import queue
 import re
 import signal
 import sys
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex, clean_files
@@ -44,6 +47,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from index import integrity
+from index.errors import IndexWriteFailed
 
 INDEX_NAME = "MAIN"
 CRASH_POINTS = ("after_segment", "after_toc_temp", "after_rename", "during_cleanup")
@@ -266,8 +270,29 @@ def die_with_parent(parent_pid: int) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+@dataclass
+class WorkerFailed:
+    """What a failed worker sends its parent instead of a traceback on stderr: the
+    parent raises one clear error for the whole run (IndexWriteFailed)."""
+
+    kind: str
+    message: str
+    errno: int | None = None
+
+    def error(self) -> Exception:
+        if self.errno is not None:
+            # The parent turns an OSError into the same message as its own disk errors.
+            return OSError(self.errno, os.strerror(self.errno))
+        return IndexWriteFailed(
+            f"an indexing process failed ({self.kind}: {self.message[:200]}); nothing from "
+            "this run was committed and the previous index is intact",
+            "run it again; if it fails again, run it with --procs 1",
+        )
+
+
 class DurableSubWriterTask(SubWriterTask):
-    """A worker that dies with its parent and drops its inherited copy of the lock."""
+    """A worker that dies with its parent, drops its inherited copy of the lock, and
+    reports a failure to the parent rather than printing a traceback."""
 
     def __init__(self, *args, lock_fd: int | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
@@ -282,18 +307,79 @@ class DurableSubWriterTask(SubWriterTask):
             # the parent's copy goes, whatever happens to this worker.
             with contextlib.suppress(OSError):
                 os.close(self._lock_fd)
-        super().run()
+        try:
+            super().run()
+        except BaseException as e:  # noqa: BLE001 - reported to the parent, which says it once
+            errno = e.errno if isinstance(e, OSError) and e.errno else None
+            failed = WorkerFailed(type(e).__name__, str(e), errno)
+            with contextlib.suppress(Exception):
+                self.resultqueue.put(failed, timeout=5)
+            # SystemExit with a number: multiprocessing exits without printing anything.
+            sys.exit(1)
+
+
+class _WatchedJobs:
+    """The parent's side of the job queue: a put never blocks forever on workers that
+    have died, and a failed worker stops the run at once."""
+
+    def __init__(self, writer: DurableMpWriter, raw) -> None:  # noqa: ANN001
+        self._w = writer
+        self._raw = raw
+
+    def put(self, item: object) -> None:
+        while True:
+            self._w.check_workers()
+            try:
+                self._raw.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+
+class _WatchedResults:
+    """The parent's side of the result queue: a worker's failure is raised, and a
+    worker that ended without a result is an error (Whoosh would commit without its
+    documents)."""
+
+    # Generous: workers have exited when results are read, so results are in the pipe.
+    TIMEOUT = 30.0
+
+    def __init__(self, writer: DurableMpWriter, raw) -> None:  # noqa: ANN001
+        self._w = writer
+        self._raw = raw
+
+    def get(self, block: bool = True, timeout: float | None = None) -> object:  # noqa: ARG002
+        try:
+            item = self._raw.get(timeout=self.TIMEOUT)
+        except queue.Empty:
+            self._w.check_workers()
+            raise IndexWriteFailed(
+                "an indexing process ended without its results; nothing from this run was "
+                "committed and the previous index is intact",
+                "run it again; if it fails again, run it with --procs 1",
+            ) from None
+        if isinstance(item, WorkerFailed):
+            raise item.error()
+        return item
 
 
 class DurableMpWriter(MpWriter, DurableWriter):
-    """``MpWriter`` with the durable commit and well-behaved workers."""
+    """``MpWriter`` with the durable commit and well-behaved workers: a worker's
+    failure fails the whole write with one clear error, never a partial commit."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        # Workers get the raw queues; the parent's own puts and gets are watched.
+        self._raw_jobs, self._raw_results = self.jobqueue, self.resultqueue
+        self.jobqueue = _WatchedJobs(self, self._raw_jobs)
+        self.resultqueue = _WatchedResults(self, self._raw_results)
 
     def _new_task(self):  # noqa: ANN202
         args = (
             self.storage,
             self.indexname,
-            self.jobqueue,
-            self.resultqueue,
+            self._raw_jobs,
+            self._raw_results,
             self.subargs,
             self.multisegment,
         )
@@ -304,6 +390,29 @@ class DurableMpWriter(MpWriter, DurableWriter):
         task.start()
         integrity.record_lock_owner(self.storage.folder, workers=[t.pid for t in self.tasks])
         return task
+
+    def check_workers(self) -> None:
+        """Raise the error of a worker that failed. Called while the parent waits on
+        a queue."""
+        for t in self.tasks:
+            code = t.exitcode
+            if not code:  # running (None) or finished its part (0)
+                continue
+            # Its report, if it sent one, is on the result queue (nothing else is,
+            # before the end of the run).
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:
+                try:
+                    item = self._raw_results.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                if isinstance(item, WorkerFailed):
+                    raise item.error()
+            raise IndexWriteFailed(
+                f"an indexing process stopped unexpectedly (exit status {code}); nothing "
+                "from this run was committed and the previous index is intact",
+                "run it again; if it fails again, run it with --procs 1",
+            )
 
     def _finish(self) -> None:
         try:

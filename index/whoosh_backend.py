@@ -589,8 +589,14 @@ class WhooshBackend:
                     report.problems.append(f"{doc.id}: duplicate id in this run; kept the first")
                     continue
                 seen.add(doc.id)
-                doc.passages = split_passages(doc.body)
-                h = doc.content_hash()
+                try:  # everything that can fail for one document, before it is written
+                    doc.passages = split_passages(doc.body)
+                    h = doc.content_hash()
+                    recs = list(records_for(doc))
+                except Exception as e:  # noqa: BLE001 - skip this document, keep the run
+                    where = doc.origin or doc.id
+                    report.problems.append(f"{where}: cannot be indexed ({type(e).__name__})")
+                    continue
                 old = existing.get(doc.id)
                 if old == h:
                     report.unchanged += 1
@@ -600,7 +606,7 @@ class WhooshBackend:
                     report.updated += 1
                 else:
                     report.added += 1
-                for rec in records_for(doc):
+                for rec in recs:
                     writer.add_document(**rec)
                     report.passages += 1
                 report.chars += len(doc.body) + len(doc.title)

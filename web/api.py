@@ -8,12 +8,12 @@ accepts and returns is written down in web/openapi.py; keep them in step.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
+from index.document import ID_RE as DOC_ID_RE
 from index.errors import InputError, NotFound
 from web.app import state
 from web.errors import TitlesUnavailable
@@ -21,9 +21,6 @@ from web.openapi import MAX_Q, MAX_TITLE_Q, index_values, openapi_document
 from web.params import check_known, int_param, search_request, str_param
 
 bp = Blueprint("api", __name__)
-
-# The document id syntax (index.document._ID_RE); anything else cannot exist.
-DOC_ID_RE = re.compile(r"^\w[\w.:\-]{0,127}$")
 
 
 @bp.get("/search")
@@ -53,7 +50,7 @@ def document_dict(doc: Any) -> dict[str, Any]:
 
 
 def get_document_or_404(doc_id: str) -> Any:
-    if not DOC_ID_RE.match(doc_id):
+    if not DOC_ID_RE.fullmatch(doc_id):  # the id syntax: anything else cannot exist
         raise NotFound(f"no document with id {doc_id[:140]!r}", "check the id in search results")
     return state().get_engine().get_document(doc_id)
 

@@ -57,7 +57,7 @@ def open_engine(args: argparse.Namespace) -> Any:
 def cmd_index(args: argparse.Namespace) -> int:
     from index import segmenter
     from index.config import index_path, sample_corpus_paths
-    from index.readers import read_paths
+    from index.readers import check_paths, read_paths
     from index.whoosh_backend import WhooshBackend, reset_index_folder
 
     paths: list[Path] = [Path(p) for p in args.paths]
@@ -67,6 +67,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         raise InputError(
             "nothing to index", "give files or folders (`duizhao index FILE...`) or --sample"
         )
+    # Before the writer lock is taken: a FIFO or a device would hold it forever.
+    check_paths(paths)
     glossary = load_glossary(args)
     if glossary is not None:
         segmenter.configure(glossary.segmentation_words())
@@ -88,7 +90,7 @@ def cmd_index(args: argparse.Namespace) -> int:
                 "re-run with --rebuild to re-index everything with the new words",
             )
     enrich = _title_enricher(glossary)
-    items = read_paths(paths)
+    items = read_paths(paths, follow_symlinks=args.follow_symlinks)
     progress = None
     if not args.quiet and sys.stderr.isatty() or args.progress:
         from tqdm import tqdm
@@ -134,10 +136,14 @@ def _title_enricher(glossary: Any) -> Callable | None:
 
 def _enriched(items, enrich):  # noqa: ANN001, ANN202
     from index.document import Document
+    from index.readers import Problem
 
     for it in items:
         if enrich is not None and isinstance(it, Document):
-            enrich(it)
+            try:
+                enrich(it)
+            except Exception as e:  # noqa: BLE001 - one odd record never stops a run
+                it = Problem(it.origin or it.id, 0, f"cannot be prepared ({type(e).__name__})")
         yield it
 
 
@@ -344,6 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--wait", type=float, default=0.0, metavar="SECONDS", help="wait for a busy index"
+    )
+    s.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="in folders, also follow symbolic links that lead outside the folder",
     )
     s.add_argument("--json", action="store_true")
     s.add_argument("--quiet", action="store_true")
