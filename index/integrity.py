@@ -36,6 +36,7 @@ import pickle
 import re
 import shutil
 import signal
+import threading
 import time
 import zlib
 from collections.abc import Iterable
@@ -169,7 +170,9 @@ def has_manifests(folder: str | os.PathLike) -> bool:
 
 
 # Files whose full checksum this process already verified: (path, ino, size, mtime_ns).
+# Threads of one process share it (a check beside a search): every access holds the lock.
 _verified: set[tuple[str, int, int, int]] = set()
+_verified_lock = threading.Lock()
 
 
 class _Vanished(Exception):
@@ -202,15 +205,17 @@ def verify_generation(folder: str | os.PathLike, gen: int, manifest: dict, *, fu
         if not full:
             continue
         key = (str(p), st.st_ino, st.st_size, st.st_mtime_ns)
-        if key in _verified:
-            continue
+        with _verified_lock:
+            if key in _verified:
+                continue
         try:
             c = crc32_file(p)
         except FileNotFoundError:
             raise _Vanished(name) from None
         if c != entry.get("crc32"):
             raise _corrupt(folder, f"{name} fails its checksum")
-        _verified.add(key)
+        with _verified_lock:
+            _verified.add(key)
 
 
 # --- reading the TOC safely -----------------------------------------------------
@@ -359,8 +364,8 @@ def check_index(index_dir: str | os.PathLike) -> dict[str, object]:
     if manifest is None:
         raise _corrupt(folder, f"generation {gen} has no checksum manifest")
     # Forget earlier verifications: a check recomputes everything.
-    for key in [k for k in _verified if k[0].startswith(str(folder))]:
-        _verified.discard(key)
+    with _verified_lock:
+        _verified.difference_update([k for k in _verified if k[0].startswith(str(folder))])
     storage.require_manifest = True  # type: ignore[attr-defined]
     read_verified_toc(storage, "MAIN", full=True)
     return {
