@@ -22,8 +22,10 @@ import contextlib
 import json
 import os
 import re
+import struct
 import threading
 import time
+from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -216,14 +218,43 @@ def reset_index_folder(path: str | os.PathLike) -> None:
     (p / META_FILE).unlink(missing_ok=True)
 
 
-def _column_value(col, docnum: int):  # noqa: ANN001, ANN202
-    """A column value, or the empty default. Whoosh's column writers do not pad
-    a segment whose last records lack the field, so reading them raises
-    IndexError; those records simply have no value."""
-    try:
-        return col[docnum]
-    except IndexError:
-        return ""
+def _unreadable(path: Path, e: BaseException) -> IndexCorrupt:
+    """The error for an index that opens but that a search cannot read."""
+    return IndexCorrupt(
+        f"searching the index at {path} fails ({type(e).__name__}: {str(e)[:200]})",
+        "run `duizhao check`; if it fails, rebuild it: `duizhao index --rebuild PATH...`",
+    )
+
+
+class _Column:
+    """One column over every segment: docnum -> value, the empty default where a
+    record has none.
+
+    A segment none of whose records had the field has no column file at all (an
+    import of undated records, then dated ones); Whoosh's multi-segment column
+    reader skips such segments and then reads another segment's file at a negative
+    offset (OSError) or past its end. So each segment is read on its own, and a
+    missing column is the normal case: value unknown. Whoosh's column writers also
+    do not pad a segment whose last records lack the field (IndexError past the
+    end): those records have no value either.
+    """
+
+    def __init__(self, reader, name: str) -> None:  # noqa: ANN001
+        self._starts: list[int] = []
+        self._cols: list = []
+        for leaf, offset in reader.leaf_readers():
+            self._starts.append(offset)
+            self._cols.append(leaf.column_reader(name) if leaf.has_column(name) else None)
+
+    def __getitem__(self, docnum: int):  # noqa: ANN204
+        i = bisect_right(self._starts, docnum) - 1
+        col = self._cols[i] if i >= 0 else None
+        if col is None:
+            return ""
+        try:
+            return col[docnum - self._starts[i]]
+        except IndexError:
+            return ""
 
 
 class _ReaderCache:
@@ -233,7 +264,7 @@ class _ReaderCache:
     def __init__(self, searcher) -> None:  # noqa: ANN001
         reader = searcher.reader()
         n = reader.doc_count_all()
-        ids = reader.column_reader("doc_id")
+        ids = _Column(reader, "doc_id")
         # Ordinals come from live head records only: a document's passages may
         # sit in several segments, and an updated document's old records stay
         # (deleted) until a merge.
@@ -255,10 +286,10 @@ class _ReaderCache:
         self.ord_of = ords
         self.facet_values: dict[str, list] = {}
         for name in (*FACET_FIELDS, "year"):
-            col = reader.column_reader(name)
-            self.facet_values[name] = [_column_value(col, d) for d in self.head_docnum]
-        col = reader.column_reader("date")
-        self.dates: list[int] = [_column_value(col, d) or 0 for d in self.head_docnum]
+            col = _Column(reader, name)
+            self.facet_values[name] = [col[d] for d in self.head_docnum]
+        col = _Column(reader, "date")
+        self.dates: list[int] = [col[d] or 0 for d in self.head_docnum]
         self._allowed: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._scorers: dict = {}
@@ -383,6 +414,7 @@ class WhooshBackend:
         self._lock = threading.Lock()
         self._cache: tuple[int, _ReaderCache] | None = None
         self._facet_cache: OrderedDict = OrderedDict()
+        self._read_checked: tuple | None = None  # (generation, error, report), check_reading
         self.time_limit = 1.0  # seconds per search, see search()
         self._local = threading.local()
         self._readers: list = []  # every open per-thread reader, closed by close()
@@ -514,8 +546,60 @@ class WhooshBackend:
         fsync_dir(self.path)
 
     def check(self) -> dict[str, object]:
-        """Recompute every checksum of the latest commit (``duizhao check``)."""
-        return integrity.check_index(self.path)
+        """Recompute every checksum of the latest commit, then read what searches
+        read (``duizhao check``)."""
+        report = integrity.check_index(self.path)
+        report["read_check"] = self.check_reading()
+        return report
+
+    def check_reading(self) -> dict[str, object]:
+        """Read the index the way searches do, once per commit generation (``duizhao
+        check`` and ``/api/v1/health``): the per-document columns of every segment,
+        then, for a word of each segment, real searches (vectorized and Whoosh's
+        matcher path, by relevance and by date, with facets) and the stored
+        documents of their hits. Checksums cannot see a file that is intact but
+        that searching cannot read; this can. Raises IndexCorrupt when a search
+        would fail."""
+        gen = self._latest_toc()
+        with self._lock:
+            done = self._read_checked
+        if done is not None and done[0] == gen:
+            if done[1] is not None:
+                raise done[1]
+            return dict(done[2])
+        t0 = time.perf_counter()
+        searches = 0
+        leaves: list = []
+        try:
+            with self.searcher() as s:
+                if s.reader().doc_count_all():
+                    leaves = s.reader().leaf_readers()
+                    self._reader_cache(s)  # every column of every segment
+                words = [next(iter(leaf.field_terms("body")), None) for leaf, _o in leaves]
+            for word in dict.fromkeys(w for w in words if w):
+                for fields in (("body",), ("body", "docnum")):  # vectorized, then Whoosh
+                    for sort in ("relevance", "date"):
+                        alt = Alt((word,), fields=fields)
+                        plan = Plan([Clause((alt,))], sort=sort, facets=True)  # type: ignore[arg-type]
+                        self.search(plan)
+                        searches += 1
+            error = None
+        except IndexCorrupt as e:
+            error = e
+        except DuizhaoError:
+            raise  # busy, missing: not a property of this commit
+        except Exception as e:  # whatever a read raises is a broken index for searching
+            error = _unreadable(self.path, e)
+        report = {
+            "segments": len(leaves) if error is None else 0,
+            "searches": searches,
+            "seconds": round(time.perf_counter() - t0, 3),
+        }
+        with self._lock:
+            self._read_checked = (gen, error, report)
+        if error is not None:
+            raise error
+        return dict(report)
 
     def check_glossary(self, fingerprint: str) -> None:
         """Refuse to mix segmentations: the glossary words the index was built with
@@ -811,7 +895,12 @@ class WhooshBackend:
         costly queries: past it, the results so far are returned, marked partial."""
         self._deadline.value = time.monotonic() + self.time_limit
         self._timed_out.flag = False
-        res = self._search(plan, explain)
+        try:
+            res = self._search(plan, explain)
+        except (OSError, EOFError, struct.error) as e:
+            # Files that pass their checksums but cannot be read as a search reads
+            # them: a clear 503 with the next step, never a traceback.
+            raise _unreadable(self.path, e) from e
         res.partial = self._timed_out.flag
         return res
 
