@@ -6,8 +6,14 @@ matchers in pure Python -- hundreds of milliseconds for a dozen common words
 over ~190k passage records; here each term's postings are read once per index
 generation into numpy arrays and scores are accumulated with vectorized BM25
 -- the same formula, parameters, field weights and stored weights as Whoosh's
-BM25F, so rankings agree with the Whoosh path up to float rounding. Phrases
-are still matched by Whoosh (positions), and added in.
+BM25F, so rankings agree with the Whoosh path up to float rounding.
+
+Phrases (``phrase_matches``) are matched here too, at a bounded cost: the
+records holding every word often enough are found on the cached arrays
+(rarest word first), and only those are checked for positions, a few at a
+time between deadline checks. Whoosh's own phrase matcher walks every
+candidate with no way to stop; 4 phrases of 32 x 的 took 97 s (issue 9).
+A phrase scores what Whoosh gives it: the sum of its words' BM25 scores.
 """
 
 from __future__ import annotations
@@ -17,7 +23,12 @@ from collections import OrderedDict
 
 import numpy as np
 
+from index.deadline import Deadline
+
 MAX_CACHED_POSTINGS = 12_000_000  # ~96 MB of int32 ids + float32 weights
+BLOCKS_PER_CHECK = 64  # posting blocks (of up to 128) read between deadline checks
+RECORDS_PER_CHECK = 16  # phrase candidates checked for positions between deadline checks
+_EMPTY = np.zeros(0, dtype=np.int32)
 
 
 class TermScorer:
@@ -41,7 +52,11 @@ class TermScorer:
         self._cached = 0
         self._lock = threading.Lock()
 
-    def postings(self, searcher, term: str) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    def postings(  # noqa: ANN001
+        self, searcher, term: str, deadline: Deadline | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(record ids ascending, weights) of a term; raises TimeUp (nothing cached)
+        if ``deadline`` expires while reading them."""
         with self._lock:
             hit = self._cache.get(term)
             if hit is not None:
@@ -49,6 +64,7 @@ class TermScorer:
                 return hit
         ids: list[int] = []
         weights: list[float] = []
+        blocks = 0
         for leaf, offset in searcher.reader().leaf_readers():
             if (self.field, term) not in leaf:
                 continue
@@ -59,6 +75,9 @@ class TermScorer:
                 getattr(m, "_read_weights", None),
             )
             while m.is_active():
+                blocks += 1
+                if deadline is not None and blocks % BLOCKS_PER_CHECK == 0 and deadline.expired():
+                    raise TimeUp(term)
                 if read_ids is not None and read_weights is not None:
                     read_ids()
                     read_weights()
@@ -79,10 +98,136 @@ class TermScorer:
         return out
 
     def add_into(
-        self, acc: np.ndarray, searcher, term: str, weight: float, idf_scale: float = 1.0
-    ) -> None:  # noqa: ANN001
+        self,
+        acc: np.ndarray,
+        searcher,  # noqa: ANN001
+        term: str,
+        weight: float,
+        idf_scale: float = 1.0,
+        deadline: Deadline | None = None,
+    ) -> None:
         """acc += weight * BM25(term) for every record holding the term in this field."""
-        ids, tf = self.postings(searcher, term)
+        ids, tf = self.postings(searcher, term, deadline)
         if len(ids):
             idf = searcher.idf(self.field, term) * idf_scale
             acc[ids] += (weight * idf) * (tf * (self.k1 + 1)) / (tf + self.norm[ids])
+
+    def phrase_scores(
+        self,
+        searcher,  # noqa: ANN001
+        words: tuple[str, ...],
+        recs: np.ndarray,
+        weight: float,
+        idf_scale: float = 1.0,
+    ) -> np.ndarray:
+        """Whoosh's score of a phrase at matching records: weight x the sum of its
+        words' BM25 scores there (a repeated word counts each time)."""
+        out = np.zeros(len(recs), dtype=np.float32)
+        for term in words:
+            ids, tf = self.postings(searcher, term)
+            t = tf[np.searchsorted(ids, recs)]
+            idf = searcher.idf(self.field, term) * idf_scale
+            out += (weight * idf) * (t * (self.k1 + 1)) / (t + self.norm[recs])
+        return out
+
+
+class TimeUp(Exception):
+    """The deadline expired before a term's postings were read (nothing was cached)."""
+
+
+def phrase_candidates(
+    searcher,  # noqa: ANN001
+    scorer: TermScorer,
+    words: tuple[str, ...],
+    restrict: np.ndarray | None = None,
+    deadline: Deadline | None = None,
+) -> np.ndarray:
+    """Records (ascending) that hold every word of the phrase at least as often as
+    the phrase has it -- a superset of the phrase's matches, found on the cached
+    arrays, rarest word first; ``restrict`` (a boolean mask over records) keeps
+    only records that can still matter. Raises TimeUp."""
+    counts: dict[str, int] = {}
+    for w in words:
+        counts[w] = counts.get(w, 0) + 1
+    fmt = searcher.schema[scorer.field].format
+    boost = float(getattr(fmt, "field_boost", 1.0) or 1.0)
+    lists = []
+    for w, k in counts.items():
+        ids, weights = scorer.postings(searcher, w, deadline)
+        if k > 1:  # a posting's weight is its position count times the field boost
+            ids = ids[weights >= k * boost * 0.999]
+        if not len(ids):
+            return _EMPTY
+        lists.append(ids)
+    lists.sort(key=len)
+    cand = lists[0]
+    if restrict is not None:
+        cand = cand[restrict[cand]]
+    for ids in lists[1:]:
+        if not len(cand):
+            break
+        cand = cand[np.isin(cand, ids, assume_unique=True)]
+    return cand
+
+
+def phrase_matches(
+    searcher,  # noqa: ANN001
+    scorer: TermScorer,
+    words: tuple[str, ...],
+    deadline: Deadline,
+    restrict: np.ndarray | None = None,
+    group: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(records where the words stand next to each other in this order, candidates
+    left unchecked when the deadline expired). With ``group`` (an id per record,
+    e.g. its document), one match per group is enough: the group's other records
+    are not checked. Raises TimeUp when even the candidates could not be read."""
+    cand = phrase_candidates(searcher, scorer, words, restrict, deadline)
+    if not len(cand):
+        return _EMPTY, _EMPTY
+    field = scorer.field
+    # Check the word with the fewest positions first: most candidates fail on it.
+    order = sorted(dict.fromkeys(words), key=lambda w: len(scorer.postings(searcher, w)[0]))
+    offsets = {w: [j for j, x in enumerate(words) if x == w] for w in order}
+    leaves = searcher.reader().leaf_readers()
+    ends = [off for _leaf, off in leaves[1:]] + [np.iinfo(np.int64).max]
+    done_groups: set[int] = set()
+    matched: list[int] = []
+    recs = cand.tolist()
+    groups = group[cand].tolist() if group is not None else None
+    i = 0
+    for (leaf, off), end in zip(leaves, ends, strict=True):
+        matchers = None
+        while i < len(recs) and recs[i] < end:
+            if i % RECORDS_PER_CHECK == 0 and deadline.expired():
+                return np.asarray(matched, dtype=np.int32), cand[i:]
+            if groups is not None and groups[i] in done_groups:
+                i += 1
+                continue
+            if matchers is None:
+                matchers = {w: leaf.postings(field, w) for w in order}
+            if phrase_at(matchers, order, offsets, recs[i] - off):
+                matched.append(recs[i])
+                if groups is not None:
+                    done_groups.add(groups[i])
+            i += 1
+    return np.asarray(matched, dtype=np.int32), _EMPTY
+
+
+def phrase_at(matchers: dict, order: list[str], offsets: dict[str, list[int]], d: int) -> bool:
+    """Whether the phrase occurs in segment record ``d``: a start position p with
+    word j at p + j for every j (the words' matchers only move forward)."""
+    starts: set[int] | None = None
+    for w in order:
+        m = matchers[w]
+        if m.is_active():
+            m.skip_to(d)
+        if not m.is_active() or m.id() != d:
+            return False
+        positions = m.value_as("positions")
+        for j in offsets[w]:
+            shifted = {p - j for p in positions}
+            starts = shifted if starts is None else starts & shifted
+            if not starts:
+                return False
+    return bool(starts)
