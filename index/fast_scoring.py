@@ -19,6 +19,7 @@ A phrase scores what Whoosh gives it: the sum of its words' BM25 scores.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import OrderedDict
 
 import numpy as np
@@ -26,6 +27,7 @@ import numpy as np
 from index.deadline import Deadline
 
 MAX_CACHED_POSTINGS = 12_000_000  # ~96 MB of int32 ids + float32 weights
+MAX_PARTIAL = 64  # interrupted posting reads kept for the next search
 BLOCKS_PER_CHECK = 64  # posting blocks (of up to 128) read between deadline checks
 RECORDS_PER_CHECK = 16  # phrase candidates checked for positions between deadline checks
 _EMPTY = np.zeros(0, dtype=np.int32)
@@ -50,25 +52,33 @@ class TermScorer:
         self.norm = (k1 * ((1 - b) + b * lengths / self.avg)).astype(np.float32)
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached = 0
+        # term -> (segment number, last record read there, ids, weights) of reads the
+        # deadline interrupted: the next search goes on from there.
+        self._partial: dict[str, tuple[int, int, list[int], list[float]]] = {}
         self._lock = threading.Lock()
 
     def postings(  # noqa: ANN001
         self, searcher, term: str, deadline: Deadline | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(record ids ascending, weights) of a term; raises TimeUp (nothing cached)
-        if ``deadline`` expires while reading them."""
+        """(record ids ascending, weights) of a term. Raises TimeUp if ``deadline``
+        expires while reading them; what was read is kept, and the next search
+        that needs the term goes on from there (so a very common word is read
+        in a few searches' time, never abandoned and started over)."""
         with self._lock:
             hit = self._cache.get(term)
             if hit is not None:
                 self._cache.move_to_end(term)
                 return hit
-        ids: list[int] = []
-        weights: list[float] = []
+            start_leaf, last, ids, weights = self._partial.pop(term, (0, -1, [], []))
         blocks = 0
-        for leaf, offset in searcher.reader().leaf_readers():
-            if (self.field, term) not in leaf:
+        for leaf_no, (leaf, offset) in enumerate(searcher.reader().leaf_readers()):
+            if leaf_no < start_leaf or (self.field, term) not in leaf:
                 continue
             m = leaf.postings(self.field, term)
+            if leaf_no == start_leaf and last >= 0:
+                # Whole blocks were read up to ``last``: skip them by their headers.
+                m._skip_to_block(lambda m=m, last=last: m._maxid <= last)  # noqa: SLF001
+            last = -1
             # Read whole blocks: Whoosh's per-posting calls cost more than BM25 itself.
             read_ids, read_weights = (
                 getattr(m, "_read_ids", None),
@@ -77,12 +87,17 @@ class TermScorer:
             while m.is_active():
                 blocks += 1
                 if deadline is not None and blocks % BLOCKS_PER_CHECK == 0 and deadline.expired():
+                    with self._lock:
+                        self._partial[term] = (leaf_no, last, ids, weights)
+                        while len(self._partial) > MAX_PARTIAL:
+                            self._partial.pop(next(iter(self._partial)))
                     raise TimeUp(term)
                 if read_ids is not None and read_weights is not None:
                     read_ids()
                     read_weights()
                     ids.extend(d + offset for d in m._ids)  # noqa: SLF001
                     weights.extend(m._weights)  # noqa: SLF001
+                    last = m._maxid  # noqa: SLF001
                     m._next_block()  # noqa: SLF001
                 else:  # pragma: no cover - another codec
                     ids.append(m.id() + offset)
@@ -215,19 +230,41 @@ def phrase_matches(
 
 
 def phrase_at(matchers: dict, order: list[str], offsets: dict[str, list[int]], d: int) -> bool:
-    """Whether the phrase occurs in segment record ``d``: a start position p with
-    word j at p + j for every j (the words' matchers only move forward)."""
+    """Whether the phrase occurs in record ``d`` of the matchers' segment: a start
+    position p with word j at p + j for every j (the matchers only move forward)."""
     starts: set[int] | None = None
     for w in order:
-        m = matchers[w]
-        if m.is_active():
-            m.skip_to(d)
-        if not m.is_active() or m.id() != d:
+        positions = _positions_at(matchers[w], d)
+        if positions is None:
             return False
-        positions = m.value_as("positions")
         for j in offsets[w]:
             shifted = {p - j for p in positions}
             starts = shifted if starts is None else starts & shifted
             if not starts:
                 return False
     return bool(starts)
+
+
+def _positions_at(m, d: int) -> list[int] | None:  # noqa: ANN001
+    """The term's positions in record ``d``, or None; moves the matcher forward.
+    Whoosh's block matcher is addressed by block (skipped by header) and found by
+    bisection inside it: its ``skip_to`` steps posting by posting, which cost more
+    than the phrase check itself."""
+    if not m.is_active():
+        return None
+    if not hasattr(m, "_skip_to_block"):  # pragma: no cover - another codec
+        m.skip_to(d)
+        return m.value_as("positions") if m.is_active() and m.id() == d else None
+    if d > m._maxid:  # noqa: SLF001
+        m._skip_to_block(lambda: d > m._maxid)  # noqa: SLF001
+        if not m.is_active():
+            return None
+    if m._ids is None:  # noqa: SLF001
+        m._read_ids()  # noqa: SLF001
+    ids = m._ids  # noqa: SLF001
+    i = bisect_left(ids, d)
+    if i == len(ids) or ids[i] != d:
+        return None
+    if m._values is None:  # noqa: SLF001
+        m._read_values()  # noqa: SLF001
+    return m.format.decoder("positions")(m._values[i])  # noqa: SLF001
