@@ -21,6 +21,7 @@ from index.whoosh_backend import WhooshBackend
 from search.engine import Engine, SearchRequest
 
 CUT_SHORT = "cut short"
+N = 300  # records; a third hold the phrase 数据安全 (more than two posting blocks of 128)
 
 
 class FakeClock:
@@ -44,7 +45,7 @@ def phrase_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("phrase-index")
     src = path.parent / "phrase-docs.jsonl"
     lines = []
-    for i in range(120):
+    for i in range(N):
         kind = i % 3
         if kind == 0:
             body = f"第一条 加强数据 安全管理，第{i}号。"  # the phrase
@@ -121,7 +122,7 @@ def test_repeated_word_needs_as_many_positions(backend: WhooshBackend) -> None:
     with backend.searcher() as s:
         sc = backend._reader_cache(s).term_scorer(s, "body")
         assert len(fast_scoring.phrase_candidates(s, sc, ("数据",) * 3)) == 0
-        assert len(fast_scoring.phrase_candidates(s, sc, ("数据", "安全"))) == 120
+        assert len(fast_scoring.phrase_candidates(s, sc, ("数据", "安全"))) == N
 
 
 def test_phrase_checking_stops_when_the_deadline_expires(
@@ -136,8 +137,8 @@ def test_phrase_checking_stops_when_the_deadline_expires(
         sc = backend._reader_cache(s).term_scorer(s, "body")
         recs, left = fast_scoring.phrase_matches(s, sc, ("数据", "安全"), dl)
     assert dl.cut_short
-    assert len(checked) <= 3 * fast_scoring.RECORDS_PER_CHECK < 120
-    assert len(left) == 120 - len(checked)  # the rest is reported as not checked
+    assert len(checked) <= 3 * fast_scoring.RECORDS_PER_CHECK < N
+    assert len(left) == N - len(checked)  # the rest is reported as not checked
     full = whoosh_phrase(backend, "body", ("数据", "安全"))
     assert set(recs.tolist()) <= set(full)  # what was found is right, just fewer
 
@@ -154,9 +155,30 @@ def test_an_expired_deadline_checks_no_phrase_and_marks_the_results(
 def test_without_time_pressure_the_phrase_search_is_complete(backend: WhooshBackend) -> None:
     res = backend.search(phrase_plan(("数据", "安全"), facets=True, limit=100))
     assert not res.partial
-    assert res.total == 40 == len(res.hits)
+    assert res.total == N // 3 == len(res.hits)
     assert all("加强数据 安全" in h.document.body for h in res.hits)
-    assert res.facets["level"] == {"部门规章": 20, "地方性法规": 20}
+    assert res.facets["level"] == {"部门规章": N // 6, "地方性法规": N // 6}
+
+
+def test_an_interrupted_posting_read_resumes_where_it_stopped(
+    backend: WhooshBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fast_scoring, "BLOCKS_PER_CHECK", 2)  # one block per try
+    with backend.searcher() as s:
+        whole_ids, whole_weights = fast_scoring.TermScorer(s, "body", 1.2, 0.75).postings(s, "数据")
+        assert len(whole_ids) == N  # three blocks
+        sc = fast_scoring.TermScorer(s, "body", 1.2, 0.75)
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                ids, weights = sc.postings(s, "数据", Deadline(0))  # no time at all
+                break
+            except fast_scoring.TimeUp:
+                assert tries < 10, "no progress"
+    assert tries == 3  # each try read one more block: none was read twice
+    assert ids.tolist() == whole_ids.tolist()
+    assert weights.tolist() == whole_weights.tolist()
 
 
 # --- exclusions -----------------------------------------------------------------------
@@ -166,13 +188,13 @@ def test_exclusions_left_unchecked_exclude_rather_than_show(backend: WhooshBacke
     neg = Clause((Alt(("数据", "安全"), fields=HAN_FIELDS),), "must_not")
     plan = Plan([Clause((Alt(("数据",), fields=HAN_FIELDS),)), neg], limit=100)
     full = backend.search(plan)
-    assert not full.partial and full.total == 80
+    assert not full.partial and full.total == 2 * N // 3
     assert not any("加强数据 安全" in h.document.body for h in full.hits)
     with backend.searcher() as s:
         cache = backend._reader_cache(s)
         exact = backend._excluded_docs(s, plan, cache, Deadline(60))
         hurried = backend._excluded_docs(s, plan, cache, Deadline(0))
-    assert len(exact) == 40
+    assert len(exact) == N // 3
     assert exact <= hurried  # never shows an excluded document
     cut = backend.search(plan, deadline=Deadline(0))
     assert cut.partial
@@ -187,7 +209,7 @@ def test_facets_stop_counting_when_out_of_time(backend: WhooshBackend) -> None:
     assert backend.search(plan).facets["level"]
     cut = backend.search(plan, deadline=Deadline(0))
     assert cut.partial and cut.facets == {}
-    assert cut.total == 120  # the words themselves were read (no phrase to check)
+    assert cut.total == N  # the words themselves were read (no phrase to check)
 
 
 # --- the engine: one budget for both tries and the snippets ---------------------------
