@@ -30,6 +30,7 @@ MAX_CACHED_POSTINGS = 12_000_000  # ~96 MB of int32 ids + float32 weights
 MAX_PARTIAL = 64  # interrupted posting reads kept for the next search
 BLOCKS_PER_CHECK = 64  # posting blocks (of up to 128) read between deadline checks
 RECORDS_PER_CHECK = 16  # phrase candidates checked for positions between deadline checks
+FIRST_PASS = 2048  # with best_first: the candidates checked before the others
 _EMPTY = np.zeros(0, dtype=np.int32)
 
 
@@ -192,22 +193,53 @@ def phrase_matches(
     deadline: Deadline,
     restrict: np.ndarray | None = None,
     group: np.ndarray | None = None,
+    best_first: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(records where the words stand next to each other in this order, candidates
-    left unchecked when the deadline expired). With ``group`` (an id per record,
-    e.g. its document), one match per group is enough: the group's other records
-    are not checked. Raises TimeUp when even the candidates could not be read."""
+    left unchecked when the deadline expired), both ascending. With ``group`` (an id
+    per record, e.g. its document), one match per group is enough: the group's other
+    records are not checked. With ``best_first``, the candidates the phrase would
+    score highest are checked first (one pass over them, then one over the rest),
+    so a search cut short still has its best matches. Raises TimeUp when even the
+    candidates could not be read."""
     cand = phrase_candidates(searcher, scorer, words, restrict, deadline)
     if not len(cand):
         return _EMPTY, _EMPTY
-    field = scorer.field
+    passes = [cand]
+    if best_first and len(cand) > FIRST_PASS:
+        prio = scorer.phrase_scores(searcher, words, cand, 1.0)
+        top = np.sort(cand[np.argpartition(-prio, FIRST_PASS)[:FIRST_PASS]])
+        passes = [top, cand[~np.isin(cand, top, assume_unique=True)]]
     # Check the word with the fewest positions first: most candidates fail on it.
     order = sorted(dict.fromkeys(words), key=lambda w: len(scorer.postings(searcher, w)[0]))
     offsets = {w: [j for j, x in enumerate(words) if x == w] for w in order}
-    leaves = searcher.reader().leaf_readers()
-    ends = [off for _leaf, off in leaves[1:]] + [np.iinfo(np.int64).max]
     done_groups: set[int] = set()
     matched: list[int] = []
+    for k, part in enumerate(passes):
+        left = _check_pass(searcher, scorer.field, order, offsets, part, deadline, group,
+                           done_groups, matched)  # fmt: skip
+        if left is not None:
+            rest = np.sort(np.concatenate([left, *passes[k + 1 :]]))
+            return np.sort(np.asarray(matched, dtype=np.int32)), rest
+    return np.sort(np.asarray(matched, dtype=np.int32)), _EMPTY
+
+
+def _check_pass(  # noqa: ANN001
+    searcher,
+    field: str,
+    order: list[str],
+    offsets: dict[str, list[int]],
+    cand: np.ndarray,
+    deadline: Deadline,
+    group: np.ndarray | None,
+    done_groups: set[int],
+    matched: list[int],
+) -> np.ndarray | None:
+    """Check ascending candidates for the phrase, segment by segment, appending
+    matches to ``matched``; the candidates not reached when the deadline expired,
+    or None when all were checked."""
+    leaves = searcher.reader().leaf_readers()
+    ends = [off for _leaf, off in leaves[1:]] + [np.iinfo(np.int64).max]
     recs = cand.tolist()
     groups = group[cand].tolist() if group is not None else None
     i = 0
@@ -215,7 +247,7 @@ def phrase_matches(
         matchers = None
         while i < len(recs) and recs[i] < end:
             if i % RECORDS_PER_CHECK == 0 and deadline.expired():
-                return np.asarray(matched, dtype=np.int32), cand[i:]
+                return cand[i:]
             if groups is not None and groups[i] in done_groups:
                 i += 1
                 continue
@@ -226,7 +258,7 @@ def phrase_matches(
                 if groups is not None:
                     done_groups.add(groups[i])
             i += 1
-    return np.asarray(matched, dtype=np.int32), _EMPTY
+    return None
 
 
 def phrase_at(matchers: dict, order: list[str], offsets: dict[str, list[int]], d: int) -> bool:

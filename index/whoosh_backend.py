@@ -1031,7 +1031,9 @@ class WhooshBackend:
                         if a.phrase:
                             key = (f, a.words)
                             if key not in found:
-                                found[key] = phrase_matches(s, sc, a.words, dl, restrict)[0]
+                                found[key] = phrase_matches(
+                                    s, sc, a.words, dl, restrict, best_first=True
+                                )[0]
                             recs = found[key]
                             if len(recs):
                                 target[recs] += sc.phrase_scores(s, a.words, recs, a.weight, fw)

@@ -53,6 +53,8 @@ def phrase_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
             body = f"第一条 数据共享与网络安全，第{i}号。"  # both words, apart
         else:
             body = f"第一条 安全生产和数据统计，第{i}号。"  # both, the other order
+        if i < N // 2:
+            body += "另行规定其他事项。" * 3  # longer: the first half scores lower
         lines.append(
             {
                 "id": f"d{i:03d}",
@@ -141,6 +143,27 @@ def test_phrase_checking_stops_when_the_deadline_expires(
     assert len(left) == N - len(checked)  # the rest is reported as not checked
     full = whoosh_phrase(backend, "body", ("数据", "安全"))
     assert set(recs.tolist()) <= set(full)  # what was found is right, just fewer
+
+
+def test_best_first_checks_the_highest_scoring_candidates_first(
+    backend: WhooshBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[int] = []
+    real = fast_scoring.phrase_at
+    monkeypatch.setattr(fast_scoring, "phrase_at", lambda *a: checked.append(a[-1]) or real(*a))
+    monkeypatch.setattr(fast_scoring, "FIRST_PASS", fast_scoring.RECORDS_PER_CHECK)
+    dl = Deadline(1.5, clock=FakeClock(step=1.0))  # time for the first pass only
+    with backend.searcher() as s:
+        sc = backend._reader_cache(s).term_scorer(s, "body")
+        recs, left = fast_scoring.phrase_matches(s, sc, ("数据", "安全"), dl, best_first=True)
+        cand = fast_scoring.phrase_candidates(s, sc, ("数据", "安全"))
+        scores = dict(zip(cand.tolist(), sc.phrase_scores(s, ("数据", "安全"), cand, 1.0)))
+    assert dl.cut_short and len(checked) == fast_scoring.FIRST_PASS
+    assert len(left) == N - len(checked)  # one record per segment here: ids are records
+    worst_checked = min(scores[r] for r in checked)
+    assert all(scores[r] <= worst_checked + 1e-6 for r in left.tolist())
+    assert set(recs.tolist()) <= set(checked)
+    assert min(checked) >= N // 2  # not simply the first records: the shorter, better ones
 
 
 def test_an_expired_deadline_checks_no_phrase_and_marks_the_results(
