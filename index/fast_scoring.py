@@ -194,20 +194,26 @@ def phrase_matches(
     restrict: np.ndarray | None = None,
     group: np.ndarray | None = None,
     best_first: bool = False,
+    priority: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(records where the words stand next to each other in this order, candidates
     left unchecked when the deadline expired), both ascending. With ``group`` (an id
     per record, e.g. its document), one match per group is enough: the group's other
-    records are not checked. With ``best_first``, the candidates the phrase would
-    score highest are checked first (one pass over them, then one over the rest),
-    so a search cut short still has its best matches. Raises TimeUp when even the
+    records are not checked. The candidates ranked highest -- by the phrase's own
+    score with ``best_first``, plus ``priority`` (a value per record) if given --
+    are checked first (one pass over them, then one over the rest), so a search
+    cut short still has its best matches right. Raises TimeUp when even the
     candidates could not be read."""
     cand = phrase_candidates(searcher, scorer, words, restrict, deadline)
     if not len(cand):
         return _EMPTY, _EMPTY
     passes = [cand]
-    if best_first and len(cand) > FIRST_PASS:
-        prio = scorer.phrase_scores(searcher, words, cand, 1.0)
+    if (best_first or priority is not None) and len(cand) > FIRST_PASS:
+        prio = np.zeros(len(cand), dtype=np.float64)
+        if best_first:
+            prio += scorer.phrase_scores(searcher, words, cand, 1.0)
+        if priority is not None:
+            prio += priority[cand]
         top = np.sort(cand[np.argpartition(-prio, FIRST_PASS)[:FIRST_PASS]])
         passes = [top, cand[~np.isin(cand, top, assume_unique=True)]]
     # Check the word with the fewest positions first: most candidates fail on it.

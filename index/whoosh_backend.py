@@ -1012,6 +1012,7 @@ class WhooshBackend:
         must = None
         anymatch = np.zeros(n, dtype=bool)
         found: dict[tuple, np.ndarray] = {}  # (field, words) -> records, once per search
+        so_far = np.zeros(n, dtype=np.float32)  # scores of the clauses done: phrases best first
         # Term-only clauses first: cheap, and they narrow where phrases are checked.
         for i, c in sorted(clauses, key=lambda ic: any(a.phrase for a in ic[1].alts)):
             restrict = alive[doc_ord] if required and alive is not None else None
@@ -1032,7 +1033,7 @@ class WhooshBackend:
                             key = (f, a.words)
                             if key not in found:
                                 found[key] = phrase_matches(
-                                    s, sc, a.words, dl, restrict, best_first=True
+                                    s, sc, a.words, dl, restrict, best_first=True, priority=so_far
                                 )[0]
                             recs = found[key]
                             if len(recs):
@@ -1053,6 +1054,7 @@ class WhooshBackend:
             else:
                 anymatch |= matched
             accs[i] = acc
+            so_far += acc
         total = np.zeros(n, dtype=np.float32)
         for i in sorted(accs):  # in the plan's order, as before (same float sums)
             total += accs[i]
@@ -1071,7 +1073,10 @@ class WhooshBackend:
         if allowed is not None:
             keep &= cache.allowed_mask(allowed)
         if excluded is None:
-            excluded = self._excluded_docs(s, plan, cache, dl, keep)
+            # Newest (or oldest) first: the documents shown are checked first.
+            dates = np.append(np.asarray(cache.dates, dtype=np.float64), 0.0)[doc_ord]
+            first = dates if plan.sort == "date" else 1e9 - dates
+            excluded = self._excluded_docs(s, plan, cache, dl, keep, np.where(dates > 0, first, -1))
         if excluded:
             keep &= ~np.isin(doc_ord, np.fromiter(excluded, dtype=np.int64))
         nz = np.flatnonzero(keep)
@@ -1103,7 +1108,7 @@ class WhooshBackend:
         if allowed is not None:
             keep &= cache.allowed_mask(allowed)
         if excluded is None:
-            excluded = self._excluded_docs(s, plan, cache, dl, keep)
+            excluded = self._excluded_docs(s, plan, cache, dl, keep, scores)  # best first
         if excluded:
             keep &= ~np.isin(doc_ord, np.fromiter(excluded, dtype=np.int64))
         nz = np.flatnonzero(keep)
@@ -1128,12 +1133,13 @@ class WhooshBackend:
         return ranked, len(ords_all) if plan.collapse else len(nz), ords_all.tolist()
 
     def _excluded_docs(  # noqa: ANN001
-        self, s, plan: Plan, cache: _ReaderCache, dl: Deadline, keep=None
+        self, s, plan: Plan, cache: _ReaderCache, dl: Deadline, keep=None, priority=None
     ) -> set[int]:
         """Ordinals of the documents an exclusion (``-word``, ``-"phrase"``) removes;
-        with ``keep`` (a record mask) only documents holding a kept record are checked.
-        Phrase candidates left unchecked by the deadline are excluded too: a search
-        cut short may miss documents, never show one the user excluded."""
+        with ``keep`` (a record mask) only documents holding a kept record are checked,
+        those ranked highest by ``priority`` (a value per record) first. Phrase
+        candidates left unchecked by the deadline are excluded too: a search cut
+        short may miss documents, never show one the user excluded."""
         import numpy as np
 
         from index.fast_scoring import TimeUp, phrase_matches
@@ -1156,7 +1162,9 @@ class WhooshBackend:
                     try:
                         if a.phrase:
                             todo = (wanted & ~out)[doc_ord]
-                            recs, left = phrase_matches(s, sc, a.words, dl, todo, group=doc_ord)
+                            recs, left = phrase_matches(
+                                s, sc, a.words, dl, todo, group=doc_ord, priority=priority
+                            )
                             recs = np.concatenate([recs, left])
                         else:
                             recs = sc.postings(s, a.words[0], dl)[0]

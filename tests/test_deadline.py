@@ -38,6 +38,20 @@ class FakeClock:
         return self.now
 
 
+class Countdown(Deadline):
+    """Time runs out at the ``checks + 1``-th question "is the time up?"."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__(3600.0)
+        self.left = checks
+
+    def expired(self) -> bool:
+        if not self.cut_short:
+            self.cut_short = self.left <= 0
+            self.left -= 1
+        return self.cut_short
+
+
 @pytest.fixture(scope="module")
 def phrase_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Many records holding both 数据 and 安全, some of them as the phrase 数据安全
@@ -222,6 +236,22 @@ def test_exclusions_left_unchecked_exclude_rather_than_show(backend: WhooshBacke
     cut = backend.search(plan, deadline=Deadline(0))
     assert cut.partial
     assert not any("加强数据 安全" in h.document.body for h in cut.hits)
+
+
+def test_exclusions_are_checked_in_ranking_order(
+    backend: WhooshBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Time for the first pass of exclusion checks only: the 64 best-scoring records
+    # (the 50 short ones with the phrase among them) get them, so the first results
+    # are right; the other candidates stay excluded.
+    monkeypatch.setattr(fast_scoring, "FIRST_PASS", 4 * fast_scoring.RECORDS_PER_CHECK)
+    neg = Clause((Alt(("数据", "安全"), fields=HAN_FIELDS),), "must_not")
+    plan = Plan([Clause((Alt(("数据",), fields=HAN_FIELDS),)), neg], limit=50)
+    res = backend.search(plan, deadline=Countdown(4))
+    assert res.partial
+    assert 0 < len(res.hits) <= fast_scoring.FIRST_PASS
+    assert not any("加强数据 安全" in h.document.body for h in res.hits)
+    assert all(h.doc_id >= f"d{N // 2}" for h in res.hits)  # the shorter, better half
 
 
 # --- facets ---------------------------------------------------------------------------
