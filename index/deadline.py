@@ -25,25 +25,13 @@ class Deadline:
         self._clock = clock
         self.at = clock() + seconds
         self.cut_short = False  # some work was skipped because the time was up
-        self._parent: Deadline | None = None
 
     def expired(self) -> bool:
         """True once the time is up; the caller then skips work, so the search is
         marked cut short (a check that is never answered True costs nothing)."""
         if not self.cut_short and self._clock() >= self.at:
             self.cut_short = True
-            if self._parent is not None:
-                self._parent.cut_short = True  # work was skipped: the search was cut short
         return self.cut_short
-
-    def share(self, parts: int) -> Deadline:
-        """An equal share of the time left for one of ``parts`` tasks (what a task
-        leaves unused goes to the next), so one costly phrase cannot starve the
-        others; running out of it cuts the search short too."""
-        child = Deadline(self.remaining() / max(1, parts), clock=self._clock)
-        child._parent = self
-        child.cut_short = self.cut_short
-        return child
 
     def remaining(self) -> float:
         """Seconds left (0 when the time is up)."""

@@ -1013,7 +1013,6 @@ class WhooshBackend:
         anymatch = np.zeros(n, dtype=bool)
         found: dict[tuple, np.ndarray] = {}  # (field, words) -> records, once per search
         so_far = np.zeros(n, dtype=np.float32)  # scores of the clauses done: phrases best first
-        phrases_left = sum(len(a.fields) for _i, c in clauses for a in c.alts if a.phrase)
         # Term-only clauses first: cheap, and they narrow where phrases are checked.
         for i, c in sorted(clauses, key=lambda ic: any(a.phrase for a in ic[1].alts)):
             restrict = alive[doc_ord] if required and alive is not None else None
@@ -1033,17 +1032,9 @@ class WhooshBackend:
                         if a.phrase:
                             key = (f, a.words)
                             if key not in found:
-                                share = dl.share(phrases_left)  # no phrase starves the others
                                 found[key] = phrase_matches(
-                                    s,
-                                    sc,
-                                    a.words,
-                                    share,
-                                    restrict,
-                                    best_first=True,
-                                    priority=so_far,
+                                    s, sc, a.words, dl, restrict, best_first=True, priority=so_far
                                 )[0]
-                            phrases_left -= 1
                             recs = found[key]
                             if len(recs):
                                 target[recs] += sc.phrase_scores(s, a.words, recs, a.weight, fw)
@@ -1164,7 +1155,6 @@ class WhooshBackend:
             wanted[doc_ord[np.flatnonzero(keep)]] = True
         wanted[ndocs] = False
         out = np.zeros(ndocs + 1, dtype=bool)
-        phrases_left = sum(len(a.fields) for c in neg for a in c.alts if a.phrase)
         for c in neg:
             for a in c.alts:
                 for f in a.fields:
@@ -1172,10 +1162,8 @@ class WhooshBackend:
                     try:
                         if a.phrase:
                             todo = (wanted & ~out)[doc_ord]
-                            share = dl.share(phrases_left)
-                            phrases_left -= 1
                             recs, left = phrase_matches(
-                                s, sc, a.words, share, todo, group=doc_ord, priority=priority
+                                s, sc, a.words, dl, todo, group=doc_ord, priority=priority
                             )
                             recs = np.concatenate([recs, left])
                         else:

@@ -51,9 +51,6 @@ class Countdown(Deadline):
             self.left -= 1
         return self.cut_short
 
-    def share(self, parts: int) -> Deadline:
-        return self  # one countdown for every task
-
 
 @pytest.fixture(scope="module")
 def phrase_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -333,17 +330,3 @@ def test_engine_search_with_no_time_at_all_returns_and_says_so(engine: Engine) -
     res = engine.search(SearchRequest(q='"数据 安全" -"安全 生产"', facets=True))
     assert any(CUT_SHORT in n for n in res.notices)
     assert res.hits == []
-
-
-def test_a_share_of_the_time_left() -> None:
-    clock = FakeClock()
-    dl = Deadline(10.0, clock=clock)
-    first = dl.share(4)  # one of four phrases: a quarter of what is left
-    assert first.remaining() == pytest.approx(2.5)
-    clock.now += 1.0  # the first used one second of its 2.5
-    second = dl.share(3)  # the unused time goes to the others
-    assert second.remaining() == pytest.approx(3.0)
-    clock.now += 3.0
-    assert second.expired()
-    assert dl.cut_short  # a phrase left unchecked cuts the whole search short
-    assert dl.remaining() == pytest.approx(6.0)  # while the search itself has time left
