@@ -330,3 +330,13 @@ def test_engine_search_with_no_time_at_all_returns_and_says_so(engine: Engine) -
     res = engine.search(SearchRequest(q='"数据 安全" -"安全 生产"', facets=True))
     assert any(CUT_SHORT in n for n in res.notices)
     assert res.hits == []
+
+
+def test_one_time_loads_do_not_count_against_a_search() -> None:
+    clock = FakeClock()
+    dl = Deadline(1.0, clock=clock)
+    with dl.paused():  # a new commit's caches being built
+        clock.now += 5.0
+    assert not dl.expired() and dl.remaining() == pytest.approx(1.0)
+    clock.now += 1.0
+    assert dl.expired() and dl.cut_short
