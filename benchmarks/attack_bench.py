@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import deadline_bench  # noqa: E402
 import load_bench  # noqa: E402
 
 DEFAULT_INDEX = "/work/idx/sample2"
@@ -52,6 +53,10 @@ CANDIDATES: list[dict[str, str | int]] = [
     {"q": "请问如果公司不给员工缴纳社会保险并且拖欠工资的话员工可以怎么办需要什么材料", "per_page": 100},
     {"q": "发展", "page": 10, "per_page": 100},
     {"q": "国家 发展 管理 规定", "sort": "date_asc", "facets": "true", "per_page": 100},
+    # The costliest of issue 9 (benchmarks/deadline_bench.py times them in process).
+    {"q": " ".join(['"' + " ".join(["的"] * 32) + '"'] * 4), "facets": "true"},
+    {"q": " ".join(f'"{p}"' for p in deadline_bench.PAIRS), "facets": "true"},
+    {"q": "人民 " + " ".join(f'-"{p}"' for p in deadline_bench.PAIRS), "facets": "true"},
 ]  # fmt: skip
 
 

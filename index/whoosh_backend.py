@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
+import struct
 import threading
 import time
+from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ from whoosh import scoring
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from index import integrity, segmenter
+from index.deadline import Deadline
 from index.document import Document
 from index.errors import (
     DuizhaoError,
@@ -216,14 +220,43 @@ def reset_index_folder(path: str | os.PathLike) -> None:
     (p / META_FILE).unlink(missing_ok=True)
 
 
-def _column_value(col, docnum: int):  # noqa: ANN001, ANN202
-    """A column value, or the empty default. Whoosh's column writers do not pad
-    a segment whose last records lack the field, so reading them raises
-    IndexError; those records simply have no value."""
-    try:
-        return col[docnum]
-    except IndexError:
-        return ""
+def _unreadable(path: Path, e: BaseException) -> IndexCorrupt:
+    """The error for an index that opens but that a search cannot read."""
+    return IndexCorrupt(
+        f"searching the index at {path} fails ({type(e).__name__}: {str(e)[:200]})",
+        "run `duizhao check`; if it fails, rebuild it: `duizhao index --rebuild PATH...`",
+    )
+
+
+class _Column:
+    """One column over every segment: docnum -> value, the empty default where a
+    record has none.
+
+    A segment none of whose records had the field has no column file at all (an
+    import of undated records, then dated ones); Whoosh's multi-segment column
+    reader skips such segments and then reads another segment's file at a negative
+    offset (OSError) or past its end. So each segment is read on its own, and a
+    missing column is the normal case: value unknown. Whoosh's column writers also
+    do not pad a segment whose last records lack the field (IndexError past the
+    end): those records have no value either.
+    """
+
+    def __init__(self, reader, name: str) -> None:  # noqa: ANN001
+        self._starts: list[int] = []
+        self._cols: list = []
+        for leaf, offset in reader.leaf_readers():
+            self._starts.append(offset)
+            self._cols.append(leaf.column_reader(name) if leaf.has_column(name) else None)
+
+    def __getitem__(self, docnum: int):  # noqa: ANN204
+        i = bisect_right(self._starts, docnum) - 1
+        col = self._cols[i] if i >= 0 else None
+        if col is None:
+            return ""
+        try:
+            return col[docnum - self._starts[i]]
+        except IndexError:
+            return ""
 
 
 class _ReaderCache:
@@ -233,7 +266,7 @@ class _ReaderCache:
     def __init__(self, searcher) -> None:  # noqa: ANN001
         reader = searcher.reader()
         n = reader.doc_count_all()
-        ids = reader.column_reader("doc_id")
+        ids = _Column(reader, "doc_id")
         # Ordinals come from live head records only: a document's passages may
         # sit in several segments, and an updated document's old records stay
         # (deleted) until a merge.
@@ -255,10 +288,10 @@ class _ReaderCache:
         self.ord_of = ords
         self.facet_values: dict[str, list] = {}
         for name in (*FACET_FIELDS, "year"):
-            col = reader.column_reader(name)
-            self.facet_values[name] = [_column_value(col, d) for d in self.head_docnum]
-        col = reader.column_reader("date")
-        self.dates: list[int] = [_column_value(col, d) or 0 for d in self.head_docnum]
+            col = _Column(reader, name)
+            self.facet_values[name] = [col[d] for d in self.head_docnum]
+        col = _Column(reader, "date")
+        self.dates: list[int] = [col[d] or 0 for d in self.head_docnum]
         self._allowed: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._scorers: dict = {}
@@ -383,11 +416,11 @@ class WhooshBackend:
         self._lock = threading.Lock()
         self._cache: tuple[int, _ReaderCache] | None = None
         self._facet_cache: OrderedDict = OrderedDict()
+        self._read_checked: tuple | None = None  # (generation, error, report), check_reading
         self.time_limit = 1.0  # seconds per search, see search()
+        self._last_partial = threading.local()  # this thread's latest search (HTTP caching)
         self._local = threading.local()
         self._readers: list = []  # every open per-thread reader, closed by close()
-        self._deadline = threading.local()
-        self._timed_out = threading.local()
         if create and not self.exists():
             self._create()
         self.ix = self._open()
@@ -514,8 +547,60 @@ class WhooshBackend:
         fsync_dir(self.path)
 
     def check(self) -> dict[str, object]:
-        """Recompute every checksum of the latest commit (``duizhao check``)."""
-        return integrity.check_index(self.path)
+        """Recompute every checksum of the latest commit, then read what searches
+        read (``duizhao check``)."""
+        report = integrity.check_index(self.path)
+        report["read_check"] = self.check_reading()
+        return report
+
+    def check_reading(self) -> dict[str, object]:
+        """Read the index the way searches do, once per commit generation (``duizhao
+        check`` and ``/api/v1/health``): the per-document columns of every segment,
+        then, for a word of each segment, real searches (vectorized and Whoosh's
+        matcher path, by relevance and by date, with facets) and the stored
+        documents of their hits. Checksums cannot see a file that is intact but
+        that searching cannot read; this can. Raises IndexCorrupt when a search
+        would fail."""
+        gen = self._latest_toc()
+        with self._lock:
+            done = self._read_checked
+        if done is not None and done[0] == gen:
+            if done[1] is not None:
+                raise done[1]
+            return dict(done[2])
+        t0 = time.perf_counter()
+        searches = 0
+        leaves: list = []
+        try:
+            with self.searcher() as s:
+                if s.reader().doc_count_all():
+                    leaves = s.reader().leaf_readers()
+                    self._reader_cache(s)  # every column of every segment
+                words = [next(iter(leaf.field_terms("body")), None) for leaf, _o in leaves]
+            for word in dict.fromkeys(w for w in words if w):
+                for fields in (("body",), ("body", "docnum")):  # vectorized, then Whoosh
+                    for sort in ("relevance", "date"):
+                        alt = Alt((word,), fields=fields)
+                        plan = Plan([Clause((alt,))], sort=sort, facets=True)  # type: ignore[arg-type]
+                        self.search(plan)
+                        searches += 1
+            error = None
+        except IndexCorrupt as e:
+            error = e
+        except DuizhaoError:
+            raise  # busy, missing: not a property of this commit
+        except Exception as e:  # whatever a read raises is a broken index for searching
+            error = _unreadable(self.path, e)
+        report = {
+            "segments": len(leaves) if error is None else 0,
+            "searches": searches,
+            "seconds": round(time.perf_counter() - t0, 3),
+        }
+        with self._lock:
+            self._read_checked = (gen, error, report)
+        if error is not None:
+            raise error
+        return dict(report)
 
     def check_glossary(self, fingerprint: str) -> None:
         """Refuse to mix segmentations: the glossary words the index was built with
@@ -800,7 +885,7 @@ class WhooshBackend:
             if s.reader().doc_count_all() == 0:
                 return {}
             cache = self._reader_cache(s)
-            return self._facets(range(len(cache.doc_ids)), cache, Plan([]))
+            return self._facets(range(len(cache.doc_ids)), cache, Plan([]), Deadline(math.inf))
 
     def get_document(self, doc_id: str) -> Document:
         with self.searcher() as s:
@@ -818,42 +903,54 @@ class WhooshBackend:
             return self._cache[1]
 
     # --- searching ------------------------------------------------------------
-    def _remaining(self) -> float:
-        return max(0.05, self._deadline.value - time.monotonic())
-
-    def search(self, plan: Plan, *, explain: bool = False) -> RawResults:
-        """Run a plan. A time limit (``time_limit`` seconds) is the last guard against
-        costly queries: past it, the results so far are returned, marked partial."""
-        self._deadline.value = time.monotonic() + self.time_limit
-        self._timed_out.flag = False
-        res = self._search(plan, explain)
-        res.partial = self._timed_out.flag
+    def search(
+        self, plan: Plan, *, explain: bool = False, deadline: Deadline | None = None
+    ) -> RawResults:
+        """Run a plan. A time limit is the last guard against costly queries: past it,
+        the results so far are returned, marked partial. ``deadline`` is the search's
+        one budget (the engine's, shared with its fallback and snippets); without it,
+        ``time_limit`` seconds from now."""
+        dl = deadline if deadline is not None else Deadline(self.time_limit)
+        try:
+            res = self._search(plan, explain, dl)
+        except (OSError, EOFError, struct.error) as e:
+            # Files that pass their checksums but cannot be read as a search reads
+            # them: a clear 503 with the next step, never a traceback.
+            raise _unreadable(self.path, e) from e
+        res.partial = self._last_partial.flag = dl.cut_short
         return res
 
     @property
     def last_search_partial(self) -> bool:
         """Whether this thread's latest search was cut short by the time limit."""
-        return bool(getattr(self._timed_out, "flag", False))
+        return bool(getattr(self._last_partial, "flag", False))
 
     def search_lazy(self, plan: Plan, *, time_limit: float | None = None) -> RawResults:
         """``search`` whose hits are an iterator: each document is read only when the
         iterator reaches it, so an export streams tens of thousands of hits in constant
         memory. Consume it in the calling thread (it reads that thread's reader).
         ``time_limit`` replaces the per-search limit for finding and ordering the hits."""
-        self._deadline.value = time.monotonic() + (time_limit or self.time_limit)
-        self._timed_out.flag = False
-        res = self._search(plan, False, lazy=True)
-        res.partial = self._timed_out.flag
+        dl = Deadline(time_limit or self.time_limit)
+        try:
+            res = self._search(plan, False, dl, lazy=True)
+        except (OSError, EOFError, struct.error) as e:
+            raise _unreadable(self.path, e) from e
+        res.partial = self._last_partial.flag = dl.cut_short
         return res
 
-    def _search(self, plan: Plan, explain: bool, lazy: bool = False) -> RawResults:
+    def _search(self, plan: Plan, explain: bool, dl: Deadline, lazy: bool = False) -> RawResults:
         with self.searcher() as s:
             if s.reader().doc_count_all() == 0:
                 return RawResults([], 0, True)  # a new, empty index (Whoosh cannot search it)
-            cache = self._reader_cache(s)
+            with dl.paused():  # built once per commit, not this search's cost
+                cache = self._reader_cache(s)
+                for f in {f for c in plan.clauses for a in c.alts for f in a.fields}:
+                    if f in TEXT_FIELDS:
+                        cache.term_scorer(s, f)
             q = build_query(plan)
             allowed = cache.allowed(plan)
-            excluded = self._excluded_docs(s, plan, cache)
+            # The vectorized paths check exclusions only in documents that match.
+            excluded = None if _vectorizable(plan) else self._excluded_docs(s, plan, cache, dl)
             if q is None:
                 if not plan.match_all_if_empty:
                     return RawResults([], 0, True)
@@ -861,32 +958,32 @@ class WhooshBackend:
             if allowed is not None and not allowed[0]:
                 return RawResults([], 0, True)  # no document passes the filters
             if plan.sort != "relevance" and _vectorizable(plan):
-                hits, total, ords = self._fast_by_date(s, allowed, plan, cache, excluded)
-                facets = self._facets(ords, cache, plan) if plan.facets else {}
+                hits, total, ords = self._fast_by_date(s, allowed, plan, cache, excluded, dl)
+                facets = self._facets(ords, cache, plan, dl) if plan.facets else {}
                 return self._raw_results(
-                    s, q, hits, plan, cache, total, True, facets, explain, lazy
+                    s, q, hits, plan, cache, total, True, facets, explain, dl, lazy
                 )
             if plan.sort == "relevance" and _vectorizable(plan):
-                hits, total, ords = self._fast_top(s, allowed, plan, cache, excluded)
-                facets = self._facets(ords, cache, plan) if plan.facets else {}
+                hits, total, ords = self._fast_top(s, allowed, plan, cache, excluded, dl)
+                facets = self._facets(ords, cache, plan, dl) if plan.facets else {}
                 return self._raw_results(
-                    s, q, hits, plan, cache, total, True, facets, explain, lazy
+                    s, q, hits, plan, cache, total, True, facets, explain, dl, lazy
                 )
             if plan.sort == "relevance":
-                hits, exhausted = self._top_docs(s, q, allowed, plan, cache, excluded)
+                hits, exhausted = self._top_docs(s, q, allowed, plan, cache, excluded, dl)
                 # Without facets the total is a lower bound (the documents seen while
                 # collecting the top hits): an exact count walks every match.
                 total, total_exact, facets = len(hits), exhausted, {}
                 if plan.facets or plan.exact_total:
-                    total, facets = self._count_and_facets(s, q, allowed, plan, cache, excluded)
+                    total, facets = self._count_and_facets(s, q, allowed, plan, cache, excluded, dl)
                     total_exact = True
             else:
-                hits, total, facets = self._by_date(s, q, allowed, plan, cache, excluded)
+                hits, total, facets = self._by_date(s, q, allowed, plan, cache, excluded, dl)
                 total_exact = True
             if not plan.facets:
                 facets = {}
             return self._raw_results(
-                s, q, hits, plan, cache, total, total_exact, facets, explain, lazy
+                s, q, hits, plan, cache, total, total_exact, facets, explain, dl, lazy
             )
 
     def _raw_results(
@@ -900,6 +997,7 @@ class WhooshBackend:
         total_exact,
         facets,
         explain,
+        dl: Deadline,
         lazy=False,
     ):  # noqa: ANN001, ANN202
         if lazy:
@@ -912,27 +1010,68 @@ class WhooshBackend:
             doc = Document.from_json(stored["doc"])
             pidx = s.stored_fields(docnum).get("pidx", 0) if docnum != head else 0
             hit = RawHit(doc.id, score, pidx, doc)
-            if explain:
+            if explain and not dl.expired():
                 hit.matched = explain_scores(s, q, docnum)
             out.append(hit)
         return RawResults(out, total, total_exact, facets)
 
-    def _vector_scores(self, s, plan: Plan, cache: _ReaderCache):  # noqa: ANN001, ANN202
+    def _vector_scores(self, s, plan: Plan, cache: _ReaderCache, dl: Deadline):  # noqa: ANN001, ANN202
         """(scores, match mask) over every record: clauses of term and phrase
-        alternatives, summed like Whoosh's And/Or of BM25F term scores."""
+        alternatives, summed like Whoosh's And/Or of BM25F term scores.
+
+        Bounded by ``dl``: term clauses first (vectorized), then phrase clauses,
+        whose positions are checked only in documents that can still match every
+        required clause (each phrase's candidates, then each checked clause, narrow
+        them). A phrase left unchecked when the deadline expires matches nowhere:
+        a search cut short shows fewer documents, never a wrong one."""
         import numpy as np
 
+        from index.fast_scoring import TimeUp, phrase_candidates, phrase_matches
+
         n = len(cache.doc_ord)
-        total = np.zeros(n, dtype=np.float32)
-        must = None
-        anymatch = np.zeros(n, dtype=bool)
         wmodel = s.weighting
         field_weights = getattr(wmodel, "field_weights", {})
-        for c in plan.clauses:
-            if c.occur == "must_not":
-                continue
+        doc_ord = cache.doc_ord_array()
+        ndocs = len(cache.doc_ids)
+        nothing = (np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool))
+        clauses = [(i, c) for i, c in enumerate(plan.clauses) if c.occur != "must_not"]
+        required = any(c.occur == "must" for _i, c in clauses)
+
+        def docs_of(recs) -> np.ndarray:  # noqa: ANN001
+            mask = np.zeros(ndocs + 1, dtype=bool)  # the extra slot takes doc_ord -1
+            mask[doc_ord[recs]] = True
+            mask[ndocs] = False
+            return mask
+
+        # Documents that can still match every required clause (from candidates only).
+        alive = None
+        try:
+            for _i, c in clauses:
+                if c.occur != "must" or not any(a.phrase for a in c.alts):
+                    continue
+                possible = np.zeros(ndocs + 1, dtype=bool)
+                for a in c.alts:
+                    for f in a.fields:
+                        sc = cache.term_scorer(s, f)
+                        if a.phrase:
+                            recs = phrase_candidates(s, sc, a.words, None, dl)
+                        else:
+                            recs = sc.postings(s, a.words[0], dl)[0]
+                        possible |= docs_of(recs)
+                alive = possible if alive is None else alive & possible
+        except TimeUp:
+            return nothing
+        accs: dict[int, np.ndarray] = {}
+        must = None
+        anymatch = np.zeros(n, dtype=bool)
+        found: dict[tuple, np.ndarray] = {}  # (field, words) -> records, once per search
+        so_far = np.zeros(n, dtype=np.float32)  # scores of the clauses done: phrases best first
+        # Term-only clauses first: cheap, and they narrow where phrases are checked.
+        for i, c in sorted(clauses, key=lambda ic: any(a.phrase for a in ic[1].alts)):
+            restrict = alive[doc_ord] if required and alive is not None else None
             acc = np.zeros(n, dtype=np.float32)
             tacc = None  # title scores, on head records
+            complete = True
             for a in c.alts:
                 for f in a.fields:
                     target = acc
@@ -940,36 +1079,57 @@ class WhooshBackend:
                         if tacc is None:
                             tacc = np.zeros(n, dtype=np.float32)
                         target = tacc
-                    if a.phrase:
-                        # Positions: Whoosh matches the phrase; its score is added in.
-                        res = s.search(Q.Phrase(f, list(a.words), boost=a.weight), limit=None)
-                        for docnum, score in res.items():
-                            target[docnum] += score
-                    else:
-                        cache.term_scorer(s, f).add_into(
-                            target, s, a.words[0], a.weight, field_weights.get(f, 1.0)
-                        )
+                    sc = cache.term_scorer(s, f)
+                    fw = field_weights.get(f, 1.0)
+                    try:
+                        if a.phrase:
+                            key = (f, a.words)
+                            if key not in found:
+                                found[key] = phrase_matches(
+                                    s, sc, a.words, dl, restrict, best_first=True, priority=so_far
+                                )[0]
+                            recs = found[key]
+                            if len(recs):
+                                target[recs] += sc.phrase_scores(s, a.words, recs, a.weight, fw)
+                        else:
+                            sc.add_into(target, s, a.words[0], a.weight, fw, dl)
+                    except TimeUp:
+                        complete = False
             if tacc is not None:
                 # A title match counts for every passage of its document.
                 acc += cache.spread_heads(tacc)
             matched = acc > 0
             if c.occur == "must":
+                if not complete:
+                    return nothing  # a required word never read: nothing is known to match
                 must = matched if must is None else (must & matched)
+                alive = docs_of(np.flatnonzero(must))
             else:
                 anymatch |= matched
-            total += acc
+            accs[i] = acc
+            so_far += acc
+        total = np.zeros(n, dtype=np.float32)
+        for i in sorted(accs):  # in the plan's order, as before (same float sums)
+            total += accs[i]
         return total, (must if must is not None else anymatch)
 
-    def _fast_by_date(self, s, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+    def _fast_by_date(  # noqa: ANN202
+        self, s, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int] | None, dl: Deadline
+    ):  # noqa: ANN001
         """Every matching document ordered by date (undated last, then by id); each
         document's best-scoring passage is its hit."""
         import numpy as np
 
-        scores, keep = self._vector_scores(s, plan, cache)
+        scores, keep = self._vector_scores(s, plan, cache, dl)
         doc_ord = cache.doc_ord_array()
         keep &= (scores > 0) & (doc_ord >= 0)
         if allowed is not None:
             keep &= cache.allowed_mask(allowed)
+        if excluded is None:
+            # Newest (or oldest) first: the documents shown are checked first.
+            dates = np.append(np.asarray(cache.dates, dtype=np.float64), 0.0)[doc_ord]
+            first = dates if plan.sort == "date" else 1e9 - dates
+            excluded = self._excluded_docs(s, plan, cache, dl, keep, np.where(dates > 0, first, -1))
         if excluded:
             keep &= ~np.isin(doc_ord, np.fromiter(excluded, dtype=np.int64))
         nz = np.flatnonzero(keep)
@@ -986,11 +1146,13 @@ class WhooshBackend:
         hits = [(best[o], None, o) for o in order[:want]]
         return hits, len(best), list(best)
 
-    def _fast_top(self, s, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+    def _fast_top(  # noqa: ANN202
+        self, s, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int] | None, dl: Deadline
+    ):  # noqa: ANN001
         """Vectorized ranking: top passages collapsed to documents, exact totals for free."""
         import numpy as np
 
-        scores, keep = self._vector_scores(s, plan, cache)
+        scores, keep = self._vector_scores(s, plan, cache, dl)
         if plan.authority_prior:
             scores *= cache.prior_array()
         doc_ord = cache.doc_ord_array()
@@ -998,6 +1160,8 @@ class WhooshBackend:
         keep &= doc_ord >= 0
         if allowed is not None:
             keep &= cache.allowed_mask(allowed)
+        if excluded is None:
+            excluded = self._excluded_docs(s, plan, cache, dl, keep, scores)  # best first
         if excluded:
             keep &= ~np.isin(doc_ord, np.fromiter(excluded, dtype=np.int64))
         nz = np.flatnonzero(keep)
@@ -1021,26 +1185,65 @@ class WhooshBackend:
         ranked = sorted(seen.values(), key=lambda t: (-round(t[1], 5), cache.doc_ids[t[2]], t[0]))
         return ranked, len(ords_all) if plan.collapse else len(nz), ords_all.tolist()
 
-    def _excluded_docs(self, s, plan: Plan, cache: _ReaderCache) -> set[int]:  # noqa: ANN001
+    def _excluded_docs(  # noqa: ANN001
+        self, s, plan: Plan, cache: _ReaderCache, dl: Deadline, keep=None, priority=None
+    ) -> set[int]:
+        """Ordinals of the documents an exclusion (``-word``, ``-"phrase"``) removes;
+        with ``keep`` (a record mask) only documents holding a kept record are checked,
+        those ranked highest by ``priority`` (a value per record) first. Phrase
+        candidates left unchecked by the deadline are excluded too: a search cut
+        short may miss documents, never show one the user excluded."""
+        import numpy as np
+
+        from index.fast_scoring import TimeUp, phrase_matches
+
         neg = [c for c in plan.clauses if c.occur == "must_not"]
         if not neg:
             return set()
-        q = Q.Or([_clause_query(c) for c in neg])
-        return {cache.doc_ord[d] for d in s.docs_for_query(q)}
+        doc_ord = cache.doc_ord_array()
+        ndocs = len(cache.doc_ids)
+        wanted = np.ones(ndocs + 1, dtype=bool)  # the extra slot takes doc_ord -1
+        if keep is not None:
+            wanted[:] = False
+            wanted[doc_ord[np.flatnonzero(keep)]] = True
+        wanted[ndocs] = False
+        out = np.zeros(ndocs + 1, dtype=bool)
+        for c in neg:
+            for a in c.alts:
+                for f in a.fields:
+                    sc = cache.term_scorer(s, f)
+                    try:
+                        if a.phrase:
+                            todo = (wanted & ~out)[doc_ord]
+                            recs, left = phrase_matches(
+                                s, sc, a.words, dl, todo, group=doc_ord, priority=priority
+                            )
+                            recs = np.concatenate([recs, left])
+                        else:
+                            recs = sc.postings(s, a.words[0], dl)[0]
+                    except TimeUp:
+                        return set(range(ndocs))  # unknown: show nothing rather than too much
+                    out[doc_ord[recs]] = True
+        out[ndocs] = False
+        return set(np.flatnonzero(out & wanted).tolist())
 
-    def _top_docs(self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+    def _top_docs(  # noqa: ANN202
+        self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int], dl: Deadline
+    ):  # noqa: ANN001
         """Top passages by score, collapsed to their documents (or not)."""
         want = plan.offset + plan.limit
         limit = max(want * 4, 50)
         flt = allowed[1] if allowed is not None else None
         while True:
             collector = TimeLimitCollector(
-                s.collector(limit=limit, filter=flt), timelimit=self._remaining(), use_alarm=False
+                s.collector(limit=limit, filter=flt),
+                timelimit=max(0.01, dl.remaining()),
+                use_alarm=False,
             )
             try:
                 s.search_with_collector(q, collector)
             except TimeLimit:
-                self._timed_out.flag = True
+                dl.cut_short = True
             res = collector.results()
             seen: dict[int, tuple[int, float, int]] = {}
             order: list[int] = []
@@ -1054,7 +1257,7 @@ class WhooshBackend:
                 seen[key] = (docnum, score, ordn)
                 order.append(key)
             exhausted = res.scored_length() < limit
-            if self._timed_out.flag:
+            if dl.cut_short:
                 exhausted = True
             if len(order) >= want or exhausted:
                 ranked = [seen[o] for o in order]
@@ -1064,20 +1267,18 @@ class WhooshBackend:
             limit *= 4
 
     def _matching_ords(
-        self, s, q, allowed, cache: _ReaderCache, excluded: set[int]
+        self, s, q, allowed, cache: _ReaderCache, excluded: set[int], dl: Deadline
     ) -> dict[int, int]:  # noqa: ANN001
         """Every matching document: ordinal -> its first matching passage docnum."""
         first: dict[int, int] = {}
         doc_ord = cache.doc_ord
         live = cache.live
         flt = allowed[1] if allowed is not None else None
-        deadline = self._deadline.value
         for i, d in enumerate(s.docs_for_query(q)):
             if (flt is not None and d not in flt) or (live is not None and d not in live):
                 continue
-            if i & 4095 == 4095 and time.monotonic() > deadline:
-                self._timed_out.flag = True  # counts and facets become a lower bound
-                break
+            if i & 4095 == 4095 and dl.expired():
+                break  # counts and facets become a lower bound
             o = doc_ord[d]
             if o >= 0 and o not in first:
                 first[o] = d
@@ -1085,8 +1286,10 @@ class WhooshBackend:
             first.pop(o, None)
         return first
 
-    def _by_date(self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
-        first = self._matching_ords(s, q, allowed, cache, excluded)
+    def _by_date(  # noqa: ANN202
+        self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int], dl: Deadline
+    ):  # noqa: ANN001
+        first = self._matching_ords(s, q, allowed, cache, excluded, dl)
         dates = cache.dates
         ids = cache.doc_ids
         newest = plan.sort == "date"
@@ -1098,17 +1301,19 @@ class WhooshBackend:
         want = plan.offset + plan.limit
         hits = [(first[o], None, o) for o in order[:want]]
         # Facets only when asked for: counting them costs as much as the sort.
-        return hits, len(first), self._facets(first.keys(), cache, plan) if plan.facets else {}
+        return hits, len(first), self._facets(first.keys(), cache, plan, dl) if plan.facets else {}
 
-    def _count_and_facets(self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int]):  # noqa: ANN001, ANN202
+    def _count_and_facets(  # noqa: ANN202
+        self, s, q, allowed, plan: Plan, cache: _ReaderCache, excluded: set[int], dl: Deadline
+    ):  # noqa: ANN001
         key = plan.cache_key()
         with self._lock:
             if key in self._facet_cache:
                 self._facet_cache.move_to_end(key)
                 return self._facet_cache[key]
-        ords = self._matching_ords(s, q, allowed, cache, excluded)
-        out = (len(ords), self._facets(ords.keys(), cache, plan))
-        if self._timed_out.flag:
+        ords = self._matching_ords(s, q, allowed, cache, excluded, dl)
+        out = (len(ords), self._facets(ords.keys(), cache, plan, dl))
+        if dl.cut_short:
             return out
         with self._lock:
             self._facet_cache[key] = out
@@ -1117,9 +1322,13 @@ class WhooshBackend:
         return out
 
     @staticmethod
-    def _facets(ords, cache: _ReaderCache, plan: Plan) -> dict[str, dict[str, int]]:  # noqa: ANN001
+    def _facets(  # noqa: ANN001
+        ords, cache: _ReaderCache, plan: Plan, dl: Deadline
+    ) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {}
         for name, values in cache.facet_values.items():
+            if dl.expired():
+                break  # the facets counted so far (the search says it was cut short)
             c = Counter(values[o] for o in ords)
             for empty in ("", None, 0):
                 c.pop(empty, None)
@@ -1200,10 +1409,28 @@ def explain_scores(s, q: Q.Query, docnum: int) -> dict[str, float]:  # noqa: ANN
                 sc = w.scorer(s, fieldname, text).score(m) * leaf.boost
                 out[f"{fieldname}:{text}"] = round(sc, 3)
         elif isinstance(leaf, Q.Phrase):
-            sub = Q.Phrase(leaf.fieldname, leaf.words)
-            m = sub.matcher(s)
-            if m.is_active():
-                m.skip_to(docnum)
-            if m.is_active() and m.id() == docnum:
-                out[f'{leaf.fieldname}:"{" ".join(leaf.words)}"'] = round(m.score() * leaf.boost, 3)
+            sc = _phrase_score_at(s, leaf.fieldname, tuple(leaf.words), docnum)
+            if sc:
+                out[f'{leaf.fieldname}:"{" ".join(leaf.words)}"'] = round(sc * leaf.boost, 3)
     return out
+
+
+def _phrase_score_at(s, fieldname: str, words: tuple[str, ...], docnum: int) -> float:  # noqa: ANN001
+    """Whoosh's score of a phrase at one record, or 0 (checked at that record only:
+    Whoosh's phrase matcher would walk on to the next match, at unbounded cost)."""
+    from index.fast_scoring import phrase_at
+
+    order = list(dict.fromkeys(words))
+    try:
+        matchers = {w: s.postings(fieldname, w) for w in order}
+    except Exception:  # a word not in the index
+        return 0.0
+    offsets = {w: [j for j, x in enumerate(words) if x == w] for w in order}
+    if not phrase_at(matchers, order, offsets, docnum):
+        return 0.0
+    total = 0.0
+    for w in words:
+        m = s.postings(fieldname, w)
+        m.skip_to(docnum)
+        total += s.weighting.scorer(s, fieldname, w).score(m)
+    return total

@@ -19,6 +19,7 @@ from typing import Any
 from index import segmenter
 from index.analysis import terms as analyze
 from index.config import index_path
+from index.deadline import Deadline
 from index.document import Document, Passage
 from index.errors import QueryError
 from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan
@@ -235,32 +236,33 @@ class Engine:
             ][:LONG_QUERY_EXPANSIONS]
         plan = build_plan(pq, expansions, req)
         mode = "any" if pq.long else "all"
-        raw = self.backend.search(plan, explain=req.explain)
+        # One budget for the rest: both tries, exclusions, phrases, facets, snippets.
+        # It starts here: parsing and expansion are bounded by the query limits, and
+        # their first call in a process loads dictionaries (seconds, not this query's).
+        dl = Deadline(self.backend.time_limit)
+        raw = self.backend.search(plan, explain=req.explain, deadline=dl)
         if (
             raw.total == 0
-            and not raw.partial  # a search cut short gets no second try: one time budget
+            and not dl.expired()  # a search out of time gets no second try: one budget
             and not pq.long
             and sum(c.occur == "must" for c in plan.clauses) > 1
         ):
             # Nothing has every word: rank by any word instead, and say so.
             plan = build_plan(pq, expansions, req, force_any=True)
-            raw = self.backend.search(plan, explain=req.explain)
+            raw = self.backend.search(plan, explain=req.explain, deadline=dl)
             mode = "any"
             if raw.total:
                 notices.append(
                     "No document contains all the words; showing documents with some of them."
                 )
-        if raw.partial:
-            notices.append(
-                "This search took too long and was cut short: results and counts may be "
-                "incomplete. Add words or filters to narrow it."
-            )
         words, phrases = highlight_terms(plan)
         hits = []
         for rh in raw.hits:
             doc = rh.document
             passage = doc.passages[rh.passage] if 0 <= rh.passage < len(doc.passages) else None
             text = doc.body[passage.start : passage.end] if passage else doc.body
+            if dl.expired():  # out of time: titles and snippets are shown unmarked
+                words, phrases = set(), []
             hits.append(
                 Hit(
                     doc=doc,
@@ -273,6 +275,11 @@ class Engine:
                     snippet=snippet(text, words, phrases) if text else [],
                     matched=rh.matched,
                 )
+            )
+        if raw.partial or dl.cut_short:
+            notices.append(
+                "This search took too long and was cut short: results and counts may be "
+                "incomplete. Add words or filters to narrow it."
             )
         return SearchResponse(
             request=req,

@@ -26,6 +26,8 @@ def match_spans(
     text: str, words: set[str], phrases: Iterable[tuple[str, ...]] = ()
 ) -> list[tuple[int, int]]:
     """Character spans of tokens in ``words`` and of whole ``phrases``."""
+    if not words and not phrases:
+        return []  # nothing to mark (also: a search out of time skips the analysis)
     toks = tokens_with_offsets(text[:MAX_ANALYZED], mode="index")
     spans = [(s, e) for term, _p, s, e in toks if term in words]
     if phrases:

@@ -165,6 +165,8 @@ def health() -> ResponseReturnValue:
     check_known(request.args, ())
     st = state()
     g = st.glossary
+    # A real search per segment, once per commit: 503 (IndexCorrupt) when searches would fail.
+    st.get_engine().backend.check_reading()
     return jsonify(
         {
             "status": "ok",
