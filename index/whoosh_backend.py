@@ -878,6 +878,8 @@ class WhooshBackend:
         anymatch = np.zeros(n, dtype=bool)
         wmodel = s.weighting
         field_weights = getattr(wmodel, "field_weights", {})
+        if plan.title_weight is not None:
+            field_weights = {**field_weights, "title": plan.title_weight}
         for c in plan.clauses:
             if c.occur == "must_not":
                 continue
@@ -950,6 +952,10 @@ class WhooshBackend:
             keep &= cache.allowed_mask(allowed)
         if excluded:
             keep &= ~np.isin(doc_ord, np.fromiter(excluded, dtype=np.int64))
+        if plan.title_first and plan.collapse:
+            from index.title_rank import rank_title_first
+
+            return rank_title_first(s, plan, cache, scores, keep)
         nz = np.flatnonzero(keep)
         ords_all = np.unique(doc_ord[nz])
         want = plan.offset + plan.limit
