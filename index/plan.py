@@ -66,6 +66,7 @@ class Plan:
     title_first: bool = False
     exact_title_lengths: tuple[int, ...] = ()  # title token counts that make a match exact
     title_weight: float | None = None  # query-time Chinese title weight (None: the default)
+    title_expansions: bool = True  # glossary renderings count as title matches
 
     def cache_key(self) -> tuple:
         return (

@@ -10,7 +10,8 @@ Order, per document:
 1. an exact title (every query word in the title, and the title exactly as many
    index tokens long as one of ``plan.exact_title_lengths``);
 2. every query clause matched in a title field (Chinese title, attested or
-   draft English title) -- among these: higher level first (法律 > 行政法规 >
+   draft English title), strongest match first (the user's own words over
+   glossary renderings, see ``title_match``) -- then higher level first (法律 > 行政法规 >
    国务院 and its offices > departments > local), then in force, then newer,
    then the text score. Title-only records compete on equal terms: only titles
    and metadata decide inside this tier;
@@ -25,7 +26,10 @@ import numpy as np
 
 from index.plan import Plan
 
-TITLE_FIELDS = ("title", "title_en", "title_draft")
+# How much a match in each title field counts: a machine draft only restates the
+# Chinese title in English, so matching it is weaker than a glossary rendering
+# matching the Chinese title itself (0.7 for a preferred rendering).
+TITLE_FIELD_FACTOR = {"title": 1.0, "title_en": 1.0, "title_draft": 0.65}
 TITLE_ORIGINS = ("user", "curated", "user-glossary")  # dictionary senses do not count
 
 # Higher is more authoritative (see module doc). Facts about the corpus's values:
@@ -86,31 +90,36 @@ def _title_lengths(s: Any, cache: Any) -> np.ndarray:
 
 
 def title_match(s: Any, plan: Plan, cache: Any) -> np.ndarray:
-    """Per document: every positive clause matched in one of its title fields."""
+    """Per document, how strongly its titles hold the whole query: the weakest
+    clause's best title match (the alternative's weight times its field's factor),
+    0 when some clause matches no title. The user's own words weigh 1; a glossary
+    rendering its expansion weight; a machine-drafted English title counts less."""
     from whoosh import query as Q
 
     doc_ord = cache.doc_ord_array()
     ndocs = len(cache.doc_ids)
+    origins = TITLE_ORIGINS if plan.title_expansions else ("user",)
     out: np.ndarray | None = None
     for c in plan.clauses:
         if c.occur == "must_not":
             continue
-        hit = np.zeros(ndocs + 1, dtype=bool)  # last slot: records of no live document
+        hit = np.zeros(ndocs + 1, dtype=np.float32)  # last slot: records of no live document
         for a in c.alts:
-            if a.origin not in TITLE_ORIGINS:
+            if a.origin not in origins:
                 continue
             for f in a.fields:
-                if f not in TITLE_FIELDS:
+                if f not in TITLE_FIELD_FACTOR:
                     continue
                 if a.phrase:
                     ids = np.fromiter(s.docs_for_query(Q.Phrase(f, list(a.words))), np.int64)
                 else:
                     ids = cache.term_scorer(s, f).postings(s, a.words[0])[0]
                 if len(ids):
-                    hit[doc_ord[ids]] = True  # -1 lands on the spare slot
+                    ords = doc_ord[ids]  # -1 lands on the spare slot
+                    np.maximum.at(hit, ords, np.float32(a.weight * TITLE_FIELD_FACTOR[f]))
         hit = hit[:ndocs]
-        out = hit if out is None else (out & hit)
-    return out if out is not None else np.zeros(ndocs, dtype=bool)
+        out = hit if out is None else np.minimum(out, hit)
+    return out if out is not None else np.zeros(ndocs, dtype=np.float32)
 
 
 def rank_title_first(
@@ -127,7 +136,8 @@ def rank_title_first(
     want = plan.offset + plan.limit
     if not len(cand):
         return [], 0, []
-    in_title = title_match(s, plan, cache)[cand]
+    strength = title_match(s, plan, cache)[cand]
+    in_title = strength > 0
     level, status, dates = _static(cache)
     exact = np.zeros(len(cand), dtype=bool)
     if plan.exact_title_lengths:
@@ -145,6 +155,7 @@ def rank_title_first(
             -dates[t],
             -status[t].astype(np.int16),
             -level[t].astype(np.int16),
+            -np.round(strength[tier_idx], 3),
             ~exact[tier_idx],
         )
         order.extend(t[np.lexsort(keys)][:want].tolist())

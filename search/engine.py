@@ -220,7 +220,8 @@ class Engine:
         intent = classify(req.q)
         profile = profiles.profile_for(intent)
         # Titles and names are searched as cleaned (no 《》, no stray spaces).
-        text, numbers = split_docnums(intent.text if intent.title_like else req.q)
+        # A 文号 inside a title is part of the title, not a filter.
+        text, numbers = (intent.text, []) if intent.title_like else split_docnums(req.q)
         pq = parse_query(text, allow_empty=bool(req.filters or req.year or numbers))
         if numbers:
             pq.filters.setdefault("docnum", []).extend(numbers)
@@ -547,4 +548,5 @@ def build_plan(
         collapse=not req.passages,
         title_first=bool(profile and profile.title_first),
         title_weight=profile.title_weight if profile is not None else None,
+        title_expansions=profile.title_expansions if profile is not None else True,
     )

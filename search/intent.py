@@ -30,6 +30,8 @@ from index.normalize import normalize_query, to_simplified
 LAW_PREFIX = "中华人民共和国"
 MAX_KEYWORD_WORDS = 4
 MIN_TITLE_CHARS = 8  # a Chinese title shorter than this is a name or keywords
+LONG_TITLE_CHARS = 10  # unbroken Chinese this long, not a question: a title whatever its ending
+_SENTENCE_MARKS = "，。；！,;!"
 
 # Title endings: the document types of Chinese policy and legal titles, longest first.
 TITLE_ENDINGS = (
@@ -70,6 +72,8 @@ TITLE_ENDINGS = (
     "报告",
     "通报",
     "命令",
+    "令",
+    "公示",
     "法典",
     "法",
     "标准",
@@ -91,7 +95,7 @@ _BOOK = str.maketrans("", "", "《》〈〉「」『』“”\"'")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff，、（）()])\s+(?=[\u3400-\u9fff，、（）()])")
-_OPERATORS = re.compile(r'(^|\s)-\S|"|\bOR\b|\||[A-Za-z]+:|文号:|层级:|地区:|年份:')
+_OPERATORS = re.compile(r"(^|\s)-\S|\bOR\b|\||[A-Za-z]+:|文号:|层级:|地区:|年份:")
 _QUESTION_MARKS = ("?", "？")
 _QUESTION_WORDS = (
     "吗",
@@ -227,12 +231,27 @@ def _classify(query: object) -> Intent:
     norm = normalize_query(query)
     from index.docnumber import find_docnums
 
-    if len(norm) <= 2000 and find_docnums(norm):
+    found = find_docnums(norm) if len(norm) <= 2000 else []
+    if found:
+        rest = norm
+        for _dn, (start, end) in reversed(found):
+            rest = rest[:start] + rest[end:]
+        if len(_HAN.findall(rest)) >= MIN_TITLE_CHARS:
+            # A title that cites its own number (…的决定（沪府令第30号）) is a title.
+            intent = _classify_chinese(query, norm)
+            if intent.kind == "title":
+                return intent
         return Intent("docnum", query)
     if _OPERATORS.search(norm):
         return Intent("words", query)
     han = len(_HAN.findall(norm))
     latin_words = _LATIN_WORD.findall(norm)
+    if '"' in norm:
+        # Quotes are a phrase search -- except inside an English title ("Smart Shandong").
+        intent = _classify_english(query, latin_words) if latin_words and not han else None
+        return (
+            intent if intent is not None and intent.kind == "en_title" else Intent("words", query)
+        )
     if han >= 2 and han >= 2 * sum(len(w) for w in latin_words):
         return _classify_chinese(query, norm)
     if latin_words and han == 0:
@@ -255,7 +274,9 @@ def _classify_chinese(query: str, norm: str) -> Intent:
         return Intent("law_name", cleaned, _title_variants(t), note)
     if spaced <= MAX_KEYWORD_WORDS and len(t) <= 16:
         return Intent("zh_keywords", query)
-    if len(t) >= MIN_TITLE_CHARS and spaced == 1 and _ends_like_title(t, TITLE_ENDINGS):
+    if len(t) >= LONG_TITLE_CHARS and spaced == 1 and not any(p in t for p in _SENTENCE_MARKS):
+        # Long unbroken Chinese that is not a question reads as a pasted title
+        # (news-style titles end in anything); title-first only re-orders.
         return Intent("title", cleaned, _title_variants(t), note)
     return Intent("words", query)
 
@@ -266,6 +287,9 @@ def _classify_english(query: str, words: list[str]) -> Intent:
         return Intent("question", query)
     if len(words) >= 4 and any(w in _EN_TITLE_WORDS for w in lower):
         return Intent("en_title", query)
+    long_words = [w for w in words if len(w) >= 4]
+    if len(words) >= 6 and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words):
+        return Intent("en_title", query)  # Title Case: a headline's document name
     if len(words) <= 6:
         return Intent("en_keywords", query)
     return Intent("words", query)

@@ -41,14 +41,19 @@ class Profile:
     title_weight: float | None = None  # None: the index default (0.4)
     long_question: bool = True  # a long Chinese query is a question (body only, prior)
     title_lookup_front: bool = False
+    title_expansions: bool = True  # glossary renderings count as title matches
 
 
 PROFILES: dict[str, Profile] = {
     "question": Profile("question"),
     "words": Profile("words"),
     "docnum": Profile("docnum"),
-    "title": Profile("title", title_first=True, title_weight=1.0, long_question=False),
-    "law_name": Profile("law_name", title_first=True, title_weight=1.0, long_question=False),
+    "title": Profile(
+        "title", title_first=True, title_weight=1.0, long_question=False, title_expansions=False
+    ),
+    "law_name": Profile(
+        "law_name", title_first=True, title_weight=1.0, long_question=False, title_expansions=False
+    ),
     "zh_keywords": Profile("zh_keywords", title_first=True, title_weight=1.0, long_question=False),
     "en_keywords": Profile("en_keywords", title_first=True),
     "en_title": Profile("en_title", title_lookup_front=True),
