@@ -163,6 +163,18 @@ _EN_QUESTION = re.compile(
 )
 
 
+LABELS = {
+    "docnum": "a document number 文号",
+    "question": "a question",
+    "title": "a document title 标题",
+    "law_name": "a law or regulation name",
+    "zh_keywords": "keywords 关键词",
+    "en_title": "an English document title",
+    "en_keywords": "English keywords",
+    "words": "words",
+}
+
+
 @dataclass(frozen=True)
 class Intent:
     """The kind of query, the text to search for it, and what the title tiers compare."""
@@ -173,7 +185,12 @@ class Intent:
     note: str = ""  # what was cleaned, for explain
 
     def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "text": self.text, "note": self.note}
+        return {"kind": self.kind, "label": self.label, "text": self.text, "note": self.note}
+
+    @property
+    def label(self) -> str:
+        """A few words for the UI's quiet "read as" line."""
+        return LABELS.get(self.kind, self.kind)
 
     @property
     def title_like(self) -> bool:
@@ -263,7 +280,7 @@ def _classify_chinese(query: str, norm: str) -> Intent:
     simp = to_simplified(norm)
     if _is_question(simp):
         return Intent("question", query)
-    cleaned = simp.translate(_BOOK).strip()
+    cleaned = norm.translate(_BOOK).strip()  # the parser converts (and says so)
     cleaned = _SPACE_BETWEEN_HAN.sub("", cleaned)
     t = compact(cleaned)
     spaced = len(cleaned.split())
