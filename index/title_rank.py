@@ -80,6 +80,17 @@ def _static(cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return got
 
 
+def _id_rank(cache: Any) -> np.ndarray:
+    """Per document, its place in id order: the final, stable tie-break."""
+    got = getattr(cache, "_title_rank_ids", None)
+    if got is None:
+        ids = np.asarray(cache.doc_ids)
+        got = np.empty(len(ids), dtype=np.int64)
+        got[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+        cache._title_rank_ids = got  # noqa: SLF001
+    return got
+
+
 def _title_lengths(s: Any, cache: Any) -> np.ndarray:
     lengths = getattr(cache, "_title_rank_lengths", None)
     if lengths is None:
@@ -150,7 +161,7 @@ def rank_title_first(
         t = cand[tier_idx]
         # np.lexsort: the last key is the primary one.
         keys = (
-            np.asarray([cache.doc_ids[o] for o in t]) if len(t) <= 5000 else np.zeros(len(t)),
+            _id_rank(cache)[t],
             -best[t],
             -dates[t],
             -status[t].astype(np.int16),
