@@ -65,10 +65,14 @@ def test_law_short_names_beat_citations(corpus_engine, name: str, title: str) ->
     "term", ["平台经济", "碳达峰", "新能源汽车", "人工智能", "数字经济", "营商环境"]
 )
 def test_topic_keywords_rank_titles_first(corpus_engine, term: str) -> None:  # noqa: ANN001
+    # How many titles hold the term: a phrase search of the Chinese title field alone.
+    in_titles = _search(corpus_engine, f'"{term}"', fields=("title",)).total
+    assert in_titles >= 2
     r = _search(corpus_engine, term)
     titled = [term in h.doc.title for h in r.hits]
-    assert titled[0]
-    assert sum(titled) == len(r.hits) == 10  # the corpus has at least 10 such titles each
+    # Every title that holds the term comes before any document that only mentions it.
+    available = min(10, in_titles)
+    assert all(titled[:available]), titled
 
 
 def test_platform_economy_opinion_first(corpus_engine) -> None:  # noqa: ANN001
