@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from index.normalize import normalize_query, to_simplified
+from search.query import MAX_QUERY_CHARS
 
 LAW_PREFIX = "中华人民共和国"
 MAX_KEYWORD_WORDS = 4
@@ -243,7 +244,8 @@ def classify(query: object) -> Intent:
 
 
 def _classify(query: object) -> Intent:
-    if not isinstance(query, str) or not query.strip():
+    if not isinstance(query, str) or not query.strip() or len(query) > MAX_QUERY_CHARS:
+        # Over-long input is refused by the query parser; classifying it costs time.
         return Intent("words", query if isinstance(query, str) else "")
     norm = normalize_query(query)
     from index.docnumber import find_docnums
