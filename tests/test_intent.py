@@ -116,3 +116,56 @@ def test_missing_title_gets_a_notice(engine) -> None:  # noqa: ANN001
     assert r.intent is not None and r.intent.kind == "title"
     assert any("No indexed document has exactly this title" in n for n in r.notices)
     assert "notices" in r.to_dict()
+
+
+# --- the suite's judging and table (pure) ------------------------------------------------
+
+
+def _hit(doc_id: str, title: str, docnum: str = "", title_en: str = ""):  # noqa: ANN202
+    from types import SimpleNamespace
+
+    from index.document import Document, EnglishTitle
+
+    doc = Document(id=doc_id, title=title, docnum=docnum or None)
+    if title_en:
+        doc.titles_en.append(EnglishTitle(title_en, "test", attested=True))
+    return SimpleNamespace(doc=doc)
+
+
+def test_judge_titles_topics_and_docnums() -> None:
+    from search.eval_suite import Item, judge
+
+    item = Item("title_policy", "a", "某某办法", {"id": "a", "title": "某某办法"})
+    assert judge(item, [_hit("a", "某某办法")]) == {"first": 1.0, "top10": 1.0}
+    # A reprint with the very same title counts; another title does not.
+    assert judge(item, [_hit("b", "某某 办法"), _hit("a", "某某办法")])["first"] == 1.0
+    assert judge(item, [_hit("c", "其他办法"), _hit("a", "某某办法")]) == {
+        "first": 0.0,
+        "top10": 1.0,
+    }
+    topic = {"term": "平台经济", "en": "platform economy", "available": 2}
+    zh = Item("topic_zh", "平台经济", "平台经济", topic)
+    got = judge(zh, [_hit("x", "关于平台经济的意见"), _hit("y", "市场监管条例")])
+    assert got == {"first": 1.0, "title_share": 0.5}
+    en = Item("topic_en", "平台经济", "platform economy", topic)
+    hits = [_hit("e", "", title_en="Opinions on the Platform Economies"), _hit("x", "平台经济")]
+    assert judge(en, hits) == {"first": 1.0, "title_share": 1.0}
+    dn = Item(
+        "docnum",
+        "d",
+        "国办发[2019]38号",
+        {"key": "国办发〔2019〕38号", "pinyin": "", "style": "[]"},
+    )
+    assert judge(dn, [_hit("d", "t", docnum="国办发（2019）38号")])["first"] == 1.0
+
+
+def test_suite_table_keeps_halves_apart() -> None:
+    from search.eval_suite import SetResult, format_suite
+
+    res = SetResult("title_law", ("first", "top10"))
+    res.add("report", {"first": 1.0, "top10": 1.0})
+    res.add("tune", {"first": 0.0, "top10": 1.0})
+    text = format_suite({"title_law": res})
+    report, tune = text.split("== tune")
+    assert "== report ==" in report and "first 1.000" in report
+    assert "used for tuning — not a result" in tune and "first 0.000" in tune

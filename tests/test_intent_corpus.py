@@ -118,10 +118,10 @@ FLOORS = {
     "title_law": {"first": 0.95},
     "title_policy": {"first": 0.95},
     "law_short": {"first": 0.90},
-    "topic_zh": {"first": 0.93, "title_share": 0.90},
-    "topic_en": {"first": 0.85, "title_share": 0.85},
+    "topic_zh": {"first": 0.95, "title_share": 0.93},
+    "topic_en": {"first": 0.93, "title_share": 0.93},
     "docnum": {"first": 0.97},
-    "en_title": {"first": 0.55, "top10": 0.80},
+    "en_title": {"first": 0.62, "top10": 0.80},
 }
 
 
