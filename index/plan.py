@@ -62,6 +62,11 @@ class Plan:
     match_all_if_empty: bool = False  # filter-only queries list documents
     collapse: bool = True  # one hit per document (its best passage); False: rank passages
     authority_prior: bool = False  # weigh national laws above local restatements (questions)
+    # Title-first ranking (index.title_rank): titles holding the whole query first.
+    title_first: bool = False
+    exact_title_lengths: tuple[int, ...] = ()  # title token counts that make a match exact
+    title_weight: float | None = None  # query-time Chinese title weight (None: the default)
+    title_expansions: bool = True  # glossary renderings count as title matches
 
     def cache_key(self) -> tuple:
         return (

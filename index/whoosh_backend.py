@@ -1031,6 +1031,8 @@ class WhooshBackend:
         n = len(cache.doc_ord)
         wmodel = s.weighting
         field_weights = getattr(wmodel, "field_weights", {})
+        if plan.title_weight is not None:
+            field_weights = {**field_weights, "title": plan.title_weight}
         doc_ord = cache.doc_ord_array()
         ndocs = len(cache.doc_ids)
         nothing = (np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool))
@@ -1164,6 +1166,10 @@ class WhooshBackend:
             excluded = self._excluded_docs(s, plan, cache, dl, keep, scores)  # best first
         if excluded:
             keep &= ~np.isin(doc_ord, np.fromiter(excluded, dtype=np.int64))
+        if plan.title_first and plan.collapse:
+            from index.title_rank import rank_title_first
+
+            return rank_title_first(s, plan, cache, scores, keep)
         nz = np.flatnonzero(keep)
         ords_all = np.unique(doc_ord[nz])
         want = plan.offset + plan.limit

@@ -22,8 +22,10 @@ from index.config import index_path
 from index.deadline import Deadline
 from index.document import Document, Passage
 from index.errors import QueryError
-from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan
+from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan, RawHit
 from index.whoosh_backend import WhooshBackend
+from search import profiles
+from search.intent import Intent, classify
 from search.query import FILTER_FIELDS, ParsedQuery, parse_query, parse_year_range
 from search.snippets import Fragments, highlight, snippet
 
@@ -111,6 +113,7 @@ class SearchResponse:
     mode: str
     took_ms: float
     plan: Plan | None = None
+    intent: Intent | None = None
 
     @property
     def pages(self) -> int:
@@ -122,6 +125,9 @@ class SearchResponse:
         if self.parsed is not None:
             lines.append(f"normalized query: {self.parsed.simplified}")
             lines.append(f"mode: {self.mode}")
+        if self.intent is not None:
+            note = f" ({self.intent.note})" if self.intent.note else ""
+            lines.append(f"intent: {self.intent.kind}{note}")
         if self.plan is not None:
             for c in self.plan.clauses:
                 alts = " | ".join(
@@ -142,6 +148,7 @@ class SearchResponse:
             "normalized_query": self.parsed.simplified if self.parsed else "",
             "traditional_converted": bool(self.parsed and self.parsed.was_traditional),
             "mode": self.mode,
+            **({"intent": self.intent.to_dict()} if self.intent is not None else {}),
             "total": self.total,
             "total_exact": self.total_exact,
             "page": self.request.page,
@@ -211,7 +218,11 @@ class Engine:
     def search(self, req: SearchRequest) -> SearchResponse:
         t0 = time.perf_counter()
         self.validate(req)
-        text, numbers = split_docnums(req.q)
+        intent = classify(req.q)
+        profile = profiles.profile_for(intent)
+        # Titles and names are searched as cleaned (no 《》, no stray spaces).
+        # A 文号 inside a title is part of the title, not a filter.
+        text, numbers = (intent.text, []) if intent.title_like else split_docnums(req.q)
         pq = parse_query(text, allow_empty=bool(req.filters or req.year or numbers))
         if numbers:
             pq.filters.setdefault("docnum", []).extend(numbers)
@@ -234,8 +245,21 @@ class Engine:
             expansions = [
                 e for e in expansions if e.origin != "cc-cedict" and e.target_lang == "zh"
             ][:LONG_QUERY_EXPANSIONS]
-        plan = build_plan(pq, expansions, req)
+        plan = build_plan(pq, expansions, req, profile=profile)
+        if profile.title_first and intent.titles:
+            plan.exact_title_lengths = profiles.exact_lengths(intent)
         mode = "any" if pq.long else "all"
+        front = []
+        if (
+            profile.title_lookup_front
+            and req.sort == "relevance"
+            and not (plan.filters or plan.year_from or plan.year_to or req.passages)
+        ):
+            front = profiles.title_lookup_front(self, pq.simplified, req.fields)
+        want = plan.offset + plan.limit
+        if front:
+            # The lookup's candidates go first; plain results follow, each document once.
+            plan.offset, plan.limit = 0, want + len(front)
         # One budget for the rest: both tries, exclusions, phrases, facets, snippets.
         # It starts here: parsing and expansion are bounded by the query limits, and
         # their first call in a process loads dictionaries (seconds, not this query's).
@@ -248,13 +272,35 @@ class Engine:
             and sum(c.occur == "must" for c in plan.clauses) > 1
         ):
             # Nothing has every word: rank by any word instead, and say so.
-            plan = build_plan(pq, expansions, req, force_any=True)
+            plan = build_plan(pq, expansions, req, force_any=True, profile=profile)
+            if front:
+                plan.offset, plan.limit = 0, want + len(front)
             raw = self.backend.search(plan, explain=req.explain, deadline=dl)
             mode = "any"
             if raw.total:
                 notices.append(
                     "No document contains all the words; showing documents with some of them."
                 )
+        if front:
+            ids = {d.id for d in front}
+            merged = [RawHit(d.id, 0.0, 0, d) for d in front]
+            merged += [h for h in raw.hits if h.doc_id not in ids]
+            raw.hits = merged[want - req.per_page : want]
+            raw.total = max(raw.total, len(merged))
+            plan.offset, plan.limit = want - req.per_page, req.per_page
+        if intent.title_like and plan.offset == 0 and req.sort == "relevance":
+            # A title identical to the query (as typed, with or without 中华人民共和国 or
+            # a 关于印发…的通知 wrapper) comes first.
+            raw.hits.sort(key=lambda h: not profiles.is_exact(intent, h.document.title))
+        if (
+            intent.title_like
+            and req.page == 1
+            and not raw.partial
+            and not any(profiles.is_exact(intent, h.document.title) for h in raw.hits[:3])
+        ):
+            notice = profiles.missing_title_notice(self, intent)
+            if notice:
+                notices.append(notice)
         words, phrases = highlight_terms(plan)
         hits = []
         for rh in raw.hits:
@@ -293,6 +339,7 @@ class Engine:
             mode=mode,
             took_ms=(time.perf_counter() - t0) * 1000,
             plan=plan,
+            intent=intent,
         )
 
     def get_document(self, doc_id: str) -> Document:
@@ -380,14 +427,21 @@ def split_docnums(q: str | None) -> tuple[str, list[str]]:
 
 
 def build_plan(
-    pq: ParsedQuery, expansions: list[Any], req: SearchRequest, *, force_any: bool = False
+    pq: ParsedQuery,
+    expansions: list[Any],
+    req: SearchRequest,
+    *,
+    force_any: bool = False,
+    profile: profiles.Profile | None = None,
 ) -> Plan:
-    """Group the parsed units and their expansions into clauses."""
+    """Group the parsed units and their expansions into clauses (ranked as ``profile`` says)."""
     occur = "should" if (pq.long or force_any) else "must"
     # A long question is matched against article text only: titles are repeated on
     # every article record, so in a bag of a dozen words they drown the article that
     # answers it (STARD dev: body only ranked best), and they cost the most postings.
     question = pq.long and _is_han(pq.simplified)  # a Chinese question, not an English title
+    if profile is not None and not profile.long_question:
+        question = False  # a long title: matched against titles too, no question prior
     han = LONG_QUERY_FIELDS if question else HAN_FIELDS
 
     def fields_of(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -499,4 +553,7 @@ def build_plan(
         match_all_if_empty=bool(filters or year_from or year_to),
         authority_prior=question,
         collapse=not req.passages,
+        title_first=bool(profile and profile.title_first),
+        title_weight=profile.title_weight if profile is not None else None,
+        title_expansions=profile.title_expansions if profile is not None else True,
     )

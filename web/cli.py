@@ -318,6 +318,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if getattr(args, "suite", False):
+        from search.eval_suite import run_cli as run_suite_cli
+
+        return run_suite_cli(args)
     from search.evaluate import run_cli
 
     return run_cli(args)
@@ -420,6 +424,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--known-items", metavar="JSONL", help="English-title known-item file (en_titles format)"
     )
     s.add_argument("--no-baseline", action="store_true")
+    s.add_argument(
+        "--suite", action="store_true", help="the relevance suite: one set per kind of query"
+    )
+    s.add_argument("--half", choices=("tune", "report"), help="with --suite: one half only")
+    s.add_argument("--sets", metavar="A,B", help="with --suite: only these sets")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
     # Lookup commands (title, mentions, glossary, suggest) live in their own module.

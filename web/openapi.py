@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from search.engine import FILTER_NAMES, MAX_PER_PAGE, MAX_RESULT_WINDOW, SORTS
+from search.intent import LABELS as INTENT_LABELS
 
 API_VERSION = "1.0.0"
 MAX_Q = 500  # characters of q the API accepts (the engine's own limit)
@@ -145,6 +146,16 @@ SCHEMAS: dict[str, Any] = {
             "normalized_query": {"type": "string"},
             "traditional_converted": {"type": "boolean"},
             "mode": {"type": "string", "enum": ["all", "any"]},
+            "intent": {
+                "type": "object",
+                "description": "what kind of query this was read as, which decides its ranking",
+                "properties": {
+                    "kind": {"type": "string", "enum": list(INTENT_LABELS)},
+                    "label": {"type": "string"},
+                    "text": {"type": "string"},
+                    "note": {"type": "string"},
+                },
+            },
             "total": {"type": "integer", "minimum": 0},
             "total_exact": {"type": "boolean"},
             "page": {"type": "integer", "minimum": 1},

@@ -1,0 +1,189 @@
+"""Title-first ranking: documents whose title holds the whole query come first.
+
+Place in the flow: the Whoosh backend's vectorized relevance path calls
+:func:`rank_title_first` for plans with ``title_first`` set (titles, law names,
+keywords -- see ``search.profiles``). It re-orders what plain matching found;
+it never adds or drops a document (combine, don't switch).
+
+Order, per document:
+
+1. an exact title (every query word in the title, and the title exactly as many
+   index tokens long as one of ``plan.exact_title_lengths``);
+2. every query clause matched in a title field (Chinese title, attested or
+   draft English title), strongest match first (the user's own words over
+   glossary renderings, see ``title_match``) -- then higher level first (法律 > 行政法规 >
+   国务院 and its offices > departments > local), then in force, then newer,
+   then the text score. Title-only records compete on equal terms: only titles
+   and metadata decide inside this tier;
+3. everything else by its text score.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from index.plan import Plan
+
+# How much a match in each title field counts: a machine draft only restates the
+# Chinese title in English, so matching it is weaker than a glossary rendering
+# matching the Chinese title itself (0.7 for a preferred rendering).
+TITLE_FIELD_FACTOR = {"title": 1.0, "title_en": 1.0, "title_draft": 0.65}
+TITLE_ORIGINS = ("user", "curated", "user-glossary")  # dictionary senses do not count
+
+# Higher is more authoritative (see module doc). Facts about the corpus's values:
+# levels of the laws data, 全国 as the national region, State Council issuers.
+LEVEL_RANK = {
+    "宪法": 8,
+    "法律": 7,
+    "行政法规": 6,
+    "司法解释": 5,
+    "部门规章": 3,
+    "地方性法规": 2,
+    "案例": 0,
+    "其他": 0,
+}
+CENTRAL_ISSUERS = ("国务院", "中共中央", "全国人民代表大会", "中央军委")
+NATIONAL_REGION = "全国"
+CENTRAL_RANK = 4
+NATIONAL_RANK = 3
+LOCAL_RANK = 1
+STATUS_RANK = {"现行有效": 2, "": 1, "未知": 1, "尚未生效": 1}  # anything else (已废止 ...) 0
+
+
+def level_rank(level: str, region: str, issuer: str) -> int:
+    """Authority of one document, from its level, region and issuer."""
+    if level in LEVEL_RANK:
+        return LEVEL_RANK[level]
+    if region == NATIONAL_REGION:
+        return CENTRAL_RANK if (issuer or "").startswith(CENTRAL_ISSUERS) else NATIONAL_RANK
+    return LOCAL_RANK
+
+
+def _static(cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per document: level rank, status rank, date (cached per index generation)."""
+    got = getattr(cache, "_title_rank_static", None)
+    if got is None:
+        fv = cache.facet_values
+        lv, rg, iss, st = fv["level"], fv["region"], fv["issuer"], fv["status"]
+        n = len(lv)
+        level = np.fromiter(
+            (level_rank(lv[o] or "", rg[o] or "", iss[o] or "") for o in range(n)),
+            dtype=np.int8,
+            count=n,
+        )
+        status = np.fromiter((STATUS_RANK.get(st[o] or "", 0) for o in range(n)), np.int8, n)
+        dates = np.asarray(cache.dates, dtype=np.int64)
+        got = (level, status, dates)
+        cache._title_rank_static = got  # noqa: SLF001 - per-generation cache lives on it
+    return got
+
+
+def _id_rank(cache: Any) -> np.ndarray:
+    """Per document, its place in id order: the final, stable tie-break."""
+    got = getattr(cache, "_title_rank_ids", None)
+    if got is None:
+        ids = np.asarray(cache.doc_ids)
+        got = np.empty(len(ids), dtype=np.int64)
+        got[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+        cache._title_rank_ids = got  # noqa: SLF001
+    return got
+
+
+def _title_lengths(s: Any, cache: Any) -> np.ndarray:
+    lengths = getattr(cache, "_title_rank_lengths", None)
+    if lengths is None:
+        scorer = cache.term_scorer(s, "title")
+        lengths = np.nan_to_num(scorer.lengths[cache.head_array()]).astype(np.int32)
+        cache._title_rank_lengths = lengths  # noqa: SLF001
+    return lengths
+
+
+def title_match(s: Any, plan: Plan, cache: Any) -> np.ndarray:
+    """Per document, how strongly its titles hold the whole query: the weakest
+    clause's best title match (the alternative's weight times its field's factor),
+    0 when some clause matches no title. The user's own words weigh 1; a glossary
+    rendering its expansion weight; a machine-drafted English title counts less."""
+    from whoosh import query as Q
+
+    doc_ord = cache.doc_ord_array()
+    ndocs = len(cache.doc_ids)
+    origins = TITLE_ORIGINS if plan.title_expansions else ("user",)
+    out: np.ndarray | None = None
+    for c in plan.clauses:
+        if c.occur == "must_not":
+            continue
+        hit = np.zeros(ndocs + 1, dtype=np.float32)  # last slot: records of no live document
+        for a in c.alts:
+            if a.origin not in origins:
+                continue
+            for f in a.fields:
+                if f not in TITLE_FIELD_FACTOR:
+                    continue
+                if a.phrase:
+                    ids = np.fromiter(s.docs_for_query(Q.Phrase(f, list(a.words))), np.int64)
+                else:
+                    ids = cache.term_scorer(s, f).postings(s, a.words[0])[0]
+                if len(ids):
+                    ords = doc_ord[ids]  # -1 lands on the spare slot
+                    np.maximum.at(hit, ords, np.float32(a.weight * TITLE_FIELD_FACTOR[f]))
+        hit = hit[:ndocs]
+        out = hit if out is None else np.minimum(out, hit)
+    return out if out is not None else np.zeros(ndocs, dtype=np.float32)
+
+
+def rank_title_first(
+    s: Any, plan: Plan, cache: Any, scores: np.ndarray, keep: np.ndarray
+) -> tuple[list[tuple[int, float, int]], int, list[int]]:
+    """(hits as (record, score, document ordinal), total documents, every matching ordinal)."""
+    doc_ord = cache.doc_ord_array()
+    nz = np.flatnonzero(keep)
+    ndocs = len(cache.doc_ids)
+    best = np.zeros(ndocs, dtype=np.float32)
+    if len(nz):
+        np.maximum.at(best, doc_ord[nz], scores[nz])
+    cand = np.flatnonzero(best > 0)
+    want = plan.offset + plan.limit
+    if not len(cand):
+        return [], 0, []
+    strength = title_match(s, plan, cache)[cand]
+    in_title = strength > 0
+    level, status, dates = _static(cache)
+    exact = np.zeros(len(cand), dtype=bool)
+    if plan.exact_title_lengths:
+        lengths = _title_lengths(s, cache)[cand]
+        exact = in_title & np.isin(lengths, np.asarray(plan.exact_title_lengths))
+    tier_idx = np.flatnonzero(in_title)
+    rest_idx = np.flatnonzero(~in_title)
+    order: list[int] = []
+    if len(tier_idx):
+        t = cand[tier_idx]
+        # np.lexsort: the last key is the primary one.
+        keys = (
+            _id_rank(cache)[t],
+            -best[t],
+            -dates[t],
+            -status[t].astype(np.int16),
+            -level[t].astype(np.int16),
+            -np.round(strength[tier_idx], 3),
+            ~exact[tier_idx],
+        )
+        order.extend(t[np.lexsort(keys)][:want].tolist())
+    if len(order) < want and len(rest_idx):
+        r = cand[rest_idx]
+        need = want - len(order)
+        if need < len(r):
+            r = r[np.argpartition(-best[r], need - 1)[:need]]
+        r = sorted(r.tolist(), key=lambda o: (-round(float(best[o]), 5), cache.doc_ids[o]))
+        order.extend(r[:need])
+    chosen = np.asarray(order, dtype=np.int64)
+    # The best-scoring record of each chosen document is its hit (its best passage).
+    mask = np.isin(doc_ord[nz], chosen)
+    recs = nz[mask]
+    recs = recs[scores[recs] >= best[doc_ord[recs]]]
+    first: dict[int, int] = {}
+    for d in recs.tolist():
+        first.setdefault(int(doc_ord[d]), d)
+    hits = [(first.get(o, cache.head_docnum[o]), float(best[o]), o) for o in order]
+    return hits, len(cand), cand.tolist()

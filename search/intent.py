@@ -1,0 +1,314 @@
+"""Query intent: what kind of thing the user typed, decided per query.
+
+Place in the flow: ``search.engine`` asks :func:`classify` before parsing; the
+intent picks a ranking profile (``search.profiles``) and is shown in
+``--explain``, the JSON response (``intent``) and a quiet line in the UI.
+
+Kinds (first that applies):
+
+* ``docnum`` -- the query holds a 文号 (国办发〔2019〕38号, "Guo Fa [2017] No. 35");
+* ``question`` -- a natural-language question (question words or marks);
+* ``title`` -- an exact or near-exact Chinese title: ends in a document type
+  (通知, 意见, 办法, 条例, 法 ...) and is long enough to be a title, with or without
+  《》, 中华人民共和国, 关于印发…的通知 wrappers, traditional characters, stray spaces;
+* ``law_name`` -- a short law or regulation name (个人信息保护法, 民法典, 数据安全法);
+* ``zh_keywords`` -- 1-4 Chinese words (平台经济, 碳达峰 新能源);
+* ``en_title`` -- an English document title (Notice on ..., ... Law of the PRC);
+* ``en_keywords`` -- a few English words;
+* ``words`` -- anything else (mixed, operators, long text): searched as words.
+
+Classification never raises: whatever it cannot read is ``words``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.normalize import normalize_query, to_simplified
+from search.query import MAX_QUERY_CHARS
+
+LAW_PREFIX = "中华人民共和国"
+MAX_KEYWORD_WORDS = 4
+MIN_TITLE_CHARS = 8  # a Chinese title shorter than this is a name or keywords
+LONG_TITLE_CHARS = 10  # unbroken Chinese this long, not a question: a title whatever its ending
+_SENTENCE_MARKS = "，。；！,;!"
+
+# Title endings: the document types of Chinese policy and legal titles, longest first.
+TITLE_ENDINGS = (
+    "指导意见",
+    "实施意见",
+    "若干意见",
+    "实施细则",
+    "实施办法",
+    "暂行办法",
+    "管理办法",
+    "若干规定",
+    "暂行规定",
+    "补充通知",
+    "紧急通知",
+    "工作报告",
+    "意见",
+    "通知",
+    "通告",
+    "公告",
+    "决定",
+    "决议",
+    "批复",
+    "复函",
+    "函",
+    "办法",
+    "规定",
+    "条例",
+    "细则",
+    "规则",
+    "方案",
+    "规划",
+    "计划",
+    "纲要",
+    "要点",
+    "措施",
+    "解释",
+    "答复",
+    "报告",
+    "通报",
+    "命令",
+    "令",
+    "公示",
+    "法典",
+    "法",
+    "标准",
+    "目录",
+    "清单",
+    "指引",
+    "指南",
+    "章程",
+    "准则",
+)
+# Name endings: what a law or regulation short name ends in.
+NAME_ENDINGS = ("法", "法典", "条例", "规定", "办法", "细则", "规则", "解释", "宪法")
+# Trailing notes of titles: （试行）, (2019年修订), （草案）.
+_TRAILER = re.compile(r"[（(][^（）()]{0,16}[)）]$")
+_WRAPPER = re.compile(
+    r"^(?P<issuer>.{0,40}?)关于(?:印发|转发|发布|公布)(?P<inner>.+?)的(?:通知|公告|决定)$"
+)
+_BOOK = str.maketrans("", "", "《》〈〉「」『』“”\"'")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff，、（）()])\s+(?=[\u3400-\u9fff，、（）()])")
+_OPERATORS = re.compile(r"(^|\s)-\S|\bOR\b|\||[A-Za-z]+:|文号:|层级:|地区:|年份:")
+_QUESTION_MARKS = ("?", "？")
+_QUESTION_WORDS = (
+    "吗",
+    "呢",
+    "谁",
+    "啥",
+    "咋",
+    "什么",
+    "怎么",
+    "怎样",
+    "如何",
+    "哪些",
+    "哪个",
+    "哪里",
+    "是否",
+    "能否",
+    "可否",
+    "为什么",
+    "多少",
+    "是不是",
+    "有没有",
+    "可以",
+    "应当",
+    "需要",
+)
+_EN_TITLE_WORDS = frozenset(
+    [
+        "notice",
+        "notices",
+        "circular",
+        "opinions",
+        "opinion",
+        "guiding",
+        "guidelines",
+        "guideline",
+        "measures",
+        "regulations",
+        "regulation",
+        "provisions",
+        "rules",
+        "law",
+        "decision",
+        "decisions",
+        "plan",
+        "program",
+        "programme",
+        "scheme",
+        "outline",
+        "interpretation",
+        "reply",
+        "announcement",
+        "methods",
+        "implementation",
+        "implementing",
+        "procedures",
+        "catalogue",
+        "list",
+        "standards",
+        "resolution",
+        "report",
+    ]
+)
+_EN_QUESTION = re.compile(
+    r"^(how|what|when|where|why|who|which|can|could|should|is|are|do|does)\b", re.I
+)
+
+
+LABELS = {
+    "docnum": "a document number 文号",
+    "question": "a question",
+    "title": "a document title 标题",
+    "law_name": "a law or regulation name",
+    "zh_keywords": "keywords 关键词",
+    "en_title": "an English document title",
+    "en_keywords": "English keywords",
+    "words": "words",
+}
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The kind of query, the text to search for it, and what the title tiers compare."""
+
+    kind: str
+    text: str  # the query to search (cleaned for titles and names)
+    titles: tuple[str, ...] = ()  # compact titles that count as an exact match
+    note: str = ""  # what was cleaned, for explain
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "label": self.label, "text": self.text, "note": self.note}
+
+    @property
+    def label(self) -> str:
+        """A few words for the UI's quiet "read as" line."""
+        return LABELS.get(self.kind, self.kind)
+
+    @property
+    def title_like(self) -> bool:
+        return self.kind in ("title", "law_name")
+
+
+def compact(text: str) -> str:
+    """Simplified Chinese without spaces or book-title marks: titles are compared in this form."""
+    return re.sub(r"\s+", "", to_simplified(text).translate(_BOOK))
+
+
+def _strip_trailer(t: str) -> str:
+    while True:
+        m = _TRAILER.search(t)
+        if not m or m.start() == 0:
+            return t
+        t = t[: m.start()]
+
+
+def _ends_like_title(t: str, endings: tuple[str, ...]) -> bool:
+    return _strip_trailer(t).endswith(endings)
+
+
+def _is_question(text: str) -> bool:
+    if any(m in text for m in _QUESTION_MARKS):
+        return True
+    return any(w in text for w in _QUESTION_WORDS)
+
+
+def _title_variants(t: str) -> tuple[str, ...]:
+    """Compact titles that count as exact: as typed, with/without 中华人民共和国,
+    and the inner title of a 关于印发…的通知 wrapper."""
+    out = [t]
+    if t.startswith(LAW_PREFIX):
+        out.append(t[len(LAW_PREFIX) :])
+    elif _ends_like_title(t, NAME_ENDINGS) and "关于" not in t:
+        out.append(LAW_PREFIX + t)
+    m = _WRAPPER.match(t)
+    if m:
+        out.append(m.group("inner"))
+    return tuple(dict.fromkeys(out))
+
+
+def classify(query: object) -> Intent:
+    """The intent of a query as typed. Never raises: unreadable input is ``words``."""
+    try:
+        return _classify(query)
+    except Exception:  # noqa: BLE001 - intent is advice; the query is still searched
+        return Intent("words", query if isinstance(query, str) else "")
+
+
+def _classify(query: object) -> Intent:
+    if not isinstance(query, str) or not query.strip() or len(query) > MAX_QUERY_CHARS:
+        # Over-long input is refused by the query parser; classifying it costs time.
+        return Intent("words", query if isinstance(query, str) else "")
+    norm = normalize_query(query)
+    from index.docnumber import find_docnums
+
+    found = find_docnums(norm) if len(norm) <= 2000 else []
+    if found:
+        rest = norm
+        for _dn, (start, end) in reversed(found):
+            rest = rest[:start] + rest[end:]
+        if len(_HAN.findall(rest)) >= MIN_TITLE_CHARS:
+            # A title that cites its own number (…的决定（沪府令第30号）) is a title.
+            intent = _classify_chinese(query, norm)
+            if intent.kind == "title":
+                return intent
+        return Intent("docnum", query)
+    if _OPERATORS.search(norm):
+        return Intent("words", query)
+    han = len(_HAN.findall(norm))
+    latin_words = _LATIN_WORD.findall(norm)
+    if '"' in norm:
+        # Quotes are a phrase search -- except inside an English title ("Smart Shandong").
+        intent = _classify_english(query, latin_words) if latin_words and not han else None
+        return (
+            intent if intent is not None and intent.kind == "en_title" else Intent("words", query)
+        )
+    if han >= 2 and han >= 2 * sum(len(w) for w in latin_words):
+        return _classify_chinese(query, norm)
+    if latin_words and han == 0:
+        return _classify_english(query, latin_words)
+    return Intent("words", query)
+
+
+def _classify_chinese(query: str, norm: str) -> Intent:
+    simp = to_simplified(norm)
+    if _is_question(simp):
+        return Intent("question", query)
+    cleaned = norm.translate(_BOOK).strip()  # the parser converts (and says so)
+    cleaned = _SPACE_BETWEEN_HAN.sub("", cleaned)
+    t = compact(cleaned)
+    spaced = len(cleaned.split())
+    note = "cleaned: " + cleaned if cleaned != query.strip() else ""
+    if len(t) >= MIN_TITLE_CHARS and _ends_like_title(t, TITLE_ENDINGS) and spaced <= 2:
+        return Intent("title", cleaned, _title_variants(t), note)
+    if _ends_like_title(t, NAME_ENDINGS) and spaced == 1 and len(t) <= 24:
+        return Intent("law_name", cleaned, _title_variants(t), note)
+    if spaced <= MAX_KEYWORD_WORDS and len(t) <= 16:
+        return Intent("zh_keywords", query)
+    if len(t) >= LONG_TITLE_CHARS and spaced == 1 and not any(p in t for p in _SENTENCE_MARKS):
+        # Long unbroken Chinese that is not a question reads as a pasted title
+        # (news-style titles end in anything); title-first only re-orders.
+        return Intent("title", cleaned, _title_variants(t), note)
+    return Intent("words", query)
+
+
+def _classify_english(query: str, words: list[str]) -> Intent:
+    lower = [w.lower() for w in words]
+    if _EN_QUESTION.match(query.strip()) or query.strip().endswith("?"):
+        return Intent("question", query)
+    if len(words) >= 4 and any(w in _EN_TITLE_WORDS for w in lower):
+        return Intent("en_title", query)
+    long_words = [w for w in words if len(w) >= 4]
+    if len(words) >= 6 and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words):
+        return Intent("en_title", query)  # Title Case: a headline's document name
+    if len(words) <= 6:
+        return Intent("en_keywords", query)
+    return Intent("words", query)

@@ -1,0 +1,117 @@
+"""Ranking profiles: how each query intent (``search.intent``) is ranked.
+
+Place in the flow: ``search.engine`` looks up the profile of a query's intent and
+sets it on the plan (``index.plan.Plan``: title-first tiers, title weight) and,
+for English titles, puts the title lookup's candidates in front.
+
+Profiles combine, they do not switch: the words are matched as before (every
+word for short queries, any word for long ones), so an intent only re-orders
+what plain matching finds -- except English titles, whose title-lookup
+candidates are added in front of the plain results.
+
+* ``question`` (and anything long that is not a title): today's tuned ranking --
+  long Chinese questions match article text only, with the authority prior
+  (STARD dev, README);
+* ``title`` / ``law_name`` / ``zh_keywords`` / ``en_keywords``: title first
+  (``index.title_rank``): exact title, then documents whose title holds every
+  query word ordered by level, validity and date, then the rest by score; the
+  Chinese title weighs fully (1.0 instead of 0.4) among the rest, and a long
+  title is matched against titles as well as article text;
+* ``en_title``: the title lookup's evidence (doctype, issuer, region, year,
+  glossary terms) ranks its candidates in front;
+* ``docnum``, ``words``: plain matching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from index.analysis import analyzer
+from search.intent import Intent
+
+EN_TITLE_FRONT = 10  # title-lookup candidates put in front of an English title's results
+MISSING_TITLE_CLOSEST = 3  # closest documents named when a pasted title is not indexed
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title_first: bool = False
+    title_weight: float | None = None  # None: the index default (0.4)
+    long_question: bool = True  # a long Chinese query is a question (body only, prior)
+    title_lookup_front: bool = False
+    title_expansions: bool = True  # glossary renderings count as title matches
+
+
+PROFILES: dict[str, Profile] = {
+    "question": Profile("question"),
+    "words": Profile("words"),
+    "docnum": Profile("docnum"),
+    "title": Profile(
+        "title", title_first=True, title_weight=1.0, long_question=False, title_expansions=False
+    ),
+    "law_name": Profile(
+        "law_name", title_first=True, title_weight=1.0, long_question=False, title_expansions=False
+    ),
+    "zh_keywords": Profile("zh_keywords", title_first=True, title_weight=1.0, long_question=False),
+    "en_keywords": Profile("en_keywords", title_first=True),
+    "en_title": Profile("en_title", title_lookup_front=True),
+}
+
+
+def profile_for(intent: Intent) -> Profile:
+    return PROFILES.get(intent.kind, PROFILES["words"])
+
+
+def index_length(title: str) -> int:
+    """How many tokens the index holds for this title (sub-words included): the
+    title field length of a document with exactly this title."""
+    return sum(1 for _ in analyzer()(title, mode="index", removestops=False))
+
+
+def exact_lengths(intent: Intent) -> tuple[int, ...]:
+    """Title lengths that may be an exact match. The index's count is sometimes one
+    more than the analyzer's count of the same title (about 1 title in 10), so
+    both are allowed; the engine then puts the truly identical titles first."""
+    out: set[int] = set()
+    for t in intent.titles:
+        if t:
+            n = index_length(t)
+            out.update((n, n + 1))
+    return tuple(sorted(out))
+
+
+def is_exact(intent: Intent, title: str) -> bool:
+    from search.intent import compact
+
+    return bool(title) and compact(title) in intent.titles
+
+
+def title_lookup_front(engine: Any, text: str, fields: tuple[str, ...] | None) -> list[Any]:
+    """The title lookup's candidates for an English title (never raises)."""
+    from index.errors import DuizhaoError
+    from search.titles import lookup_title
+
+    use_en = fields is None or "title_en" in fields
+    try:
+        res = lookup_title(engine, text, EN_TITLE_FRONT, use_title_en=use_en)
+    except DuizhaoError:
+        return []
+    return [c.doc for c in res.candidates]
+
+
+def missing_title_notice(engine: Any, intent: Intent) -> str | None:
+    """A notice naming the closest documents when a pasted title is not in the index."""
+    from index.errors import DuizhaoError
+    from search.titles import lookup_title
+
+    try:
+        res = lookup_title(engine, intent.text, MISSING_TITLE_CLOSEST)
+    except DuizhaoError:
+        return None
+    if res.exact:
+        return None
+    names = "; ".join(f"{c.doc.title} ({c.doc.id})" for c in res.candidates)
+    msg = "No indexed document has exactly this title."
+    return f"{msg} Closest by the title lookup: {names}" if names else msg

@@ -1,0 +1,171 @@
+"""Query intent, ranking profiles and title-first ranking (fixture index)."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.title_rank import level_rank
+from search.engine import SearchRequest
+from search.eval_suite import half_of
+from search.intent import classify, compact
+from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [
+        ("国办发〔2019〕38号", "docnum"),
+        ("Guo Fa [2017] No. 35", "docnum"),
+        ("国务院办公厅关于促进平台经济规范健康发展的指导意见", "title"),
+        ("《中华人民共和国数据安全法》", "title"),
+        ("国务院 关于印发 新一代人工智能发展规划的通知", "title"),
+        ("國務院辦公廳關於促進平台經濟規範健康發展的指導意見", "title"),
+        ("个人信息保护法", "law_name"),
+        ("民法典", "law_name"),
+        ("《數據安全法》", "law_name"),
+        ("平台经济", "zh_keywords"),
+        ("碳达峰 新能源汽车", "zh_keywords"),
+        ("夫妻一方经营个体工商户所欠债务，谁偿还？", "question"),
+        ("劳动合同解除后经济补偿金怎么算", "question"),
+        ("Notice on Strengthening the Management of Mobile Intelligent Terminals", "en_title"),
+        ("platform economy", "en_keywords"),
+        ("how do I register a company?", "question"),
+        ("营商环境 OR 放管服", "words"),
+        ("-废止 平台经济", "words"),
+        ("", "words"),
+        ("\x00\u202e", "words"),
+    ],
+)
+def test_classify(query: str, kind: str) -> None:
+    assert classify(query).kind == kind
+
+
+def test_classify_never_raises_on_odd_input() -> None:
+    for q in (None, 5, "《》", "？", "a" * 5000, "法" * 600, "\ud800"):
+        assert classify(q).kind in PROFILES  # type: ignore[arg-type]
+
+
+def test_title_variants_cover_prefix_and_wrapper() -> None:
+    t = classify("《中华人民共和国数据安全法》")
+    assert t.text == "中华人民共和国数据安全法"
+    assert "数据安全法" in t.titles
+    n = classify("个人信息保护法")
+    assert "中华人民共和国个人信息保护法" in n.titles
+    w = classify("国务院关于印发新一代人工智能发展规划的通知")
+    assert "新一代人工智能发展规划" in w.titles
+    assert is_exact(n, "中华人民共和国 个人信息保护法")
+    assert not is_exact(n, "个人信息保护法实施条例")
+    assert exact_lengths(n) and all(x > 0 for x in exact_lengths(n))
+
+
+def test_profiles() -> None:
+    assert profile_for(classify("平台经济")).title_first
+    assert profile_for(classify("个人信息保护法")).title_first
+    assert not profile_for(classify("借钱不还怎么办？")).title_first
+    assert profile_for(classify("借钱不还怎么办？")).long_question
+    assert not profile_for(
+        classify("国务院办公厅关于促进平台经济规范健康发展的指导意见")
+    ).long_question
+    assert profile_for(
+        classify("Opinions of the State Council on the Platform Economy")
+    ).title_lookup_front
+
+
+def test_level_rank_order() -> None:
+    law = level_rank("法律", "全国", "全国人民代表大会常务委员会")
+    reg = level_rank("行政法规", "全国", "国务院")
+    council = level_rank("规范性文件", "全国", "国务院办公厅")
+    dept = level_rank("规范性文件", "全国", "人力资源社会保障部")
+    local = level_rank("规范性文件", "河南", "河南省人民政府办公厅")
+    assert law > reg > council > dept > local
+
+
+def test_halves_are_fixed_and_balanced() -> None:
+    assert half_of("title_law", "abc") == half_of("title_law", "abc")
+    halves = [half_of("s", str(i)) for i in range(1000)]
+    assert 400 < halves.count("tune") < 600
+    assert compact(" 數據 安全法 ") == "数据安全法"
+
+
+def test_title_first_on_fixture(engine) -> None:  # noqa: ANN001
+    r = engine.search(SearchRequest(q="平台经济"))
+    assert r.intent is not None and r.intent.kind == "zh_keywords"
+    ids = [h.doc.id for h in r.hits]
+    # Both titles hold the term: the State Council office's opinion before the province's.
+    assert ids[:2] == ["pt-platform", "pt-henan"]
+    assert r.to_dict()["intent"]["kind"] == "zh_keywords"
+
+
+def test_law_name_first_on_fixture(engine) -> None:  # noqa: ANN001
+    r = engine.search(SearchRequest(q="个人信息保护法", explain=True))
+    assert r.hits[0].doc.id == "law-pipl"
+    assert any(line.startswith("intent: law_name") for line in r.explain_lines())
+
+
+def test_exact_title_first_and_combined(engine) -> None:  # noqa: ANN001
+    plain = engine.search(SearchRequest(q="平台经济 规范"))
+    r = engine.search(SearchRequest(q="《国务院办公厅关于促进平台经济规范健康发展的指导意见》"))
+    assert r.hits[0].doc.id == "pt-platform"
+    assert not r.notices
+    # Combine, don't switch: what plain matching finds is still found.
+    assert {h.doc.id for h in plain.hits} <= {h.doc.id for h in r.hits} | {"pt-platform"}
+
+
+def test_missing_title_gets_a_notice(engine) -> None:  # noqa: ANN001
+    r = engine.search(SearchRequest(q="国务院办公厅关于促进平台经济发展壮大的若干意见"))
+    assert r.intent is not None and r.intent.kind == "title"
+    assert any("No indexed document has exactly this title" in n for n in r.notices)
+    assert "notices" in r.to_dict()
+
+
+# --- the suite's judging and table (pure) ------------------------------------------------
+
+
+def _hit(doc_id: str, title: str, docnum: str = "", title_en: str = ""):  # noqa: ANN202
+    from types import SimpleNamespace
+
+    from index.document import Document, EnglishTitle
+
+    doc = Document(id=doc_id, title=title, docnum=docnum or None)
+    if title_en:
+        doc.titles_en.append(EnglishTitle(title_en, "test", attested=True))
+    return SimpleNamespace(doc=doc)
+
+
+def test_judge_titles_topics_and_docnums() -> None:
+    from search.eval_suite import Item, judge
+
+    item = Item("title_policy", "a", "某某办法", {"id": "a", "title": "某某办法"})
+    assert judge(item, [_hit("a", "某某办法")]) == {"first": 1.0, "top10": 1.0}
+    # A reprint with the very same title counts; another title does not.
+    assert judge(item, [_hit("b", "某某 办法"), _hit("a", "某某办法")])["first"] == 1.0
+    assert judge(item, [_hit("c", "其他办法"), _hit("a", "某某办法")]) == {
+        "first": 0.0,
+        "top10": 1.0,
+    }
+    topic = {"term": "平台经济", "en": "platform economy", "available": 2}
+    zh = Item("topic_zh", "平台经济", "平台经济", topic)
+    got = judge(zh, [_hit("x", "关于平台经济的意见"), _hit("y", "市场监管条例")])
+    assert got == {"first": 1.0, "title_share": 0.5}
+    en = Item("topic_en", "平台经济", "platform economy", topic)
+    hits = [_hit("e", "", title_en="Opinions on the Platform Economies"), _hit("x", "平台经济")]
+    assert judge(en, hits) == {"first": 1.0, "title_share": 1.0}
+    dn = Item(
+        "docnum",
+        "d",
+        "国办发[2019]38号",
+        {"key": "国办发〔2019〕38号", "pinyin": "", "style": "[]"},
+    )
+    assert judge(dn, [_hit("d", "t", docnum="国办发（2019）38号")])["first"] == 1.0
+
+
+def test_suite_table_keeps_halves_apart() -> None:
+    from search.eval_suite import SetResult, format_suite
+
+    res = SetResult("title_law", ("first", "top10"))
+    res.add("report", {"first": 1.0, "top10": 1.0})
+    res.add("tune", {"first": 0.0, "top10": 1.0})
+    text = format_suite({"title_law": res})
+    report, tune = text.split("== tune")
+    assert "== report ==" in report and "first 1.000" in report
+    assert "used for tuning — not a result" in tune and "first 0.000" in tune
