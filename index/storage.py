@@ -23,9 +23,11 @@ Whoosh itself makes no fsync call, so an OS crash or power loss can tear a commi
 
 A crash before step 5 leaves the previous commit in force; after it, the new one.
 
-Crash hooks for the kill tests: ``DUIZHAO_CRASH_AT=<point>`` makes the process SIGKILL
-itself at that point (``after_segment``, ``after_toc_temp``, ``after_rename``,
-``during_cleanup``); ``DUIZHAO_CRASH_SKIP=N`` lets the first N passes go by.
+Crash hooks for the kill tests: ``DUIZHAO_CRASH_AT=<point>[,<point>...]`` stops the
+process at that point (``after_segment``, ``after_toc_temp``, ``after_rename``,
+``during_cleanup``; ``workers_started`` once a ``procs > 1`` writer has all its workers):
+it SIGKILLs itself, or with ``DUIZHAO_CRASH_FD`` it reports the point and waits for the
+test (see :func:`crash_point`). ``DUIZHAO_CRASH_SKIP=N`` lets the first N passes go by.
 """
 
 from __future__ import annotations
@@ -56,8 +58,12 @@ _crash_passes: dict[str, int] = {}
 
 
 def crash_point(name: str) -> None:
-    """SIGKILL this process here if ``DUIZHAO_CRASH_AT`` names this point (test hook).
+    """Stop this process here if ``DUIZHAO_CRASH_AT`` names this point (test hook).
 
+    Without ``DUIZHAO_CRASH_FD`` the process SIGKILLs itself. With it (a socket the test
+    passed down), it writes the point's name and a newline there and waits: the test
+    SIGKILLs it at a moment the test chose (not one the scheduler chose), or sends a
+    byte to let it go on. A test that went away (end of file) ends it as if killed here.
     Checked at every commit step; costs one environment lookup when unset.
     """
     wanted = os.environ.get("DUIZHAO_CRASH_AT")
@@ -65,8 +71,15 @@ def crash_point(name: str) -> None:
         return
     n = _crash_passes.get(name, 0)
     _crash_passes[name] = n + 1
-    if n >= int(os.environ.get("DUIZHAO_CRASH_SKIP", "0") or 0):
-        os.kill(os.getpid(), signal.SIGKILL)
+    if n < int(os.environ.get("DUIZHAO_CRASH_SKIP", "0") or 0):
+        return
+    fd = os.environ.get("DUIZHAO_CRASH_FD")
+    if fd:
+        with contextlib.suppress(OSError, ValueError):
+            os.write(int(fd), name.encode() + b"\n")
+            if os.read(int(fd), 1):
+                return
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def fsync_dir(path: str | os.PathLike) -> None:
@@ -389,6 +402,8 @@ class DurableMpWriter(MpWriter, DurableWriter):
         self.tasks.append(task)
         task.start()
         integrity.record_lock_owner(self.storage.folder, workers=[t.pid for t in self.tasks])
+        if len(self.tasks) == self.procs:
+            crash_point("workers_started")
         return task
 
     def check_workers(self) -> None:

@@ -7,17 +7,21 @@ benchmarks/crash_bench.py.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from procs import owned_process
 
 from index import integrity, segmenter
 from index.errors import IndexBusy, IndexCorrupt
@@ -121,7 +125,7 @@ def test_fsync_order_over_100_commits(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_fsync_cost_is_measured() -> None:
     cost = cb.fsync_cost(5)
     assert cost["fsyncs_per_commit"] >= 4  # segment, TOC temp, manifest, folder x2
-    assert cost["with_fsync_ms"] > 0
+    assert {"with_fsync_ms", "without_fsync_ms"} <= set(cost)  # figures, not asserted
 
 
 # --- 2. checksums ---------------------------------------------------------------------
@@ -284,13 +288,9 @@ def test_leftovers_stay_while_a_writer_holds_the_lock(small_index) -> None:  # n
     ix, _ = small_index
     orphan = ix / "whoosh" / "MAIN_orphan0000000000.seg"
     orphan.write_bytes(b"x")
-    holder = _hold_lock(ix)
-    try:
+    with held_lock(ix):
         WhooshBackend(ix).close()
         assert orphan.exists()  # maybe a live writer's segment: not ours to delete
-    finally:
-        holder.kill()
-        holder.wait()
     WhooshBackend(ix).close()
     assert not orphan.exists()
 
@@ -319,58 +319,57 @@ def test_lost_settings_file_never_wipes_documents(small_index) -> None:  # noqa:
     assert segment_data_files(ix)
 
 
-def _hold_lock(ix: Path) -> subprocess.Popen:
-    """A separate process holding the writer lock until killed."""
+@contextlib.contextmanager
+def held_lock(ix: Path) -> Iterator[subprocess.Popen]:
+    """A separate process holding the writer lock until killed (or the block ends: it is
+    owned by ``owned_process``, which kills and reaps it on every path)."""
     code = (
         "import sys,time\n"
         "from whoosh.util.filelock import FileLock\n"
         f"l=FileLock({str(ix / 'whoosh' / 'MAIN_WRITELOCK')!r}); assert l.acquire()\n"
-        "print('locked', flush=True); time.sleep(120)\n"
+        "print('locked', flush=True); time.sleep(600)\n"
     )
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert p.stdout.readline().strip() == "locked"
-    p.stdout.close()
-    return p
+    with owned_process([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as p:
+        assert p.stdout.readline().strip() == "locked"
+        yield p
 
 
 def test_lock_held_by_orphaned_workers_is_released(small_index) -> None:  # noqa: ANN001
     """The recorded owner is dead but a recorded worker still holds the lock: the next
-    writer kills the worker and goes ahead within a second."""
+    writer kills the worker and goes ahead (how fast is the benchmark's business)."""
     ix, st = small_index
-    holder = _hold_lock(ix)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    rec = {
-        "pid": dead.pid,
-        "start": "1",
-        "workers": [[holder.pid, integrity._start_time(holder.pid)]],
-        "since": time.time(),
-    }
-    (ix / "whoosh" / integrity.OWNER_FILE).write_text(json.dumps(rec))
-    b = WhooshBackend(ix)
-    t0 = time.monotonic()
-    b.add_documents([cb.make_doc("after-orphans")])
-    assert time.monotonic() - t0 < 2.0
-    assert holder.wait(timeout=5) == -9
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    with held_lock(ix) as holder:
+        rec = {
+            "pid": int(dead.stdout),
+            "start": "1",
+            "workers": [[holder.pid, integrity._start_time(holder.pid)]],
+            "since": time.time(),
+        }
+        (ix / "whoosh" / integrity.OWNER_FILE).write_text(json.dumps(rec))
+        b = WhooshBackend(ix)
+        # An upper bound only: the holder would keep the lock for 600 s unless killed.
+        b.add_documents([cb.make_doc("after-orphans")], timeout=60)
+        assert holder.wait(timeout=60) == -signal.SIGKILL  # killed by the writer, not us
     assert set(cb.state(b)) == set(st) | {"after-orphans"}
 
 
 def test_live_lock_owner_is_never_killed(small_index) -> None:  # noqa: ANN001
     ix, _ = small_index
-    holder = _hold_lock(ix)
-    try:
+    with held_lock(ix) as holder:
         rec = {"pid": holder.pid, "start": integrity._start_time(holder.pid), "workers": []}
         (ix / "whoosh" / integrity.OWNER_FILE).write_text(json.dumps(rec))
         b = WhooshBackend(ix)
-        t0 = time.monotonic()
         with pytest.raises(IndexBusy) as ei:
             b.add_documents([cb.make_doc("x")], timeout=0.5)
-        assert 0.4 < time.monotonic() - t0 < 3
         assert holder.pid in ei.value.details["holders"]
         assert holder.poll() is None
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 # --- 4. disk full and read-only ----------------------------------------------------------
@@ -406,7 +405,7 @@ def test_disk_full_keeps_previous_index_and_recovers(tmpfs: Path) -> None:
     assert "full" in ei.value.message and "intact" in ei.value.message
     # Previous commit intact, lock released, partial files removed.
     assert cb.state(WhooshBackend(ix)) == before
-    assert cb.lock_free_within(ix, 0.1) < 0.1
+    assert cb.lock_is_free(ix)
     assert whoosh_files(ix) - {"duizhao-writer.json"} == files_before - {"duizhao-writer.json"}
     filler.unlink()
     b = WhooshBackend(ix)
@@ -438,18 +437,34 @@ def test_read_only_folder_is_a_clear_error(tmpfs: Path) -> None:
 
 
 def test_second_writer_waits_then_proceeds(small_index) -> None:  # noqa: ANN001
-    ix, st = small_index
-    holder = _hold_lock(ix)
-    b = WhooshBackend(ix)
-    with pytest.raises(IndexBusy):
-        b.add_documents([cb.make_doc("w2")], timeout=0.0)
-    t0 = time.monotonic()
     import threading
 
-    threading.Timer(0.6, holder.kill).start()
-    b.add_documents([cb.make_doc("w2")], timeout=10)
-    assert 0.5 < time.monotonic() - t0 < 5
-    holder.wait()
+    ix, st = small_index
+    b = WhooshBackend(ix)
+    with held_lock(ix) as holder:
+        with pytest.raises(IndexBusy):
+            b.add_documents([cb.make_doc("w2")], timeout=0.0)
+        errors: list[BaseException] = []
+
+        def second_writer() -> None:
+            try:
+                b.add_documents([cb.make_doc("w2")], timeout=120)  # an upper bound only
+            except BaseException as e:
+                errors.append(e)
+
+        t = threading.Thread(target=second_writer)
+        t.start()
+        try:
+            # While the holder lives, the writer cannot finish: still waiting, however
+            # long we look (so this wait is not a measurement).
+            t.join(0.5)
+            assert t.is_alive() and not errors, errors
+            assert set(cb.state(WhooshBackend(ix))) == set(st)
+            holder.kill()
+            holder.wait()
+        finally:
+            t.join(120)
+    assert not t.is_alive() and not errors, errors
     assert set(cb.state(b)) == set(st) | {"w2"}
 
 

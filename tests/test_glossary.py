@@ -374,14 +374,14 @@ def test_shipped_glossary_loads_with_key_terms() -> None:
     assert "Implementation Opinions" in own.zh_entry("实施意见").en
 
 
-def test_shipped_glossary_load_is_fast_and_cedict_not_loaded() -> None:
+def test_shipped_glossary_load_leaves_cedict_unloaded() -> None:
     t0 = time.perf_counter()
     g = Glossary.load()
     g.segmentation_words()
     g.lookup("平台经济")
     elapsed = time.perf_counter() - t0
     assert not g.cedict_loaded  # start-up never pays for CC-CEDICT
-    assert elapsed < 2.0
+    print(f"\nshipped glossary with lookups: {elapsed:.2f} s")  # a figure, not asserted
 
 
 @pytest.mark.integration

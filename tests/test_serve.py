@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from procs import owned_process
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,8 @@ def get(url: str) -> tuple[int, dict]:
         with urllib.request.urlopen(url, timeout=10) as r:  # noqa: S310 - loopback only
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+        with e:
+            return e.code, json.loads(e.read())
 
 
 @pytest.mark.slow
@@ -58,37 +59,35 @@ def test_serve_answers_searches(tmp_path: Path, workers: int) -> None:
         capture_output=True,
         timeout=120,
     )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "web.cli",
-            "--index",
-            str(fixture_index),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+    args = [
+        sys.executable,
+        "-m",
+        "web.cli",
+        "--index",
+        str(fixture_index),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    log = tmp_path / "serve.log"
+    # owned_process stops the server's whole process group (gunicorn's workers too) and
+    # reaps it on every path. The server's output goes to a file: a pipe nobody reads
+    # could fill up and stall it.
+    with (
+        log.open("wb") as out,
+        owned_process(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT) as proc,
+    ):
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 60  # an upper bound for the start-up, not a measurement
         while True:
             try:
                 status, body = get(base + "/api/v1/health")
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(
-                        proc.stdout.read().decode() if proc.stdout else ""
-                    ) from None
+                    raise AssertionError(log.read_text(errors="replace")) from None
                 time.sleep(0.3)
         assert status == 200
         for _ in range(6):  # spread over the worker processes
@@ -96,8 +95,3 @@ def test_serve_answers_searches(tmp_path: Path, workers: int) -> None:
             assert status == 200 and body["hits"], body
         status, body = get(base + "/api/v1/search?q=")
         assert status == 400 and body["error"]["code"] == "invalid_query"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-        if proc.stdout:
-            proc.stdout.close()
