@@ -90,20 +90,21 @@ def cmd_index(args: argparse.Namespace) -> int:
     enrich = _title_enricher(glossary)
     items = read_paths(paths)
     progress = None
-    if not args.quiet and sys.stderr.isatty() or args.progress:
-        from tqdm import tqdm
+    if (not args.quiet and sys.stderr.isatty()) or args.progress:
+        from web.progress import IndexProgress
 
-        progress = tqdm(unit=" docs", file=sys.stderr, mininterval=0.5)
+        progress = IndexProgress(paths)
+        items = progress.items(read_paths)
     try:
         report = backend.add_documents(
             _enriched(items, enrich),
             procs=args.procs,
-            on_item=(lambda _item: progress.update(1)) if progress else None,
             timeout=args.wait,
             rebuild=rebuild,
         )
     finally:
-        if progress:
+        # `is not None`: a tqdm bar without a total refuses bool() (TypeError).
+        if progress is not None:
             progress.close()
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
