@@ -18,7 +18,15 @@ from index.errors import InputError, NotFound
 from web.app import state
 from web.errors import TitlesUnavailable
 from web.openapi import MAX_Q, MAX_TITLE_Q, openapi_document
-from web.params import check_known, int_param, search_request, str_param
+from web.params import (
+    SEARCH_PARAMS,
+    check_known,
+    int_param,
+    known_args,
+    search_request,
+    str_param,
+    unknown_warnings,
+)
 
 bp = Blueprint("api", __name__)
 
@@ -26,9 +34,20 @@ bp = Blueprint("api", __name__)
 DOC_ID_RE = re.compile(r"^\w[\w.:\-]{0,127}$")
 
 
+def accepted_args(known: tuple[str, ...] | frozenset[str]) -> tuple[Any, list[dict[str, Any]]]:
+    """(the request's arguments with known names, ``warnings`` for other unknown names).
+
+    Tracking parameters that sharing adds (utm_*, fbclid ...) are dropped silently;
+    any other unknown name is ignored and reported, so a typo is not silent.
+    """
+    args, unknown = known_args(request.args, known)
+    return args, unknown_warnings(unknown, known)
+
+
 @bp.get("/search")
 def search() -> ResponseReturnValue:
-    req = search_request(request.args, facets_default=False)
+    args, warnings = accepted_args(SEARCH_PARAMS)
+    req = search_request(args, facets_default=False)
     if len(req.q) > MAX_Q:
         raise InputError(
             f"q is too long ({len(req.q):,} characters; the limit is {MAX_Q})",
@@ -39,7 +58,7 @@ def search() -> ResponseReturnValue:
         # Date-sorted hits carry the sort key, not a relevance score: report none.
         if not isinstance(h.score, int | float):
             h.score = None
-    return jsonify(resp.to_dict())
+    return jsonify({**resp.to_dict(), "warnings": warnings})
 
 
 def document_dict(doc: Any) -> dict[str, Any]:
@@ -56,8 +75,9 @@ def get_document_or_404(doc_id: str) -> Any:
 
 @bp.get("/documents/<doc_id>")
 def document(doc_id: str) -> ResponseReturnValue:
-    check_known(request.args, ())
-    return jsonify(document_dict(get_document_or_404(doc_id)))
+    _args, warnings = accepted_args(())
+    out = document_dict(get_document_or_404(doc_id))
+    return jsonify({**out, "warnings": warnings} if warnings else out)
 
 
 def title_lookup(text: str, limit: int) -> Any:
@@ -84,14 +104,15 @@ def titles_available() -> bool:
 
 @bp.get("/titles")
 def titles() -> ResponseReturnValue:
-    check_known(request.args, ("q", "limit"))
-    q = str_param(request.args, "q", MAX_TITLE_Q).strip()
+    args, warnings = accepted_args(("q", "limit"))
+    q = str_param(args, "q", MAX_TITLE_Q).strip()
     if not q:
         raise InputError("q is required: a Chinese or English title", "e.g. q=数据安全法")
-    limit = int_param(request.args, "limit", 10, 1, 50)
+    limit = int_param(args, "limit", 10, 1, 50)
     result = title_lookup(q, limit)
     out = result.to_dict()
     out.setdefault("query", q)
+    out["warnings"] = warnings
     return jsonify(out)
 
 
@@ -138,8 +159,7 @@ def glossary_categories() -> dict[str, int]:
 
 @bp.get("/glossary")
 def glossary() -> ResponseReturnValue:
-    args = request.args
-    check_known(args, ("q", "category", "page", "per_page"))
+    args, warnings = accepted_args(("q", "category", "page", "per_page"))
     q = str_param(args, "q", 100)
     category = str_param(args, "category", 40)
     page = int_param(args, "page", 1, 1, 1_000_000)
@@ -155,6 +175,7 @@ def glossary() -> ResponseReturnValue:
             "per_page": per_page,
             "entries": [entry_dict(e) for e in found[start : start + per_page]],
             "categories": glossary_categories(),
+            "warnings": warnings,
         }
     )
 

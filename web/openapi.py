@@ -23,7 +23,7 @@ def _ref(name: str) -> dict[str, str]:
 
 def _error_responses(*codes: int) -> dict[str, Any]:
     text = {
-        400: "Bad input: a parameter is missing, malformed, out of range or unknown.",
+        400: "Bad input: a parameter is missing, malformed or out of range.",
         404: "No such document.",
         503: "The index (or the feature) is not available: missing, busy, corrupt or outdated.",
         429: "Too many requests from this client address (a per-address limit shared by "
@@ -74,6 +74,18 @@ SCHEMAS: dict[str, Any] = {
                     "status": {"type": "integer"},
                 },
             }
+        },
+    },
+    "Warning": {
+        "type": "object",
+        "description": "A request parameter that was ignored. Tracking parameters added by "
+        "sharing (utm_*, fbclid, gclid ...) are ignored without a warning.",
+        "required": ["code", "parameter", "message"],
+        "properties": {
+            "code": {"type": "string", "enum": ["unknown_parameter"]},
+            "parameter": {"type": "string"},
+            "message": {"type": "string"},
+            "hint": {"type": "string", "examples": ["did you mean 'level'?"]},
         },
     },
     "EnglishTitle": {
@@ -151,6 +163,11 @@ SCHEMAS: dict[str, Any] = {
             "took_ms": {"type": "number"},
             "expansions": {"type": "array", "items": _ref("Expansion")},
             "notices": {"type": "array", "items": {"type": "string"}},
+            "warnings": {
+                "type": "array",
+                "items": _ref("Warning"),
+                "description": "Ignored request parameters (unknown names).",
+            },
             "facets": {
                 "type": "object",
                 "description": "field -> value -> number of documents (empty unless facets=true)",
@@ -187,6 +204,11 @@ SCHEMAS: dict[str, Any] = {
             "history": {"type": "array", "items": {"type": "string"}},
             "body": {"type": "string"},
             "passages": {"type": "array", "items": _ref("Passage")},
+            "warnings": {
+                "type": "array",
+                "items": _ref("Warning"),
+                "description": "Present only when a request parameter was ignored.",
+            },
         },
     },
     "GlossaryEntry": {
@@ -212,6 +234,11 @@ SCHEMAS: dict[str, Any] = {
             "per_page": {"type": "integer", "minimum": 1},
             "entries": {"type": "array", "items": _ref("GlossaryEntry")},
             "categories": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "warnings": {
+                "type": "array",
+                "items": _ref("Warning"),
+                "description": "Ignored request parameters (unknown names).",
+            },
         },
     },
     "TitleLookup": {
@@ -226,6 +253,11 @@ SCHEMAS: dict[str, Any] = {
             "exact_match": {"type": "boolean"},
             "message": {"type": "string"},
             "notices": {"type": "array", "items": {"type": "string"}},
+            "warnings": {
+                "type": "array",
+                "items": _ref("Warning"),
+                "description": "Ignored request parameters (unknown names).",
+            },
             "parsed": {"type": "object"},
             "renderings": {
                 "type": "array",
@@ -327,7 +359,9 @@ def openapi_document() -> dict[str, Any]:
             "title": "Duizhao (对照) REST API",
             "version": API_VERSION,
             "description": "Bilingual search over Chinese government policy documents. Every error "
-            "answers with the Error shape. Only GET (and HEAD) is supported.",
+            "answers with the Error shape. Only GET (and HEAD) is supported. Parameters that link "
+            "sharing adds (utm_*, fbclid, gclid ...) are ignored; any other unknown parameter is "
+            "ignored and listed in the response's `warnings`.",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
         "servers": [{"url": "/api/v1"}],

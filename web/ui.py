@@ -33,7 +33,14 @@ from web.api import (
     titles_available,
 )
 from web.app import state
-from web.params import check_known, int_param, search_request, str_param
+from web.params import (
+    SEARCH_PARAMS,
+    check_raw_request,
+    int_param,
+    known_args,
+    search_request,
+    str_param,
+)
 
 bp = Blueprint("ui", __name__)
 
@@ -247,10 +254,33 @@ def pagination(page: int, pages: int, args: MultiDict) -> list[dict[str, Any]]:
 # --- pages ------------------------------------------------------------------------
 
 
+def page_args(known: tuple[str, ...] | frozenset[str]) -> MultiDict:
+    """The request's arguments with known names only. Shared links pick up tracking and
+    other parameters (utm_*, fbclid, WeChat's from=...): a page ignores them, and links
+    built from its arguments (facets, paging) do not carry them on."""
+    return known_args(request.args, known)[0]
+
+
+@bp.app_context_processor
+def _search_box() -> dict[str, Any]:
+    """The search box keeps the request's q on every page, error pages included."""
+
+    def box_q() -> str:
+        try:
+            # Undecodable or NUL input was refused with a 400: do not echo it back.
+            check_raw_request(request.query_string, request.environ.get("PATH_INFO", ""))
+        except InputError:
+            return ""
+        return request.args.get("q", "")[:500]
+
+    return {"box_q": box_q}
+
+
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    if request.args.get("q"):
-        return redirect(url_for("ui.search", **request.args))
+    args = page_args(SEARCH_PARAMS)
+    if args.get("q"):
+        return redirect(search_url(args, keep_page=True))
     st = state()
     try:
         count = st.doc_count()
@@ -262,7 +292,7 @@ def home() -> ResponseReturnValue:
 
 @bp.get("/search")
 def search() -> ResponseReturnValue:
-    args = request.args
+    args = page_args(SEARCH_PARAMS)
     req = search_request(args, facets_default=True, per_page_default=UI_PER_PAGE)
     if not req.q.strip() and not req.filters and not req.year:
         return redirect(url_for("ui.home"))
@@ -449,8 +479,7 @@ def citation(doc: Any) -> str:
 
 @bp.get("/doc/<doc_id>")
 def document(doc_id: str) -> ResponseReturnValue:
-    check_known(request.args, ("q",))
-    q = str_param(request.args, "q", 500)
+    q = str_param(page_args(("q",)), "q", 500)
     doc = get_document_or_404(doc_id)
     anchors = passage_anchors(doc)
     toc = [
@@ -481,8 +510,7 @@ def document(doc_id: str) -> ResponseReturnValue:
 
 @bp.get("/titles")
 def titles() -> ResponseReturnValue:
-    check_known(request.args, ("q",))
-    q = str_param(request.args, "q", MAX_TITLE_Q).strip()
+    q = str_param(page_args(("q",)), "q", MAX_TITLE_Q).strip()
     result = None
     if q:
         result = title_lookup(q, 10).to_dict()
@@ -493,8 +521,7 @@ def titles() -> ResponseReturnValue:
 
 @bp.get("/glossary")
 def glossary() -> ResponseReturnValue:
-    args = request.args
-    check_known(args, ("q", "category", "page"))
+    args = page_args(("q", "category", "page"))
     q = str_param(args, "q", 100).strip()
     category = str_param(args, "category", 40)
     page = int_param(args, "page", 1, 1, 1_000_000)
