@@ -44,6 +44,7 @@ class Problem:
     path: str
     line: int
     reason: str
+    kept: bool = False  # a warning: the record itself is still indexed
 
     def __str__(self) -> str:
         return (
@@ -184,6 +185,8 @@ def _jsonl(path: Path, convert) -> Iterator[Item]:  # noqa: ANN001
                 except (KeyError, TypeError, ValueError, AttributeError) as e:
                     yield Problem(str(path), lineno, f"bad or missing field: {e}")
                     continue
+                for msg in doc.drop_impossible_dates():
+                    yield Problem(str(path), lineno, msg, kept=True)
                 yield doc
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         yield Problem(str(path), 0, f"cannot read: {e}")
@@ -422,7 +425,7 @@ def _policy_titles(path: Path) -> Iterator[Item]:
                         yield Problem(str(path), lineno, "record has no url (needed for its id)")
                         continue
                     region, default_issuer = SOURCE_REGIONS.get(row.get("source") or "", ("", ""))
-                    yield Document(
+                    doc = Document(
                         id="pt-" + make_id(url),
                         title=title,
                         level="规范性文件",
@@ -435,6 +438,9 @@ def _policy_titles(path: Path) -> Iterator[Item]:
                         url=url,
                         source="policy_titles",
                     )
+                    for msg in doc.drop_impossible_dates():
+                        yield Problem(str(path), lineno, msg, kept=True)
+                    yield doc
             except UnicodeDecodeError as e:
                 yield Problem(str(path), lineno + 1, f"not UTF-8 ({e.reason}); reading stopped")
             except csv.Error as e:

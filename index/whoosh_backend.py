@@ -34,7 +34,7 @@ from whoosh import scoring
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from index import integrity, segmenter
-from index.document import Document
+from index.document import DATE_YEARS, Document
 from index.errors import (
     DuizhaoError,
     IndexBusy,
@@ -107,6 +107,7 @@ class IndexReport:
     deleted: int = 0
     passages: int = 0
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # records indexed with a fix (dates)
     seconds: float = 0.0
     chars: int = 0
 
@@ -124,6 +125,7 @@ class IndexReport:
             "skipped": self.skipped,
             "seconds": round(self.seconds, 2),
             "problems": self.problems[:200],
+            "warnings": self.warnings[:200],
         }
 
 
@@ -254,11 +256,22 @@ class _ReaderCache:
                 self.doc_ord[docnum] = ords.get(ids[docnum], -1)
         self.ord_of = ords
         self.facet_values: dict[str, list] = {}
-        for name in (*FACET_FIELDS, "year"):
+        for name in FACET_FIELDS:
             col = reader.column_reader(name)
             self.facet_values[name] = [_column_value(col, d) for d in self.head_docnum]
+        # A record without a year or date reads the numeric column's default (2**32-1),
+        # not "no value": only plausible values count, so it is undated in the year
+        # facet, the year filter and date sorts (which put undated records last).
+        col = reader.column_reader("year")
+        self.facet_values["year"] = [
+            y if isinstance(y, int) and y <= DATE_YEARS[1] else ""
+            for y in (_column_value(col, d) for d in self.head_docnum)
+        ]
         col = reader.column_reader("date")
-        self.dates: list[int] = [_column_value(col, d) or 0 for d in self.head_docnum]
+        self.dates: list[int] = [
+            v if isinstance(v, int) and v <= DATE_YEARS[1] * 10000 + 1231 else 0
+            for v in (_column_value(col, d) for d in self.head_docnum)
+        ]
         self._allowed: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._scorers: dict = {}
@@ -582,7 +595,8 @@ class WhooshBackend:
                 if on_item:
                     on_item(item)
                 if not isinstance(item, Document):
-                    report.problems.append(str(item))
+                    kept = getattr(item, "kept", False)  # a warning; its record follows
+                    (report.warnings if kept else report.problems).append(str(item))
                     continue
                 doc = item
                 if doc.id in seen:

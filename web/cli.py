@@ -114,13 +114,14 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"{report.unchanged} unchanged, {report.skipped} skipped "
             f"({report.passages} passages, {report.seconds:.1f} s)"
         )
-        for p in report.problems[:20]:
-            print(f"  skipped: {p}", file=sys.stderr)
-        if len(report.problems) > 20:
-            print(
-                f"  ... and {len(report.problems) - 20} more (use --json for the list)",
-                file=sys.stderr,
-            )
+        for label, lines in (("skipped", report.problems), ("warning", report.warnings)):
+            for p in lines[:20]:
+                print(f"  {label}: {p}", file=sys.stderr)
+            if len(lines) > 20:
+                print(
+                    f"  ... and {len(lines) - 20} more (use --json for the list)",
+                    file=sys.stderr,
+                )
     return 0
 
 
