@@ -273,6 +273,7 @@ class _ReaderCache:
             for v in (_column_value(col, d) for d in self.head_docnum)
         ]
         self._allowed: OrderedDict = OrderedDict()
+        self.value_counts: dict[str, dict[str, int]] = {}  # WhooshBackend.field_values
         self._lock = threading.Lock()
         self._scorers: dict = {}
         self._prior = None
@@ -807,6 +808,18 @@ class WhooshBackend:
             if docnum is None:
                 raise NotFound(f"no document with id {doc_id!r}", "check the id in search results")
             return Document.from_json(s.stored_fields(docnum)["doc"])
+
+    def field_values(self, name: str) -> dict[str, int]:
+        """Every value of a filter field (level, region ...) with its document count,
+        most frequent first: what a filter value can be, to resolve and suggest one."""
+        with self.searcher() as s:
+            cache = self._reader_cache(s)
+        with self._lock:
+            hit = cache.value_counts.get(name)
+            if hit is None:
+                c = Counter(v for v in cache.facet_values.get(name, ()) if v not in ("", None))
+                hit = cache.value_counts[name] = {str(k): n for k, n in c.most_common()}
+            return hit
 
     def _reader_cache(self, searcher) -> _ReaderCache:  # noqa: ANN001
         gen = self.ix.latest_generation()

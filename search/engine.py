@@ -23,6 +23,7 @@ from index.document import Document, Passage
 from index.errors import QueryError
 from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan
 from index.whoosh_backend import WhooshBackend
+from search.filters import FilterResolver
 from search.query import FILTER_FIELDS, ParsedQuery, parse_query, parse_year_range
 from search.snippets import Fragments, highlight, snippet
 
@@ -181,6 +182,7 @@ class Engine:
         if glossary is not None:
             segmenter.configure(glossary.segmentation_words())
         self.backend = WhooshBackend(index_path(index_dir), create=create)
+        self._filters: FilterResolver | None = None
         if check_glossary:
             self.backend.check_glossary(segmenter.fingerprint())
 
@@ -223,7 +225,7 @@ class Engine:
 
             expansions = [
                 e
-                for e in expand(pq.simplified, self.glossary)
+                for e in expand(pq.expansion_text, self.glossary)
                 if e.target not in req.removed_expansions
             ]
         if pq.long and _is_han(pq.simplified):
@@ -233,7 +235,13 @@ class Engine:
             expansions = [
                 e for e in expansions if e.origin != "cc-cedict" and e.target_lang == "zh"
             ][:LONG_QUERY_EXPANSIONS]
-        plan = build_plan(pq, expansions, req)
+        # Filter values in English, pinyin or short forms become the stored values.
+        pq.filters, more = self.filter_resolver().apply(pq.filters)
+        notices += more
+        resolved, more = self.filter_resolver().apply(req.filters)
+        notices += [n for n in more if n not in notices]
+        planned = replace(req, filters=resolved)
+        plan = build_plan(pq, expansions, planned)
         mode = "any" if pq.long else "all"
         raw = self.backend.search(plan, explain=req.explain)
         if (
@@ -243,7 +251,7 @@ class Engine:
             and sum(c.occur == "must" for c in plan.clauses) > 1
         ):
             # Nothing has every word: rank by any word instead, and say so.
-            plan = build_plan(pq, expansions, req, force_any=True)
+            plan = build_plan(pq, expansions, planned, force_any=True)
             raw = self.backend.search(plan, explain=req.explain)
             mode = "any"
             if raw.total:
@@ -290,6 +298,12 @@ class Engine:
 
     def get_document(self, doc_id: str) -> Document:
         return self.backend.get_document(doc_id)
+
+    def filter_resolver(self) -> FilterResolver:
+        """Filter values in either language, resolved against this index's values."""
+        if self._filters is None:
+            self._filters = FilterResolver(self.backend.field_values, self.glossary)
+        return self._filters
 
 
 def _is_han(text: str) -> bool:

@@ -353,7 +353,7 @@ def highlight_words(q: str) -> tuple[set[str], list[tuple[str, ...]]]:
         if engine.glossary is not None and pq.positive_units:
             from search.expand import expand
 
-            expansions = list(expand(pq.simplified, engine.glossary))
+            expansions = list(expand(pq.expansion_text, engine.glossary))
         plan = build_plan(pq, expansions, SearchRequest(q=q))
     except DuizhaoError:
         return set(), []
