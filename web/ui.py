@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -126,15 +126,20 @@ def title_en_view(doc: Any, frags: list | None = None) -> dict[str, Any] | None:
     }
 
 
-def meta_rows(doc: Any) -> list[tuple[str, str, str]]:
-    """(label, value, lang) rows of the metadata worth showing."""
+NOT_RECORDED = "not recorded 未记录"
+
+
+def meta_rows(doc: Any, *, full: bool = False) -> list[tuple[str, str, str]]:
+    """(label, value, lang) rows of the metadata worth showing. ``full`` (the document
+    page): validity is shown even when the data has none, as "not recorded"."""
+    status = doc.status if doc.status != "未知" else (NOT_RECORDED if full else "")
     rows = [
         ("层级 Level", doc.level, "zh"),
         ("发布机关 Issuer", doc.issuer, "zh"),
         ("地区 Region", doc.region, "zh"),
         ("文号 No.", doc.docnum, "zh"),
         ("日期 Date", doc.date or "", "en"),
-        ("效力 Validity", doc.status if doc.status != "未知" else "", "zh"),
+        ("效力 Validity", status, "en" if status == NOT_RECORDED else "zh"),
     ]
     return [(k, v, lang_of(v) if lang == "zh" else lang) for k, v, lang in rows if v]
 
@@ -416,46 +421,23 @@ def glossary_terms(doc: Any, limit: int = 30) -> list[Any]:
     return found
 
 
-_TITLE_NOISE = re.compile(
-    r"^(关于|印发|的|通知|意见|办法|决定|规定|公告|批复|函|和|与|及|等|有关|进一步|加强|做好|工作|实施|中华人民共和国)$"
-)
-
-
 def related_documents(doc: Any, limit: int = 5) -> list[dict[str, Any]]:
-    """Documents sharing the title's key words (an OR search on them, itself excluded)."""
-    from index import segmenter
+    """Documents on the same topic by title, same issuer first (search/related.py)."""
+    from search.related import related_documents as related
 
     if not doc.title:
         return []
-    words = []
-    for w in segmenter.cut(doc.title):
-        if len(w) < 2 or _TITLE_NOISE.match(w):
-            continue
-        words.append(w)
-        # A title word like 数据安全法 is often unique to the document itself:
-        # its parts (数据安全) find the neighbours.
-        words += [sub for sub, _s, _e in segmenter.subwords(w) if not _TITLE_NOISE.match(sub)]
-    words = sorted(dict.fromkeys(words), key=len, reverse=True)[:6]
-    if not words:
-        return []
-    q = " OR ".join(words)
-    try:
-        resp = state().get_engine().search(SearchRequest(q=q, per_page=limit + 1, expand=False))
-    except DuizhaoError:
-        return []
     out = []
-    for h in resp.hits:
-        if h.doc.id == doc.id:
-            continue
+    for other, _score in related(state().get_engine(), doc, limit):
         out.append(
             {
-                "url": doc_url(h.doc.id),
-                "title": h.doc.display_title,
-                "lang": lang_of(h.doc.display_title),
-                "meta": " · ".join(x for x in (h.doc.level, h.doc.issuer, h.doc.date or "") if x),
+                "url": doc_url(other.id),
+                "title": other.display_title,
+                "lang": lang_of(other.display_title),
+                "meta": " · ".join(x for x in (other.level, other.issuer, other.date or "") if x),
             }
         )
-    return out[:limit]
+    return out
 
 
 def safe_url(url: str) -> str:
@@ -494,7 +476,9 @@ def document(doc_id: str) -> ResponseReturnValue:
         title_lang=lang_of(doc.display_title),
         title_en=title_en_view(doc) if doc.title else None,
         other_titles=doc.titles_en[1:],
-        meta=meta_rows(doc),
+        meta=meta_rows(doc, full=True),
+        title_only=not doc.body.strip(),
+        source_host=urlsplit(safe_url(doc.url)).hostname or "",
         blocks=body_blocks(doc, q),
         toc=toc,
         terms=glossary_terms(doc),
