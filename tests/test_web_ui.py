@@ -118,7 +118,7 @@ def test_facet_link_narrows_and_removable_chip_widens(client) -> None:  # noqa: 
     remove = next(
         h
         for (t, a) in narrowed.tags
-        if t == "a" and a.get("aria-label") == "remove filter"
+        if t == "a" and a.get("aria-label") == "Remove the filter 层级 Level: 部门规章"
         for h in [a["href"]]
     )
     assert "level=" not in remove

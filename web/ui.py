@@ -281,6 +281,12 @@ def _search_box() -> dict[str, Any]:
     return {"box_q": box_q}
 
 
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.get("/")
 def home() -> ResponseReturnValue:
     args = page_args(SEARCH_PARAMS)
