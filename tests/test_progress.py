@@ -32,7 +32,7 @@ def test_progress_flag_without_terminal(tmp_path: Path, capsys: pytest.CaptureFi
     cap = capsys.readouterr()
     assert "9 added" in cap.out
     assert "100%" in cap.err and "indexing docs.jsonl" in cap.err
-    assert "writing the index to disk" in cap.err
+    assert "writing the index to disk" in cap.err and "writing the index: 100%" in cap.err
 
 
 def test_measure_plain_gzip_folder_and_missing(tmp_path: Path) -> None:
@@ -75,7 +75,12 @@ def test_bar_reaches_each_files_end_and_counts_when_unsized(tmp_path: Path) -> N
     # Each record advances by its file's average bytes per line (8 bytes / 4 lines).
     assert [s[1] for s in seen] == [0, 2, 4, 8]
     assert prog.bar is None  # closed at the end of the input
-    assert "writing the index to disk" in out.getvalue()
+    assert "writing the index to disk (estimated" in out.getvalue()
+    assert prog.writing is not None  # the countdown runs until the index is written
+    prog.close()
+    prog.close()  # idempotent
+    assert prog.writing is None
+    assert "writing the index: 100%" in out.getvalue()
 
     out = io.StringIO()
     prog = IndexProgress([a, tmp_path / "missing.jsonl"], file=out)

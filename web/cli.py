@@ -93,7 +93,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if (not args.quiet and sys.stderr.isatty()) or args.progress:
         from web.progress import IndexProgress
 
-        progress = IndexProgress(paths)
+        progress = IndexProgress(paths, procs=args.procs)
         items = progress.items(read_paths)
     try:
         report = backend.add_documents(
