@@ -90,6 +90,27 @@ def test_every_control_has_a_unique_accessible_name(server: str, browser) -> Non
     ctx.close()
 
 
+MENTION = "The Data Security Law of the People's Republic of China took effect in 2021."
+
+
+def test_mentions_page_paste_and_submit(server: str, browser) -> None:  # noqa: ANN001, F811
+    configure_segmenter()
+    ctx = browser.new_context(**PHONE)
+    page = ctx.new_page()
+    watch = Watch(page, server)
+    page.goto(server + "/")
+    page.locator("nav.nav a", has_text="Mentions").click()
+    page.fill("#text", MENTION)
+    page.locator("form.mentions-form button").click()
+    page.wait_for_selector("li.mention")
+    assert "found exactly in the index" in page.locator("main").inner_text()
+    assert page.locator(f"li.mention a[href='/doc/{LAW_ID}']").count() == 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    shot(page, "mentions-result-phone", full_page=False)
+    assert watch.errors == [] and watch.external == []
+    ctx.close()
+
+
 def test_favicon_and_screenshots_of_the_main_pages(server: str, browser) -> None:  # noqa: ANN001, F811
     configure_segmenter()
     for name, opts in (("phone", PHONE), ("desktop", DESKTOP)):
@@ -100,6 +121,7 @@ def test_favicon_and_screenshots_of_the_main_pages(server: str, browser) -> None
             ("search", "/search?q=数据安全"),
             ("document", f"/doc/{LAW_ID}?q=数据安全"),
             ("titles", "/titles?q=数据安全法"),
+            ("mentions", "/mentions?text=" + MENTION.replace(" ", "+")),
             ("home", "/"),
         ):
             page.goto(server + url)

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from index.errors import InputError, NotFound
 from web.app import state
 from web.errors import TitlesUnavailable
-from web.openapi import MAX_Q, MAX_TITLE_Q, openapi_document
+from web.openapi import MAX_MENTION_CHARS, MAX_Q, MAX_TITLE_Q, openapi_document
 from web.params import (
     SEARCH_PARAMS,
     check_known,
@@ -178,6 +178,43 @@ def glossary() -> ResponseReturnValue:
             "warnings": warnings,
         }
     )
+
+
+def mentions_report(text: str) -> dict[str, Any]:
+    """``duizhao mentions`` for the web: the policy documents an article mentions."""
+    from search.mentions import analyze_mentions
+
+    return analyze_mentions(state().get_engine(), text).to_dict()
+
+
+def mentions_text(args: Any) -> str:
+    """The article text of a mentions request: ``text`` in the query string (GET, short
+    texts) or the body of a POST: JSON ``{"text": ...}`` or the text itself (text/plain).
+    The body limit (64 KB) allows the full 20,000 characters of Chinese in UTF-8, not
+    escaped as \\uXXXX."""
+    if request.method == "GET":
+        return str_param(args, "text", MAX_MENTION_CHARS)
+    if request.mimetype == "text/plain":
+        try:
+            return request.get_data().decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("the text is not valid UTF-8", "send the article as UTF-8") from None
+    if not request.is_json:
+        raise InputError(
+            "send the article as JSON or plain text",
+            'POST {"text": "..."} (application/json) or the text itself (text/plain; UTF-8)',
+        )
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or set(body) - {"text"} or not isinstance(body.get("text"), str):
+        raise InputError('the body must be {"text": "..."}', "put the article text in 'text'")
+    return body["text"]
+
+
+@bp.route("/mentions", methods=["GET", "POST"])
+def mentions() -> ResponseReturnValue:
+    args, warnings = accepted_args(("text",))
+    text = mentions_text(args)
+    return jsonify({**mentions_report(text), "warnings": warnings})
 
 
 @bp.get("/health")

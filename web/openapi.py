@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from search.engine import FILTER_NAMES, MAX_PER_PAGE, SORTS
+from search.mentions import MAX_TEXT_CHARS as MAX_MENTION_CHARS
 
 API_VERSION = "1.0.0"
 MAX_Q = 500  # characters of q the API accepts (the engine's own limit)
@@ -25,6 +26,7 @@ def _error_responses(*codes: int) -> dict[str, Any]:
     text = {
         400: "Bad input: a parameter is missing, malformed or out of range.",
         404: "No such document.",
+        413: "The request body is over 64 KB.",
         503: "The index (or the feature) is not available: missing, busy, corrupt or outdated.",
         429: "Too many requests from this client address (a per-address limit shared by "
         "every server process); retry after the seconds in Retry-After.",
@@ -86,6 +88,34 @@ SCHEMAS: dict[str, Any] = {
             "parameter": {"type": "string"},
             "message": {"type": "string"},
             "hint": {"type": "string", "examples": ["did you mean 'level'?"]},
+        },
+    },
+    "MentionReport": {
+        "type": "object",
+        "required": ["message", "mentions"],
+        "properties": {
+            "message": {"type": "string"},
+            "mentions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["text", "kind", "message", "candidates", "exact_match"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["en_title", "zh_title", "docnum"]},
+                        "span": {"type": "array", "items": {"type": "integer"}},
+                        "en": {"type": "string"},
+                        "zh": {"type": "string"},
+                        "region_context": _NULLABLE_STR,
+                        "confidence": {"type": "number"},
+                        "exact_match": {"type": "boolean"},
+                        "counterpart": {"type": "object"},
+                        "message": {"type": "string"},
+                        "candidates": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            },
+            "warnings": {"type": "array", "items": _ref("Warning")},
         },
     },
     "EnglishTitle": {
@@ -442,6 +472,64 @@ def openapi_document() -> dict[str, Any]:
                         **_error_responses(400),
                     },
                 }
+            },
+            "/mentions": {
+                "get": {
+                    "operationId": "mentions",
+                    "summary": "Policy documents mentioned in a (short) text",
+                    "description": "The text in the query string: for short texts (the query "
+                    "string is limited to 8 KB). Longer articles: POST.",
+                    "parameters": [
+                        _q(
+                            "text",
+                            {"type": "string", "minLength": 1, "maxLength": MAX_MENTION_CHARS},
+                            "English (or Chinese) text naming policy documents: quoted or "
+                            "capitalised titles, 《》 titles, document numbers.",
+                            required=True,
+                        )
+                    ],
+                    "responses": {
+                        "200": _json_ok(_ref("MentionReport"), "The mentions found."),
+                        **_error_responses(400, 503),
+                    },
+                },
+                "post": {
+                    "operationId": "mentionsPost",
+                    "summary": "Policy documents mentioned in an article",
+                    "description": "The article as JSON or as plain text. The request body "
+                    "is limited to 64 KB (413 beyond): 20,000 Chinese characters fit in UTF-8, "
+                    "not as \\uXXXX escapes.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "text/plain": {
+                                "schema": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": MAX_MENTION_CHARS,
+                                }
+                            },
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["text"],
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "text": {
+                                            "type": "string",
+                                            "minLength": 1,
+                                            "maxLength": MAX_MENTION_CHARS,
+                                        }
+                                    },
+                                }
+                            },
+                        },
+                    },
+                    "responses": {
+                        "200": _json_ok(_ref("MentionReport"), "The mentions found."),
+                        **_error_responses(400, 413, 503),
+                    },
+                },
             },
             "/health": {
                 "get": {

@@ -29,6 +29,7 @@ from web.api import (
     get_document_or_404,
     glossary_categories,
     glossary_search,
+    mentions_report,
     title_lookup,
     titles_available,
 )
@@ -506,6 +507,30 @@ def titles() -> ResponseReturnValue:
         result = title_lookup(q, 10).to_dict()
     return render_template(
         "titles.html", q=q, result=result, available=titles_available(), lang_of=lang_of
+    )
+
+
+MENTION_KINDS = {"en_title": "English title", "zh_title": "Chinese title", "docnum": "文号 No."}
+
+
+@bp.route("/mentions", methods=["GET", "POST"])
+def mentions() -> ResponseReturnValue:
+    """Paste an article, see the documents it names (``duizhao mentions`` in the browser).
+    The form posts (articles are longer than a query string); ``?text=`` works too."""
+    from search.mentions import MAX_TEXT_CHARS
+
+    if request.method == "POST":
+        text = str_param(request.form, "text", MAX_TEXT_CHARS)
+    else:
+        text = str_param(page_args(("text",)), "text", MAX_TEXT_CHARS)
+    report = mentions_report(text) if text.strip() else None
+    return render_template(
+        "mentions.html",
+        text=text,
+        report=report,
+        max_chars=MAX_TEXT_CHARS,
+        kinds=MENTION_KINDS,
+        lang_of=lang_of,
     )
 
 
