@@ -222,12 +222,15 @@ class Engine:
         expansions = []
         if req.expand and self.glossary is not None and pq.positive_units:
             from search.expand import expand
+            from search.senses import usable_senses
 
             expansions = [
                 e
                 for e in expand(pq.expansion_text, self.glossary)
                 if e.target not in req.removed_expansions
             ]
+            # Dictionary senses no policy text uses ("push" -> 捘) are dropped.
+            expansions = usable_senses(expansions, self.backend)
         if pq.long and _is_han(pq.simplified):
             # A long Chinese question is ranked by many words already: a few curated
             # Chinese expansions, no English renderings (they would only reach English
