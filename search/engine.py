@@ -111,6 +111,7 @@ class SearchResponse:
     mode: str
     took_ms: float
     plan: Plan | None = None
+    did_you_mean: str | None = None  # the query with misspelled English words corrected
 
     @property
     def pages(self) -> int:
@@ -151,6 +152,7 @@ class SearchResponse:
             "took_ms": round(self.took_ms, 2),
             "expansions": [_expansion_dict(e) for e in self.expansions],
             "notices": self.notices,
+            "did_you_mean": self.did_you_mean,
             "facets": self.facets,
             "hits": [h.to_dict() for h in self.hits],
             **({"explain": self.explain_lines()} if self.request.explain else {}),
@@ -223,6 +225,7 @@ class Engine:
         if req.expand and self.glossary is not None and pq.positive_units:
             from search.expand import expand
             from search.senses import usable_senses
+            from search.spelling import pinyin_expansions
 
             expansions = [
                 e
@@ -231,6 +234,12 @@ class Engine:
             ]
             # Dictionary senses no policy text uses ("push" -> 捘) are dropped.
             expansions = usable_senses(expansions, self.backend)
+            expansions += [
+                e
+                for e in pinyin_expansions(pq.expansion_text, self.glossary)
+                if e.target not in req.removed_expansions
+            ]
+            expansions.sort(key=lambda e: (e.span[0], -e.weight))
         if pq.long and _is_han(pq.simplified):
             # A long Chinese question is ranked by many words already: a few curated
             # Chinese expansions, no English renderings (they would only reach English
@@ -286,6 +295,7 @@ class Engine:
                 )
             )
         return SearchResponse(
+            did_you_mean=self.did_you_mean(req.q),
             request=req,
             parsed=pq,
             hits=hits,
@@ -301,6 +311,24 @@ class Engine:
 
     def get_document(self, doc_id: str) -> Document:
         return self.backend.get_document(doc_id)
+
+    def did_you_mean(self, q: str) -> str | None:
+        """``q`` with misspelled English words corrected (search/spelling.py), or None.
+        A word the index holds (a name, a rare term) is never "corrected"."""
+        if self.glossary is None or not any("a" <= ch.lower() <= "z" for ch in q):
+            return None
+        from search.spelling import did_you_mean
+
+        with self.backend.searcher() as s:
+
+            def known(word: str) -> bool:
+                words = analyze(word)
+                fields = ("title_en", "title_draft", "body")
+                return bool(words) and all(
+                    any(s.doc_frequency(f, w) for f in fields) for w in words
+                )
+
+            return did_you_mean(q, self.glossary, known)
 
     def filter_resolver(self) -> FilterResolver:
         """Filter values in either language, resolved against this index's values."""

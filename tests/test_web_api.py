@@ -201,6 +201,7 @@ def test_openapi_document_lists_every_endpoint(client) -> None:  # noqa: ANN001
         "/documents/{id}",
         "/titles",
         "/glossary",
+        "/mentions",
         "/health",
         "/openapi.json",
     }

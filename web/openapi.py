@@ -193,6 +193,10 @@ SCHEMAS: dict[str, Any] = {
             "took_ms": {"type": "number"},
             "expansions": {"type": "array", "items": _ref("Expansion")},
             "notices": {"type": "array", "items": {"type": "string"}},
+            "did_you_mean": {
+                "type": ["string", "null"],
+                "description": "The query with misspelled English words corrected, if any.",
+            },
             "warnings": {
                 "type": "array",
                 "items": _ref("Warning"),

@@ -343,6 +343,12 @@ def search() -> ResponseReturnValue:
             for s, label in SORT_LABELS.items()
         ],
         pages=pagination(req.page, resp.pages, args),
+        did_you_mean={
+            "q": resp.did_you_mean,
+            "url": search_url(args, set_={"q": resp.did_you_mean}),
+        }
+        if resp.did_you_mean
+        else None,
         first=(req.page - 1) * req.per_page + 1,
         last=(req.page - 1) * req.per_page + len(resp.hits),
     )
