@@ -178,3 +178,29 @@ def did_you_mean(text: str, glossary: Any, known: Any = None) -> str | None:
         return None
     out.append(text[pos:])
     return "".join(out)
+
+
+def glossary_suggestions(prefix: str, glossary: Any, limit: int = 5) -> list[tuple[str, str]]:
+    """(term, its other-language rendering) of curated terms starting with ``prefix``:
+    a Chinese term, an English rendering, or a term's pinyin ("pingt" -> 平台经济)."""
+    p = prefix.strip()
+    if not p or glossary is None:
+        return []
+    t = tables(glossary)
+    low, key = p.lower(), strip_tones(p.replace(" ", ""))
+    found: dict[str, tuple[tuple[int, int, str], tuple[str, str]]] = {}
+    by_zh = {zh: k for k, zh in t.pinyin.items()}
+    for e in glossary.entries():
+        if e.zh.startswith(p):
+            item, rank = (e.zh, e.preferred), 0
+        elif any(r.lower().startswith(low) for r in e.en):
+            r = next(r for r in e.en if r.lower().startswith(low))
+            item, rank = (r, e.zh), 1
+        elif len(key) >= 3 and key.isalpha() and by_zh.get(e.zh, "").startswith(key):
+            item, rank = (e.zh, e.preferred), 2
+        else:
+            continue
+        order = (rank, len(item[0]), item[0])
+        if item[0] not in found or order < found[item[0]][0]:
+            found[item[0]] = (order, item)
+    return [item for _o, item in sorted(found.values())[:limit]]

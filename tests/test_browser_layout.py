@@ -90,6 +90,23 @@ def test_every_control_has_a_unique_accessible_name(server: str, browser) -> Non
     ctx.close()
 
 
+def test_suggestions_as_you_type(server: str, browser) -> None:  # noqa: ANN001, F811
+    configure_segmenter()
+    ctx = browser.new_context(**DESKTOP)
+    page = ctx.new_page()
+    watch = Watch(page, server)
+    page.goto(server + "/")
+    page.locator("#q").press_sequentially("pingtai", delay=30)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#q-suggestions option').length > 0", timeout=10_000
+    )
+    values = page.eval_on_selector_all("#q-suggestions option", "os => os.map(o => o.value)")
+    assert "平台经济" in values
+    assert page.get_attribute("#q", "list") == "q-suggestions"
+    assert watch.errors == [] and watch.external == []
+    ctx.close()
+
+
 MENTION = "The Data Security Law of the People's Republic of China took effect in 2021."
 
 

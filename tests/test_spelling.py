@@ -125,3 +125,29 @@ def test_engine_and_pages_show_both(tmp_path_factory: pytest.TempPathFactory) ->
     html = c.get("/search", query_string={"q": "shuju anquan"}).get_data(as_text=True)
     assert "(shuju anquan, pinyin)" in html
     assert correct_word("securty", Glossary.load(cedict=False)) == "security"
+
+
+def test_suggest_endpoint(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from conftest_web import LAW_ID, configure_segmenter, make_app
+
+    app = make_app(tmp_path_factory.mktemp("suggest"))
+    configure_segmenter()
+    c = app.test_client()
+    body = c.get("/api/v1/suggest", query_string={"q": "数据安全"}).get_json()
+    glossary = [(s["text"], s["other"]) for s in body["suggestions"] if s["kind"] == "glossary"]
+    assert ("数据安全", "data security") in glossary
+    titles = [s["other"] for s in body["suggestions"] if s["kind"] == "title"]
+    assert LAW_ID in titles
+    body = c.get("/api/v1/suggest", query_string={"q": "pingtai"}).get_json()
+    assert "平台经济" in [s["text"] for s in body["suggestions"]]
+    body = c.get("/api/v1/suggest", query_string={"q": "platform ec"}).get_json()
+    assert body["suggestions"][0] == {
+        "text": "platform economy",
+        "other": "平台经济",
+        "kind": "glossary",
+    }
+    # Input the search refuses (a lone quote, NOT) still answers with what it can.
+    for q in ('"', "NOT", "-", "", "a" * 100):
+        r = c.get("/api/v1/suggest", query_string={"q": q})
+        assert r.status_code == 200 and isinstance(r.get_json()["suggestions"], list)
+    assert c.get("/api/v1/suggest", query_string={"q": "a" * 101}).status_code == 400

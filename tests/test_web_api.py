@@ -202,6 +202,7 @@ def test_openapi_document_lists_every_endpoint(client) -> None:  # noqa: ANN001
         "/titles",
         "/glossary",
         "/mentions",
+        "/suggest",
         "/health",
         "/openapi.json",
     }

@@ -36,6 +36,7 @@ OPERATIONS = [
     "health",
     "mentions",
     "mentionsPost",
+    "suggest",
 ]
 
 

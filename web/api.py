@@ -217,6 +217,39 @@ def mentions() -> ResponseReturnValue:
     return jsonify({**mentions_report(text), "warnings": warnings})
 
 
+MAX_SUGGEST_Q = 100
+
+
+@bp.get("/suggest")
+def suggest() -> ResponseReturnValue:
+    """Suggestions as you type: glossary terms and document titles that match ``q``."""
+    from index.errors import DuizhaoError
+    from search.engine import SearchRequest
+    from search.spelling import glossary_suggestions
+
+    args, warnings = accepted_args(("q", "limit"))
+    q = str_param(args, "q", MAX_SUGGEST_Q).strip()
+    limit = int_param(args, "limit", 5, 1, 10)
+    out = [
+        {"text": text, "other": other, "kind": "glossary"}
+        for text, other in glossary_suggestions(q, state().glossary, limit)
+    ]
+    if len(q) >= 2:
+        try:
+            resp = (
+                state()
+                .get_engine()
+                .search(
+                    SearchRequest(q=q, per_page=limit, expand=False, fields=("title", "title_en"))
+                )
+            )
+        except DuizhaoError:
+            resp = None  # a query the search refuses still gets glossary suggestions
+        for h in resp.hits if resp is not None else ():
+            out.append({"text": h.doc.display_title, "other": h.doc.id, "kind": "title"})
+    return jsonify({"query": q, "suggestions": out, "warnings": warnings})
+
+
 @bp.get("/health")
 def health() -> ResponseReturnValue:
     check_known(request.args, ())

@@ -90,6 +90,29 @@ SCHEMAS: dict[str, Any] = {
             "hint": {"type": "string", "examples": ["did you mean 'level'?"]},
         },
     },
+    "Suggestions": {
+        "type": "object",
+        "required": ["query", "suggestions"],
+        "properties": {
+            "query": {"type": "string"},
+            "suggestions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["text", "other", "kind"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "other": {
+                            "type": "string",
+                            "description": "glossary: the other language; title: the id",
+                        },
+                        "kind": {"type": "string", "enum": ["glossary", "title"]},
+                    },
+                },
+            },
+            "warnings": {"type": "array", "items": _ref("Warning")},
+        },
+    },
     "MentionReport": {
         "type": "object",
         "required": ["message", "mentions"],
@@ -534,6 +557,28 @@ def openapi_document() -> dict[str, Any]:
                         **_error_responses(400, 413, 503),
                     },
                 },
+            },
+            "/suggest": {
+                "get": {
+                    "operationId": "suggest",
+                    "summary": "Suggestions as you type: glossary terms and document titles",
+                    "parameters": [
+                        _q(
+                            "q",
+                            {"type": "string", "maxLength": 100},
+                            "What has been typed: Chinese, English or pinyin.",
+                        ),
+                        _q(
+                            "limit",
+                            {"type": "integer", "minimum": 1, "maximum": 10, "default": 5},
+                            "Suggestions of each kind.",
+                        ),
+                    ],
+                    "responses": {
+                        "200": _json_ok(_ref("Suggestions"), "Suggestions."),
+                        **_error_responses(400, 503),
+                    },
+                }
             },
             "/health": {
                 "get": {
