@@ -30,9 +30,10 @@ from index.readers import TEXT_SUFFIXES
 # Writing time after the last record, as a share of the indexing time before it. With
 # several processes the parent hands records on faster than the workers analyse them,
 # and each worker then sorts and writes its whole segment: measured on the whole sample
-# corpus, 2 processes, a loaded 2-core machine: 325 s of records, then about 390 s; one
-# process (laws and work reports): 680 s of records, then 413 s.
-WRITE_RATIO_PROCS = 1.2
+# corpus, 2 processes, a loaded 2-core machine: 325 s of records, then about 390 s, and
+# in a second run 617 s, then 431 s; one process (laws and work reports): 680 s of
+# records, then 413 s.
+WRITE_RATIO_PROCS = 1.0
 WRITE_RATIO = 0.6
 MEASURE_MAX_BYTES = 4 * 1024**3
 MEASURE_MAX_SECONDS = 10.0
