@@ -41,6 +41,23 @@ LANGS = ("zh", "en")
 ID_RE = re.compile(r"\w[\w.:\-]{0,127}")
 ID_RULE = "ids are 1-128 letters (any script), digits, '.', '_', ':' or '-', starting with a letter or digit"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Years a policy document can carry. Anything else (year 0000 or 9999, a month 13)
+# is a data error: reported at import and stored as unknown, never shown or sorted on.
+DATE_YEARS = (1800, 2100)
+DATE_FIELDS = ("issue_date", "publish_date", "effective_date")
+
+
+def impossible_date(value: str) -> str | None:
+    """Why a well-formed YYYY-MM-DD date cannot be real, or None when it can."""
+    import datetime
+
+    try:
+        d = datetime.date.fromisoformat(value)
+    except ValueError:
+        return "no such day"
+    if not DATE_YEARS[0] <= d.year <= DATE_YEARS[1]:
+        return f"year outside {DATE_YEARS[0]}-{DATE_YEARS[1]}"
+    return None
 
 
 @dataclass
@@ -141,10 +158,23 @@ class Document:
             raise InputError(f"document {self.id} has no title, body or document number")
         if self.lang not in LANGS:
             raise InputError(f"document {self.id}: lang must be one of {', '.join(LANGS)}")
-        for name in ("issue_date", "publish_date", "effective_date"):
+        for name in DATE_FIELDS:
             v = getattr(self, name)
             if v is not None and not _DATE_RE.match(v):
                 raise InputError(f"document {self.id}: {name} must be YYYY-MM-DD, got {v!r}")
+
+    def drop_impossible_dates(self) -> list[str]:
+        """Set impossible dates to unknown (None) and say which, for the import report."""
+        out = []
+        for name in DATE_FIELDS:
+            v = getattr(self, name)
+            why = impossible_date(v) if isinstance(v, str) and _DATE_RE.match(v) else None
+            if why:
+                setattr(self, name, None)
+                out.append(
+                    f"document {self.id}: impossible {name} {v!r} ({why}); stored as unknown"
+                )
+        return out
 
 
 def check_id(value: object) -> None:

@@ -53,6 +53,7 @@ class Problem:
     path: str
     line: int
     reason: str
+    kept: bool = False  # a warning: the record itself is still indexed
 
     def __str__(self) -> str:
         return (
@@ -369,7 +370,10 @@ def _jsonl(path: Path, convert, within: Path | None = None) -> Iterator[Item]:  
                 if too_long:
                     yield _too_long(path, lineno)
                 elif raw.strip():
-                    yield _jsonl_record(path, lineno, raw, convert)
+                    item = _jsonl_record(path, lineno, raw, convert)
+                    if isinstance(item, Document):
+                        yield from _date_warnings(item, path, lineno)
+                    yield item
     except _TooMuchData as e:
         yield _too_much_data(path, e)
     except InputError as e:
@@ -377,6 +381,12 @@ def _jsonl(path: Path, convert, within: Path | None = None) -> Iterator[Item]:  
     except _READ_ERRORS as e:
         where = f" after line {lineno}" if lineno else ""
         yield Problem(str(path), lineno, f"cannot read{where}: {e}")
+
+
+def _date_warnings(doc: Document, path: Path, lineno: int) -> Iterator[Problem]:
+    """Impossible dates are dropped (stored as unknown) and reported; the record stays."""
+    for msg in doc.drop_impossible_dates():
+        yield Problem(str(path), lineno, msg, kept=True)
 
 
 def _jsonl_record(path: Path, lineno: int, raw: bytes, convert) -> Item:  # noqa: ANN001
@@ -661,7 +671,7 @@ def _policy_titles(path: Path, within: Path | None = None) -> Iterator[Item]:
                         yield Problem(str(path), lineno, "record has no url (needed for its id)")
                         continue
                     region, default_issuer = SOURCE_REGIONS.get(row.get("source") or "", ("", ""))
-                    yield Document(
+                    doc = Document(
                         id="pt-" + make_id(url),
                         title=title,
                         level="规范性文件",
@@ -674,6 +684,8 @@ def _policy_titles(path: Path, within: Path | None = None) -> Iterator[Item]:
                         url=url,
                         source="policy_titles",
                     )
+                    yield from _date_warnings(doc, path, lineno)
+                    yield doc
             except csv.Error as e:
                 yield Problem(str(path), lineno, f"malformed CSV: {e}")
     except _TooMuchData as e:

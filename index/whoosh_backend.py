@@ -38,7 +38,7 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from index import integrity, segmenter
 from index.deadline import Deadline
-from index.document import Document
+from index.document import DATE_YEARS, Document
 from index.errors import (
     DuizhaoError,
     IndexBusy,
@@ -111,6 +111,7 @@ class IndexReport:
     deleted: int = 0
     passages: int = 0
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # records indexed with a fix (dates)
     seconds: float = 0.0
     chars: int = 0
 
@@ -128,6 +129,7 @@ class IndexReport:
             "skipped": self.skipped,
             "seconds": round(self.seconds, 2),
             "problems": self.problems[:200],
+            "warnings": self.warnings[:200],
         }
 
 
@@ -287,12 +289,24 @@ class _ReaderCache:
                 self.doc_ord[docnum] = ords.get(ids[docnum], -1)
         self.ord_of = ords
         self.facet_values: dict[str, list] = {}
-        for name in (*FACET_FIELDS, "year"):
+        for name in FACET_FIELDS:
             col = _Column(reader, name)
             self.facet_values[name] = [col[d] for d in self.head_docnum]
+        # A record without a year or date may read the numeric column's default
+        # (2**32-1), not "no value": only plausible values count, so it is undated in
+        # the year facet, the year filter and date sorts (which put undated records last).
+        col = _Column(reader, "year")
+        self.facet_values["year"] = [
+            y if isinstance(y, int) and 0 < y <= DATE_YEARS[1] else ""
+            for y in (col[d] for d in self.head_docnum)
+        ]
         col = _Column(reader, "date")
-        self.dates: list[int] = [col[d] or 0 for d in self.head_docnum]
+        self.dates: list[int] = [
+            v if isinstance(v, int) and 0 < v <= DATE_YEARS[1] * 10000 + 1231 else 0
+            for v in (col[d] for d in self.head_docnum)
+        ]
         self._allowed: OrderedDict = OrderedDict()
+        self.value_counts: dict[str, dict[str, int]] = {}  # WhooshBackend.field_values
         self._lock = threading.Lock()
         self._scorers: dict = {}
         self._prior = None
@@ -667,7 +681,8 @@ class WhooshBackend:
                 if on_item:
                     on_item(item)
                 if not isinstance(item, Document):
-                    report.problems.append(str(item))
+                    kept = getattr(item, "kept", False)  # a warning; its record follows
+                    (report.warnings if kept else report.problems).append(str(item))
                     continue
                 doc = item
                 if doc.id in seen:
@@ -893,6 +908,18 @@ class WhooshBackend:
             if docnum is None:
                 raise NotFound(f"no document with id {doc_id!r}", "check the id in search results")
             return Document.from_json(s.stored_fields(docnum)["doc"])
+
+    def field_values(self, name: str) -> dict[str, int]:
+        """Every value of a filter field (level, region ...) with its document count,
+        most frequent first: what a filter value can be, to resolve and suggest one."""
+        with self.searcher() as s:
+            cache = self._reader_cache(s)
+        with self._lock:
+            hit = cache.value_counts.get(name)
+            if hit is None:
+                c = Counter(v for v in cache.facet_values.get(name, ()) if v not in ("", None))
+                hit = cache.value_counts[name] = {str(k): n for k, n in c.most_common()}
+            return hit
 
     def _reader_cache(self, searcher) -> _ReaderCache:  # noqa: ANN001
         gen = self.ix.latest_generation()

@@ -25,6 +25,7 @@ from index.errors import QueryError
 from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan, RawHit
 from index.whoosh_backend import WhooshBackend
 from search import profiles
+from search.filters import FilterResolver
 from search.intent import Intent, classify
 from search.query import FILTER_FIELDS, ParsedQuery, parse_query, parse_year_range
 from search.snippets import Fragments, highlight, snippet
@@ -114,6 +115,7 @@ class SearchResponse:
     took_ms: float
     plan: Plan | None = None
     intent: Intent | None = None
+    did_you_mean: str | None = None  # the query with misspelled English words corrected
 
     @property
     def pages(self) -> int:
@@ -158,6 +160,7 @@ class SearchResponse:
             "took_ms": round(self.took_ms, 2),
             "expansions": [_expansion_dict(e) for e in self.expansions],
             "notices": self.notices,
+            "did_you_mean": self.did_you_mean,
             "facets": self.facets,
             "hits": [h.to_dict() for h in self.hits],
             **({"explain": self.explain_lines()} if self.request.explain else {}),
@@ -189,6 +192,7 @@ class Engine:
         if glossary is not None:
             segmenter.configure(glossary.segmentation_words())
         self.backend = WhooshBackend(index_path(index_dir), create=create)
+        self._filters: FilterResolver | None = None
         if check_glossary:
             self.backend.check_glossary(segmenter.fingerprint())
 
@@ -232,12 +236,22 @@ class Engine:
         expansions = []
         if req.expand and self.glossary is not None and pq.positive_units:
             from search.expand import expand
+            from search.senses import usable_senses
+            from search.spelling import pinyin_expansions
 
             expansions = [
                 e
-                for e in expand(pq.simplified, self.glossary)
+                for e in expand(pq.expansion_text, self.glossary)
                 if e.target not in req.removed_expansions
             ]
+            # Dictionary senses no policy text uses ("push" -> 捘) are dropped.
+            expansions = usable_senses(expansions, self.backend)
+            expansions += [
+                e
+                for e in pinyin_expansions(pq.expansion_text, self.glossary)
+                if e.target not in req.removed_expansions
+            ]
+            expansions.sort(key=lambda e: (e.span[0], -e.weight))
         if pq.long and _is_han(pq.simplified):
             # A long Chinese question is ranked by many words already: a few curated
             # Chinese expansions, no English renderings (they would only reach English
@@ -245,7 +259,13 @@ class Engine:
             expansions = [
                 e for e in expansions if e.origin != "cc-cedict" and e.target_lang == "zh"
             ][:LONG_QUERY_EXPANSIONS]
-        plan = build_plan(pq, expansions, req, profile=profile)
+        # Filter values in English, pinyin or short forms become the stored values.
+        pq.filters, more = self.filter_resolver().apply(pq.filters)
+        notices += more
+        resolved, more = self.filter_resolver().apply(req.filters)
+        notices += [n for n in more if n not in notices]
+        planned = replace(req, filters=resolved)
+        plan = build_plan(pq, expansions, planned, profile=profile)
         if profile.title_first and intent.titles:
             plan.exact_title_lengths = profiles.exact_lengths(intent)
         mode = "any" if pq.long else "all"
@@ -272,7 +292,7 @@ class Engine:
             and sum(c.occur == "must" for c in plan.clauses) > 1
         ):
             # Nothing has every word: rank by any word instead, and say so.
-            plan = build_plan(pq, expansions, req, force_any=True, profile=profile)
+            plan = build_plan(pq, expansions, planned, force_any=True, profile=profile)
             if front:
                 plan.offset, plan.limit = 0, want + len(front)
             raw = self.backend.search(plan, explain=req.explain, deadline=dl)
@@ -328,6 +348,7 @@ class Engine:
                 "incomplete. Add words or filters to narrow it."
             )
         return SearchResponse(
+            did_you_mean=self.did_you_mean(req.q),
             request=req,
             parsed=pq,
             hits=hits,
@@ -344,6 +365,30 @@ class Engine:
 
     def get_document(self, doc_id: str) -> Document:
         return self.backend.get_document(doc_id)
+
+    def did_you_mean(self, q: str) -> str | None:
+        """``q`` with misspelled English words corrected (search/spelling.py), or None.
+        A word the index holds (a name, a rare term) is never "corrected"."""
+        if self.glossary is None or not any("a" <= ch.lower() <= "z" for ch in q):
+            return None
+        from search.spelling import did_you_mean
+
+        with self.backend.searcher() as s:
+
+            def known(word: str) -> bool:
+                words = analyze(word)
+                fields = ("title_en", "title_draft", "body")
+                return bool(words) and all(
+                    any(s.doc_frequency(f, w) for f in fields) for w in words
+                )
+
+            return did_you_mean(q, self.glossary, known)
+
+    def filter_resolver(self) -> FilterResolver:
+        """Filter values in either language, resolved against this index's values."""
+        if self._filters is None:
+            self._filters = FilterResolver(self.backend.field_values, self.glossary)
+        return self._filters
 
 
 def _is_han(text: str) -> bool:

@@ -203,6 +203,16 @@ class ParsedQuery:
     year_to: int | None = None
     was_traditional: bool = False
     long: bool = False  # ranked "any word" mode
+    filter_spans: list[tuple[int, int]] = field(default_factory=list)  # `field:value` tokens
+
+    @property
+    def expansion_text(self) -> str:
+        """``simplified`` with the ``field:value`` filters blanked (same length, so spans
+        still line up): a filter's key and value are never expanded as search words."""
+        text = self.simplified
+        for a, b in self.filter_spans:
+            text = text[:a] + " " * (b - a) + text[b:]
+        return text
 
     @property
     def positive_units(self) -> list[Unit]:
@@ -248,6 +258,7 @@ def parse_query(text: str | None, *, allow_empty: bool = False) -> ParsedQuery:
                 _add_words(pq, m.group(0), m.span(), False)
             else:
                 _add_filter(pq, key, m.group("value").strip('"'))
+                pq.filter_spans.append(m.span())
             pending_or = False
             continue
         if m.group("phrase") is not None:

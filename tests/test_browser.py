@@ -11,27 +11,18 @@ to ``screenshots/`` (git-ignored) for a human to look at.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from browser_launch import ARGS, CHROMIUM
 from conftest_web import LAW_ID, XSS_ID, configure_segmenter, make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("DUIZHAO_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,19 @@ CHECKS = [
     checks.response_schema_conformance,
     checks.negative_data_rejection,
 ]
+CHECKS_413 = [c for c in CHECKS if c is not checks.negative_data_rejection]
 # (schemathesis leaves out the operation that serves the schema itself)
-OPERATIONS = ["search", "getDocument", "lookupTitle", "glossary", "health", "exportResults"]
+OPERATIONS = [
+    "search",
+    "getDocument",
+    "lookupTitle",
+    "glossary",
+    "health",
+    "exportResults",
+    "mentions",
+    "mentionsPost",
+    "suggest",
+]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +68,11 @@ def test_api_conforms_to_its_openapi_document(api_schema, operation_id: str, mod
         max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
     def run(case) -> None:  # noqa: ANN001
-        resp = case.call_and_validate(checks=CHECKS)
+        resp = case.call()
+        # A body over the server's 64 KB limit is refused with 413 before its content is
+        # read: a rejection too, which schemathesis' negative-data check does not list.
+        ok = CHECKS if resp.status_code != 413 else CHECKS_413
+        case.validate_response(resp, checks=ok)
         calls.append(resp.status_code)
 
     try:

@@ -17,19 +17,38 @@ from index.document import ID_RE as DOC_ID_RE
 from index.errors import InputError, NotFound
 from web.app import state
 from web.errors import TitlesUnavailable
-from web.openapi import MAX_Q, MAX_TITLE_Q, index_values, openapi_document
-from web.params import check_known, int_param, search_request, str_param
+from web.openapi import MAX_MENTION_CHARS, MAX_Q, MAX_TITLE_Q, index_values, openapi_document
+from web.params import (
+    SEARCH_PARAMS,
+    check_known,
+    int_param,
+    known_args,
+    search_request,
+    str_param,
+    unknown_warnings,
+)
 
 bp = Blueprint("api", __name__)
 
 
+def accepted_args(known: tuple[str, ...] | frozenset[str]) -> tuple[Any, list[dict[str, Any]]]:
+    """(the request's arguments with known names, ``warnings`` for other unknown names).
+
+    Tracking parameters that sharing adds (utm_*, fbclid ...) are dropped silently;
+    any other unknown name is ignored and reported, so a typo is not silent.
+    """
+    args, unknown = known_args(request.args, known)
+    return args, unknown_warnings(unknown, known)
+
+
 @bp.get("/search")
 def search() -> ResponseReturnValue:
-    if "cursor" in request.args:  # deep paging past the first 1,000 results (web/cursor.py)
+    args, warnings = accepted_args(SEARCH_PARAMS | {"cursor"})
+    if "cursor" in args:  # deep paging past the first 1,000 results (web/cursor.py)
         from web.cursor import cursor_search
 
-        return jsonify(cursor_search(request.args))
-    req = search_request(request.args, facets_default=False)
+        return jsonify({**cursor_search(args), "warnings": warnings})
+    req = search_request(args, facets_default=False)
     if len(req.q) > MAX_Q:
         raise InputError(
             f"q is too long ({len(req.q):,} characters; the limit is {MAX_Q})",
@@ -40,7 +59,7 @@ def search() -> ResponseReturnValue:
         # Date-sorted hits carry the sort key, not a relevance score: report none.
         if not isinstance(h.score, int | float):
             h.score = None
-    return jsonify(resp.to_dict())
+    return jsonify({**resp.to_dict(), "warnings": warnings})
 
 
 def document_dict(doc: Any) -> dict[str, Any]:
@@ -57,8 +76,9 @@ def get_document_or_404(doc_id: str) -> Any:
 
 @bp.get("/documents/<doc_id>")
 def document(doc_id: str) -> ResponseReturnValue:
-    check_known(request.args, ())
-    return jsonify(document_dict(get_document_or_404(doc_id)))
+    _args, warnings = accepted_args(())
+    out = document_dict(get_document_or_404(doc_id))
+    return jsonify({**out, "warnings": warnings} if warnings else out)
 
 
 def title_lookup(text: str, limit: int) -> Any:
@@ -85,14 +105,15 @@ def titles_available() -> bool:
 
 @bp.get("/titles")
 def titles() -> ResponseReturnValue:
-    check_known(request.args, ("q", "limit"))
-    q = str_param(request.args, "q", MAX_TITLE_Q).strip()
+    args, warnings = accepted_args(("q", "limit"))
+    q = str_param(args, "q", MAX_TITLE_Q).strip()
     if not q:
         raise InputError("q is required: a Chinese or English title", "e.g. q=数据安全法")
-    limit = int_param(request.args, "limit", 10, 1, 50)
+    limit = int_param(args, "limit", 10, 1, 50)
     result = title_lookup(q, limit)
     out = result.to_dict()
     out.setdefault("query", q)
+    out["warnings"] = warnings
     return jsonify(out)
 
 
@@ -139,8 +160,7 @@ def glossary_categories() -> dict[str, int]:
 
 @bp.get("/glossary")
 def glossary() -> ResponseReturnValue:
-    args = request.args
-    check_known(args, ("q", "category", "page", "per_page"))
+    args, warnings = accepted_args(("q", "category", "page", "per_page"))
     q = str_param(args, "q", 100)
     category = str_param(args, "category", 40)
     page = int_param(args, "page", 1, 1, 1_000_000)
@@ -156,8 +176,79 @@ def glossary() -> ResponseReturnValue:
             "per_page": per_page,
             "entries": [entry_dict(e) for e in found[start : start + per_page]],
             "categories": glossary_categories(),
+            "warnings": warnings,
         }
     )
+
+
+def mentions_report(text: str) -> dict[str, Any]:
+    """``duizhao mentions`` for the web: the policy documents an article mentions."""
+    from search.mentions import analyze_mentions
+
+    return analyze_mentions(state().get_engine(), text).to_dict()
+
+
+def mentions_text(args: Any) -> str:
+    """The article text of a mentions request: ``text`` in the query string (GET, short
+    texts) or the body of a POST: JSON ``{"text": ...}`` or the text itself (text/plain).
+    The body limit (64 KB) allows the full 20,000 characters of Chinese in UTF-8, not
+    escaped as \\uXXXX."""
+    if request.method == "GET":
+        return str_param(args, "text", MAX_MENTION_CHARS)
+    if request.mimetype == "text/plain":
+        try:
+            return request.get_data().decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("the text is not valid UTF-8", "send the article as UTF-8") from None
+    if not request.is_json:
+        raise InputError(
+            "send the article as JSON or plain text",
+            'POST {"text": "..."} (application/json) or the text itself (text/plain; UTF-8)',
+        )
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or set(body) - {"text"} or not isinstance(body.get("text"), str):
+        raise InputError('the body must be {"text": "..."}', "put the article text in 'text'")
+    return body["text"]
+
+
+@bp.route("/mentions", methods=["GET", "POST"])
+def mentions() -> ResponseReturnValue:
+    args, warnings = accepted_args(("text",))
+    text = mentions_text(args)
+    return jsonify({**mentions_report(text), "warnings": warnings})
+
+
+MAX_SUGGEST_Q = 100
+
+
+@bp.get("/suggest")
+def suggest() -> ResponseReturnValue:
+    """Suggestions as you type: glossary terms and document titles that match ``q``."""
+    from index.errors import DuizhaoError
+    from search.engine import SearchRequest
+    from search.spelling import glossary_suggestions
+
+    args, warnings = accepted_args(("q", "limit"))
+    q = str_param(args, "q", MAX_SUGGEST_Q).strip()
+    limit = int_param(args, "limit", 5, 1, 10)
+    out = [
+        {"text": text, "other": other, "kind": "glossary"}
+        for text, other in glossary_suggestions(q, state().glossary, limit)
+    ]
+    if len(q) >= 2:
+        try:
+            resp = (
+                state()
+                .get_engine()
+                .search(
+                    SearchRequest(q=q, per_page=limit, expand=False, fields=("title", "title_en"))
+                )
+            )
+        except DuizhaoError:
+            resp = None  # a query the search refuses still gets glossary suggestions
+        for h in resp.hits if resp is not None else ():
+            out.append({"text": h.doc.display_title, "other": h.doc.id, "kind": "title"})
+    return jsonify({"query": q, "suggestions": out, "warnings": warnings})
 
 
 @bp.get("/health")

@@ -92,20 +92,21 @@ def cmd_index(args: argparse.Namespace) -> int:
     enrich = _title_enricher(glossary)
     items = read_paths(paths, follow_symlinks=args.follow_symlinks)
     progress = None
-    if not args.quiet and sys.stderr.isatty() or args.progress:
-        from tqdm import tqdm
+    if (not args.quiet and sys.stderr.isatty()) or args.progress:
+        from web.progress import IndexProgress
 
-        progress = tqdm(unit=" docs", file=sys.stderr, mininterval=0.5)
+        progress = IndexProgress(paths, procs=args.procs)
+        items = progress.items(read_paths)
     try:
         report = backend.add_documents(
             _enriched(items, enrich),
             procs=args.procs,
-            on_item=(lambda _item: progress.update(1)) if progress else None,
             timeout=args.wait,
             rebuild=rebuild,
         )
     finally:
-        if progress:
+        # `is not None`: a tqdm bar without a total refuses bool() (TypeError).
+        if progress is not None:
             progress.close()
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
@@ -115,13 +116,14 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"{report.unchanged} unchanged, {report.skipped} skipped "
             f"({report.passages} passages, {report.seconds:.1f} s)"
         )
-        for p in report.problems[:20]:
-            print(f"  skipped: {p}", file=sys.stderr)
-        if len(report.problems) > 20:
-            print(
-                f"  ... and {len(report.problems) - 20} more (use --json for the list)",
-                file=sys.stderr,
-            )
+        for label, lines in (("skipped", report.problems), ("warning", report.warnings)):
+            for p in lines[:20]:
+                print(f"  {label}: {p}", file=sys.stderr)
+            if len(lines) > 20:
+                print(
+                    f"  ... and {len(lines) - 20} more (use --json for the list)",
+                    file=sys.stderr,
+                )
     return 0
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from search.engine import FILTER_NAMES, MAX_PER_PAGE, MAX_RESULT_WINDOW, SORTS
 from search.intent import LABELS as INTENT_LABELS
+from search.mentions import MAX_TEXT_CHARS as MAX_MENTION_CHARS
 
 API_VERSION = "1.0.0"
 MAX_Q = 500  # characters of q the API accepts (the engine's own limit)
@@ -27,8 +28,9 @@ def _ref(name: str) -> dict[str, str]:
 
 def _error_responses(*codes: int) -> dict[str, Any]:
     text = {
-        400: "Bad input: a parameter is missing, malformed, out of range or unknown.",
+        400: "Bad input: a parameter is missing, malformed or out of range.",
         404: "No such document.",
+        413: "The request body is over 64 KB.",
         503: "The index (or the feature) is not available: missing, busy, corrupt or outdated.",
         429: "Too many requests from this client address (a per-address limit shared by "
         "every server process); retry after the seconds in Retry-After.",
@@ -78,6 +80,69 @@ SCHEMAS: dict[str, Any] = {
                     "status": {"type": "integer"},
                 },
             }
+        },
+    },
+    "Warning": {
+        "type": "object",
+        "description": "A request parameter that was ignored. Tracking parameters added by "
+        "sharing (utm_*, fbclid, gclid ...) are ignored without a warning.",
+        "required": ["code", "parameter", "message"],
+        "properties": {
+            "code": {"type": "string", "enum": ["unknown_parameter"]},
+            "parameter": {"type": "string"},
+            "message": {"type": "string"},
+            "hint": {"type": "string", "examples": ["did you mean 'level'?"]},
+        },
+    },
+    "Suggestions": {
+        "type": "object",
+        "required": ["query", "suggestions"],
+        "properties": {
+            "query": {"type": "string"},
+            "suggestions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["text", "other", "kind"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "other": {
+                            "type": "string",
+                            "description": "glossary: the other language; title: the id",
+                        },
+                        "kind": {"type": "string", "enum": ["glossary", "title"]},
+                    },
+                },
+            },
+            "warnings": {"type": "array", "items": _ref("Warning")},
+        },
+    },
+    "MentionReport": {
+        "type": "object",
+        "required": ["message", "mentions"],
+        "properties": {
+            "message": {"type": "string"},
+            "mentions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["text", "kind", "message", "candidates", "exact_match"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["en_title", "zh_title", "docnum"]},
+                        "span": {"type": "array", "items": {"type": "integer"}},
+                        "en": {"type": "string"},
+                        "zh": {"type": "string"},
+                        "region_context": _NULLABLE_STR,
+                        "confidence": {"type": "number"},
+                        "exact_match": {"type": "boolean"},
+                        "counterpart": {"type": "object"},
+                        "message": {"type": "string"},
+                        "candidates": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            },
+            "warnings": {"type": "array", "items": _ref("Warning")},
         },
     },
     "EnglishTitle": {
@@ -165,6 +230,15 @@ SCHEMAS: dict[str, Any] = {
             "took_ms": {"type": "number"},
             "expansions": {"type": "array", "items": _ref("Expansion")},
             "notices": {"type": "array", "items": {"type": "string"}},
+            "did_you_mean": {
+                "type": ["string", "null"],
+                "description": "The query with misspelled English words corrected, if any.",
+            },
+            "warnings": {
+                "type": "array",
+                "items": _ref("Warning"),
+                "description": "Ignored request parameters (unknown names).",
+            },
             "facets": {
                 "type": "object",
                 "description": "field -> value -> number of documents (empty unless facets=true); "
@@ -207,6 +281,11 @@ SCHEMAS: dict[str, Any] = {
             "history": {"type": "array", "items": {"type": "string"}},
             "body": {"type": "string"},
             "passages": {"type": "array", "items": _ref("Passage")},
+            "warnings": {
+                "type": "array",
+                "items": _ref("Warning"),
+                "description": "Present only when a request parameter was ignored.",
+            },
         },
     },
     "GlossaryEntry": {
@@ -232,6 +311,11 @@ SCHEMAS: dict[str, Any] = {
             "per_page": {"type": "integer", "minimum": 1},
             "entries": {"type": "array", "items": _ref("GlossaryEntry")},
             "categories": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "warnings": {
+                "type": "array",
+                "items": _ref("Warning"),
+                "description": "Ignored request parameters (unknown names).",
+            },
         },
     },
     "TitleLookup": {
@@ -246,6 +330,11 @@ SCHEMAS: dict[str, Any] = {
             "exact_match": {"type": "boolean"},
             "message": {"type": "string"},
             "notices": {"type": "array", "items": {"type": "string"}},
+            "warnings": {
+                "type": "array",
+                "items": _ref("Warning"),
+                "description": "Ignored request parameters (unknown names).",
+            },
             "parsed": {"type": "object"},
             "renderings": {
                 "type": "array",
@@ -554,11 +643,13 @@ def _document(search_params: list[dict[str, Any]]) -> dict[str, Any]:
             "title": "Duizhao (对照) REST API",
             "version": API_VERSION,
             "description": "Bilingual search over Chinese government policy documents. Every error "
-            "answers with the Error shape. Only GET (and HEAD) is supported. Pages on any origin "
-            "may call the API (CORS; the server may restrict the origins). Search, document and "
-            "title answers carry an ETag: send it in If-None-Match for a 304 while the index is "
-            "unchanged. Every answer carries X-Request-Id, and RateLimit-* headers when the "
-            "server limits request rates.",
+            "answers with the Error shape. Only GET (and HEAD) is supported, except the mentions "
+            "operation, which also takes a POSTed article. Parameters that link sharing adds "
+            "(utm_*, fbclid, gclid ...) are ignored; any other unknown parameter is ignored and "
+            "listed in the response's `warnings`. Pages on any origin may call the API (CORS; the "
+            "server may restrict the origins). Search, document and title answers carry an ETag: "
+            "send it in If-None-Match for a 304 while the index is unchanged. Every answer "
+            "carries X-Request-Id, and RateLimit-* headers when the server limits request rates.",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
         "servers": [{"url": "/api/v1"}],
@@ -667,6 +758,86 @@ def _document(search_params: list[dict[str, Any]]) -> dict[str, Any]:
                             **_error_responses(400),
                         }
                     ),
+                }
+            },
+            "/mentions": {
+                "get": {
+                    "operationId": "mentions",
+                    "summary": "Policy documents mentioned in a (short) text",
+                    "description": "The text in the query string: for short texts (the query "
+                    "string is limited to 8 KB). Longer articles: POST.",
+                    "parameters": [
+                        _q(
+                            "text",
+                            {"type": "string", "minLength": 1, "maxLength": MAX_MENTION_CHARS},
+                            "English (or Chinese) text naming policy documents: quoted or "
+                            "capitalised titles, 《》 titles, document numbers.",
+                            required=True,
+                        )
+                    ],
+                    "responses": {
+                        "200": _json_ok(_ref("MentionReport"), "The mentions found."),
+                        **_error_responses(400, 503),
+                    },
+                },
+                "post": {
+                    "operationId": "mentionsPost",
+                    "summary": "Policy documents mentioned in an article",
+                    "description": "The article as JSON or as plain text. The request body "
+                    "is limited to 64 KB (413 beyond): 20,000 Chinese characters fit in UTF-8, "
+                    "not as \\uXXXX escapes.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "text/plain": {
+                                "schema": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": MAX_MENTION_CHARS,
+                                }
+                            },
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["text"],
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "text": {
+                                            "type": "string",
+                                            "minLength": 1,
+                                            "maxLength": MAX_MENTION_CHARS,
+                                        }
+                                    },
+                                }
+                            },
+                        },
+                    },
+                    "responses": {
+                        "200": _json_ok(_ref("MentionReport"), "The mentions found."),
+                        **_error_responses(400, 413, 503),
+                    },
+                },
+            },
+            "/suggest": {
+                "get": {
+                    "operationId": "suggest",
+                    "summary": "Suggestions as you type: glossary terms and document titles",
+                    "parameters": [
+                        _q(
+                            "q",
+                            {"type": "string", "maxLength": 100},
+                            "What has been typed: Chinese, English or pinyin.",
+                        ),
+                        _q(
+                            "limit",
+                            {"type": "integer", "minimum": 1, "maximum": 10, "default": 5},
+                            "Suggestions of each kind.",
+                        ),
+                    ],
+                    "responses": {
+                        "200": _json_ok(_ref("Suggestions"), "Suggestions."),
+                        **_error_responses(400, 503),
+                    },
                 }
             },
             "/health": {

@@ -3,16 +3,22 @@
 Place in the flow: HTTP request -> **params** -> ``SearchRequest`` -> engine.
 
 Both faces take the same parameters (so a UI URL and an API URL for the same
-search differ only in their path) and reject the same bad input with an
+search differ only in their path) and reject the same bad values with an
 ``InputError`` that the error handlers turn into a 400. The engine validates
-ranges again; here we only turn text into typed values and refuse names we
-do not know, so a typo such as ``levle=法律`` is an error and not silently
-ignored.
+ranges again; here we only turn text into typed values.
+
+Names we do not know never break a link: shared links pick up tracking
+parameters (``utm_*``, ``fbclid``, WeChat's ``from``/``isappinstalled`` ...).
+The UI drops every unknown name; the API drops tracking names and lists any
+other unknown name in a ``warnings`` field (with the nearest known name), so a
+typo such as ``levle=法律`` is reported rather than silently ignored.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from werkzeug.datastructures import MultiDict
@@ -90,7 +96,57 @@ def _bool(args: MultiDict, name: str, default: bool) -> bool:
     raise InputError(f"{name} must be true or false, got {v[:20]!r}")
 
 
+# Parameters that link shorteners, ad networks, mail tools and social apps append
+# to shared links. Lower-case names; ``utm_*`` (any campaign field) by prefix.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid",
+        "twclid", "ttclid", "igshid", "li_fat_id", "mc_cid", "mc_eid", "_ga", "_gl",
+        "ref", "ref_src", "spm", "share_token",
+        # WeChat and Weibo shares: ?from=singlemessage&isappinstalled=0, scene, clicktime ...
+        "from", "isappinstalled", "scene", "clicktime", "enterid", "sharer_shareid",
+        "sharer_sharetime",
+    }
+)  # fmt: skip
+TRACKING_PREFIXES = ("utm_",)
+
+
+def is_tracking(name: str) -> bool:
+    """A parameter that sharing adds to links (never one of ours)."""
+    n = name.lower()
+    return n in TRACKING_PARAMS or n.startswith(TRACKING_PREFIXES)
+
+
+def known_args(args: MultiDict, known: Iterable[str]) -> tuple[MultiDict, list[str]]:
+    """(the arguments whose names we know, the other names that are not tracking ones)."""
+    known = set(known)
+    kept = MultiDict([(k, v) for k, v in args.items(multi=True) if k in known])
+    unknown = [k for k in dict.fromkeys(args) if k not in known and not is_tracking(k)]
+    return kept, unknown
+
+
+def unknown_warnings(names: list[str], known: Iterable[str]) -> list[dict[str, Any]]:
+    """The API's ``warnings`` entries for ignored parameters, nearest known name as hint."""
+    known = sorted(set(known))
+    out = []
+    for name in names[:MAX_VALUES_PER_PARAM]:
+        shown = name[:40]
+        near = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+        out.append(
+            {
+                "code": "unknown_parameter",
+                "parameter": shown,
+                "message": f"unknown parameter {shown!r} was ignored",
+                "hint": f"did you mean {near[0]!r}?"
+                if near
+                else f"known parameters: {', '.join(known) or '(none)'}",
+            }
+        )
+    return out
+
+
 def check_known(args: MultiDict, known: Iterable[str]) -> None:
+    """Refuse any unknown name (for endpoints where ignoring one would mislead)."""
     known = set(known)
     for name in args:
         if name not in known:
@@ -103,7 +159,8 @@ def check_known(args: MultiDict, known: Iterable[str]) -> None:
 def search_request(
     args: MultiDict, *, facets_default: bool, per_page_default: int = 10
 ) -> SearchRequest:
-    """A validated ``SearchRequest`` from query-string arguments."""
+    """A validated ``SearchRequest`` from query-string arguments (known names only:
+    callers drop or report the others with ``known_args``)."""
     check_known(args, SEARCH_PARAMS)
     filters: dict[str, list[str]] = {}
     for name in FILTER_NAMES:

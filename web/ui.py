@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -29,12 +29,20 @@ from web.api import (
     get_document_or_404,
     glossary_categories,
     glossary_search,
+    mentions_report,
     title_lookup,
     titles_available,
 )
 from web.app import state
 from web.baseurl import public_url
-from web.params import check_known, int_param, search_request, str_param
+from web.params import (
+    SEARCH_PARAMS,
+    check_raw_request,
+    int_param,
+    known_args,
+    search_request,
+    str_param,
+)
 
 bp = Blueprint("ui", __name__)
 
@@ -120,15 +128,20 @@ def title_en_view(doc: Any, frags: list | None = None) -> dict[str, Any] | None:
     }
 
 
-def meta_rows(doc: Any) -> list[tuple[str, str, str]]:
-    """(label, value, lang) rows of the metadata worth showing."""
+NOT_RECORDED = "not recorded 未记录"
+
+
+def meta_rows(doc: Any, *, full: bool = False) -> list[tuple[str, str, str]]:
+    """(label, value, lang) rows of the metadata worth showing. ``full`` (the document
+    page): validity is shown even when the data has none, as "not recorded"."""
+    status = doc.status if doc.status != "未知" else (NOT_RECORDED if full else "")
     rows = [
         ("层级 Level", doc.level, "zh"),
         ("发布机关 Issuer", doc.issuer, "zh"),
         ("地区 Region", doc.region, "zh"),
         ("文号 No.", doc.docnum, "zh"),
         ("日期 Date", doc.date or "", "en"),
-        ("效力 Validity", doc.status if doc.status != "未知" else "", "zh"),
+        ("效力 Validity", status, "en" if status == NOT_RECORDED else "zh"),
     ]
     return [(k, v, lang_of(v) if lang == "zh" else lang) for k, v, lang in rows if v]
 
@@ -248,10 +261,39 @@ def pagination(page: int, pages: int, args: MultiDict) -> list[dict[str, Any]]:
 # --- pages ------------------------------------------------------------------------
 
 
+def page_args(known: tuple[str, ...] | frozenset[str]) -> MultiDict:
+    """The request's arguments with known names only. Shared links pick up tracking and
+    other parameters (utm_*, fbclid, WeChat's from=...): a page ignores them, and links
+    built from its arguments (facets, paging) do not carry them on."""
+    return known_args(request.args, known)[0]
+
+
+@bp.app_context_processor
+def _search_box() -> dict[str, Any]:
+    """The search box keeps the request's q on every page, error pages included."""
+
+    def box_q() -> str:
+        try:
+            # Undecodable or NUL input was refused with a 400: do not echo it back.
+            check_raw_request(request.query_string, request.environ.get("PATH_INFO", ""))
+        except InputError:
+            return ""
+        return request.args.get("q", "")[:500]
+
+    return {"box_q": box_q}
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    if request.args.get("q"):
-        return redirect(url_for("ui.search", **request.args))
+    args = page_args(SEARCH_PARAMS)
+    if args.get("q"):
+        return redirect(search_url(args, keep_page=True))
     st = state()
     try:
         count = st.doc_count()
@@ -263,7 +305,7 @@ def home() -> ResponseReturnValue:
 
 @bp.get("/search")
 def search() -> ResponseReturnValue:
-    args = request.args
+    args = page_args(SEARCH_PARAMS)
     req = search_request(args, facets_default=True, per_page_default=UI_PER_PAGE)
     if not req.q.strip() and not req.filters and not req.year:
         return redirect(url_for("ui.home"))
@@ -302,6 +344,12 @@ def search() -> ResponseReturnValue:
             for s, label in SORT_LABELS.items()
         ],
         pages=pagination(req.page, resp.pages, args),
+        did_you_mean={
+            "q": resp.did_you_mean,
+            "url": search_url(args, set_={"q": resp.did_you_mean}),
+        }
+        if resp.did_you_mean
+        else None,
         first=(req.page - 1) * req.per_page + 1,
         last=(req.page - 1) * req.per_page + len(resp.hits),
     )
@@ -324,7 +372,7 @@ def highlight_words(q: str) -> tuple[set[str], list[tuple[str, ...]]]:
         if engine.glossary is not None and pq.positive_units:
             from search.expand import expand
 
-            expansions = list(expand(pq.simplified, engine.glossary))
+            expansions = list(expand(pq.expansion_text, engine.glossary))
         plan = build_plan(pq, expansions, SearchRequest(q=q))
     except DuizhaoError:
         return set(), []
@@ -387,46 +435,23 @@ def glossary_terms(doc: Any, limit: int = 30) -> list[Any]:
     return found
 
 
-_TITLE_NOISE = re.compile(
-    r"^(关于|印发|的|通知|意见|办法|决定|规定|公告|批复|函|和|与|及|等|有关|进一步|加强|做好|工作|实施|中华人民共和国)$"
-)
-
-
 def related_documents(doc: Any, limit: int = 5) -> list[dict[str, Any]]:
-    """Documents sharing the title's key words (an OR search on them, itself excluded)."""
-    from index import segmenter
+    """Documents on the same topic by title, same issuer first (search/related.py)."""
+    from search.related import related_documents as related
 
     if not doc.title:
         return []
-    words = []
-    for w in segmenter.cut(doc.title):
-        if len(w) < 2 or _TITLE_NOISE.match(w):
-            continue
-        words.append(w)
-        # A title word like 数据安全法 is often unique to the document itself:
-        # its parts (数据安全) find the neighbours.
-        words += [sub for sub, _s, _e in segmenter.subwords(w) if not _TITLE_NOISE.match(sub)]
-    words = sorted(dict.fromkeys(words), key=len, reverse=True)[:6]
-    if not words:
-        return []
-    q = " OR ".join(words)
-    try:
-        resp = state().get_engine().search(SearchRequest(q=q, per_page=limit + 1, expand=False))
-    except DuizhaoError:
-        return []
     out = []
-    for h in resp.hits:
-        if h.doc.id == doc.id:
-            continue
+    for other, _score in related(state().get_engine(), doc, limit):
         out.append(
             {
-                "url": doc_url(h.doc.id),
-                "title": h.doc.display_title,
-                "lang": lang_of(h.doc.display_title),
-                "meta": " · ".join(x for x in (h.doc.level, h.doc.issuer, h.doc.date or "") if x),
+                "url": doc_url(other.id),
+                "title": other.display_title,
+                "lang": lang_of(other.display_title),
+                "meta": " · ".join(x for x in (other.level, other.issuer, other.date or "") if x),
             }
         )
-    return out[:limit]
+    return out
 
 
 def safe_url(url: str) -> str:
@@ -448,8 +473,7 @@ def citation(doc: Any) -> str:
 
 @bp.get("/doc/<doc_id>")
 def document(doc_id: str) -> ResponseReturnValue:
-    check_known(request.args, ("q",))
-    q = str_param(request.args, "q", 500)
+    q = str_param(page_args(("q",)), "q", 500)
     doc = get_document_or_404(doc_id)
     anchors = passage_anchors(doc)
     toc = [
@@ -464,7 +488,9 @@ def document(doc_id: str) -> ResponseReturnValue:
         title_lang=lang_of(doc.display_title),
         title_en=title_en_view(doc) if doc.title else None,
         other_titles=doc.titles_en[1:],
-        meta=meta_rows(doc),
+        meta=meta_rows(doc, full=True),
+        title_only=not doc.body.strip(),
+        source_host=urlsplit(safe_url(doc.url)).hostname or "",
         blocks=body_blocks(doc, q),
         toc=toc,
         terms=glossary_terms(doc),
@@ -480,8 +506,7 @@ def document(doc_id: str) -> ResponseReturnValue:
 
 @bp.get("/titles")
 def titles() -> ResponseReturnValue:
-    check_known(request.args, ("q",))
-    q = str_param(request.args, "q", MAX_TITLE_Q).strip()
+    q = str_param(page_args(("q",)), "q", MAX_TITLE_Q).strip()
     result = None
     if q:
         result = title_lookup(q, 10).to_dict()
@@ -490,10 +515,33 @@ def titles() -> ResponseReturnValue:
     )
 
 
+MENTION_KINDS = {"en_title": "English title", "zh_title": "Chinese title", "docnum": "文号 No."}
+
+
+@bp.route("/mentions", methods=["GET", "POST"])
+def mentions() -> ResponseReturnValue:
+    """Paste an article, see the documents it names (``duizhao mentions`` in the browser).
+    The form posts (articles are longer than a query string); ``?text=`` works too."""
+    from search.mentions import MAX_TEXT_CHARS
+
+    if request.method == "POST":
+        text = str_param(request.form, "text", MAX_TEXT_CHARS)
+    else:
+        text = str_param(page_args(("text",)), "text", MAX_TEXT_CHARS)
+    report = mentions_report(text) if text.strip() else None
+    return render_template(
+        "mentions.html",
+        text=text,
+        report=report,
+        max_chars=MAX_TEXT_CHARS,
+        kinds=MENTION_KINDS,
+        lang_of=lang_of,
+    )
+
+
 @bp.get("/glossary")
 def glossary() -> ResponseReturnValue:
-    args = request.args
-    check_known(args, ("q", "category", "page"))
+    args = page_args(("q", "category", "page"))
     q = str_param(args, "q", 100).strip()
     category = str_param(args, "category", 40)
     page = int_param(args, "page", 1, 1, 1_000_000)

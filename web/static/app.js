@@ -23,3 +23,35 @@
     });
   });
 })();
+// Suggestions as you type (glossary terms, document titles) in a <datalist>; without
+// this file the search box is a plain search box.
+(function () {
+  "use strict";
+  var q = document.getElementById("q");
+  if (!q || !window.fetch) return;
+  var list = document.createElement("datalist");
+  list.id = "q-suggestions";
+  q.parentNode.appendChild(list);
+  q.setAttribute("list", list.id);
+  var timer = null, last = "";
+  q.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var text = q.value.trim();
+      if (!text || text === last) return;
+      last = text;
+      fetch("/api/v1/suggest?q=" + encodeURIComponent(text.slice(0, 100)))
+        .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
+        .then(function (data) {
+          if (q.value.trim() !== text) return;
+          list.textContent = "";
+          data.suggestions.forEach(function (s) {
+            var o = document.createElement("option");
+            o.value = s.text;
+            if (s.kind === "glossary") o.label = s.other;
+            list.appendChild(o);
+          });
+        }, function () {});
+    }, 200);
+  });
+})();

@@ -1,0 +1,77 @@
+"""How many CC-CEDICT fallback senses policy text uses (search/senses.py).
+
+Place in the flow: a measurement over ``search.expand`` + ``search.senses``.
+Run: ``python benchmarks/cedict_senses.py [INDEX]`` (default: $DUIZHAO_EVAL_INDEX).
+
+Words: every distinct English word of the 70 English titles of
+``en_titles/dev.jsonl`` and of the curated glossary's English renderings (the words
+people type about policy). Each is expanded alone; every CC-CEDICT (fallback) sense
+offered is classified: kept, dropped as a single character, or dropped because no
+indexed document (title or text) contains it. Prints the counts and shares.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index.config import shared_data_dir  # noqa: E402
+
+
+def words() -> list[str]:
+    from index.glossary import Glossary
+
+    out: set[str] = set()
+    with open(shared_data_dir() / "en_titles" / "dev.jsonl", encoding="utf-8") as f:
+        for line in f:
+            out.update(re.findall(r"[A-Za-z]{3,}", json.loads(line)["title_en"]))
+    for e in Glossary.load([], cedict=False).entries():
+        for r in e.en:
+            out.update(re.findall(r"[A-Za-z]{3,}", r))
+    return sorted({w.lower() for w in out})
+
+
+def main() -> None:
+    from index.glossary import Glossary
+    from search.engine import Engine
+    from search.expand import expand
+    from search.senses import sense_problem
+
+    index = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DUIZHAO_EVAL_INDEX")
+    glossary = Glossary.load([])
+    engine = Engine(index, glossary=glossary)
+    ws = words()
+    verdicts: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
+    with engine.backend.searcher() as s:
+        for w in ws:
+            for e in expand(w, glossary):
+                if e.origin != "cc-cedict":
+                    continue
+                why = sense_problem(s, e.target)
+                kind = (
+                    "kept"
+                    if why is None
+                    else ("single character" if "single" in why else "in no document")
+                )
+                verdicts[kind] += 1
+                examples.setdefault(kind, []).append(f"{w} -> {e.target}")
+    total = sum(verdicts.values())
+    print(f"{len(ws)} English words; {total} CC-CEDICT senses offered")
+    for kind in ("kept", "single character", "in no document"):
+        n = verdicts[kind]
+        print(
+            f"  {kind:17} {n:5}  {n / max(total, 1):6.1%}   e.g. {', '.join(examples.get(kind, [])[:5])}"
+        )
+    engine.backend.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Related documents: the ones whose titles share the document's topic, same issuer first.
+
+Place in the flow: the document page (web/ui.py) -> **related** -> engine search.
+
+Most records are titles with metadata only, so "related" has to come from the
+title. A title is mostly its issuer and its type (河南省人民政府办公厅关于…的实施意见):
+searching every title word finds the issuer's other documents on any topic. So
+the topic words are what remains of the title without the issuer's name, the
+document type, the region and title glue; candidates are found by those words in
+titles, then ranked by how much of the topic they share (word overlap, longer
+words weigh more), with a small bonus for the same issuer and region.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from index import segmenter
+from index.document import Document
+from index.errors import DuizhaoError
+
+# Title glue and words that say what kind of document it is, not what it is about.
+_NOISE_TEXT = (
+    "关于 印发 转发 的 通知 意见 办法 决定 规定 公告 通告 批复 函 复函 和 与 及 以及 等 有关 "
+    "进一步 加强 做好 工作 实施 中华人民共和国 若干 暂行 试行 修改 废止 发布 颁布 省 市 "
+    "人民政府 政府 办公厅 办公室 关于印发 的通知 实施意见 指导意见 管理办法 实施办法 条例 "
+    "细则 实施细则 方案 实施方案 工作方案 规划 计划 报告 决议 解释 答复 意见的通知 "
+    # Verbs of policy titles: on every topic.
+    "加快 促进 推进 推动 完善 深化 支持 开展 切实 全面 大力 积极 发展 建立 健全"
+)
+_NOISE = frozenset(_NOISE_TEXT.split())
+_HAN = re.compile(r"[\u3400-\u9fff]")
+CANDIDATES = 40  # titles scored per page
+MIN_OVERLAP = 0.15  # below this a title shares too little of the topic to be related
+SAME_ISSUER = 0.15
+SAME_REGION = 0.05
+
+
+def topic_words(doc: Document) -> set[str]:
+    """The words of a title that say what it is about (with their dictionary parts)."""
+    title = doc.title
+    for name in filter(None, (doc.issuer, doc.region)):
+        title = title.replace(name, " ")
+    out: set[str] = set()
+    for w in segmenter.cut(title):
+        if len(w) < 2 or not _HAN.search(w) or w in _NOISE or w == doc.doctype:
+            continue
+        if doc.issuer and w in doc.issuer:
+            continue
+        out.add(w)
+        # A word like 数据安全法 is often unique to its document: its parts find kin.
+        out.update(sub for sub, _s, _e in segmenter.subwords(w) if sub not in _NOISE)
+    return out
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    """Shared share of the two topics, longer words weighing more (weighted Jaccard)."""
+    if not a or not b:
+        return 0.0
+    union = a | b
+    return sum(len(w) for w in a & b) / sum(len(w) for w in union)
+
+
+def related_documents(engine: Any, doc: Document, limit: int = 5) -> list[tuple[Document, float]]:
+    """Up to ``limit`` (document, score) pairs related to ``doc`` by title topic."""
+    from search.engine import SearchRequest
+
+    words = topic_words(doc)
+    if not words:
+        return []
+    query = " OR ".join(sorted(words, key=lambda w: (-len(w), w))[:8])
+    try:
+        resp = engine.search(
+            SearchRequest(q=query, per_page=CANDIDATES, expand=False, fields=("title",))
+        )
+    except DuizhaoError:
+        return []
+    scored = []
+    seen_titles = {doc.title}
+    for h in resp.hits:
+        other = h.doc
+        if other.id == doc.id or other.title in seen_titles:
+            continue  # itself, and reprints of one title (one is enough)
+        seen_titles.add(other.title)
+        s = _overlap(words, topic_words(other))
+        if s < MIN_OVERLAP:
+            continue  # the same issuer alone does not make a document related
+        s += SAME_ISSUER if doc.issuer and other.issuer == doc.issuer else 0.0
+        s += SAME_REGION if doc.region and other.region == doc.region else 0.0
+        scored.append((other, s))
+    scored.sort(key=lambda t: (-t[1], -(int((t[0].date or "0")[:4])), t[0].id))
+    return scored[:limit]
