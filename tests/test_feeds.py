@@ -115,3 +115,13 @@ def test_a_document_indexed_later_appears_in_a_saved_search_feed(tmp_path: Path)
     assert [e.id for e in after.entries[1:]] == [e.id for e in before.entries][
         : len(after.entries) - 1
     ]
+
+
+def test_shared_feed_and_chart_links_keep_working(client) -> None:  # noqa: ANN001
+    # Sharing adds tracking parameters; feeds and charts drop them (other unknown names
+    # stay a 400, above), and the search page's own links never carry them.
+    tracked = "q=数据安全&utm_source=twitter&fbclid=abc"
+    assert client.get(f"/search.atom?{tracked}").status_code == 200
+    assert client.get(f"/search/timeline.svg?{tracked}").status_code == 200
+    html = client.get(f"/search?{tracked}").get_data(as_text=True)
+    assert "/search.atom?" in html and "utm_source" not in html and "fbclid" not in html

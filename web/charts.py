@@ -32,7 +32,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from web.app import state
-from web.params import search_request
+from web.params import search_request, without_tracking
 
 bp = Blueprint("charts", __name__)
 
@@ -382,7 +382,7 @@ def page_charts(resp: Any, req: Any, args: MultiDict) -> dict[str, Any]:
 
 @bp.get("/search/<any(timeline, map):kind>.svg")
 def chart(kind: str) -> Response:
-    args = request.args
+    args = without_tracking(request.args)  # an unknown name is a 400, as for feeds
     req = search_request(args, facets_default=True)
     resp = state().get_engine().search(replace(req, page=1, per_page=1, facets=True))
     body = '<?xml version="1.0" encoding="utf-8"?>\n' + CHARTS[kind](resp.facets, req, args)

@@ -26,7 +26,7 @@ from flask import Blueprint, Response, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from web.app import state
-from web.params import search_request
+from web.params import search_request, without_tracking
 
 bp = Blueprint("feeds", __name__)
 
@@ -132,7 +132,9 @@ def build_feed(resp: Any, args: MultiDict) -> bytes:
 
 @bp.get("/search.atom")
 def search_atom() -> Response:
-    args = request.args
+    # Tracking parameters that sharing adds are dropped; any other unknown name is a 400,
+    # so a typo in a saved search is seen once rather than feeding the wrong results.
+    args = without_tracking(request.args)
     req = search_request(args, facets_default=False, per_page_default=FEED_ENTRIES)
     req = replace(req, sort="date", page=1, facets=False, explain=False)
     resp = state().get_engine().search(req)

@@ -12,6 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.datastructures import MultiDict
+
+from web.params import SEARCH_PARAMS, known_args
+
+
+def search_args() -> MultiDict:
+    """The request's search parameters; tracking and other unknown names dropped."""
+    return known_args(request.args, SEARCH_PARAMS)[0]
 
 
 def register_outputs(app: Flask) -> None:
@@ -24,14 +32,15 @@ def register_outputs(app: Flask) -> None:
 
     @app.context_processor
     def _links() -> dict[str, Any]:
+        # Links carry the search's own parameters only: never tracking or unknown ones.
         def search_feed_url() -> str:
-            return feeds.feed_url(request.args)
+            return feeds.feed_url(search_args())
 
         def search_export_url(fmt: str) -> str:
-            return exports.export_url(request.args, fmt)
+            return exports.export_url(search_args(), fmt)
 
         def search_charts(resp: Any, req: Any) -> dict[str, Any]:
-            return charts.page_charts(resp, req, request.args)
+            return charts.page_charts(resp, req, search_args())
 
         return {
             "search_feed_url": search_feed_url,

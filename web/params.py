@@ -117,6 +117,12 @@ def is_tracking(name: str) -> bool:
     return n in TRACKING_PARAMS or n.startswith(TRACKING_PREFIXES)
 
 
+def without_tracking(args: MultiDict) -> MultiDict:
+    """The arguments less the tracking ones; unknown names stay, for the caller to refuse
+    (machine-read resources such as feeds and charts, where a typo must not go unseen)."""
+    return MultiDict([(k, v) for k, v in args.items(multi=True) if not is_tracking(k)])
+
+
 def known_args(args: MultiDict, known: Iterable[str]) -> tuple[MultiDict, list[str]]:
     """(the arguments whose names we know, the other names that are not tracking ones)."""
     known = set(known)
