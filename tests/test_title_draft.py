@@ -378,8 +378,8 @@ def test_draft_chrf_and_confidence_on_report_half() -> None:
     assert len(report) >= 15
     shipped = ev.score(report, ev.shipped_lookup())
     bare = ev.score(report, ev.lookup_without_title_glossary())
-    # measured (benchmarks/title_draft_eval.py): 81.2 as shipped and without the
-    # title glossary; Spearman rho 0.67 (57 report-half titles)
+    # measured (benchmarks/title_draft_eval.py): 81.3 as shipped, 81.2 without the
+    # title glossary; Spearman rho 0.62 (117 report-half titles)
     assert shipped["chrf"] >= 78, shipped["chrf"]
     assert bare["chrf"] >= 78, bare["chrf"]
     assert shipped["rho"] >= 0.45, shipped["rho"]
@@ -408,3 +408,19 @@ def test_every_corpus_title_is_drafted_without_untranslated_pieces() -> None:
     laws = corpus["national_laws"]
     law_bad = [t for t in laws if draft_title(t, lookup).untranslated]
     assert len(law_bad) / len(laws) <= 0.02, law_bad[:10]
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_national_laws_in_force_mostly_have_an_attested_title() -> None:
+    # Issue 12 target: >= 80% of the national laws (level 法律) in force in the corpus
+    # have an English name a public source gives (search/data/attested_titles.tsv).
+    ev = _eval()
+    try:
+        corpus = ev.corpus_titles()
+    except FileNotFoundError:
+        pytest.skip("../shared data not available")
+    attested, total = ev.attested_coverage(corpus["laws_records"], "法律")
+    assert total >= 100, total  # the sample corpus holds some 300 distinct laws in force
+    # measured (benchmarks/title_draft_eval.py): 252 of 308 (81.8%)
+    assert attested / total >= 0.80, (attested, total)

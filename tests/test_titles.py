@@ -222,7 +222,7 @@ def test_shipped_attested_table_loads() -> None:
     from search.attested import attested, attested_table
 
     table = attested_table()
-    assert len(table) >= 100
+    assert len(table) >= 250
     assert all(a.source for a in table.values())
     # Looked up by the normalized title: spaces and traditional characters do not matter.
     assert attested("中華人民共和國 數據安全法") is not None
