@@ -403,6 +403,17 @@ def test_real_cedict_fallback_bounded() -> None:
 # --- suggestions ------------------------------------------------------------------
 
 
+@pytest.fixture
+def plain_segmenter():  # noqa: ANN201
+    """Suggestions segment with the process's segmenter: start from plain jieba words, not
+    whatever glossary an earlier test (a web app, an engine) configured."""
+    from index import segmenter
+
+    segmenter.configure([])
+    yield
+    segmenter.configure([])
+
+
 def _docs(tmp_path: Path) -> Path:
     rows = [
         (
@@ -432,7 +443,7 @@ def _docs(tmp_path: Path) -> Path:
     return p
 
 
-def test_suggest_finds_uncovered_words_and_candidates(tmp_path: Path) -> None:
+def test_suggest_finds_uncovered_words_and_candidates(tmp_path: Path, plain_segmenter) -> None:  # noqa: ANN001
     items = suggest(_docs(tmp_path), small(), limit=50)
     by_key = {s.key: s for s in items}
     assert all(isinstance(s, Suggestion) for s in items)
@@ -464,7 +475,7 @@ def test_suggest_bad_input(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_suggest_on_real_en_titles() -> None:
+def test_suggest_on_real_en_titles(plain_segmenter) -> None:  # noqa: ANN001
     path = SHARED / "data/en_titles/dev.jsonl"
     if not path.exists():
         pytest.skip("../shared data not available")
