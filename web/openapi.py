@@ -453,7 +453,12 @@ SEARCH_PARAMETERS = [
         "A year or a range Y1..Y2 (either end may be open).",
         example="2019..2023",
     ),
-    _q("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Result order."),
+    # An empty value (a form's unset choice) is relevance, as params.py reads it.
+    _q(
+        "sort",
+        {"type": "string", "enum": [*SORTS, ""], "default": "relevance"},
+        "Result order (empty: relevance).",
+    ),
     _q("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number (1-based)."),
     _q(
         "cursor",
