@@ -38,8 +38,10 @@ _KEY_DROP = re.compile(r"[\s\-‐–—'’`.·_]+")
 # Words around an English body name that do not tell bodies apart.
 _EN_PREFIX = re.compile(r"^\s*the\s+", re.I)
 _EN_SUFFIX = re.compile(r"\s+of\s+the\s+people'?s\s+republic\s+of\s+china\s*$", re.I)
-# Joint issuers in one English field: "Ministry of A, Ministry of B and C Bureau".
-_JOINT_SPLIT = re.compile(r"\s*,\s*|\s+and\s+(?=[A-Z])")
+# Joint issuers in one English field: "Ministry of A, Ministry of B" (and, only when
+# both sides are known names, "A Bureau and B Bureau": many names contain "and").
+_JOINT_COMMA = re.compile(r"\s*[,;，、]\s*")
+_JOINT_AND = re.compile(r"\s+and\s+(?=[A-Z])")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -137,12 +139,30 @@ class IssuerNames:
             return f"{value}{LABEL_SEPARATOR}{en}" if en else value
         zh = self.stored(value)
         if zh == value:
-            parts = [p for p in _JOINT_SPLIT.split(value) if p.strip()]
-            found = [self.stored(p) for p in parts]
-            if len(parts) < 2 or any(not _HAN.search(z) for z in found):
+            found = self._joint(value)
+            if not found:
                 return value
             zh = JOINT_SEPARATOR.join(dict.fromkeys(found))
         return f"{zh}{LABEL_SEPARATOR}{value}"
+
+    def _joint(self, value: str) -> list[str]:
+        """The Chinese names of joint issuers written in English, [] unless every
+        one of them (two or more) is known."""
+        out: list[str] = []
+        for piece in (p for p in _JOINT_COMMA.split(value) if p.strip()):
+            zh = self.stored(piece)
+            if _HAN.search(zh):
+                out.append(zh)
+                continue
+            # "A and B": the "and" between two known names, not one inside a name.
+            for m in _JOINT_AND.finditer(piece):
+                pair = [self.stored(piece[: m.start()]), self.stored(piece[m.end() :])]
+                if all(_HAN.search(z) for z in pair):
+                    out.extend(pair)
+                    break
+            else:
+                return []
+        return out if len(out) >= 2 else []
 
     def labels(self, values: Any) -> dict[str, str]:
         """stored value -> label, for the values whose label says more than the value."""

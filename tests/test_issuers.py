@@ -73,6 +73,11 @@ def test_rules_on_a_glossary_and_alias_table_written_here(tmp_path: Path) -> Non
     joint = "Ministry of Something, Something Department"
     assert names.stored(joint) == joint
     assert names.label(joint) == f"某某部、某某厅{LABEL_SEPARATOR}{joint}"
+    both = "Something Department and Ministry of Something"
+    assert names.label(both) == f"某某厅、某某部{LABEL_SEPARATOR}{both}"
+    assert names.label("Something Department and Unknown Office") == (
+        "Something Department and Unknown Office"
+    )
     assert names.label("Ministry of Something, Unknown Office") == (
         "Ministry of Something, Unknown Office"
     )
@@ -115,13 +120,13 @@ def test_import_stores_the_chinese_name(tmp_path: Path) -> None:
                 "id": "e2",
                 "title_en": "Notice B",
                 "content_zh": "正文二。",
-                "release_department_en": "Jinan Investment Promotion Bureau",
+                "release_department_en": "Example County Bureau of Nothing",
             },
         ],
     )
     docs = {d.id: d for d in read_paths([src]) if hasattr(d, "issuer")}
     assert docs["e1"].issuer == GOSC
-    assert docs["e2"].issuer == "Jinan Investment Promotion Bureau"
+    assert docs["e2"].issuer == "Example County Bureau of Nothing"
 
 
 # --- facets, API, UI on a real index -------------------------------------------------
