@@ -34,6 +34,7 @@ from pathlib import Path
 
 from index.document import Document, EnglishTitle, make_id
 from index.errors import InputError
+from index.issuers import shipped_issuer_names
 from index.normalize import clean_line, clean_text
 from index.structure import doctype_of
 
@@ -523,7 +524,9 @@ def _en_title_doc(rec: dict, lineno: int) -> Document:
         title="",
         titles_en=[EnglishTitle(clean_line(_str(_req(rec, "title_en"))), EN_TITLES_SOURCE, True)],
         level="规范性文件",
-        issuer=clean_line(_str(rec.get("release_department_en"))),
+        # Stored in Chinese when the glossary or alias table knows the English name,
+        # so these records and the Chinese sources count under one issuer.
+        issuer=shipped_issuer_names().stored(clean_line(_str(rec.get("release_department_en")))),
         region=region,
         issue_date=date,
         source="en_titles",
@@ -585,7 +588,7 @@ def _duizhao(rec: dict, lineno: int) -> Document:
         subtitle=clean_line(_str(rec.get("subtitle"))),
         level=clean_line(_str(rec.get("level"))) or "其他",
         doctype=clean_line(_str(rec.get("doctype"))) or doctype_of(title),
-        issuer=clean_line(_str(rec.get("issuer"))),
+        issuer=shipped_issuer_names().stored(clean_line(_str(rec.get("issuer")))),
         region=clean_line(_str(rec.get("region"))),
         docnum=clean_line(_str(rec.get("docnum"))),
         issue_date=rec.get("issue_date") or None,

@@ -22,6 +22,7 @@ from index.config import index_path
 from index.deadline import Deadline
 from index.document import Document, Passage
 from index.errors import QueryError
+from index.issuers import IssuerNames
 from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan, RawHit
 from index.whoosh_backend import WhooshBackend
 from search import profiles
@@ -116,6 +117,10 @@ class SearchResponse:
     plan: Plan | None = None
     intent: Intent | None = None
     did_you_mean: str | None = None  # the query with misspelled English words corrected
+    # field -> stored value -> display name with the other language beside it
+    # ("国务院办公厅 · General Office of the State Council"); the stored value stays
+    # the filter value. Only values whose label says more than the value.
+    facet_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -162,6 +167,7 @@ class SearchResponse:
             "notices": self.notices,
             "did_you_mean": self.did_you_mean,
             "facets": self.facets,
+            "facet_labels": self.facet_labels,
             "hits": [h.to_dict() for h in self.hits],
             **({"explain": self.explain_lines()} if self.request.explain else {}),
         }
@@ -193,6 +199,7 @@ class Engine:
             segmenter.configure(glossary.segmentation_words())
         self.backend = WhooshBackend(index_path(index_dir), create=create)
         self._filters: FilterResolver | None = None
+        self._issuer_names: IssuerNames | None = None
         if check_glossary:
             self.backend.check_glossary(segmenter.fingerprint())
 
@@ -361,7 +368,19 @@ class Engine:
             took_ms=(time.perf_counter() - t0) * 1000,
             plan=plan,
             intent=intent,
+            facet_labels=self.facet_labels(raw.facets),
         )
+
+    def issuer_names(self) -> IssuerNames:
+        """Issuer names in both languages, from this engine's glossary and the alias table."""
+        if self._issuer_names is None:
+            self._issuer_names = IssuerNames(self.glossary)
+        return self._issuer_names
+
+    def facet_labels(self, facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]:
+        """Display names for facet values that have one (issuers, for now)."""
+        values = facets.get("issuer")
+        return {"issuer": self.issuer_names().labels(values)} if values else {}
 
     def get_document(self, doc_id: str) -> Document:
         return self.backend.get_document(doc_id)

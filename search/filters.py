@@ -25,54 +25,30 @@ from __future__ import annotations
 import difflib
 import re
 import threading
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from index.document import LEVELS
-from index.errors import InputError
-from index.glossary import DATA_DIR
+from index.issuers import ALIASES_FILE, key, load_aliases
 from index.normalize import to_simplified
 
-ALIASES_FILE = DATA_DIR / "filter_aliases.tsv"
+# The alias table and the matching form of a name live in index/issuers.py (one place).
+__all__ = ["ALIASES_FILE", "FilterResolver", "Resolved", "key", "load_aliases", "region_stem"]
+
 # Which glossary categories name values of which filter (level: see _glossary_groups).
 GLOSSARY_CATEGORIES = {"region": "region", "issuer": "issuer", "doctype": "doctype"}
 # Administrative suffixes of province-level names; the index keeps the short name.
 _REGION_SUFFIX = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|特别行政区|自治区|省|市)$")
-_KEY_DROP = re.compile(r"[\s\-‐–—'’`.·_]+")
 NEAREST = 3  # values suggested for an unknown one
 # Filters whose values are names of one thing (a body, a place): all its names match.
 SYNONYM_FIELDS = ("region", "issuer")
-
-
-def key(text: str) -> str:
-    """The matching form of a value: NFKC, simplified, case-folded, no separators."""
-    t = to_simplified(unicodedata.normalize("NFKC", text))
-    return _KEY_DROP.sub("", t).casefold()
 
 
 def region_stem(zh: str) -> str:
     """山东省 -> 山东, 广西壮族自治区 -> 广西; short names are kept."""
     stem = _REGION_SUFFIX.sub("", zh)
     return stem if len(stem) >= 2 else zh
-
-
-def load_aliases(path: Path = ALIASES_FILE) -> dict[str, list[tuple[str, list[str]]]]:
-    """field -> [(stored value, aliases)] from the alias file; a bad line names itself."""
-    out: dict[str, list[tuple[str, list[str]]]] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
-        if len(parts) != 3 or not all(p.strip() for p in parts):
-            raise InputError(
-                f"{path}:{n}: expected field<TAB>value<TAB>aliases", "fix the line or remove it"
-            )
-        name, value, aliases = (p.strip() for p in parts)
-        out.setdefault(name, []).append((value, [a.strip() for a in aliases.split("|")]))
-    return out
 
 
 def _glossary_entries(glossary: Any, name: str) -> list[Any]:

@@ -248,6 +248,17 @@ SCHEMAS: dict[str, Any] = {
                     "additionalProperties": {"type": "integer"},
                 },
             },
+            "facet_labels": {
+                "type": "object",
+                "description": "field -> stored value -> display name with the other language "
+                "beside it (`issuer`: `国务院办公厅 · General Office of the State Council`), "
+                "for the facet values that have one. Filter with the stored value (the key), "
+                "show the label.",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                },
+            },
             "hits": {"type": "array", "items": _ref("Hit")},
             "explain": {"type": "array", "items": {"type": "string"}},
             "next_cursor": {

@@ -131,13 +131,19 @@ def title_en_view(doc: Any, frags: list | None = None) -> dict[str, Any] | None:
 NOT_RECORDED = "not recorded 未记录"
 
 
+def issuer_label(value: str) -> str:
+    """An issuer with the other language beside it: "国务院办公厅 · General Office of the
+    State Council" (the stored value stays the filter value; see index/issuers.py)."""
+    return state().get_engine().issuer_names().label(value) if value else value
+
+
 def meta_rows(doc: Any, *, full: bool = False) -> list[tuple[str, str, str]]:
     """(label, value, lang) rows of the metadata worth showing. ``full`` (the document
     page): validity is shown even when the data has none, as "not recorded"."""
     status = doc.status if doc.status != "未知" else (NOT_RECORDED if full else "")
     rows = [
         ("层级 Level", doc.level, "zh"),
-        ("发布机关 Issuer", doc.issuer, "zh"),
+        ("发布机关 Issuer", issuer_label(doc.issuer), "zh"),
         ("地区 Region", doc.region, "zh"),
         ("文号 No.", doc.docnum, "zh"),
         ("日期 Date", doc.date or "", "en"),
@@ -192,9 +198,18 @@ def facet_views(resp: Any, req: SearchRequest, args: MultiDict) -> list[dict[str
                 url = search_url(args, drop=(name, value))
             else:
                 url = search_url(args, add=(name, value))
-            label = LANG_NAMES.get(value, value) if name == "lang" else value
+            if name == "lang":
+                label = LANG_NAMES.get(value, value)
+            else:
+                label = resp.facet_labels.get(name, {}).get(value, value)
             values.append(
-                {"value": label, "count": n, "url": url, "on": on, "lang": lang_of(value)}
+                {
+                    "value": label,
+                    "count": n,
+                    "url": url,
+                    "on": on,
+                    "lang": lang_of(label if name == "issuer" else value),
+                }
             )
         out.append({"name": name, "label": FACET_LABELS.get(name, name), "vals": values})
     return out
@@ -207,7 +222,7 @@ def active_filters(req: SearchRequest, args: MultiDict) -> list[dict[str, str]]:
             out.append(
                 {
                     "label": FACET_LABELS.get(name, name),
-                    "value": v,
+                    "value": issuer_label(v) if name == "issuer" else v,
                     "url": search_url(args, drop=(name, v)),
                 }
             )
