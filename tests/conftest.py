@@ -65,3 +65,25 @@ def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("DUIZHAO_INDEX", "DUIZHAO_GLOSSARY"):
         if var in os.environ and not os.environ.get("DUIZHAO_KEEP_ENV"):
             monkeypatch.delenv(var)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """The web app on the conftest_web fixture index, one per module and closed after it.
+
+    A module that needs another configuration defines its own ``app``; ``client``
+    below then uses that one.
+    """
+    from web_apps import owned_app
+
+    with owned_app(tmp_path_factory.mktemp("web-app")) as app:
+        yield app
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    """A test client; the segmenter is set back first (other modules reset it)."""
+    from conftest_web import configure_segmenter
+
+    configure_segmenter()
+    return app.test_client()

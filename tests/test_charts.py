@@ -7,24 +7,10 @@ import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest_web import configure_segmenter
-from web_apps import owned_app
 
 from web.charts import PROVINCES, province_of
 
 NS = {"s": "http://www.w3.org/2000/svg"}
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    with owned_app(tmp_path_factory.mktemp("web-charts")) as app:
-        yield app
-
-
-@pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
-    configure_segmenter()
-    return app.test_client()
 
 
 def svg_of(client, path: str) -> ET.Element:  # noqa: ANN001

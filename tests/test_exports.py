@@ -22,18 +22,6 @@ from web_apps import owned_app
 from web.exports import CSV_FIELDS
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    with owned_app(tmp_path_factory.mktemp("web-exports")) as app:
-        yield app
-
-
-@pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
-    configure_segmenter()
-    return app.test_client()
-
-
 def api_hits(client, **params) -> list[dict]:  # noqa: ANN001
     """Every hit of a search through the paged API (the fixture needs few pages)."""
     out, page = [], 1

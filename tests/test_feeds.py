@@ -7,21 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import feedparser
-import pytest
 from conftest_web import XSS_ID, build_index, configure_segmenter, fixture_documents, glossary
 from web_apps import owned_app
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    with owned_app(tmp_path_factory.mktemp("web-feeds")) as app:
-        yield app
-
-
-@pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
-    configure_segmenter()
-    return app.test_client()
 
 
 def parse(client, url: str):  # noqa: ANN001, ANN201

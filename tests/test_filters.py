@@ -6,20 +6,8 @@ search words. Real engine on the fixture index, through the API, the UI and the 
 from __future__ import annotations
 
 import pytest
-from conftest_web import configure_segmenter, make_app
 
 from search.filters import key, load_aliases, region_stem
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    return make_app(tmp_path_factory.mktemp("web-filters"))
-
-
-@pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
-    configure_segmenter()
-    return app.test_client()
 
 
 def api(client, **params) -> dict:  # noqa: ANN001

@@ -19,19 +19,6 @@ from web_apps import close_app, owned_app
 
 from web.app import create_app
 
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    with owned_app(tmp_path_factory.mktemp("web-rest")) as app:
-        yield app
-
-
-@pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
-    configure_segmenter()
-    return app.test_client()
-
-
 # --- request id and access log ---------------------------------------------------------
 
 

@@ -6,21 +6,10 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from conftest_web import LAW_ID, configure_segmenter, make_app
+from conftest_web import LAW_ID
 from test_web_ui import get_page
 
 TRACKING = "utm_source=twitter&utm_medium=social&fbclid=IwAR0abc&gclid=xyz&from=singlemessage&isappinstalled=0"
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    return make_app(tmp_path_factory.mktemp("web-links"))
-
-
-@pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
-    configure_segmenter()
-    return app.test_client()
 
 
 def box_value(page) -> str | None:  # noqa: ANN001

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest_web import LAW_ID, configure_segmenter, make_app
+from conftest_web import LAW_ID
 
 from search.mentions import MAX_TEXT_CHARS, analyze_mentions
 
@@ -14,17 +14,6 @@ TEXT = (
     "No. 39). Data handlers must also follow the Data Security Law of the People's Republic "
     "of China. Shandong province issued 《山东省关于加快平台经济发展的实施意见》 later."
 )
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    return make_app(tmp_path_factory.mktemp("web-mentions"))
-
-
-@pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
-    configure_segmenter()
-    return app.test_client()
 
 
 def test_api_post_matches_the_library(app, client) -> None:  # noqa: ANN001
