@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mounts import small_tmpfs
 from procs import owned_process
 
 from index import integrity, segmenter
@@ -376,18 +377,9 @@ def test_live_lock_owner_is_never_killed(small_index) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def tmpfs(tmp_path: Path):  # noqa: ANN201
-    d = tmp_path / "small"
-    d.mkdir()
-    r = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(d)], capture_output=True
-    )
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode(errors='replace').strip()}")
-    try:
+def tmpfs(tmp_path: Path) -> Iterator[Path]:
+    with small_tmpfs(tmp_path / "small", "2m") as d:
         yield d
-    finally:
-        subprocess.run(["umount", "-l", str(d)], capture_output=True)
 
 
 def test_disk_full_keeps_previous_index_and_recovers(tmpfs: Path) -> None:
