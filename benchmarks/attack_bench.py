@@ -117,16 +117,8 @@ def attacker(port: int, params: dict, stop: float, out: dict) -> None:
 def run_phase(
     port: int, queries: list[str], clients: int, seconds: float, attack: dict | None, seed: int
 ) -> dict:
-    outs = [{} for _ in range(clients)]
     stop = time.monotonic() + seconds
-    ts = [
-        threading.Thread(
-            target=load_bench.client,
-            args=(port, queries, stop, 4, outs[i], seed + i),
-            kwargs={"source": f"127.0.1.{i + 1}"},
-        )
-        for i in range(clients)
-    ]
+    ts, outs = load_bench.client_threads(port, queries, stop, clients, seed)
     att_out: dict = {}
     if attack is not None:
         ts.append(threading.Thread(target=attacker, args=(port, attack, stop, att_out)))

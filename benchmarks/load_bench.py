@@ -198,6 +198,24 @@ def client(
     out["lat"], out["errors"], out["statuses"] = lat, errors, statuses
 
 
+def client_threads(
+    port: int, queries: list[str], stop: float, clients: int, seed: int
+) -> tuple[list[threading.Thread], list[dict]]:
+    """``clients`` search clients (not started yet) that run until ``stop``, each from
+    its own loopback address 127.0.1.N, facets every 4th request; and the dicts they
+    report into (for :func:`merge_outs`)."""
+    outs: list[dict] = [{} for _ in range(clients)]
+    ts = [
+        threading.Thread(
+            target=client,
+            args=(port, queries, stop, 4, outs[i], seed + i),
+            kwargs={"source": f"127.0.1.{i + 1}"},
+        )
+        for i in range(clients)
+    ]
+    return ts, outs
+
+
 def merge_outs(outs: list[dict]) -> tuple[list[float], list[str], dict[int, int]]:
     """The clients' results together: sorted latencies, errors, status counts."""
     lat = sorted(x for o in outs for x in o["lat"])

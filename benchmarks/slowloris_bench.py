@@ -187,16 +187,8 @@ def tree_cpu(root: int) -> dict[str, float]:
 def run_phase(
     port: int, queries: list[str], clients: int, seconds: float, sockets: int, seed: int
 ) -> dict:
-    outs: list[dict] = [{} for _ in range(clients)]
     stop = time.monotonic() + seconds
-    ts = [
-        threading.Thread(
-            target=load_bench.client,
-            args=(port, queries, stop, 4, outs[i], seed + i),
-            kwargs={"source": f"127.0.1.{i + 1}"},
-        )
-        for i in range(clients)
-    ]
+    ts, outs = load_bench.client_threads(port, queries, stop, clients, seed)
     att: dict = {}
     if sockets:
         ts.append(threading.Thread(target=slowloris, args=(port, sockets, stop, att)))
