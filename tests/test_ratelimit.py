@@ -23,21 +23,11 @@ from pathlib import Path
 import pytest
 from conftest_web import build_index, configure_segmenter, make_app
 from procs import owned_process
+from web_apps import close_app
 
 from web.ratelimit import RateLimiter, default_path
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def close_app(app) -> None:  # noqa: ANN001
-    """Close what an app opened (index readers, limiter connections): left to the
-    garbage collector, they warn (ResourceWarning) in whatever test runs then."""
-    st = app.extensions["duizhao"]
-    if st.engine is not None:
-        st.engine.backend.close()
-    limiter = app.extensions.get("duizhao_limiter")
-    if limiter is not None:
-        limiter.close()
 
 
 def test_bucket_allows_a_burst_then_refuses_then_refills(tmp_path: Path) -> None:
