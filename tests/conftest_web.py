@@ -10,12 +10,14 @@ notices for facets and paging.
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
 
 from index import segmenter
 from index.document import Document, EnglishTitle
+from index.whoosh_backend import IndexReport
 
 XSS_TITLE = '关于<script>window.__xss=1</script>平台经济"onmouseover=window.__xss=2 x="的通知'
 XSS_BODY = (
@@ -175,6 +177,25 @@ def build_index(root: Path) -> Path:
     with _LOCK:
         _BUILT["index"] = path
     return path
+
+
+def copy_index(root: Path) -> Path:
+    """A private copy of the fixture index, ``root / "index"``, that a test may add to."""
+    index = root / "index"
+    shutil.copytree(build_index(root), index)
+    return index
+
+
+def add_documents(index: Path, docs: list[Document]) -> IndexReport:
+    """Add ``docs`` to the index at ``index`` through a writer of its own, closed after."""
+    from search.engine import Engine
+
+    configure_segmenter()
+    writer = Engine(index, glossary=glossary())
+    try:
+        return writer.backend.add_documents(docs)
+    finally:
+        writer.backend.close()
 
 
 def make_app(root: Path, **config: Any) -> Any:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from conftest_web import build_index, configure_segmenter, fixture_documents, glossary
+from conftest_web import add_documents, copy_index, fixture_documents
 from web_apps import owned_app
 
 
@@ -58,10 +57,7 @@ def test_bad_cursors_are_400(client) -> None:  # noqa: ANN001
 
 
 def test_cursor_walks_past_the_paging_window(tmp_path: Path) -> None:
-    from search.engine import Engine
-
-    index = tmp_path / "index"
-    shutil.copytree(build_index(tmp_path), index)
+    index = copy_index(tmp_path)
     template = fixture_documents()[-1]
     docs = [
         replace(
@@ -69,22 +65,13 @@ def test_cursor_walks_past_the_paging_window(tmp_path: Path) -> None:
         )
         for i in range(1100)
     ]
-    configure_segmenter()
-    writer = Engine(index, glossary=glossary())
-    try:
-        assert not writer.backend.add_documents(docs).problems
-    finally:
-        writer.backend.close()
+    assert not add_documents(index, docs).problems
     with owned_app(tmp_path, INDEX_DIR=str(index)) as app:
         c = app.test_client()
         pages = walk(c, q="监测预警试点", per_page=100, sort="date")
         # A cursor made before the index changed still works, and says so.
         token = pages[3]["next_cursor"]
-        writer = Engine(index, glossary=glossary())
-        try:
-            writer.backend.add_documents([replace(template, id="late-1", body="")])
-        finally:
-            writer.backend.close()
+        add_documents(index, [replace(template, id="late-1", body="")])
         r = c.get("/api/v1/search", query_string={"q": "监测预警试点", "per_page": 100,
                                                    "sort": "date", "cursor": token})  # fmt: skip
     ids = [h["id"] for p in pages for h in p["hits"]]

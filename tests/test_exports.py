@@ -5,18 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest_web import (
-    LAW_ID,
-    XSS_ID,
-    build_index,
-    configure_segmenter,
-    fixture_documents,
-    glossary,
-)
+from conftest_web import LAW_ID, XSS_ID, add_documents, copy_index, fixture_documents
 from web_apps import owned_app
 
 from web.exports import CSV_FIELDS
@@ -67,18 +59,10 @@ def test_csv_columns_and_order_match_the_api(client) -> None:  # noqa: ANN001
 def test_csv_cells_never_run_as_formulas(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from search.engine import Engine
-
-    index = tmp_path / "index"
-    shutil.copytree(build_index(tmp_path), index)
+    index = copy_index(tmp_path)
     doc = replace(fixture_documents()[0], id="formula-1", title="=HYPERLINK(1)数据安全规定")
     doc.issuer = "@SUM(A1)"
-    configure_segmenter()
-    writer = Engine(index, glossary=glossary())
-    try:
-        assert not writer.backend.add_documents([doc]).problems
-    finally:
-        writer.backend.close()
+    assert not add_documents(index, [doc]).problems
     with owned_app(tmp_path, INDEX_DIR=str(index)) as app:
         r = app.test_client().get("/api/v1/export?q=数据安全规定&format=csv")
     rows = {row["id"]: row for row in csv.DictReader(io.StringIO(r.data.decode("utf-8-sig")))}
@@ -118,10 +102,7 @@ def test_export_goes_beyond_the_paging_window(tmp_path: Path) -> None:
     """1,200 documents: paging stops at 1,000; the export has every one, in order."""
     from dataclasses import replace
 
-    from search.engine import Engine
-
-    index = tmp_path / "index"
-    shutil.copytree(build_index(tmp_path), index)
+    index = copy_index(tmp_path)
     template = fixture_documents()[-1]
     docs = [
         replace(
@@ -133,12 +114,7 @@ def test_export_goes_beyond_the_paging_window(tmp_path: Path) -> None:
         )
         for i in range(1200)
     ]
-    configure_segmenter()
-    writer = Engine(index, glossary=glossary())
-    try:
-        assert not writer.backend.add_documents(docs).problems
-    finally:
-        writer.backend.close()
+    assert not add_documents(index, docs).problems
     with owned_app(tmp_path, INDEX_DIR=str(index)) as app:
         c = app.test_client()
         assert c.get("/api/v1/search?q=监测预警试点&page=11&per_page=100").status_code == 400

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import feedparser
-from conftest_web import XSS_ID, build_index, configure_segmenter, fixture_documents, glossary
+from conftest_web import XSS_ID, add_documents, copy_index, fixture_documents
 from web_apps import owned_app
 
 
@@ -73,10 +72,7 @@ def test_search_page_links_its_feed(client) -> None:  # noqa: ANN001
 
 
 def test_a_document_indexed_later_appears_in_a_saved_search_feed(tmp_path: Path) -> None:
-    from search.engine import Engine
-
-    index = tmp_path / "index"
-    shutil.copytree(build_index(tmp_path), index)
+    index = copy_index(tmp_path)
     saved = "/search.atom?q=data+security&region=全国"  # English words, Chinese documents
     with owned_app(tmp_path, INDEX_DIR=str(index)) as app:
         c = app.test_client()
@@ -89,12 +85,7 @@ def test_a_document_indexed_later_appears_in_a_saved_search_feed(tmp_path: Path)
             issue_date="2026-11-30",
             effective_date=None,
         )
-        configure_segmenter()
-        writer = Engine(index, glossary=glossary())
-        try:
-            assert not writer.backend.add_documents([new]).problems
-        finally:
-            writer.backend.close()
+        assert not add_documents(index, [new]).problems
         after = parse(c, saved)
     assert all(not e.link.endswith("/doc/law-dsl-2026") for e in before.entries)
     assert after.entries[0].link.endswith("/doc/law-dsl-2026")

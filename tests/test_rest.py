@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import pytest
 from conftest_web import (
     LAW_ID,
-    build_index,
+    add_documents,
     configure_segmenter,
+    copy_index,
     fixture_documents,
     glossary,
 )
@@ -176,21 +176,14 @@ def test_errors_and_uncacheable_endpoints_carry_no_etag(client) -> None:  # noqa
 def test_etag_changes_with_the_index_generation(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from search.engine import Engine
-
-    index = tmp_path / "index"
-    shutil.copytree(build_index(tmp_path), index)
+    index = copy_index(tmp_path)
     configure_segmenter()
     app = create_app({"INDEX_DIR": str(index), "GLOSSARY": glossary(), "TESTING": True})
     try:
         c = app.test_client()
         etag = c.get("/api/v1/search?q=数据安全").headers["ETag"]
-        writer = Engine(index, glossary=glossary())
-        try:
-            new = replace(fixture_documents()[0], id="law-dsl-copy")
-            assert not writer.backend.add_documents([new]).problems
-        finally:
-            writer.backend.close()
+        new = replace(fixture_documents()[0], id="law-dsl-copy")
+        assert not add_documents(index, [new]).problems
         r = c.get("/api/v1/search?q=数据安全", headers={"If-None-Match": etag})
     finally:
         close_app(app)
