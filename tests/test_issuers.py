@@ -175,12 +175,6 @@ def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     return create_app({"INDEX_DIR": str(path), "GLOSSARY": glossary(), "TESTING": True})
 
 
-@pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
-    configure_segmenter()
-    return app.test_client()
-
-
 def test_api_one_issuer_value_with_a_label(client) -> None:  # noqa: ANN001
     body = client.get("/api/v1/search", query_string={"q": "平台经济", "facets": "true"}).get_json()
     assert body["facets"]["issuer"] == {GOSC: 2, "某市人民政府": 1}
