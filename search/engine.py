@@ -279,6 +279,7 @@ class Engine:
         front = []
         if (
             profile.title_lookup_front
+            and req.expand  # the lookup carries English into Chinese: an expansion too
             and req.sort == "relevance"
             and not (plan.filters or plan.year_from or plan.year_to or req.passages)
         ):
