@@ -686,12 +686,7 @@ def _confidence(ev: list[Evidence]) -> float:
 
 
 def _title_issuers(doc: Document) -> list[str]:
-    if not doc.title:
-        return []
-    try:
-        return parse_title(doc.title).issuers
-    except InputError:
-        return []
+    return list(_parsed_title(doc.title).issuers) if doc.title else []
 
 
 def _bigrams(s: str) -> set[str]:
@@ -704,6 +699,16 @@ def _dice(a: str, b: str) -> float:
     if not x or not y:
         return 0.0
     return 2 * len(x & y) / (len(x) + len(y))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _parsed_title(title: str) -> TitleStructure:
+    """A candidate's title parsed (cached: the same candidates come back for many
+    queries, and parsing is most of what comparing with them costs; read only)."""
+    try:
+        return parse_title(title)
+    except InputError:
+        return TitleStructure(title=title)
 
 
 def _region_of_issuers(issuers: list[str]) -> str | None:
@@ -724,10 +729,7 @@ def score_chinese(
     if doc.title and _compact(doc.title) == _compact(st.title):
         ev.append(Evidence("title", 1.0, 1.0, "same title"))
         return Candidate(doc, 1.0, ev, retrieval)
-    try:
-        cst = parse_title(cand_title) if doc.title else TitleStructure(title=cand_title)
-    except InputError:
-        cst = TitleStructure(title=cand_title)
+    cst = _parsed_title(cand_title) if doc.title else TitleStructure(title=cand_title)
     q_subject = st.inner_title or st.subject or st.title
     c_subject = cst.inner_title or cst.subject or cand_title
     sim = _dice(q_subject, c_subject)
