@@ -70,7 +70,12 @@ def worker(index: str) -> dict[str, dict[str, list[float]]]:
 
 def run_code(code: Path, index: str) -> dict[str, dict[str, list[float]]]:
     """The worker on one checkout, in a child process (its own caches)."""
+    from index.config import shared_data_dir
+
     env = dict(os.environ, PYTHONPATH=str(code))
+    # Both checkouts read the same sample data: this one's (another checkout may
+    # have none beside it).
+    env.setdefault("DUIZHAO_SHARED", str(shared_data_dir().parent))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--index", index]
     done = subprocess.run(cmd, cwd=code, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
