@@ -353,10 +353,16 @@ def _prune_common(engine: Any, plan: Plan, max_df: int = MAX_DF) -> Plan:
     expanded to 20 Chinese words took seconds. The re-ranker still checks the
     document type and the other common words on each candidate.
     """
-    with engine.backend.searcher() as s:
+    backend = engine.backend
+    with backend.searcher() as s:
+        # The backend's cached counts when it keeps them (Whoosh's reads the term
+        # index on every call).
+        df = getattr(backend, "doc_frequency", None)
+        if df is None:
+            df = lambda s, f, w: s.doc_frequency(f, w)  # noqa: E731
 
         def cost(a: Alt) -> int:
-            return min(sum(s.doc_frequency(f, w) for f in a.fields) for w in a.words)
+            return min(sum(df(s, f, w) for f in a.fields) for w in a.words)
 
         clauses: list[Clause] = []
         dropped: list[tuple[int, Clause]] = []
@@ -559,7 +565,10 @@ W_EN_TITLE = 0.3
 W_RETRIEVAL = 0.1
 
 
+@functools.lru_cache(maxsize=4096)
 def _compact(s: str) -> str:
+    """Simplified, without spaces (cached: candidates' titles and text heads are
+    compared again for every query that finds them)."""
     return to_simplified(_SPACES.sub("", s))
 
 
