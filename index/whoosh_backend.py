@@ -269,7 +269,8 @@ class _Column:
 
 class _ReaderCache:
     """Per-generation arrays for fast collapse and facets: docnum -> document
-    ordinal, document ordinal -> facet values. Built once per index commit."""
+    ordinal, document ordinal -> facet values; and, filled as searches go, the
+    documents of hits, passage numbers and term counts. Built once per index commit."""
 
     def __init__(self, searcher) -> None:  # noqa: ANN001
         reader = searcher.reader()
