@@ -31,6 +31,7 @@ MAX_PARTIAL = 64  # interrupted posting reads kept for the next search
 BLOCKS_PER_CHECK = 64  # posting blocks (of up to 128) read between deadline checks
 RECORDS_PER_CHECK = 16  # phrase candidates checked for positions between deadline checks
 FIRST_PASS = 2048  # with best_first: the candidates checked before the others
+MAX_CACHED_PHRASE_RECORDS = 4_000_000  # ~16 MB of phrase matches kept per field
 _EMPTY = np.zeros(0, dtype=np.int32)
 
 
@@ -56,7 +57,47 @@ class TermScorer:
         # term -> (segment number, last record read there, ids, weights) of reads the
         # deadline interrupted: the next search goes on from there.
         self._partial: dict[str, tuple[int, int, list[int], list[float]]] = {}
+        # Per index generation, like the postings: a term's idf (Whoosh asks the
+        # term index for its document frequency on every call, ~0.5 ms) and the
+        # records where a phrase was found -- complete checks only, so a cached
+        # answer is exactly what checking again would give. An English title's
+        # lookup and its search ask for the same expanded phrases several times.
+        self._idf: dict[str, float] = {}
+        self._phrases: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        self._phrase_records = 0
         self._lock = threading.Lock()
+
+    def idf(self, searcher, term: str) -> float:  # noqa: ANN001
+        """Whoosh's idf of the term in this field (cached for the generation)."""
+        v = self._idf.get(term)
+        if v is None:
+            v = self._idf[term] = searcher.idf(self.field, term)
+        return v
+
+    def doc_frequency(self, searcher, term: str) -> int:  # noqa: ANN001
+        """How many records hold the term in this field (from the cached postings
+        when they are read, else from the term index)."""
+        hit = self._cache.get(term)
+        if hit is not None:
+            return len(hit[0])
+        return searcher.doc_frequency(self.field, term)
+
+    def cached_phrase(self, words: tuple[str, ...]) -> np.ndarray | None:
+        """The records where the phrase stands, if a complete check found them."""
+        with self._lock:
+            hit = self._phrases.get(words)
+            if hit is not None:
+                self._phrases.move_to_end(words)
+            return hit
+
+    def cache_phrase(self, words: tuple[str, ...], recs: np.ndarray) -> None:
+        with self._lock:
+            old = self._phrases.pop(words, None)
+            self._phrase_records += len(recs) + 1 - (len(old) + 1 if old is not None else 0)
+            self._phrases[words] = recs
+            while self._phrase_records > MAX_CACHED_PHRASE_RECORDS and len(self._phrases) > 1:
+                _, gone = self._phrases.popitem(last=False)
+                self._phrase_records -= len(gone) + 1
 
     def postings(  # noqa: ANN001
         self, searcher, term: str, deadline: Deadline | None = None
@@ -125,7 +166,7 @@ class TermScorer:
         """acc += weight * BM25(term) for every record holding the term in this field."""
         ids, tf = self.postings(searcher, term, deadline)
         if len(ids):
-            idf = searcher.idf(self.field, term) * idf_scale
+            idf = self.idf(searcher, term) * idf_scale
             acc[ids] += (weight * idf) * (tf * (self.k1 + 1)) / (tf + self.norm[ids])
 
     def phrase_scores(
@@ -142,7 +183,7 @@ class TermScorer:
         for term in words:
             ids, tf = self.postings(searcher, term)
             t = tf[np.searchsorted(ids, recs)]
-            idf = searcher.idf(self.field, term) * idf_scale
+            idf = self.idf(searcher, term) * idf_scale
             out += (weight * idf) * (t * (self.k1 + 1)) / (t + self.norm[recs])
         return out
 
@@ -204,8 +245,13 @@ def phrase_matches(
     are checked first (one pass over them, then one over the rest), so a search
     cut short still has its best matches right. Raises TimeUp when even the
     candidates could not be read."""
+    known = scorer.cached_phrase(words)
+    if known is not None:  # every match, from a complete check in this generation
+        return (known[restrict[known]] if restrict is not None else known), _EMPTY
     cand = phrase_candidates(searcher, scorer, words, restrict, deadline)
     if not len(cand):
+        if restrict is None:
+            scorer.cache_phrase(words, _EMPTY)
         return _EMPTY, _EMPTY
     passes = [cand]
     if (best_first or priority is not None) and len(cand) > FIRST_PASS:
@@ -227,7 +273,10 @@ def phrase_matches(
         if left is not None:
             rest = np.sort(np.concatenate([left, *passes[k + 1 :]]))
             return np.sort(np.asarray(matched, dtype=np.int32)), rest
-    return np.sort(np.asarray(matched, dtype=np.int32)), _EMPTY
+    found = np.sort(np.asarray(matched, dtype=np.int32))
+    if restrict is None and group is None:  # every candidate checked: the whole answer
+        scorer.cache_phrase(words, found)
+    return found, _EMPTY
 
 
 def _check_pass(  # noqa: ANN001

@@ -64,6 +64,12 @@ META_FILE = "duizhao.json"
 WHOOSH_DIR = "whoosh"
 INDEX_NAME = "MAIN"
 _TOC_NAME = re.compile(r"^_MAIN_([0-9]+)\.toc$")
+# Documents of search hits kept per index generation, by the length of their stored
+# JSON (~8 M characters): a title lookup reads ~100 candidates per query, and
+# decompressing and decoding them cost more than ranking; the same documents (laws,
+# State Council opinions) come back for many queries. Hits' documents are shared:
+# read only.
+MAX_CACHED_DOC_CHARS = 8_000_000
 
 
 # BM25 parameters: k1 1.2 and b 0.75 are the classic defaults; titles are short
@@ -263,7 +269,8 @@ class _Column:
 
 class _ReaderCache:
     """Per-generation arrays for fast collapse and facets: docnum -> document
-    ordinal, document ordinal -> facet values. Built once per index commit."""
+    ordinal, document ordinal -> facet values; and, filled as searches go, the
+    documents of hits, passage numbers and term counts. Built once per index commit."""
 
     def __init__(self, searcher) -> None:  # noqa: ANN001
         reader = searcher.reader()
@@ -313,10 +320,50 @@ class _ReaderCache:
         self._heads_np = None
         self._doc_ord_np = None
         self._masks: dict = {}
+        self._docs: OrderedDict[int, tuple[Document, int]] = OrderedDict()
+        self._doc_chars = 0
+        self._pidx: dict[int, int] = {}
+        self._df: dict[tuple[str, str], int] = {}
         # Deleted records keep their docnum until a merge; live heads only.
         self.live = None
         if reader.has_deletions():
             self.live = {d for d in range(n) if not reader.is_deleted(d)}
+
+    def document(self, searcher, head: int) -> Document:  # noqa: ANN001
+        """The document stored on a head record (cached; shared, read only)."""
+        with self._lock:
+            hit = self._docs.get(head)
+            if hit is not None:
+                self._docs.move_to_end(head)
+                return hit[0]
+        raw = searcher.stored_fields(head)["doc"]
+        doc = Document.from_json(raw)
+        with self._lock:
+            if head not in self._docs:
+                self._docs[head] = (doc, len(raw))
+                self._doc_chars += len(raw)
+                while self._doc_chars > MAX_CACHED_DOC_CHARS and len(self._docs) > 1:
+                    _, (_d, size) = self._docs.popitem(last=False)
+                    self._doc_chars -= size
+        return doc
+
+    def doc_frequency(self, searcher, field: str, word: str) -> int:  # noqa: ANN001
+        """Records holding ``word`` in ``field`` (cached: Whoosh reads the term
+        index on every call)."""
+        key = (field, word)
+        v = self._df.get(key)
+        if v is None:
+            if len(self._df) >= 100_000:  # distinct query words: start again, bounded
+                self._df.clear()
+            v = self._df[key] = searcher.doc_frequency(field, word)
+        return v
+
+    def passage_index(self, searcher, docnum: int) -> int:  # noqa: ANN001
+        """The passage number stored on a passage record (cached)."""
+        v = self._pidx.get(docnum)
+        if v is None:
+            v = self._pidx[docnum] = searcher.stored_fields(docnum).get("pidx", 0)
+        return v
 
     def term_scorer(self, searcher, field: str = "body"):  # noqa: ANN001, ANN201
         """The vectorized BM25 scorer of one field, with Whoosh's parameters for it."""
@@ -861,6 +908,11 @@ class WhooshBackend:
         self.ix = self._open_ix()
 
     # --- reading --------------------------------------------------------------
+    def doc_frequency(self, searcher, field: str, word: str) -> int:  # noqa: ANN001
+        """How many records hold ``word`` in ``field``, for a searcher from
+        :meth:`searcher` (cached per index generation)."""
+        return self._reader_cache(searcher).doc_frequency(searcher, field, word)
+
     def searcher(self):  # noqa: ANN201
         """A searcher on the latest commit. Readers are opened once per thread and
         commit generation (Whoosh readers keep file positions, so threads must not
@@ -1033,9 +1085,8 @@ class WhooshBackend:
         out = []
         for docnum, score, ordn in hits[plan.offset : plan.offset + plan.limit]:
             head = cache.head_docnum[ordn]
-            stored = s.stored_fields(head)
-            doc = Document.from_json(stored["doc"])
-            pidx = s.stored_fields(docnum).get("pidx", 0) if docnum != head else 0
+            doc = cache.document(s, head)
+            pidx = cache.passage_index(s, docnum) if docnum != head else 0
             hit = RawHit(doc.id, score, pidx, doc)
             if explain and not dl.expired():
                 hit.matched = explain_scores(s, q, docnum)

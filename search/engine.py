@@ -276,6 +276,11 @@ class Engine:
         if profile.title_first and intent.titles:
             plan.exact_title_lengths = profiles.exact_lengths(intent)
         mode = "any" if pq.long else "all"
+        # One budget for the rest: the title lookup, both tries, exclusions, phrases,
+        # facets, snippets, the missing-title notice. It starts here: parsing and
+        # expansion are bounded by the query limits, and their first call in a
+        # process loads dictionaries (seconds, not this query's).
+        dl = Deadline(self.backend.time_limit)
         front = []
         if (
             profile.title_lookup_front
@@ -283,15 +288,11 @@ class Engine:
             and req.sort == "relevance"
             and not (plan.filters or plan.year_from or plan.year_to or req.passages)
         ):
-            front = profiles.title_lookup_front(self, pq.simplified, req.fields)
+            front = profiles.title_lookup_front(self, pq.simplified, req.fields, dl)
         want = plan.offset + plan.limit
         if front:
             # The lookup's candidates go first; plain results follow, each document once.
             plan.offset, plan.limit = 0, want + len(front)
-        # One budget for the rest: both tries, exclusions, phrases, facets, snippets.
-        # It starts here: parsing and expansion are bounded by the query limits, and
-        # their first call in a process loads dictionaries (seconds, not this query's).
-        dl = Deadline(self.backend.time_limit)
         raw = self.backend.search(plan, explain=req.explain, deadline=dl)
         if (
             raw.total == 0
@@ -326,7 +327,7 @@ class Engine:
             and not raw.partial
             and not any(profiles.is_exact(intent, h.document.title) for h in raw.hits[:3])
         ):
-            notice = profiles.missing_title_notice(self, intent)
+            notice = profiles.missing_title_notice(self, intent, dl)
             if notice:
                 notices.append(notice)
         words, phrases = highlight_terms(plan)

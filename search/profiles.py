@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.analysis import analyzer
+from index.deadline import Deadline
 from search.intent import Intent
 
 EN_TITLE_FRONT = 10  # title-lookup candidates put in front of an English title's results
@@ -88,27 +89,38 @@ def is_exact(intent: Intent, title: str) -> bool:
     return bool(title) and compact(title) in intent.titles
 
 
-def title_lookup_front(engine: Any, text: str, fields: tuple[str, ...] | None) -> list[Any]:
-    """The title lookup's candidates for an English title (never raises)."""
+def title_lookup_front(
+    engine: Any, text: str, fields: tuple[str, ...] | None, deadline: Deadline | None = None
+) -> list[Any]:
+    """The title lookup's candidates for an English title (never raises); with
+    ``deadline`` (the search's budget) the lookup spends from it."""
     from index.errors import DuizhaoError
     from search.titles import lookup_title
 
     use_en = fields is None or "title_en" in fields
     try:
-        res = lookup_title(engine, text, EN_TITLE_FRONT, use_title_en=use_en)
+        res = lookup_title(engine, text, EN_TITLE_FRONT, use_title_en=use_en, deadline=deadline)
     except DuizhaoError:
         return []
     return [c.doc for c in res.candidates]
 
 
-def missing_title_notice(engine: Any, intent: Intent) -> str | None:
-    """A notice naming the closest documents when a pasted title is not in the index."""
+def missing_title_notice(
+    engine: Any, intent: Intent, deadline: Deadline | None = None
+) -> str | None:
+    """A notice naming the closest documents when a pasted title is not in the index.
+    With ``deadline`` the lookup spends from the search's budget; a lookup cut
+    short names nothing (it cannot know that the title is missing)."""
     from index.errors import DuizhaoError
     from search.titles import lookup_title
 
+    if deadline is not None and deadline.expired():
+        return None
     try:
-        res = lookup_title(engine, intent.text, MISSING_TITLE_CLOSEST)
+        res = lookup_title(engine, intent.text, MISSING_TITLE_CLOSEST, deadline=deadline)
     except DuizhaoError:
+        return None
+    if deadline is not None and deadline.cut_short:
         return None
     if res.exact:
         return None

@@ -28,10 +28,12 @@ gave them, drafts carry :data:`search.title_draft.DRAFT_LABEL`-style labels.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from index.deadline import Deadline
 from index.docnumber import DocNumber, find_docnums, parse_docnum
 from index.document import Document, EnglishTitle
 from index.errors import InputError, QueryError
@@ -300,12 +302,17 @@ def retrieve(
     expand: bool = True,
     fields: tuple[str, ...] = TEXT_FIELDS,
     filters: dict[str, tuple[str, ...]] | None = None,
+    deadline: Deadline | None = None,
 ) -> list[tuple[Document, float]]:
     """Candidate documents for a title: the engine's plan in ranked "any word"
-    mode (with cross-language expansion), optionally restricted to some fields."""
+    mode (with cross-language expansion), optionally restricted to some fields.
+    With ``deadline`` (a search's one budget) the search spends from it, and
+    nothing is searched once it has run out."""
     from search.engine import SearchRequest, build_plan
     from search.query import parse_query
 
+    if deadline is not None and deadline.expired():
+        return []
     try:
         pq = parse_query(text)
     except QueryError:
@@ -327,6 +334,9 @@ def retrieve(
     if fields != TEXT_FIELDS:
         plan = _with_fields(plan, fields)
     plan = _prune_common(engine, plan)
+    if deadline is not None:
+        raw = engine.backend.search(plan, deadline=deadline)
+        return [(h.document, h.score) for h in raw.hits]
     raw = engine.backend.search(plan)
     if getattr(raw, "partial", False):
         # The backend's per-search time limit cut a cold first search short
@@ -343,10 +353,16 @@ def _prune_common(engine: Any, plan: Plan, max_df: int = MAX_DF) -> Plan:
     expanded to 20 Chinese words took seconds. The re-ranker still checks the
     document type and the other common words on each candidate.
     """
-    with engine.backend.searcher() as s:
+    backend = engine.backend
+    with backend.searcher() as s:
+        # The backend's cached counts when it keeps them (Whoosh's reads the term
+        # index on every call).
+        df = getattr(backend, "doc_frequency", None)
+        if df is None:
+            df = lambda s, f, w: s.doc_frequency(f, w)  # noqa: E731
 
         def cost(a: Alt) -> int:
-            return min(sum(s.doc_frequency(f, w) for f in a.fields) for w in a.words)
+            return min(sum(df(s, f, w) for f in a.fields) for w in a.words)
 
         clauses: list[Clause] = []
         dropped: list[tuple[int, Clause]] = []
@@ -366,7 +382,9 @@ def _prune_common(engine: Any, plan: Plan, max_df: int = MAX_DF) -> Plan:
     return plan
 
 
-def docnum_candidates(engine: Any, dn: DocNumber, limit: int = 10) -> list[Candidate]:
+def docnum_candidates(
+    engine: Any, dn: DocNumber, limit: int = 10, deadline: Deadline | None = None
+) -> list[Candidate]:
     """Documents carrying a document number: exact key first, then documents
     whose number only agrees in pinyin (豫/渝 both read "yu")."""
     keys = [dn.pinyin_key] if dn.is_pinyin else [dn.key, dn.pinyin_key]
@@ -377,7 +395,10 @@ def docnum_candidates(engine: Any, dn: DocNumber, limit: int = 10) -> list[Candi
             clauses=[Clause((Alt((key.lower(),), 1.0, "user", fields=("docnum",)),), "must")],
             limit=limit,
         )
-        for h in engine.backend.search(plan).hits:
+        if deadline is not None and deadline.expired():
+            break
+        kw = {"deadline": deadline} if deadline is not None else {}
+        for h in engine.backend.search(plan, **kw).hits:
             if h.doc_id in seen:
                 continue
             seen.add(h.doc_id)
@@ -544,7 +565,10 @@ W_EN_TITLE = 0.3
 W_RETRIEVAL = 0.1
 
 
+@functools.lru_cache(maxsize=4096)
 def _compact(s: str) -> str:
+    """Simplified, without spaces (cached: candidates' titles and text heads are
+    compared again for every query that finds them)."""
     return to_simplified(_SPACES.sub("", s))
 
 
@@ -556,10 +580,14 @@ def _zh_title_text(doc: Document) -> str:
     return _compact(doc.body[:160])
 
 
-def _en_words(s: str) -> set[str]:
+@functools.lru_cache(maxsize=20_000)
+def _en_words(s: str) -> frozenset[str]:
+    """The stemmed words of an English text (cached: a lookup compares the query
+    with the English titles and issuers of ~100 candidates, and stemming is most
+    of the scoring's cost; the same documents come back for many queries)."""
     from index.analysis import en_key
 
-    return set(en_key(s).split())
+    return frozenset(en_key(s).split())
 
 
 def score_english(
@@ -571,7 +599,7 @@ def score_english(
 ) -> Candidate:
     """Compare an English title's structure with one candidate document."""
     title_zh = _zh_title_text(doc)
-    body_zh = _compact(doc.body[:4000]) if doc.body else ""
+    body_zh: str | None = None  # made when a term is not in the title
     ev: list[Evidence] = []
     mismatch: list[str] = []
 
@@ -583,7 +611,10 @@ def score_english(
             if any(z in title_zh for z in t.zh):
                 got += t.weight
                 hits.append(t.en)
-            elif any(z in body_zh for z in t.zh):
+                continue
+            if body_zh is None:
+                body_zh = _compact(doc.body[:4000]) if doc.body else ""
+            if any(z in body_zh for z in t.zh):
                 got += 0.5 * t.weight  # in the text, not the title: weaker
                 hits.append(f"{t.en} (text)")
         ev.append(
@@ -664,12 +695,7 @@ def _confidence(ev: list[Evidence]) -> float:
 
 
 def _title_issuers(doc: Document) -> list[str]:
-    if not doc.title:
-        return []
-    try:
-        return parse_title(doc.title).issuers
-    except InputError:
-        return []
+    return list(_parsed_title(doc.title).issuers) if doc.title else []
 
 
 def _bigrams(s: str) -> set[str]:
@@ -682,6 +708,16 @@ def _dice(a: str, b: str) -> float:
     if not x or not y:
         return 0.0
     return 2 * len(x & y) / (len(x) + len(y))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _parsed_title(title: str) -> TitleStructure:
+    """A candidate's title parsed (cached: the same candidates come back for many
+    queries, and parsing is most of what comparing with them costs; read only)."""
+    try:
+        return parse_title(title)
+    except InputError:
+        return TitleStructure(title=title)
 
 
 def _region_of_issuers(issuers: list[str]) -> str | None:
@@ -702,10 +738,7 @@ def score_chinese(
     if doc.title and _compact(doc.title) == _compact(st.title):
         ev.append(Evidence("title", 1.0, 1.0, "same title"))
         return Candidate(doc, 1.0, ev, retrieval)
-    try:
-        cst = parse_title(cand_title) if doc.title else TitleStructure(title=cand_title)
-    except InputError:
-        cst = TitleStructure(title=cand_title)
+    cst = _parsed_title(cand_title) if doc.title else TitleStructure(title=cand_title)
     q_subject = st.inner_title or st.subject or st.title
     c_subject = cst.inner_title or cst.subject or cand_title
     sim = _dice(q_subject, c_subject)
@@ -744,11 +777,13 @@ def _rank(cands: list[Candidate], limit: int) -> list[Candidate]:
     return cands[:limit]
 
 
-def _lookup_docnum(engine: Any, text: str, limit: int) -> TitleLookup:
+def _lookup_docnum(
+    engine: Any, text: str, limit: int, deadline: Deadline | None = None
+) -> TitleLookup:
     dn = parse_docnum(text)
     assert dn is not None
     res = TitleLookup(text, "docnum", parsed={"docnum": dn.key, "pinyin_key": dn.pinyin_key})
-    res.candidates = docnum_candidates(engine, dn, limit)
+    res.candidates = docnum_candidates(engine, dn, limit, deadline)
     if not res.candidates:
         res.message = f"No indexed document has the number {dn.key}."
     elif dn.is_pinyin and len(res.candidates) > 1:
@@ -774,7 +809,12 @@ def _add_renderings(res: TitleLookup, doc: Document) -> None:
 
 
 def _lookup_chinese(
-    engine: Any, text: str, limit: int, region: str | None, expand: bool
+    engine: Any,
+    text: str,
+    limit: int,
+    region: str | None,
+    expand: bool,
+    deadline: Deadline | None = None,
 ) -> TitleLookup:
     res = TitleLookup(text, "zh_title")
     st = parse_title(text)
@@ -789,9 +829,12 @@ def _lookup_chinese(
     # articles share a few common words outrank a title-only record that has
     # the rare subject term. The text pool catches documents whose Chinese
     # title stands only at the head of their text.
-    hits = retrieve(engine, st.title, expand=False, fields=("title",))
+    hits = retrieve(engine, st.title, expand=False, fields=("title",), deadline=deadline)
     seen = {d.id for d, _ in hits}
-    for d, sc in retrieve(engine, st.title, expand=False, fields=("body",), limit=POOL // 5):
+    body = retrieve(
+        engine, st.title, expand=False, fields=("body",), limit=POOL // 5, deadline=deadline
+    )
+    for d, sc in body:
         if d.id not in seen:
             hits.append((d, sc))
             seen.add(d.id)
@@ -818,7 +861,12 @@ def _lookup_chinese(
 
 
 def _lookup_english(
-    engine: Any, text: str, limit: int, expand: bool, use_title_en: bool
+    engine: Any,
+    text: str,
+    limit: int,
+    expand: bool,
+    use_title_en: bool,
+    deadline: Deadline | None = None,
 ) -> TitleLookup:
     res = TitleLookup(text, "en_title")
     # "Five - Year", "New - Generation": spaced hyphens (common in scraped
@@ -831,12 +879,14 @@ def _lookup_english(
         if use_title_en
         else tuple(f for f in TEXT_FIELDS if f not in ("title_en", "title_draft"))
     )
-    hits = retrieve(engine, text, expand=expand, fields=fields)
+    hits = retrieve(engine, text, expand=expand, fields=fields, deadline=deadline)
     # A second pool from the text alone: title matches (boosted, and 46k
     # title-only records) crowd out documents whose Chinese title is known only
     # from the head of their text (English-titled records).
     seen = {d.id for d, _ in hits}
-    extra = retrieve(engine, text, expand=expand, fields=("body",), limit=POOL // 2)
+    extra = retrieve(
+        engine, text, expand=expand, fields=("body",), limit=POOL // 2, deadline=deadline
+    )
     if parse.regions:
         # A province in the title: its own documents form a third pool (the
         # province's name is too common a word to rank them by itself).
@@ -847,13 +897,14 @@ def _lookup_english(
             fields=fields,
             limit=POOL // 2,
             filters={"region": tuple(parse.regions)},
+            deadline=deadline,
         )
     for d, sc in extra:
         if d.id not in seen:
             hits.append((d, sc))
             seen.add(d.id)
     for dn in parse.docnums:  # a number in the title: its documents join the pool
-        for c in docnum_candidates(engine, dn, 5):
+        for c in docnum_candidates(engine, dn, 5, deadline):
             if c.doc.id not in seen:
                 hits.append((c.doc, 0.0))
                 seen.add(c.doc.id)
@@ -878,12 +929,18 @@ def lookup_title(
     region: str | None = None,
     expand: bool = True,
     use_title_en: bool = True,
+    deadline: Deadline | None = None,
 ) -> TitleLookup:
     """Look up a title or document number in either language (see module doc).
 
     ``region`` (a Chinese province name, 山东) is context from the surrounding
     text; ``use_title_en=False`` neither searches nor scores English titles
     (evaluations use it so a document is not found by its own English title).
+    ``deadline`` is the budget of the search that asks (the search box's): every
+    index search of the lookup spends from it, and none starts once it has run
+    out, so the lookup's cost is bounded -- the candidates are then those found
+    in time, and ``deadline.cut_short`` says so. Without it each index search
+    has the backend's own time limit.
     Raises :class:`InputError` for empty or over-long input; garbage gets an
     answer with no candidates and a message.
     """
@@ -892,11 +949,11 @@ def lookup_title(
         raise InputError("limit must be between 1 and 100")
     kind = classify(text)
     if kind == "docnum":
-        return _lookup_docnum(engine, text, limit)
+        return _lookup_docnum(engine, text, limit, deadline)
     if kind == "zh_title":
-        return _lookup_chinese(engine, text, limit, region, expand)
+        return _lookup_chinese(engine, text, limit, region, expand, deadline)
     if kind == "en_title":
-        return _lookup_english(engine, text, limit, expand, use_title_en)
+        return _lookup_english(engine, text, limit, expand, use_title_en, deadline)
     return TitleLookup(
         text,
         "none",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index import fast_scoring, segmenter
@@ -340,3 +341,26 @@ def test_one_time_loads_do_not_count_against_a_search() -> None:
     assert not dl.expired() and dl.remaining() == pytest.approx(1.0)
     clock.now += 1.0
     assert dl.expired() and dl.cut_short
+
+
+def test_a_complete_phrase_check_is_reused_and_an_interrupted_one_is_not(
+    backend: WhooshBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    words = ("数据", "安全")
+    expected = sorted(whoosh_phrase(backend, "body", words))
+    with backend.searcher() as s:
+        sc = backend._reader_cache(s).term_scorer(s, "body")
+        cut, left = fast_scoring.phrase_matches(s, sc, words, Deadline(0))
+        assert len(left)  # interrupted: not kept
+        assert sc.cached_phrase(words) is None
+        recs, left = fast_scoring.phrase_matches(s, sc, words, Deadline(3600))
+        assert recs.tolist() == expected and len(left) == 0
+        # Asked again in this index generation: answered without checking positions,
+        # and a restricted question gets the restricted part of the same answer.
+        monkeypatch.setattr(fast_scoring, "phrase_at", lambda *a: pytest.fail("checked again"))
+        again, left = fast_scoring.phrase_matches(s, sc, words, Deadline(0))
+        assert again.tolist() == expected and len(left) == 0
+        half = np.zeros(sc.n, dtype=bool)
+        half[: sc.n // 2] = True
+        part, _ = fast_scoring.phrase_matches(s, sc, words, Deadline(3600), restrict=half)
+        assert part.tolist() == [r for r in expected if r < sc.n // 2]

@@ -461,3 +461,82 @@ def test_title_lookup_floors() -> None:
     d = titles_eval.docnum_lookup(engine, sample=3000)
     assert min(d["found"].values()) >= LOOKUP_FLOORS["docnum_found"], d
     assert d["english_first_or_tied"] >= LOOKUP_FLOORS["docnum_en_first"], d
+
+
+# --- the search's time budget -------------------------------------------------------------
+
+
+def _record_searches(engine, monkeypatch: pytest.MonkeyPatch) -> list:  # noqa: ANN001
+    """Every index search the engine's backend is asked for: its ``deadline``."""
+    calls: list = []
+    real = engine.backend.search
+
+    def search(plan, **kw):  # noqa: ANN001, ANN202
+        calls.append(kw.get("deadline"))
+        return real(plan, **kw)
+
+    monkeypatch.setattr(engine.backend, "search", search)
+    return calls
+
+
+@pytest.mark.parametrize("text", [PLATFORM_EN, PLATFORM_ZH, "国办发〔2019〕38号"])
+def test_lookup_spends_from_the_given_deadline(
+    engine, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:  # noqa: ANN001
+    from index.deadline import Deadline
+
+    plain = [c.doc.id for c in lookup_title(engine, text).candidates]
+    calls = _record_searches(engine, monkeypatch)
+    dl = Deadline(3600)
+    res = lookup_title(engine, text, deadline=dl)
+    assert calls and all(d is dl for d in calls)  # one budget, no fresh one per search
+    assert [c.doc.id for c in res.candidates] == plain  # time enough: the same answer
+    assert not dl.cut_short
+
+
+@pytest.mark.parametrize("text", [PLATFORM_EN, PLATFORM_ZH, "国办发〔2019〕38号"])
+def test_lookup_with_no_time_left_searches_nothing(
+    engine, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:  # noqa: ANN001
+    from index.deadline import Deadline
+
+    calls = _record_searches(engine, monkeypatch)
+    dl = Deadline(0)
+    res = lookup_title(engine, text, deadline=dl)
+    assert calls == []
+    assert res.candidates == []
+    assert dl.cut_short
+
+
+def test_search_box_english_title_lookup_shares_the_search_budget(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
+    import search.engine as eng
+    from index.deadline import Deadline
+    from search.engine import SearchRequest
+
+    made: list[Deadline] = []
+    clock = [0.0]
+
+    def deadline(seconds: float) -> Deadline:
+        made.append(Deadline(seconds, clock=lambda: clock[0]))
+        return made[-1]
+
+    monkeypatch.setattr(eng, "Deadline", deadline)
+    calls: list = []
+    real = engine.backend.search
+
+    def search(plan, **kw):  # noqa: ANN001, ANN202
+        calls.append(kw.get("deadline"))
+        res = real(plan, **kw)
+        clock[0] += 3600  # this search used up the whole budget
+        return res
+
+    monkeypatch.setattr(engine.backend, "search", search)
+    resp = engine.search(SearchRequest(q=PLATFORM_EN))
+    assert resp.intent.kind == "en_title"
+    assert len(made) == 1 and all(d is made[0] for d in calls)
+    # The lookup's first pool used the budget: its other pools were not searched, the
+    # main search ran once with what was left, and the answer says it was cut short.
+    assert len(calls) == 2
+    assert any("cut short" in n for n in resp.notices)
