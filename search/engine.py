@@ -18,13 +18,13 @@ from typing import Any
 
 from index import segmenter
 from index.analysis import terms as analyze
+from index.backends import open_backend
 from index.config import index_path
 from index.deadline import Deadline
 from index.document import Document, Passage
 from index.errors import QueryError
 from index.issuers import IssuerNames
 from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan, RawHit
-from index.whoosh_backend import WhooshBackend
 from search import profiles
 from search.filters import FilterResolver
 from search.intent import Intent, classify
@@ -197,7 +197,7 @@ class Engine:
         self.glossary = glossary
         if glossary is not None:
             segmenter.configure(glossary.segmentation_words())
-        self.backend = WhooshBackend(index_path(index_dir), create=create)
+        self.backend = open_backend(index_path(index_dir), create=create)
         self._filters: FilterResolver | None = None
         self._issuer_names: IssuerNames | None = None
         if check_glossary:

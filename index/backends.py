@@ -1,0 +1,90 @@
+"""Open an index backend from an ``--index`` value: the one place that names engines.
+
+Place in the flow: ``search.engine``, the CLI and the server call ``open_backend``
+with whatever the user gave as ``--index`` (a folder, or a URL such as
+``xapian+tcp://host:port,host:port``); the backend it returns follows the
+``index.plan.Backend`` contract, so nothing above ``index/`` imports an engine.
+
+A folder records which engine wrote it (``backend_kind``); a new folder gets the
+engine asked for (``kind``), else Whoosh, the embedded default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from index.errors import InputError
+
+DEFAULT_KIND = "whoosh"
+KIND_FILE = "backend"  # a folder's marker naming its engine (absent: Whoosh)
+
+# kind -> opener(spec, **options) -> Backend. Engines register lazily, so an
+# engine's package is imported only when an index of that kind is opened.
+_OPENERS: dict[str, Callable[..., Any]] = {}
+_URL_SCHEMES: dict[str, str] = {}  # "xapian+tcp" -> kind
+
+
+def register(kind: str, opener: Callable[..., Any], *, url_schemes: tuple[str, ...] = ()) -> None:
+    """Make ``kind`` openable; ``url_schemes`` are ``--index`` URL schemes it serves."""
+    _OPENERS[kind] = opener
+    for scheme in url_schemes:
+        _URL_SCHEMES[scheme] = kind
+
+
+def backend_kind(spec: str | os.PathLike) -> str:
+    """The engine an ``--index`` value names: its URL scheme, or the folder's marker."""
+    text = os.fspath(spec)
+    scheme, sep, _ = text.partition("://")
+    if sep:
+        if scheme not in _URL_SCHEMES:
+            known = ", ".join(sorted(_URL_SCHEMES)) or "none"
+            raise InputError(
+                f"unknown index URL scheme {scheme!r}",
+                f"give a folder, or a URL with one of these schemes: {known}",
+            )
+        return _URL_SCHEMES[scheme]
+    marker = Path(text) / KIND_FILE
+    try:
+        kind = marker.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return DEFAULT_KIND
+    except OSError as e:
+        raise InputError(f"cannot read {marker}: {e.strerror}", "check the index folder") from e
+    return kind or DEFAULT_KIND
+
+
+def open_backend(
+    spec: str | os.PathLike, *, kind: str | None = None, create: bool = False, **options: Any
+) -> Any:
+    """The backend for ``spec``. ``kind`` applies only when the folder is new
+    (``create``); an existing folder keeps the engine that wrote it."""
+    found = backend_kind(spec)
+    if kind is not None and kind != found and _exists(spec):
+        raise InputError(
+            f"{os.fspath(spec)} holds a {found} index, not {kind}",
+            f"index into a new folder, or drop --backend to keep using {found}",
+        )
+    chosen = kind or found
+    _load_builtin(chosen)
+    if chosen not in _OPENERS:
+        known = ", ".join(sorted(_OPENERS))
+        raise InputError(f"unknown index backend {chosen!r}", f"use one of: {known}")
+    return _OPENERS[chosen](spec, create=create, **options)
+
+
+def _exists(spec: str | os.PathLike) -> bool:
+    text = os.fspath(spec)
+    return "://" in text or (Path(text).is_dir() and any(Path(text).iterdir()))
+
+
+def _load_builtin(kind: str) -> None:
+    """Register the built-in engines on first use (import cost only when needed)."""
+    if kind in _OPENERS:
+        return
+    if kind == "whoosh":
+        from index.whoosh_backend import WhooshBackend
+
+        register("whoosh", WhooshBackend)
