@@ -50,19 +50,18 @@ def main() -> None:
     ws = words()
     verdicts: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
-    with engine.backend.searcher() as s:
-        for w in ws:
-            for e in expand(w, glossary):
-                if e.origin != "cc-cedict":
-                    continue
-                why = sense_problem(s, e.target)
-                kind = (
-                    "kept"
-                    if why is None
-                    else ("single character" if "single" in why else "in no document")
-                )
-                verdicts[kind] += 1
-                examples.setdefault(kind, []).append(f"{w} -> {e.target}")
+    for w in ws:
+        for e in expand(w, glossary):
+            if e.origin != "cc-cedict":
+                continue
+            why = sense_problem(engine.backend, e.target)
+            kind = (
+                "kept"
+                if why is None
+                else ("single character" if "single" in why else "in no document")
+            )
+            verdicts[kind] += 1
+            examples.setdefault(kind, []).append(f"{w} -> {e.target}")
     total = sum(verdicts.values())
     print(f"{len(ws)} English words; {total} CC-CEDICT senses offered")
     for kind in ("kept", "single character", "in no document"):

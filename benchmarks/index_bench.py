@@ -48,8 +48,12 @@ def corpus_items(limit: int | None):  # noqa: ANN201
 
 
 def build_duizhao(out: Path, limit: int | None, procs: int) -> dict:
+    """Duizhao's own indexing flow (``index.indexing.index_paths``, as ``duizhao
+    index --sample`` runs it); segmentation words are loaded before the clock."""
     from index import segmenter
-    from index.whoosh_backend import WhooshBackend
+    from index.config import sample_corpus_paths
+    from index.indexing import index_paths
+    from search.titles import add_draft_title
     from web.cli import load_glossary
 
     g = load_glossary(argparse.Namespace(glossary=None, lenient=False))
@@ -57,23 +61,8 @@ def build_duizhao(out: Path, limit: int | None, procs: int) -> dict:
         segmenter.configure(g.segmentation_words())
     segmenter.initialize()
     t0 = time.perf_counter()
-    b = WhooshBackend(out, create=True)
-    enrich = None
-    try:
-        from search.titles import add_draft_title
-
-        def enrich(d):  # noqa: ANN001, ANN202
-            return add_draft_title(d, g)
-    except ImportError:
-        pass
-
-    def items():  # noqa: ANN202
-        for it in corpus_items(limit):
-            if enrich is not None and hasattr(it, "body"):
-                enrich(it)
-            yield it
-
-    rep = b.add_documents(items(), procs=procs)
+    enrich = lambda d: add_draft_title(d, g)  # noqa: E731 - as `duizhao index` does
+    rep = index_paths(out, sample_corpus_paths(), enrich=enrich, procs=procs, limit=limit)
     wall = time.perf_counter() - t0
     return {"wall_s": wall, "docs": rep.added, "passages": rep.passages, "chars": rep.chars}
 

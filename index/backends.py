@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from index.errors import InputError
+from index import integrity
+from index.errors import IndexNotAllowed, InputError
 
 DEFAULT_KIND = "whoosh"
 KIND_FILE = "backend"  # a folder's marker naming its engine (absent: Whoosh)
@@ -25,13 +26,25 @@ KIND_FILE = "backend"  # a folder's marker naming its engine (absent: Whoosh)
 # engine's package is imported only when an index of that kind is opened.
 _OPENERS: dict[str, Callable[..., Any]] = {}
 _URL_SCHEMES: dict[str, str] = {}  # "xapian+tcp" -> kind
+_RESETTERS: dict[str, Callable[[str | os.PathLike], None]] = {}  # kind -> empty a folder
+_allowed: set[str] | None = None  # restrict_to: the indexes a service may open
 
 
-def register(kind: str, opener: Callable[..., Any], *, url_schemes: tuple[str, ...] = ()) -> None:
-    """Make ``kind`` openable; ``url_schemes`` are ``--index`` URL schemes it serves."""
+def register(
+    kind: str,
+    opener: Callable[..., Any],
+    *,
+    url_schemes: tuple[str, ...] = (),
+    reset: Callable[[str | os.PathLike], None] | None = None,
+) -> None:
+    """Make ``kind`` openable; ``url_schemes`` are ``--index`` URL schemes it serves;
+    ``reset(folder)`` empties one of its folders for ``--rebuild`` (refusing a
+    folder that is not an index of its kind)."""
     _OPENERS[kind] = opener
     for scheme in url_schemes:
         _URL_SCHEMES[scheme] = kind
+    if reset is not None:
+        _RESETTERS[kind] = reset
 
 
 def backend_kind(spec: str | os.PathLike) -> str:
@@ -67,12 +80,61 @@ def open_backend(
             f"{os.fspath(spec)} holds a {found} index, not {kind}",
             f"index into a new folder, or drop --backend to keep using {found}",
         )
-    chosen = kind or found
-    _load_builtin(chosen)
-    if chosen not in _OPENERS:
-        known = ", ".join(sorted(_OPENERS))
-        raise InputError(f"unknown index backend {chosen!r}", f"use one of: {known}")
+    chosen = _known(kind or found)
+    _check_allowed(spec)
     return _OPENERS[chosen](spec, create=create, **options)
+
+
+def reset_index(spec: str | os.PathLike, *, kind: str | None = None) -> None:
+    """Empty an index folder so that it can be created afresh (``--rebuild`` of an
+    outdated or damaged index). The folder's engine does it, or ``kind``'s for a
+    folder without a marker."""
+    text = os.fspath(spec)
+    if "://" in text:
+        raise InputError(
+            f"cannot rebuild {text} from here", "rebuild each shard on its own machine"
+        )
+    found = backend_kind(spec)
+    chosen = _known(found if _exists(spec) or kind is None else kind)
+    reset = _RESETTERS.get(chosen)
+    if reset is None:
+        raise InputError(
+            f"a {chosen} index cannot be rebuilt in place", "index into a new folder instead"
+        )
+    reset(spec)
+
+
+def restrict_to(*specs: str | os.PathLike) -> None:
+    """From now on this process opens only these indexes (IndexNotAllowed for any
+    other): a service calls it once at start-up with its configured ``--index``, so
+    no request can make it open a folder a user supplied. No specs: lift it."""
+    global _allowed
+    _allowed = {os.fspath(s) for s in specs} if specs else None
+    # Folders: the engines check too when they open one (``integrity.check_allowed``).
+    folders = [s for s in specs if "://" not in os.fspath(s)]
+    integrity.restrict_to(*folders)
+
+
+def _check_allowed(spec: str | os.PathLike) -> None:
+    text = os.fspath(spec)
+    if _allowed is None:
+        return
+    if "://" in text or not any("://" not in a for a in _allowed):
+        if text not in _allowed:
+            raise IndexNotAllowed(
+                "this service only opens its configured index",
+                "set the index in the service configuration (DUIZHAO_INDEX)",
+            )
+    else:
+        integrity.check_allowed(text)  # folders compare resolved
+
+
+def _known(kind: str) -> str:
+    _load_builtin(kind)
+    if kind not in _OPENERS:
+        known = ", ".join(sorted(_OPENERS))
+        raise InputError(f"unknown index backend {kind!r}", f"use one of: {known}")
+    return kind
 
 
 def _exists(spec: str | os.PathLike) -> bool:
@@ -85,6 +147,6 @@ def _load_builtin(kind: str) -> None:
     if kind in _OPENERS:
         return
     if kind == "whoosh":
-        from index.whoosh_backend import WhooshBackend
+        from index.whoosh_backend import WhooshBackend, reset_index_folder
 
-        register("whoosh", WhooshBackend)
+        register("whoosh", WhooshBackend, reset=reset_index_folder)

@@ -1,23 +1,29 @@
 """The backend-neutral search plan: what search/ asks of an index backend.
 
 Place in the flow: search/ parses and expands a user query into a ``Plan``;
-an index backend (``index.whoosh_backend`` today, a sharded distributed
-engine later) executes it and returns ``RawResults``. Nothing in here knows
-about Whoosh, so a second backend implements the same small contract:
-
-    add_documents(docs) / delete_documents(ids) / get_document(id)
-    search(plan) -> RawResults     (filters, facets, best passage per document)
+an index backend executes it and returns ``RawResults``. Nothing in here
+knows about an engine: every backend (Whoosh, the embedded default; others
+registered with ``index.backends``) implements the ``Backend`` protocol below,
+and everything above ``index/`` reaches an index only through it -- opened by
+``index.backends.open_backend`` from the ``--index`` value.
 
 Terms in a plan are already analyzed (index terms, as ``index.analysis.terms``
-produces them), so every backend sees exactly the tokens the index holds.
+produces them), so every backend sees exactly the tokens the index holds. The
+plan carries its ranking numbers (``index.ranking.RankingProfile``), which every
+backend honours.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
+from index.deadline import Deadline
 from index.document import Document
+from index.ranking import DEFAULT_RANKING, RankingProfile
+from index.report import IndexReport
 
 TEXT_FIELDS = ("title", "title_en", "title_draft", "body")
 HAN_FIELDS = ("title", "body")  # fields where Chinese words can occur
@@ -67,6 +73,7 @@ class Plan:
     exact_title_lengths: tuple[int, ...] = ()  # title token counts that make a match exact
     title_weight: float | None = None  # query-time Chinese title weight (None: the default)
     title_expansions: bool = True  # glossary renderings count as title matches
+    ranking: RankingProfile = DEFAULT_RANKING  # field weights, BM25 parameters, priors
 
     def cache_key(self) -> tuple:
         return (
@@ -99,9 +106,111 @@ class RawResults:
 
 
 class Backend(Protocol):
-    def add_documents(self, docs, **kwargs) -> object: ...  # noqa: ANN001
-    def delete_documents(self, ids: list[str]) -> int: ...
-    def get_document(self, doc_id: str) -> Document: ...
-    def search(self, plan: Plan) -> RawResults: ...
-    def doc_count(self) -> int: ...
-    def field_values(self, name: str) -> dict[str, int]: ...
+    """What search/ and web/ may ask of an index, whatever the engine.
+
+    Opening: ``index.backends.open_backend(spec, kind=None, create=False,
+    **options)`` calls the engine's registered opener, ``opener(spec, create=...,
+    **options)``. ``create`` makes an empty index where there is none; opening
+    refuses a missing index (IndexMissing), one built by another version
+    (IndexOutdated), a damaged one (IndexCorrupt) and a folder a service may not
+    open (IndexNotAllowed) -- errors of ``index.errors``, never an engine's own.
+    Options every opener accepts: ``verify`` ("full": check every file once per
+    process, "size": cheaper, for ``check()`` which recomputes everything).
+
+    Writing is atomic and durable: one commit per call, on disk when the call
+    returns; a crash or a disk error leaves the previous commit intact.
+    Searching is thread-safe and sees each new commit (this process's or
+    another's) on the next search.
+    """
+
+    path: Path  # the index folder (for messages and per-index caches)
+    time_limit: float  # seconds a search may take without a ``deadline``
+
+    # --- writing --------------------------------------------------------------
+    def add_documents(
+        self,
+        docs: Iterable[Document | object],
+        *,
+        procs: int = 1,
+        on_item: Callable[[object], None] | None = None,
+        timeout: float = 0.0,
+        rebuild: bool = False,
+        optimize: bool = False,
+    ) -> IndexReport:
+        """Add or replace documents (same id replaces; an unchanged content hash is
+        skipped). Items that are not Documents are reader problems, counted in the
+        report. ``rebuild`` drops every document not in ``docs``; ``timeout`` waits
+        that long for another writer (then IndexBusy)."""
+        ...
+
+    def delete_documents(self, ids: list[str]) -> int:
+        """Remove these documents; how many were there."""
+        ...
+
+    def existing_hashes(self) -> dict[str, str]:
+        """doc_id -> content hash of every indexed document (incremental indexing)."""
+        ...
+
+    # --- searching ------------------------------------------------------------
+    def search(
+        self, plan: Plan, *, explain: bool = False, deadline: Deadline | None = None
+    ) -> RawResults:
+        """Run a plan: filters, facets, phrases, best passage per document
+        (``plan.collapse``), date sorts, ``explain`` (per-term scores in
+        ``RawHit.matched``). Past ``deadline`` (default: ``time_limit`` seconds) the
+        results so far come back with ``partial`` set -- fewer documents, never a
+        wrong one."""
+        ...
+
+    def search_lazy(self, plan: Plan, *, time_limit: float | None = None) -> RawResults:
+        """``search`` whose hits are an iterator read as it is consumed (exports)."""
+        ...
+
+    def get_document(self, doc_id: str) -> Document:
+        """The stored document (NotFound when there is none)."""
+        ...
+
+    # --- corpus statistics ----------------------------------------------------
+    def doc_count(self) -> int:
+        """Documents in the index."""
+        ...
+
+    def doc_frequency(self, field: str, word: str) -> int:
+        """Index records holding the analyzed ``word`` in ``field`` (0: none) --
+        for pruning common words and spotting unknown ones; cheap to call often."""
+        ...
+
+    def field_values(self, name: str) -> dict[str, int]:
+        """Every value of a filter field with its document count, most first."""
+        ...
+
+    def facet_counts(self) -> dict[str, dict[str, int]]:
+        """Every facet's values with their document counts, most first."""
+        ...
+
+    # --- generations, verification, lifecycle -----------------------------------
+    def generation(self) -> int:
+        """The latest committed generation (grows with each commit; -1: none).
+        Caches keyed on it are dropped when another commit lands; searches reopen
+        on their own."""
+        ...
+
+    def check(self) -> dict[str, object]:
+        """Verify everything (``duizhao check``); IndexCorrupt when damaged."""
+        ...
+
+    def check_reading(self) -> dict[str, object]:
+        """Read the index as searches do, once per generation (health checks)."""
+        ...
+
+    def check_glossary(self, fingerprint: str) -> None:
+        """IndexOutdated when the index was segmented with other glossary words."""
+        ...
+
+    def meta(self) -> dict[str, Any]:
+        """The settings the index was built with (schema version, glossary ...)."""
+        ...
+
+    def close(self) -> None:
+        """Release every reader and file this backend opened."""
+        ...

@@ -14,8 +14,8 @@ document is simply its best-scoring record. English titles: attested ones in
 while the English expansions of a Chinese query search only attested titles
 and English bodies (a draft only restates the Chinese title the query matched).
 
-Field weights: Chinese title 3.0 (times 0.4 at query time, see
-``whoosh_backend.weighting``), English titles 2.5, body 1.0.
+Field weights at indexing time: ``index.ranking.INDEX_BOOSTS`` (the query-time
+ones are there too).
 
 This module's import path and the analyzer classes are pickled into the
 index: renaming them makes existing indexes unopenable (tested).
@@ -26,11 +26,9 @@ from __future__ import annotations
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import text_analyzer
+from index.ranking import INDEX_BOOSTS
 
 SCHEMA_VERSION = 3
-TITLE_BOOST = 3.0
-TITLE_EN_BOOST = 2.5
-BODY_BOOST = 1.0
 
 # Fields that filters and facets read (one value per record, stored as columns).
 FACET_FIELDS = ("level", "region", "issuer", "status", "lang", "source", "doctype")
@@ -43,10 +41,14 @@ def build_schema() -> Schema:
         doc_id=ID(stored=True, sortable=True),
         head=ID(),  # "1" on head records
         pidx=STORED(),
-        title=TEXT(analyzer=analyzer, phrase=True, field_boost=TITLE_BOOST),
-        title_en=TEXT(analyzer=analyzer, phrase=True, field_boost=TITLE_EN_BOOST),  # attested
-        title_draft=TEXT(analyzer=analyzer, phrase=True, field_boost=TITLE_EN_BOOST),  # drafts
-        body=TEXT(analyzer=analyzer, phrase=True, field_boost=BODY_BOOST),
+        title=TEXT(analyzer=analyzer, phrase=True, field_boost=INDEX_BOOSTS["title"]),
+        title_en=TEXT(
+            analyzer=analyzer, phrase=True, field_boost=INDEX_BOOSTS["title_en"]
+        ),  # attested
+        title_draft=TEXT(
+            analyzer=analyzer, phrase=True, field_boost=INDEX_BOOSTS["title_draft"]
+        ),  # drafts
+        body=TEXT(analyzer=analyzer, phrase=True, field_boost=INDEX_BOOSTS["body"]),
         docnum=KEYWORD(lowercase=True, commas=True, scorable=False),
         level=ID(sortable=True),
         region=ID(sortable=True),

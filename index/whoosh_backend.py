@@ -28,8 +28,7 @@ import threading
 import time
 from bisect import bisect_right
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from whoosh import query as Q
@@ -50,6 +49,8 @@ from index.errors import (
     NotFound,
 )
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawHit, RawResults
+from index.ranking import DEFAULT_RANKING, RankingProfile
+from index.report import IndexReport
 from index.schema import FACET_FIELDS, SCHEMA_VERSION, build_schema
 from index.storage import (
     DurableMpWriter,
@@ -72,19 +73,14 @@ _TOC_NAME = re.compile(r"^_MAIN_([0-9]+)\.toc$")
 MAX_CACHED_DOC_CHARS = 8_000_000
 
 
-# BM25 parameters: k1 1.2 and b 0.75 are the classic defaults; titles are short
-# and repeated on every passage, so their length normalisation is damped.
-# Query-time field weights multiply a field's BM25 score (on top of the index-time
-# field boosts of index.schema). The Chinese title is repeated on every passage
-# record, so at full weight a title word (纠纷, 经营) outranks the article that
-# answers a question; 0.4 keeps a title match above one body match while letting
-# body evidence decide between passages (STARD dev, see search/evaluate.py).
-def weighting() -> scoring.WeightingModel:
+def weighting(ranking: RankingProfile = DEFAULT_RANKING) -> scoring.WeightingModel:
+    """Whoosh's BM25F with the profile's parameters; each field's score is
+    multiplied by its query-time weight (``RankingProfile.field_weights``)."""
     cls = getattr(weighting, "_cls", None)
     if cls is None:
 
         class FieldWeightedBM25F(scoring.BM25F):
-            field_weights = {"title": 0.4}
+            field_weights: Mapping[str, float] = {}
 
             def scorer(self, searcher, fieldname, text, qf=1):  # noqa: ANN001, ANN202
                 sc = super().scorer(searcher, fieldname, text, qf=qf)
@@ -94,49 +90,9 @@ def weighting() -> scoring.WeightingModel:
                 return sc
 
         cls = weighting._cls = FieldWeightedBM25F  # type: ignore[attr-defined]
-    return cls(B=0.75, K1=1.2, title_B=0.3, title_en_B=0.3)
-
-
-# A static prior for question ranking: a layperson's legal question is answered first
-# by national laws and judicial interpretations; local regulations mostly restate
-# them. Tuned on the STARD dev questions (README: article R@100 0.568 -> 0.627,
-# nDCG@10 0.295 -> 0.345); applied only to long questions.
-AUTHORITY_PRIOR: dict[str, dict[str, float]] = {
-    "level": {"法律": 1.4, "司法解释": 1.2, "行政法规": 1.1},
-    "region": {"全国": 1.5},
-}
-
-
-@dataclass
-class IndexReport:
-    """What one indexing run did; ``problems`` are (path, line, reason) strings."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    passages: int = 0
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # records indexed with a fix (dates)
-    seconds: float = 0.0
-    chars: int = 0
-
-    @property
-    def skipped(self) -> int:
-        return len(self.problems)
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deleted": self.deleted,
-            "passages": self.passages,
-            "skipped": self.skipped,
-            "seconds": round(self.seconds, 2),
-            "problems": self.problems[:200],
-            "warnings": self.warnings[:200],
-        }
+    model = cls(B=ranking.b, K1=ranking.k1, **{f"{f}_B": b for f, b in ranking.field_b.items()})
+    model.field_weights = ranking.field_weights
+    return model
 
 
 def _docnum_keys(doc: Document) -> list[str]:
@@ -358,6 +314,10 @@ class _ReaderCache:
             v = self._df[key] = searcher.doc_frequency(field, word)
         return v
 
+    def known_frequency(self, field: str, word: str) -> int | None:
+        """The cached count of :meth:`doc_frequency`, or None."""
+        return self._df.get((field, word))
+
     def passage_index(self, searcher, docnum: int) -> int:  # noqa: ANN001
         """The passage number stored on a passage record (cached)."""
         v = self._pidx.get(docnum)
@@ -365,37 +325,35 @@ class _ReaderCache:
             v = self._pidx[docnum] = searcher.stored_fields(docnum).get("pidx", 0)
         return v
 
-    def term_scorer(self, searcher, field: str = "body"):  # noqa: ANN001, ANN201
-        """The vectorized BM25 scorer of one field, with Whoosh's parameters for it."""
+    def term_scorer(  # noqa: ANN201
+        self,
+        searcher,  # noqa: ANN001
+        field: str = "body",
+        ranking: RankingProfile = DEFAULT_RANKING,
+    ):
+        """The vectorized BM25 scorer of one field, with the profile's parameters."""
+        key = (field, ranking.k1, ranking.b_of(field))
         with self._lock:
-            scorer = self._scorers.get(field)
+            scorer = self._scorers.get(key)
             if scorer is None:
                 from index.fast_scoring import TermScorer
 
-                w = searcher.weighting
-                b = getattr(w, "_field_B", {}).get(field, getattr(w, "B", 0.75))
-                scorer = self._scorers[field] = TermScorer(
-                    searcher, field, k1=getattr(w, "K1", 1.2), b=b
-                )
+                scorer = self._scorers[key] = TermScorer(searcher, field, k1=key[1], b=key[2])
             return scorer
 
-    def prior_array(self):  # noqa: ANN201
-        """Per-record authority weights (see AUTHORITY_PRIOR)."""
-        if self._prior is None:
+    def prior_array(self, ranking: RankingProfile = DEFAULT_RANKING):  # noqa: ANN201
+        """Per-record authority weights (``RankingProfile.prior``)."""
+        if self._prior is None or self._prior[0] is not ranking:
             import numpy as np
 
             lv, rg = self.facet_values["level"], self.facet_values["region"]
             per_doc = np.array(
-                [
-                    AUTHORITY_PRIOR["level"].get(lv[o], 1.0)
-                    * AUTHORITY_PRIOR["region"].get(rg[o], 1.0)
-                    for o in range(len(lv))
-                ],
-                dtype=np.float32,
+                [ranking.prior(lv[o], rg[o]) for o in range(len(lv))], dtype=np.float32
             )
             do = self.doc_ord_array()
-            self._prior = np.where(do >= 0, per_doc[np.maximum(do, 0)], 1.0).astype(np.float32)
-        return self._prior
+            prior = np.where(do >= 0, per_doc[np.maximum(do, 0)], 1.0).astype(np.float32)
+            self._prior = (ranking, prior)
+        return self._prior[1]
 
     def spread_heads(self, values):  # noqa: ANN001, ANN201
         """Per-record values of head records, copied to every record of the document."""
@@ -908,13 +866,24 @@ class WhooshBackend:
         self.ix = self._open_ix()
 
     # --- reading --------------------------------------------------------------
-    def doc_frequency(self, searcher, field: str, word: str) -> int:  # noqa: ANN001
-        """How many records hold ``word`` in ``field``, for a searcher from
-        :meth:`searcher` (cached per index generation)."""
-        return self._reader_cache(searcher).doc_frequency(searcher, field, word)
+    def doc_frequency(self, field: str, word: str) -> int:
+        """How many records hold ``word`` in ``field`` (cached per index generation)."""
+        cached = self._cache
+        if cached is not None and cached[0] == self._latest_toc():
+            # Callers ask for many words in a row: a known count costs one listdir.
+            v = cached[1].known_frequency(field, word)
+            if v is not None:
+                return v
+        with self.searcher() as s:
+            return self._reader_cache(s).doc_frequency(s, field, word)
 
-    def searcher(self):  # noqa: ANN201
-        """A searcher on the latest commit. Readers are opened once per thread and
+    def generation(self) -> int:
+        """The latest committed generation, from file names alone (-1: none)."""
+        return self._latest_toc()
+
+    def searcher(self, ranking: RankingProfile = DEFAULT_RANKING):  # noqa: ANN201
+        """A Whoosh searcher on the latest commit (this backend's own modules only:
+        everything else asks through the ``index.plan.Backend`` methods). Readers are opened once per thread and
         commit generation (Whoosh readers keep file positions, so threads must not
         share one); a new commit -- from this process or another -- is picked up on
         the next search, and searches keep answering from the last commit meanwhile."""
@@ -939,7 +908,9 @@ class WhooshBackend:
                 with contextlib.suppress(Exception):
                     cached[1].close()
             local.reader = cached = (gen, reader, ix)
-        return Searcher(cached[1], weighting=weighting(), fromindex=cached[2], closereader=False)
+        return Searcher(
+            cached[1], weighting=weighting(ranking), fromindex=cached[2], closereader=False
+        )
 
     def doc_count(self) -> int:
         with self.searcher() as s:
@@ -1018,14 +989,14 @@ class WhooshBackend:
         return res
 
     def _search(self, plan: Plan, explain: bool, dl: Deadline, lazy: bool = False) -> RawResults:
-        with self.searcher() as s:
+        with self.searcher(plan.ranking) as s:
             if s.reader().doc_count_all() == 0:
                 return RawResults([], 0, True)  # a new, empty index (Whoosh cannot search it)
             with dl.paused():  # built once per commit, not this search's cost
                 cache = self._reader_cache(s)
                 for f in {f for c in plan.clauses for a in c.alts for f in a.fields}:
                     if f in TEXT_FIELDS:
-                        cache.term_scorer(s, f)
+                        cache.term_scorer(s, f, plan.ranking)
             q = build_query(plan)
             allowed = cache.allowed(plan)
             # The vectorized paths check exclusions only in documents that match.
@@ -1107,10 +1078,7 @@ class WhooshBackend:
         from index.fast_scoring import TimeUp, phrase_candidates, phrase_matches
 
         n = len(cache.doc_ord)
-        wmodel = s.weighting
-        field_weights = getattr(wmodel, "field_weights", {})
-        if plan.title_weight is not None:
-            field_weights = {**field_weights, "title": plan.title_weight}
+        ranking = plan.ranking
         doc_ord = cache.doc_ord_array()
         ndocs = len(cache.doc_ids)
         nothing = (np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool))
@@ -1132,7 +1100,7 @@ class WhooshBackend:
                 possible = np.zeros(ndocs + 1, dtype=bool)
                 for a in c.alts:
                     for f in a.fields:
-                        sc = cache.term_scorer(s, f)
+                        sc = cache.term_scorer(s, f, ranking)
                         if a.phrase:
                             recs = phrase_candidates(s, sc, a.words, None, dl)
                         else:
@@ -1159,8 +1127,8 @@ class WhooshBackend:
                         if tacc is None:
                             tacc = np.zeros(n, dtype=np.float32)
                         target = tacc
-                    sc = cache.term_scorer(s, f)
-                    fw = field_weights.get(f, 1.0)
+                    sc = cache.term_scorer(s, f, ranking)
+                    fw = ranking.field_weight(f, plan.title_weight)
                     try:
                         if a.phrase:
                             key = (f, a.words)
@@ -1234,7 +1202,7 @@ class WhooshBackend:
 
         scores, keep = self._vector_scores(s, plan, cache, dl)
         if plan.authority_prior:
-            scores *= cache.prior_array()
+            scores *= cache.prior_array(plan.ranking)
         doc_ord = cache.doc_ord_array()
         keep &= scores > 0
         keep &= doc_ord >= 0
@@ -1295,7 +1263,7 @@ class WhooshBackend:
         for c in neg:
             for a in c.alts:
                 for f in a.fields:
-                    sc = cache.term_scorer(s, f)
+                    sc = cache.term_scorer(s, f, plan.ranking)
                     try:
                         if a.phrase:
                             todo = (wanted & ~out)[doc_ord]

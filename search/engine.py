@@ -394,16 +394,14 @@ class Engine:
             return None
         from search.spelling import did_you_mean
 
-        with self.backend.searcher() as s:
+        df = self.backend.doc_frequency
 
-            def known(word: str) -> bool:
-                words = analyze(word)
-                fields = ("title_en", "title_draft", "body")
-                return bool(words) and all(
-                    any(s.doc_frequency(f, w) for f in fields) for w in words
-                )
+        def known(word: str) -> bool:
+            words = analyze(word)
+            fields = ("title_en", "title_draft", "body")
+            return bool(words) and all(any(df(f, w) for f in fields) for w in words)
 
-            return did_you_mean(q, self.glossary, known)
+        return did_you_mean(q, self.glossary, known)
 
     def filter_resolver(self) -> FilterResolver:
         """Filter values in either language, resolved against this index's values."""

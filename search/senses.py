@@ -21,7 +21,7 @@ from index.analysis import terms as analyze
 FIELDS = ("title", "body")
 
 
-def sense_problem(searcher: Any, target: str) -> str | None:
+def sense_problem(backend: Any, target: str) -> str | None:
     """Why a CC-CEDICT target is not used (None: it is kept)."""
     if len(target) < 2:
         return "single character"
@@ -29,7 +29,7 @@ def sense_problem(searcher: Any, target: str) -> str | None:
     if not words:
         return "no searchable word"
     for w in words:
-        if not any(searcher.doc_frequency(f, w) for f in FIELDS):
+        if not any(backend.doc_frequency(f, w) for f in FIELDS):
             return f"{w!r} occurs in no document"
     return None
 
@@ -38,5 +38,6 @@ def usable_senses(expansions: list[Any], backend: Any) -> list[Any]:
     """``expansions`` without the CC-CEDICT senses that policy text does not use."""
     if not any(e.origin == "cc-cedict" for e in expansions):
         return expansions
-    with backend.searcher() as s:
-        return [e for e in expansions if e.origin != "cc-cedict" or not sense_problem(s, e.target)]
+    return [
+        e for e in expansions if e.origin != "cc-cedict" or not sense_problem(backend, e.target)
+    ]

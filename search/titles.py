@@ -353,31 +353,25 @@ def _prune_common(engine: Any, plan: Plan, max_df: int = MAX_DF) -> Plan:
     expanded to 20 Chinese words took seconds. The re-ranker still checks the
     document type and the other common words on each candidate.
     """
-    backend = engine.backend
-    with backend.searcher() as s:
-        # The backend's cached counts when it keeps them (Whoosh's reads the term
-        # index on every call).
-        df = getattr(backend, "doc_frequency", None)
-        if df is None:
-            df = lambda s, f, w: s.doc_frequency(f, w)  # noqa: E731
+    df = engine.backend.doc_frequency  # corpus statistics, cached by the backend
 
-        def cost(a: Alt) -> int:
-            return min(sum(df(s, f, w) for f in a.fields) for w in a.words)
+    def cost(a: Alt) -> int:
+        return min(sum(df(f, w) for f in a.fields) for w in a.words)
 
-        clauses: list[Clause] = []
-        dropped: list[tuple[int, Clause]] = []
-        for c in plan.clauses:
-            if c.occur != "should":
-                clauses.append(c)
-                continue
-            costs = [(cost(a), a) for a in c.alts]
-            keep = tuple(a for k, a in costs if k <= max_df)
-            if keep:
-                clauses.append(Clause(keep, c.occur, c.display))
-            else:
-                dropped.append((min(k for k, _ in costs), c))
-        if not any(c.occur != "must_not" for c in clauses) and dropped:
-            clauses.append(min(dropped, key=lambda kc: kc[0])[1])  # keep the rarest
+    clauses: list[Clause] = []
+    dropped: list[tuple[int, Clause]] = []
+    for c in plan.clauses:
+        if c.occur != "should":
+            clauses.append(c)
+            continue
+        costs = [(cost(a), a) for a in c.alts]
+        keep = tuple(a for k, a in costs if k <= max_df)
+        if keep:
+            clauses.append(Clause(keep, c.occur, c.display))
+        else:
+            dropped.append((min(k for k, _ in costs), c))
+    if not any(c.occur != "must_not" for c in clauses) and dropped:
+        clauses.append(min(dropped, key=lambda kc: kc[0])[1])  # keep the rarest
     plan.clauses = clauses
     return plan
 

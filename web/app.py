@@ -109,7 +109,7 @@ class WebState:
     def doc_count(self) -> int:
         """Documents in the index, counted once per index generation."""
         backend = self.get_engine().backend
-        gen = backend.ix.latest_generation()
+        gen = backend.generation()
         if self._count is None or self._count[0] != gen:
             self._count = (gen, backend.doc_count())
         return self._count[1]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from index.errors import DuizhaoError, IndexCorrupt, IndexOutdated, InputError
+from index.errors import DuizhaoError, InputError
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -55,54 +55,34 @@ def open_engine(args: argparse.Namespace) -> Any:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from index import segmenter
     from index.config import index_path, sample_corpus_paths
-    from index.readers import check_paths, read_paths
-    from index.whoosh_backend import WhooshBackend, reset_index_folder
+    from index.indexing import index_paths
 
     paths: list[Path] = [Path(p) for p in args.paths]
     if args.sample:
         paths = sample_corpus_paths() + paths
-    if not paths:
-        raise InputError(
-            "nothing to index", "give files or folders (`duizhao index FILE...`) or --sample"
-        )
-    # Before the writer lock is taken: a FIFO or a device would hold it forever.
-    check_paths(paths)
     glossary = load_glossary(args)
-    if glossary is not None:
-        segmenter.configure(glossary.segmentation_words())
-    path = index_path(args.index)
-    rebuild = args.rebuild
-    try:
-        backend = WhooshBackend(path, create=True)
-    except (IndexOutdated, IndexCorrupt):
-        if not rebuild:
-            raise
-        # --rebuild of an index from another version (or a damaged one): start afresh.
-        reset_index_folder(path)
-        backend = WhooshBackend(path, create=True)
-    if not rebuild:
-        built = backend.meta().get("glossary")
-        if backend.doc_count() and built and built != segmenter.fingerprint():
-            raise InputError(
-                "the glossary's segmentation words changed since this index was built",
-                "re-run with --rebuild to re-index everything with the new words",
-            )
-    enrich = _title_enricher(glossary)
-    items = read_paths(paths, follow_symlinks=args.follow_symlinks)
     progress = None
-    if (not args.quiet and sys.stderr.isatty()) or args.progress:
+
+    def track(paths: list[Path], read: Callable) -> Any:
+        nonlocal progress
         from web.progress import IndexProgress
 
         progress = IndexProgress(paths, procs=args.procs)
-        items = progress.items(read_paths)
+        return progress.items(read)
+
+    show = (not args.quiet and sys.stderr.isatty()) or args.progress
     try:
-        report = backend.add_documents(
-            _enriched(items, enrich),
+        report = index_paths(
+            args.index,
+            paths,
+            glossary=glossary,
+            enrich=_title_enricher(glossary),
+            rebuild=args.rebuild,
             procs=args.procs,
-            timeout=args.wait,
-            rebuild=rebuild,
+            wait=args.wait,
+            follow_symlinks=args.follow_symlinks,
+            track=track if show else None,
         )
     finally:
         # `is not None`: a tqdm bar without a total refuses bool() (TypeError).
@@ -112,7 +92,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
         print(
-            f"indexed into {backend.path}: {report.added} added, {report.updated} updated, "
+            f"indexed into {index_path(args.index)}: {report.added} added, {report.updated} updated, "
             f"{report.unchanged} unchanged, {report.skipped} skipped "
             f"({report.passages} passages, {report.seconds:.1f} s)"
         )
@@ -134,19 +114,6 @@ def _title_enricher(glossary: Any) -> Callable | None:
     except ImportError:
         return None
     return lambda doc: add_draft_title(doc, glossary)
-
-
-def _enriched(items, enrich):  # noqa: ANN001, ANN202
-    from index.document import Document
-    from index.readers import Problem
-
-    for it in items:
-        if enrich is not None and isinstance(it, Document):
-            try:
-                enrich(it)
-            except Exception as e:  # noqa: BLE001 - one odd record never stops a run
-                it = Problem(it.origin or it.id, 0, f"cannot be prepared ({type(e).__name__})")
-        yield it
 
 
 def _filters_from_args(args: argparse.Namespace) -> dict[str, list[str]]:
@@ -303,11 +270,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from index.backends import open_backend
     from index.config import index_path
-    from index.whoosh_backend import WhooshBackend
 
     # Checksums, then the reads a search makes (columns of every segment, real searches).
-    backend = WhooshBackend(index_path(args.index), verify="size")  # check() recomputes all
+    backend = open_backend(index_path(args.index), verify="size")  # check() recomputes all
     try:
         report = backend.check()
     finally:

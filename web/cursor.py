@@ -88,7 +88,7 @@ def cursor_search(args: MultiDict) -> dict[str, Any]:
     engine = state().get_engine()
     # The first page is an ordinary search; it also builds the plan the next pages reuse.
     resp = engine.search(replace(req, page=1))
-    generation = int(engine.backend.ix.latest_generation())
+    generation = int(engine.backend.generation())
     if offset and resp.plan is not None:
         limit = min(req.per_page, EXPORT_MAX - offset)
         raw = engine.backend.search_lazy(replace(resp.plan, offset=offset, limit=limit))

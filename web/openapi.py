@@ -640,7 +640,7 @@ def index_values() -> dict[str, dict[str, int]] | None:
 
     try:
         backend = state().get_engine().backend
-        gen = (str(backend.path), backend.ix.latest_generation())
+        gen = (str(backend.path), backend.generation())
     except (DuizhaoError, OSError, AttributeError):
         return None
     with _lock:

@@ -96,7 +96,7 @@ def _index_generation() -> int | None:
     from web.app import state
 
     try:
-        return int(state().get_engine().backend.ix.latest_generation())
+        return int(state().get_engine().backend.generation())
     except (DuizhaoError, OSError, AttributeError):
         return None
 

@@ -69,16 +69,16 @@ def serve(
     ``threads // workers`` threads) forked from one warmed app, so a multi-core machine
     is used despite Python's GIL.
     """
-    from index import integrity
+    from index.backends import restrict_to
     from index.config import index_path
     from web.app import create_app
 
     cfg = dict(config or {})
     if index_dir:
         cfg["INDEX_DIR"] = str(index_dir)
-    # The service opens only its configured index folder, never one a request names:
-    # a Whoosh TOC is a pickle, and a crafted one could run code on open.
-    integrity.restrict_to(index_path(cfg.get("INDEX_DIR")))
+    # The service opens only its configured index, never one a request names: an
+    # index's files (a Whoosh TOC is a pickle) could run code when opened.
+    restrict_to(index_path(cfg.get("INDEX_DIR")))
     public = _listen(host, port)  # before warm-up: a port in use is said at once
     # mkdtemp: mode 0700 and an unpredictable name, so only this user reaches the app
     # server, and the front's X-Forwarded-For can be trusted.
