@@ -17,7 +17,7 @@ from typing import Any
 
 from index import segmenter
 from index.document import Document, EnglishTitle
-from index.whoosh_backend import IndexReport
+from index.report import IndexReport
 
 XSS_TITLE = '关于<script>window.__xss=1</script>平台经济"onmouseover=window.__xss=2 x="的通知'
 XSS_BODY = (

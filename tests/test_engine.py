@@ -274,7 +274,7 @@ def test_time_limit_returns_partial_results_with_a_notice(engine, monkeypatch) -
 
     monkeypatch.setattr(Searcher, "search_with_collector", slow)
     # The guard protects Whoosh's matcher path (the vectorized path has no slow parts).
-    monkeypatch.setattr("index.whoosh_backend._vectorizable", lambda plan: False)
+    monkeypatch.setattr("index.whoosh_backend.vectorizable", lambda plan: False)
     res = engine.search(SearchRequest(q="数据"))
     assert res.hits  # what was collected is still shown
     assert any("cut short" in n for n in res.notices)

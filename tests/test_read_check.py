@@ -98,7 +98,7 @@ def test_cli_check_fails_when_searching_fails(
 ) -> None:
     # With the old column reading, `check` said "index OK" while every search failed;
     # it now runs what a search runs, so it catches it, with a message, not a traceback.
-    monkeypatch.setattr("index.whoosh_backend._Column", _OldColumn)
+    monkeypatch.setattr("index.whoosh_cache._Column", _OldColumn)
     rc = main(["--index", str(undated_first), "search", "数据安全"])
     err = capsys.readouterr().err
     assert rc != 0 and "searching the index" in err and "Traceback" not in err
@@ -141,7 +141,7 @@ def test_api_searches_and_health_on_an_undated_first_index(undated_first: Path) 
 def test_api_health_answers_503_when_a_real_search_would_fail(
     undated_first: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("index.whoosh_backend._Column", _OldColumn)
+    monkeypatch.setattr("index.whoosh_cache._Column", _OldColumn)
     app, client = make_api_client(undated_first)
     try:
         for path in ("/api/v1/health", "/api/v1/search?q=数据安全"):
