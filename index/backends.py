@@ -74,6 +74,7 @@ def open_backend(
 ) -> Any:
     """The backend for ``spec``. ``kind`` applies only when the folder is new
     (``create``); an existing folder keeps the engine that wrote it."""
+    _check_allowed(spec)  # before anything of the spec is read
     found = backend_kind(spec)
     if kind is not None and kind != found and _exists(spec):
         raise InputError(
@@ -81,7 +82,6 @@ def open_backend(
             f"index into a new folder, or drop --backend to keep using {found}",
         )
     chosen = _known(kind or found)
-    _check_allowed(spec)
     return _OPENERS[chosen](spec, create=create, **options)
 
 

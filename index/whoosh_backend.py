@@ -233,40 +233,7 @@ class WhooshBackend(WhooshLifecycle):
         existing = {} if rebuild else self.existing_hashes()
         writer = self._writer(procs=procs, timeout=timeout)
         with self._writing(writer):
-            seen: set[str] = set()
-            for item in docs:
-                if on_item:
-                    on_item(item)
-                if not isinstance(item, Document):
-                    kept = getattr(item, "kept", False)  # a warning; its record follows
-                    (report.warnings if kept else report.problems).append(str(item))
-                    continue
-                doc = item
-                if doc.id in seen:
-                    report.problems.append(f"{doc.id}: duplicate id in this run; kept the first")
-                    continue
-                seen.add(doc.id)
-                try:  # everything that can fail for one document, before it is written
-                    doc.passages = split_passages(doc.body)
-                    h = doc.content_hash()
-                    recs = list(records_for(doc))
-                except Exception as e:  # noqa: BLE001 - skip this document, keep the run
-                    where = doc.origin or doc.id
-                    report.problems.append(f"{where}: cannot be indexed ({type(e).__name__})")
-                    continue
-                old = existing.get(doc.id)
-                if old == h:
-                    report.unchanged += 1
-                    continue
-                if old is not None:
-                    writer.delete_by_term("doc_id", doc.id)
-                    report.updated += 1
-                else:
-                    report.added += 1
-                for rec in recs:
-                    writer.add_document(**rec)
-                    report.passages += 1
-                report.chars += len(doc.body) + len(doc.title)
+            self._write_items(writer, docs, existing, report, on_item)
             meta = self.meta()
             fingerprint = segmenter.fingerprint()
             self._commit(writer, optimize=optimize, clear=rebuild)
@@ -280,6 +247,51 @@ class WhooshBackend(WhooshLifecycle):
                 self._write_meta(meta)
         report.seconds = time.perf_counter() - t0
         return report
+
+    @staticmethod
+    def _write_items(
+        writer,  # noqa: ANN001
+        docs: Iterable[Document | object],
+        existing: dict[str, str],
+        report: IndexReport,
+        on_item: Callable[[object], None] | None,
+    ) -> None:
+        """Write each new or changed document's records, counting into ``report``:
+        problems and warnings of the readers, duplicates, unchanged documents."""
+        seen: set[str] = set()
+        for item in docs:
+            if on_item:
+                on_item(item)
+            if not isinstance(item, Document):
+                kept = getattr(item, "kept", False)  # a warning; its record follows
+                (report.warnings if kept else report.problems).append(str(item))
+                continue
+            doc = item
+            if doc.id in seen:
+                report.problems.append(f"{doc.id}: duplicate id in this run; kept the first")
+                continue
+            seen.add(doc.id)
+            try:  # everything that can fail for one document, before it is written
+                doc.passages = split_passages(doc.body)
+                h = doc.content_hash()
+                recs = list(records_for(doc))
+            except Exception as e:  # noqa: BLE001 - skip this document, keep the run
+                where = doc.origin or doc.id
+                report.problems.append(f"{where}: cannot be indexed ({type(e).__name__})")
+                continue
+            old = existing.get(doc.id)
+            if old == h:
+                report.unchanged += 1
+                continue
+            if old is not None:
+                writer.delete_by_term("doc_id", doc.id)
+                report.updated += 1
+            else:
+                report.added += 1
+            for rec in recs:
+                writer.add_document(**rec)
+                report.passages += 1
+            report.chars += len(doc.body) + len(doc.title)
 
     def delete_documents(self, ids: list[str]) -> int:
         writer = self._writer()

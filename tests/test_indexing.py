@@ -1,0 +1,123 @@
+"""The library's indexing entry point (``index.indexing.index_paths``) and the
+backend factory's helpers it relies on (rebuild, service restriction)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import integrity, segmenter
+from index.backends import open_backend, reset_index, restrict_to
+from index.document import Document
+from index.errors import IndexNotAllowed, IndexOutdated, InputError
+from index.indexing import index_paths
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DOCS = FIXTURES / "docs.jsonl"
+N_DOCS = sum(1 for line in DOCS.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+@pytest.fixture(autouse=True)
+def _plain_segmenter() -> None:
+    segmenter.configure([])
+
+
+def test_index_paths_indexes_then_skips_unchanged(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    report = index_paths(ix, [DOCS])
+    assert (report.added, report.updated, report.unchanged) == (N_DOCS, 0, 0)
+    assert not report.problems
+    again = index_paths(ix, [DOCS])
+    assert (again.added, again.unchanged) == (0, N_DOCS)
+    backend = open_backend(ix)
+    try:
+        assert backend.doc_count() == N_DOCS
+        assert backend.generation() >= 1
+    finally:
+        backend.close()
+
+
+def test_enrich_runs_per_document_and_a_failure_skips_only_that_one(tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    def enrich(doc: Document) -> None:
+        seen.append(doc.id)
+        if doc.id == "law-dsl":
+            raise ValueError("odd record")
+
+    report = index_paths(tmp_path / "ix", [DOCS], enrich=enrich)
+    assert len(seen) == N_DOCS
+    assert report.added == N_DOCS - 1
+    assert any("cannot be prepared (ValueError)" in p for p in report.problems)
+
+
+def test_limit_and_track_see_the_records(tmp_path: Path) -> None:
+    calls: list[list[Path]] = []
+
+    def track(paths: list[Path], read):  # noqa: ANN001, ANN202
+        calls.append(paths)
+        return read(paths)
+
+    report = index_paths(tmp_path / "ix", [DOCS], limit=3, track=track)
+    assert calls == [[DOCS]]
+    assert report.added == 3
+
+
+def test_nothing_to_index_says_what_to_give(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="nothing to index"):
+        index_paths(tmp_path / "ix", [])
+
+
+def test_rebuild_starts_afresh_an_index_from_another_version(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    index_paths(ix, [DOCS], limit=2)
+    meta = ix / "duizhao.json"
+    meta.write_text(meta.read_text("utf-8").replace('"schema_version"', '"old_version"'))
+    with pytest.raises(IndexOutdated):
+        index_paths(ix, [DOCS])
+    report = index_paths(ix, [DOCS], rebuild=True)
+    assert report.added == N_DOCS
+
+
+def test_a_changed_glossary_asks_for_a_rebuild(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    index_paths(ix, [DOCS], limit=2)
+
+    class Words:
+        def segmentation_words(self) -> list[str]:
+            return ["数据安全法"]
+
+    with pytest.raises(InputError, match="--rebuild"):
+        index_paths(ix, [DOCS], glossary=Words())
+    assert index_paths(ix, [DOCS], glossary=Words(), rebuild=True).added == N_DOCS
+
+
+def test_reset_refuses_a_folder_that_is_not_an_index(tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("keep me")
+    with pytest.raises(InputError, match="does not look like a Duizhao index"):
+        reset_index(tmp_path)
+    assert (tmp_path / "mine.txt").exists()
+
+
+def test_unknown_engine_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown index backend"):
+        index_paths(tmp_path / "ix", [DOCS], kind="no-such-engine")
+
+
+def test_a_restricted_service_opens_only_its_index(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    index_paths(ix, [DOCS], limit=1)
+    other = tmp_path / "other"
+    index_paths(other, [DOCS], limit=1)
+    restrict_to(ix)
+    try:
+        open_backend(ix).close()
+        with pytest.raises(IndexNotAllowed):
+            open_backend(other)
+        with pytest.raises(IndexNotAllowed):
+            open_backend("xapian+tcp://127.0.0.1:1")  # before any engine is asked
+    finally:
+        restrict_to()
+    assert integrity._allowed_roots is None  # noqa: SLF001 - lifted for the other tests
+    open_backend(other).close()
