@@ -162,6 +162,12 @@ class Backend(Protocol):
         wrong one."""
         ...
 
+    @property
+    def last_search_partial(self) -> bool:
+        """Whether this thread's latest search was cut short (HTTP caching: a partial
+        answer is never cached)."""
+        ...
+
     def search_lazy(self, plan: Plan, *, time_limit: float | None = None) -> RawResults:
         """``search`` whose hits are an iterator read as it is consumed (exports)."""
         ...
@@ -193,6 +199,10 @@ class Backend(Protocol):
         """The latest committed generation (grows with each commit; -1: none).
         Caches keyed on it are dropped when another commit lands; searches reopen
         on their own."""
+        ...
+
+    def reopen(self) -> None:
+        """See the latest commit now (searches also do so on their own)."""
         ...
 
     def check(self) -> dict[str, object]:

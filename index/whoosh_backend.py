@@ -318,6 +318,11 @@ class WhooshBackend(WhooshLifecycle):
         """The latest committed generation, from file names alone (-1: none)."""
         return self._latest_toc()
 
+    def reopen(self) -> None:
+        """Open the latest commit now (searches reopen per thread on their own)."""
+        with self._lock:
+            self._reopen()
+
     def searcher(self, ranking: RankingProfile = DEFAULT_RANKING):  # noqa: ANN201
         """A Whoosh searcher on the latest commit (this backend's own modules only:
         everything else asks through the ``index.plan.Backend`` methods). Readers are opened once per thread and

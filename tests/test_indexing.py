@@ -121,3 +121,21 @@ def test_a_restricted_service_opens_only_its_index(tmp_path: Path) -> None:
         restrict_to()
     assert integrity._allowed_roots is None  # noqa: SLF001 - lifted for the other tests
     open_backend(other).close()
+
+
+def test_generation_and_statistics_follow_new_commits(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    index_paths(ix, [DOCS], limit=2)
+    backend = open_backend(ix)
+    try:
+        gen = backend.generation()
+        before = backend.doc_frequency("body", "数据")
+        assert before == backend.doc_frequency("body", "数据")  # the cached count
+        index_paths(ix, [DOCS])  # another writer commits
+        assert backend.generation() > gen
+        backend.reopen()
+        assert backend.doc_count() == N_DOCS
+        assert backend.doc_frequency("body", "数据") > before
+        assert backend.doc_frequency("body", "没有这个词") == 0
+    finally:
+        backend.close()
