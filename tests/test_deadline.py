@@ -19,6 +19,7 @@ from index.deadline import Deadline
 from index.plan import HAN_FIELDS, Alt, Clause, Plan
 from index.readers import read_paths
 from index.whoosh_backend import WhooshBackend
+from index.whoosh_ranking import excluded_docs
 from search.engine import Engine, SearchRequest
 
 CUT_SHORT = "cut short"
@@ -230,8 +231,8 @@ def test_exclusions_left_unchecked_exclude_rather_than_show(backend: WhooshBacke
     assert not any("加强数据 安全" in h.document.body for h in full.hits)
     with backend.searcher() as s:
         cache = backend._reader_cache(s)
-        exact = backend._excluded_docs(s, plan, cache, Deadline(60))
-        hurried = backend._excluded_docs(s, plan, cache, Deadline(0))
+        exact = excluded_docs(s, plan, cache, Deadline(60))
+        hurried = excluded_docs(s, plan, cache, Deadline(0))
     assert len(exact) == N // 3
     assert exact <= hurried  # never shows an excluded document
     cut = backend.search(plan, deadline=Deadline(0))
