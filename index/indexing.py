@@ -61,7 +61,9 @@ def index_paths(
     check_paths(paths)
     if glossary is not None:
         segmenter.configure(glossary.segmentation_words())
-    backend = _open_for_writing(index_path(index), kind, rebuild, backend_options)
+    # A URL (remote shards) stays a string: a Path would fold its "//".
+    spec = os.fspath(index) if index and "://" in os.fspath(index) else index_path(index)
+    backend = _open_for_writing(spec, kind, rebuild, backend_options)
     try:
         read: Reader = functools.partial(read_paths, follow_symlinks=follow_symlinks)
         items = track(paths, read) if track is not None else read(paths)
@@ -74,7 +76,9 @@ def index_paths(
         backend.close()
 
 
-def _open_for_writing(path: Path, kind: str | None, rebuild: bool, options: dict) -> Any:
+def _open_for_writing(
+    path: str | os.PathLike, kind: str | None, rebuild: bool, options: dict
+) -> Any:
     """The backend to write into: created when new, emptied first by ``rebuild``
     when it cannot be opened (another version, damaged); refused when the glossary's
     words changed since it was built, unless rebuilding."""

@@ -139,3 +139,9 @@ def test_generation_and_statistics_follow_new_commits(tmp_path: Path) -> None:
         assert backend.doc_frequency("body", "没有这个词") == 0
     finally:
         backend.close()
+
+
+def test_an_index_url_reaches_the_factory_whole(tmp_path: Path) -> None:
+    # pathlib folds "//": the URL of remote shards must reach the factory unchanged.
+    with pytest.raises(InputError, match="unknown index URL scheme 'nosuch'"):
+        index_paths("nosuch://127.0.0.1:1,127.0.0.1:2", [DOCS])
