@@ -107,6 +107,6 @@ def _enriched(
         if enrich is not None and isinstance(it, Document):
             try:
                 enrich(it)
-            except Exception as e:  # noqa: BLE001 - one odd record never stops a run
+            except Exception as e:  # one odd record never stops a run
                 it = Problem(it.origin or it.id, 0, f"cannot be prepared ({type(e).__name__})")
         yield it

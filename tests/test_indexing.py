@@ -3,6 +3,7 @@ backend factory's helpers it relies on (rebuild, service restriction)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,9 @@ def test_enrich_runs_per_document_and_a_failure_skips_only_that_one(tmp_path: Pa
 def test_limit_and_track_see_the_records(tmp_path: Path) -> None:
     calls: list[list[Path]] = []
 
-    def track(paths: list[Path], read):  # noqa: ANN001, ANN202
+    def track(
+        paths: list[Path], read: Callable[[list[Path]], Iterator[object]]
+    ) -> Iterator[object]:
         calls.append(paths)
         return read(paths)
 
@@ -119,7 +122,7 @@ def test_a_restricted_service_opens_only_its_index(tmp_path: Path) -> None:
             open_backend("xapian+tcp://127.0.0.1:1")  # before any engine is asked
     finally:
         restrict_to()
-    assert integrity._allowed_roots is None  # noqa: SLF001 - lifted for the other tests
+    assert integrity._allowed_roots is None  # lifted for the other tests
     open_backend(other).close()
 
 

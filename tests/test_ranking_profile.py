@@ -3,20 +3,22 @@ Whoosh backend on both of its paths (vectorized and Whoosh's matcher)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from index import segmenter
 from index.analysis import terms
 from index.backends import open_backend
-from index.plan import Alt, Clause, Plan
+from index.plan import Alt, Backend, Clause, Plan
 from index.ranking import DEFAULT_RANKING, INDEX_BOOSTS, RankingProfile
 from index.schema import build_schema
 
 
 @pytest.fixture
-def backend(fixture_index: Path):  # noqa: ANN201
+def backend(fixture_index: Path) -> Iterator[Backend]:
     segmenter.configure([])
     b = open_backend(fixture_index)
     b.time_limit = 60.0  # generous: a loaded machine must not cut these searches short
@@ -24,7 +26,9 @@ def backend(fixture_index: Path):  # noqa: ANN201
     b.close()
 
 
-def scores(backend, words: tuple[str, ...], fields: tuple[str, ...], **plan) -> dict[str, float]:  # noqa: ANN001
+def scores(
+    backend: Backend, words: tuple[str, ...], fields: tuple[str, ...], **plan: Any
+) -> dict[str, float]:
     clauses = [Clause((Alt((w,), fields=fields),), "should") for w in words]
     res = backend.search(Plan(clauses, limit=50, **plan))
     assert not res.partial
@@ -38,7 +42,9 @@ def test_index_time_boosts_come_from_the_profile() -> None:
 
 
 @pytest.mark.parametrize("extra", [(), ("docnum",)], ids=["vectorized", "whoosh"])
-def test_a_field_weight_scales_that_field_on_both_paths(backend, extra) -> None:  # noqa: ANN001
+def test_a_field_weight_scales_that_field_on_both_paths(
+    backend: Backend, extra: tuple[str, ...]
+) -> None:
     words = tuple(terms("个人信息 关于 数据"))
     fields = ("title", *extra)
     base = scores(backend, words, fields)
@@ -50,7 +56,7 @@ def test_a_field_weight_scales_that_field_on_both_paths(backend, extra) -> None:
         assert twice[doc_id] == pytest.approx(2 * s, rel=1e-4)
 
 
-def test_bm25_parameters_reach_both_paths_alike(backend) -> None:  # noqa: ANN001
+def test_bm25_parameters_reach_both_paths_alike(backend: Backend) -> None:
     words = tuple(terms("个人信息 保护"))
     profile = RankingProfile(k1=2.0, b=0.5)
     fast = scores(backend, words, ("body",), ranking=profile)
@@ -62,7 +68,7 @@ def test_bm25_parameters_reach_both_paths_alike(backend) -> None:  # noqa: ANN00
     assert any(fast[d] != pytest.approx(default[d], rel=1e-3) for d in fast)
 
 
-def test_the_authority_prior_is_the_profiles(backend) -> None:  # noqa: ANN001
+def test_the_authority_prior_is_the_profiles(backend: Backend) -> None:
     words = tuple(terms("个人信息"))
     plain = scores(backend, words, ("body",))
     laws = RankingProfile(authority_prior={"level": {"法律": 10.0}})
