@@ -85,6 +85,9 @@ CANDIDATES: list[tuple[str, str, dict]] = [
     ("map chart, -8 phrases", "/search/map.svg", {"q": "人民 " + EXCL8}),
     ("export 1000 ndjson, 8 phrases", "/api/v1/export", {"q": PHRASES8, "format": "ndjson", "limit": 1000}),
 ]  # fmt: skip
+# A bulk download, not a query: its own limit (web/exports.py EXPORT_TIME_LIMIT, up to
+# 50,000 records), so it is reported apart from the 1 s target, but attackers loop it too.
+BULK = {"export 1000 ndjson, 8 phrases"}
 ADMISSION = (429, 503)  # refusals with Retry-After: an answer, not an error
 
 
@@ -264,6 +267,8 @@ def measure(checkout: Path, args: argparse.Namespace, queries: list[str]) -> dic
         stop(proc)
     base.sort()
     attacked.sort()
+    bulk = sorted(x[0] for x in att if x[1] in BULK and x[2] not in ADMISSION)
+    att = [x for x in att if x[1] not in BULK]
     att_lat = sorted(x[0] for x in att)
     served = sorted(x[0] for x in att if x[2] not in ADMISSION)
     slowest = sorted(att, reverse=True)[:5]
@@ -285,6 +290,8 @@ def measure(checkout: Path, args: argparse.Namespace, queries: list[str]) -> dic
         "attacker_over_1s": sum(x > 1.0 for x in att_lat),
         "attacker_served_p50_ms": ms(served, 50),
         "attacker_served_max_ms": round(served[-1] * 1000, 1) if served else None,
+        "exports_served": len(bulk),
+        "export_max_ms": round(bulk[-1] * 1000, 1) if bulk else None,
         "attacker_slowest": [(round(t * 1000), lbl, s) for t, lbl, s in slowest],
         "errors": len(errors),
         "error_samples": errors[:5],
@@ -300,12 +307,13 @@ def report(r: dict) -> None:
         f"({b['requests']} req); statuses {r['normal_statuses']}"
     )
     print(
-        f"  attackers: {r['attacker_requests']} requests {r['attacker_statuses']}; p50 "
+        f"  attackers (exports apart): {r['attacker_requests']} requests {r['attacker_statuses']}; p50 "
         f"{r['attacker_p50_ms']} ms, max {r['attacker_max_ms']} ms, {r['attacker_over_1s']} "
         f"over 1 s; served ones p50 {r['attacker_served_p50_ms']} ms, max "
         f"{r['attacker_served_max_ms']} ms"
     )
     print(f"  slowest attacker requests: {r['attacker_slowest']}")
+    print(f"  exports (apart): {r['exports_served']} served, max {r['export_max_ms']} ms")
     print(f"  errors: {r['errors']} {r['error_samples']}")
 
 
