@@ -1,9 +1,9 @@
 """A search's cost, estimated from its parsed query before it runs.
 
 Place in the flow: the front server (web/front.py, via web/admission.py) -> **cost**
--> a lane: a search estimated costly waits for one of a few "costly" slots, so a
-client looping the costliest allowed queries cannot take every worker thread and
-ordinary searches keep flowing.
+-> a lane: a search estimated costly needs one of a few "costly" slots (an export one
+of the "bulk" slots), so a client looping the costliest allowed queries cannot take
+every worker thread and ordinary searches keep flowing.
 
 The estimate reads only the query's structure -- the units ``parse_query`` makes of
 it, as the plan will -- and the request's options, never the index (the front server
@@ -36,6 +36,7 @@ DEEP_OFFSET = 200  # results skipped from which a page counts as deep
 class Cost:
     points: float
     reasons: tuple[str, ...] = ()
+    bulk: bool = False  # an export: reads every match, for seconds by design
 
     @property
     def costly(self) -> bool:
@@ -85,7 +86,7 @@ def estimate(
     points, why = query_points(q)
     points += 1
     if endpoint == "export":
-        return Cost(max(points, COSTLY), (*why, "export"))
+        return Cost(max(points, COSTLY), (*why, "export"), bulk=True)
     if facets:
         points += 1
         why.append("facets")

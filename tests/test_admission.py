@@ -270,3 +270,35 @@ def test_ordinary_searches_flow_while_the_costly_lane_is_full(
     finally:
         for s in held:
             s.close()
+
+
+def test_exports_have_their_own_lane() -> None:
+    async def scenario() -> list[object]:
+        adm = Admission(Limits(slots=1, costly_slots=1, bulk_slots=1, per_client=4, queue_wait=0))
+        export, costly = estimate("数据", endpoint="export"), estimate(PHRASES8)
+        assert export.bulk and not costly.bulk
+        hold, inside, seen = asyncio.Event(), asyncio.Event(), []
+
+        async def holder() -> None:
+            async with adm.slot("a", export):
+                inside.set()
+                await hold.wait()
+
+        t = asyncio.create_task(holder())
+        await inside.wait()
+        for addr, cost in (("b", export), ("a", costly), ("b", costly)):
+            try:
+                async with adm.slot(addr, cost):
+                    seen.append("ok")
+            except Refused as e:
+                seen.append(e.status)
+        hold.set()
+        await t
+        async with adm.slot("b", export):  # the export slot is back
+            seen.append("ok")
+        assert adm.bulk_busy == 0 and adm.costly_busy == 0
+        return seen
+
+    # Another export: 503; the exporting client's own costly search: 429 (one at a
+    # time); a costly search from elsewhere still runs.
+    assert asyncio.run(scenario()) == [503, 429, "ok", "ok"]

@@ -14,11 +14,13 @@ so the counters need no locks.
   exports, charts, feeds) needs one of ``costly_slots`` slots. None free: 503 at once,
   so a client looping costly searches gets a quick answer and ordinary searches keep
   the other worker threads.
+* An export (it reads every match: seconds by design) needs one of ``bulk_slots``
+  slots, apart, so exports do not hold the costly searches' slots; none free: 503.
 * Every other request to the app (pages, API calls; not static files or the health
   check) needs one of ``slots`` slots and may wait ``queue_wait`` seconds for one
   (ordinary searches take milliseconds), then 503.
 * Each client address may have ``per_client`` requests admitted or waiting, and
-  ``per_client_costly`` costly ones; beyond: 429.
+  ``per_client_costly`` costly ones (exports included); beyond: 429.
 
 Every refusal says ``Retry-After`` and, in the app's JSON error shape, what to do.
 The numbers are set in web/front.py with the front's other limits.
@@ -95,6 +97,7 @@ def request_cost(target: bytes) -> Cost | None:
 class Limits:
     slots: int = 7  # ordinary requests at once, in all
     costly_slots: int = 1  # costly searches at once, in all
+    bulk_slots: int = 1  # exports at once, in all
     per_client: int = 4  # requests admitted or waiting, per client address
     per_client_costly: int = 1  # costly searches at once, per client address
     queue_wait: float = 2.0  # seconds an ordinary request may wait for a slot
@@ -107,6 +110,7 @@ class Admission:
         self.limits = limits
         self._ordinary = asyncio.Semaphore(limits.slots)
         self.costly_busy = 0
+        self.bulk_busy = 0
         self.per_client: dict[str, int] = {}
         self.per_client_costly: dict[str, int] = {}
 
@@ -133,7 +137,13 @@ class Admission:
                     "wait for your earlier search to finish, or narrow the query "
                     "(fewer phrases, exclusions or ORs, no facets, a smaller page)",
                 )
-            if self.costly_busy >= lim.costly_slots:
+            if cost.bulk and self.bulk_busy >= lim.bulk_slots:
+                raise Refused(
+                    503,
+                    "the server is busy with other exports",
+                    "retry in a moment, or export fewer results (limit)",
+                )
+            if not cost.bulk and self.costly_busy >= lim.costly_slots:
                 raise Refused(
                     503,
                     f"the server is busy with other costly searches ({', '.join(cost.reasons)})",
@@ -144,11 +154,17 @@ class Admission:
         try:
             if costly:
                 self._take(self.per_client_costly, addr)
-                self.costly_busy += 1
+                if cost.bulk:
+                    self.bulk_busy += 1
+                else:
+                    self.costly_busy += 1
                 try:
                     yield
                 finally:
-                    self.costly_busy -= 1
+                    if cost.bulk:
+                        self.bulk_busy -= 1
+                    else:
+                        self.costly_busy -= 1
                     self._give(self.per_client_costly, addr)
                 return
             try:

@@ -54,9 +54,11 @@ MAX_HEAD = 32 * 1024  # the whole head
 MAX_FIELDS = 100
 MAX_BODY = 64 * 1024  # the API takes no bodies (same as the app's MAX_CONTENT_LENGTH)
 # Admission (web/admission.py): requests passed to the app server at once. Costly
-# searches (search/cost.py) get COSTLY_SLOTS of the app server's threads, ordinary
-# requests the rest, so a flood of costly searches never holds every thread.
+# searches (search/cost.py) get COSTLY_SLOTS of the app server's threads, exports
+# EXPORT_SLOTS, ordinary requests the rest, so a flood of costly searches never holds
+# every thread.
 COSTLY_SLOTS = 1  # costly searches at once, in all (each may use a core for 0.5 s)
+EXPORT_SLOTS = 1  # exports at once, in all (each may take seconds)
 PER_CLIENT_REQUESTS = 4  # requests admitted or waiting per client address
 PER_CLIENT_COSTLY = 1  # costly searches at once per client address
 QUEUE_WAIT = 2.0  # seconds an ordinary request may wait for a free thread, then 503
@@ -130,8 +132,9 @@ class Front:
         self.backend = backend
         self.admission = Admission(
             Limits(
-                slots=max(1, threads - COSTLY_SLOTS),
+                slots=max(1, threads - COSTLY_SLOTS - EXPORT_SLOTS),
                 costly_slots=COSTLY_SLOTS,
+                bulk_slots=EXPORT_SLOTS,
                 per_client=PER_CLIENT_REQUESTS,
                 per_client_costly=PER_CLIENT_COSTLY,
                 queue_wait=QUEUE_WAIT,
