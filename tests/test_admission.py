@@ -302,3 +302,30 @@ def test_exports_have_their_own_lane() -> None:
     # Another export: 503; the exporting client's own costly search: 429 (one at a
     # time); a costly search from elsewhere still runs.
     assert asyncio.run(scenario()) == [503, 429, "ok", "ok"]
+
+
+def test_by_default_an_export_takes_the_costly_lane() -> None:
+    async def scenario() -> list[object]:
+        adm = Admission(Limits(slots=1, costly_slots=1, per_client=4, queue_wait=0))
+        hold, inside, seen = asyncio.Event(), asyncio.Event(), []
+
+        async def holder() -> None:
+            async with adm.slot("a", estimate("数据", endpoint="export")):
+                inside.set()
+                await hold.wait()
+
+        t = asyncio.create_task(holder())
+        await inside.wait()
+        for cost in (estimate(PHRASES8), estimate("数据")):
+            try:
+                async with adm.slot("b", cost):
+                    seen.append("ok")
+            except Refused as e:
+                seen.append(e.status)
+        hold.set()
+        await t
+        async with adm.slot("b", estimate(PHRASES8)):
+            seen.append("ok")
+        return seen
+
+    assert asyncio.run(scenario()) == [503, "ok", "ok"]

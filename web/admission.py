@@ -14,8 +14,11 @@ so the counters need no locks.
   exports, charts, feeds) needs one of ``costly_slots`` slots. None free: 503 at once,
   so a client looping costly searches gets a quick answer and ordinary searches keep
   the other worker threads.
-* An export (it reads every match: seconds by design) needs one of ``bulk_slots``
-  slots, apart, so exports do not hold the costly searches' slots; none free: 503.
+* An export (it reads every match: seconds by design) is costly too; with
+  ``bulk_slots`` > 0 it needs one of those slots instead, apart from the costly
+  searches'. (Measured with benchmarks/flood_bench.py on 2 cores: a separate export
+  lane lets an export and a costly search run at once and took both cores from
+  ordinary searches, so by default they share one lane.)
 * Every other request to the app (pages, API calls; not static files or the health
   check) needs one of ``slots`` slots and may wait ``queue_wait`` seconds for one
   (ordinary searches take milliseconds), then 503.
@@ -97,7 +100,7 @@ def request_cost(target: bytes) -> Cost | None:
 class Limits:
     slots: int = 7  # ordinary requests at once, in all
     costly_slots: int = 1  # costly searches at once, in all
-    bulk_slots: int = 1  # exports at once, in all
+    bulk_slots: int = 0  # exports at once, in all; 0: exports take costly slots
     per_client: int = 4  # requests admitted or waiting, per client address
     per_client_costly: int = 1  # costly searches at once, per client address
     queue_wait: float = 2.0  # seconds an ordinary request may wait for a slot
@@ -128,6 +131,7 @@ class Admission:
                 "wait for your earlier requests to finish, then retry",
             )
         costly = cost.costly
+        bulk = cost.bulk and lim.bulk_slots > 0  # its own lane
         if costly:
             if self.per_client_costly.get(addr, 0) >= lim.per_client_costly:
                 raise Refused(
@@ -137,13 +141,13 @@ class Admission:
                     "wait for your earlier search to finish, or narrow the query "
                     "(fewer phrases, exclusions or ORs, no facets, a smaller page)",
                 )
-            if cost.bulk and self.bulk_busy >= lim.bulk_slots:
+            if bulk and self.bulk_busy >= lim.bulk_slots:
                 raise Refused(
                     503,
                     "the server is busy with other exports",
                     "retry in a moment, or export fewer results (limit)",
                 )
-            if not cost.bulk and self.costly_busy >= lim.costly_slots:
+            if not bulk and self.costly_busy >= lim.costly_slots:
                 raise Refused(
                     503,
                     f"the server is busy with other costly searches ({', '.join(cost.reasons)})",
@@ -154,14 +158,14 @@ class Admission:
         try:
             if costly:
                 self._take(self.per_client_costly, addr)
-                if cost.bulk:
+                if bulk:
                     self.bulk_busy += 1
                 else:
                     self.costly_busy += 1
                 try:
                     yield
                 finally:
-                    if cost.bulk:
+                    if bulk:
                         self.bulk_busy -= 1
                     else:
                         self.costly_busy -= 1

@@ -54,11 +54,13 @@ MAX_HEAD = 32 * 1024  # the whole head
 MAX_FIELDS = 100
 MAX_BODY = 64 * 1024  # the API takes no bodies (same as the app's MAX_CONTENT_LENGTH)
 # Admission (web/admission.py): requests passed to the app server at once. Costly
-# searches (search/cost.py) get COSTLY_SLOTS of the app server's threads, exports
-# EXPORT_SLOTS, ordinary requests the rest, so a flood of costly searches never holds
+# searches and exports (search/cost.py) get COSTLY_SLOTS of the app server's threads
+# (+ EXPORT_SLOTS), ordinary requests the rest, so a flood of costly searches never holds
 # every thread.
 COSTLY_SLOTS = 1  # costly searches at once, in all (each may use a core for 0.5 s)
-EXPORT_SLOTS = 1  # exports at once, in all (each may take seconds)
+# Exports at once, apart from costly searches; 0: they take COSTLY_SLOTS too (on 2
+# cores a lane of their own let an export and a costly search take both cores).
+EXPORT_SLOTS = 0
 PER_CLIENT_REQUESTS = 4  # requests admitted or waiting per client address
 PER_CLIENT_COSTLY = 1  # costly searches at once per client address
 QUEUE_WAIT = 2.0  # seconds an ordinary request may wait for a free thread, then 503
