@@ -36,6 +36,7 @@ import socket
 import sys
 from http import HTTPStatus
 
+from search.cost import Cost
 from web.admission import Admission, Limits, Refused, request_cost
 from web.app import SECURITY_HEADERS
 from web.errors import HTTP_CODES, HTTP_HINTS, error_body
@@ -214,7 +215,12 @@ class Front:
                 return
             keep = wants_keepalive(version, headers)
             try:
-                async with self.admission.slot(addr, request_cost(target)):
+                cost = request_cost(target)
+            except Exception:  # a bug in the estimate must not cost the request
+                log.exception("front server: cannot estimate the cost of a request")
+                cost = Cost(0.0)
+            try:
+                async with self.admission.slot(addr, cost):
                     answer = await self._relay(method, target, headers, body, addr, keep)
             except Refused as e:
                 await self._send(
