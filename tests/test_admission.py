@@ -17,6 +17,7 @@ import os
 import select
 import signal
 import socket
+import time
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
@@ -238,9 +239,16 @@ def test_costly_lane_refuses_then_recovers_over_http(paused_server: tuple[int, i
         # The app server continues: the admitted search is answered in full...
         status, _h, body = answer(held.pop())
         assert status == 200 and "hits" in json.loads(body)
-        # ...and its slot is back, for both addresses.
+        # ...and its slot is back, for both addresses -- after the pause the lane takes
+        # when costly searches were refused meanwhile (a flood), for as long as that search
+        # took: a 503 that says so until then. (60 s: a generous upper bound.)
         for source in ("127.0.4.2", "127.0.4.1"):
-            status, _h, body = answer(send(port, COSTLY_SEARCH, source))
+            for _ in range(60):
+                status, headers, body = answer(send(port, COSTLY_SEARCH, source))
+                if status != 503:
+                    break
+                assert "busy" in assert_refusal(status, headers, body, 503)
+                time.sleep(int(headers["retry-after"]))
             assert status == 200, body[:300]
     finally:
         for s in held:
@@ -256,7 +264,8 @@ def test_ordinary_searches_flow_while_the_costly_lane_is_full(
     try:
         with paused(pid):
             # Two costly searches from two addresses: one holds the costly slot (waiting
-            # on the paused app server), the other is refused at once.
+            # on the paused app server), the other is refused at once. (The lane is open:
+            # the searches that ended the test before had no one refused meanwhile.)
             held = [send(port, COSTLY_SEARCH, f"127.0.5.{i}") for i in (1, 2)]
             first = first_to_answer(held)
             held.remove(first)
@@ -329,3 +338,46 @@ def test_by_default_an_export_takes_the_costly_lane() -> None:
         return seen
 
     assert asyncio.run(scenario()) == [503, "ok", "ok"]
+
+
+def test_in_a_flood_the_costly_lane_pauses_after_each_search() -> None:
+    now = [0.0]
+
+    async def scenario() -> list[object]:
+        adm = Admission(
+            Limits(slots=2, costly_slots=1, per_client=4, queue_wait=0, costly_share=0.5),
+            clock=lambda: now[0],
+        )
+        costly, cheap = estimate(PHRASES8), estimate("数据")
+        seen: list[object] = []
+
+        async def attempt(addr: str, cost: object) -> None:
+            try:
+                async with adm.slot(addr, cost):  # type: ignore[arg-type]
+                    now[0] += 1.0  # each admitted request "takes" 1 s
+                    seen.append("ok")
+            except Refused as e:
+                seen.append(e.status)
+
+        hold, inside = asyncio.Event(), asyncio.Event()
+
+        async def holder() -> None:
+            async with adm.slot("a", costly):
+                inside.set()
+                await hold.wait()
+
+        t = asyncio.create_task(holder())
+        await inside.wait()
+        await attempt("b", costly)  # refused: the lane is busy -- a flood
+        now[0] = 2.0
+        hold.set()
+        await t  # took 2 s with share 0.5: the lane is shut until t = 4
+        now[0] = 3.0
+        await attempt("b", costly)  # 503: pausing
+        await attempt("b", cheap)  # ordinary requests are not paused (now t = 4)
+        await attempt("b", costly)  # open again; no one refused meanwhile: no pause
+        await attempt("c", costly)  # so a lone client's searches run back to back
+        await attempt("c", costly)
+        return seen
+
+    assert asyncio.run(scenario()) == [503, 503, "ok", "ok", "ok", "ok"]

@@ -13,7 +13,9 @@ so the counters need no locks.
   exclusions, long any-word queries, facets with date sort, deep or big pages,
   exports, charts, feeds) needs one of ``costly_slots`` slots. None free: 503 at once,
   so a client looping costly searches gets a quick answer and ordinary searches keep
-  the other worker threads.
+  the other worker threads. While costly searches are being refused (a flood), the
+  lane pauses after each one in proportion to the time it took (``costly_share``), so
+  ordinary searches keep most of the CPU too, not only the threads.
 * An export (it reads every match: seconds by design) is costly too; with
   ``bulk_slots`` > 0 it needs one of those slots instead, apart from the costly
   searches'. (Measured with benchmarks/flood_bench.py on 2 cores: a separate export
@@ -33,7 +35,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote
 
@@ -104,13 +107,21 @@ class Limits:
     per_client: int = 4  # requests admitted or waiting, per client address
     per_client_costly: int = 1  # costly searches at once, per client address
     queue_wait: float = 2.0  # seconds an ordinary request may wait for a slot
+    # The costly lane's share of time in a flood: after a costly search of d seconds
+    # during which another was refused, the lane stays shut for d * (1 / share - 1), so
+    # back-to-back costly searches take at most this share of a core from ordinary ones.
+    # A lone client's costly searches, one after another, are never paused. 1.0: no pause.
+    costly_share: float = 1.0
 
 
 class Admission:
     """The slots of one front server (one event loop)."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
+        self._clock = clock
+        self.costly_shut_until = 0.0
+        self.costly_refused = False  # a costly search was refused since one last started
         self._ordinary = asyncio.Semaphore(limits.slots)
         self.costly_busy = 0
         self.bulk_busy = 0
@@ -147,7 +158,10 @@ class Admission:
                     "the server is busy with other exports",
                     "retry in a moment, or export fewer results (limit)",
                 )
-            if not bulk and self.costly_busy >= lim.costly_slots:
+            if not bulk and (
+                self.costly_busy >= lim.costly_slots or self._clock() < self.costly_shut_until
+            ):
+                self.costly_refused = True
                 raise Refused(
                     503,
                     f"the server is busy with other costly searches ({', '.join(cost.reasons)})",
@@ -162,6 +176,9 @@ class Admission:
                     self.bulk_busy += 1
                 else:
                     self.costly_busy += 1
+                started = self._clock()
+                if not bulk:
+                    self.costly_refused = False
                 try:
                     yield
                 finally:
@@ -169,6 +186,10 @@ class Admission:
                         self.bulk_busy -= 1
                     else:
                         self.costly_busy -= 1
+                        if self.costly_refused:  # others wanted the lane: a flood
+                            now = self._clock()
+                            pause = (now - started) * (1 / lim.costly_share - 1)
+                            self.costly_shut_until = max(self.costly_shut_until, now + pause)
                     self._give(self.per_client_costly, addr)
                 return
             try:

@@ -65,6 +65,7 @@ EXPORT_SLOTS = 0
 PER_CLIENT_REQUESTS = 4  # requests admitted or waiting per client address
 PER_CLIENT_COSTLY = 1  # costly searches at once per client address
 QUEUE_WAIT = 2.0  # seconds an ordinary request may wait for a free thread, then 503
+COSTLY_SHARE = 0.5  # of the time, at most, the costly lane is busy (it pauses after each)
 
 log = logging.getLogger("duizhao.front")
 
@@ -141,6 +142,7 @@ class Front:
                 per_client=PER_CLIENT_REQUESTS,
                 per_client_costly=PER_CLIENT_COSTLY,
                 queue_wait=QUEUE_WAIT,
+                costly_share=COSTLY_SHARE,
             )
         )
         self.open: dict[str, int] = {}
