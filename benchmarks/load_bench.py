@@ -258,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
             stop = time.monotonic() + args.warmup
             ts = [
                 threading.Thread(
-                    target=client, args=(port, queries, stop, args.facets_every, outs[i], 100 + i)
+                    target=client,
+                    args=(port, queries, stop, args.facets_every, outs[i], 100 + i),
+                    kwargs={"source": f"127.0.1.{i + 1}"},
                 )
                 for i in range(args.clients)
             ]
@@ -270,8 +272,12 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         stop = t0 + args.seconds
         ts = [
+            # Each client from its own address, as real users: the front server bounds
+            # the requests in flight per address (web/admission.py).
             threading.Thread(
-                target=client, args=(port, queries, stop, args.facets_every, outs[i], i)
+                target=client,
+                args=(port, queries, stop, args.facets_every, outs[i], i),
+                kwargs={"source": f"127.0.1.{i + 1}"},
             )
             for i in range(args.clients)
         ]

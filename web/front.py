@@ -36,6 +36,8 @@ import socket
 import sys
 from http import HTTPStatus
 
+from search.cost import Cost
+from web.admission import Admission, Limits, Refused, request_cost
 from web.app import SECURITY_HEADERS
 from web.errors import HTTP_CODES, HTTP_HINTS, error_body
 
@@ -52,6 +54,18 @@ MAX_FIELD = 16384  # one header line
 MAX_HEAD = 32 * 1024  # the whole head
 MAX_FIELDS = 100
 MAX_BODY = 64 * 1024  # the API takes no bodies (same as the app's MAX_CONTENT_LENGTH)
+# Admission (web/admission.py): requests passed to the app server at once. Costly
+# searches and exports (search/cost.py) get COSTLY_SLOTS of the app server's threads
+# (+ EXPORT_SLOTS), ordinary requests the rest, so a flood of costly searches never holds
+# every thread.
+COSTLY_SLOTS = 1  # costly searches at once, in all (each may use a core for 0.5 s)
+# Exports at once, apart from costly searches; 0: they take COSTLY_SLOTS too (on 2
+# cores a lane of their own let an export and a costly search take both cores).
+EXPORT_SLOTS = 0
+PER_CLIENT_REQUESTS = 4  # requests admitted or waiting per client address
+PER_CLIENT_COSTLY = 1  # costly searches at once per client address
+QUEUE_WAIT = 2.0  # seconds an ordinary request may wait for a free thread, then 503
+COSTLY_SHARE = 0.5  # of the time, at most, the costly lane is busy (it pauses after each)
 
 log = logging.getLogger("duizhao.front")
 
@@ -118,8 +132,19 @@ def error_response(status: int, message: str, hint: str = "", head_only: bool = 
 class Front:
     """Accepts clients on a listening socket and relays whole requests to the backend."""
 
-    def __init__(self, backend: str) -> None:
+    def __init__(self, backend: str, threads: int = 8) -> None:
         self.backend = backend
+        self.admission = Admission(
+            Limits(
+                slots=max(1, threads - COSTLY_SLOTS - EXPORT_SLOTS),
+                costly_slots=COSTLY_SLOTS,
+                bulk_slots=EXPORT_SLOTS,
+                per_client=PER_CLIENT_REQUESTS,
+                per_client_costly=PER_CLIENT_COSTLY,
+                queue_wait=QUEUE_WAIT,
+                costly_share=COSTLY_SHARE,
+            )
+        )
         self.open: dict[str, int] = {}
         self.total = 0
 
@@ -191,7 +216,19 @@ class Front:
                 )
                 return
             keep = wants_keepalive(version, headers)
-            answer = await self._relay(method, target, headers, body, addr, keep)
+            try:
+                cost = request_cost(target)
+            except Exception:  # a bug in the estimate must not cost the request
+                log.exception("front server: cannot estimate the cost of a request")
+                cost = Cost(0.0)
+            try:
+                async with self.admission.slot(addr, cost):
+                    answer = await self._relay(method, target, headers, body, addr, keep)
+            except Refused as e:
+                await self._send(
+                    writer, error_response(e.status, e.message, e.hint, method == b"HEAD")
+                )
+                return
             if not await self._send(writer, answer):
                 return
             if not keep:
@@ -341,8 +378,9 @@ def rewrite_response(raw: bytes, head_only: bool, keep: bool) -> bytes:
     return b"\r\n".join(out) + b"\r\n\r\n" + (b"" if head_only else body)
 
 
-async def run(sock: socket.socket, backend: str) -> None:
-    front = Front(backend)
+async def run(sock: socket.socket, backend: str, threads: int = 8) -> None:
+    front = Front(backend, threads)
+    request_cost(b"/search?q=warm")  # loads the segmenter now, not on a client's request
     # The stream limit bounds the one readuntil() of a head.
     server = await asyncio.start_server(front.handle, sock=sock, limit=MAX_HEAD)
     loop = asyncio.get_running_loop()
@@ -364,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--fd", type=int, required=True, help="listening socket (inherited)")
     p.add_argument("--backend", required=True, help="Unix socket of the app server")
+    p.add_argument("--threads", type=int, default=8, help="the app server's threads in all")
     args = p.parse_args(argv)
     # Each connection is a file descriptor: allow MAX_CONNECTIONS plus the backend's.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -375,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     sock = socket.socket(fileno=args.fd)
     try:
-        asyncio.run(run(sock, args.backend))
+        asyncio.run(run(sock, args.backend, args.threads))
     finally:
         sock.close()
     return 0

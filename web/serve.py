@@ -29,7 +29,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from index.errors import DuizhaoError
 
-WARM_QUERIES = ("数据安全", "platform economy")
+# The last one is an English title: its lookup loads the title lexicon and modules that
+# would otherwise cost the first such search (one per server process) a second or two.
+WARM_QUERIES = ("数据安全", "platform economy", "Notice of the State Council on Data Security")
 
 
 def warm(app: Any) -> float:
@@ -94,7 +96,7 @@ def serve(
         app = create_app(cfg)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
         secs = warm(app)
-        front = _start_front(public, backend_path)
+        front = _start_front(public, backend_path, threads)
         public.close()  # the front holds it now
         _watch(front, stopping, died)
         shown = f"[{host}]" if ":" in host else host
@@ -146,10 +148,11 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _start_front(public: socket.socket, backend_path: str) -> subprocess.Popen:
+def _start_front(public: socket.socket, backend_path: str, threads: int) -> subprocess.Popen:
     fd = public.fileno()
+    args = ["--fd", str(fd), "--backend", backend_path, "--threads", str(threads)]
     return subprocess.Popen(
-        [sys.executable, "-m", "web.front", "--fd", str(fd), "--backend", backend_path],
+        [sys.executable, "-m", "web.front", *args],
         pass_fds=(fd,),
         cwd=Path(__file__).resolve().parents[1],
         stdin=subprocess.DEVNULL,
