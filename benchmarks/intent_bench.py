@@ -38,9 +38,10 @@ GROUPS = {
 def worker(index: str) -> dict[str, dict[str, list[float]]]:
     """Times (ms) per intent, for both passes, with the code on ``sys.path``."""
     from index.config import shared_data_dir
+    from index.glossary import glossary_from_args
     from search.engine import Engine, SearchRequest
     from search.eval_suite import build_items
-    from search.evaluate import _load_glossary, read_queries
+    from search.evaluate import read_queries
     from search.intent import classify
 
     data = shared_data_dir()
@@ -48,7 +49,7 @@ def worker(index: str) -> dict[str, dict[str, list[float]]]:
     class _Args:
         pass
 
-    engine = Engine(index, glossary=_load_glossary(_Args()))
+    engine = Engine(index, glossary=glossary_from_args(_Args()))
     try:
         queries = [i.query for i in build_items(data, engine.glossary)]
         stard = data / "stard" / "dev_queries.tsv"

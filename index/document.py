@@ -33,6 +33,8 @@ LEVELS = (
     "案例",
     "其他",
 )
+# The Document attributes that are facets: stored as columns, counted and filtered on.
+FACET_FIELDS = ("level", "region", "issuer", "status", "lang", "source", "doctype")
 STATUSES = ("现行有效", "已修改", "已废止", "尚未生效", "未知")
 LANGS = ("zh", "en")
 

@@ -36,6 +36,7 @@ from index.document import Document, EnglishTitle, make_id
 from index.errors import InputError
 from index.issuers import shipped_issuer_names
 from index.normalize import clean_line, clean_text
+from index.scripts import han_count
 from index.structure import doctype_of
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
@@ -834,6 +835,6 @@ def _text_file(path: Path, root: Path, within: Path | None = None) -> Iterator[I
 
 
 def _mostly_latin(text: str) -> bool:
-    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+    han = han_count(text)
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
     return latin > 3 * han

@@ -26,6 +26,7 @@ from __future__ import annotations
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import text_analyzer
+from index.document import FACET_FIELDS as FACET_FIELDS  # re-exported: the backend reads it here
 
 SCHEMA_VERSION = 3
 TITLE_BOOST = 3.0
@@ -33,7 +34,6 @@ TITLE_EN_BOOST = 2.5
 BODY_BOOST = 1.0
 
 # Fields that filters and facets read (one value per record, stored as columns).
-FACET_FIELDS = ("level", "region", "issuer", "status", "lang", "source", "doctype")
 
 
 def build_schema() -> Schema:

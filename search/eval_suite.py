@@ -47,7 +47,9 @@ from index.analysis import terms
 from index.docnumber import DocNumber, parse_docnum
 from index.document import Document
 from index.errors import DuizhaoError, InputError
+from index.glossary import glossary_from_args
 from index.normalize import to_simplified
+from index.scripts import all_han
 
 SEED = 11
 SET_SIZE = 200  # items drawn per set before the split (about half are reported)
@@ -138,7 +140,7 @@ def topic_sets(docs: list[Document], glossary: Any) -> list[Item]:
     for e in glossary.entries():
         if e.category != "policy" or e.source != "curated" or not e.preferred:
             continue
-        if not 2 <= len(e.zh) <= 8 or not all("\u4e00" <= ch <= "\u9fff" for ch in e.zh):
+        if not 2 <= len(e.zh) <= 8 or not all_han(e.zh):
             continue
         candidates.append((e.zh, e))
     candidates.sort(key=lambda kv: kv[0])
@@ -447,11 +449,10 @@ def run_cli(args: Any) -> int:
     """``duizhao eval --suite``: print the table (or ``--json``)."""
     from index.config import shared_data_dir
     from search.engine import Engine
-    from search.evaluate import _load_glossary
 
     halves = HALVES if not getattr(args, "half", None) else (args.half,)
     sets = tuple(args.sets.split(",")) if getattr(args, "sets", None) else None
-    engine = Engine(getattr(args, "index", None), glossary=_load_glossary(args))
+    engine = Engine(getattr(args, "index", None), glossary=glossary_from_args(args))
     try:
 
         def progress(msg: str) -> None:

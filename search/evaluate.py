@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import DuizhaoError, InputError, NotFound
+from index.glossary import glossary_from_args
 from search.baseline import is_article_label, normalize_article, passage_article
 
 KS = (10, 100)
@@ -432,16 +433,6 @@ def format_known_items(rep: dict[str, Any]) -> str:
 # --- the command ------------------------------------------------------------------------
 
 
-def _load_glossary(args: Any) -> Any:
-    from index.config import user_glossary_paths
-    from index.glossary import Glossary
-
-    if getattr(args, "no_glossary", False):
-        return None
-    files = user_glossary_paths(getattr(args, "glossary", None))
-    return Glossary.load(files, lenient=getattr(args, "lenient", False))
-
-
 def run_cli(args: Any) -> int:
     """``duizhao eval``: print (or ``--json``) the STARD table and/or known-item rates."""
     from index.config import shared_data_dir
@@ -469,7 +460,7 @@ def run_cli(args: Any) -> int:
     def progress(msg: str) -> None:
         print(f"eval: {msg}", file=sys.stderr, flush=True)
 
-    engine = Engine(getattr(args, "index", None), glossary=_load_glossary(args))
+    engine = Engine(getattr(args, "index", None), glossary=glossary_from_args(args))
     report: dict[str, Any] = {}
     if run_stard:
         assert queries is not None and qrels is not None

@@ -13,12 +13,12 @@ words weigh more), with a small bonus for the same issuer and region.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from index import segmenter
 from index.document import Document
 from index.errors import DuizhaoError
+from index.scripts import has_han
 
 # Title glue and words that say what kind of document it is, not what it is about.
 _NOISE_TEXT = (
@@ -30,7 +30,6 @@ _NOISE_TEXT = (
     "加快 促进 推进 推动 完善 深化 支持 开展 切实 全面 大力 积极 发展 建立 健全"
 )
 _NOISE = frozenset(_NOISE_TEXT.split())
-_HAN = re.compile(r"[\u3400-\u9fff]")
 CANDIDATES = 40  # titles scored per page
 MIN_OVERLAP = 0.15  # below this a title shares too little of the topic to be related
 SAME_ISSUER = 0.15
@@ -44,7 +43,7 @@ def topic_words(doc: Document) -> set[str]:
         title = title.replace(name, " ")
     out: set[str] = set()
     for w in segmenter.cut(title):
-        if len(w) < 2 or not _HAN.search(w) or w in _NOISE or w == doc.doctype:
+        if len(w) < 2 or not has_han(w) or w in _NOISE or w == doc.doctype:
             continue
         if doc.issuer and w in doc.issuer:
             continue

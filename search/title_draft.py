@@ -32,11 +32,13 @@ from dataclasses import dataclass, field
 
 from index.errors import InputError
 from index.normalize import to_simplified
+from index.scripts import HAN_CHARS, HAN_RE
 from index.structure import CN_DIGITS, cn_to_int
+from search.query import MAX_QUERY_CHARS
 from search.title_lexicon import cedict_titles, words
 
 Lookup = Callable[[str], "str | None"]
-MAX_TITLE = 500
+MAX_TITLE = MAX_QUERY_CHARS  # a title is asked for like a query, with the same limit
 DRAFT_LABEL = "draft (machine-generated, not an official translation)"
 
 # --- title-structure tables ---------------------------------------------------
@@ -156,8 +158,7 @@ class DraftTitle:
 
 # --- parsing ----------------------------------------------------------------------
 
-_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff》」”])\s+(?=[\u3400-\u9fff《「“])")
+_SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{HAN_CHARS}》」”])\s+(?=[{HAN_CHARS}《「“])")
 _TRAILING_PAREN = re.compile(r"[（(]([^（）()]{1,30})[）)]$")
 
 
@@ -318,11 +319,11 @@ def place_prefix(text: str) -> tuple[int, str, str] | None:
     for n in (4, 3, 2):
         name = text[:n]
         cw = cedict.get(name)
-        if cw is None or cw.kind != "proper" or not _HAN_RE.fullmatch(name[-1]):
+        if cw is None or cw.kind != "proper" or not HAN_RE.fullmatch(name[-1]):
             continue
         k, ethnic = n, []
         while True:  # 延边朝鲜族自治州: the groups before an autonomous unit
-            m = re.match(r"[\u4e00-\u9fff]{1,3}族", text[k:])
+            m = re.match(rf"[{HAN_CHARS}]{{1,3}}族", text[k:])
             if not m:
                 break
             g = m.group(0)
@@ -394,7 +395,7 @@ class _Ctx:
             self.used.append((zh, en, origin))
 
     def cover(self, zh: str, origin: str) -> None:
-        self.known += len(_HAN_RE.findall(zh)) * ORIGIN_WEIGHTS.get(origin, 1.0)
+        self.known += len(HAN_RE.findall(zh)) * ORIGIN_WEIGHTS.get(origin, 1.0)
 
     def term(self, zh: str) -> str | None:
         try:
@@ -565,9 +566,9 @@ def _tokens(zh: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
             out.append(("quote", ch, '"'))
             i += 1
             continue
-        if not _HAN_RE.match(ch):
+        if not HAN_RE.match(ch):
             j = i
-            while j < n and not _HAN_RE.match(text[j]) and text[j] not in '“”"《》「」〈〉、':
+            while j < n and not HAN_RE.match(text[j]) and text[j] not in '“”"《》「」〈〉、':
                 j += 1
             if j == i:  # 、
                 out.append(("conj", ch, ","))
@@ -584,7 +585,7 @@ def _tokens(zh: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
         best_len, best = 0, None
         for L in range(min(16, n - i), 0, -1):
             piece = text[i : i + L]
-            if not (_HAN_RE.match(piece[-1]) or piece[-1].isalnum() or piece[-1] == "+"):
+            if not (HAN_RE.match(piece[-1]) or piece[-1].isalnum() or piece[-1] == "+"):
                 continue
             en = ctx.term(piece)
             if en:
@@ -642,7 +643,7 @@ def _tokens(zh: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
             ctx.cover(piece, origin)
             ctx.note(piece, en, origin)
         i += len(word)
-    ctx.total += len(_HAN_RE.findall(zh))
+    ctx.total += len(HAN_RE.findall(zh))
     return out
 
 
@@ -656,7 +657,7 @@ def _quoted_title(inner: str, ctx: _Ctx) -> str | None:
 
         a = attested(inner, ctx.exclude)
         if a is not None:
-            ctx.total += len(_HAN_RE.findall(inner))
+            ctx.total += len(HAN_RE.findall(inner))
             ctx.cover(inner, "attested")
             ctx.note(inner, a.en, "attested")
             return a.en
@@ -686,7 +687,7 @@ def _fallback(word: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
     is a name (a run of characters no dictionary word covers: 攀西, 杨伯明) and
     goes into pinyin. Only characters with no reading at all stay untranslated.
     """
-    if not _HAN_RE.search(word):
+    if not HAN_RE.search(word):
         return [(word, word, "rule")]
     whole = _dictionary(word, ctx)
     if whole is not None:
@@ -1085,7 +1086,7 @@ def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
         ctx.note(st.action, ACTIONS[st.action], "rule")
         inner_st = (
             parse_title(inner, lookup)
-            if _HAN_RE.search(inner)
+            if HAN_RE.search(inner)
             else TitleStructure(title=inner, subject=inner)
         )
         inner_en = _render(inner_st, ctx, lookup)
@@ -1161,7 +1162,7 @@ def draft_title(
     confidence 0.
     """
     text = _check(zh)
-    if not _HAN_RE.search(text):
+    if not HAN_RE.search(text):
         return DraftTitle(text="", untranslated=[text], confidence=0.0)
     ctx = _Ctx(lookup or default_lookup, cedict, use_attested, exclude)
     whole = ctx.term(_SPACE_BETWEEN_HAN.sub("", text))
@@ -1178,7 +1179,7 @@ def draft_title(
     # A long title has more structure to get wrong than a short one, whatever
     # its words: confidence falls with length past a short law's (chosen on the
     # build half of the reference titles, benchmarks/title_draft_eval.py).
-    han = len(_HAN_RE.findall(text))
+    han = len(HAN_RE.findall(text))
     conf = round(coverage / (1 + LENGTH_PENALTY * max(0, han - LENGTH_FREE)), 3)
     return DraftTitle(
         text=en,

@@ -19,13 +19,13 @@ def corpus_engine():  # noqa: ANN201
     env = os.environ.get("DUIZHAO_EVAL_INDEX")
     if not env or not (Path(env) / "duizhao.json").exists():
         pytest.skip("set DUIZHAO_EVAL_INDEX to a full sample index")
+    from index.glossary import glossary_from_args
     from search.engine import Engine
-    from search.evaluate import _load_glossary
 
     class _Args:
         pass
 
-    engine = Engine(env, glossary=_load_glossary(_Args()))
+    engine = Engine(env, glossary=glossary_from_args(_Args()))
     engine.backend.time_limit = 30.0  # quality, not speed: a loaded CI machine is slow
     yield engine
     engine.backend.close()

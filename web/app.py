@@ -24,6 +24,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 
 from index.errors import DuizhaoError
+from index.glossary import load_glossary
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -115,13 +116,6 @@ class WebState:
         return self._count[1]
 
 
-def load_glossary(files: list[str] | None, cedict: bool) -> Any:
-    from index.config import user_glossary_paths
-    from index.glossary import Glossary
-
-    return Glossary.load(user_glossary_paths(files), cedict=cedict)
-
-
 def state() -> WebState:
     return current_app.extensions["duizhao"]
 
@@ -143,7 +137,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if engine is not None and glossary is None:
         glossary = engine.glossary
     if glossary is None:
-        glossary = load_glossary(app.config["GLOSSARY_FILES"], app.config["GLOSSARY_CEDICT"])
+        glossary = load_glossary(app.config["GLOSSARY_FILES"], cedict=app.config["GLOSSARY_CEDICT"])
     index_dir = app.config["INDEX_DIR"]
     st = WebState(
         index_dir=str(index_dir) if index_dir else None,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from index.document import FACET_FIELDS
 from index.errors import DuizhaoError, IndexCorrupt, IndexOutdated, InputError
 
 EXIT_USAGE = 2
@@ -32,17 +33,12 @@ def _stdout_supports_color() -> bool:
 
 
 def load_glossary(args: argparse.Namespace) -> Any:
-    """The project glossary plus the user's files (``--glossary`` / DUIZHAO_GLOSSARY)."""
-    from index.config import user_glossary_paths
+    """The glossary the options ask for (:func:`index.glossary.glossary_from_args`)."""
+    # Imported here: index.glossary pulls in Whoosh, ~30 ms that `duizhao --help` and
+    # the commands without a glossary should not pay (measured with -X importtime).
+    from index.glossary import glossary_from_args
 
-    try:
-        from index.glossary import Glossary
-    except ImportError:  # pragma: no cover - during development of the glossary
-        return None
-    if getattr(args, "no_glossary", False):
-        return None
-    files = user_glossary_paths(getattr(args, "glossary", None))
-    return Glossary.load(files, lenient=getattr(args, "lenient", False))
+    return glossary_from_args(args)
 
 
 def open_engine(args: argparse.Namespace) -> Any:
@@ -151,7 +147,7 @@ def _enriched(items, enrich):  # noqa: ANN001, ANN202
 
 def _filters_from_args(args: argparse.Namespace) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for name in ("level", "region", "issuer", "status", "lang", "doctype", "source"):
+    for name in FACET_FIELDS:
         values = getattr(args, name, None)
         if values:
             out[name] = list(values)
@@ -376,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("search", help="search the index")
     s.add_argument("query")
-    for name in ("level", "region", "issuer", "status", "lang", "doctype", "source"):
+    for name in FACET_FIELDS:
         s.add_argument(f"--{name}", action="append", metavar="VALUE")
     s.add_argument("--year", metavar="Y|Y1..Y2")
     s.add_argument("--sort", choices=("relevance", "date", "date_asc"), default="relevance")

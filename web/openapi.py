@@ -15,10 +15,11 @@ from typing import Any
 from search.engine import FILTER_NAMES, MAX_PER_PAGE, MAX_RESULT_WINDOW, SORTS
 from search.intent import LABELS as INTENT_LABELS
 from search.mentions import MAX_TEXT_CHARS as MAX_MENTION_CHARS
+from search.query import MAX_QUERY_CHARS
 
 API_VERSION = "1.0.0"
-MAX_Q = 500  # characters of q the API accepts (the engine's own limit)
-MAX_TITLE_Q = 500
+MAX_Q = MAX_QUERY_CHARS  # characters of q the API accepts: the engine's own limit
+MAX_TITLE_Q = MAX_QUERY_CHARS
 EXPORT_MAX = 50_000  # results an export or a cursor reaches (web/exports.py, web/cursor.py)
 
 

@@ -22,8 +22,10 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from index.errors import DuizhaoError, InputError
+from index.scripts import has_han
 from index.structure import HEADING_RE
 from search.engine import FILTER_NAMES, SearchRequest
+from search.query import MAX_QUERY_CHARS
 from web.api import (
     MAX_TITLE_Q,
     get_document_or_404,
@@ -61,12 +63,11 @@ FACET_LABELS = {
 FACET_VALUES_SHOWN = 8
 SORT_LABELS = {"relevance": "Relevance 相关度", "date": "Newest 最新", "date_asc": "Oldest 最早"}
 LANG_NAMES = {"zh": "中文 Chinese", "en": "English"}
-_HAN = re.compile(r"[\u3400-\u9fff]")
 MAX_BODY_HIGHLIGHT = 400_000  # characters of a body whose matches are marked
 
 
 def lang_of(text: str) -> str:
-    return "zh" if _HAN.search(text or "") else "en"
+    return "zh" if has_han(text or "") else "en"
 
 
 # --- URLs: the query string is the state ------------------------------------------------
@@ -293,7 +294,7 @@ def _search_box() -> dict[str, Any]:
             check_raw_request(request.query_string, request.environ.get("PATH_INFO", ""))
         except InputError:
             return ""
-        return request.args.get("q", "")[:500]
+        return request.args.get("q", "")[:MAX_QUERY_CHARS]
 
     return {"box_q": box_q}
 
@@ -436,7 +437,7 @@ def glossary_terms(doc: Any, limit: int = 30) -> list[Any]:
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
     for i, w in enumerate(segmenter.cut(text)):
-        if len(w) >= 2 and _HAN.search(w):
+        if len(w) >= 2 and has_han(w):
             counts[w] += 1
             first.setdefault(w, i)
     found = []
@@ -488,7 +489,7 @@ def citation(doc: Any) -> str:
 
 @bp.get("/doc/<doc_id>")
 def document(doc_id: str) -> ResponseReturnValue:
-    q = str_param(page_args(("q",)), "q", 500)
+    q = str_param(page_args(("q",)), "q", MAX_QUERY_CHARS)
     doc = get_document_or_404(doc_id)
     anchors = passage_anchors(doc)
     toc = [
