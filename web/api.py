@@ -15,7 +15,6 @@ from flask.typing import ResponseReturnValue
 
 from index.document import ID_RE as DOC_ID_RE
 from index.errors import InputError, NotFound
-from web.app import state
 from web.errors import TitlesUnavailable
 from web.openapi import MAX_MENTION_CHARS, MAX_Q, MAX_TITLE_Q, index_values, openapi_document
 from web.params import (
@@ -27,6 +26,7 @@ from web.params import (
     str_param,
     unknown_warnings,
 )
+from web.state import state
 
 bp = Blueprint("api", __name__)
 

@@ -14,17 +14,22 @@ processes (web/ratelimit.py) runs first of all.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from index.errors import DuizhaoError
 from index.glossary import load_glossary
+from web import api, ui
+from web.baseurl import configured_base_url
+from web.errors import rate_limited, register_error_handlers
+from web.outputs import register_outputs
+from web.params import check_raw_request
+from web.ratelimit import RateLimiter, default_path
+from web.state import WebState
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -66,60 +71,6 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-@dataclass
-class WebState:
-    """What the views share: the engine (or why it could not be opened) and the glossary."""
-
-    index_dir: str | None
-    glossary: Any
-    engine: Any = None
-    error: DuizhaoError | None = None
-    reopen_seconds: float = 5.0
-    time_limit: float | None = None
-    _last_try: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _count: tuple[int, int] | None = None
-
-    def open(self) -> None:
-        from search.engine import Engine
-
-        self._last_try = time.monotonic()
-        try:
-            self.engine = Engine(self.index_dir, glossary=self.glossary)
-            self.apply_time_limit()
-            self.error = None
-        except DuizhaoError as e:
-            self.engine = None
-            self.error = e
-
-    def apply_time_limit(self) -> None:
-        if self.engine is not None and self.time_limit is not None:
-            self.engine.backend.time_limit = self.time_limit
-
-    def get_engine(self) -> Any:
-        """The engine, or the DuizhaoError (503) saying why there is none."""
-        if self.engine is None:
-            with self._lock:
-                if self.engine is None and time.monotonic() - self._last_try > self.reopen_seconds:
-                    self.open()
-            if self.engine is None:
-                assert self.error is not None
-                raise self.error
-        return self.engine
-
-    def doc_count(self) -> int:
-        """Documents in the index, counted once per index generation."""
-        backend = self.get_engine().backend
-        gen = backend.ix.latest_generation()
-        if self._count is None or self._count[0] != gen:
-            self._count = (gen, backend.doc_count())
-        return self._count[1]
-
-
-def state() -> WebState:
-    return current_app.extensions["duizhao"]
-
-
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` keys: see ``DEFAULTS``; any Flask setting too."""
     app = Flask(__name__, static_folder="static", template_folder="templates")
@@ -128,8 +79,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    from web.baseurl import configured_base_url
-
     app.config["BASE_URL"] = configured_base_url(app.config["BASE_URL"])  # bad: refused now
 
     glossary = app.config["GLOSSARY"]
@@ -151,11 +100,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     else:
         st.open()
     app.extensions["duizhao"] = st
-
-    from web import api, ui
-    from web.errors import register_error_handlers
-    from web.params import check_raw_request
-    from web.ratelimit import RateLimiter, default_path
 
     limiter = None
     rate = _setting(
@@ -191,8 +135,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         g.rate_decision = d  # read by web/rest.py for the RateLimit-* headers
         if d.allowed:
             return None
-        from web.errors import rate_limited
-
         return rate_limited(limiter.retry_after_header(d))
 
     @app.before_request
@@ -201,8 +143,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # (werkzeug only enforces MAX_CONTENT_LENGTH when the body is read).
         limit = app.config["MAX_CONTENT_LENGTH"]
         if limit is not None and (request.content_length or 0) > limit:
-            from werkzeug.exceptions import RequestEntityTooLarge
-
             raise RequestEntityTooLarge()
         check_raw_request(request.query_string, request.environ.get("PATH_INFO", ""))
 
@@ -215,8 +155,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         else:
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
-
-    from web.outputs import register_outputs
 
     register_outputs(app)  # feeds, exports, charts and the REST hooks (web/rest.py)
     return app

@@ -18,6 +18,8 @@ from typing import Any
 
 from index.document import FACET_FIELDS
 from index.errors import DuizhaoError, IndexCorrupt, IndexOutdated, InputError
+from web.cli_common import load_glossary, open_engine
+from web.cli_lookup import add_parsers
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -27,24 +29,6 @@ BOLD = ("\033[1m", "\033[0m")
 
 def _stdout_supports_color() -> bool:
     return sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
-
-
-# --- shared setup ----------------------------------------------------------------
-
-
-def load_glossary(args: argparse.Namespace) -> Any:
-    """The glossary the options ask for (:func:`index.glossary.glossary_from_args`)."""
-    # Imported here: index.glossary pulls in Whoosh, ~30 ms that `duizhao --help` and
-    # the commands without a glossary should not pay (measured with -X importtime).
-    from index.glossary import glossary_from_args
-
-    return glossary_from_args(args)
-
-
-def open_engine(args: argparse.Namespace) -> Any:
-    from search.engine import Engine
-
-    return Engine(args.index, glossary=load_glossary(args))
 
 
 # --- commands --------------------------------------------------------------------
@@ -430,12 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
     # Lookup commands (title, mentions, glossary, suggest) live in their own module.
-    try:
-        from web.cli_lookup import add_parsers
-    except ImportError:  # pragma: no cover - while that module is being written
-        pass
-    else:
-        add_parsers(sub)
+    add_parsers(sub)
     return p
 
 

@@ -29,9 +29,9 @@ from werkzeug.datastructures import MultiDict
 
 from index.errors import InputError
 from search.engine import Hit
-from web.app import state
 from web.openapi import EXPORT_MAX
 from web.params import SEARCH_PARAMS, int_param, search_request
+from web.state import state
 
 bp = Blueprint("exports", __name__)
 

@@ -25,8 +25,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from web.app import state
 from web.params import search_request, without_tracking
+from web.state import state
 
 bp = Blueprint("feeds", __name__)
 

@@ -37,6 +37,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from index.errors import DuizhaoError
+from web.state import state
 
 access_log = logging.getLogger("duizhao.access")
 
@@ -93,8 +94,6 @@ def _etag_for(generation: int) -> str:
 
 
 def _index_generation() -> int | None:
-    from web.app import state
-
     try:
         return int(state().get_engine().backend.ix.latest_generation())
     except (DuizhaoError, OSError, AttributeError):
@@ -186,8 +185,6 @@ def register(app: Flask) -> None:
 
 
 def _cut_short() -> bool:
-    from web.app import state
-
     engine = state().engine
     return engine is not None and bool(getattr(engine.backend, "last_search_partial", False))
 

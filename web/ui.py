@@ -35,7 +35,6 @@ from web.api import (
     title_lookup,
     titles_available,
 )
-from web.app import state
 from web.baseurl import public_url
 from web.params import (
     SEARCH_PARAMS,
@@ -45,6 +44,7 @@ from web.params import (
     search_request,
     str_param,
 )
+from web.state import state
 
 bp = Blueprint("ui", __name__)
 
