@@ -13,7 +13,6 @@ processes (web/ratelimit.py) runs first of all.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from index.errors import DuizhaoError
 from index.glossary import load_glossary
-from web import api, ui
+from web import api, settings, ui
 from web.baseurl import configured_base_url
 from web.errors import rate_limited, register_error_handlers
 from web.outputs import register_outputs
@@ -50,24 +49,11 @@ DEFAULTS: dict[str, Any] = {
     "GLOSSARY_CEDICT": True,  # CC-CEDICT fallback for glossary lookups
     "GLOSSARY": None,  # a ready Glossary (tests); overrides the two above
     "ENGINE": None,  # a ready Engine (tests); overrides INDEX_DIR
-    "MAX_CONTENT_LENGTH": 64 * 1024,  # the API takes no bodies; anything big is refused
-    "REOPEN_SECONDS": 5.0,  # retry opening a missing index at most this often
-    # Per-search time limit in the backend (the last guard against costly queries).
-    # Below 1 s so a request that hits it, plus parsing and snippets, still answers
-    # within the 1 s budget. None: $DUIZHAO_SEARCH_TIME_LIMIT or 0.5.
-    "SEARCH_TIME_LIMIT": None,
-    # Requests per second per client address, shared by every process using the same
-    # RATE_LIMIT_FILE; 0 turns it off. None: $DUIZHAO_RATE_LIMIT or 50 (off when TESTING).
-    "RATE_LIMIT": None,
-    "RATE_LIMIT_BURST": None,  # None: $DUIZHAO_RATE_LIMIT_BURST or 2 x the rate (at least 10)
-    "RATE_LIMIT_FILE": None,  # None: $DUIZHAO_RATE_LIMIT_FILE or one per index (web/rundir.py)
     "JSON_SORT_KEYS": False,
     # Every route answers GET/HEAD only: OPTIONS is a 405 too (as the README says).
     "PROVIDE_AUTOMATIC_OPTIONS": False,
-    # Public base URL for citation links (https://host/prefix). None: $DUIZHAO_BASE_URL;
-    # "request": the request's own scheme and host (only behind a proxy that sets
-    # Host); unset: a path without host -- never a Host header a client made up.
-    "BASE_URL": None,
+    # The server settings (web/settings.py: what each means, its variable, its default).
+    **settings.config_defaults(settings.APP_SETTINGS),
 }
 
 
@@ -92,7 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         index_dir=str(index_dir) if index_dir else None,
         glossary=glossary,
         reopen_seconds=float(app.config["REOPEN_SECONDS"]),
-        time_limit=_setting(app.config["SEARCH_TIME_LIMIT"], "DUIZHAO_SEARCH_TIME_LIMIT", 0.5),
+        time_limit=settings.value("SEARCH_TIME_LIMIT", app.config["SEARCH_TIME_LIMIT"]),
     )
     if engine is not None:
         st.engine = engine
@@ -102,19 +88,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["duizhao"] = st
 
     limiter = None
-    rate = _setting(
-        app.config["RATE_LIMIT"], "DUIZHAO_RATE_LIMIT", 0.0 if app.testing else DEFAULT_RATE
-    )
+    rate = settings.value("RATE_LIMIT", app.config["RATE_LIMIT"], 0.0 if app.testing else None)
     if rate > 0:
-        burst = _setting(
-            app.config["RATE_LIMIT_BURST"], "DUIZHAO_RATE_LIMIT_BURST", max(10.0, 2 * rate)
+        burst = settings.value(
+            "RATE_LIMIT_BURST", app.config["RATE_LIMIT_BURST"], max(10.0, 2 * rate)
         )
         try:
-            path = (
-                app.config["RATE_LIMIT_FILE"]
-                or os.environ.get("DUIZHAO_RATE_LIMIT_FILE")
-                or default_path(st.index_dir)
-            )
+            path = settings.value(
+                "RATE_LIMIT_FILE", app.config["RATE_LIMIT_FILE"] or None
+            ) or default_path(st.index_dir)
             limiter = RateLimiter(path, rate=rate, burst=int(burst))
         except DuizhaoError:  # a refused limiter file: close what was opened, then say so
             if st.engine is not None and engine is None:
@@ -158,22 +140,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_outputs(app)  # feeds, exports, charts and the REST hooks (web/rest.py)
     return app
-
-
-DEFAULT_RATE = 50.0
-
-
-def _setting(value: Any, env: str, default: float) -> float:
-    """A number from the app config, else from the environment, else the default."""
-    if value is None:
-        raw = os.environ.get(env, "").strip()
-        if not raw:
-            return default
-        try:
-            return float(raw)
-        except ValueError:
-            raise DuizhaoError(f"{env} must be a number, got {raw[:20]!r}") from None
-    return float(value)
 
 
 def static_root() -> Path:

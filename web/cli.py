@@ -20,6 +20,7 @@ from index.document import FACET_FIELDS
 from index.errors import DuizhaoError, IndexCorrupt, IndexOutdated, InputError
 from web.cli_common import load_glossary, open_engine
 from web.cli_lookup import add_parsers
+from web.settings import SETTINGS
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -376,21 +377,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_show)
 
     s = sub.add_parser("serve", help="serve the web UI and REST API (waitress)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8080)
-    s.add_argument("--threads", type=int, default=8, help="request threads in all")
-    s.add_argument(
-        "--workers",
-        type=int,
-        default=min(2, os.cpu_count() or 1),
-        help="server processes (1: waitress; more: gunicorn, one per core)",
-    )
-    s.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="public address for citation links (default $DUIZHAO_BASE_URL; 'request': the "
-        "address each request came in on; unset: links without host)",
-    )
+    for st in SETTINGS:  # the options come from the settings table (web/settings.py)
+        if st.option:
+            env = f" (${st.env})" if st.env else ""
+            s.add_argument(st.option, type=st.kind, default=st.default, help=st.help + env)
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser(

@@ -28,6 +28,7 @@ from typing import Any
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from index.errors import DuizhaoError
+from web.settings import setting
 
 WARM_QUERIES = ("数据安全", "platform economy")
 
@@ -53,10 +54,10 @@ def warm(app: Any) -> float:
 
 
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 8080,
+    host: str = setting("HOST").default,
+    port: int = setting("PORT").default,
     index_dir: str | Path | None = None,
-    threads: int = 8,
+    threads: int = setting("THREADS").default,
     config: dict[str, Any] | None = None,
     workers: int = 1,
 ) -> None:
