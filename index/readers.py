@@ -245,7 +245,11 @@ def detect_format(path: Path, within: Path | None = None) -> str:
     if text.startswith("{"):
         try:
             keys = set(json.loads(text))
-        except Exception:  # noqa: BLE001 - broken or hostile first line: read as JSONL to report it
+        except (
+            ValueError,
+            TypeError,
+            RecursionError,
+        ):  # broken or hostile: read as JSONL to report it
             return "jsonl"
         if {"id", "path", "level", "text"} <= keys:
             return "laws"

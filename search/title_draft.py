@@ -30,6 +30,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import rjieba
+
 from index.errors import InputError
 from index.normalize import to_simplified
 from index.scripts import HAN_CHARS, HAN_RE
@@ -847,12 +849,7 @@ def _name_or_char(run: str, ctx: _Ctx) -> tuple[str, str, str]:
 
 def _pos_tags(run: str) -> list[str]:
     """jieba's part-of-speech tags for a short run (default dictionary)."""
-    try:
-        import rjieba
-
-        return [t for _, t in rjieba.tag(run)]
-    except Exception:  # noqa: BLE001 - tags only refine a guess
-        return []
+    return [t for _, t in rjieba.tag(run)]
 
 
 def _unknown_word(text: str, i: int, ctx: _Ctx) -> str:

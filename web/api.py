@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from index.document import ID_RE as DOC_ID_RE
 from index.errors import InputError, NotFound
-from web.errors import TitlesUnavailable
+from search.titles import lookup_title
 from web.openapi import MAX_MENTION_CHARS, MAX_Q, MAX_TITLE_Q, index_values, openapi_document
 from web.params import (
     SEARCH_PARAMS,
@@ -82,25 +82,8 @@ def document(doc_id: str) -> ResponseReturnValue:
 
 
 def title_lookup(text: str, limit: int) -> Any:
-    """search.titles.lookup_title, or a 503 while that module is not in this build."""
-    try:
-        from search import titles
-    except ImportError:
-        titles = None  # type: ignore[assignment]
-    fn = getattr(titles, "lookup_title", None)
-    if fn is None:
-        raise TitlesUnavailable(
-            "title lookup is not available in this build", "search for the title words instead"
-        )
-    return fn(state().get_engine(), text, limit=limit)
-
-
-def titles_available() -> bool:
-    try:
-        from search import titles
-    except ImportError:
-        return False
-    return hasattr(titles, "lookup_title")
+    """:func:`search.titles.lookup_title` over the serving engine."""
+    return lookup_title(state().get_engine(), text, limit=limit)
 
 
 @bp.get("/titles")
@@ -264,7 +247,8 @@ def health() -> ResponseReturnValue:
             "version": "0.1.0",
             "documents": st.doc_count(),
             "glossary_entries": len(g) if g is not None else 0,
-            "titles_available": titles_available(),
+            # Kept for API clients: title lookup is part of every build.
+            "titles_available": True,
         }
     )
 

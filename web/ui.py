@@ -33,7 +33,6 @@ from web.api import (
     glossary_search,
     mentions_report,
     title_lookup,
-    titles_available,
 )
 from web.baseurl import public_url
 from web.params import (
@@ -296,7 +295,7 @@ def _search_box() -> dict[str, Any]:
             return ""
         return request.args.get("q", "")[:MAX_QUERY_CHARS]
 
-    return {"box_q": box_q}
+    return {"box_q": box_q, "max_q": MAX_QUERY_CHARS}
 
 
 @bp.get("/favicon.ico")
@@ -526,9 +525,7 @@ def titles() -> ResponseReturnValue:
     result = None
     if q:
         result = title_lookup(q, 10).to_dict()
-    return render_template(
-        "titles.html", q=q, result=result, available=titles_available(), lang_of=lang_of
-    )
+    return render_template("titles.html", q=q, result=result, lang_of=lang_of)
 
 
 MENTION_KINDS = {"en_title": "English title", "zh_title": "Chinese title", "docnum": "文号 No."}
