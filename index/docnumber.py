@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from index.errors import InputError
+from index.normalize import to_simplified
 from index.scripts import is_han
 
 # --- pinyin of issuer-code characters ---------------------------------------
@@ -402,7 +403,6 @@ def _finish(dn: DocNumber) -> DocNumber:
     """Traditional issuer codes (國辦發) get the simplified key."""
     if dn.is_pinyin or all(ch in PINYIN for ch in dn.prefix):
         return dn
-    from index.normalize import to_simplified
 
     simple = to_simplified(dn.prefix)
     return dn if simple == dn.prefix else DocNumber(simple, dn.year, dn.number)

@@ -9,6 +9,7 @@ analyzed passages. Field values are already cleaned (``index.normalize``).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -51,7 +52,6 @@ DATE_FIELDS = ("issue_date", "publish_date", "effective_date")
 
 def impossible_date(value: str) -> str | None:
     """Why a well-formed YYYY-MM-DD date cannot be real, or None when it can."""
-    import datetime
 
     try:
         d = datetime.date.fromisoformat(value)

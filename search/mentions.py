@@ -28,7 +28,7 @@ from typing import Any
 from index.docnumber import find_docnums
 from index.errors import InputError
 from index.scripts import han_count
-from search.title_draft import REGIONS
+from search.title_draft import REGIONS, draft_title
 from search.titles import (
     _EN_DOCTYPE_RE,
     EXACT_THRESHOLD,
@@ -284,8 +284,6 @@ def _resolve(engine: Any, m: Mention) -> None:
     if m.en and m.zh:
         m.counterpart, m.counterpart_label = m.zh, "Chinese title given in the text"
     elif m.zh:
-        from search.title_draft import draft_title
-
         d = draft_title(m.zh, _lookup_table(engine.glossary).get)
         m.counterpart, m.counterpart_label = d.text, d.label
     elif m.en:

@@ -19,6 +19,7 @@ from index import segmenter
 from index.document import Document
 from index.errors import DuizhaoError
 from index.scripts import has_han
+from search.engine import SearchRequest
 
 # Title glue and words that say what kind of document it is, not what it is about.
 _NOISE_TEXT = (
@@ -63,7 +64,6 @@ def _overlap(a: set[str], b: set[str]) -> float:
 
 def related_documents(engine: Any, doc: Document, limit: int = 5) -> list[tuple[Document, float]]:
     """Up to ``limit`` (document, score) pairs related to ``doc`` by title topic."""
-    from search.engine import SearchRequest
 
     words = topic_words(doc)
     if not words:

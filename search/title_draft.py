@@ -33,9 +33,12 @@ from dataclasses import dataclass, field
 import rjieba
 
 from index.errors import InputError
+from index.glossary import Glossary
 from index.normalize import to_simplified
 from index.scripts import HAN_CHARS, HAN_RE
+from index.segmenter import cut
 from index.structure import CN_DIGITS, cn_to_int
+from search.attested import attested
 from search.query import MAX_QUERY_CHARS
 from search.title_lexicon import cedict_titles, words
 
@@ -409,8 +412,6 @@ class _Ctx:
     def jieba_word(self, text: str, i: int) -> str:
         """The jieba word of ``text`` that starts at ``i`` ('' when one spans it)."""
         if self._cut is None or self._cut[0] != text:
-            from index.segmenter import cut
-
             starts: dict[int, str] = {}
             pos = 0
             for w in cut(text):
@@ -754,8 +755,6 @@ def _quoted_title(inner: str, ctx: _Ctx) -> str | None:
     if not any(inner.endswith(dt) for dt in DOCTYPES) or len(inner) < 4:
         return None
     if ctx.use_attested:
-        from search.attested import attested
-
         a = attested(inner, ctx.exclude)
         if a is not None:
             ctx.total += len(HAN_RE.findall(inner))
@@ -853,7 +852,6 @@ def _pos_tags(run: str) -> list[str]:
 
 
 def _unknown_word(text: str, i: int, ctx: _Ctx) -> str:
-    from index.segmenter import cut
 
     pos = 0
     for w in cut(text):
@@ -1225,7 +1223,6 @@ def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _default_glossary():  # noqa: ANN202 - Glossary, imported lazily
-    from index.glossary import Glossary
 
     return Glossary.load(cedict=False)
 

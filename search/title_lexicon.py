@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import InputError
+from index.glossary import _cedict_path  # the package's data file
+from index.normalize import to_simplified
 from index.scripts import HAN_CHARS, has_han
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -227,7 +229,6 @@ class CedictTitles:
     """CC-CEDICT headword -> one rendering fitting a title, and readings for names."""
 
     def __init__(self, path: Path | None = None) -> None:
-        from index.glossary import _cedict_path  # the package's data file
 
         path = path or _cedict_path()
         # headword -> its raw entries ("reading] /senses/"), one per line: parsed
@@ -350,7 +351,6 @@ def cedict_titles() -> CedictTitles | None:
 
 def normalize_key(zh: str) -> str:
     """The key a title is looked up by: NFKC, simplified, without spaces."""
-    from index.normalize import to_simplified
 
     zh = unicodedata.normalize("NFKC", zh)
     return to_simplified("".join(zh.split()))

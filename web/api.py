@@ -14,8 +14,12 @@ from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from index.document import ID_RE as DOC_ID_RE
-from index.errors import InputError, NotFound
+from index.errors import DuizhaoError, InputError, NotFound
+from search.engine import SearchRequest
+from search.mentions import analyze_mentions
+from search.spelling import glossary_suggestions
 from search.titles import lookup_title
+from web.cursor import cursor_search
 from web.openapi import MAX_MENTION_CHARS, MAX_Q, MAX_TITLE_Q, index_values, openapi_document
 from web.params import (
     SEARCH_PARAMS,
@@ -45,8 +49,6 @@ def accepted_args(known: tuple[str, ...] | frozenset[str]) -> tuple[Any, list[di
 def search() -> ResponseReturnValue:
     args, warnings = accepted_args(SEARCH_PARAMS | {"cursor"})
     if "cursor" in args:  # deep paging past the first 1,000 results (web/cursor.py)
-        from web.cursor import cursor_search
-
         return jsonify({**cursor_search(args), "warnings": warnings})
     req = search_request(args, facets_default=False)
     if len(req.q) > MAX_Q:
@@ -166,7 +168,6 @@ def glossary() -> ResponseReturnValue:
 
 def mentions_report(text: str) -> dict[str, Any]:
     """``duizhao mentions`` for the web: the policy documents an article mentions."""
-    from search.mentions import analyze_mentions
 
     return analyze_mentions(state().get_engine(), text).to_dict()
 
@@ -207,9 +208,6 @@ MAX_SUGGEST_Q = 100
 @bp.get("/suggest")
 def suggest() -> ResponseReturnValue:
     """Suggestions as you type: glossary terms and document titles that match ``q``."""
-    from index.errors import DuizhaoError
-    from search.engine import SearchRequest
-    from search.spelling import glossary_suggestions
 
     args, warnings = accepted_args(("q", "limit"))
     q = str_param(args, "q", MAX_SUGGEST_Q).strip()

@@ -21,11 +21,17 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
+from index import segmenter
 from index.errors import DuizhaoError, InputError
+from index.normalize import fold_for_segmentation
 from index.scripts import has_han
 from index.structure import HEADING_RE
-from search.engine import FILTER_NAMES, SearchRequest
-from search.query import MAX_QUERY_CHARS
+from search.engine import FILTER_NAMES, SearchRequest, build_plan, highlight_terms
+from search.expand import expand
+from search.mentions import MAX_TEXT_CHARS
+from search.query import MAX_QUERY_CHARS, parse_query
+from search.related import related_documents as related
+from search.snippets import highlight
 from web.api import (
     MAX_TITLE_Q,
     get_document_or_404,
@@ -377,16 +383,12 @@ def highlight_words(q: str) -> tuple[set[str], list[tuple[str, ...]]]:
     """The words a search for ``q`` matched, to mark in the document (empty on bad q)."""
     if not q.strip():
         return set(), []
-    from search.engine import build_plan, highlight_terms
-    from search.query import parse_query
 
     engine = state().get_engine()
     try:
         pq = parse_query(q)
         expansions = []
         if engine.glossary is not None and pq.positive_units:
-            from search.expand import expand
-
             expansions = list(expand(pq.expansion_text, engine.glossary))
         plan = build_plan(pq, expansions, SearchRequest(q=q))
     except DuizhaoError:
@@ -396,7 +398,6 @@ def highlight_words(q: str) -> tuple[set[str], list[tuple[str, ...]]]:
 
 def body_blocks(doc: Any, q: str) -> list[dict[str, Any]]:
     """The body as headings and paragraphs, with passage anchors and marked matches."""
-    from search.snippets import highlight
 
     words, phrases = highlight_words(q)
     mark = bool(words or phrases) and len(doc.body) <= MAX_BODY_HIGHLIGHT
@@ -429,8 +430,6 @@ def glossary_terms(doc: Any, limit: int = 30) -> list[Any]:
     g = state().glossary
     if g is None:
         return []
-    from index import segmenter
-    from index.normalize import fold_for_segmentation
 
     text = fold_for_segmentation(doc.title + "\n" + doc.body[:6000])
     counts: Counter[str] = Counter()
@@ -452,7 +451,6 @@ def glossary_terms(doc: Any, limit: int = 30) -> list[Any]:
 
 def related_documents(doc: Any, limit: int = 5) -> list[dict[str, Any]]:
     """Documents on the same topic by title, same issuer first (search/related.py)."""
-    from search.related import related_documents as related
 
     if not doc.title:
         return []
@@ -535,7 +533,6 @@ MENTION_KINDS = {"en_title": "English title", "zh_title": "Chinese title", "docn
 def mentions() -> ResponseReturnValue:
     """Paste an article, see the documents it names (``duizhao mentions`` in the browser).
     The form posts (articles are longer than a query string); ``?text=`` works too."""
-    from search.mentions import MAX_TEXT_CHARS
 
     if request.method == "POST":
         text = str_param(request.form, "text", MAX_TEXT_CHARS)
