@@ -37,8 +37,8 @@ GROUPS = {
 
 def worker(index: str) -> dict[str, dict[str, list[float]]]:
     """Times (ms) per intent, for both passes, with the code on ``sys.path``."""
-    from index.config import shared_data_dir
-    from index.glossary import glossary_from_args
+    from index.config import shared_data_dir, user_glossary_paths
+    from index.glossary import Glossary
     from search.engine import Engine, SearchRequest
     from search.eval_suite import build_items
     from search.evaluate import read_queries
@@ -46,10 +46,9 @@ def worker(index: str) -> dict[str, dict[str, list[float]]]:
 
     data = shared_data_dir()
 
-    class _Args:
-        pass
-
-    engine = Engine(index, glossary=glossary_from_args(_Args()))
+    # Glossary.load, not index.glossary.load_glossary: the worker also runs on the
+    # checkout given with --before, which may predate that function.
+    engine = Engine(index, glossary=Glossary.load(user_glossary_paths(None)))
     try:
         queries = [i.query for i in build_items(data, engine.glossary)]
         stard = data / "stard" / "dev_queries.tsv"
