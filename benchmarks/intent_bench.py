@@ -37,18 +37,18 @@ GROUPS = {
 
 def worker(index: str) -> dict[str, dict[str, list[float]]]:
     """Times (ms) per intent, for both passes, with the code on ``sys.path``."""
-    from index.config import shared_data_dir
+    from index.config import shared_data_dir, user_glossary_paths
+    from index.glossary import Glossary
     from search.engine import Engine, SearchRequest
     from search.eval_suite import build_items
-    from search.evaluate import _load_glossary, read_queries
+    from search.evaluate import read_queries
     from search.intent import classify
 
     data = shared_data_dir()
 
-    class _Args:
-        pass
-
-    engine = Engine(index, glossary=_load_glossary(_Args()))
+    # Glossary.load, not index.glossary.load_glossary: the worker also runs on the
+    # checkout given with --before, which may predate that function.
+    engine = Engine(index, glossary=Glossary.load(user_glossary_paths(None)))
     try:
         queries = [i.query for i in build_items(data, engine.glossary)]
         stard = data / "stard" / "dev_queries.tsv"

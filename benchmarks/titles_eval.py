@@ -3,7 +3,7 @@ original, document-number lookup, and draft chrF.
 
 Place in the flow: a benchmark over ``search.titles`` (not part of the engine).
 Run: ``python benchmarks/titles_eval.py [INDEX]`` (default: $DUIZHAO_EVAL_INDEX,
-else /work/idx/titles). The floors are asserted by the slow test
+else the CLI's index). The floors are asserted by the slow test
 ``tests/test_titles.py::test_title_lookup_floors``, which calls these functions.
 
 Honesty of the English-title figure: the 70 ``en_titles/dev.jsonl`` documents
@@ -35,11 +35,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.config import shared_data_dir  # noqa: E402
+from index.config import index_path, shared_data_dir  # noqa: E402
 from index.docnumber import DocNumber, parse_docnum  # noqa: E402
 from index.document import make_id  # noqa: E402
 
-DEFAULT_INDEX = "/work/idx/titles"
 BRACKETS = {
     "〔〕": ("〔", "〕"),
     "[]": ("[", "]"),
@@ -50,7 +49,8 @@ BRACKETS = {
 
 
 def index_dir() -> Path:
-    return Path(os.environ.get("DUIZHAO_EVAL_INDEX") or DEFAULT_INDEX)
+    """$DUIZHAO_EVAL_INDEX, else the CLI's index ($DUIZHAO_INDEX or ./instance/index)."""
+    return Path(os.environ.get("DUIZHAO_EVAL_INDEX") or index_path(None))
 
 
 def open_engine(path: Path) -> Any:

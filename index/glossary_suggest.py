@@ -31,10 +31,10 @@ from index.analysis import en_key
 from index.errors import InputError
 from index.glossary import Glossary
 from index.normalize import clean_text, to_simplified
+from index.scripts import all_han
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 _BREAK = re.compile(r"[,;:.!?()\[\]\"\u201c\u201d]")
-_HAN_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,}$")
 
 # Title words that are structure, not vocabulary worth an entry.
 _SKIP_TEXT = (
@@ -124,7 +124,7 @@ def suggest(
     doc_counts: list[Counter[str]] = []
     for d in docs:
         text = to_simplified(clean_text(str(d.get("content_zh") or "")))
-        doc_counts.append(Counter(w for w in segmenter.cut(text) if _HAN_WORD.match(w)))
+        doc_counts.append(Counter(w for w in segmenter.cut(text) if len(w) >= 2 and all_han(w)))
     doc_words = [set(c) for c in doc_counts]
     df_all: Counter[str] = Counter()
     for ws in doc_words:

@@ -48,6 +48,7 @@ from index.errors import (  # noqa: F401 - IndexNotAllowed, IndexWriteFailed re-
     IndexNotAllowed,
     IndexWriteFailed,
 )
+from index.fsync import fsync_dir
 
 MANIFEST_PREFIX = "duizhao-manifest-"
 MANIFEST_RE = re.compile(r"^duizhao-manifest-([0-9]+)\.json$")
@@ -436,8 +437,6 @@ def recover(folder: str | os.PathLike, *, manifest_required: bool = True) -> lis
         if (old and int(old.group(1)) < latest) or (_SEG_RE.match(n) and n not in keep):
             rm(n)
     if removed:
-        from index.storage import fsync_dir
-
         with contextlib.suppress(OSError):
             fsync_dir(folder)
     return removed
@@ -455,8 +454,6 @@ def _legacy_segment_files(folder: Path, gen: int) -> set[str] | None:
 def adopt_legacy(folder: str | os.PathLike) -> int:
     """Write a manifest for the latest generation of an index made before manifests
     (caller holds the writer lock). Returns the generation."""
-    from index.storage import fsync_dir
-
     folder = Path(folder)
     names = os.listdir(folder)
     gen = max((int(m.group(1)) for n in names if (m := _TOC_RE.match(n))), default=-1)

@@ -30,6 +30,7 @@ from typing import Any
 from index.errors import InputError
 from index.glossary import DATA_DIR, Glossary
 from index.normalize import to_simplified
+from index.scripts import has_han
 
 ALIASES_FILE = DATA_DIR / "filter_aliases.tsv"
 LABEL_SEPARATOR = " · "  # between the two languages of one name
@@ -42,7 +43,6 @@ _EN_SUFFIX = re.compile(r"\s+of\s+the\s+people'?s\s+republic\s+of\s+china\s*$", 
 # both sides are known names, "A Bureau and B Bureau": many names contain "and").
 _JOINT_COMMA = re.compile(r"\s*[,;，、]\s*")
 _JOINT_AND = re.compile(r"\s+and\s+(?=[A-Z])")
-_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 def key(text: str) -> str:
@@ -76,7 +76,7 @@ def load_aliases(path: Path = ALIASES_FILE) -> dict[str, list[tuple[str, list[st
 def _looks_english_name(alias: str) -> bool:
     """An English name to show, not pinyin or an abbreviation ("State Council Office",
     not "guowuyuan bangongting" or "GOSC")."""
-    return " " in alias.strip() and alias[:1].isupper() and not _HAN.search(alias)
+    return " " in alias.strip() and alias[:1].isupper() and not has_han(alias)
 
 
 class IssuerNames:
@@ -105,7 +105,7 @@ class IssuerNames:
         # The alias table says which form the index stores: it wins over the glossary.
         for value, names in load_aliases(aliases_path).get("issuer", []):
             for alias in names:
-                if not _HAN.search(alias) and english_key(alias):
+                if not has_han(alias) and english_key(alias):
                     self._to_zh[english_key(alias)] = value
             shown = next((a for a in names if _looks_english_name(a)), "")
             if shown:
@@ -114,7 +114,7 @@ class IssuerNames:
     def stored(self, name: str) -> str:
         """The form to store for an issuer name: a known English name becomes its
         Chinese name; anything else (Chinese, unknown, joint issuers) is kept."""
-        if not name or _HAN.search(name):
+        if not name or has_han(name):
             return name
         return self._to_zh.get(english_key(name), name)
 
@@ -134,7 +134,7 @@ class IssuerNames:
         tables know part by part (joint issuers) gets the Chinese names first."""
         if not value:
             return value
-        if _HAN.search(value):
+        if has_han(value):
             en = self.english(value)
             return f"{value}{LABEL_SEPARATOR}{en}" if en else value
         zh = self.stored(value)
@@ -151,13 +151,13 @@ class IssuerNames:
         out: list[str] = []
         for piece in (p for p in _JOINT_COMMA.split(value) if p.strip()):
             zh = self.stored(piece)
-            if _HAN.search(zh):
+            if has_han(zh):
                 out.append(zh)
                 continue
             # "A and B": the "and" between two known names, not one inside a name.
             for m in _JOINT_AND.finditer(piece):
                 pair = [self.stored(piece[: m.start()]), self.stored(piece[m.end() :])]
-                if all(_HAN.search(z) for z in pair):
+                if all(has_han(z) for z in pair):
                     out.extend(pair)
                     break
             else:

@@ -24,6 +24,8 @@ import re
 import threading
 import unicodedata
 
+from index.scripts import has_han
+
 # Controls (except tab/newline), bidi overrides/isolates/marks, zero-width characters,
 # BOM, the Unicode noncharacters that some scrapes carry, and U+FFFD (what undecodable
 # input became).
@@ -109,10 +111,6 @@ class _T2S:
         return cls._converter
 
 
-def _has_han(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
-
-
 @functools.lru_cache(maxsize=65536)
 def _t2s_char(ch: str) -> str:
     out = _T2S.get().convert(ch)
@@ -125,7 +123,7 @@ def to_simplified(text: str) -> str:
     t2s keeps the length of every word in its dictionary, but we do not rely on
     that: any line whose length changes is converted character by character.
     """
-    if not text or not _has_han(text):
+    if not text or not has_han(text):
         return text
     out = _T2S.get().convert(text)
     if len(out) == len(text):
@@ -147,4 +145,4 @@ def fold_for_segmentation(text: str) -> str:
 
 def is_traditional(text: str) -> bool:
     """True when t2s would change the text (it contains traditional-only characters)."""
-    return _has_han(text) and to_simplified(text) != text
+    return has_han(text) and to_simplified(text) != text

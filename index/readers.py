@@ -36,6 +36,7 @@ from index.document import Document, EnglishTitle, make_id
 from index.errors import InputError
 from index.issuers import shipped_issuer_names
 from index.normalize import clean_line, clean_text
+from index.scripts import han_count
 from index.structure import doctype_of
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
@@ -244,7 +245,11 @@ def detect_format(path: Path, within: Path | None = None) -> str:
     if text.startswith("{"):
         try:
             keys = set(json.loads(text))
-        except Exception:  # noqa: BLE001 - broken or hostile first line: read as JSONL to report it
+        except (
+            ValueError,
+            TypeError,
+            RecursionError,
+        ):  # broken or hostile: read as JSONL to report it
             return "jsonl"
         if {"id", "path", "level", "text"} <= keys:
             return "laws"
@@ -834,6 +839,6 @@ def _text_file(path: Path, root: Path, within: Path | None = None) -> Iterator[I
 
 
 def _mostly_latin(text: str) -> bool:
-    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+    han = han_count(text)
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
     return latin > 3 * han

@@ -26,12 +26,12 @@ from __future__ import annotations
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import text_analyzer
+from index.document import FACET_FIELDS as FACET_FIELDS  # re-exported: the backend reads it here
 from index.ranking import INDEX_BOOSTS
 
 SCHEMA_VERSION = 3
 
 # Fields that filters and facets read (one value per record, stored as columns).
-FACET_FIELDS = ("level", "region", "issuer", "status", "lang", "source", "doctype")
 
 
 def build_schema() -> Schema:

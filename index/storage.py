@@ -50,6 +50,7 @@ from whoosh.writing import SegmentWriter
 
 from index import integrity
 from index.errors import IndexWriteFailed
+from index.fsync import fsync_dir, fsync_file
 
 INDEX_NAME = "MAIN"
 CRASH_POINTS = ("after_segment", "after_toc_temp", "after_rename", "during_cleanup")
@@ -80,25 +81,6 @@ def crash_point(name: str) -> None:
             if os.read(int(fd), 1):
                 return
     os.kill(os.getpid(), signal.SIGKILL)
-
-
-def fsync_dir(path: str | os.PathLike) -> None:
-    """fsync a directory so the names created, renamed or deleted in it are on disk."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_file(path: str | os.PathLike) -> None:
-    # O_RDONLY is enough for fsync on Linux and flushes pages written by any process
-    # (a multiprocessing worker's segment files included).
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class DurableStorage(FileStorage):

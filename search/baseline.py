@@ -29,6 +29,7 @@ from pathlib import Path
 
 from index.document import Document, Passage
 from index.readers import read_paths
+from index.scripts import HAN_CHARS
 from index.structure import article_label, split_passages
 
 K1 = 1.3
@@ -37,7 +38,7 @@ PREAMBLE = "序言"
 
 # A token counts when it has a letter, digit or Han character (punctuation and
 # spaces are not words).
-_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+_WORDLIKE = re.compile(rf"[0-9A-Za-z{HAN_CHARS}]")
 _NUM = r"[零〇一二三四五六七八九十百千两\d]+"
 _ARTICLE_LABEL = re.compile(rf"第{_NUM}条(?:之[一二三四五六七八九十]+)?")
 _ARTICLE_HEAD = re.compile(rf"\s*(第{_NUM}条)(之[一二三四五六七八九十]+)?")

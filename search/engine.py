@@ -21,10 +21,11 @@ from index.analysis import terms as analyze
 from index.backends import open_backend
 from index.config import index_path
 from index.deadline import Deadline
-from index.document import Document, Passage
+from index.document import FACET_FIELDS, Document, Passage
 from index.errors import QueryError
 from index.issuers import IssuerNames
 from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan, RawHit
+from index.scripts import han_count, has_han, is_han
 from search import profiles
 from search.filters import FilterResolver
 from search.intent import Intent, classify
@@ -36,7 +37,7 @@ MAX_RESULT_WINDOW = 1000  # deepest result reachable by paging
 LONG_QUERY_EXPANSIONS = 4
 LONG_QUERY_FIELDS = ("body",)
 SORTS = ("relevance", "date", "date_asc")
-FILTER_NAMES = ("level", "region", "issuer", "status", "lang", "doctype", "source")
+FILTER_NAMES = FACET_FIELDS  # every facet is a filter
 
 
 @dataclass
@@ -412,14 +413,14 @@ class Engine:
 
 def _is_han(text: str) -> bool:
     """Mostly Chinese characters (more Han than Latin letters)."""
-    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+    han = han_count(text)
     return han > sum(1 for ch in text if ch.isascii() and ch.isalpha())
 
 
 def fields_for(words: tuple[str, ...]) -> tuple[str, ...]:
     """Chinese words can only occur in the Chinese title and bodies; anything with
     Latin letters or digits may be anywhere (English titles, English bodies, 5G)."""
-    if all(any("\u3400" <= ch <= "\u9fff" for ch in w) for w in words):
+    if all(has_han(w) for w in words):
         return HAN_FIELDS
     return TEXT_FIELDS
 
@@ -437,7 +438,7 @@ def _subword_cover(term: str) -> tuple[str, ...]:
     """The smaller words a long Chinese query word splits into (个人信息保护 ->
     个人信息 保护), as a phrase alternative: the same characters in a document
     may have been cut at other boundaries (个人信息 / 保护法)."""
-    if len(term) < 3 or not "\u3400" <= term[0] <= "\u9fff" or segmenter.has_word(term):
+    if len(term) < 3 or not is_han(term[0]) or segmenter.has_word(term):
         # Dictionary words are found inside longer words by the index's sub-words;
         # only words jieba made up (HMM) need the phrase of their parts.
         return ()

@@ -44,10 +44,25 @@ from pathlib import Path
 from typing import Any
 
 from index.analysis import terms
+from index.config import shared_data_dir
 from index.docnumber import DocNumber, parse_docnum
 from index.document import Document
 from index.errors import DuizhaoError, InputError
+from index.glossary import glossary_from_args
 from index.normalize import to_simplified
+from index.readers import read_file
+from index.scripts import all_han
+from search.engine import Engine, SearchRequest
+from search.evaluate import (
+    KNOWN_ITEM_FIELDS,
+    doc_qrels,
+    read_known_items,
+    read_qrels,
+    read_queries,
+    run_engine,
+    score_run,
+)
+from search.titles import lookup_title
 
 SEED = 11
 SET_SIZE = 200  # items drawn per set before the split (about half are reported)
@@ -88,7 +103,6 @@ class Item:
 
 
 def _corpus(data: Path) -> list[Document]:
-    from index.readers import read_file
 
     docs: list[Document] = []
     for name in ("laws.jsonl.gz", "policy_titles.csv.gz", "work_reports.jsonl.gz"):
@@ -138,7 +152,7 @@ def topic_sets(docs: list[Document], glossary: Any) -> list[Item]:
     for e in glossary.entries():
         if e.category != "policy" or e.source != "curated" or not e.preferred:
             continue
-        if not 2 <= len(e.zh) <= 8 or not all("\u4e00" <= ch <= "\u9fff" for ch in e.zh):
+        if not 2 <= len(e.zh) <= 8 or not all_han(e.zh):
             continue
         candidates.append((e.zh, e))
     candidates.sort(key=lambda kv: kv[0])
@@ -187,7 +201,6 @@ def docnum_set(docs: list[Document]) -> list[Item]:
 
 
 def en_title_set(path: Path) -> list[Item]:
-    from search.evaluate import read_known_items
 
     if not path.is_file():
         return []
@@ -279,8 +292,6 @@ KEY_METRICS = {
 
 
 def _search_hits(engine: Any, item: Item) -> list[Any]:
-    from search.engine import SearchRequest
-    from search.evaluate import KNOWN_ITEM_FIELDS
 
     fields = KNOWN_ITEM_FIELDS if item.set == "en_title" else None
     try:
@@ -308,7 +319,6 @@ def run_title_lookup(
     engine: Any, items: list[Item], results: dict[str, SetResult], halves: tuple[str, ...]
 ) -> None:
     """The English titles through the title lookup (own English titles unused)."""
-    from search.titles import lookup_title
 
     res = results.setdefault("en_title_lookup", SetResult("en_title_lookup", ("first", "top10")))
     for item in items:
@@ -331,7 +341,6 @@ def run_title_lookup(
 def run_stard(
     engine: Any, data: Path, results: dict[str, SetResult], halves: tuple[str, ...]
 ) -> None:
-    from search.evaluate import doc_qrels, read_qrels, read_queries, run_engine, score_run
 
     qpath, rpath = data / "stard" / "dev_queries.tsv", data / "stard" / "dev_qrels.tsv"
     if not (qpath.is_file() and rpath.is_file()):
@@ -445,13 +454,10 @@ def suite_json(results: dict[str, SetResult]) -> dict[str, Any]:
 
 def run_cli(args: Any) -> int:
     """``duizhao eval --suite``: print the table (or ``--json``)."""
-    from index.config import shared_data_dir
-    from search.engine import Engine
-    from search.evaluate import _load_glossary
 
     halves = HALVES if not getattr(args, "half", None) else (args.half,)
     sets = tuple(args.sets.split(",")) if getattr(args, "sets", None) else None
-    engine = Engine(getattr(args, "index", None), glossary=_load_glossary(args))
+    engine = Engine(getattr(args, "index", None), glossary=glossary_from_args(args))
     try:
 
         def progress(msg: str) -> None:

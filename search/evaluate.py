@@ -33,8 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.config import shared_data_dir
 from index.errors import DuizhaoError, InputError, NotFound
-from search.baseline import is_article_label, normalize_article, passage_article
+from index.glossary import glossary_from_args
+from search.baseline import build_baseline, is_article_label, normalize_article, passage_article
+from search.engine import Engine, SearchRequest
 
 KS = (10, 100)
 METRICS = ("R@10", "R@100", "nDCG@10", "MRR@10")
@@ -240,7 +243,6 @@ def run_engine(
 
 
 def _run_questions(engine: Any, queries: dict[str, str], expand: bool, out: EngineRun) -> None:
-    from search.engine import SearchRequest
 
     for qid, q in queries.items():
         try:
@@ -258,7 +260,6 @@ def _run_questions(engine: Any, queries: dict[str, str], expand: bool, out: Engi
 def time_engine(engine: Any, queries: dict[str, str], *, per_page: int = 10) -> dict[str, float]:
     """Wall time per question of the everyday search (top 10 documents, snippets,
     expansion on), measured in process after one warm-up query."""
-    from search.engine import SearchRequest
 
     times: list[float] = []
     qs = list(queries.values())
@@ -329,7 +330,6 @@ def evaluate_stard(
 
 def evaluate_known_items(engine: Any, items: list[tuple[str, str]]) -> dict[str, Any]:
     """Top-1 / top-10 success of English-title queries over the Chinese fields."""
-    from search.engine import SearchRequest
 
     missing = []
     present = []
@@ -432,20 +432,8 @@ def format_known_items(rep: dict[str, Any]) -> str:
 # --- the command ------------------------------------------------------------------------
 
 
-def _load_glossary(args: Any) -> Any:
-    from index.config import user_glossary_paths
-    from index.glossary import Glossary
-
-    if getattr(args, "no_glossary", False):
-        return None
-    files = user_glossary_paths(getattr(args, "glossary", None))
-    return Glossary.load(files, lenient=getattr(args, "lenient", False))
-
-
 def run_cli(args: Any) -> int:
     """``duizhao eval``: print (or ``--json``) the STARD table and/or known-item rates."""
-    from index.config import shared_data_dir
-    from search.engine import Engine
 
     queries_arg = getattr(args, "queries", None)
     qrels_arg = getattr(args, "qrels", None)
@@ -469,14 +457,12 @@ def run_cli(args: Any) -> int:
     def progress(msg: str) -> None:
         print(f"eval: {msg}", file=sys.stderr, flush=True)
 
-    engine = Engine(getattr(args, "index", None), glossary=_load_glossary(args))
+    engine = Engine(getattr(args, "index", None), glossary=glossary_from_args(args))
     report: dict[str, Any] = {}
     if run_stard:
         assert queries is not None and qrels is not None
         baseline = None
         if not getattr(args, "no_baseline", False):
-            from search.baseline import build_baseline
-
             laws = data / "laws.jsonl.gz"
             if not laws.is_file():
                 raise InputError(

@@ -36,6 +36,7 @@ from index import segmenter
 from index.analysis import ENGLISH_STOP_WORDS, en_key
 from index.glossary import Entry, Glossary
 from index.normalize import to_simplified
+from index.scripts import HAN_CHARS, all_han, has_han
 
 # Weights: the user's own words weigh 1.0.
 WEIGHT = {"curated": 0.7, "user": 0.7, "cc-cedict": 0.3}
@@ -70,11 +71,7 @@ ALIAS_CATEGORIES = frozenset({"issuer", "region"})
 _EN_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 # Between two English words these characters end a phrase; spaces, hyphens,
 # apostrophes, slashes and stop words do not.
-_EN_BREAK = re.compile(
-    r"[\u3400-\u9fff\uf900-\ufaff,;:.!?()\[\]{}\"\u201c\u201d\u3001\u3002\uff0c\uff1b]"
-)
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_ALL_HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
+_EN_BREAK = re.compile(f"[{HAN_CHARS}" + r",;:.!?()\[\]{}\"\u201c\u201d\u3001\u3002\uff0c\uff1b]")
 
 
 @dataclass(frozen=True)
@@ -163,7 +160,7 @@ def _english_runs(text: str) -> list[list[tuple[str, int, int]]]:
             cur = []
         last_end = m.end()
         word = m.group(0)
-        if _HAN.search(word):
+        if has_han(word):
             continue
         key = _word_key(word)
         if not key:
@@ -252,7 +249,7 @@ def _match_inside(seg: str, idx: _Index) -> list[tuple[int, int, Entry]]:
 def _expand_chinese(
     text: str, glossary: Glossary, idx: _Index, max_per_term: int, out: list
 ) -> None:
-    if not _HAN.search(text):
+    if not has_han(text):
         return
     simp = to_simplified(text)  # keeps the length, so spans stay valid
     toks = [t for t in segmenter.tokenize(simp)]
@@ -260,7 +257,7 @@ def _expand_chinese(
     i = 0
     while i < n:
         word, start, _ = toks[i]
-        if not _HAN.search(word):
+        if not has_han(word):
             i += 1
             continue
         best = None
@@ -269,7 +266,7 @@ def _expand_chinese(
         joined = ""
         while j < n:
             w, _, e_end = toks[j]
-            if w.isspace() or (not _HAN.search(w) and w != "+" and not w.isalnum()):
+            if w.isspace() or (not has_han(w) and w != "+" and not w.isalnum()):
                 break
             joined += w
             if len(joined) > idx.zh_max:
@@ -318,7 +315,7 @@ def _expand_chinese(
         if (
             glossary.cedict_enabled
             and len(word) >= 2
-            and _ALL_HAN.match(word)
+            and all_han(word)
             and word not in ZH_FUNCTION_WORDS
         ):
             c = glossary.cedict_entry(word)

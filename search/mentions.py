@@ -27,7 +27,8 @@ from typing import Any
 
 from index.docnumber import find_docnums
 from index.errors import InputError
-from search.title_draft import REGIONS
+from index.scripts import han_count
+from search.title_draft import REGIONS, draft_title
 from search.titles import (
     _EN_DOCTYPE_RE,
     EXACT_THRESHOLD,
@@ -41,7 +42,6 @@ from search.titles import (
 MAX_TEXT_CHARS = 20_000
 MAX_MENTIONS = 30
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # Quoted passages: curly and straight double quotes.
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{8,300})[”\"]")
 _ZH_BOOK = re.compile(r"《([^《》\n]{4,120})》")
@@ -197,7 +197,7 @@ def extract_mentions(text: str) -> list[Mention]:
     for rx in (_ZH_BOOK, _ZH_PAREN):
         for m in rx.finditer(text):
             s = m.group(1).strip()
-            if len(_HAN.findall(s)) < 4 or not free(m.start(), m.end()):
+            if han_count(s) < 4 or not free(m.start(), m.end()):
                 continue
             if not (_ZH_TITLE_END.search(s) or "关于" in s):
                 continue
@@ -284,8 +284,6 @@ def _resolve(engine: Any, m: Mention) -> None:
     if m.en and m.zh:
         m.counterpart, m.counterpart_label = m.zh, "Chinese title given in the text"
     elif m.zh:
-        from search.title_draft import draft_title
-
         d = draft_title(m.zh, _lookup_table(engine.glossary).get)
         m.counterpart, m.counterpart_label = d.text, d.label
     elif m.en:

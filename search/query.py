@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.analysis import ENGLISH_STOP_WORDS, terms
+from index.analysis import ENGLISH_STOP_WORDS, terms, tokens_with_offsets
 from index.errors import QueryError
 from index.normalize import is_traditional, normalize_query, to_simplified
 
@@ -333,7 +333,6 @@ def parse_query(text: str | None, *, allow_empty: bool = False) -> ParsedQuery:
 def _add_words(pq: ParsedQuery, chunk: str, span: tuple[int, int], joined_by_or: bool) -> None:
     """A bare chunk: every analysed term becomes its own unit (all must match).
     After OR, the whole chunk is one alternative to the whole previous chunk."""
-    from index.analysis import tokens_with_offsets
 
     chunk_id = max((u.chunk for u in pq.units), default=-1) + 1
     new = []

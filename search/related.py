@@ -13,12 +13,13 @@ words weigh more), with a small bonus for the same issuer and region.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from index import segmenter
 from index.document import Document
 from index.errors import DuizhaoError
+from index.scripts import has_han
+from search.engine import SearchRequest
 
 # Title glue and words that say what kind of document it is, not what it is about.
 _NOISE_TEXT = (
@@ -30,7 +31,6 @@ _NOISE_TEXT = (
     "加快 促进 推进 推动 完善 深化 支持 开展 切实 全面 大力 积极 发展 建立 健全"
 )
 _NOISE = frozenset(_NOISE_TEXT.split())
-_HAN = re.compile(r"[\u3400-\u9fff]")
 CANDIDATES = 40  # titles scored per page
 MIN_OVERLAP = 0.15  # below this a title shares too little of the topic to be related
 SAME_ISSUER = 0.15
@@ -44,7 +44,7 @@ def topic_words(doc: Document) -> set[str]:
         title = title.replace(name, " ")
     out: set[str] = set()
     for w in segmenter.cut(title):
-        if len(w) < 2 or not _HAN.search(w) or w in _NOISE or w == doc.doctype:
+        if len(w) < 2 or not has_han(w) or w in _NOISE or w == doc.doctype:
             continue
         if doc.issuer and w in doc.issuer:
             continue
@@ -64,7 +64,6 @@ def _overlap(a: set[str], b: set[str]) -> float:
 
 def related_documents(engine: Any, doc: Document, limit: int = 5) -> list[tuple[Document, float]]:
     """Up to ``limit`` (document, score) pairs related to ``doc`` by title topic."""
-    from search.engine import SearchRequest
 
     words = topic_words(doc)
     if not words:

@@ -30,13 +30,20 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import rjieba
+
 from index.errors import InputError
+from index.glossary import Glossary
 from index.normalize import to_simplified
+from index.scripts import HAN_CHARS, HAN_RE
+from index.segmenter import cut
 from index.structure import CN_DIGITS, cn_to_int
+from search.attested import attested
+from search.query import MAX_QUERY_CHARS
 from search.title_lexicon import cedict_titles, words
 
 Lookup = Callable[[str], "str | None"]
-MAX_TITLE = 500
+MAX_TITLE = MAX_QUERY_CHARS  # a title is asked for like a query, with the same limit
 DRAFT_LABEL = "draft (machine-generated, not an official translation)"
 
 # --- title-structure tables ---------------------------------------------------
@@ -156,8 +163,7 @@ class DraftTitle:
 
 # --- parsing ----------------------------------------------------------------------
 
-_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff》」”])\s+(?=[\u3400-\u9fff《「“])")
+_SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{HAN_CHARS}》」”])\s+(?=[{HAN_CHARS}《「“])")
 _TRAILING_PAREN = re.compile(r"[（(]([^（）()]{1,30})[）)]$")
 
 
@@ -318,11 +324,11 @@ def place_prefix(text: str) -> tuple[int, str, str] | None:
     for n in (4, 3, 2):
         name = text[:n]
         cw = cedict.get(name)
-        if cw is None or cw.kind != "proper" or not _HAN_RE.fullmatch(name[-1]):
+        if cw is None or cw.kind != "proper" or not HAN_RE.fullmatch(name[-1]):
             continue
         k, ethnic = n, []
         while True:  # 延边朝鲜族自治州: the groups before an autonomous unit
-            m = re.match(r"[\u4e00-\u9fff]{1,3}族", text[k:])
+            m = re.match(rf"[{HAN_CHARS}]{{1,3}}族", text[k:])
             if not m:
                 break
             g = m.group(0)
@@ -394,7 +400,7 @@ class _Ctx:
             self.used.append((zh, en, origin))
 
     def cover(self, zh: str, origin: str) -> None:
-        self.known += len(_HAN_RE.findall(zh)) * ORIGIN_WEIGHTS.get(origin, 1.0)
+        self.known += len(HAN_RE.findall(zh)) * ORIGIN_WEIGHTS.get(origin, 1.0)
 
     def term(self, zh: str) -> str | None:
         try:
@@ -406,8 +412,6 @@ class _Ctx:
     def jieba_word(self, text: str, i: int) -> str:
         """The jieba word of ``text`` that starts at ``i`` ('' when one spans it)."""
         if self._cut is None or self._cut[0] != text:
-            from index.segmenter import cut
-
             starts: dict[int, str] = {}
             pos = 0
             for w in cut(text):
@@ -484,165 +488,264 @@ def _cn_year(s: str) -> str:
     return "".join(str(CN_DIGITS[c]) for c in s)
 
 
-def _tokens(zh: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
+Token = tuple[str, str, str]  # (role, zh, en)
+# A tokenizer step looks at ``text`` from position ``i``: when it recognises what
+# starts there it appends tokens to ``out`` and returns the position after them,
+# else it returns None and the next step is tried.
+_Step = Callable[[str, int, "_Ctx", list[Token]], "int | None"]
+
+
+def _rule(out: list[Token], ctx: _Ctx, token: Token, note: bool = True) -> None:
+    """Append a token a title rule rendered (it counts as known; noted when ``note``)."""
+    out.append(token)
+    ctx.cover(token[1], "rule")
+    if note:
+        ctx.note(token[1], token[2], "rule")
+
+
+def _five_year(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """十四五 / 第十四个五年 -> "14th Five-Year"."""
+    m = _FIVE_YEAR_SHORT.match(text, i) or _FIVE_YEAR.match(text, i)
+    num = _cn_number(m.group(1)) if m else None
+    if not m or not num:
+        return None
+    _rule(out, ctx, ("term", m.group(0), f"{_ordinal(num)} Five-Year"))
+    return m.end()
+
+
+def _year_range(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """2021—2025年 -> "2021-2025"."""
+    m = _YEAR_RANGE.match(text, i)
+    if not m:
+        return None
+    _rule(out, ctx, ("lit", m.group(0), f"{m.group(1)}-{m.group(2)}"), note=False)
+    return m.end()
+
+
+def _ordinal_cn(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """第七次 / 第二批 -> "7th" / "2nd Batch"."""
+    m = _ORDINAL_CN.match(text, i)
+    if not m:
+        return None
+    num = _cn_number(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
+    if not num:
+        return None
+    unit = _ORDINAL_UNITS.get(m.group(2), "")
+    _rule(out, ctx, ("term", m.group(0), f"{_ordinal(num)} {unit}".strip()))
+    return m.end()
+
+
+def _bare_number(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """修正案（七） / 三年行动 -> "7" / "3", unless the glossary has a word there."""
+    m = _NUMBER_CN.match(text, i)
+    if not m or ctx.term(text[i : i + 2]):
+        return None
+    num = _cn_number(m.group(0))
+    if num is None:
+        return None
+    _rule(out, ctx, ("lit", m.group(0), str(num)), note=False)
+    return m.end()
+
+
+def _new_era(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """新时代 -> "in the New Era"."""
+    if not text.startswith("新时代", i):
+        return None
+    _rule(out, ctx, ("when", "新时代", "in the New Era"))
+    return i + 3
+
+
+def _year_before(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """2030年前 -> "Before 2030"."""
+    m = _YEAR_BEFORE.match(text, i)
+    if not m:
+        return None
+    _rule(out, ctx, ("when", m.group(0), f"Before {m.group(1)}"), note=False)
+    return m.end()
+
+
+def _year(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """2024年度 / 二〇二四年 -> "2024"."""
+    m = _YEAR_CN.match(text, i) or _YEAR.match(text, i)
+    if not m:
+        return None
+    year = m.group(1) if m.group(1).isdigit() else _cn_year(m.group(1))
+    _rule(out, ctx, ("lit", m.group(0), year), note=False)
+    return m.end()
+
+
+# Numbers and fixed expressions, in the order they are tried.
+_NUMERIC_STEPS: tuple[_Step, ...] = (
+    _five_year,
+    _year_range,
+    _ordinal_cn,
+    _bare_number,
+    _new_era,
+    _year_before,
+    _year,
+)
+
+
+def _numeric(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """The first numeric step that matches, tried only where a number can start
+    (the pattern checks cost more than the rest of a position's work)."""
+    ch = text[i]
+    if not (ch in _NUMERIC_START or ch.isdigit() or ch == "新"):
+        return None
+    for step in _NUMERIC_STEPS:
+        end = step(text, i, ctx, out)
+        if end is not None:
+            return end
+    return None
+
+
+def _quoted(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """实施《中华人民共和国集会游行示威法》: the quoted title is itself a title --
+    its attested English, else its own draft."""
+    ch = text[i]
+    if ch not in "《〈":
+        return None
+    j = text.find("》" if ch == "《" else "〉", i + 1)
+    inner = text[i + 1 : j] if j > i else ""
+    en = _quoted_title(inner, ctx) if inner else None
+    if en is None:
+        return None
+    out += [("quote", ch, '"'), ("term", inner, en), ("quote", text[j], '"')]
+    return j + 1
+
+
+def _quote_mark(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """A quotation mark or title bracket on its own."""
+    if text[i] not in '“”"《》「」〈〉':
+        return None
+    out.append(("quote", text[i], '"'))
+    return i + 1
+
+
+def _non_han(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """A run of Latin letters, digits and punctuation, kept as written; 、 is a comma."""
+    if HAN_RE.match(text[i]):
+        return None
+    j = i
+    while j < len(text) and not HAN_RE.match(text[j]) and text[j] not in '“”"《》「」〈〉、':
+        j += 1
+    if j == i:  # 、
+        out.append(("conj", text[i], ","))
+        return i + 1
+    lit = text[i:j].strip().replace("（", "(").replace("）", ")")
+    if lit:
+        lit = lit.replace("+", " Plus") if lit == "+" else lit
+        out.append(("lit", text[i:j], lit))
+    return j
+
+
+def _glossary_match(text: str, i: int, ctx: _Ctx) -> tuple[int, Token | None]:
+    """The longest glossary term starting at ``i`` (up to 16 characters)."""
+    n = len(text)
+    for L in range(min(16, n - i), 0, -1):
+        piece = text[i : i + L]
+        if not (HAN_RE.match(piece[-1]) or piece[-1].isalnum() or piece[-1] == "+"):
+            continue
+        en = ctx.term(piece)
+        if en:
+            return L, ("term", piece, en)
+    return 0, None
+
+
+def _structure_match(
+    text: str, i: int, best_len: int, best: Token | None
+) -> tuple[int, Token | None]:
+    """Title-structure words against the glossary match: the glossary wins only
+    when strictly longer (促进 is a verb here even if the glossary has it)."""
+    n = len(text)
+    for table, role in ((VERBS, "verb"), (ADVERBS, "adv"), (HEADS, "head"), (ADJECTIVES, "adj")):
+        for L in range(min(6, n - i), 0, -1):
+            piece = text[i : i + L]
+            if (
+                piece in table
+                and best_len <= L
+                and (best is None or best[0] == "term" or best_len < L)
+            ):
+                if best_len < L or best is None or best[0] == "term":
+                    best_len, best = L, (role, piece, table[piece])
+                break
+    return best_len, best
+
+
+def _curated(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """The longest curated match: glossary terms, title-structure words, a longer
+    jieba word CC-CEDICT knows, conjunctions and 的."""
+    best_len, best = _glossary_match(text, i, ctx)
+    best_len, best = _structure_match(text, i, best_len, best)
+    best_origin = ""
+    jw = ctx.jieba_word(text, i)
+    if (
+        ctx.cedict is not None
+        and len(jw) > max(best_len, 1)
+        and (best is None or best[0] in ("term", "head", "adj"))
+        and not ctx.term(jw)
+    ):
+        # jieba's word is longer than any curated match here (退税 over 税,
+        # 保护区 over 保护): CC-CEDICT knows the longer word.
+        fb = _dictionary(jw, ctx)
+        if fb is not None:
+            best_len, best = len(jw), ("term", jw, fb[0])
+            best_origin = fb[1]
+    ch = text[i]
+    if best is None and ch in CONJ:
+        best_len, best = 1, ("conj", ch, CONJ[ch])
+    if best is None and ch == "的":
+        best_len, best = 1, ("de", ch, "")
+    if best is None:
+        return None
+    role, piece, en = best
+    out.append(best)
+    origin = best_origin or ("glossary" if role == "term" else "rule")
+    ctx.cover(piece, origin)
+    ctx.note(piece, en, origin)
+    return i + best_len
+
+
+def _uncurated(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int:
+    """Nothing curated starts here: CC-CEDICT, then pinyin, for the word here."""
+    word = _unknown_word(text, i, ctx)
+    for piece, en, origin in _fallback(word, ctx):
+        if origin == "untranslated":
+            out.append(("unk", piece, ""))
+            ctx.untranslated.append(piece)
+            continue
+        out.append(("term", piece, en))
+        ctx.cover(piece, origin)
+        ctx.note(piece, en, origin)
+    return i + len(word)
+
+
+# The tokenizer's steps, in the order they are tried at each position; the last
+# one always consumes at least one character.
+_TOKEN_STEPS: tuple[_Step, ...] = (
+    _numeric,
+    _quoted,
+    _quote_mark,
+    _non_han,
+    _curated,
+    _uncurated,
+)
+
+
+def _tokens(zh: str, ctx: _Ctx) -> list[Token]:
     """Subject -> [(role, zh, en)], longest match first.
 
-    Roles: verb, adv, adj, head, conj, de, term, lit, unk.
+    Roles: verb, adv, adj, head, conj, de, term, lit, unk, quote, when.
     """
-    text = zh
-    out: list[tuple[str, str, str]] = []
+    out: list[Token] = []
     i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        # numbers and fixed expressions, only where one can start (the pattern
-        # checks cost more than the rest of a position's work)
-        if ch in _NUMERIC_START or ch.isdigit() or ch == "新":
-            m = _FIVE_YEAR_SHORT.match(text, i) or _FIVE_YEAR.match(text, i)
-            if m:
-                num = _cn_number(m.group(1))
-                if num:
-                    out.append(("term", m.group(0), f"{_ordinal(num)} Five-Year"))
-                    ctx.cover(m.group(0), "rule")
-                    ctx.note(m.group(0), f"{_ordinal(num)} Five-Year", "rule")
-                    i = m.end()
-                    continue
-            m = _YEAR_RANGE.match(text, i)
-            if m:
-                out.append(("lit", m.group(0), f"{m.group(1)}-{m.group(2)}"))
-                ctx.cover(m.group(0), "rule")
-                i = m.end()
-                continue
-            m = _ORDINAL_CN.match(text, i)
-            if m:
-                num = _cn_number(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
-                if num:
-                    unit = _ORDINAL_UNITS.get(m.group(2), "")
-                    en = f"{_ordinal(num)} {unit}".strip()
-                    out.append(("term", m.group(0), en))
-                    ctx.cover(m.group(0), "rule")
-                    ctx.note(m.group(0), en, "rule")
-                    i = m.end()
-                    continue
-            m = _NUMBER_CN.match(text, i)
-            if m and not ctx.term(text[i : i + 2]):
-                num = _cn_number(m.group(0))
-                if num is not None:
-                    out.append(("lit", m.group(0), str(num)))
-                    ctx.cover(m.group(0), "rule")
-                    i = m.end()
-                    continue
-            if text.startswith("新时代", i):
-                out.append(("when", "新时代", "in the New Era"))
-                ctx.cover("新时代", "rule")
-                ctx.note("新时代", "in the New Era", "rule")
-                i += 3
-                continue
-            m = _YEAR_BEFORE.match(text, i)
-            if m:
-                out.append(("when", m.group(0), f"Before {m.group(1)}"))
-                ctx.cover(m.group(0), "rule")
-                i = m.end()
-                continue
-            m = _YEAR_CN.match(text, i) or _YEAR.match(text, i)
-            if m:
-                year = m.group(1) if m.group(1).isdigit() else _cn_year(m.group(1))
-                out.append(("lit", m.group(0), year))
-                ctx.cover(m.group(0), "rule")
-                i = m.end()
-                continue
-        if ch in "《〈":
-            j = text.find("》" if ch == "《" else "〉", i + 1)
-            inner = text[i + 1 : j] if j > i else ""
-            en = _quoted_title(inner, ctx) if inner else None
-            if en is not None:
-                # 实施《中华人民共和国集会游行示威法》: the quoted title is itself a
-                # title -- its attested English, else its own draft.
-                out += [("quote", ch, '"'), ("term", inner, en), ("quote", text[j], '"')]
-                i = j + 1
-                continue
-        if ch in '“”"《》「」〈〉':
-            out.append(("quote", ch, '"'))
-            i += 1
-            continue
-        if not _HAN_RE.match(ch):
-            j = i
-            while j < n and not _HAN_RE.match(text[j]) and text[j] not in '“”"《》「」〈〉、':
-                j += 1
-            if j == i:  # 、
-                out.append(("conj", ch, ","))
-                i += 1
-                continue
-            lit = text[i:j].strip().replace("（", "(").replace("）", ")")
-            if lit:
-                lit = lit.replace("+", " Plus") if lit == "+" else lit
-                out.append(("lit", text[i:j], lit))
-            i = j
-            continue
-        # longest match: glossary terms vs structural words; glossary wins only
-        # when strictly longer (促进 is a verb here even if the glossary has it).
-        best_len, best = 0, None
-        for L in range(min(16, n - i), 0, -1):
-            piece = text[i : i + L]
-            if not (_HAN_RE.match(piece[-1]) or piece[-1].isalnum() or piece[-1] == "+"):
-                continue
-            en = ctx.term(piece)
-            if en:
-                best_len, best = L, ("term", piece, en)
+    while i < len(zh):
+        for step in _TOKEN_STEPS:
+            end = step(zh, i, ctx, out)
+            if end is not None:
+                i = end
                 break
-        for table, role in (
-            (VERBS, "verb"),
-            (ADVERBS, "adv"),
-            (HEADS, "head"),
-            (ADJECTIVES, "adj"),
-        ):
-            for L in range(min(6, n - i), 0, -1):
-                piece = text[i : i + L]
-                if (
-                    piece in table
-                    and best_len <= L
-                    and (best is None or best[0] == "term" or best_len < L)
-                ):
-                    if best_len < L or best is None or best[0] == "term":
-                        best_len, best = L, (role, piece, table[piece])
-                    break
-        best_origin = ""
-        jw = ctx.jieba_word(text, i)
-        if (
-            ctx.cedict is not None
-            and len(jw) > max(best_len, 1)
-            and (best is None or best[0] in ("term", "head", "adj"))
-            and not ctx.term(jw)
-        ):
-            # jieba's word is longer than any curated match here (退税 over 税,
-            # 保护区 over 保护): CC-CEDICT knows the longer word.
-            fb = _dictionary(jw, ctx)
-            if fb is not None:
-                best_len, best = len(jw), ("term", jw, fb[0])
-                best_origin = fb[1]
-        if best is None and ch in CONJ:
-            best_len, best = 1, ("conj", ch, CONJ[ch])
-        if best is None and ch == "的":
-            best_len, best = 1, ("de", ch, "")
-        if best is not None:
-            role, piece, en = best
-            out.append(best)
-            origin = best_origin or ("glossary" if role == "term" else "rule")
-            ctx.cover(piece, origin)
-            ctx.note(piece, en, origin)
-            i += best_len
-            continue
-        # Nothing curated starts here: CC-CEDICT, then pinyin, for the word here.
-        word = _unknown_word(text, i, ctx)
-        for piece, en, origin in _fallback(word, ctx):
-            out.append(("term", piece, en) if origin != "untranslated" else ("unk", piece, ""))
-            if origin == "untranslated":
-                ctx.untranslated.append(piece)
-                continue
-            ctx.cover(piece, origin)
-            ctx.note(piece, en, origin)
-        i += len(word)
-    ctx.total += len(_HAN_RE.findall(zh))
+    ctx.total += len(HAN_RE.findall(zh))
     return out
 
 
@@ -652,11 +755,9 @@ def _quoted_title(inner: str, ctx: _Ctx) -> str | None:
     if not any(inner.endswith(dt) for dt in DOCTYPES) or len(inner) < 4:
         return None
     if ctx.use_attested:
-        from search.attested import attested
-
         a = attested(inner, ctx.exclude)
         if a is not None:
-            ctx.total += len(_HAN_RE.findall(inner))
+            ctx.total += len(HAN_RE.findall(inner))
             ctx.cover(inner, "attested")
             ctx.note(inner, a.en, "attested")
             return a.en
@@ -686,7 +787,7 @@ def _fallback(word: str, ctx: _Ctx) -> list[tuple[str, str, str]]:
     is a name (a run of characters no dictionary word covers: 攀西, 杨伯明) and
     goes into pinyin. Only characters with no reading at all stay untranslated.
     """
-    if not _HAN_RE.search(word):
+    if not HAN_RE.search(word):
         return [(word, word, "rule")]
     whole = _dictionary(word, ctx)
     if whole is not None:
@@ -747,16 +848,10 @@ def _name_or_char(run: str, ctx: _Ctx) -> tuple[str, str, str]:
 
 def _pos_tags(run: str) -> list[str]:
     """jieba's part-of-speech tags for a short run (default dictionary)."""
-    try:
-        import rjieba
-
-        return [t for _, t in rjieba.tag(run)]
-    except Exception:  # noqa: BLE001 - tags only refine a guess
-        return []
+    return [t for _, t in rjieba.tag(run)]
 
 
 def _unknown_word(text: str, i: int, ctx: _Ctx) -> str:
-    from index.segmenter import cut
 
     pos = 0
     for w in cut(text):
@@ -1085,7 +1180,7 @@ def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
         ctx.note(st.action, ACTIONS[st.action], "rule")
         inner_st = (
             parse_title(inner, lookup)
-            if _HAN_RE.search(inner)
+            if HAN_RE.search(inner)
             else TitleStructure(title=inner, subject=inner)
         )
         inner_en = _render(inner_st, ctx, lookup)
@@ -1128,7 +1223,6 @@ def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _default_glossary():  # noqa: ANN202 - Glossary, imported lazily
-    from index.glossary import Glossary
 
     return Glossary.load(cedict=False)
 
@@ -1161,7 +1255,7 @@ def draft_title(
     confidence 0.
     """
     text = _check(zh)
-    if not _HAN_RE.search(text):
+    if not HAN_RE.search(text):
         return DraftTitle(text="", untranslated=[text], confidence=0.0)
     ctx = _Ctx(lookup or default_lookup, cedict, use_attested, exclude)
     whole = ctx.term(_SPACE_BETWEEN_HAN.sub("", text))
@@ -1178,7 +1272,7 @@ def draft_title(
     # A long title has more structure to get wrong than a short one, whatever
     # its words: confidence falls with length past a short law's (chosen on the
     # build half of the reference titles, benchmarks/title_draft_eval.py).
-    han = len(_HAN_RE.findall(text))
+    han = len(HAN_RE.findall(text))
     conf = round(coverage / (1 + LENGTH_PENALTY * max(0, han - LENGTH_FREE)), 3)
     return DraftTitle(
         text=en,

@@ -28,6 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import InputError
+from index.glossary import _cedict_path  # the package's data file
+from index.normalize import to_simplified
+from index.scripts import HAN_CHARS, has_han
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 WORDS_FILE = DATA_DIR / "title_words.tsv"
@@ -49,7 +52,6 @@ TABLES = (
     "city_unit",
     "name",
 )
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -89,9 +91,9 @@ def read_words(path: Path = WORDS_FILE) -> TitleWords:
             raise TitleDataError(
                 f"{where}: unknown table {name!r}", f"use one of {', '.join(TABLES)}"
             )
-        if not zh or not (_HAN.search(zh) or zh in "、"):
+        if not zh or not (has_han(zh) or zh in "、"):
             raise TitleDataError(f"{where}: the Chinese side {zh!r} has no Chinese character")
-        if not en or (_HAN.search(en)):
+        if not en or has_han(en):
             raise TitleDataError(f"{where}: the English side {en!r} is empty or has Chinese")
         if zh in tables[name]:
             raise TitleDataError(f"{where}: {zh} appears twice in table {name}")
@@ -131,7 +133,7 @@ _DESCRIPTIVE = re.compile(
     re.IGNORECASE,
 )
 _TONE = re.compile(r"[1-5]")
-_XREF = re.compile(r"\S*[\u3400-\u9fff]\S*?(?:\[[^\]]*\])?")
+_XREF = re.compile(rf"\S*[{HAN_CHARS}]\S*?(?:\[[^\]]*\])?")
 _CUT = re.compile(r",| or | in | of |;| who | which ")
 
 
@@ -227,7 +229,6 @@ class CedictTitles:
     """CC-CEDICT headword -> one rendering fitting a title, and readings for names."""
 
     def __init__(self, path: Path | None = None) -> None:
-        from index.glossary import _cedict_path  # the package's data file
 
         path = path or _cedict_path()
         # headword -> its raw entries ("reading] /senses/"), one per line: parsed
@@ -260,7 +261,7 @@ class CedictTitles:
                     if not s or _DROP.match(s):
                         continue
                     s = _XREF.sub("", s).strip(" ,;")  # 五嶽|五岳[Wu3 yue4]
-                    if not s or "[" in s or "|" in s or _HAN.search(s):
+                    if not s or "[" in s or "|" in s or has_han(s):
                         continue
                     label = 1 if _LABELS_BAD.search(s) else 0
                     s = _PAREN.sub(" ", s).strip(" ,.;")
@@ -350,7 +351,6 @@ def cedict_titles() -> CedictTitles | None:
 
 def normalize_key(zh: str) -> str:
     """The key a title is looked up by: NFKC, simplified, without spaces."""
-    from index.normalize import to_simplified
 
     zh = unicodedata.normalize("NFKC", zh)
     return to_simplified("".join(zh.split()))

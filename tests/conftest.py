@@ -32,6 +32,34 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def eval_index() -> Path:
+    """The full sample index the evaluation tests read: ``$DUIZHAO_EVAL_INDEX``.
+
+    Unset, the tests that need it skip (scripts/test and CI set it). Set to a folder
+    without an index, they fail: an evaluation that quietly did not run is not a
+    pass. A stale index fails too, where the test opens it (:func:`stale_index`).
+    """
+    env = os.environ.get("DUIZHAO_EVAL_INDEX")
+    if not env:
+        pytest.skip("set DUIZHAO_EVAL_INDEX to a full sample index (scripts/test builds one)")
+    path = Path(env)
+    if not (path / "duizhao.json").exists():
+        pytest.fail(
+            f"DUIZHAO_EVAL_INDEX={env} holds no index: build it with "
+            f"`duizhao --index {env} index --sample`"
+        )
+    return path
+
+
+def stale_index(path: Path, message: str) -> None:
+    """Fail the test: the evaluation index is from another version or glossary."""
+    pytest.fail(
+        f"the evaluation index at {path} is stale ({message}): rebuild it with "
+        f"`duizhao --index {path} index --sample --rebuild`"
+    )
+
+
+@pytest.fixture(scope="session")
 def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of the fixture documents, built without glossary words."""
     path = tmp_path_factory.mktemp("fixture-index")

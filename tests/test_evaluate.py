@@ -4,7 +4,6 @@ and (slow, on a full sample index) the ranking floors of issues 2 and 3."""
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -202,23 +201,20 @@ def test_format_stard_shows_relative_gain():
 # --- the full evaluation (slow) ----------------------------------------------------------
 
 
-def _eval_index() -> Path:
-    env = os.environ.get("DUIZHAO_EVAL_INDEX")
-    if not env or not (Path(env) / "duizhao.json").exists():
-        pytest.skip("set DUIZHAO_EVAL_INDEX to a full sample index to run the evaluation")
+def _eval_index(eval_index: Path) -> Path:
     if not (SHARED / "stard" / "dev_queries.tsv").exists():
         pytest.skip("../shared/data is not available")
-    return Path(env)
+    return eval_index
 
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_stard_and_known_item_floors(capsys):
+def test_stard_and_known_item_floors(capsys, eval_index: Path):
     import json
 
     from search.evaluate import run_cli
 
-    index = _eval_index()
+    index = _eval_index(eval_index)
     args = SimpleNamespace(
         index=str(index),
         queries=None,

@@ -3,7 +3,6 @@ relevance suite's report-half floors. Needs DUIZHAO_EVAL_INDEX (a full sample in
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,17 +14,20 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
 @pytest.fixture(scope="module")
-def corpus_engine():  # noqa: ANN201
-    env = os.environ.get("DUIZHAO_EVAL_INDEX")
-    if not env or not (Path(env) / "duizhao.json").exists():
-        pytest.skip("set DUIZHAO_EVAL_INDEX to a full sample index")
+def corpus_engine(eval_index: Path):  # noqa: ANN201
+    from conftest import stale_index
+
+    from index.errors import IndexOutdated
+    from index.glossary import glossary_from_args
     from search.engine import Engine
-    from search.evaluate import _load_glossary
 
     class _Args:
         pass
 
-    engine = Engine(env, glossary=_load_glossary(_Args()))
+    try:
+        engine = Engine(eval_index, glossary=glossary_from_args(_Args()))
+    except IndexOutdated as e:
+        stale_index(eval_index, e.message)
     engine.backend.time_limit = 30.0  # quality, not speed: a loaded CI machine is slow
     yield engine
     engine.backend.close()

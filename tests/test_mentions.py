@@ -100,24 +100,22 @@ def test_bad_input(engine) -> None:  # noqa: ANN001
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_seed_articles_on_full_index() -> None:
+def test_seed_articles_on_full_index(eval_index: Path) -> None:
     """The seed article's Shandong mention on the real index: the State Council's
     2019 guiding opinions and Henan's 2022 implementation opinions are the closest
     documents, and the Shandong document is reported as not in the index."""
-    import os
-
+    from conftest import stale_index
     from test_titles import shipped_glossary
 
     from search.engine import Engine
 
     seeds = sorted((SHARED / "seeds").glob("*.txt"))
-    index = Path(os.environ.get("DUIZHAO_EVAL_INDEX", "/work/idx/titles"))
-    if not seeds or not (index / "duizhao.json").exists():
-        pytest.skip("seed articles or the full index not available")
+    if not seeds:
+        pytest.skip("seed articles not available")
     try:
-        engine = Engine(index, glossary=shipped_glossary())
+        engine = Engine(eval_index, glossary=shipped_glossary())
     except IndexOutdated as e:
-        pytest.skip(f"the full index is stale: {e.message}")
+        stale_index(eval_index, e.message)
     found = []
     for p in seeds:
         found += find_mentions(engine, p.read_text(encoding="utf-8"))

@@ -440,21 +440,20 @@ LOOKUP_FLOORS = {"en_first": 0.70, "en_top10": 0.90, "docnum_found": 1.0, "docnu
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_title_lookup_floors() -> None:
+def test_title_lookup_floors(eval_index: Path) -> None:
     import sys
+
+    from conftest import stale_index
 
     from index.errors import IndexOutdated
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import titles_eval
 
-    path = titles_eval.index_dir()
-    if not (path / "duizhao.json").exists():
-        pytest.skip(f"no full index at {path} (set DUIZHAO_EVAL_INDEX)")
     try:
-        engine = titles_eval.open_engine(path)
+        engine = titles_eval.open_engine(eval_index)
     except IndexOutdated as e:
-        pytest.skip(f"the full index at {path} is stale: {e.message}")
+        stale_index(eval_index, e.message)
     r = titles_eval.english_known_items(engine)
     assert r["first"] >= LOOKUP_FLOORS["en_first"], r
     assert r["top10"] >= LOOKUP_FLOORS["en_top10"], r

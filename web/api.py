@@ -14,9 +14,12 @@ from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from index.document import ID_RE as DOC_ID_RE
-from index.errors import InputError, NotFound
-from web.app import state
-from web.errors import TitlesUnavailable
+from index.errors import DuizhaoError, InputError, NotFound
+from search.engine import SearchRequest
+from search.mentions import analyze_mentions
+from search.spelling import glossary_suggestions
+from search.titles import lookup_title
+from web.cursor import cursor_search
 from web.openapi import MAX_MENTION_CHARS, MAX_Q, MAX_TITLE_Q, index_values, openapi_document
 from web.params import (
     SEARCH_PARAMS,
@@ -27,6 +30,7 @@ from web.params import (
     str_param,
     unknown_warnings,
 )
+from web.state import state
 
 bp = Blueprint("api", __name__)
 
@@ -45,8 +49,6 @@ def accepted_args(known: tuple[str, ...] | frozenset[str]) -> tuple[Any, list[di
 def search() -> ResponseReturnValue:
     args, warnings = accepted_args(SEARCH_PARAMS | {"cursor"})
     if "cursor" in args:  # deep paging past the first 1,000 results (web/cursor.py)
-        from web.cursor import cursor_search
-
         return jsonify({**cursor_search(args), "warnings": warnings})
     req = search_request(args, facets_default=False)
     if len(req.q) > MAX_Q:
@@ -82,25 +84,8 @@ def document(doc_id: str) -> ResponseReturnValue:
 
 
 def title_lookup(text: str, limit: int) -> Any:
-    """search.titles.lookup_title, or a 503 while that module is not in this build."""
-    try:
-        from search import titles
-    except ImportError:
-        titles = None  # type: ignore[assignment]
-    fn = getattr(titles, "lookup_title", None)
-    if fn is None:
-        raise TitlesUnavailable(
-            "title lookup is not available in this build", "search for the title words instead"
-        )
-    return fn(state().get_engine(), text, limit=limit)
-
-
-def titles_available() -> bool:
-    try:
-        from search import titles
-    except ImportError:
-        return False
-    return hasattr(titles, "lookup_title")
+    """:func:`search.titles.lookup_title` over the serving engine."""
+    return lookup_title(state().get_engine(), text, limit=limit)
 
 
 @bp.get("/titles")
@@ -183,7 +168,6 @@ def glossary() -> ResponseReturnValue:
 
 def mentions_report(text: str) -> dict[str, Any]:
     """``duizhao mentions`` for the web: the policy documents an article mentions."""
-    from search.mentions import analyze_mentions
 
     return analyze_mentions(state().get_engine(), text).to_dict()
 
@@ -224,9 +208,6 @@ MAX_SUGGEST_Q = 100
 @bp.get("/suggest")
 def suggest() -> ResponseReturnValue:
     """Suggestions as you type: glossary terms and document titles that match ``q``."""
-    from index.errors import DuizhaoError
-    from search.engine import SearchRequest
-    from search.spelling import glossary_suggestions
 
     args, warnings = accepted_args(("q", "limit"))
     q = str_param(args, "q", MAX_SUGGEST_Q).strip()
@@ -264,7 +245,8 @@ def health() -> ResponseReturnValue:
             "version": "0.1.0",
             "documents": st.doc_count(),
             "glossary_entries": len(g) if g is not None else 0,
-            "titles_available": titles_available(),
+            # Kept for API clients: title lookup is part of every build.
+            "titles_available": True,
         }
     )
 

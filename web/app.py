@@ -13,17 +13,22 @@ processes (web/ratelimit.py) runs first of all.
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from index.errors import DuizhaoError
+from index.glossary import load_glossary
+from web import api, settings, ui
+from web.baseurl import configured_base_url
+from web.errors import rate_limited, register_error_handlers
+from web.outputs import register_outputs
+from web.params import check_raw_request
+from web.ratelimit import RateLimiter, default_path
+from web.state import WebState
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -44,86 +49,12 @@ DEFAULTS: dict[str, Any] = {
     "GLOSSARY_CEDICT": True,  # CC-CEDICT fallback for glossary lookups
     "GLOSSARY": None,  # a ready Glossary (tests); overrides the two above
     "ENGINE": None,  # a ready Engine (tests); overrides INDEX_DIR
-    "MAX_CONTENT_LENGTH": 64 * 1024,  # the API takes no bodies; anything big is refused
-    "REOPEN_SECONDS": 5.0,  # retry opening a missing index at most this often
-    # Per-search time limit in the backend (the last guard against costly queries).
-    # Below 1 s so a request that hits it, plus parsing and snippets, still answers
-    # within the 1 s budget. None: $DUIZHAO_SEARCH_TIME_LIMIT or 0.5.
-    "SEARCH_TIME_LIMIT": None,
-    # Requests per second per client address, shared by every process using the same
-    # RATE_LIMIT_FILE; 0 turns it off. None: $DUIZHAO_RATE_LIMIT or 50 (off when TESTING).
-    "RATE_LIMIT": None,
-    "RATE_LIMIT_BURST": None,  # None: $DUIZHAO_RATE_LIMIT_BURST or 2 x the rate (at least 10)
-    "RATE_LIMIT_FILE": None,  # None: $DUIZHAO_RATE_LIMIT_FILE or one per index (web/rundir.py)
     "JSON_SORT_KEYS": False,
     # Every route answers GET/HEAD only: OPTIONS is a 405 too (as the README says).
     "PROVIDE_AUTOMATIC_OPTIONS": False,
-    # Public base URL for citation links (https://host/prefix). None: $DUIZHAO_BASE_URL;
-    # "request": the request's own scheme and host (only behind a proxy that sets
-    # Host); unset: a path without host -- never a Host header a client made up.
-    "BASE_URL": None,
+    # The server settings (web/settings.py: what each means, its variable, its default).
+    **settings.config_defaults(settings.APP_SETTINGS),
 }
-
-
-@dataclass
-class WebState:
-    """What the views share: the engine (or why it could not be opened) and the glossary."""
-
-    index_dir: str | None
-    glossary: Any
-    engine: Any = None
-    error: DuizhaoError | None = None
-    reopen_seconds: float = 5.0
-    time_limit: float | None = None
-    _last_try: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _count: tuple[int, int] | None = None
-
-    def open(self) -> None:
-        from search.engine import Engine
-
-        self._last_try = time.monotonic()
-        try:
-            self.engine = Engine(self.index_dir, glossary=self.glossary)
-            self.apply_time_limit()
-            self.error = None
-        except DuizhaoError as e:
-            self.engine = None
-            self.error = e
-
-    def apply_time_limit(self) -> None:
-        if self.engine is not None and self.time_limit is not None:
-            self.engine.backend.time_limit = self.time_limit
-
-    def get_engine(self) -> Any:
-        """The engine, or the DuizhaoError (503) saying why there is none."""
-        if self.engine is None:
-            with self._lock:
-                if self.engine is None and time.monotonic() - self._last_try > self.reopen_seconds:
-                    self.open()
-            if self.engine is None:
-                assert self.error is not None
-                raise self.error
-        return self.engine
-
-    def doc_count(self) -> int:
-        """Documents in the index, counted once per index generation."""
-        backend = self.get_engine().backend
-        gen = backend.generation()
-        if self._count is None or self._count[0] != gen:
-            self._count = (gen, backend.doc_count())
-        return self._count[1]
-
-
-def load_glossary(files: list[str] | None, cedict: bool) -> Any:
-    from index.config import user_glossary_paths
-    from index.glossary import Glossary
-
-    return Glossary.load(user_glossary_paths(files), cedict=cedict)
-
-
-def state() -> WebState:
-    return current_app.extensions["duizhao"]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -134,8 +65,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    from web.baseurl import configured_base_url
-
     app.config["BASE_URL"] = configured_base_url(app.config["BASE_URL"])  # bad: refused now
 
     glossary = app.config["GLOSSARY"]
@@ -143,13 +72,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if engine is not None and glossary is None:
         glossary = engine.glossary
     if glossary is None:
-        glossary = load_glossary(app.config["GLOSSARY_FILES"], app.config["GLOSSARY_CEDICT"])
+        glossary = load_glossary(app.config["GLOSSARY_FILES"], cedict=app.config["GLOSSARY_CEDICT"])
     index_dir = app.config["INDEX_DIR"]
     st = WebState(
         index_dir=str(index_dir) if index_dir else None,
         glossary=glossary,
         reopen_seconds=float(app.config["REOPEN_SECONDS"]),
-        time_limit=_setting(app.config["SEARCH_TIME_LIMIT"], "DUIZHAO_SEARCH_TIME_LIMIT", 0.5),
+        time_limit=settings.value("SEARCH_TIME_LIMIT", app.config["SEARCH_TIME_LIMIT"]),
     )
     if engine is not None:
         st.engine = engine
@@ -158,25 +87,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         st.open()
     app.extensions["duizhao"] = st
 
-    from web import api, ui
-    from web.errors import register_error_handlers
-    from web.params import check_raw_request
-    from web.ratelimit import RateLimiter, default_path
-
     limiter = None
-    rate = _setting(
-        app.config["RATE_LIMIT"], "DUIZHAO_RATE_LIMIT", 0.0 if app.testing else DEFAULT_RATE
-    )
+    rate = settings.value("RATE_LIMIT", app.config["RATE_LIMIT"], 0.0 if app.testing else None)
     if rate > 0:
-        burst = _setting(
-            app.config["RATE_LIMIT_BURST"], "DUIZHAO_RATE_LIMIT_BURST", max(10.0, 2 * rate)
+        burst = settings.value(
+            "RATE_LIMIT_BURST", app.config["RATE_LIMIT_BURST"], max(10.0, 2 * rate)
         )
         try:
-            path = (
-                app.config["RATE_LIMIT_FILE"]
-                or os.environ.get("DUIZHAO_RATE_LIMIT_FILE")
-                or default_path(st.index_dir)
-            )
+            path = settings.value(
+                "RATE_LIMIT_FILE", app.config["RATE_LIMIT_FILE"] or None
+            ) or default_path(st.index_dir)
             limiter = RateLimiter(path, rate=rate, burst=int(burst))
         except DuizhaoError:  # a refused limiter file: close what was opened, then say so
             if st.engine is not None and engine is None:
@@ -197,8 +117,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         g.rate_decision = d  # read by web/rest.py for the RateLimit-* headers
         if d.allowed:
             return None
-        from web.errors import rate_limited
-
         return rate_limited(limiter.retry_after_header(d))
 
     @app.before_request
@@ -207,8 +125,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # (werkzeug only enforces MAX_CONTENT_LENGTH when the body is read).
         limit = app.config["MAX_CONTENT_LENGTH"]
         if limit is not None and (request.content_length or 0) > limit:
-            from werkzeug.exceptions import RequestEntityTooLarge
-
             raise RequestEntityTooLarge()
         check_raw_request(request.query_string, request.environ.get("PATH_INFO", ""))
 
@@ -222,26 +138,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
-    from web.outputs import register_outputs
-
     register_outputs(app)  # feeds, exports, charts and the REST hooks (web/rest.py)
     return app
-
-
-DEFAULT_RATE = 50.0
-
-
-def _setting(value: Any, env: str, default: float) -> float:
-    """A number from the app config, else from the environment, else the default."""
-    if value is None:
-        raw = os.environ.get(env, "").strip()
-        if not raw:
-            return default
-        try:
-            return float(raw)
-        except ValueError:
-            raise DuizhaoError(f"{env} must be a number, got {raw[:20]!r}") from None
-    return float(value)
 
 
 def static_root() -> Path:

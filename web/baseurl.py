@@ -19,9 +19,10 @@ import re
 from flask import current_app, request
 
 from index.errors import DuizhaoError
+from web.settings import setting
 
 FROM_REQUEST = "request"
-ENV = "DUIZHAO_BASE_URL"
+ENV = str(setting("BASE_URL").env)
 _URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/\-]*)?$")
 _BRACKETED = re.compile(r"^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?(/[^\s?#]*)?$")
 

@@ -31,8 +31,8 @@ from flask import Blueprint, Response, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from web.app import state
 from web.params import search_request, without_tracking
+from web.state import state
 
 bp = Blueprint("charts", __name__)
 

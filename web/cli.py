@@ -16,7 +16,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from index.document import FACET_FIELDS
 from index.errors import DuizhaoError, InputError
+from web.cli_common import load_glossary, open_engine
+from web.cli_lookup import add_parsers
+from web.settings import SETTINGS
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -26,29 +30,6 @@ BOLD = ("\033[1m", "\033[0m")
 
 def _stdout_supports_color() -> bool:
     return sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
-
-
-# --- shared setup ----------------------------------------------------------------
-
-
-def load_glossary(args: argparse.Namespace) -> Any:
-    """The project glossary plus the user's files (``--glossary`` / DUIZHAO_GLOSSARY)."""
-    from index.config import user_glossary_paths
-
-    try:
-        from index.glossary import Glossary
-    except ImportError:  # pragma: no cover - during development of the glossary
-        return None
-    if getattr(args, "no_glossary", False):
-        return None
-    files = user_glossary_paths(getattr(args, "glossary", None))
-    return Glossary.load(files, lenient=getattr(args, "lenient", False))
-
-
-def open_engine(args: argparse.Namespace) -> Any:
-    from search.engine import Engine
-
-    return Engine(args.index, glossary=load_glossary(args))
 
 
 # --- commands --------------------------------------------------------------------
@@ -118,7 +99,7 @@ def _title_enricher(glossary: Any) -> Callable | None:
 
 def _filters_from_args(args: argparse.Namespace) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for name in ("level", "region", "issuer", "status", "lang", "doctype", "source"):
+    for name in FACET_FIELDS:
         values = getattr(args, name, None)
         if values:
             out[name] = list(values)
@@ -343,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("search", help="search the index")
     s.add_argument("query")
-    for name in ("level", "region", "issuer", "status", "lang", "doctype", "source"):
+    for name in FACET_FIELDS:
         s.add_argument(f"--{name}", action="append", metavar="VALUE")
     s.add_argument("--year", metavar="Y|Y1..Y2")
     s.add_argument("--sort", choices=("relevance", "date", "date_asc"), default="relevance")
@@ -363,21 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_show)
 
     s = sub.add_parser("serve", help="serve the web UI and REST API (waitress)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8080)
-    s.add_argument("--threads", type=int, default=8, help="request threads in all")
-    s.add_argument(
-        "--workers",
-        type=int,
-        default=min(2, os.cpu_count() or 1),
-        help="server processes (1: waitress; more: gunicorn, one per core)",
-    )
-    s.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="public address for citation links (default $DUIZHAO_BASE_URL; 'request': the "
-        "address each request came in on; unset: links without host)",
-    )
+    for st in SETTINGS:  # the options come from the settings table (web/settings.py)
+        if st.option:
+            env = f" (${st.env})" if st.env else ""
+            s.add_argument(st.option, type=st.kind, default=st.default, help=st.help + env)
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser(
@@ -401,12 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
     # Lookup commands (title, mentions, glossary, suggest) live in their own module.
-    try:
-        from web.cli_lookup import add_parsers
-    except ImportError:  # pragma: no cover - while that module is being written
-        pass
-    else:
-        add_parsers(sub)
+    add_parsers(sub)
     return p
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import InputError
+from web.cli_common import load_glossary, open_engine
 
 MAX_MENTIONS_INPUT_BYTES = 200_000  # read at most this much; the library checks characters
 
@@ -55,7 +56,6 @@ def _print_candidates(cands: list, indent: str = "  ") -> None:
 
 def cmd_title(args: argparse.Namespace) -> int:
     from search.titles import lookup_title
-    from web.cli import open_engine
 
     res = lookup_title(open_engine(args), args.text, args.limit)
     if args.json:
@@ -112,7 +112,6 @@ def _read_input(path: str) -> str:
 
 def cmd_mentions(args: argparse.Namespace) -> int:
     from search.mentions import analyze_mentions
-    from web.cli import open_engine
 
     text = _read_input(args.file)
     report = analyze_mentions(open_engine(args), text)
@@ -197,8 +196,6 @@ def glossary_report(engine: Any, term: str, *, counts: bool = True) -> GlossaryR
 
 
 def cmd_glossary(args: argparse.Namespace) -> int:
-    from web.cli import open_engine
-
     rep = glossary_report(open_engine(args), args.term)
     if args.json:
         _print_json(rep.to_dict())
@@ -225,7 +222,6 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from index import segmenter
     from index.config import shared_data_dir
     from index.glossary_suggest import format_suggestions, suggest
-    from web.cli import load_glossary
 
     path = Path(args.file) if args.file else shared_data_dir() / "en_titles" / "dev.jsonl"
     glossary = load_glossary(args)

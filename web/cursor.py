@@ -27,9 +27,9 @@ from werkzeug.datastructures import MultiDict
 from index.errors import InputError
 from search.engine import Hit, highlight_terms
 from search.snippets import highlight, snippet
-from web.app import state
 from web.openapi import EXPORT_MAX, MAX_Q
 from web.params import search_request
+from web.state import state
 
 MAX_CURSOR = 200  # characters of a cursor token
 

@@ -49,13 +49,6 @@ HTTP_HINTS = {
 }
 
 
-class TitlesUnavailable(DuizhaoError):
-    """The title lookup module is not installed in this build."""
-
-    status = 503
-    code = "titles_unavailable"
-
-
 def error_body(status: int, code: str, message: str, hint: str = "") -> dict[str, Any]:
     err: dict[str, Any] = {"code": code, "message": message, "status": status}
     if hint:

@@ -29,9 +29,10 @@ from werkzeug.datastructures import MultiDict
 
 from index.errors import InputError
 from search.engine import Hit
-from web.app import state
 from web.openapi import EXPORT_MAX
 from web.params import SEARCH_PARAMS, int_param, search_request
+from web.state import state
+from web.ui import safe_url
 
 bp = Blueprint("exports", __name__)
 
@@ -109,7 +110,6 @@ def csv_row(d: dict[str, Any], page: str) -> list[str]:
 
 def citation_line(d: dict[str, Any], page: str) -> str:
     """Title, issuer, 文号, date, URL; then the English title with its source."""
-    from web.ui import safe_url
 
     parts = [f"《{d['title']}》" if d["title"] else d["id"]]
     parts += [x for x in (d["issuer"], d["docnum"], d["date"]) if x]

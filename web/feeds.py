@@ -25,8 +25,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from web.app import state
 from web.params import search_request, without_tracking
+from web.state import state
+from web.ui import safe_url, search_url
 
 bp = Blueprint("feeds", __name__)
 
@@ -62,7 +63,6 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 def _summary(doc: Any) -> str:
     """One readable paragraph: the English title with its source, then the metadata."""
-    from web.ui import safe_url
 
     parts = []
     if doc.titles_en:
@@ -77,7 +77,6 @@ def _summary(doc: Any) -> str:
 
 def build_feed(resp: Any, args: MultiDict) -> bytes:
     """The Atom document of a date-sorted search response."""
-    from web.ui import safe_url, search_url
 
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed")

@@ -12,13 +12,16 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from index.errors import DuizhaoError
 from search.engine import FILTER_NAMES, MAX_PER_PAGE, MAX_RESULT_WINDOW, SORTS
 from search.intent import LABELS as INTENT_LABELS
 from search.mentions import MAX_TEXT_CHARS as MAX_MENTION_CHARS
+from search.query import MAX_QUERY_CHARS
+from web.state import state
 
 API_VERSION = "1.0.0"
-MAX_Q = 500  # characters of q the API accepts (the engine's own limit)
-MAX_TITLE_Q = 500
+MAX_Q = MAX_QUERY_CHARS  # characters of q the API accepts: the engine's own limit
+MAX_TITLE_Q = MAX_QUERY_CHARS
 EXPORT_MAX = 50_000  # results an export or a cursor reaches (web/exports.py, web/cursor.py)
 
 
@@ -635,9 +638,6 @@ _values_cache: dict[str, Any] = {}
 
 def index_values() -> dict[str, dict[str, int]] | None:
     """The serving index's facet counts, once per index generation (None: no index)."""
-    from index.errors import DuizhaoError
-    from web.app import state
-
     try:
         backend = state().get_engine().backend
         gen = (str(backend.path), backend.generation())

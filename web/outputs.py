@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.datastructures import MultiDict
 
+from web import charts, exports, feeds, rest
 from web.params import SEARCH_PARAMS, known_args
 
 
@@ -23,8 +24,6 @@ def search_args() -> MultiDict:
 
 
 def register_outputs(app: Flask) -> None:
-    from web import charts, exports, feeds, rest
-
     rest.register(app)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(exports.bp, url_prefix="/api/v1")

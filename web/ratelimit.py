@@ -34,10 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from web.rundir import check_private, ensure_private_dir, run_dir
+from web.settings import setting
 
 log = logging.getLogger("duizhao.web")
 
-DEFAULT_RATE = 50.0  # requests per second per client address
+DEFAULT_RATE = float(setting("RATE_LIMIT").default)  # requests per second per client address
 DEFAULT_BURST = 100
 _PRUNE_EVERY = 2000  # checks between removals of idle buckets
 _IDLE_SECONDS = 600.0

@@ -37,6 +37,8 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from index.errors import DuizhaoError
+from web import settings
+from web.state import state
 
 access_log = logging.getLogger("duizhao.access")
 
@@ -61,12 +63,8 @@ CACHEABLE_ENDPOINTS = frozenset(
 )
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
 
-CONFIG_DEFAULTS = {
-    # "*", or a list / comma-separated string of origins; None: $DUIZHAO_CORS_ORIGINS or "*"
-    "CORS_ORIGINS": None,
-    "CACHE_MAX_AGE": 60,  # seconds a client may reuse a cacheable answer unasked
-    "ACCESS_LOG": None,  # None: $DUIZHAO_ACCESS_LOG; "-" stderr, "" off (default: stderr)
-}
+# "*", or a list / comma-separated string of origins; "-" stderr, "" off (web/settings.py).
+CONFIG_DEFAULTS = settings.config_defaults(("CORS_ORIGINS", "CACHE_MAX_AGE", "ACCESS_LOG"))
 
 
 def allowed_origins(setting: str | Iterable[str] | None) -> tuple[str, ...] | None:
@@ -93,8 +91,6 @@ def _etag_for(generation: int) -> str:
 
 
 def _index_generation() -> int | None:
-    from web.app import state
-
     try:
         return int(state().get_engine().backend.generation())
     except (DuizhaoError, OSError, AttributeError):
@@ -128,12 +124,12 @@ def register(app: Flask) -> None:
     """Install the hooks on ``app``. Call after the app's own hooks (rate limit first)."""
     for k, v in CONFIG_DEFAULTS.items():
         app.config.setdefault(k, v)
-    origins = allowed_origins(
-        app.config["CORS_ORIGINS"] or os.environ.get("DUIZHAO_CORS_ORIGINS") or "*"
-    )
+    origins = allowed_origins(settings.value("CORS_ORIGINS", app.config["CORS_ORIGINS"] or None))
     target = app.config["ACCESS_LOG"]
     if target is None:
-        target = os.environ.get("DUIZHAO_ACCESS_LOG", "" if app.testing else "-")
+        # An empty $DUIZHAO_ACCESS_LOG turns the log off, so it is read as it is.
+        log = settings.setting("ACCESS_LOG")
+        target = os.environ.get(str(log.env), "" if app.testing else log.default)
     _setup_access_log(target)
     glossary = app.extensions["duizhao"].glossary
     app.extensions["duizhao_build"] = ["0.1.0", len(glossary) if glossary is not None else 0]
@@ -186,8 +182,6 @@ def register(app: Flask) -> None:
 
 
 def _cut_short() -> bool:
-    from web.app import state
-
     engine = state().engine
     return engine is not None and bool(getattr(engine.backend, "last_search_partial", False))
 

@@ -17,6 +17,7 @@ import os
 import stat
 from pathlib import Path
 
+from index.config import index_path
 from index.errors import DuizhaoError
 
 
@@ -92,7 +93,6 @@ def run_dir(index_dir: str | Path | None) -> Path:
     """The private folder for one index's server state, shared by every server process
     serving that index: ``$XDG_RUNTIME_DIR/duizhao-<tag>`` when that is a private folder,
     else ``.duizhao-run-<tag>`` beside the index (in its instance folder)."""
-    from index.config import index_path
 
     index = index_path(index_dir).resolve()
     tag = hashlib.sha256(str(index).encode()).hexdigest()[:12]

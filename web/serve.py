@@ -28,6 +28,7 @@ from typing import Any
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from index.errors import DuizhaoError
+from web.settings import setting
 
 # The last one is an English title: its lookup loads the title lexicon and modules that
 # would otherwise cost the first such search (one per server process) a second or two.
@@ -55,10 +56,10 @@ def warm(app: Any) -> float:
 
 
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 8080,
+    host: str = setting("HOST").default,
+    port: int = setting("PORT").default,
     index_dir: str | Path | None = None,
-    threads: int = 8,
+    threads: int = setting("THREADS").default,
     config: dict[str, Any] | None = None,
     workers: int = 1,
 ) -> None:

@@ -21,9 +21,17 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
+from index import segmenter
 from index.errors import DuizhaoError, InputError
+from index.normalize import fold_for_segmentation
+from index.scripts import has_han
 from index.structure import HEADING_RE
-from search.engine import FILTER_NAMES, SearchRequest
+from search.engine import FILTER_NAMES, SearchRequest, build_plan, highlight_terms
+from search.expand import expand
+from search.mentions import MAX_TEXT_CHARS
+from search.query import MAX_QUERY_CHARS, parse_query
+from search.related import related_documents as related
+from search.snippets import highlight
 from web.api import (
     MAX_TITLE_Q,
     get_document_or_404,
@@ -31,9 +39,7 @@ from web.api import (
     glossary_search,
     mentions_report,
     title_lookup,
-    titles_available,
 )
-from web.app import state
 from web.baseurl import public_url
 from web.params import (
     SEARCH_PARAMS,
@@ -43,6 +49,7 @@ from web.params import (
     search_request,
     str_param,
 )
+from web.state import state
 
 bp = Blueprint("ui", __name__)
 
@@ -61,12 +68,11 @@ FACET_LABELS = {
 FACET_VALUES_SHOWN = 8
 SORT_LABELS = {"relevance": "Relevance 相关度", "date": "Newest 最新", "date_asc": "Oldest 最早"}
 LANG_NAMES = {"zh": "中文 Chinese", "en": "English"}
-_HAN = re.compile(r"[\u3400-\u9fff]")
 MAX_BODY_HIGHLIGHT = 400_000  # characters of a body whose matches are marked
 
 
 def lang_of(text: str) -> str:
-    return "zh" if _HAN.search(text or "") else "en"
+    return "zh" if has_han(text or "") else "en"
 
 
 # --- URLs: the query string is the state ------------------------------------------------
@@ -293,9 +299,9 @@ def _search_box() -> dict[str, Any]:
             check_raw_request(request.query_string, request.environ.get("PATH_INFO", ""))
         except InputError:
             return ""
-        return request.args.get("q", "")[:500]
+        return request.args.get("q", "")[:MAX_QUERY_CHARS]
 
-    return {"box_q": box_q}
+    return {"box_q": box_q, "max_q": MAX_QUERY_CHARS}
 
 
 @bp.get("/favicon.ico")
@@ -377,16 +383,12 @@ def highlight_words(q: str) -> tuple[set[str], list[tuple[str, ...]]]:
     """The words a search for ``q`` matched, to mark in the document (empty on bad q)."""
     if not q.strip():
         return set(), []
-    from search.engine import build_plan, highlight_terms
-    from search.query import parse_query
 
     engine = state().get_engine()
     try:
         pq = parse_query(q)
         expansions = []
         if engine.glossary is not None and pq.positive_units:
-            from search.expand import expand
-
             expansions = list(expand(pq.expansion_text, engine.glossary))
         plan = build_plan(pq, expansions, SearchRequest(q=q))
     except DuizhaoError:
@@ -396,7 +398,6 @@ def highlight_words(q: str) -> tuple[set[str], list[tuple[str, ...]]]:
 
 def body_blocks(doc: Any, q: str) -> list[dict[str, Any]]:
     """The body as headings and paragraphs, with passage anchors and marked matches."""
-    from search.snippets import highlight
 
     words, phrases = highlight_words(q)
     mark = bool(words or phrases) and len(doc.body) <= MAX_BODY_HIGHLIGHT
@@ -429,14 +430,12 @@ def glossary_terms(doc: Any, limit: int = 30) -> list[Any]:
     g = state().glossary
     if g is None:
         return []
-    from index import segmenter
-    from index.normalize import fold_for_segmentation
 
     text = fold_for_segmentation(doc.title + "\n" + doc.body[:6000])
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
     for i, w in enumerate(segmenter.cut(text)):
-        if len(w) >= 2 and _HAN.search(w):
+        if len(w) >= 2 and has_han(w):
             counts[w] += 1
             first.setdefault(w, i)
     found = []
@@ -452,7 +451,6 @@ def glossary_terms(doc: Any, limit: int = 30) -> list[Any]:
 
 def related_documents(doc: Any, limit: int = 5) -> list[dict[str, Any]]:
     """Documents on the same topic by title, same issuer first (search/related.py)."""
-    from search.related import related_documents as related
 
     if not doc.title:
         return []
@@ -488,7 +486,7 @@ def citation(doc: Any) -> str:
 
 @bp.get("/doc/<doc_id>")
 def document(doc_id: str) -> ResponseReturnValue:
-    q = str_param(page_args(("q",)), "q", 500)
+    q = str_param(page_args(("q",)), "q", MAX_QUERY_CHARS)
     doc = get_document_or_404(doc_id)
     anchors = passage_anchors(doc)
     toc = [
@@ -525,9 +523,7 @@ def titles() -> ResponseReturnValue:
     result = None
     if q:
         result = title_lookup(q, 10).to_dict()
-    return render_template(
-        "titles.html", q=q, result=result, available=titles_available(), lang_of=lang_of
-    )
+    return render_template("titles.html", q=q, result=result, lang_of=lang_of)
 
 
 MENTION_KINDS = {"en_title": "English title", "zh_title": "Chinese title", "docnum": "文号 No."}
@@ -537,7 +533,6 @@ MENTION_KINDS = {"en_title": "English title", "zh_title": "Chinese title", "docn
 def mentions() -> ResponseReturnValue:
     """Paste an article, see the documents it names (``duizhao mentions`` in the browser).
     The form posts (articles are longer than a query string); ``?text=`` works too."""
-    from search.mentions import MAX_TEXT_CHARS
 
     if request.method == "POST":
         text = str_param(request.form, "text", MAX_TEXT_CHARS)
