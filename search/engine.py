@@ -438,10 +438,10 @@ def _restrict(alt: Alt, fields: tuple[str, ...]) -> Alt:
 def _subword_cover(term: str) -> tuple[str, ...]:
     """The smaller words a long Chinese query word splits into (个人信息保护 ->
     个人信息 保护), as a phrase alternative: the same characters in a document
-    may have been cut at other boundaries (个人信息 / 保护法)."""
-    if len(term) < 3 or not "\u3400" <= term[0] <= "\u9fff" or segmenter.has_word(term):
-        # Dictionary words are found inside longer words by the index's sub-words;
-        # only words jieba made up (HMM) need the phrase of their parts.
+    may have been cut at other boundaries (个人信息 / 保护法). Dictionary words
+    too: the index's sub-words find one inside a longer word, not one that
+    straddles two (中华人民共和国宪法 / 修正案 holds no 宪法修正案)."""
+    if len(term) < 3 or not "\u3400" <= term[0] <= "\u9fff":
         return ()
     subs = sorted(segmenter.subwords(term), key=lambda t: (t[1], -(t[2] - t[1])))
     cover: list[str] = []
@@ -536,6 +536,9 @@ def build_plan(
         used.update(inside)
         user_words = tuple(t for i in inside for t in positive[i].terms)
         alts = [Alt(user_words, 1.0, "user", fields_of(user_words), display=exps[0].source)]
+        cover = _subword_cover(user_words[0]) if len(user_words) == 1 and not question else ()
+        if cover:
+            alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=exps[0].source))
         seen = {user_words}
         for e in exps:
             words = tuple(analyze(e.target))
@@ -552,7 +555,7 @@ def build_plan(
             groups.setdefault(u.or_group, []).append(u)
         else:
             alts = [Alt(u.terms, 1.0, "user", fields_of(u.terms), display=u.text)]
-            cover = _subword_cover(u.terms[0]) if len(u.terms) == 1 and occur == "must" else ()
+            cover = _subword_cover(u.terms[0]) if len(u.terms) == 1 and not question else ()
             if cover:
                 alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=u.text))
             clauses.append(Clause(tuple(alts), occur, display=u.text))
