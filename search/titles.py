@@ -40,6 +40,7 @@ from index.errors import InputError, QueryError
 from index.normalize import to_simplified
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan
 from search.attested import attested
+from search.cities import cities
 from search.title_draft import (
     DOCTYPES,
     REGIONS,
@@ -52,6 +53,10 @@ from search.title_draft import (
 MAX_TITLE_CHARS = 500
 POOL = 50  # candidates retrieved before re-ranking
 MAX_DF = 6000  # index records; alternatives made only of commoner words are not searched
+# In one province's pool the words common everywhere (教育, 发展) are what tells its
+# documents apart, and the vectorized ranking of a few thousand more postings costs
+# about what pruning them does: nothing is pruned there.
+REGION_MAX_DF = None
 DRAFT_SOURCE = "draft (Duizhao, machine-generated)"
 EXACT_THRESHOLD = 0.8  # confidence from which a candidate may be called the document
 
@@ -303,11 +308,13 @@ def retrieve(
     fields: tuple[str, ...] = TEXT_FIELDS,
     filters: dict[str, tuple[str, ...]] | None = None,
     deadline: Deadline | None = None,
+    max_df: int | None = MAX_DF,
 ) -> list[tuple[Document, float]]:
     """Candidate documents for a title: the engine's plan in ranked "any word"
     mode (with cross-language expansion), optionally restricted to some fields.
     With ``deadline`` (a search's one budget) the search spends from it, and
-    nothing is searched once it has run out."""
+    nothing is searched once it has run out. Alternatives made only of words in
+    more than ``max_df`` records are dropped (None: none are)."""
     from search.engine import SearchRequest, build_plan
     from search.query import parse_query
 
@@ -333,7 +340,8 @@ def retrieve(
     plan.filters = dict(filters or {})  # a title's words are never filters (a colon in a title)
     if fields != TEXT_FIELDS:
         plan = _with_fields(plan, fields)
-    plan = _prune_common(engine, plan)
+    if max_df is not None:
+        plan = _prune_common(engine, plan, max_df)
     if deadline is not None:
         raw = engine.backend.search(plan, deadline=deadline)
         return [(h.document, h.score) for h in raw.hits]
@@ -482,7 +490,8 @@ class EnglishTitleParse:
     text: str
     doctypes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (en, zh...)
     issuers: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
-    regions: list[str] = field(default_factory=list)  # zh names (山东)
+    regions: list[str] = field(default_factory=list)  # zh names (山东, 济南)
+    provinces: list[str] = field(default_factory=list)  # their provinces (山东)
     years: list[int] = field(default_factory=list)
     docnums: list[DocNumber] = field(default_factory=list)
     terms: list[TermGroup] = field(default_factory=list)
@@ -492,6 +501,7 @@ class EnglishTitleParse:
             "doctypes": [{"en": en, "zh": list(zh)} for en, zh in self.doctypes],
             "issuers": [{"en": en, "zh": list(zh)} for en, zh in self.issuers],
             "regions": self.regions,
+            "provinces": self.provinces,
             "years": self.years,
             "docnums": [dn.key for dn in self.docnums],
             "key_terms": [
@@ -518,8 +528,21 @@ def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
         p.docnums = [dn for dn, _ in find_docnums(text)]
     except InputError:
         p.docnums = []
-    if glossary is None:
-        return p
+    if glossary is not None:
+        _add_glossary_parts(p, text, glossary)
+    for zh in cities().in_english(text):
+        if zh not in p.regions:
+            p.regions.append(zh)
+    # The corpus stores a document's province as its region: a city stands for
+    # its province there (Jinan -> 山东).
+    for r in p.regions:
+        provs = (r,) if r in REGIONS else cities().provinces.get(r, ())
+        p.provinces.extend(x for x in provs if x not in p.provinces)
+    return p
+
+
+def _add_glossary_parts(p: EnglishTitleParse, text: str, glossary: Any) -> None:
+    """Issuers, regions, document types and key terms the glossary finds in ``text``."""
     from search.expand import expand
 
     groups: dict[tuple[int, int], TermGroup] = {}
@@ -548,7 +571,6 @@ def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
                     p.regions.append(base)
         else:
             p.terms.append(g)
-    return p
 
 
 # --- scoring ---------------------------------------------------------------------------------
@@ -652,14 +674,16 @@ def score_english(
                 "; ".join(en for en, _ in parse.issuers),
             )
         )
-    region_ok = None
     if parse.regions:
-        region_ok = doc.region in parse.regions or any(r in title_zh for r in parse.regions)
-        if not region_ok and doc.region and doc.region not in ("全国", ""):
+        named = doc.region in parse.regions or any(r in title_zh for r in parse.regions)
+        # A city the title does not name, in the city's province: half the evidence.
+        in_province = not named and bool(doc.region) and doc.region in parse.provinces
+        region_score = 1.0 if named else 0.5 if in_province else 0.0
+        if not region_score and doc.region and doc.region not in ("全国", ""):
             mismatch.append(f"region: {doc.region}, not {'/'.join(parse.regions)}")
-        elif not region_ok and doc.region == "全国":
+        elif not region_score and doc.region == "全国":
             mismatch.append(f"region: national, not {'/'.join(parse.regions)}")
-        ev.append(Evidence("region", 1.0 if region_ok else 0.0, W_REGION, "/".join(parse.regions)))
+        ev.append(Evidence("region", region_score, W_REGION, "/".join(parse.regions)))
     if parse.years:
         y = doc.year
         ok = y is not None and any(abs(y - py) <= 1 for py in parse.years)
@@ -721,10 +745,14 @@ def _parsed_title(title: str) -> TitleStructure:
 
 
 def _region_of_issuers(issuers: list[str]) -> str | None:
+    """The province of the first issuer named after a province or a city."""
     for i in issuers:
         for zh in sorted(REGIONS, key=len, reverse=True):
             if i.startswith(zh):
                 return zh
+        prov = cities().province_of_issuer(i)
+        if prov is not None:
+            return prov
     return None
 
 
@@ -887,16 +915,18 @@ def _lookup_english(
     extra = retrieve(
         engine, text, expand=expand, fields=("body",), limit=POOL // 2, deadline=deadline
     )
-    if parse.regions:
-        # A province in the title: its own documents form a third pool (the
-        # province's name is too common a word to rank them by itself).
+    if parse.provinces:
+        # A province (or one of its cities) in the title: the province's own
+        # documents form a third pool (its name is too common a word to rank
+        # them by itself).
         extra += retrieve(
             engine,
             text,
             expand=expand,
             fields=fields,
             limit=POOL // 2,
-            filters={"region": tuple(parse.regions)},
+            filters={"region": tuple(parse.provinces)},
+            max_df=REGION_MAX_DF,
             deadline=deadline,
         )
     for d, sc in extra:

@@ -132,6 +132,7 @@ FLOORS = {
     "topic_en": {"first": 0.93, "title_share": 0.93},
     "docnum": {"first": 0.97},
     "en_title": {"first": 0.62, "top10": 0.80},
+    "en_title_lookup": {"first": 0.62, "top10": 0.80},
 }
 
 

@@ -1,0 +1,78 @@
+"""The city table (search/cities.py) and what the title lookup does with it:
+a city named in an English title places the document in its province."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.document import Document
+from search.cities import CityDataError, cities, parse_cities
+from search.titles import parse_english_title, score_english
+
+JINAN_TITLE = (
+    "Notice of Jinan Municipal People's Government on Issuing the Implementation Plan "
+    "for Building a Smart City"
+)
+
+
+def test_shipped_table_maps_cities_to_provinces() -> None:
+    c = cities()
+    assert c.provinces["济南"] == ("山东",)
+    assert c.provinces["青岛"] == ("山东",)
+    assert c.provinces["深圳"] == ("广东",)
+    # Every province of the table is a region the corpus knows by its short name.
+    assert all(not p.endswith(("省", "市")) for ps in c.provinces.values() for p in ps)
+    # One English name, two cities: both are kept.
+    assert set(c.in_english("Suzhou")) == {"苏州", "宿州"}
+    assert c.in_english("Measures of Taian and Tai’an and QINGDAO") == ["泰安", "青岛"]
+    assert c.in_english("Shandong Province") == []
+
+
+def test_province_of_an_issuer_named_after_a_city() -> None:
+    c = cities()
+    assert c.province_of_issuer("济南市人民政府") == "山东"
+    assert c.province_of_issuer("烟台市人民政府办公室") == "山东"
+    assert c.province_of_issuer("朝阳区人民政府") is None  # a district, not 朝阳市
+    assert c.province_of_issuer("济南") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("济南\tJinan", "expected zh<TAB>en<TAB>province"),
+        ("济南市\tJinan\t山东", "not a city and a province"),
+        ("济南\tjinan city\t山东", "not an English city name"),
+    ],
+)
+def test_malformed_lines_say_where_and_what(line: str, fragment: str) -> None:
+    with pytest.raises(CityDataError) as err:
+        parse_cities(f"# comment\n\n{line}\n", "cities.tsv")
+    assert fragment in str(err.value) and "line 3" in str(err.value)
+
+
+def test_city_in_an_english_title_gives_its_province() -> None:
+    p = parse_english_title(JINAN_TITLE, None)
+    assert "济南" in p.regions
+    assert p.provinces == ["山东"]
+    assert parse_english_title("Notice of Shandong Province on Education", None).provinces == [
+        "山东"
+    ]
+
+
+def test_region_evidence_for_a_city() -> None:
+    p = parse_english_title(JINAN_TITLE, None)
+
+    def region(doc: Document) -> tuple[float, list[str]]:
+        c = score_english(p, doc, 1.0, use_title_en=False)
+        ev = next(e for e in c.evidence if e.kind == "region")
+        return ev.score, c.mismatch
+
+    named = Document(
+        id="a", title="济南市人民政府关于印发智慧城市建设实施方案的通知", region="山东"
+    )
+    province = Document(id="b", title="关于印发智慧城市建设实施方案的通知", region="山东")
+    elsewhere = Document(id="c", title="关于印发智慧城市建设实施方案的通知", region="广东")
+    assert region(named) == (1.0, [])
+    assert region(province) == (0.5, [])  # the province agrees; the city is not confirmed
+    score, mismatch = region(elsewhere)
+    assert score == 0.0 and any("region: 广东" in m for m in mismatch)
