@@ -57,6 +57,9 @@ MAX_DF = 6000  # index records; alternatives made only of commoner words are not
 # documents apart, and the vectorized ranking of a few thousand more postings costs
 # about what pruning them does: nothing is pruned there.
 REGION_MAX_DF = None
+# The text pool is for records known only by their text: the common words of their
+# subject (教育, 发展) are most of what they share with the title; unpruned too.
+BODY_MAX_DF = None
 DRAFT_SOURCE = "draft (Duizhao, machine-generated)"
 EXACT_THRESHOLD = 0.8  # confidence from which a candidate may be called the document
 
@@ -647,12 +650,20 @@ def score_english(
     if parse.doctypes:
         want = {z for _, zs in parse.doctypes for z in zs}
         ok = any(z in title_zh for z in want) or doc.doctype in want
+        detail = "" if ok else " not in the title"
+        if not ok and not doc.title and doc.body:
+            # No Chinese title, only text: a document names its own kind in it
+            # (制定本行动计划, 本办法所称) -- the type itself or its family (本计划).
+            if body_zh is None:
+                body_zh = _compact(doc.body[:4000])
+            ok = any(f"本{z}" in body_zh or f"本{z[-2:]}" in body_zh for z in want)
+            detail = " (the text names itself so)" if ok else detail
         ev.append(
             Evidence(
                 "doctype",
                 1.0 if ok else 0.0,
                 W_DOCTYPE,
-                "/".join(en for en, _ in parse.doctypes) + ("" if ok else " not in the title"),
+                "/".join(en for en, _ in parse.doctypes) + detail,
             )
         )
     if parse.issuers:
@@ -913,7 +924,13 @@ def _lookup_english(
     # from the head of their text (English-titled records).
     seen = {d.id for d, _ in hits}
     extra = retrieve(
-        engine, text, expand=expand, fields=("body",), limit=POOL // 2, deadline=deadline
+        engine,
+        text,
+        expand=expand,
+        fields=("body",),
+        limit=POOL // 2,
+        deadline=deadline,
+        max_df=BODY_MAX_DF,
     )
     if parse.provinces:
         # A province (or one of its cities) in the title: the province's own

@@ -76,3 +76,24 @@ def test_region_evidence_for_a_city() -> None:
     assert region(province) == (0.5, [])  # the province agrees; the city is not confirmed
     score, mismatch = region(elsewhere)
     assert score == 0.0 and any("region: 广东" in m for m in mismatch)
+
+
+def test_text_only_record_names_its_own_kind() -> None:
+    # Records known only by their text (en_titles) often start without a title,
+    # but say what they are: 制定本行动计划.
+    p = parse_english_title("Action Plan for Intelligent Ship Development (2019-2021)", None)
+
+    def doctype(doc: Document) -> float:
+        c = score_english(p, doc, 1.0, use_title_en=False)
+        return next(e.score for e in c.evidence if e.kind == "doctype")
+
+    head = "智能船舶融合了现代信息技术。为促进船舶工业高质量发展，"
+    assert (
+        doctype(Document(id="a", title="", body=head + "现就大力发展智能船舶制定本行动计划。"))
+        == 1.0
+    )
+    assert doctype(Document(id="b", title="", body=head + "制定本计划。")) == 1.0  # its family
+    assert doctype(Document(id="c", title="", body=head + "制定本办法。")) == 0.0
+    # A titled record is judged by its title alone.
+    titled = Document(id="d", title="关于智能船舶的通知", body="制定本行动计划。")
+    assert doctype(titled) == 0.0
