@@ -320,3 +320,20 @@ def test_dictionary_word_straddling_two_indexed_words_is_matched_as_a_phrase() -
         assert not any(a.phrase for c in long_plan.clauses for a in c.alts)
     finally:
         segmenter.configure(before)
+
+
+def test_index_generation_checked_once_per_searcher(engine, monkeypatch) -> None:  # noqa: ANN001
+    # The check lists the index folder; a title lookup asks a searcher for hundreds
+    # of document frequencies.
+    backend = engine.backend
+    engine.search(SearchRequest(q="数据"))  # this thread's reader is open
+    calls: list[int] = []
+    real = backend.ix.latest_generation
+    monkeypatch.setattr(backend.ix, "latest_generation", lambda: calls.append(1) or real())
+    with backend.searcher() as s:
+        first = backend._reader_cache(s)  # noqa: SLF001
+        assert all(backend._reader_cache(s) is first for _ in range(5))  # noqa: SLF001
+    assert len(calls) == 1
+    with backend.searcher() as s:  # a new searcher checks again
+        assert backend._reader_cache(s) is first  # noqa: SLF001 - same generation
+    assert len(calls) == 2
