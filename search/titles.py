@@ -39,6 +39,7 @@ from index.document import Document, EnglishTitle
 from index.errors import InputError, QueryError
 from index.normalize import to_simplified
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan
+from index.title_rank import NATIONAL_REGION
 from search.attested import attested
 from search.cities import cities
 from search.title_draft import (
@@ -476,6 +477,7 @@ _EN_REGION_RE = re.compile(
     + r")\b"
 )
 _NATIONAL = frozenset({"中华人民共和国", "中国", "全国", "国家"})
+_PRC = re.compile(r"\bPeople['\u2019]s Republic of China\b|\bPRC\b", re.IGNORECASE)
 
 
 @dataclass
@@ -495,6 +497,7 @@ class EnglishTitleParse:
     issuers: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)  # zh names (山东, 济南)
     provinces: list[str] = field(default_factory=list)  # their provinces (山东)
+    national: bool = False  # "of the People's Republic of China" and no region
     years: list[int] = field(default_factory=list)
     docnums: list[DocNumber] = field(default_factory=list)
     terms: list[TermGroup] = field(default_factory=list)
@@ -505,6 +508,7 @@ class EnglishTitleParse:
             "issuers": [{"en": en, "zh": list(zh)} for en, zh in self.issuers],
             "regions": self.regions,
             "provinces": self.provinces,
+            "national": self.national,
             "years": self.years,
             "docnums": [dn.key for dn in self.docnums],
             "key_terms": [
@@ -541,6 +545,7 @@ def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
     for r in p.regions:
         provs = (r,) if r in REGIONS else cities().provinces.get(r, ())
         p.provinces.extend(x for x in provs if x not in p.provinces)
+    p.national = not p.regions and bool(_PRC.search(text))
     return p
 
 
@@ -649,19 +654,27 @@ def score_english(
         )
     if parse.doctypes:
         want = {z for _, zs in parse.doctypes for z in zs}
-        ok = any(z in title_zh for z in want) or doc.doctype in want
-        detail = "" if ok else " not in the title"
+        if doc.title:
+            # The candidate's own kind ends its title (or the title it issues);
+            # a kind only named inside it is a citation: 关于适用《…法》的解释 is no law.
+            own = _ends_with_kind(doc.title, want) or doc.doctype in want
+            dscore = 1.0 if own else 0.5 if any(z in title_zh for z in want) else 0.0
+        else:
+            dscore = 1.0 if any(z in title_zh for z in want) or doc.doctype in want else 0.0
+        ok = dscore > 0
+        detail = "" if dscore == 1.0 else " only cited in the title" if ok else " not in the title"
         if not ok and not doc.title and doc.body:
             # No Chinese title, only text: a document names its own kind in it
             # (制定本行动计划, 本办法所称) -- the type itself or its family (本计划).
             if body_zh is None:
                 body_zh = _compact(doc.body[:4000])
             ok = any(f"本{z}" in body_zh or f"本{z[-2:]}" in body_zh for z in want)
+            dscore = 1.0 if ok else 0.0
             detail = " (the text names itself so)" if ok else detail
         ev.append(
             Evidence(
                 "doctype",
-                1.0 if ok else 0.0,
+                dscore,
                 W_DOCTYPE,
                 "/".join(en for en, _ in parse.doctypes) + detail,
             )
@@ -690,11 +703,17 @@ def score_english(
         # A city the title does not name, in the city's province: half the evidence.
         in_province = not named and bool(doc.region) and doc.region in parse.provinces
         region_score = 1.0 if named else 0.5 if in_province else 0.0
-        if not region_score and doc.region and doc.region not in ("全国", ""):
+        if not region_score and doc.region and doc.region not in (NATIONAL_REGION, ""):
             mismatch.append(f"region: {doc.region}, not {'/'.join(parse.regions)}")
-        elif not region_score and doc.region == "全国":
+        elif not region_score and doc.region == NATIONAL_REGION:
             mismatch.append(f"region: national, not {'/'.join(parse.regions)}")
         ev.append(Evidence("region", region_score, W_REGION, "/".join(parse.regions)))
+    elif parse.national:
+        # A title of the People's Republic of China names a national document.
+        national = doc.region in (NATIONAL_REGION, "")
+        if not national:
+            mismatch.append(f"region: {doc.region}, not national")
+        ev.append(Evidence("region", 1.0 if national else 0.0, W_REGION, "national"))
     if parse.years:
         y = doc.year
         ok = y is not None and any(abs(y - py) <= 1 for py in parse.years)
@@ -720,6 +739,23 @@ def score_english(
     ev.append(Evidence("retrieval", retrieval, W_RETRIEVAL, "search score relative to the best"))
     conf = _confidence(ev)
     return Candidate(doc, conf, ev, retrieval, mismatch)
+
+
+_TRAILING_NOTE = re.compile(r"[（(][^（）()]{0,16}[)）]$")
+
+
+def _ends_with_kind(title: str, kinds: set[str]) -> bool:
+    """True when the title -- or the title a 关于印发…的通知 issues -- ends in one of
+    ``kinds`` (trailing notes such as （2018年修正） and 《》 aside)."""
+    heads = [title]
+    inner = _parsed_title(title).inner_title
+    if inner:
+        heads.append(inner)
+    for h in heads:
+        h = _TRAILING_NOTE.sub("", _compact(h)).rstrip('》」”"')
+        if h.endswith(tuple(kinds)):
+            return True
+    return False
 
 
 def _confidence(ev: list[Evidence]) -> float:

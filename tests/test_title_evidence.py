@@ -1,5 +1,7 @@
-"""The city table (search/cities.py) and what the title lookup does with it:
-a city named in an English title places the document in its province."""
+"""Evidence the English-title lookup weighs (search/titles.py score_english): the
+city table (search/cities.py: a city places a document in its province), a
+document's own kind (its title's ending, or its text naming itself), and
+national titles (of the People's Republic of China)."""
 
 from __future__ import annotations
 
@@ -97,3 +99,36 @@ def test_text_only_record_names_its_own_kind() -> None:
     # A titled record is judged by its title alone.
     titled = Document(id="d", title="关于智能船舶的通知", body="制定本行动计划。")
     assert doctype(titled) == 0.0
+
+
+def test_a_law_title_prefers_the_law_over_documents_citing_it() -> None:
+    from search.titles import _ends_with_kind
+
+    p = parse_english_title("Anti-Unfair Competition Law of the People's Republic of China", None)
+    assert p.national and not p.regions
+
+    def ev(doc: Document) -> tuple[dict[str, float], float, list[str]]:
+        c = score_english(p, doc, 1.0, use_title_en=False)
+        return {e.kind: e.score for e in c.evidence}, c.confidence, c.mismatch
+
+    law, law_conf, law_mis = ev(
+        Document(id="a", title="中华人民共和国反不正当竞争法", region="全国")
+    )
+    cite, cite_conf, _ = ev(
+        Document(
+            id="b",
+            title="最高人民法院关于适用《中华人民共和国反不正当竞争法》若干问题的解释",
+            region="全国",
+        )
+    )
+    local, local_conf, local_mis = ev(
+        Document(id="c", title="山东省实施《中华人民共和国反不正当竞争法》办法", region="山东")
+    )
+    assert law["doctype"] == 1.0 and law["region"] == 1.0 and not law_mis
+    assert cite["doctype"] == 0.5  # the law is only cited: the document is an interpretation
+    assert local["region"] == 0.0 and any("not national" in m for m in local_mis)
+    assert law_conf > cite_conf and law_conf > local_conf
+    # The kind a 关于印发…的通知 issues counts as the document's own.
+    assert _ends_with_kind("国务院关于印发2030年前碳达峰行动方案的通知", {"行动方案"})
+    assert _ends_with_kind("中华人民共和国宪法修正案（2018年）", {"修正案"})
+    assert not _ends_with_kind("关于适用《中华人民共和国仲裁法》若干问题的解释", {"法"})
