@@ -536,7 +536,7 @@ def build_plan(
         used.update(inside)
         user_words = tuple(t for i in inside for t in positive[i].terms)
         alts = [Alt(user_words, 1.0, "user", fields_of(user_words), display=exps[0].source)]
-        cover = _subword_cover(user_words[0]) if len(user_words) == 1 and not question else ()
+        cover = _subword_cover(user_words[0]) if len(user_words) == 1 and not pq.long else ()
         if cover:
             alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=exps[0].source))
         seen = {user_words}
@@ -555,7 +555,7 @@ def build_plan(
             groups.setdefault(u.or_group, []).append(u)
         else:
             alts = [Alt(u.terms, 1.0, "user", fields_of(u.terms), display=u.text)]
-            cover = _subword_cover(u.terms[0]) if len(u.terms) == 1 and not question else ()
+            cover = _subword_cover(u.terms[0]) if len(u.terms) == 1 and not pq.long else ()
             if cover:
                 alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=u.text))
             clauses.append(Clause(tuple(alts), occur, display=u.text))
