@@ -387,12 +387,19 @@ class WhooshBackend(WhooshLifecycle):
             return hit
 
     def _reader_cache(self, searcher) -> ReaderCache:  # noqa: ANN001
+        # One generation check per searcher: it lists the index folder, and a
+        # title lookup asks for hundreds of document frequencies with one searcher.
+        cache = getattr(searcher, "_duizhao_cache", None)
+        if cache is not None:
+            return cache
         gen = self.ix.latest_generation()
         with self._lock:
             if self._cache is None or self._cache[0] != gen:
                 self._cache = (gen, ReaderCache(searcher))
                 self._facet_cache.clear()
-            return self._cache[1]
+            cache = self._cache[1]
+        searcher._duizhao_cache = cache
+        return cache
 
     # --- searching ------------------------------------------------------------
     def search(

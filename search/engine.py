@@ -12,6 +12,7 @@ process), the glossary (segmentation words and expansion), and turns a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -273,7 +274,7 @@ class Engine:
         resolved, more = self.filter_resolver().apply(req.filters)
         notices += [n for n in more if n not in notices]
         planned = replace(req, filters=resolved)
-        plan = build_plan(pq, expansions, planned, profile=profile)
+        plan = build_plan(pq, expansions, planned, profile=profile, affordable=self._cheap_phrase)
         if profile.title_first and intent.titles:
             plan.exact_title_lengths = profiles.exact_lengths(intent)
         mode = "any" if pq.long else "all"
@@ -302,7 +303,14 @@ class Engine:
             and sum(c.occur == "must" for c in plan.clauses) > 1
         ):
             # Nothing has every word: rank by any word instead, and say so.
-            plan = build_plan(pq, expansions, planned, force_any=True, profile=profile)
+            plan = build_plan(
+                pq,
+                expansions,
+                planned,
+                force_any=True,
+                profile=profile,
+                affordable=self._cheap_phrase,
+            )
             if front:
                 plan.offset, plan.limit = 0, want + len(front)
             raw = self.backend.search(plan, explain=req.explain, deadline=dl)
@@ -404,6 +412,11 @@ class Engine:
 
         return did_you_mean(q, self.glossary, known)
 
+    def _cheap_phrase(self, words: tuple[str, ...]) -> bool:
+        """True when the rarest of ``words`` is in at most COVER_MAX_DF records."""
+        df = self.backend.doc_frequency
+        return min(sum(df(f, w) for f in HAN_FIELDS) for w in words) <= COVER_MAX_DF
+
     def filter_resolver(self) -> FilterResolver:
         """Filter values in either language, resolved against this index's values."""
         if self._filters is None:
@@ -434,13 +447,21 @@ def _restrict(alt: Alt, fields: tuple[str, ...]) -> Alt:
     return replace(alt, fields=kept or tuple(fields))
 
 
-def _subword_cover(term: str) -> tuple[str, ...]:
+# Records: a phrase whose rarest part is commoner costs more to check than the rest
+# of a short query (平台 经济: 2,821; 宪法 修正案: 96).
+COVER_MAX_DF = 500
+
+
+def _subword_cover(
+    term: str, affordable: Callable[[tuple[str, ...]], bool] | None = None
+) -> tuple[str, ...]:
     """The smaller words a long Chinese query word splits into (个人信息保护 ->
     个人信息 保护), as a phrase alternative: the same characters in a document
-    may have been cut at other boundaries (个人信息 / 保护法)."""
-    if len(term) < 3 or not is_han(term[0]) or segmenter.has_word(term):
-        # Dictionary words are found inside longer words by the index's sub-words;
-        # only words jieba made up (HMM) need the phrase of their parts.
+    may have been cut at other boundaries (个人信息 / 保护法). Dictionary words
+    too: the index's sub-words find one inside a longer word, not one that
+    straddles two (中华人民共和国宪法 / 修正案 holds no 宪法修正案) -- when
+    ``affordable`` says the phrase of its parts is cheap enough to check."""
+    if len(term) < 3 or not is_han(term[0]):
         return ()
     subs = sorted(segmenter.subwords(term), key=lambda t: (t[1], -(t[2] - t[1])))
     cover: list[str] = []
@@ -450,6 +471,8 @@ def _subword_cover(term: str) -> tuple[str, ...]:
             cover.append(w)
             pos = e
     if pos != len(term) or len(cover) < 2:
+        return ()
+    if affordable is not None and segmenter.has_word(term) and not affordable(tuple(cover)):
         return ()
     return tuple(cover)
 
@@ -498,6 +521,7 @@ def build_plan(
     *,
     force_any: bool = False,
     profile: profiles.Profile | None = None,
+    affordable: Callable[[tuple[str, ...]], bool] | None = None,
 ) -> Plan:
     """Group the parsed units and their expansions into clauses (ranked as ``profile`` says)."""
     occur = "should" if (pq.long or force_any) else "must"
@@ -535,6 +559,13 @@ def build_plan(
         used.update(inside)
         user_words = tuple(t for i in inside for t in positive[i].terms)
         alts = [Alt(user_words, 1.0, "user", fields_of(user_words), display=exps[0].source)]
+        cover = (
+            _subword_cover(user_words[0], affordable)
+            if len(user_words) == 1 and not pq.long
+            else ()
+        )
+        if cover:
+            alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=exps[0].source))
         seen = {user_words}
         for e in exps:
             words = tuple(analyze(e.target))
@@ -551,7 +582,9 @@ def build_plan(
             groups.setdefault(u.or_group, []).append(u)
         else:
             alts = [Alt(u.terms, 1.0, "user", fields_of(u.terms), display=u.text)]
-            cover = _subword_cover(u.terms[0]) if len(u.terms) == 1 and occur == "must" else ()
+            cover = (
+                _subword_cover(u.terms[0], affordable) if len(u.terms) == 1 and not pq.long else ()
+            )
             if cover:
                 alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=u.text))
             clauses.append(Clause(tuple(alts), occur, display=u.text))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.normalize import normalize_query, to_simplified
+from index.normalize import fold_for_segmentation, normalize_query, to_simplified
 from search.query import MAX_QUERY_CHARS
 
 LAW_PREFIX = "中华人民共和国"
@@ -48,6 +48,7 @@ TITLE_ENDINGS = (
     "补充通知",
     "紧急通知",
     "工作报告",
+    "修正案",
     "意见",
     "通知",
     "通告",
@@ -86,7 +87,7 @@ TITLE_ENDINGS = (
     "准则",
 )
 # Name endings: what a law or regulation short name ends in.
-NAME_ENDINGS = ("法", "法典", "条例", "规定", "办法", "细则", "规则", "解释", "宪法")
+NAME_ENDINGS = ("法", "法典", "条例", "规定", "办法", "细则", "规则", "解释", "宪法", "修正案")
 # Trailing notes of titles: （试行）, (2019年修订), （草案）.
 _TRAILER = re.compile(r"[（(][^（）()]{0,16}[)）]$")
 _WRAPPER = re.compile(
@@ -199,8 +200,10 @@ class Intent:
 
 
 def compact(text: str) -> str:
-    """Simplified Chinese without spaces or book-title marks: titles are compared in this form."""
-    return re.sub(r"\s+", "", to_simplified(text).translate(_BOOK))
+    """Simplified Chinese without spaces or book-title marks, full-width ASCII made
+    half-width (a query is NFKC-normalized, a stored title keeps its （2018年）):
+    titles are compared in this form."""
+    return re.sub(r"\s+", "", fold_for_segmentation(text).translate(_BOOK))
 
 
 def _strip_trailer(t: str) -> str:

@@ -39,7 +39,9 @@ from index.document import Document, EnglishTitle
 from index.errors import InputError, QueryError
 from index.normalize import to_simplified
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan
+from index.title_rank import NATIONAL_REGION
 from search.attested import attested
+from search.cities import cities
 from search.title_draft import (
     DOCTYPES,
     REGIONS,
@@ -52,6 +54,13 @@ from search.title_draft import (
 MAX_TITLE_CHARS = 500
 POOL = 50  # candidates retrieved before re-ranking
 MAX_DF = 6000  # index records; alternatives made only of commoner words are not searched
+# In one province's pool the words common everywhere (教育, 发展) are what tells its
+# documents apart, and the vectorized ranking of a few thousand more postings costs
+# about what pruning them does: nothing is pruned there.
+REGION_MAX_DF = None
+# The text pool is for records known only by their text: the common words of their
+# subject (教育, 发展) are most of what they share with the title; unpruned too.
+BODY_MAX_DF = None
 DRAFT_SOURCE = "draft (Duizhao, machine-generated)"
 EXACT_THRESHOLD = 0.8  # confidence from which a candidate may be called the document
 
@@ -303,11 +312,13 @@ def retrieve(
     fields: tuple[str, ...] = TEXT_FIELDS,
     filters: dict[str, tuple[str, ...]] | None = None,
     deadline: Deadline | None = None,
+    max_df: int | None = MAX_DF,
 ) -> list[tuple[Document, float]]:
     """Candidate documents for a title: the engine's plan in ranked "any word"
     mode (with cross-language expansion), optionally restricted to some fields.
     With ``deadline`` (a search's one budget) the search spends from it, and
-    nothing is searched once it has run out."""
+    nothing is searched once it has run out. Alternatives made only of words in
+    more than ``max_df`` records are dropped (None: none are)."""
     from search.engine import SearchRequest, build_plan
     from search.query import parse_query
 
@@ -333,7 +344,8 @@ def retrieve(
     plan.filters = dict(filters or {})  # a title's words are never filters (a colon in a title)
     if fields != TEXT_FIELDS:
         plan = _with_fields(plan, fields)
-    plan = _prune_common(engine, plan)
+    if max_df is not None:
+        plan = _prune_common(engine, plan, max_df)
     if deadline is not None:
         raw = engine.backend.search(plan, deadline=deadline)
         return [(h.document, h.score) for h in raw.hits]
@@ -459,6 +471,7 @@ _EN_REGION_RE = re.compile(
     + r")\b"
 )
 _NATIONAL = frozenset({"中华人民共和国", "中国", "全国", "国家"})
+_PRC = re.compile(r"\bPeople['\u2019]s Republic of China\b|\bPRC\b", re.IGNORECASE)
 
 
 @dataclass
@@ -476,7 +489,9 @@ class EnglishTitleParse:
     text: str
     doctypes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (en, zh...)
     issuers: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
-    regions: list[str] = field(default_factory=list)  # zh names (山东)
+    regions: list[str] = field(default_factory=list)  # zh names (山东, 济南)
+    provinces: list[str] = field(default_factory=list)  # their provinces (山东)
+    national: bool = False  # "of the People's Republic of China" and no region
     years: list[int] = field(default_factory=list)
     docnums: list[DocNumber] = field(default_factory=list)
     terms: list[TermGroup] = field(default_factory=list)
@@ -486,6 +501,8 @@ class EnglishTitleParse:
             "doctypes": [{"en": en, "zh": list(zh)} for en, zh in self.doctypes],
             "issuers": [{"en": en, "zh": list(zh)} for en, zh in self.issuers],
             "regions": self.regions,
+            "provinces": self.provinces,
+            "national": self.national,
             "years": self.years,
             "docnums": [dn.key for dn in self.docnums],
             "key_terms": [
@@ -512,8 +529,22 @@ def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
         p.docnums = [dn for dn, _ in find_docnums(text)]
     except InputError:
         p.docnums = []
-    if glossary is None:
-        return p
+    if glossary is not None:
+        _add_glossary_parts(p, text, glossary)
+    for zh in cities().in_english(text):
+        if zh not in p.regions:
+            p.regions.append(zh)
+    # The corpus stores a document's province as its region: a city stands for
+    # its province there (Jinan -> 山东).
+    for r in p.regions:
+        provs = (r,) if r in REGIONS else cities().provinces.get(r, ())
+        p.provinces.extend(x for x in provs if x not in p.provinces)
+    p.national = not p.regions and bool(_PRC.search(text))
+    return p
+
+
+def _add_glossary_parts(p: EnglishTitleParse, text: str, glossary: Any) -> None:
+    """Issuers, regions, document types and key terms the glossary finds in ``text``."""
     from search.expand import expand
 
     groups: dict[tuple[int, int], TermGroup] = {}
@@ -542,7 +573,6 @@ def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
                     p.regions.append(base)
         else:
             p.terms.append(g)
-    return p
 
 
 # --- scoring ---------------------------------------------------------------------------------
@@ -618,13 +648,29 @@ def score_english(
         )
     if parse.doctypes:
         want = {z for _, zs in parse.doctypes for z in zs}
-        ok = any(z in title_zh for z in want) or doc.doctype in want
+        if doc.title:
+            # The candidate's own kind ends its title (or the title it issues);
+            # a kind only named inside it is a citation: 关于适用《…法》的解释 is no law.
+            own = _ends_with_kind(doc.title, want) or doc.doctype in want
+            dscore = 1.0 if own else 0.5 if any(z in title_zh for z in want) else 0.0
+        else:
+            dscore = 1.0 if any(z in title_zh for z in want) or doc.doctype in want else 0.0
+        ok = dscore > 0
+        detail = "" if dscore == 1.0 else " only cited in the title" if ok else " not in the title"
+        if not ok and not doc.title and doc.body:
+            # No Chinese title, only text: a document names its own kind in it
+            # (制定本行动计划, 本办法所称) -- the type itself or its family (本计划).
+            if body_zh is None:
+                body_zh = _compact(doc.body[:4000])
+            ok = any(f"本{z}" in body_zh or f"本{z[-2:]}" in body_zh for z in want)
+            dscore = 1.0 if ok else 0.0
+            detail = " (the text names itself so)" if ok else detail
         ev.append(
             Evidence(
                 "doctype",
-                1.0 if ok else 0.0,
+                dscore,
                 W_DOCTYPE,
-                "/".join(en for en, _ in parse.doctypes) + ("" if ok else " not in the title"),
+                "/".join(en for en, _ in parse.doctypes) + detail,
             )
         )
     if parse.issuers:
@@ -646,14 +692,22 @@ def score_english(
                 "; ".join(en for en, _ in parse.issuers),
             )
         )
-    region_ok = None
     if parse.regions:
-        region_ok = doc.region in parse.regions or any(r in title_zh for r in parse.regions)
-        if not region_ok and doc.region and doc.region not in ("全国", ""):
+        named = doc.region in parse.regions or any(r in title_zh for r in parse.regions)
+        # A city the title does not name, in the city's province: half the evidence.
+        in_province = not named and bool(doc.region) and doc.region in parse.provinces
+        region_score = 1.0 if named else 0.5 if in_province else 0.0
+        if not region_score and doc.region and doc.region not in (NATIONAL_REGION, ""):
             mismatch.append(f"region: {doc.region}, not {'/'.join(parse.regions)}")
-        elif not region_ok and doc.region == "全国":
+        elif not region_score and doc.region == NATIONAL_REGION:
             mismatch.append(f"region: national, not {'/'.join(parse.regions)}")
-        ev.append(Evidence("region", 1.0 if region_ok else 0.0, W_REGION, "/".join(parse.regions)))
+        ev.append(Evidence("region", region_score, W_REGION, "/".join(parse.regions)))
+    elif parse.national:
+        # A title of the People's Republic of China names a national document.
+        national = doc.region in (NATIONAL_REGION, "")
+        if not national:
+            mismatch.append(f"region: {doc.region}, not national")
+        ev.append(Evidence("region", 1.0 if national else 0.0, W_REGION, "national"))
     if parse.years:
         y = doc.year
         ok = y is not None and any(abs(y - py) <= 1 for py in parse.years)
@@ -679,6 +733,23 @@ def score_english(
     ev.append(Evidence("retrieval", retrieval, W_RETRIEVAL, "search score relative to the best"))
     conf = _confidence(ev)
     return Candidate(doc, conf, ev, retrieval, mismatch)
+
+
+_TRAILING_NOTE = re.compile(r"[（(][^（）()]{0,16}[)）]$")
+
+
+def _ends_with_kind(title: str, kinds: set[str]) -> bool:
+    """True when the title -- or the title a 关于印发…的通知 issues -- ends in one of
+    ``kinds`` (trailing notes such as （2018年修正） and 《》 aside)."""
+    heads = [title]
+    inner = _parsed_title(title).inner_title
+    if inner:
+        heads.append(inner)
+    for h in heads:
+        h = _TRAILING_NOTE.sub("", _compact(h)).rstrip('》」”"')
+        if h.endswith(tuple(kinds)):
+            return True
+    return False
 
 
 def _confidence(ev: list[Evidence]) -> float:
@@ -715,10 +786,14 @@ def _parsed_title(title: str) -> TitleStructure:
 
 
 def _region_of_issuers(issuers: list[str]) -> str | None:
+    """The province of the first issuer named after a province or a city."""
     for i in issuers:
         for zh in sorted(REGIONS, key=len, reverse=True):
             if i.startswith(zh):
                 return zh
+        prov = cities().province_of_issuer(i)
+        if prov is not None:
+            return prov
     return None
 
 
@@ -879,18 +954,26 @@ def _lookup_english(
     # from the head of their text (English-titled records).
     seen = {d.id for d, _ in hits}
     extra = retrieve(
-        engine, text, expand=expand, fields=("body",), limit=POOL // 2, deadline=deadline
+        engine,
+        text,
+        expand=expand,
+        fields=("body",),
+        limit=POOL // 2,
+        deadline=deadline,
+        max_df=BODY_MAX_DF,
     )
-    if parse.regions:
-        # A province in the title: its own documents form a third pool (the
-        # province's name is too common a word to rank them by itself).
+    if parse.provinces:
+        # A province (or one of its cities) in the title: the province's own
+        # documents form a third pool (its name is too common a word to rank
+        # them by itself).
         extra += retrieve(
             engine,
             text,
             expand=expand,
             fields=fields,
             limit=POOL // 2,
-            filters={"region": tuple(parse.regions)},
+            filters={"region": tuple(parse.provinces)},
+            max_df=REGION_MAX_DF,
             deadline=deadline,
         )
     for d, sc in extra:

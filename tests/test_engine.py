@@ -296,3 +296,52 @@ def test_rebuild_replaces_everything_and_frees_the_space(writable_index) -> None
     assert b.doc_count() == 9
     assert size() < before * 1.5  # old segments are dropped, not kept as deleted
     b.close()
+
+
+def test_dictionary_word_straddling_two_indexed_words_is_matched_as_a_phrase() -> None:
+    # 宪法修正案 is one dictionary word (the glossary adds it), but jieba cuts the
+    # title as 中华人民共和国宪法 / 修正案, so no indexed token holds it: the query
+    # must also try the phrase of its parts.
+    from index import analysis, segmenter
+    from search.engine import build_plan
+    from search.query import parse_query
+
+    before = segmenter.extra_words()
+    segmenter.configure([*before, "宪法修正案"])
+    try:
+        title_terms = analysis.terms("中华人民共和国宪法修正案（2018年）")
+        assert "宪法修正案" not in title_terms and "修正案" in title_terms
+        plan = build_plan(parse_query("宪法修正案 2018"), [], SearchRequest(q="宪法修正案 2018"))
+        alts = [a for c in plan.clauses for a in c.alts]
+        assert any(a.phrase and a.words == ("宪法", "修正案") for a in alts), alts
+        # A phrase of common parts is too dear to check for a dictionary word.
+        dear = build_plan(
+            parse_query("宪法修正案 2018"),
+            [],
+            SearchRequest(q="宪法修正案 2018"),
+            affordable=lambda words: False,
+        )
+        assert not any(a.phrase for c in dear.clauses for a in c.alts)
+        # A long Chinese question keeps its tuned plan: no phrase alternatives added.
+        q = "宪法修正案规定了哪些国家机构的职权，公民对此可以提出什么样的意见和建议"
+        long_plan = build_plan(parse_query(q), [], SearchRequest(q=q))
+        assert not any(a.phrase for c in long_plan.clauses for a in c.alts)
+    finally:
+        segmenter.configure(before)
+
+
+def test_index_generation_checked_once_per_searcher(engine, monkeypatch) -> None:  # noqa: ANN001
+    # The check lists the index folder; a title lookup asks a searcher for hundreds
+    # of document frequencies.
+    backend = engine.backend
+    engine.search(SearchRequest(q="数据"))  # this thread's reader is open
+    calls: list[int] = []
+    real = backend.ix.latest_generation
+    monkeypatch.setattr(backend.ix, "latest_generation", lambda: calls.append(1) or real())
+    with backend.searcher() as s:
+        first = backend._reader_cache(s)  # noqa: SLF001
+        assert all(backend._reader_cache(s) is first for _ in range(5))  # noqa: SLF001
+    assert len(calls) == 1
+    with backend.searcher() as s:  # a new searcher checks again
+        assert backend._reader_cache(s) is first  # noqa: SLF001 - same generation
+    assert len(calls) == 2

@@ -23,6 +23,8 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
         ("个人信息保护法", "law_name"),
         ("民法典", "law_name"),
         ("《數據安全法》", "law_name"),
+        ("宪法修正案（2018年）", "title"),
+        ("刑法修正案", "law_name"),
         ("平台经济", "zh_keywords"),
         ("碳达峰 新能源汽车", "zh_keywords"),
         ("夫妻一方经营个体工商户所欠债务，谁偿还？", "question"),
@@ -56,6 +58,14 @@ def test_title_variants_cover_prefix_and_wrapper() -> None:
     assert is_exact(n, "中华人民共和国 个人信息保护法")
     assert not is_exact(n, "个人信息保护法实施条例")
     assert exact_lengths(n) and all(x > 0 for x in exact_lengths(n))
+
+
+def test_pasted_title_with_full_width_brackets_is_exact() -> None:
+    # The query is NFKC-normalized ((2018年)); the stored title keeps （2018年）.
+    t = classify("宪法修正案（2018年）")
+    assert is_exact(t, "中华人民共和国宪法修正案（2018年）")
+    assert not is_exact(t, "中华人民共和国宪法修正案（2004年）")
+    assert compact("（十一）") == compact("(十一)")
 
 
 def test_profiles() -> None:

@@ -49,6 +49,16 @@ def test_pasted_titles_come_first(corpus_engine, title: str) -> None:  # noqa: A
     assert not any("exactly this title" in n for n in r.notices)
 
 
+def test_pasted_amendment_title_comes_first(corpus_engine) -> None:  # noqa: ANN001
+    # 宪法修正案 straddles the indexed words 中华人民共和国宪法 / 修正案, and the
+    # stored title keeps its full-width brackets.
+    r = _search(corpus_engine, "宪法修正案（2018年）")
+    assert r.hits[0].doc.title == "中华人民共和国宪法修正案（2018年）"
+    assert not any("exactly this title" in n for n in r.notices)
+    names = _search(corpus_engine, "宪法修正案")
+    assert all("宪法修正案" in h.doc.title for h in names.hits[:5])
+
+
 @pytest.mark.parametrize(
     ("name", "title"),
     [
@@ -124,6 +134,7 @@ FLOORS = {
     "topic_en": {"first": 0.93, "title_share": 0.93},
     "docnum": {"first": 0.97},
     "en_title": {"first": 0.62, "top10": 0.80},
+    "en_title_lookup": {"first": 0.62, "top10": 0.80},
 }
 
 

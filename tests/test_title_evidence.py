@@ -1,0 +1,134 @@
+"""Evidence the English-title lookup weighs (search/titles.py score_english): the
+city table (search/cities.py: a city places a document in its province), a
+document's own kind (its title's ending, or its text naming itself), and
+national titles (of the People's Republic of China)."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.document import Document
+from search.cities import CityDataError, cities, parse_cities
+from search.titles import parse_english_title, score_english
+
+JINAN_TITLE = (
+    "Notice of Jinan Municipal People's Government on Issuing the Implementation Plan "
+    "for Building a Smart City"
+)
+
+
+def test_shipped_table_maps_cities_to_provinces() -> None:
+    c = cities()
+    assert c.provinces["济南"] == ("山东",)
+    assert c.provinces["青岛"] == ("山东",)
+    assert c.provinces["深圳"] == ("广东",)
+    # Every province of the table is a region the corpus knows by its short name.
+    assert all(not p.endswith(("省", "市")) for ps in c.provinces.values() for p in ps)
+    # One English name, two cities: both are kept.
+    assert set(c.in_english("Suzhou")) == {"苏州", "宿州"}
+    assert c.in_english("Measures of Taian and Tai’an and QINGDAO") == ["泰安", "青岛"]
+    assert c.in_english("Shandong Province") == []
+
+
+def test_province_of_an_issuer_named_after_a_city() -> None:
+    c = cities()
+    assert c.province_of_issuer("济南市人民政府") == "山东"
+    assert c.province_of_issuer("烟台市人民政府办公室") == "山东"
+    assert c.province_of_issuer("朝阳区人民政府") is None  # a district, not 朝阳市
+    assert c.province_of_issuer("济南") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("济南\tJinan", "expected zh<TAB>en<TAB>province"),
+        ("济南市\tJinan\t山东", "not a city and a province"),
+        ("济南\tjinan city\t山东", "not an English city name"),
+    ],
+)
+def test_malformed_lines_say_where_and_what(line: str, fragment: str) -> None:
+    with pytest.raises(CityDataError) as err:
+        parse_cities(f"# comment\n\n{line}\n", "cities.tsv")
+    assert fragment in str(err.value) and "line 3" in str(err.value)
+
+
+def test_city_in_an_english_title_gives_its_province() -> None:
+    p = parse_english_title(JINAN_TITLE, None)
+    assert "济南" in p.regions
+    assert p.provinces == ["山东"]
+    assert parse_english_title("Notice of Shandong Province on Education", None).provinces == [
+        "山东"
+    ]
+
+
+def test_region_evidence_for_a_city() -> None:
+    p = parse_english_title(JINAN_TITLE, None)
+
+    def region(doc: Document) -> tuple[float, list[str]]:
+        c = score_english(p, doc, 1.0, use_title_en=False)
+        ev = next(e for e in c.evidence if e.kind == "region")
+        return ev.score, c.mismatch
+
+    named = Document(
+        id="a", title="济南市人民政府关于印发智慧城市建设实施方案的通知", region="山东"
+    )
+    province = Document(id="b", title="关于印发智慧城市建设实施方案的通知", region="山东")
+    elsewhere = Document(id="c", title="关于印发智慧城市建设实施方案的通知", region="广东")
+    assert region(named) == (1.0, [])
+    assert region(province) == (0.5, [])  # the province agrees; the city is not confirmed
+    score, mismatch = region(elsewhere)
+    assert score == 0.0 and any("region: 广东" in m for m in mismatch)
+
+
+def test_text_only_record_names_its_own_kind() -> None:
+    # Records known only by their text (en_titles) often start without a title,
+    # but say what they are: 制定本行动计划.
+    p = parse_english_title("Action Plan for Intelligent Ship Development (2019-2021)", None)
+
+    def doctype(doc: Document) -> float:
+        c = score_english(p, doc, 1.0, use_title_en=False)
+        return next(e.score for e in c.evidence if e.kind == "doctype")
+
+    head = "智能船舶融合了现代信息技术。为促进船舶工业高质量发展，"
+    assert (
+        doctype(Document(id="a", title="", body=head + "现就大力发展智能船舶制定本行动计划。"))
+        == 1.0
+    )
+    assert doctype(Document(id="b", title="", body=head + "制定本计划。")) == 1.0  # its family
+    assert doctype(Document(id="c", title="", body=head + "制定本办法。")) == 0.0
+    # A titled record is judged by its title alone.
+    titled = Document(id="d", title="关于智能船舶的通知", body="制定本行动计划。")
+    assert doctype(titled) == 0.0
+
+
+def test_a_law_title_prefers_the_law_over_documents_citing_it() -> None:
+    from search.titles import _ends_with_kind
+
+    p = parse_english_title("Anti-Unfair Competition Law of the People's Republic of China", None)
+    assert p.national and not p.regions
+
+    def ev(doc: Document) -> tuple[dict[str, float], float, list[str]]:
+        c = score_english(p, doc, 1.0, use_title_en=False)
+        return {e.kind: e.score for e in c.evidence}, c.confidence, c.mismatch
+
+    law, law_conf, law_mis = ev(
+        Document(id="a", title="中华人民共和国反不正当竞争法", region="全国")
+    )
+    cite, cite_conf, _ = ev(
+        Document(
+            id="b",
+            title="最高人民法院关于适用《中华人民共和国反不正当竞争法》若干问题的解释",
+            region="全国",
+        )
+    )
+    local, local_conf, local_mis = ev(
+        Document(id="c", title="山东省实施《中华人民共和国反不正当竞争法》办法", region="山东")
+    )
+    assert law["doctype"] == 1.0 and law["region"] == 1.0 and not law_mis
+    assert cite["doctype"] == 0.5  # the law is only cited: the document is an interpretation
+    assert local["region"] == 0.0 and any("not national" in m for m in local_mis)
+    assert law_conf > cite_conf and law_conf > local_conf
+    # The kind a 关于印发…的通知 issues counts as the document's own.
+    assert _ends_with_kind("国务院关于印发2030年前碳达峰行动方案的通知", {"行动方案"})
+    assert _ends_with_kind("中华人民共和国宪法修正案（2018年）", {"修正案"})
+    assert not _ends_with_kind("关于适用《中华人民共和国仲裁法》若干问题的解释", {"法"})
