@@ -542,6 +542,12 @@ class XapianBackend:
             parts = self._local.db[1]
             return sum(int(p.get_revision()) for p in parts)
 
+    @property
+    def ix(self) -> Any:
+        """Transitional: web/app.py reads ``backend.ix.latest_generation()`` until it
+        moves to ``generation()`` (the engine-neutral contract)."""
+        return _GenerationView(self)
+
     def check_glossary(self, fingerprint: str) -> None:
         built = self.meta().get("glossary")
         if built and built != fingerprint:
@@ -1017,7 +1023,7 @@ class XapianBackend:
                 continue  # deleted between the two reads
             hit = RawHit(i, float(it.weight), p, doc)
             if explain:
-                for t in enq.get_matching_terms(it):
+                for t in enq.matching_terms(it):
                     term = t.decode("utf-8") if isinstance(t, bytes) else t
                     for prefix, field in FIELD_OF_PREFIX.items():
                         if term.startswith(prefix):
@@ -1030,6 +1036,14 @@ class XapianBackend:
 
 class _TimeUp(Exception):
     pass
+
+
+class _GenerationView:
+    def __init__(self, backend: XapianBackend) -> None:
+        self._backend = backend
+
+    def latest_generation(self) -> int:
+        return self._backend.generation()
 
 
 def _facets(items: list, plan: Plan) -> dict[str, dict[str, int]]:

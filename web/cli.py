@@ -55,6 +55,10 @@ def open_engine(args: argparse.Namespace) -> Any:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from web.cli_shards import cmd_index_xapian, wants_sharded_engine
+
+    if wants_sharded_engine(args):
+        return cmd_index_xapian(args)
     from index import segmenter
     from index.config import index_path, sample_corpus_paths
     from index.readers import check_paths, read_paths
@@ -373,6 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--progress", action="store_true", help="show the progress bar even when not a terminal"
     )
     s.set_defaults(func=cmd_index)
+    from web.cli_shards import add_index_options
+    from web.cli_shards import add_parsers as add_shard_parsers
+
+    add_index_options(s)
+    add_shard_parsers(sub)
 
     s = sub.add_parser("search", help="search the index")
     s.add_argument("query")
