@@ -542,6 +542,11 @@ class XapianBackend:
             parts = self._local.db[1]
             return sum(int(p.get_revision()) for p in parts)
 
+    def searcher(self) -> Any:
+        """Transitional: search/ still opens ``with backend.searcher() as s`` for
+        ``s.doc_frequency(field, word)`` until the contract drops searchers."""
+        return _SearcherView(self)
+
     @property
     def ix(self) -> Any:
         """Transitional: web/app.py reads ``backend.ix.latest_generation()`` until it
@@ -736,9 +741,12 @@ class XapianBackend:
         with self._reading() as db:
             return int(db.get_termfreq(HEAD_TERM))
 
-    def doc_frequency(self, field: str, word: str) -> int:
-        """How many documents hold ``word`` in ``field`` (titles: documents, as Whoosh
-        holds the title once per document; body: passages)."""
+    def doc_frequency(self, *args: Any) -> int:
+        """``doc_frequency(field, word)``: how many records hold ``word`` in ``field``
+        (titles: documents, as Whoosh holds the title once per document; body:
+        passages). Transitional: ``(searcher, field, word)``, the Whoosh-era call of
+        search/titles.py, is accepted too until the contract drops searchers."""
+        field, word = args[-2], args[-1]
         prefix = PREFIX.get(field)
         if prefix is None:
             return 0
@@ -909,33 +917,60 @@ class XapianBackend:
         enq.set_docid_order(x.Enquire.ASCENDING)
         enq.set_time_limit(max(0.001, dl.remaining()))
         want = plan.offset + plan.limit
-        every = plan.facets or plan.exact_total or plan.sort != "relevance"
-        reranked = plan.sort == "relevance" and (plan.authority_prior or plan.title_first)
-        if every or reranked:
+        # Every matching document is read only for facets (counted from collapse keys)
+        # and title-first tiers; exact totals and date sorts only make Xapian check
+        # every match (checkatleast); the authority prior reads a growing top.
+        every = (plan.facets and plan.collapse) or (
+            plan.title_first and plan.collapse and plan.sort == "relevance"
+        )
+        prior = plan.authority_prior and plan.collapse and plan.sort == "relevance" and not every
+        check = n if (plan.exact_total or plan.sort != "relevance" or prior) else want
+        if every:
             mset = enq.get_mset(0, n, n)
+        elif prior:
+            mset, items = self._prior_top(enq, want, n)
         else:
-            mset = enq.get_mset(plan.offset, plan.limit, want)
-        if dl.expired():
-            pass  # cut short: what Xapian found so far (it stops at the time limit too)
-        items = list(mset)
-        if every or reranked:
-            total = len(items) if plan.collapse else int(mset.get_matches_estimated())
-            exact = True
+            mset = enq.get_mset(plan.offset, plan.limit, check)
+        if not prior:
+            items = list(mset)
+        if every and plan.collapse:
+            total, exact = len(items), True
         else:
             total = int(mset.get_matches_estimated())
             exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
-            total = max(total, len(items) + plan.offset)
+            total = max(total, len(items) + (0 if every or prior else plan.offset))
         facets: dict[str, dict[str, int]] = {}
         if plan.facets and plan.collapse:
             facets = _facets(items, plan)
-        if reranked:
-            items = self._rerank(db, plan, q, items, want, dl)
-            window = items[plan.offset : want]
-        elif every:
-            window = items[plan.offset : want]
+        if every or prior:
+            if plan.sort == "relevance" and (plan.authority_prior or plan.title_first):
+                scored = self._rerank(db, plan, q, items, want, dl)
+            else:
+                scored = [(it.weight, it) for it in items]
+            window = scored[plan.offset : want]
         else:
-            window = items
+            window = [(it.weight, it) for it in items]
+            if window:
+                mset.fetch()  # the hits' records in one go (remote: pipelined)
         return RawResults(self._hits(db, window, explain, enq), total, exact, facets)
+
+    def _prior_top(self, enq: Any, want: int, n: int) -> tuple[Any, list]:
+        """A top large enough that the authority prior (at most ``_max_authority``
+        times a score) cannot lift a document from below it into the first ``want``."""
+        m = max(want * 20, 200)
+        top = _max_authority()
+        while True:
+            mset = enq.get_mset(0, m, n)
+            items = list(mset)
+            if len(items) < m:
+                return mset, items
+            adjusted = sorted(
+                (it.weight * _authority(_parse_meta(it.collapse_key)[1]) for it in items),
+                reverse=True,
+            )
+            if adjusted[min(want, len(adjusted)) - 1] >= items[-1].weight * top:
+                return mset, items
+            m *= 4
 
     def _rerank(self, db: Any, plan: Plan, q: Any, items: list, want: int, dl: Deadline) -> list:
         """Authority prior (score times the document's weight) and title-first tiers
@@ -950,7 +985,7 @@ class XapianBackend:
         if plan.title_first and plan.collapse and not dl.expired():
             return self._title_first(db, plan, q, scored, want)
         scored.sort(key=lambda t: (-round(t[0], 5), t[1].collapse_key))
-        return [it for _s, it, _m in scored]
+        return [(sc, it) for sc, it, _m in scored]
 
     def _title_first(self, db: Any, plan: Plan, q: Any, scored: list, want: int) -> list:
         from index.title_rank import (
@@ -1004,24 +1039,26 @@ class XapianBackend:
                 rest.append((-round(score, 5), it.collapse_key, it))
         tier.sort(key=lambda t: t[0])
         rest.sort(key=lambda t: (t[0], t[1]))
-        return [it for _k, it in tier] + [t[2] for t in rest]
+        return [(k[5] * -1.0, it) for k, it in tier] + [(-t[0], t[2]) for t in rest]
 
     def _hits(self, db: Any, window: list, explain: bool, enq: Any) -> list[RawHit]:
+        """RawHits of (score, MSet item) pairs: the records' passage numbers, then
+        their documents (one query for all)."""
         if not window:
             return []
         ids: list[str] = []
         pidx: list[int] = []
-        for it in window:
+        for _score, it in window:
             d = it.document
             ids.append(d.get_value(S_DOCID).decode("utf-8"))
             pidx.append(int(d.get_value(S_PIDX) or b"0"))
         docs = self._head_documents(db, ids)
         out = []
-        for it, i, p in zip(window, ids, pidx, strict=True):
+        for (score, it), i, p in zip(window, ids, pidx, strict=True):
             doc = docs.get(i)
             if doc is None:
                 continue  # deleted between the two reads
-            hit = RawHit(i, float(it.weight), p, doc)
+            hit = RawHit(i, float(score), p, doc)
             if explain:
                 for t in enq.matching_terms(it):
                     term = t.decode("utf-8") if isinstance(t, bytes) else t
@@ -1036,6 +1073,20 @@ class XapianBackend:
 
 class _TimeUp(Exception):
     pass
+
+
+class _SearcherView:
+    def __init__(self, backend: XapianBackend) -> None:
+        self._backend = backend
+
+    def __enter__(self) -> _SearcherView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def doc_frequency(self, field: str, word: str) -> int:
+        return self._backend.doc_frequency(field, word)
 
 
 class _GenerationView:

@@ -190,11 +190,19 @@ PLANS = {
     "date_asc sort": plan(term("规范"), sort="date_asc"),
     "filter only": plan(filters={"region": ("全国",)}, match_all_if_empty=True, sort="date"),
     "facets": plan(term("规范"), facets=True),
+    "authority prior": plan(term("数据"), authority_prior=True),
+    "title first": plan(term("平台"), term("经济"), title_first=True),
+    "exact title": plan(term("规范"), title_first=True, exact_title_lengths=(4,)),
+    "title first, rendering": plan(
+        Clause((Alt(("个人信息",)), Alt(("personal", "information"), 0.7, "curated"))),
+        title_first=True,
+    ),
+    "passages": plan(term("个人信息"), collapse=False),
 }
 
 
 # Plans whose order depends on length normalisation (README: the measured gap).
-BM25_SENSITIVE = {"should", "facets"}
+BM25_SENSITIVE = {"should", "facets", "exact title"}
 
 
 @pytest.mark.parametrize("name", list(PLANS))
