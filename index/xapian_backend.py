@@ -40,6 +40,7 @@ never a hang and never silently partial results; the next search reconnects.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -168,12 +169,41 @@ def _max_authority() -> float:
 # --- records -> Xapian documents ------------------------------------------------------
 
 
-def _tokens(text: str) -> Iterator[tuple[str, int]]:
-    """(term, position) as the Whoosh fields index them (index-mode analysis)."""
-    from index.analysis import analyzer
+def _tokens(text: str) -> list[tuple[str, int]]:
+    """(term, position) exactly as the Whoosh fields index them: the steps of
+    ``index.analysis.text_analyzer`` in index mode (fold, segment, sub-words,
+    lower-case, English stop words, Latin stems), run as one plain loop -- the
+    composed Whoosh filters cost more than the segmentation they wrap. Equality
+    with the analyzer is tested (tests/test_backend_contract.py)."""
+    from index.analysis import _WORDLIKE, ENGLISH_STOP_WORDS
+    from index.normalize import fold_for_segmentation
 
-    for t in analyzer()(text, positions=True, mode="index"):
-        yield t.text, t.pos
+    wordlike = _WORDLIKE.search
+    stops = ENGLISH_STOP_WORDS
+    out: list[tuple[str, int]] = []
+    pos = 0
+    for word, _start, _end in segmenter.tokenize(fold_for_segmentation(text)):
+        if not wordlike(word):
+            continue
+        t = word.lower()
+        if t not in stops:
+            out.append((_stem(t), pos))
+        if len(word) > 2 and word[0] >= "\u3400":
+            for sub, _s, _e in segmenter.subwords(word):
+                t = sub.lower()
+                if t not in stops:
+                    out.append((_stem(t), pos))
+        pos += 1
+    return out
+
+
+@functools.lru_cache(maxsize=100_000)
+def _stem(t: str) -> str:
+    from whoosh.lang.porter import stem
+
+    from index.analysis import _LATIN_ALPHA
+
+    return stem(t) if len(t) > 2 and _LATIN_ALPHA.match(t) else t
 
 
 def _date_int(d: str | None) -> int:
@@ -206,7 +236,12 @@ def xapian_documents(doc: Document) -> list[Any]:
 
     recs = list(records_for(doc))
     head = recs[0]
-    title_terms = list(_tokens(head["title"])) if head.get("title") else []
+    title_terms = [
+        (PREFIX["title"] + term, p)
+        for term, p in (_tokens(head["title"]) if head.get("title") else [])
+        if len(PREFIX["title"] + term) * 4 <= MAX_TERM_BYTES
+        or len((PREFIX["title"] + term).encode()) <= MAX_TERM_BYTES
+    ]
     date = _date_int(doc.date)
     dkey = f"{99999999 - date:08d}" if date else "~"
     akey = f"{date:08d}" if date else "~"
@@ -221,14 +256,13 @@ def xapian_documents(doc: Document) -> list[Any]:
             text = rec.get(field)
             if text:
                 prefix = PREFIX[field]
+                add = x.add_posting
                 for term, p in _tokens(text):
                     t = prefix + term
-                    if len(t.encode("utf-8")) <= MAX_TERM_BYTES:
-                        x.add_posting(t, p + pos)
-        for term, p in title_terms:  # the Chinese title counts for every passage
-            t = PREFIX["title"] + term
-            if len(t.encode("utf-8")) <= MAX_TERM_BYTES:
-                x.add_posting(t, p + pos)
+                    if len(t) * 4 <= MAX_TERM_BYTES or len(t.encode()) <= MAX_TERM_BYTES:
+                        add(t, p + pos)
+        for t, p in title_terms:  # the Chinese title counts for every passage
+            x.add_posting(t, p + pos)
         x.add_boolean_term(_bterm("Q", doc.id))
         for t in filters:
             x.add_boolean_term(t)

@@ -414,3 +414,21 @@ def test_shard_serve_without_server_binary(
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(DuizhaoError, match="xapian-tcpsrv is not installed"):
         server_command(shard_dir(built["sharded"], 0), 7000, "127.0.0.1")
+
+
+def test_xapian_terms_are_the_analyzers() -> None:
+    """The Xapian writer's fast term loop yields exactly what index.analysis indexes."""
+    _need_xapian()
+    from index.analysis import analyzer
+    from index.xapian_backend import _tokens
+
+    segmenter.configure(["个人信息保护"])
+    try:
+        texts = ["The Platforms' economies, and 2021 data-security rules! 個人信息保護法 第一条"]
+        for doc in read_paths([DOCS]):
+            texts += [doc.title, doc.body, *(t.text for t in doc.titles_en)]
+        for text in texts:
+            want = [(t.text, t.pos) for t in analyzer()(text, positions=True, mode="index")]
+            assert _tokens(text) == want
+    finally:
+        segmenter.configure([])
