@@ -189,8 +189,9 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    from index.backends import open_backend
     from load_bench import draw_queries
+
+    from index.backends import open_backend
     from search.engine import Engine
     from web.cli import load_glossary
 
