@@ -73,6 +73,8 @@ URL_SCHEME = "xapian+tcp"
 META_FILE = "duizhao.json"
 LAYOUT = 1  # this module's record layout; bumped when terms/values change meaning
 METADATA_KEY = "duizhao"  # per-shard settings inside the Xapian database (read remotely)
+# Per-shard commit counter: remote databases do not expose their revision.
+GENERATION_KEY = "duizhao-generation"
 # A remote operation (connect, or one request) that takes longer fails the search
 # with ShardUnavailable: a slow shard never hangs a request.
 REMOTE_TIMEOUT_MS = 5000
@@ -108,6 +110,7 @@ class ShardUnavailable(DuizhaoError):
     """A remote shard is down or too slow: the search fails rather than hang."""
 
     status = 503
+    code = "shard_unavailable"
 
 
 def _xapian() -> Any:
@@ -571,10 +574,13 @@ class XapianBackend:
         self._local = threading.local()
 
     def generation(self) -> int:
-        """A number that grows with every commit (the sum of the shards' revisions)."""
+        """A number that grows with every commit (the sum of the shards' commit
+        counters, kept in their metadata: readable remotely too)."""
         with self._reading():
             parts = self._local.db[1]
-            return sum(int(p.get_revision()) for p in parts)
+            for p in parts[1:]:
+                p.reopen()  # the combined reopen() refreshes the first one only
+            return sum(int(p.get_metadata(GENERATION_KEY) or b"0") for p in parts)
 
     def searcher(self) -> Any:
         """Transitional: search/ still opens ``with backend.searcher() as s`` for
@@ -763,6 +769,7 @@ class XapianBackend:
                     db.delete_document(term)
                     n += 1
             for db in writers:
+                _bump_generation(db)
                 db.commit_transaction()
         finally:
             for db in writers:
@@ -1171,6 +1178,7 @@ class _LocalSink:
     def commit(self) -> tuple[int, list[str]]:
         for k, db in enumerate(self.dbs):
             db.set_metadata(METADATA_KEY, json.dumps({**self.meta, "shard": k}))
+            _bump_generation(db)
             db.commit_transaction()
         self.close()
         return self.passages, self.problems
@@ -1186,6 +1194,11 @@ class _LocalSink:
             with contextlib.suppress(Exception):
                 db.close()
         self.dbs = []
+
+
+def _bump_generation(db: Any) -> None:
+    """Count one more commit of this shard (inside its transaction)."""
+    db.set_metadata(GENERATION_KEY, str(int(db.get_metadata(GENERATION_KEY) or b"0") + 1))
 
 
 def _clear(db: Any) -> None:
@@ -1225,6 +1238,7 @@ def _shard_worker(path: str, conn: Any, rebuild: bool, meta: str) -> None:
             for doc, replace in batch:
                 passages += _write(db, doc, replace, problems)
         db.set_metadata(METADATA_KEY, meta)
+        _bump_generation(db)
         db.commit_transaction()
         db.close()
         conn.send(("ok", passages, problems))

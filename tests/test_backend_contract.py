@@ -298,8 +298,10 @@ def test_reindex_lands_in_the_same_shard(tmp_path: Path) -> None:
         assert where == [shard_of("law-dsl", 3)]
         assert "新增条文" in b.get_document("law-dsl").body
         assert b.add_documents([changed]).unchanged == 1
+        gen = b.generation()
         assert b.delete_documents(["law-dsl"]) == 1
         assert b.doc_count() == 8
+        assert b.generation() > gen
     finally:
         b.close()
 
@@ -316,6 +318,7 @@ def test_killed_shard_is_a_clear_error_then_recovers(built: dict[str, Path]) -> 
         b = open_backend(url, timeout_ms=2000)
         try:
             assert ids(b.search(PLANS["term"]))
+            assert b.generation() > 0  # remote shards expose their commit counters
             os.killpg(p0.pid, signal.SIGKILL)  # kill -9, with its connections
             p0.wait()
             with pytest.raises(ShardUnavailable) as e:
