@@ -383,6 +383,9 @@ class XapianBackend:
             self.remote = parse_url(text)
             self.path: Any = text
         else:
+            from index import integrity
+
+            integrity.check_allowed(text)  # a service opens only its configured folder
             self.path = Path(text)
         self.time_limit = 1.0
         self._lock = threading.Lock()
