@@ -71,7 +71,7 @@ from index.schema import BODY_BOOST, FACET_FIELDS, SCHEMA_VERSION, TITLE_BOOST, 
 KIND = "xapian"
 URL_SCHEME = "xapian+tcp"
 META_FILE = "duizhao.json"
-LAYOUT = 1  # this module's record layout; bumped when terms/values change meaning
+LAYOUT = 2  # this module's record layout; bumped when terms/values change meaning
 METADATA_KEY = "duizhao"  # per-shard settings inside the Xapian database (read remotely)
 # Per-shard commit counter: remote databases do not expose their revision.
 GENERATION_KEY = "duizhao-generation"
@@ -101,6 +101,8 @@ S_DATE_ASC = 3  # oldest first, undated last, then id
 S_YEAR = 4  # "yyyy"
 S_PIDX = 5  # passage number
 S_HASH = 6  # content hash (head record)
+S_RANK = 7  # authority, in force, newer first (index.title_rank): title-first tiers
+S_TITLE_LEN = 8  # the Chinese title's token count, "%04d": exact titles
 S_FACET = {name: 10 + i for i, name in enumerate(FACET_FIELDS)}  # head records: spies
 META_FIELDS = (*FACET_FIELDS, "year", "date", "title_len")
 _SEP = "\x1f"
@@ -226,6 +228,16 @@ def _meta_key(doc: Document, title_len: int) -> str:
     return _SEP.join([doc.id, *(v.replace(_SEP, " ") for v in vals)])
 
 
+def _rank_key(doc: Document, date: int) -> str:
+    """Sorts ascending as title-first tiers order documents: higher level, then in
+    force, then newer (the facts of index.title_rank)."""
+    from index.title_rank import STATUS_RANK, level_rank
+
+    level = level_rank(doc.level or "", doc.region or "", doc.issuer or "")
+    status = STATUS_RANK.get(doc.status or "", 0)
+    return f"{99 - level:02d}{9 - status}{99999999 - date:08d}"
+
+
 def _parse_meta(key: bytes | str) -> tuple[str, dict[str, str]]:
     text = key.decode("utf-8") if isinstance(key, bytes) else key
     parts = text.split(_SEP)
@@ -250,6 +262,7 @@ def xapian_documents(doc: Document) -> list[Any]:
     akey = f"{date:08d}" if date else "~"
     year = doc.year if doc.year and 0 < doc.year <= DATE_YEARS[1] else None
     meta = _meta_key(doc, len(title_terms))
+    rank = _rank_key(doc, date)
     filters = [filter_term(n, getattr(doc, n)) for n in FACET_FIELDS if getattr(doc, n)]
     out = []
     for rec in recs:
@@ -276,6 +289,8 @@ def xapian_documents(doc: Document) -> list[Any]:
         if year:
             x.add_value(S_YEAR, f"{year:04d}")
         x.add_value(S_PIDX, str(rec.get("pidx", 0)))
+        x.add_value(S_RANK, rank)
+        x.add_value(S_TITLE_LEN, f"{len(title_terms):04d}")
         if rec is head:
             x.add_boolean_term(HEAD_TERM)
             x.add_boolean_term(_bterm("I", doc.id))
@@ -964,9 +979,10 @@ class XapianBackend:
         # Every matching document is read only for facets (counted from collapse keys)
         # and title-first tiers; exact totals and date sorts only make Xapian check
         # every match (checkatleast); the authority prior reads a growing top.
-        every = (plan.facets and plan.collapse) or (
-            plan.title_first and plan.collapse and plan.sort == "relevance"
-        )
+        tiers = plan.title_first and plan.collapse and plan.sort == "relevance"
+        if tiers and not plan.facets and not plan.authority_prior:
+            return self._title_tiers(db, plan, q, want, n, explain, enq)
+        every = (plan.facets and plan.collapse) or tiers
         prior = plan.authority_prior and plan.collapse and plan.sort == "relevance" and not every
         check = n if (plan.exact_total or plan.sort != "relevance" or prior) else want
         if every:
@@ -997,6 +1013,96 @@ class XapianBackend:
             if window:
                 mset.fetch()  # the hits' records in one go (remote: pipelined)
         return RawResults(self._hits(db, window, explain, enq), total, exact, facets)
+
+    def _title_tiers(
+        self, db: Any, plan: Plan, q: Any, want: int, n: int, explain: bool, enq: Any
+    ) -> RawResults:
+        """Title-first ranking (index.title_rank) as Xapian queries, without reading
+        every match: exact titles, then each title-match strength (every clause
+        matched in a title field at least that strongly), each tier ordered by the
+        S_RANK value (level, in force, newer) then score; then the rest by score.
+        Ties inside a tier fall to Xapian's document order (Whoosh: the id)."""
+        from index.title_rank import TITLE_FIELD_FACTOR, TITLE_ORIGINS
+
+        x = self._x
+        origins = TITLE_ORIGINS if plan.title_expansions else ("user",)
+        options: list[list[tuple[float, Any]]] = []
+        for c in plan.clauses:
+            if c.occur == "must_not":
+                continue
+            options.append(
+                [
+                    (
+                        round(a.weight * TITLE_FIELD_FACTOR[f], 3),
+                        _alt_query(x, Alt(a.words, 1.0, a.origin, (f,)), plan),
+                    )
+                    for a in c.alts
+                    if a.origin in origins
+                    for f in a.fields
+                    if f in TITLE_FIELD_FACTOR
+                ]
+            )
+
+        def at_least(level: float) -> Any | None:
+            parts = []
+            for opts in options:
+                qs = [sq for st, sq in opts if st >= level and st > 0]
+                if not qs:
+                    return None
+                parts.append(qs[0] if len(qs) == 1 else x.Query(x.Query.OP_OR, qs))
+            if not parts:
+                return None
+            return parts[0] if len(parts) == 1 else x.Query(x.Query.OP_AND, parts)
+
+        groups: list[Any] = []
+        reached = None
+        for level in sorted({st for opts in options for st, _q in opts if st > 0}, reverse=True):
+            cur = at_least(level)
+            if cur is None:
+                continue
+            groups.append(cur if reached is None else x.Query(x.Query.OP_AND_NOT, cur, reached))
+            reached = cur
+        if plan.exact_title_lengths and groups:
+            lengths = [
+                x.Query(x.Query.OP_VALUE_RANGE, S_TITLE_LEN, f"{k:04d}", f"{k:04d}")
+                for k in sorted(set(plan.exact_title_lengths))
+            ]
+            exact = lengths[0] if len(lengths) == 1 else x.Query(x.Query.OP_OR, lengths)
+            groups = [x.Query(x.Query.OP_FILTER, g, exact) for g in groups] + [
+                x.Query(x.Query.OP_AND_NOT, g, exact) for g in groups
+            ]
+        # The total: every matching document, collapsed (counted in C++, not iterated).
+        total = int(enq.get_mset(0, n, n).size())
+        picked: list[tuple[float, Any]] = []
+        msets = []
+        for g in groups:
+            if len(picked) >= want:
+                break
+            e = self._tier_enquire(x.Query(x.Query.OP_FILTER, q, g), plan)
+            e.set_sort_by_value_then_relevance(S_RANK, False)
+            m = e.get_mset(0, want - len(picked))
+            msets.append(m)
+            picked += [(it.weight, it) for it in m]
+        if len(picked) < want:
+            rest_q = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
+            e = self._tier_enquire(rest_q, plan)
+            e.set_sort_by_relevance_then_value(S_DOCID, False)
+            m = e.get_mset(0, want - len(picked))
+            msets.append(m)
+            picked += [(it.weight, it) for it in m]
+        for m in msets:
+            m.fetch()
+        window = picked[plan.offset : want]
+        return RawResults(self._hits(db, window, explain, enq), total, True, {})
+
+    def _tier_enquire(self, q: Any, plan: Plan) -> Any:
+        x = self._x
+        e = x.Enquire(self._db())
+        e.set_query(q)
+        e.set_weighting_scheme(_weighting(x))
+        e.set_collapse_key(S_META)
+        e.set_docid_order(x.Enquire.ASCENDING)
+        return e
 
     def _prior_top(self, enq: Any, want: int, n: int) -> tuple[Any, list]:
         """A top large enough that the authority prior (at most ``_max_authority``
