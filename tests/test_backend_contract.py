@@ -14,6 +14,7 @@ Without the Xapian bindings or ``xapian-tcpsrv`` the Xapian cases skip -- unless
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -435,3 +436,35 @@ def test_xapian_terms_are_the_analyzers() -> None:
             assert _tokens(text) == want
     finally:
         segmenter.configure([])
+
+
+def test_cli_index_shards_and_search(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """``duizhao index --backend xapian --shards N`` builds N shards; searching them
+    locally and through ``--index xapian+tcp://`` gives the same documents."""
+    _need_xapian()
+    from web.cli import main
+
+    idx = tmp_path / "idx"
+    argv = ["--index", str(idx), "index", "--backend", "xapian", "--shards", "2"]
+    assert main([*argv, str(DOCS)]) == 0
+    assert "2 shards" in capsys.readouterr().out
+    assert sorted(p.name for p in idx.glob("shard-*")) == ["shard-00", "shard-01"]
+    assert main(["--index", str(idx), "index", str(DOCS)]) == 0  # the folder's engine kept
+    assert "9 unchanged" in capsys.readouterr().out
+    assert (
+        main(["--index", str(idx), "index", "--backend", "xapian", "--shards", "3", str(DOCS)]) == 2
+    )
+    assert "already has 2 shards" in capsys.readouterr().err
+    assert main(["--index", str(tmp_path / "w"), "index", "--shards", "2", str(DOCS)]) == 2
+    assert "--shards needs --backend xapian" in capsys.readouterr().err
+    assert main(["--index", str(idx), "search", "个人信息", "--json"]) == 0
+    local = json.loads(capsys.readouterr().out)
+    with (
+        shard_server(idx / "shard-00") as (_p0, port0),
+        shard_server(idx / "shard-01") as (_p1, port1),
+    ):
+        url = f"xapian+tcp://127.0.0.1:{port0},127.0.0.1:{port1}"
+        assert main(["--index", url, "search", "个人信息", "--json"]) == 0
+        remote = json.loads(capsys.readouterr().out)
+    assert [h["id"] for h in remote["hits"]] == [h["id"] for h in local["hits"]]
+    assert local["total"] >= 2
