@@ -154,7 +154,8 @@ def time_plans(backend, plans: list) -> tuple[list[float], list[list[str]]]:  # 
         t0 = time.perf_counter()
         r = backend.search(p)
         lat.append((time.perf_counter() - t0) * 1000)
-        tops.append([h.doc_id for h in r.hits[:10]])
+        # A search cut short by the time limit is marked: agreement is also given without them.
+        tops.append([h.doc_id for h in r.hits[:10]] + (["<partial>"] if r.partial else []))
     return lat, tops
 
 
@@ -170,8 +171,11 @@ def time_engine(engine, queries: list[str]) -> list[float]:  # noqa: ANN001
     return lat
 
 
-def agreement(a: list[list[str]], b: list[list[str]]) -> float:
-    return sum(x == y for x, y in zip(a, b, strict=True)) / max(1, len(a))
+def agreement(a: list[list[str]], b: list[list[str]], complete: bool = False) -> float:
+    pairs = list(zip(a, b, strict=True))
+    if complete:
+        pairs = [(x, y) for x, y in pairs if "<partial>" not in x + y]
+    return sum(x == y for x, y in pairs) / max(1, len(pairs))
 
 
 def overlap(a: list[list[str]], b: list[list[str]]) -> float:
@@ -228,6 +232,12 @@ def main() -> int:
         out[f"engine_{name}_p95_ms"] = round(pct(lat, 0.95), 2)
     local_tops, remote_tops = results["xapian_local"][1], results["xapian_remote2"][1]
     out["top10_identical_local_vs_remote2"] = round(agreement(local_tops, remote_tops), 4)
+    out["top10_identical_local_vs_remote2_complete"] = round(
+        agreement(local_tops, remote_tops, complete=True), 4
+    )
+    out["partial_local_remote2"] = [
+        sum("<partial>" in t for t in tops) for tops in (local_tops, remote_tops)
+    ]
     if "whoosh" in results:
         out["top10_identical_whoosh_vs_xapian"] = round(
             agreement(results["whoosh"][1], local_tops), 4
