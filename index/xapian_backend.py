@@ -981,7 +981,7 @@ class XapianBackend:
         # every match (checkatleast); the authority prior reads a growing top.
         tiers = plan.title_first and plan.collapse and plan.sort == "relevance"
         if tiers and not plan.facets and not plan.authority_prior:
-            return self._title_tiers(db, plan, q, want, n, explain, enq)
+            return self._title_tiers(db, plan, q, want, n, explain, enq, dl)
         every = (plan.facets and plan.collapse) or tiers
         prior = plan.authority_prior and plan.collapse and plan.sort == "relevance" and not every
         check = n if (plan.exact_total or plan.sort != "relevance" or prior) else want
@@ -993,6 +993,8 @@ class XapianBackend:
             mset = enq.get_mset(plan.offset, plan.limit, check)
         if not prior:
             items = list(mset)
+        # Past the limit Xapian stopped matching early: the results are marked partial.
+        dl.expired()
         if every and plan.collapse:
             total, exact = len(items), True
         else:
@@ -1015,7 +1017,15 @@ class XapianBackend:
         return RawResults(self._hits(db, window, explain, enq), total, exact, facets)
 
     def _title_tiers(
-        self, db: Any, plan: Plan, q: Any, want: int, n: int, explain: bool, enq: Any
+        self,
+        db: Any,
+        plan: Plan,
+        q: Any,
+        want: int,
+        n: int,
+        explain: bool,
+        enq: Any,
+        dl: Deadline,
     ) -> RawResults:
         """Title-first ranking (index.title_rank) as Xapian queries, without reading
         every match: exact titles, then each title-match strength (every clause
@@ -1076,28 +1086,30 @@ class XapianBackend:
         picked: list[tuple[float, Any]] = []
         msets = []
         for g in groups:
-            if len(picked) >= want:
+            if len(picked) >= want or dl.expired():
                 break
-            e = self._tier_enquire(x.Query(x.Query.OP_FILTER, q, g), plan)
+            e = self._tier_enquire(x.Query(x.Query.OP_FILTER, q, g), dl)
             e.set_sort_by_value_then_relevance(S_RANK, False)
             m = e.get_mset(0, want - len(picked))
             msets.append(m)
             picked += [(it.weight, it) for it in m]
-        if len(picked) < want:
+        if len(picked) < want and not dl.expired():
             rest_q = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
-            e = self._tier_enquire(rest_q, plan)
+            e = self._tier_enquire(rest_q, dl)
             e.set_sort_by_relevance_then_value(S_DOCID, False)
             m = e.get_mset(0, want - len(picked))
             msets.append(m)
             picked += [(it.weight, it) for it in m]
+        dl.expired()  # marks a tiering cut short as partial
         for m in msets:
             m.fetch()
         window = picked[plan.offset : want]
         return RawResults(self._hits(db, window, explain, enq), total, True, {})
 
-    def _tier_enquire(self, q: Any, plan: Plan) -> Any:
+    def _tier_enquire(self, q: Any, dl: Deadline) -> Any:
         x = self._x
         e = x.Enquire(self._db())
+        e.set_time_limit(max(0.001, dl.remaining()))
         e.set_query(q)
         e.set_weighting_scheme(_weighting(x))
         e.set_collapse_key(S_META)
