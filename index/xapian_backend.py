@@ -231,11 +231,23 @@ def _meta_key(doc: Document, title_len: int) -> str:
 def _rank_key(doc: Document, date: int) -> str:
     """Sorts ascending as title-first tiers order documents: higher level, then in
     force, then newer (the facts of index.title_rank)."""
+    return _rank(doc.level or "", doc.region or "", doc.issuer or "", doc.status or "") + (
+        f"{99999999 - date:08d}"
+    )
+
+
+def _rank(level: str, region: str, issuer: str, status: str) -> str:
     from index.title_rank import STATUS_RANK, level_rank
 
-    level = level_rank(doc.level or "", doc.region or "", doc.issuer or "")
-    status = STATUS_RANK.get(doc.status or "", 0)
-    return f"{99 - level:02d}{9 - status}{99999999 - date:08d}"
+    return f"{99 - level_rank(level, region, issuer):02d}{9 - STATUS_RANK.get(status, 0)}"
+
+
+def _tier_key(item: Any) -> tuple:
+    """Order inside a title tier: level, in force, newer, score, then id."""
+    doc_id, m = _parse_meta(item.collapse_key)
+    date = int(m.get("date") or 0)
+    rank = _rank(m.get("level", ""), m.get("region", ""), m.get("issuer", ""), m.get("status", ""))
+    return (rank, -date, -round(item.weight, 5), doc_id)
 
 
 def _parse_meta(key: bytes | str) -> tuple[str, dict[str, str]]:
@@ -1090,9 +1102,13 @@ class XapianBackend:
                 break
             e = self._tier_enquire(x.Query(x.Query.OP_FILTER, q, g), dl)
             e.set_sort_by_value_then_relevance(S_RANK, False)
-            m = e.get_mset(0, want - len(picked))
+            need = want - len(picked)
+            # Read past the cut, then order ties by id as Whoosh does (Xapian's own tie
+            # order is its document numbers, which differ between 1 and N shards).
+            m = e.get_mset(0, need * 2 + 20)
             msets.append(m)
-            picked += [(it.weight, it) for it in m]
+            ranked = sorted(m, key=_tier_key)
+            picked += [(it.weight, it) for it in ranked[:need]]
         if len(picked) < want and not dl.expired():
             rest_q = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
             e = self._tier_enquire(rest_q, dl)
