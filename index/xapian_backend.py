@@ -1356,10 +1356,14 @@ def _write(db: Any, doc: Document, replace: bool, problems: list[str]) -> int:
     return len(xdocs)
 
 
-def _shard_worker(path: str, conn: Any, rebuild: bool, meta: str) -> None:
+def _shard_worker(path: str, conn: Any, rebuild: bool, meta: str, inherited: list) -> None:
     """One shard's writer process: analyse and write the documents it is sent, commit
-    on the final message, and answer (passages, problems) or an error."""
+    on the final message, and answer (passages, problems) or an error. If the parent
+    dies first, the pipe ends (EOF) and nothing is committed."""
     import xapian
+
+    for c in inherited:  # the parent's pipe ends, copied by fork: EOF needs them closed
+        c.close()
 
     problems: list[str] = []
     passages = 0
@@ -1405,7 +1409,13 @@ class _ParallelSink:
             parent, child = ctx.Pipe()
             p = ctx.Process(
                 target=_shard_worker,
-                args=(str(backend.shard_path(k)), child, rebuild, json.dumps({**meta, "shard": k})),
+                args=(
+                    str(backend.shard_path(k)),
+                    child,
+                    rebuild,
+                    json.dumps({**meta, "shard": k}),
+                    [*self.conns, parent],
+                ),
             )
             p.start()
             child.close()
