@@ -21,6 +21,7 @@ from index.errors import IndexNotAllowed, InputError
 
 DEFAULT_KIND = "whoosh"
 KIND_FILE = "backend"  # a folder's marker naming its engine (absent: Whoosh)
+BUILTIN_URL_KINDS = {"xapian+tcp": ("xapian",)}  # URL schemes of engines not yet loaded
 
 # kind -> opener(spec, **options) -> Backend. Engines register lazily, so an
 # engine's package is imported only when an index of that kind is opened.
@@ -51,6 +52,9 @@ def backend_kind(spec: str | os.PathLike) -> str:
     """The engine an ``--index`` value names: its URL scheme, or the folder's marker."""
     text = os.fspath(spec)
     scheme, sep, _ = text.partition("://")
+    if sep and scheme not in _URL_SCHEMES:
+        for kind in BUILTIN_URL_KINDS.get(scheme, ()):
+            _load_builtin(kind)
     if sep:
         if scheme not in _URL_SCHEMES:
             known = ", ".join(sorted(_URL_SCHEMES)) or "none"
@@ -150,3 +154,8 @@ def _load_builtin(kind: str) -> None:
         from index.whoosh_backend import WhooshBackend, reset_index_folder
 
         register("whoosh", WhooshBackend, reset=reset_index_folder)
+    elif kind == "xapian":
+        # Imported only now: the xapian bindings are an optional extra.
+        from index.xapian_backend import URL_SCHEME, open_xapian
+
+        register("xapian", open_xapian, url_schemes=(URL_SCHEME,))

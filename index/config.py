@@ -14,10 +14,10 @@ DEFAULT_INDEX = Path("instance") / "index"
 
 def index_path(explicit: str | os.PathLike | None = None) -> Path:
     if explicit:
-        return Path(explicit)
+        return _path_or_url(explicit)
     env = os.environ.get("DUIZHAO_INDEX")
     if env:
-        return Path(env)
+        return _path_or_url(env)
     return DEFAULT_INDEX
 
 
@@ -46,3 +46,10 @@ def sample_corpus_paths() -> list[Path]:
         d / "work_reports.jsonl.gz",
         d / "en_titles" / "dev.jsonl",
     ]
+
+
+def _path_or_url(value: str | os.PathLike) -> Path:
+    """A folder as a Path; a URL (``xapian+tcp://h:p,...``) kept as text, since a
+    Path would fold its ``//``. Callers pass either to ``index.backends``."""
+    text = os.fspath(value)
+    return text if "://" in text else Path(text)  # type: ignore[return-value]

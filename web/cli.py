@@ -36,6 +36,10 @@ def _stdout_supports_color() -> bool:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from web.cli_shards import cmd_index_xapian, wants_sharded_engine
+
+    if wants_sharded_engine(args):
+        return cmd_index_xapian(args)
     from index.config import index_path, sample_corpus_paths
     from index.indexing import index_paths
 
@@ -321,6 +325,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--progress", action="store_true", help="show the progress bar even when not a terminal"
     )
     s.set_defaults(func=cmd_index)
+    from web.cli_shards import add_index_options
+    from web.cli_shards import add_parsers as add_shard_parsers
+
+    add_index_options(s)
+    add_shard_parsers(sub)
 
     s = sub.add_parser("search", help="search the index")
     s.add_argument("query")

@@ -94,9 +94,12 @@ def run_dir(index_dir: str | Path | None) -> Path:
     serving that index: ``$XDG_RUNTIME_DIR/duizhao-<tag>`` when that is a private folder,
     else ``.duizhao-run-<tag>`` beside the index (in its instance folder)."""
 
-    index = index_path(index_dir).resolve()
-    tag = hashlib.sha256(str(index).encode()).hexdigest()[:12]
+    spec = os.fspath(index_path(index_dir))
+    # Remote shards (xapian+tcp://...) have no folder here: the state goes in ./instance.
+    index = Path(spec).resolve() if "://" not in spec else None
+    tag = hashlib.sha256((str(index) if index is not None else spec).encode()).hexdigest()[:12]
     xdg = _usable_xdg()
     if xdg is not None:
         return xdg / f"duizhao-{tag}"
-    return index.parent / f".duizhao-run-{tag}"
+    parent = index.parent if index is not None else Path.cwd() / "instance"
+    return parent / f".duizhao-run-{tag}"
