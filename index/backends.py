@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from index import integrity
+from index.config import KIND_FILE
 from index.errors import IndexNotAllowed, InputError
 
 DEFAULT_KIND = "whoosh"
-KIND_FILE = "backend"  # a folder's marker naming its engine (absent: Whoosh)
 BUILTIN_URL_KINDS = {"xapian+tcp": ("xapian",)}  # URL schemes of engines not yet loaded
 
 # kind -> opener(spec, **options) -> Backend. Engines register lazily, so an

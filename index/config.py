@@ -53,3 +53,6 @@ def _path_or_url(value: str | os.PathLike) -> Path:
     Path would fold its ``//``. Callers pass either to ``index.backends``."""
     text = os.fspath(value)
     return text if "://" in text else Path(text)  # type: ignore[return-value]
+
+
+KIND_FILE = "backend"  # an index folder's marker naming its engine (absent: Whoosh)

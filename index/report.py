@@ -23,6 +23,7 @@ class IndexReport:
     warnings: list[str] = field(default_factory=list)  # records indexed with a fix (dates)
     seconds: float = 0.0
     chars: int = 0
+    layout: str = ""  # how the backend stores the index, when not one plain folder
 
     @property
     def skipped(self) -> int:
@@ -37,6 +38,7 @@ class IndexReport:
             "passages": self.passages,
             "skipped": self.skipped,
             "seconds": round(self.seconds, 2),
+            **({"layout": self.layout} if self.layout else {}),
             "problems": self.problems[:200],
             "warnings": self.warnings[:200],
         }

@@ -9,7 +9,7 @@ outside the Whoosh backend's modules imports Whoosh (tests/test_backend_boundary
 The backend's modules, one job each:
 
     index.whoosh_backend    this class: writing, reading, the search paths chosen
-    index.whoosh_records    a Document -> its Whoosh records (one per passage)
+    index.records           a Document -> its records (one per passage; any engine)
     index.whoosh_lifecycle  open / create / lock / commit / recover (durability)
     index.whoosh_cache      the per-commit reader cache (columns, arrays, documents)
     index.whoosh_ranking    the vectorized and Whoosh ranking paths, facets
@@ -43,6 +43,7 @@ from index.errors import (
 )
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawResults
 from index.ranking import DEFAULT_RANKING, RankingProfile
+from index.records import records_for
 from index.report import IndexReport
 from index.structure import split_passages
 from index.whoosh_cache import ReaderCache
@@ -66,7 +67,6 @@ from index.whoosh_ranking import (
     vectorizable,
     weighting,
 )
-from index.whoosh_records import records_for
 
 # The backend's public names, whichever of its modules defines them.
 __all__ = [

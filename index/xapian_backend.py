@@ -66,7 +66,8 @@ from index.errors import (
     NotFound,
 )
 from index.plan import Alt, Clause, Plan, RawHit, RawResults
-from index.schema import BODY_BOOST, FACET_FIELDS, SCHEMA_VERSION, TITLE_BOOST, TITLE_EN_BOOST
+from index.ranking import RankingProfile
+from index.schema import FACET_FIELDS, SCHEMA_VERSION
 
 KIND = "xapian"
 URL_SCHEME = "xapian+tcp"
@@ -84,14 +85,6 @@ MAX_CACHED_DOCS = 2000  # head documents kept per generation (hits come back oft
 
 PREFIX = {"title": "XT:", "title_en": "XE:", "title_draft": "XD:", "body": "XB:", "docnum": "XN:"}
 FIELD_OF_PREFIX = {p: f for f, p in PREFIX.items()}
-# Index-time field boosts (index.schema), applied as query-time weight scales.
-FIELD_BOOST = {
-    "title": TITLE_BOOST,
-    "title_en": TITLE_EN_BOOST,
-    "title_draft": TITLE_EN_BOOST,
-    "body": BODY_BOOST,
-    "docnum": 1.0,
-}
 HEAD_TERM = "H"
 
 S_DOCID = 0  # document id
@@ -145,29 +138,20 @@ def filter_term(field: str, value: str) -> str:
 
 
 def field_weight(field: str, plan: Plan) -> float:
-    """A field's score scale: its index-time boost times the query-time weight the
-    Whoosh ranking gives it (the same facts, read from where they live)."""
-    from index.whoosh_backend import weighting
-
-    weights = dict(getattr(weighting(), "field_weights", {}))
-    if plan.title_weight is not None:
-        weights["title"] = plan.title_weight
-    return FIELD_BOOST.get(field, 1.0) * weights.get(field, 1.0)
+    """A field's score scale: the plan's ranking profile's index-time boost (Xapian
+    has none, so it scales the query) times its query-time weight."""
+    r = plan.ranking
+    return r.index_boosts.get(field, 1.0) * r.field_weight(field, plan.title_weight)
 
 
-def _authority(meta: dict[str, str]) -> float:
-    from index.whoosh_backend import AUTHORITY_PRIOR
-
-    return AUTHORITY_PRIOR["level"].get(meta["level"], 1.0) * AUTHORITY_PRIOR["region"].get(
-        meta["region"], 1.0
-    )
+def _authority(meta: dict[str, str], ranking: RankingProfile) -> float:
+    return ranking.prior(meta["level"], meta["region"])
 
 
-def _max_authority() -> float:
-    from index.whoosh_backend import AUTHORITY_PRIOR
-
-    return max(AUTHORITY_PRIOR["level"].values(), default=1.0) * max(
-        AUTHORITY_PRIOR["region"].values(), default=1.0
+def _max_authority(ranking: RankingProfile) -> float:
+    p = ranking.authority_prior
+    return max(p.get("level", {}).values(), default=1.0) * max(
+        p.get("region", {}).values(), default=1.0
     )
 
 
@@ -204,11 +188,9 @@ def _tokens(text: str) -> list[tuple[str, int]]:
 
 @functools.lru_cache(maxsize=100_000)
 def _stem(t: str) -> str:
-    from whoosh.lang.porter import stem
+    from index.analysis import _LATIN_ALPHA, porter_stem
 
-    from index.analysis import _LATIN_ALPHA
-
-    return stem(t) if len(t) > 2 and _LATIN_ALPHA.match(t) else t
+    return porter_stem(t) if len(t) > 2 and _LATIN_ALPHA.match(t) else t
 
 
 def _date_int(d: str | None) -> int:
@@ -259,7 +241,7 @@ def _parse_meta(key: bytes | str) -> tuple[str, dict[str, str]]:
 def xapian_documents(doc: Document) -> list[Any]:
     """The Xapian documents of one Document: its head record, then one per passage."""
     xapian = _xapian()
-    from index.whoosh_backend import records_for
+    from index.records import records_for
 
     recs = list(records_for(doc))
     head = recs[0]
@@ -378,12 +360,9 @@ def filter_query(xapian: Any, plan: Plan) -> Any | None:
     return parts[0] if len(parts) == 1 else xapian.Query(xapian.Query.OP_AND, parts)
 
 
-def _weighting(xapian: Any) -> Any:
-    """BM25 with Whoosh's k1 and b (index.whoosh_backend.weighting)."""
-    from index.whoosh_backend import weighting
-
-    w = weighting()
-    return xapian.BM25Weight(getattr(w, "K1", 1.2), 0.0, 1.0, getattr(w, "B", 0.75), 0.5)
+def _weighting(xapian: Any, ranking: RankingProfile) -> Any:
+    """BM25 with the ranking profile's k1 and b (Xapian 1.4 has one b for all fields)."""
+    return xapian.BM25Weight(ranking.k1, 0.0, 1.0, ranking.b, 0.5)
 
 
 # --- the backend -------------------------------------------------------------------------
@@ -447,7 +426,7 @@ class XapianBackend:
         return not self.remote and (Path(self.path) / META_FILE).exists()
 
     def _create(self, shards: int) -> None:
-        from index.backends import KIND_FILE
+        from index.config import KIND_FILE
 
         if shards < 1 or shards > 256:
             raise InputError(f"--shards must be 1 to 256, not {shards}", "use e.g. --shards 2")
@@ -612,17 +591,6 @@ class XapianBackend:
                 p.reopen()  # the combined reopen() refreshes the first one only
             return sum(int(p.get_metadata(GENERATION_KEY) or b"0") for p in parts)
 
-    def searcher(self) -> Any:
-        """Transitional: search/ still opens ``with backend.searcher() as s`` for
-        ``s.doc_frequency(field, word)`` until the contract drops searchers."""
-        return _SearcherView(self)
-
-    @property
-    def ix(self) -> Any:
-        """Transitional: web/app.py reads ``backend.ix.latest_generation()`` until it
-        moves to ``generation()`` (the engine-neutral contract)."""
-        return _GenerationView(self)
-
     def check_glossary(self, fingerprint: str) -> None:
         built = self.meta().get("glossary")
         if built and built != fingerprint:
@@ -720,13 +688,13 @@ class XapianBackend:
         """Add or update documents (same id replaces, unchanged ones are skipped); one
         Xapian transaction per shard, committed at the end. With ``procs`` > 1 and
         several shards, each shard is analysed and written by its own process."""
+        from index.report import IndexReport
         from index.structure import split_passages
-        from index.whoosh_backend import IndexReport
 
         if self.remote:
             raise InputError("remote shards are read-only", "index into the shard folders")
         t0 = time.perf_counter()
-        report = IndexReport()
+        report = IndexReport(layout=f"{KIND}, {self.shards} shards")
         existing = {} if rebuild else self.existing_hashes()
         meta = {**self.meta(), "glossary": segmenter.fingerprint()}
         if procs > 1 and self.shards > 1:
@@ -976,7 +944,7 @@ class XapianBackend:
             )
         enq = x.Enquire(db)
         enq.set_query(q)
-        enq.set_weighting_scheme(_weighting(x))
+        enq.set_weighting_scheme(_weighting(x, plan.ranking))
         if plan.collapse:
             enq.set_collapse_key(S_META)
         if plan.sort == "date":
@@ -1000,7 +968,7 @@ class XapianBackend:
         if every:
             mset = enq.get_mset(0, n, n)
         elif prior:
-            mset, items = self._prior_top(enq, want, n)
+            mset, items = self._prior_top(enq, want, n, plan.ranking)
         else:
             mset = enq.get_mset(plan.offset, plan.limit, check)
         if not prior:
@@ -1100,7 +1068,7 @@ class XapianBackend:
         for g in groups:
             if len(picked) >= want or dl.expired():
                 break
-            e = self._tier_enquire(x.Query(x.Query.OP_FILTER, q, g), dl)
+            e = self._tier_enquire(x.Query(x.Query.OP_FILTER, q, g), dl, plan.ranking)
             e.set_sort_by_value_then_relevance(S_RANK, False)
             need = want - len(picked)
             # Read past the cut, then order ties by id as Whoosh does (Xapian's own tie
@@ -1111,7 +1079,7 @@ class XapianBackend:
             picked += [(it.weight, it) for it in ranked[:need]]
         if len(picked) < want and not dl.expired():
             rest_q = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
-            e = self._tier_enquire(rest_q, dl)
+            e = self._tier_enquire(rest_q, dl, plan.ranking)
             e.set_sort_by_relevance_then_value(S_DOCID, False)
             m = e.get_mset(0, want - len(picked))
             msets.append(m)
@@ -1122,28 +1090,28 @@ class XapianBackend:
         window = picked[plan.offset : want]
         return RawResults(self._hits(db, window, explain, enq), total, True, {})
 
-    def _tier_enquire(self, q: Any, dl: Deadline) -> Any:
+    def _tier_enquire(self, q: Any, dl: Deadline, ranking: RankingProfile) -> Any:
         x = self._x
         e = x.Enquire(self._db())
         e.set_time_limit(max(0.001, dl.remaining()))
         e.set_query(q)
-        e.set_weighting_scheme(_weighting(x))
+        e.set_weighting_scheme(_weighting(x, ranking))
         e.set_collapse_key(S_META)
         e.set_docid_order(x.Enquire.ASCENDING)
         return e
 
-    def _prior_top(self, enq: Any, want: int, n: int) -> tuple[Any, list]:
+    def _prior_top(self, enq: Any, want: int, n: int, ranking: RankingProfile) -> tuple[Any, list]:
         """A top large enough that the authority prior (at most ``_max_authority``
         times a score) cannot lift a document from below it into the first ``want``."""
         m = max(want * 20, 200)
-        top = _max_authority()
+        top = _max_authority(ranking)
         while True:
             mset = enq.get_mset(0, m, n)
             items = list(mset)
             if len(items) < m:
                 return mset, items
             adjusted = sorted(
-                (it.weight * _authority(_parse_meta(it.collapse_key)[1]) for it in items),
+                (it.weight * _authority(_parse_meta(it.collapse_key)[1], ranking) for it in items),
                 reverse=True,
             )
             if adjusted[min(want, len(adjusted)) - 1] >= items[-1].weight * top:
@@ -1156,7 +1124,8 @@ class XapianBackend:
         metas = [_parse_meta(it.collapse_key)[1] if plan.collapse else {} for it in items]
         if plan.collapse and plan.authority_prior:
             scored = [
-                (it.weight * _authority(m), it, m) for it, m in zip(items, metas, strict=True)
+                (it.weight * _authority(m, plan.ranking), it, m)
+                for it, m in zip(items, metas, strict=True)
             ]
         else:
             scored = [(it.weight, it, m) for it, m in zip(items, metas, strict=True)]
@@ -1251,28 +1220,6 @@ class XapianBackend:
 
 class _TimeUp(Exception):
     pass
-
-
-class _SearcherView:
-    def __init__(self, backend: XapianBackend) -> None:
-        self._backend = backend
-
-    def __enter__(self) -> _SearcherView:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def doc_frequency(self, field: str, word: str) -> int:
-        return self._backend.doc_frequency(field, word)
-
-
-class _GenerationView:
-    def __init__(self, backend: XapianBackend) -> None:
-        self._backend = backend
-
-    def latest_generation(self) -> int:
-        return self._backend.generation()
 
 
 def _facets(items: list, plan: Plan) -> dict[str, dict[str, int]]:
@@ -1501,5 +1448,14 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def open_xapian(spec: str | os.PathLike, *, create: bool = False, **options: Any) -> XapianBackend:
-    """The opener ``index.backends`` registers for ``xapian`` folders and URLs."""
-    return XapianBackend(spec, create=create, **options)
+    """The opener ``index.backends`` registers for ``xapian`` folders and URLs.
+    ``shards`` is the count of a new index; an existing one must agree."""
+    backend = XapianBackend(spec, create=create, **options)
+    want = options.get("shards")
+    if want and want != backend.shards:
+        backend.close()
+        raise InputError(
+            f"{spec} already has {backend.shards} shards, not {want}",
+            "drop --shards, or index into a new folder",
+        )
+    return backend

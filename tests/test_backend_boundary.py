@@ -24,7 +24,6 @@ PACKAGES = ("index", "search", "web")
 # The Whoosh backend's own modules, and why each may import Whoosh.
 WHOOSH_MODULES = {
     "index/whoosh_backend.py": "the backend itself",
-    "index/whoosh_records.py": "its records of a document",
     "index/whoosh_lifecycle.py": "its open/create/lock/commit/recover",
     "index/whoosh_cache.py": "its per-commit reader cache",
     "index/whoosh_ranking.py": "its ranking paths (Whoosh queries, BM25F)",

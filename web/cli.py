@@ -20,6 +20,8 @@ from index.document import FACET_FIELDS
 from index.errors import DuizhaoError, InputError
 from web.cli_common import load_glossary, open_engine
 from web.cli_lookup import add_parsers
+from web.cli_shards import add_index_options, backend_options
+from web.cli_shards import add_parsers as add_shard_parsers
 from web.settings import SETTINGS
 
 EXIT_USAGE = 2
@@ -36,10 +38,6 @@ def _stdout_supports_color() -> bool:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from web.cli_shards import cmd_index_xapian, wants_sharded_engine
-
-    if wants_sharded_engine(args):
-        return cmd_index_xapian(args)
     from index.config import index_path, sample_corpus_paths
     from index.indexing import index_paths
 
@@ -61,6 +59,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         report = index_paths(
             args.index,
             paths,
+            kind=args.backend,
             glossary=glossary,
             enrich=_title_enricher(glossary),
             rebuild=args.rebuild,
@@ -68,6 +67,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             wait=args.wait,
             follow_symlinks=args.follow_symlinks,
             track=track if show else None,
+            **backend_options(args),
         )
     finally:
         # `is not None`: a tqdm bar without a total refuses bool() (TypeError).
@@ -77,7 +77,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
         print(
-            f"indexed into {index_path(args.index)}: {report.added} added, {report.updated} updated, "
+            f"indexed into {index_path(args.index)}"
+            f"{f' ({report.layout})' if report.layout else ''}: {report.added} added, {report.updated} updated, "
             f"{report.unchanged} unchanged, {report.skipped} skipped "
             f"({report.passages} passages, {report.seconds:.1f} s)"
         )
@@ -325,9 +326,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--progress", action="store_true", help="show the progress bar even when not a terminal"
     )
     s.set_defaults(func=cmd_index)
-    from web.cli_shards import add_index_options
-    from web.cli_shards import add_parsers as add_shard_parsers
-
     add_index_options(s)
     add_shard_parsers(sub)
 

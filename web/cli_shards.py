@@ -44,78 +44,13 @@ def add_index_options(s: argparse.ArgumentParser) -> None:
     )
 
 
-def wants_sharded_engine(args: argparse.Namespace) -> bool:
-    """Whether ``duizhao index`` goes to a non-Whoosh engine (asked for, or the
-    existing folder's)."""
-    from index.backends import backend_kind
-    from index.config import index_path
-
-    if getattr(args, "backend", None) == "xapian":
-        return True
+def backend_options(args: argparse.Namespace) -> dict[str, object]:
+    """The engine options ``duizhao index`` passes to ``index_paths``."""
     if getattr(args, "shards", None):
-        raise InputError("--shards needs --backend xapian", "add --backend xapian")
-    return backend_kind(index_path(args.index)) == "xapian"
-
-
-def cmd_index_xapian(args: argparse.Namespace) -> int:
-    """``duizhao index`` into a Xapian index (local shard folders)."""
-    from index import segmenter
-    from index.backends import open_backend
-    from index.config import index_path, sample_corpus_paths
-    from index.readers import check_paths, read_paths
-    from web.cli import _enriched, _title_enricher, load_glossary
-
-    paths = [Path(p) for p in args.paths]
-    if args.sample:
-        paths = sample_corpus_paths() + paths
-    if not paths:
-        raise InputError(
-            "nothing to index", "give files or folders (`duizhao index FILE...`) or --sample"
-        )
-    check_paths(paths)
-    glossary = load_glossary(args)
-    if glossary is not None:
-        segmenter.configure(glossary.segmentation_words())
-    path = index_path(args.index)
-    if "://" in os.fspath(path):
-        raise InputError(
-            "remote shards are read-only", "index into the shard folders, then serve them"
-        )
-    options = {"shards": args.shards} if args.shards else {}
-    backend = open_backend(path, kind="xapian", create=True, **options)
-    try:
-        if args.shards and args.shards != backend.shards:
-            raise InputError(
-                f"{path} already has {backend.shards} shards, not {args.shards}",
-                "drop --shards, or index into a new folder",
-            )
-        if not args.rebuild:
-            built = backend.meta().get("glossary")
-            if backend.doc_count() and built and built != segmenter.fingerprint():
-                raise InputError(
-                    "the glossary's segmentation words changed since this index was built",
-                    "re-run with --rebuild to re-index everything with the new words",
-                )
-        items = read_paths(paths, follow_symlinks=args.follow_symlinks)
-        report = backend.add_documents(
-            _enriched(items, _title_enricher(glossary)),
-            procs=args.procs,
-            timeout=args.wait,
-            rebuild=args.rebuild,
-        )
-    finally:
-        backend.close()
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        print(
-            f"indexed into {path} (xapian, {backend.shards} shards): {report.added} added, "
-            f"{report.updated} updated, {report.unchanged} unchanged, {report.skipped} "
-            f"skipped ({report.passages} passages, {report.seconds:.1f} s)"
-        )
-        for p in report.problems[:20]:
-            print(f"  skipped: {p}", file=sys.stderr)
-    return 0
+        if getattr(args, "backend", None) != "xapian":
+            raise InputError("--shards needs --backend xapian", "add --backend xapian")
+        return {"shards": args.shards}
+    return {}
 
 
 def server_command(shard_dir: Path, port: int, host: str) -> list[str]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from index.docnumber import parse_docnum
-from index.document import Document
-from index.schema import FACET_FIELDS
+from index.document import FACET_FIELDS, Document
 from index.structure import split_passages
 
 
