@@ -88,7 +88,7 @@ def batch_for(mode: str, trial: int) -> tuple[list[Document], bool]:
     return [make_doc(f"new-{trial}-{i}") for i in range(2)], True
 
 
-def state(backend) -> dict[str, str]:  # noqa: ANN001
+def state(backend) -> dict[str, str]:
     """doc_id -> content hash, and a check that no document appears twice."""
     seen: dict[str, str] = {}
     with backend.ix.searcher() as s:
@@ -534,8 +534,8 @@ class PowerLossRecorder:
             if self.image_dir is None:
                 self._record(fd)
 
-        def wrap(name: str):  # noqa: ANN202
-            def f(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        def wrap(name: str):
+            def f(*a, **k):
                 self._tick()
                 # The file unlinked (or replaced by a rename) frees its inode number.
                 victim = a[1] if name in ("rename", "replace") else a[0]
@@ -604,7 +604,7 @@ class PowerLossRecorder:
                     (out / n).write_bytes(data)
 
 
-def power_loss_trial(base: Path, base_state: dict[str, str], work: Path, trial: int, rng, cut_at):  # noqa: ANN001, ANN201
+def power_loss_trial(base: Path, base_state: dict[str, str], work: Path, trial: int, rng, cut_at):
     """Run add / update / delete / merge commits with the recorder, cut the power at
     event ``cut_at``, and check the image holds the last acknowledged commit (or the
     one in flight, complete). Returns (events seen, image state kind)."""

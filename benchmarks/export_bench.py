@@ -37,7 +37,7 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def run(client, params: dict[str, str]) -> dict[str, float]:  # noqa: ANN001
+def run(client, params: dict[str, str]) -> dict[str, float]:
     base = rss_mb()
     peak = base
     t0 = time.perf_counter()

@@ -45,8 +45,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import deadline_bench  # noqa: E402
-import load_bench  # noqa: E402
+import deadline_bench
+import load_bench
 
 DEFAULT_INDEX = os.environ.get("DUIZHAO_EVAL_INDEX", "/work/eval-index")
 ATTACKERS = 8

@@ -34,7 +34,7 @@ def dir_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
-def corpus_items(limit: int | None):  # noqa: ANN201
+def corpus_items(limit: int | None):
     from index.config import sample_corpus_paths
     from index.readers import read_paths
 

@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import load_bench  # noqa: E402
+import load_bench
 
 ROOT = load_bench.ROOT
 DEFAULT_INDEX = "/work/eval-index"

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import load_bench  # noqa: E402
+import load_bench
 
 DEFAULT_INDEX = "/work/idx/sample2"
 MAX_HALF_GROWTH_MB = 20.0

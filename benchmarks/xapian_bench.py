@@ -89,7 +89,7 @@ def one_shard(folder: Path, out: Path) -> None:
 
 
 @contextlib.contextmanager
-def servers(folder: Path, n: int):  # noqa: ANN201
+def servers(folder: Path, n: int):
     procs, ports = [], []
     try:
         for k in range(n):
@@ -125,14 +125,14 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def capture_plans(engine, queries: list[str]) -> list:  # noqa: ANN001
+def capture_plans(engine, queries: list[str]) -> list:
     """The plans the engine sends to its backend for ``queries`` (every try)."""
     from search.engine import SearchRequest
 
     plans = []
     real = engine.backend.search
 
-    def spy(plan, **kw):  # noqa: ANN001, ANN003, ANN202
+    def spy(plan, **kw):
         plans.append(plan)
         return real(plan, **kw)
 
@@ -146,7 +146,7 @@ def capture_plans(engine, queries: list[str]) -> list:  # noqa: ANN001
     return plans
 
 
-def time_plans(backend, plans: list) -> tuple[list[float], list[list[str]]]:  # noqa: ANN001
+def time_plans(backend, plans: list) -> tuple[list[float], list[list[str]]]:
     lat, tops = [], []
     for p in plans[: min(20, len(plans))]:  # warm caches
         backend.search(p)
@@ -159,7 +159,7 @@ def time_plans(backend, plans: list) -> tuple[list[float], list[list[str]]]:  # 
     return lat, tops
 
 
-def time_engine(engine, queries: list[str]) -> list[float]:  # noqa: ANN001
+def time_engine(engine, queries: list[str]) -> list[float]:
     from search.engine import SearchRequest
 
     lat = []

@@ -149,7 +149,7 @@ class LatinStemFilter(Filter):
             yield t
 
 
-def text_analyzer():  # noqa: ANN201 - whoosh analyzers are untyped
+def text_analyzer():  # whoosh analyzers are untyped
     """The analyzer for every full-text field (Chinese, English and mixed)."""
     return (
         SegmentingTokenizer()
@@ -162,7 +162,7 @@ def text_analyzer():  # noqa: ANN201 - whoosh analyzers are untyped
 _ANALYZER = None
 
 
-def analyzer():  # noqa: ANN201
+def analyzer():
     """A shared instance of :func:`text_analyzer` for query-side use."""
     global _ANALYZER
     if _ANALYZER is None:

@@ -38,7 +38,7 @@ _EMPTY = np.zeros(0, dtype=np.int32)
 class TermScorer:
     """BM25 over one field for one index generation (shared by all threads)."""
 
-    def __init__(self, searcher, field: str, k1: float, b: float) -> None:  # noqa: ANN001
+    def __init__(self, searcher, field: str, k1: float, b: float) -> None:
         reader = searcher.reader()
         self.field = field
         self.k1 = k1
@@ -67,14 +67,14 @@ class TermScorer:
         self._phrase_records = 0
         self._lock = threading.Lock()
 
-    def idf(self, searcher, term: str) -> float:  # noqa: ANN001
+    def idf(self, searcher, term: str) -> float:
         """Whoosh's idf of the term in this field (cached for the generation)."""
         v = self._idf.get(term)
         if v is None:
             v = self._idf[term] = searcher.idf(self.field, term)
         return v
 
-    def doc_frequency(self, searcher, term: str) -> int:  # noqa: ANN001
+    def doc_frequency(self, searcher, term: str) -> int:
         """How many records hold the term in this field (from the cached postings
         when they are read, else from the term index)."""
         hit = self._cache.get(term)
@@ -99,7 +99,7 @@ class TermScorer:
                 _, gone = self._phrases.popitem(last=False)
                 self._phrase_records -= len(gone) + 1
 
-    def postings(  # noqa: ANN001
+    def postings(
         self, searcher, term: str, deadline: Deadline | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(record ids ascending, weights) of a term. Raises TimeUp if ``deadline``
@@ -119,7 +119,7 @@ class TermScorer:
             m = leaf.postings(self.field, term)
             if leaf_no == start_leaf and last >= 0:
                 # Whole blocks were read up to ``last``: skip them by their headers.
-                m._skip_to_block(lambda m=m, last=last: m._maxid <= last)  # noqa: SLF001
+                m._skip_to_block(lambda m=m, last=last: m._maxid <= last)
             last = -1
             # Read whole blocks: Whoosh's per-posting calls cost more than BM25 itself.
             read_ids, read_weights = (
@@ -137,10 +137,10 @@ class TermScorer:
                 if read_ids is not None and read_weights is not None:
                     read_ids()
                     read_weights()
-                    ids.extend(d + offset for d in m._ids)  # noqa: SLF001
-                    weights.extend(m._weights)  # noqa: SLF001
-                    last = m._maxid  # noqa: SLF001
-                    m._next_block()  # noqa: SLF001
+                    ids.extend(d + offset for d in m._ids)
+                    weights.extend(m._weights)
+                    last = m._maxid
+                    m._next_block()
                 else:  # pragma: no cover - another codec
                     ids.append(m.id() + offset)
                     weights.append(m.weight())
@@ -157,7 +157,7 @@ class TermScorer:
     def add_into(
         self,
         acc: np.ndarray,
-        searcher,  # noqa: ANN001
+        searcher,
         term: str,
         weight: float,
         idf_scale: float = 1.0,
@@ -171,7 +171,7 @@ class TermScorer:
 
     def phrase_scores(
         self,
-        searcher,  # noqa: ANN001
+        searcher,
         words: tuple[str, ...],
         recs: np.ndarray,
         weight: float,
@@ -193,7 +193,7 @@ class TimeUp(Exception):
 
 
 def phrase_candidates(
-    searcher,  # noqa: ANN001
+    searcher,
     scorer: TermScorer,
     words: tuple[str, ...],
     restrict: np.ndarray | None = None,
@@ -228,7 +228,7 @@ def phrase_candidates(
 
 
 def phrase_matches(
-    searcher,  # noqa: ANN001
+    searcher,
     scorer: TermScorer,
     words: tuple[str, ...],
     deadline: Deadline,
@@ -279,7 +279,7 @@ def phrase_matches(
     return found, _EMPTY
 
 
-def _check_pass(  # noqa: ANN001
+def _check_pass(
     searcher,
     field: str,
     order: list[str],
@@ -332,7 +332,7 @@ def phrase_at(matchers: dict, order: list[str], offsets: dict[str, list[int]], d
     return bool(starts)
 
 
-def _positions_at(m, d: int) -> list[int] | None:  # noqa: ANN001
+def _positions_at(m, d: int) -> list[int] | None:
     """The term's positions in record ``d``, or None; moves the matcher forward.
     Whoosh's block matcher is addressed by block (skipped by header) and found by
     bisection inside it: its ``skip_to`` steps posting by posting, which cost more
@@ -342,16 +342,16 @@ def _positions_at(m, d: int) -> list[int] | None:  # noqa: ANN001
     if not hasattr(m, "_skip_to_block"):  # pragma: no cover - another codec
         m.skip_to(d)
         return m.value_as("positions") if m.is_active() and m.id() == d else None
-    if d > m._maxid:  # noqa: SLF001
-        m._skip_to_block(lambda: d > m._maxid)  # noqa: SLF001
+    if d > m._maxid:
+        m._skip_to_block(lambda: d > m._maxid)
         if not m.is_active():
             return None
-    if m._ids is None:  # noqa: SLF001
-        m._read_ids()  # noqa: SLF001
-    ids = m._ids  # noqa: SLF001
+    if m._ids is None:
+        m._read_ids()
+    ids = m._ids
     i = bisect_left(ids, d)
     if i == len(ids) or ids[i] != d:
         return None
-    if m._values is None:  # noqa: SLF001
-        m._read_values()  # noqa: SLF001
-    return m.format.decoder("positions")(m._values[i])  # noqa: SLF001
+    if m._values is None:
+        m._read_values()
+    return m.format.decoder("positions")(m._values[i])

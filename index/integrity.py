@@ -42,7 +42,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from index.errors import (  # noqa: F401 - IndexNotAllowed, IndexWriteFailed re-exported
+from index.errors import (  # IndexNotAllowed, IndexWriteFailed re-exported
     DuizhaoError,
     IndexCorrupt,
     IndexNotAllowed,
@@ -253,7 +253,7 @@ _ALLOWED_GLOBALS = {
 
 
 class _SafeUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):  # noqa: ANN201
+    def find_class(self, module: str, name: str):
         if module == "__builtin__":
             module, name = "builtins", {"long": "int", "unicode": "str"}.get(name, name)
         if (module, name) in _ALLOWED_GLOBALS:
@@ -271,7 +271,7 @@ def safe_loads(data: bytes) -> object:
     return _SafeUnpickler(io.BytesIO(data)).load()
 
 
-def parse_toc(data: bytes, gen: int, schema=None):  # noqa: ANN001, ANN201
+def parse_toc(data: bytes, gen: int, schema=None):
     """A Whoosh ``TOC`` from the bytes of ``_MAIN_<gen>.toc`` (same layout as
     ``whoosh.index.TOC.read``, restricted unpickling)."""
     from whoosh.fields import ensure_schema
@@ -302,7 +302,7 @@ def parse_toc(data: bytes, gen: int, schema=None):  # noqa: ANN001, ANN201
     return TOC(schema, segments, gen, version=version, release=release)
 
 
-def read_verified_toc(storage, indexname: str, *, schema=None, full: bool = True):  # noqa: ANN001, ANN201
+def read_verified_toc(storage, indexname: str, *, schema=None, full: bool = True):
     """The latest generation's TOC, after checking it against its manifest.
 
     A generation without a manifest is read only when ``storage.require_manifest`` is

@@ -101,7 +101,7 @@ class _T2S:
     _converter = None
 
     @classmethod
-    def get(cls):  # noqa: ANN206 - opencc has no type hints
+    def get(cls):  # opencc has no type hints
         if cls._converter is None:
             with cls._lock:
                 if cls._converter is None:

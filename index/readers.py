@@ -368,7 +368,7 @@ def read_folder(folder: Path, *, follow_symlinks: bool = False) -> Iterator[Item
 # --- JSONL ------------------------------------------------------------------
 
 
-def _jsonl(path: Path, convert, within: Path | None = None) -> Iterator[Item]:  # noqa: ANN001
+def _jsonl(path: Path, convert, within: Path | None = None) -> Iterator[Item]:
     lineno = 0
     try:
         with _open_data(path, within) as (f, limit):
@@ -395,7 +395,7 @@ def _date_warnings(doc: Document, path: Path, lineno: int) -> Iterator[Problem]:
         yield Problem(str(path), lineno, msg, kept=True)
 
 
-def _jsonl_record(path: Path, lineno: int, raw: bytes, convert) -> Item:  # noqa: ANN001
+def _jsonl_record(path: Path, lineno: int, raw: bytes, convert) -> Item:
     """One JSONL line -> a Document, or the Problem that skips it. A record that fails
     for any reason is skipped; it never stops the import."""
     try:
@@ -417,7 +417,7 @@ def _jsonl_record(path: Path, lineno: int, raw: bytes, convert) -> Item:  # noqa
         return Problem(str(path), lineno, e.message)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         return Problem(str(path), lineno, f"bad or missing field: {e}")
-    except Exception as e:  # noqa: BLE001 - this record only (e.g. RecursionError)
+    except Exception as e:  # this record only (e.g. RecursionError)
         return Problem(str(path), lineno, f"record cannot be read ({type(e).__name__})")
     doc.origin = f"{path}:{lineno}"
     return doc
@@ -737,7 +737,7 @@ class _HTMLText(HTMLParser):
         self._in_title = False
         self._in_h1 = False
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:  # noqa: ARG002
+    def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in self._SKIP:
             self._skip += 1
         if tag == "title":

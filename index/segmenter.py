@@ -68,7 +68,7 @@ def extra_words() -> tuple[str, ...]:
     return _words
 
 
-def _get():  # noqa: ANN202 - rjieba has no type hints
+def _get():  # rjieba has no type hints
     global _jieba
     j = _jieba
     if j is None:

@@ -132,12 +132,12 @@ class DurableStorage(FileStorage):
         fsync_dir(self.folder)
         crash_point("after_rename")
 
-    def open_index(self, indexname: str = INDEX_NAME, schema=None, indexclass=None):  # noqa: ANN001, ANN201
+    def open_index(self, indexname: str = INDEX_NAME, schema=None, indexclass=None):
         # Multiprocessing workers open the index through their storage copy: make
         # them read the TOC through the same verified, restricted path.
         return VerifiedFileIndex(self, schema=schema, indexname=indexname)
 
-    def create_index(self, schema, indexname: str = INDEX_NAME, indexclass=None):  # noqa: ANN001, ANN201
+    def create_index(self, schema, indexname: str = INDEX_NAME, indexclass=None):
         self.pending = (0, [])
         try:
             TOC.create(self, schema, indexname)
@@ -167,7 +167,7 @@ class VerifiedFileIndex(FileIndex):
     another process is verified too before this process uses it.
     """
 
-    def __init__(self, storage, schema=None, indexname: str = INDEX_NAME, full: bool = True):  # noqa: ANN001
+    def __init__(self, storage, schema=None, indexname: str = INDEX_NAME, full: bool = True):
         # Not FileIndex.__init__: it reads (unpickles) the TOC before any check.
         from whoosh.fields import ensure_schema
 
@@ -177,12 +177,12 @@ class VerifiedFileIndex(FileIndex):
         self.indexname = indexname
         self._read_toc()
 
-    def _read_toc(self):  # noqa: ANN202
+    def _read_toc(self):
         return integrity.read_verified_toc(
             self.storage, self.indexname, schema=self._schema, full=self._full
         )
 
-    def writer(self, procs: int = 1, **kwargs):  # noqa: ANN003, ANN201
+    def writer(self, procs: int = 1, **kwargs):
         if procs > 1:
             return DurableMpWriter(self, procs=procs, **kwargs)
         return DurableWriter(self, **kwargs)
@@ -191,7 +191,7 @@ class VerifiedFileIndex(FileIndex):
 class DurableWriter(SegmentWriter):
     """A ``SegmentWriter`` that commits in the order described in the module docstring."""
 
-    def _commit_toc(self, segments) -> None:  # noqa: ANN001
+    def _commit_toc(self, segments) -> None:
         storage = self.storage
         files = segment_files(storage, segments)
         crash_point("after_segment")
@@ -213,7 +213,7 @@ class DurableWriter(SegmentWriter):
         super()._cleanup_on_error()
 
 
-def cleanup_after_commit(storage: FileStorage, indexname: str, gen: int, segments) -> None:  # noqa: ANN001
+def cleanup_after_commit(storage: FileStorage, indexname: str, gen: int, segments) -> None:
     """Step 6: drop what the previous generations used (never needed for correctness)."""
     first = True
 
@@ -233,11 +233,11 @@ def cleanup_after_commit(storage: FileStorage, indexname: str, gen: int, segment
 class _CountingStorage:
     """Wraps a storage so a crash hook runs after the first delete of a cleanup."""
 
-    def __init__(self, storage: FileStorage, hook) -> None:  # noqa: ANN001
+    def __init__(self, storage: FileStorage, hook) -> None:
         self._s = storage
         self._hook = hook
 
-    def __iter__(self):  # noqa: ANN204
+    def __iter__(self):
         return iter(self._s.list())
 
     def delete_file(self, name: str) -> None:
@@ -289,7 +289,7 @@ class DurableSubWriterTask(SubWriterTask):
     """A worker that dies with its parent, drops its inherited copy of the lock, and
     reports a failure to the parent rather than printing a traceback."""
 
-    def __init__(self, *args, lock_fd: int | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, lock_fd: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._parent_pid = os.getpid()
         self._lock_fd = lock_fd
@@ -304,7 +304,7 @@ class DurableSubWriterTask(SubWriterTask):
                 os.close(self._lock_fd)
         try:
             super().run()
-        except BaseException as e:  # noqa: BLE001 - reported to the parent, which says it once
+        except BaseException as e:  # reported to the parent, which says it once
             errno = e.errno if isinstance(e, OSError) and e.errno else None
             failed = WorkerFailed(type(e).__name__, str(e), errno)
             with contextlib.suppress(Exception):
@@ -317,7 +317,7 @@ class _WatchedJobs:
     """The parent's side of the job queue: a put never blocks forever on workers that
     have died, and a failed worker stops the run at once."""
 
-    def __init__(self, writer: DurableMpWriter, raw) -> None:  # noqa: ANN001
+    def __init__(self, writer: DurableMpWriter, raw) -> None:
         self._w = writer
         self._raw = raw
 
@@ -339,11 +339,11 @@ class _WatchedResults:
     # Generous: workers have exited when results are read, so results are in the pipe.
     TIMEOUT = 30.0
 
-    def __init__(self, writer: DurableMpWriter, raw) -> None:  # noqa: ANN001
+    def __init__(self, writer: DurableMpWriter, raw) -> None:
         self._w = writer
         self._raw = raw
 
-    def get(self, block: bool = True, timeout: float | None = None) -> object:  # noqa: ARG002
+    def get(self, block: bool = True, timeout: float | None = None) -> object:
         try:
             item = self._raw.get(timeout=self.TIMEOUT)
         except queue.Empty:
@@ -362,14 +362,14 @@ class DurableMpWriter(MpWriter, DurableWriter):
     """``MpWriter`` with the durable commit and well-behaved workers: a worker's
     failure fails the whole write with one clear error, never a partial commit."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Workers get the raw queues; the parent's own puts and gets are watched.
         self._raw_jobs, self._raw_results = self.jobqueue, self.resultqueue
         self.jobqueue = _WatchedJobs(self, self._raw_jobs)
         self.resultqueue = _WatchedResults(self, self._raw_results)
 
-    def _new_task(self):  # noqa: ANN202
+    def _new_task(self):
         args = (
             self.storage,
             self.indexname,

@@ -76,7 +76,7 @@ def _static(cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         status = np.fromiter((STATUS_RANK.get(st[o] or "", 0) for o in range(n)), np.int8, n)
         dates = np.asarray(cache.dates, dtype=np.int64)
         got = (level, status, dates)
-        cache._title_rank_static = got  # noqa: SLF001 - per-generation cache lives on it
+        cache._title_rank_static = got  # per-generation cache lives on it
     return got
 
 
@@ -87,7 +87,7 @@ def _id_rank(cache: Any) -> np.ndarray:
         ids = np.asarray(cache.doc_ids)
         got = np.empty(len(ids), dtype=np.int64)
         got[np.argsort(ids, kind="stable")] = np.arange(len(ids))
-        cache._title_rank_ids = got  # noqa: SLF001
+        cache._title_rank_ids = got
     return got
 
 
@@ -96,7 +96,7 @@ def _title_lengths(s: Any, cache: Any) -> np.ndarray:
     if lengths is None:
         scorer = cache.term_scorer(s, "title")
         lengths = np.nan_to_num(scorer.lengths[cache.head_array()]).astype(np.int32)
-        cache._title_rank_lengths = lengths  # noqa: SLF001
+        cache._title_rank_lengths = lengths
     return lengths
 
 

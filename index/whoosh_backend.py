@@ -250,7 +250,7 @@ class WhooshBackend(WhooshLifecycle):
 
     @staticmethod
     def _write_items(
-        writer,  # noqa: ANN001
+        writer,
         docs: Iterable[Document | object],
         existing: dict[str, str],
         report: IndexReport,
@@ -275,7 +275,7 @@ class WhooshBackend(WhooshLifecycle):
                 doc.passages = split_passages(doc.body)
                 h = doc.content_hash()
                 recs = list(records_for(doc))
-            except Exception as e:  # noqa: BLE001 - skip this document, keep the run
+            except Exception as e:  # skip this document, keep the run
                 where = doc.origin or doc.id
                 report.problems.append(f"{where}: cannot be indexed ({type(e).__name__})")
                 continue
@@ -323,7 +323,7 @@ class WhooshBackend(WhooshLifecycle):
         with self._lock:
             self._reopen()
 
-    def searcher(self, ranking: RankingProfile = DEFAULT_RANKING):  # noqa: ANN201
+    def searcher(self, ranking: RankingProfile = DEFAULT_RANKING):
         """A Whoosh searcher on the latest commit (this backend's own modules only:
         everything else asks through the ``index.plan.Backend`` methods). Readers are opened once per thread and
         commit generation (Whoosh readers keep file positions, so threads must not
@@ -386,7 +386,7 @@ class WhooshBackend(WhooshLifecycle):
                 hit = cache.value_counts[name] = {str(k): n for k, n in c.most_common()}
             return hit
 
-    def _reader_cache(self, searcher) -> ReaderCache:  # noqa: ANN001
+    def _reader_cache(self, searcher) -> ReaderCache:
         # One generation check per searcher: it lists the index folder, and a
         # title lookup asks for hundreds of document frequencies with one searcher.
         cache = getattr(searcher, "_duizhao_cache", None)
@@ -481,9 +481,9 @@ class WhooshBackend(WhooshLifecycle):
                 s, q, hits, plan, cache, total, total_exact, facets, explain, dl, lazy
             )
 
-    def _count_and_facets(  # noqa: ANN202
+    def _count_and_facets(
         self, s, q, allowed, plan: Plan, cache: ReaderCache, excluded: set[int], dl: Deadline
-    ):  # noqa: ANN001
+    ):
         key = plan.cache_key()
         with self._lock:
             if key in self._facet_cache:

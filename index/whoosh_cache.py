@@ -39,14 +39,14 @@ class _Column:
     end): those records have no value either.
     """
 
-    def __init__(self, reader, name: str) -> None:  # noqa: ANN001
+    def __init__(self, reader, name: str) -> None:
         self._starts: list[int] = []
         self._cols: list = []
         for leaf, offset in reader.leaf_readers():
             self._starts.append(offset)
             self._cols.append(leaf.column_reader(name) if leaf.has_column(name) else None)
 
-    def __getitem__(self, docnum: int):  # noqa: ANN204
+    def __getitem__(self, docnum: int):
         i = bisect_right(self._starts, docnum) - 1
         col = self._cols[i] if i >= 0 else None
         if col is None:
@@ -62,7 +62,7 @@ class ReaderCache:
     ordinal, document ordinal -> facet values; and, filled as searches go, the
     documents of hits, passage numbers and term counts. Built once per index commit."""
 
-    def __init__(self, searcher) -> None:  # noqa: ANN001
+    def __init__(self, searcher) -> None:
         reader = searcher.reader()
         n = reader.doc_count_all()
         ids = _Column(reader, "doc_id")
@@ -119,7 +119,7 @@ class ReaderCache:
         if reader.has_deletions():
             self.live = {d for d in range(n) if not reader.is_deleted(d)}
 
-    def document(self, searcher, head: int) -> Document:  # noqa: ANN001
+    def document(self, searcher, head: int) -> Document:
         """The document stored on a head record (cached; shared, read only)."""
         with self._lock:
             hit = self._docs.get(head)
@@ -137,7 +137,7 @@ class ReaderCache:
                     self._doc_chars -= size
         return doc
 
-    def doc_frequency(self, searcher, field: str, word: str) -> int:  # noqa: ANN001
+    def doc_frequency(self, searcher, field: str, word: str) -> int:
         """Records holding ``word`` in ``field`` (cached: Whoosh reads the term
         index on every call)."""
         key = (field, word)
@@ -152,16 +152,16 @@ class ReaderCache:
         """The cached count of :meth:`doc_frequency`, or None."""
         return self._df.get((field, word))
 
-    def passage_index(self, searcher, docnum: int) -> int:  # noqa: ANN001
+    def passage_index(self, searcher, docnum: int) -> int:
         """The passage number stored on a passage record (cached)."""
         v = self._pidx.get(docnum)
         if v is None:
             v = self._pidx[docnum] = searcher.stored_fields(docnum).get("pidx", 0)
         return v
 
-    def term_scorer(  # noqa: ANN201
+    def term_scorer(
         self,
-        searcher,  # noqa: ANN001
+        searcher,
         field: str = "body",
         ranking: RankingProfile = DEFAULT_RANKING,
     ):
@@ -175,7 +175,7 @@ class ReaderCache:
                 scorer = self._scorers[key] = TermScorer(searcher, field, k1=key[1], b=key[2])
             return scorer
 
-    def prior_array(self, ranking: RankingProfile = DEFAULT_RANKING):  # noqa: ANN201
+    def prior_array(self, ranking: RankingProfile = DEFAULT_RANKING):
         """Per-record authority weights (``RankingProfile.prior``)."""
         if self._prior is None or self._prior[0] is not ranking:
             import numpy as np
@@ -189,7 +189,7 @@ class ReaderCache:
             self._prior = (ranking, prior)
         return self._prior[1]
 
-    def spread_heads(self, values):  # noqa: ANN001, ANN201
+    def spread_heads(self, values):
         """Per-record values of head records, copied to every record of the document."""
         import numpy as np
 
@@ -197,21 +197,21 @@ class ReaderCache:
         per_doc = np.append(values[self.head_array()], np.float32(0))
         return per_doc[do]  # doc_ord -1 (deleted) picks the appended 0
 
-    def head_array(self):  # noqa: ANN201
+    def head_array(self):
         if self._heads_np is None:
             import numpy as np
 
             self._heads_np = np.asarray(self.head_docnum, dtype=np.int64)
         return self._heads_np
 
-    def doc_ord_array(self):  # noqa: ANN201
+    def doc_ord_array(self):
         if self._doc_ord_np is None:
             import numpy as np
 
             self._doc_ord_np = np.asarray(self.doc_ord, dtype=np.int64)
         return self._doc_ord_np
 
-    def allowed_mask(self, allowed):  # noqa: ANN001, ANN201
+    def allowed_mask(self, allowed):
         import numpy as np
 
         key = id(allowed)

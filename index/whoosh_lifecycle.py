@@ -130,7 +130,7 @@ class WhooshLifecycle:
         except OSError as e:
             raise integrity.write_failure(self.path, e) from e
 
-    def _open(self):  # noqa: ANN202
+    def _open(self):
         if not self.exists():
             raise IndexMissing(
                 f"no index at {self.path}",
@@ -145,7 +145,7 @@ class WhooshLifecycle:
         self._startup_recovery(meta)
         return self._open_ix()
 
-    def _open_ix(self):  # noqa: ANN202
+    def _open_ix(self):
         from whoosh.index import EmptyIndexError
 
         try:
@@ -203,7 +203,7 @@ class WhooshLifecycle:
         fsync_dir(self.path)
 
     @contextlib.contextmanager
-    def _writing(self, writer) -> Iterator[None]:  # noqa: ANN001
+    def _writing(self, writer) -> Iterator[None]:
         """Around one write: on any failure undo it (lock released, partial files
         removed; disk errors become IndexWriteFailed); on success see the new commit."""
         try:
@@ -216,7 +216,7 @@ class WhooshLifecycle:
         self._reopen()
 
     @staticmethod
-    def _commit(writer, optimize: bool = False, clear: bool = False) -> None:  # noqa: ANN001
+    def _commit(writer, optimize: bool = False, clear: bool = False) -> None:
         if clear:
             # A rebuild drops the old segments in the same commit (CLEAR), instead of
             # keeping them as fully deleted segments that take space until a merge.
@@ -228,7 +228,7 @@ class WhooshLifecycle:
         else:
             writer.commit()
 
-    def _abort(self, writer) -> None:  # noqa: ANN001
+    def _abort(self, writer) -> None:
         """Undo a failed or interrupted write: release the lock, remove partial files."""
         if not writer.is_closed:
             with contextlib.suppress(Exception):
@@ -266,7 +266,7 @@ class WhooshLifecycle:
             integrity.clear_lock_owner(self.whoosh_path)
             lock.release()
 
-    def _acquire(self, timeout: float):  # noqa: ANN202
+    def _acquire(self, timeout: float):
         """The writer lock (flock on MAIN_WRITELOCK), waiting up to ``timeout`` seconds.
 
         A lock held by leftover workers of a dead writer is released (they are killed);
@@ -298,7 +298,7 @@ class WhooshLifecycle:
                 )
             time.sleep(0.05 if released else 0.2)
 
-    def _writer(self, procs: int = 1, timeout: float = 0.0):  # noqa: ANN202
+    def _writer(self, procs: int = 1, timeout: float = 0.0):
         lock = self._acquire(timeout)
         try:
             # Under the lock no other writer is mid-commit: clean what crashed ones left.

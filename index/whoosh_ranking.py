@@ -39,7 +39,7 @@ def weighting(ranking: RankingProfile = DEFAULT_RANKING) -> scoring.WeightingMod
         class FieldWeightedBM25F(scoring.BM25F):
             field_weights: Mapping[str, float] = {}
 
-            def scorer(self, searcher, fieldname, text, qf=1):  # noqa: ANN001, ANN202
+            def scorer(self, searcher, fieldname, text, qf=1):
                 sc = super().scorer(searcher, fieldname, text, qf=qf)
                 w = self.field_weights.get(fieldname, 1.0)
                 if w != 1.0 and isinstance(sc, scoring.BM25FScorer):
@@ -64,7 +64,7 @@ def raw_results(
     explain,
     dl: Deadline,
     lazy=False,
-):  # noqa: ANN001, ANN202
+):
     if lazy:
         window = hits[plan.offset : plan.offset + plan.limit]
         return RawResults(lazy_hits(s.reader(), window, cache), total, total_exact, facets)
@@ -80,7 +80,7 @@ def raw_results(
     return RawResults(out, total, total_exact, facets)
 
 
-def vector_scores(s, plan: Plan, cache: ReaderCache, dl: Deadline):  # noqa: ANN001, ANN202
+def vector_scores(s, plan: Plan, cache: ReaderCache, dl: Deadline):
     """(scores, match mask) over every record: clauses of term and phrase
     alternatives, summed like Whoosh's And/Or of BM25F term scores.
 
@@ -127,7 +127,7 @@ def vector_scores(s, plan: Plan, cache: ReaderCache, dl: Deadline):  # noqa: ANN
     return total, (must if must is not None else anymatch)
 
 
-def _docs_of(recs, cache: ReaderCache):  # noqa: ANN001, ANN202
+def _docs_of(recs, cache: ReaderCache):
     """A document mask (ordinals, plus one slot for deleted records) of ``recs``."""
     import numpy as np
 
@@ -138,7 +138,7 @@ def _docs_of(recs, cache: ReaderCache):  # noqa: ANN001, ANN202
     return mask
 
 
-def _phrase_candidates(s, plan: Plan, clauses, cache: ReaderCache, dl: Deadline):  # noqa: ANN001, ANN202
+def _phrase_candidates(s, plan: Plan, clauses, cache: ReaderCache, dl: Deadline):
     """Documents that can still match every required clause with a phrase (from
     the phrases' candidates, positions unchecked), or None; raises TimeUp."""
     import numpy as np
@@ -162,14 +162,14 @@ def _phrase_candidates(s, plan: Plan, clauses, cache: ReaderCache, dl: Deadline)
     return alive
 
 
-def _clause_scores(  # noqa: ANN202
-    s,  # noqa: ANN001
+def _clause_scores(
+    s,
     plan: Plan,
     c: Clause,
     cache: ReaderCache,
-    restrict,  # noqa: ANN001
+    restrict,
     found: dict,
-    so_far,  # noqa: ANN001
+    so_far,
     dl: Deadline,
 ):
     """(per-record scores of one clause, whether every alternative was read).
@@ -212,9 +212,9 @@ def _clause_scores(  # noqa: ANN202
     return acc, complete
 
 
-def fast_by_date(  # noqa: ANN202
+def fast_by_date(
     s, allowed, plan: Plan, cache: ReaderCache, excluded: set[int] | None, dl: Deadline
-):  # noqa: ANN001
+):
     """Every matching document ordered by date (undated last, then by id); each
     document's best-scoring passage is its hit."""
     import numpy as np
@@ -222,7 +222,7 @@ def fast_by_date(  # noqa: ANN202
     scores, keep = vector_scores(s, plan, cache, dl)
     doc_ord = cache.doc_ord_array()
 
-    def by_date_first():  # noqa: ANN202 - newest (or oldest) first: shown ones checked first
+    def by_date_first():  # newest (or oldest) first: shown ones checked first
         dates = np.append(np.asarray(cache.dates, dtype=np.float64), 0.0)[doc_ord]
         first = dates if plan.sort == "date" else 1e9 - dates
         return np.where(dates > 0, first, -1)
@@ -236,9 +236,7 @@ def fast_by_date(  # noqa: ANN202
     return date_order(best, plan, cache), len(best), list(best)
 
 
-def fast_top(  # noqa: ANN202
-    s, allowed, plan: Plan, cache: ReaderCache, excluded: set[int] | None, dl: Deadline
-):  # noqa: ANN001
+def fast_top(s, allowed, plan: Plan, cache: ReaderCache, excluded: set[int] | None, dl: Deadline):
     """Vectorized ranking: top passages collapsed to documents, exact totals for free."""
     import numpy as np
 
@@ -267,7 +265,7 @@ def fast_top(  # noqa: ANN202
     return ranked, len(ords_all) if plan.collapse else len(nz), ords_all.tolist()
 
 
-def excluded_docs(  # noqa: ANN001
+def excluded_docs(
     s, plan: Plan, cache: ReaderCache, dl: Deadline, keep=None, priority=None
 ) -> set[int]:
     """Ordinals of the documents an exclusion (``-word``, ``-"phrase"``) removes;
@@ -310,9 +308,7 @@ def excluded_docs(  # noqa: ANN001
     return set(np.flatnonzero(out & wanted).tolist())
 
 
-def top_docs(  # noqa: ANN202
-    s, q, allowed, plan: Plan, cache: ReaderCache, excluded: set[int], dl: Deadline
-):  # noqa: ANN001
+def top_docs(s, q, allowed, plan: Plan, cache: ReaderCache, excluded: set[int], dl: Deadline):
     """Top passages by score, collapsed to their documents (or not)."""
     want = plan.offset + plan.limit
     limit = max(want * 4, 50)
@@ -345,7 +341,7 @@ def top_docs(  # noqa: ANN202
 
 def matching_ords(
     s, q, allowed, cache: ReaderCache, excluded: set[int], dl: Deadline
-) -> dict[int, int]:  # noqa: ANN001
+) -> dict[int, int]:
     """Every matching document: ordinal -> its first matching passage docnum."""
     first: dict[int, int] = {}
     doc_ord = cache.doc_ord
@@ -364,16 +360,14 @@ def matching_ords(
     return first
 
 
-def by_date(  # noqa: ANN202
-    s, q, allowed, plan: Plan, cache: ReaderCache, excluded: set[int], dl: Deadline
-):  # noqa: ANN001
+def by_date(s, q, allowed, plan: Plan, cache: ReaderCache, excluded: set[int], dl: Deadline):
     first = matching_ords(s, q, allowed, cache, excluded, dl)
     hits = date_order(first, plan, cache)
     # Facets only when asked for: counting them costs as much as the sort.
     return hits, len(first), count_facets(first.keys(), cache, plan, dl) if plan.facets else {}
 
 
-def kept_records(  # noqa: ANN201
+def kept_records(
     s,
     plan: Plan,
     cache: ReaderCache,
@@ -382,7 +376,7 @@ def kept_records(  # noqa: ANN201
     keep,
     allowed,
     excluded,
-    priority,  # noqa: ANN001
+    priority,
 ):
     """``keep`` (a record mask) narrowed to live records with a score that pass the
     filters (``allowed``) and no exclusion. Exclusions not known yet (None) are
@@ -437,9 +431,7 @@ def date_order(first: dict[int, int], plan: Plan, cache: ReaderCache) -> list[Sc
     return [(first[o], None, o) for o in order[: plan.offset + plan.limit]]
 
 
-def count_facets(  # noqa: ANN001
-    ords, cache: ReaderCache, plan: Plan, dl: Deadline
-) -> dict[str, dict[str, int]]:
+def count_facets(ords, cache: ReaderCache, plan: Plan, dl: Deadline) -> dict[str, dict[str, int]]:
     facets: dict[str, dict[str, int]] = {}
     for name, values in cache.facet_values.items():
         if dl.expired():
@@ -459,7 +451,7 @@ def count_facets(  # noqa: ANN001
     return facets
 
 
-def lazy_hits(reader, window, cache: ReaderCache) -> Iterator[RawHit]:  # noqa: ANN001
+def lazy_hits(reader, window, cache: ReaderCache) -> Iterator[RawHit]:
     """The hits of ``window`` ((docnum, score, ordinal) triples), read one at a time."""
     for docnum, score, ordn in window:
         head = cache.head_docnum[ordn]
@@ -507,7 +499,7 @@ def build_query(plan: Plan) -> Q.Query | None:
     return None
 
 
-def explain_scores(s, q: Q.Query, docnum: int) -> dict[str, float]:  # noqa: ANN001
+def explain_scores(s, q: Q.Query, docnum: int) -> dict[str, float]:
     """Per-term BM25F contributions for one record (for --explain)."""
     out: dict[str, float] = {}
     w = s.weighting
@@ -530,7 +522,7 @@ def explain_scores(s, q: Q.Query, docnum: int) -> dict[str, float]:  # noqa: ANN
     return out
 
 
-def _phrase_score_at(s, fieldname: str, words: tuple[str, ...], docnum: int) -> float:  # noqa: ANN001
+def _phrase_score_at(s, fieldname: str, words: tuple[str, ...], docnum: int) -> float:
     """Whoosh's score of a phrase at one record, or 0 (checked at that record only:
     Whoosh's phrase matcher would walk on to the next match, at unbounded cost)."""
     from index.fast_scoring import phrase_at

@@ -378,7 +378,7 @@ class XapianBackend:
         *,
         create: bool = False,
         shards: int | None = None,
-        verify: str = "full",  # noqa: ARG002 - Xapian checks its own files on open
+        verify: str = "full",  # Xapian checks its own files on open
         timeout_ms: int = REMOTE_TIMEOUT_MS,
     ) -> None:
         self._x = _xapian()
@@ -683,7 +683,7 @@ class XapianBackend:
         on_item: Callable[[object], None] | None = None,
         timeout: float = 0.0,
         rebuild: bool = False,
-        optimize: bool = False,  # noqa: ARG002 - Xapian merges on its own (xapian-compact)
+        optimize: bool = False,  # Xapian merges on its own (xapian-compact)
     ) -> Any:
         """Add or update documents (same id replaces, unchanged ones are skipped); one
         Xapian transaction per shard, committed at the end. With ``procs`` > 1 and
@@ -718,7 +718,7 @@ class XapianBackend:
                 try:
                     doc.passages = split_passages(doc.body)
                     h = doc.content_hash()
-                except Exception as e:  # noqa: BLE001 - skip this document, keep the run
+                except Exception as e:  # skip this document, keep the run
                     report.problems.append(f"{doc.origin or doc.id}: cannot be indexed ({e!r})")
                     continue
                 old = existing.get(doc.id)
@@ -1247,7 +1247,7 @@ class _LocalSink:
     """Writes documents into the shards from this process, one transaction each."""
 
     def __init__(self, backend: XapianBackend, timeout: float, rebuild: bool, meta: dict) -> None:
-        self.dbs = backend._writers(timeout)  # noqa: SLF001
+        self.dbs = backend._writers(timeout)
         self.meta = meta
         self.passages = 0
         self.problems: list[str] = []
@@ -1293,7 +1293,7 @@ def _clear(db: Any) -> None:
 def _write(db: Any, doc: Document, replace: bool, problems: list[str]) -> int:
     try:
         xdocs = xapian_documents(doc)
-    except Exception as e:  # noqa: BLE001 - skip this document, keep the run
+    except Exception as e:  # skip this document, keep the run
         problems.append(f"{doc.origin or doc.id}: cannot be indexed ({type(e).__name__})")
         return 0
     if replace:
@@ -1330,7 +1330,7 @@ def _shard_worker(path: str, conn: Any, rebuild: bool, meta: str, inherited: lis
         db.commit_transaction()
         db.close()
         conn.send(("ok", passages, problems))
-    except BaseException as e:  # noqa: BLE001 - reported to the parent
+    except BaseException as e:  # reported to the parent
         with contextlib.suppress(Exception):
             conn.send(("error", type(e).__name__, str(e)[:300]))
     finally:
@@ -1346,7 +1346,7 @@ class _ParallelSink:
         import multiprocessing
 
         # Take and release every shard's lock first: a busy index fails here, clearly.
-        for db in backend._writers(timeout):  # noqa: SLF001
+        for db in backend._writers(timeout):
             db.close()
         ctx = multiprocessing.get_context("fork")
         self.procs = []

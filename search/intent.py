@@ -242,7 +242,7 @@ def classify(query: object) -> Intent:
     """The intent of a query as typed. Never raises: unreadable input is ``words``."""
     try:
         return _classify(query)
-    except Exception:  # noqa: BLE001 - intent is advice; the query is still searched
+    except Exception:  # intent is advice; the query is still searched
         return Intent("words", query if isinstance(query, str) else "")
 
 

@@ -214,7 +214,7 @@ def _spans_term(text: str, tail: int, lookup: Lookup) -> bool:
             # is a term too, but 管理 stands alone, so 条例 is the type.
             if lookup(piece) and not lookup(piece[:-tail]):
                 return True
-        except Exception:  # noqa: BLE001 - a broken lookup only loses this refinement
+        except Exception:  # a broken lookup only loses this refinement
             return False
     return False
 
@@ -405,7 +405,7 @@ class _Ctx:
     def term(self, zh: str) -> str | None:
         try:
             en = self.lookup(zh)
-        except Exception:  # a broken lookup must not break drafting  # noqa: BLE001
+        except Exception:  # a broken lookup must not break drafting
             return None
         return en.strip() if isinstance(en, str) and en.strip() else None
 
@@ -1222,7 +1222,7 @@ def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _default_glossary():  # noqa: ANN202 - Glossary, imported lazily
+def _default_glossary():  # Glossary, imported lazily
 
     return Glossary.load(cedict=False)
 

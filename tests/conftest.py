@@ -72,7 +72,7 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def engine(fixture_index: Path):  # noqa: ANN201
+def engine(fixture_index: Path):
     from search.engine import Engine
 
     segmenter.configure([])
@@ -96,7 +96,7 @@ def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def app(tmp_path_factory: pytest.TempPathFactory):
     """The web app on the conftest_web fixture index, one per module and closed after it.
 
     A module that needs another configuration defines its own ``app``; ``client``
@@ -109,7 +109,7 @@ def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     """A test client; the segmenter is set back first (other modules reset it)."""
     from conftest_web import configure_segmenter
 

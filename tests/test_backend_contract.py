@@ -173,7 +173,7 @@ def phrase(*words: str, occur: str = "must") -> Clause:
     return Clause((Alt(tuple(words)),), occur)  # type: ignore[arg-type]
 
 
-def ids(res) -> list[str]:  # noqa: ANN001
+def ids(res) -> list[str]:
     return [h.doc_id for h in res.hits]
 
 
@@ -207,7 +207,7 @@ BM25_SENSITIVE = {"should", "facets", "exact title"}
 
 
 @pytest.mark.parametrize("name", list(PLANS))
-def test_same_hits_as_whoosh(backend, reference, name: str) -> None:  # noqa: ANN001
+def test_same_hits_as_whoosh(backend, reference, name: str) -> None:
     p = PLANS[name]
     want, got = reference.search(p), backend.search(p)
     assert want.hits, "the fixture plan must match something"
@@ -243,7 +243,7 @@ def test_one_shard_and_two_remote_shards_rank_the_same(
         remote.close()
 
 
-def test_documents_and_counts(backend, reference) -> None:  # noqa: ANN001
+def test_documents_and_counts(backend, reference) -> None:
     assert backend.doc_count() == reference.doc_count() == 9
     assert backend.facet_counts() == reference.facet_counts()
     assert backend.field_values("level") == reference.field_values("level")
@@ -255,7 +255,7 @@ def test_documents_and_counts(backend, reference) -> None:  # noqa: ANN001
     assert backend.search(plan(term("不存在的词语"))).total == 0
 
 
-def test_engine_over_every_backend(backend, reference) -> None:  # noqa: ANN001
+def test_engine_over_every_backend(backend, reference) -> None:
     """The search layer gives the same answer through any backend."""
     from search.engine import Engine, SearchRequest
 
@@ -264,7 +264,7 @@ def test_engine_over_every_backend(backend, reference) -> None:  # noqa: ANN001
     engines = []
     for b in (reference, backend):
         e = Engine.__new__(Engine)
-        e.glossary, e.backend, e._filters, e._issuer_names = None, b, None, None  # noqa: SLF001
+        e.glossary, e.backend, e._filters, e._issuer_names = None, b, None, None
         engines.append(e)
     for q in ("个人信息", "平台经济", "personal information"):
         a, b = (e.search(SearchRequest(q, facets=True)) for e in engines)
@@ -473,7 +473,7 @@ def test_cli_index_shards_and_search(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.parametrize("name", ["term", "title first", "date sort", "facets"])
-def test_spent_deadline_is_partial_not_an_error(backend, name: str) -> None:  # noqa: ANN001
+def test_spent_deadline_is_partial_not_an_error(backend, name: str) -> None:
     from index.deadline import Deadline
 
     res = backend.search(PLANS[name], deadline=Deadline(0.0))

@@ -26,7 +26,7 @@ SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def server(tmp_path_factory: pytest.TempPathFactory):
     waitress = pytest.importorskip("waitress")
     app = make_app(tmp_path_factory.mktemp("web-browser"))
     srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
@@ -36,7 +36,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     stop_server(srv, t)
 
 
-def stop_server(srv, thread: threading.Thread) -> None:  # noqa: ANN001
+def stop_server(srv, thread: threading.Thread) -> None:
     """Close waitress from inside its own loop (closing its sockets from another thread
     races with select(): EBADF in the server thread on Python 3.13)."""
     from waitress import wasyncore
@@ -47,7 +47,7 @@ def stop_server(srv, thread: threading.Thread) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.skip(f"no chromium at {CHROMIUM}")
@@ -60,13 +60,13 @@ def browser():  # noqa: ANN201
 class Watch:
     """Console errors, page errors and requests that leave 127.0.0.1."""
 
-    def __init__(self, page, base: str) -> None:  # noqa: ANN001
+    def __init__(self, page, base: str) -> None:
         self.errors: list[str] = []
         self.external: list[str] = []
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
 
-        def route(r) -> None:  # noqa: ANN001
+        def route(r) -> None:
             if r.request.url.startswith(base) or r.request.url.startswith("data:"):
                 r.continue_()
             else:
@@ -76,16 +76,16 @@ class Watch:
         page.route("**/*", route)
 
 
-def shot(page, name: str, full_page: bool = True) -> None:  # noqa: ANN001
+def shot(page, name: str, full_page: bool = True) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
-def xss_flag(page):  # noqa: ANN001, ANN201
+def xss_flag(page):
     return page.evaluate("() => window.__xss")
 
 
-def test_search_facet_document_desktop(server: str, browser) -> None:  # noqa: ANN001
+def test_search_facet_document_desktop(server: str, browser) -> None:
     configure_segmenter()
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = ctx.new_page()
@@ -136,7 +136,7 @@ def test_search_facet_document_desktop(server: str, browser) -> None:  # noqa: A
     ctx.close()
 
 
-def test_hostile_document_runs_no_script(server: str, browser) -> None:  # noqa: ANN001
+def test_hostile_document_runs_no_script(server: str, browser) -> None:
     configure_segmenter()
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
@@ -162,7 +162,7 @@ def test_hostile_document_runs_no_script(server: str, browser) -> None:  # noqa:
     ctx.close()
 
 
-def test_phone_viewport_has_no_horizontal_scroll(server: str, browser) -> None:  # noqa: ANN001
+def test_phone_viewport_has_no_horizontal_scroll(server: str, browser) -> None:
     configure_segmenter()
     ctx = browser.new_context(
         viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True
@@ -184,7 +184,7 @@ def test_phone_viewport_has_no_horizontal_scroll(server: str, browser) -> None: 
 
 
 @pytest.fixture(scope="module")
-def glossary_server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def glossary_server(tmp_path_factory: pytest.TempPathFactory):
     """A server whose user glossary carries HTML and script in its renderings."""
     waitress = pytest.importorskip("waitress")
     from conftest_web import build_index
@@ -211,7 +211,7 @@ def glossary_server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     stop_server(srv, t)
 
 
-def test_hostile_glossary_and_queries_run_no_script(glossary_server: str, browser) -> None:  # noqa: ANN001
+def test_hostile_glossary_and_queries_run_no_script(glossary_server: str, browser) -> None:
     from test_web_security import HOSTILE_Q
 
     configure_segmenter()

@@ -15,13 +15,13 @@ PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "i
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
-def top_of(page, selector: str) -> float:  # noqa: ANN001
+def top_of(page, selector: str) -> float:
     box = page.locator(selector).first.bounding_box()
     assert box is not None, selector
     return box["y"]
 
 
-def test_phone_filters_and_article_index_at_the_top(server: str, browser) -> None:  # noqa: ANN001, F811
+def test_phone_filters_and_article_index_at_the_top(server: str, browser) -> None:  # noqa: F811
     configure_segmenter()
     ctx = browser.new_context(**PHONE)
     page = ctx.new_page()
@@ -55,7 +55,7 @@ def test_phone_filters_and_article_index_at_the_top(server: str, browser) -> Non
     ctx.close()
 
 
-def test_desktop_keeps_the_side_column(server: str, browser) -> None:  # noqa: ANN001, F811
+def test_desktop_keeps_the_side_column(server: str, browser) -> None:  # noqa: F811
     configure_segmenter()
     ctx = browser.new_context(**DESKTOP)
     page = ctx.new_page()
@@ -70,7 +70,7 @@ def test_desktop_keeps_the_side_column(server: str, browser) -> None:  # noqa: A
     ctx.close()
 
 
-def test_every_control_has_a_unique_accessible_name(server: str, browser) -> None:  # noqa: ANN001, F811
+def test_every_control_has_a_unique_accessible_name(server: str, browser) -> None:  # noqa: F811
     configure_segmenter()
     ctx = browser.new_context(**DESKTOP)
     page = ctx.new_page()
@@ -90,7 +90,7 @@ def test_every_control_has_a_unique_accessible_name(server: str, browser) -> Non
     ctx.close()
 
 
-def test_suggestions_as_you_type(server: str, browser) -> None:  # noqa: ANN001, F811
+def test_suggestions_as_you_type(server: str, browser) -> None:  # noqa: F811
     configure_segmenter()
     ctx = browser.new_context(**DESKTOP)
     page = ctx.new_page()
@@ -110,7 +110,7 @@ def test_suggestions_as_you_type(server: str, browser) -> None:  # noqa: ANN001,
 MENTION = "The Data Security Law of the People's Republic of China took effect in 2021."
 
 
-def test_mentions_page_paste_and_submit(server: str, browser) -> None:  # noqa: ANN001, F811
+def test_mentions_page_paste_and_submit(server: str, browser) -> None:  # noqa: F811
     configure_segmenter()
     ctx = browser.new_context(**PHONE)
     page = ctx.new_page()
@@ -128,7 +128,7 @@ def test_mentions_page_paste_and_submit(server: str, browser) -> None:  # noqa: 
     ctx.close()
 
 
-def test_favicon_and_screenshots_of_the_main_pages(server: str, browser) -> None:  # noqa: ANN001, F811
+def test_favicon_and_screenshots_of_the_main_pages(server: str, browser) -> None:  # noqa: F811
     configure_segmenter()
     for name, opts in (("phone", PHONE), ("desktop", DESKTOP)):
         ctx = browser.new_context(**opts)

@@ -45,7 +45,7 @@ CALLER = """<!doctype html><html><head><meta charset="utf-8"><title>caller</titl
 </script></body></html>"""
 
 
-def _serve(app) -> Iterator[str]:  # noqa: ANN001
+def _serve(app) -> Iterator[str]:
     waitress = pytest.importorskip("waitress")
     srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     t = threading.Thread(target=srv.run, daemon=True)
@@ -67,14 +67,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def other_origin() -> Iterator[str]:
     """A second server on another port: another origin, serving only the caller page."""
 
-    def caller(environ, start_response):  # noqa: ANN001, ANN202
+    def caller(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
         return [CALLER.encode("utf-8")]
 
     yield from _serve(caller)
 
 
-def test_a_page_on_another_origin_calls_the_api(server: str, other_origin: str, browser) -> None:  # noqa: ANN001, F811
+def test_a_page_on_another_origin_calls_the_api(server: str, other_origin: str, browser) -> None:  # noqa: F811
     import json
 
     assert server.rsplit(":", 1)[1] != other_origin.rsplit(":", 1)[1]
@@ -96,7 +96,7 @@ def test_a_page_on_another_origin_calls_the_api(server: str, other_origin: str, 
     assert not errors, errors
 
 
-def test_charts_narrow_the_search_by_clicking(server: str, browser) -> None:  # noqa: ANN001, F811
+def test_charts_narrow_the_search_by_clicking(server: str, browser) -> None:  # noqa: F811
     configure_segmenter()
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
@@ -123,7 +123,7 @@ def test_charts_narrow_the_search_by_clicking(server: str, browser) -> None:  # 
     assert not watch.external
 
 
-def test_charts_fit_a_phone(server: str, browser) -> None:  # noqa: ANN001, F811
+def test_charts_fit_a_phone(server: str, browser) -> None:  # noqa: F811
     configure_segmenter()
     ctx = browser.new_context(
         viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True

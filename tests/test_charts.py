@@ -13,7 +13,7 @@ from web.charts import PROVINCES, province_of
 NS = {"s": "http://www.w3.org/2000/svg"}
 
 
-def svg_of(client, path: str) -> ET.Element:  # noqa: ANN001
+def svg_of(client, path: str) -> ET.Element:
     r = client.get(path)
     assert r.status_code == 200, r.data[:300]
     assert r.mimetype == "image/svg+xml"
@@ -22,7 +22,7 @@ def svg_of(client, path: str) -> ET.Element:  # noqa: ANN001
     return root
 
 
-def api_facets(client, **params) -> dict:  # noqa: ANN001
+def api_facets(client, **params) -> dict:
     return client.get("/api/v1/search", query_string={**params, "facets": "true"}).get_json()[
         "facets"
     ]
@@ -42,7 +42,7 @@ def links(root: ET.Element) -> dict[str, str]:
     return {a.get("aria-label"): a.get("href") for a in root.iter("{http://www.w3.org/2000/svg}a")}
 
 
-def test_timeline_bars_are_the_api_year_counts_and_narrow_the_search(client) -> None:  # noqa: ANN001
+def test_timeline_bars_are_the_api_year_counts_and_narrow_the_search(client) -> None:
     root = svg_of(client, "/search/timeline.svg?q=数据安全&level=部门规章")
     assert_accessible(root)
     years = api_facets(client, q="数据安全", level="部门规章")["year"]
@@ -57,7 +57,7 @@ def test_timeline_bars_are_the_api_year_counts_and_narrow_the_search(client) -> 
     assert f"{sum(years.values()):,} dated documents" in desc
 
 
-def test_timeline_by_month_when_a_year_is_chosen(client) -> None:  # noqa: ANN001
+def test_timeline_by_month_when_a_year_is_chosen(client) -> None:
     facets = api_facets(client, q="数据安全", year="2019")
     assert facets["month"]  # the API returns the month counts the chart draws
     root = svg_of(client, "/search/timeline.svg?q=数据安全&year=2019")
@@ -73,7 +73,7 @@ def test_timeline_by_month_when_a_year_is_chosen(client) -> None:  # noqa: ANN00
     assert "按月" in root.find("s:title", NS).text
 
 
-def test_map_tiles_are_the_api_region_counts(client) -> None:  # noqa: ANN001
+def test_map_tiles_are_the_api_region_counts(client) -> None:
     root = svg_of(client, "/search/map.svg?q=数据安全")
     assert_accessible(root)
     regions = api_facets(client, q="数据安全")["region"]
@@ -90,7 +90,7 @@ def test_map_tiles_are_the_api_region_counts(client) -> None:  # noqa: ANN001
     assert len(tiles) == len(PROVINCES) + 1  # every division, plus the national box
 
 
-def test_map_link_adds_the_region_filter_to_the_search(client) -> None:  # noqa: ANN001
+def test_map_link_adds_the_region_filter_to_the_search(client) -> None:
     root = svg_of(client, "/search/map.svg?q=数据安全&sort=date&page=2")
     href = next(h for label, h in links(root).items() if label.startswith("Shanghai"))
     qs = parse_qs(urlsplit(href).query)
@@ -100,7 +100,7 @@ def test_map_link_adds_the_region_filter_to_the_search(client) -> None:  # noqa:
     assert "1–8 of 8 documents" in narrowed.get_data(as_text=True)
 
 
-def test_charts_are_inline_on_the_search_page_and_parse(client) -> None:  # noqa: ANN001
+def test_charts_are_inline_on_the_search_page_and_parse(client) -> None:
     html = client.get("/search?q=数据安全").get_data(as_text=True)
     svgs = re.findall(r"<svg .*?</svg>", html, flags=re.S)
     assert len(svgs) == 2
@@ -113,7 +113,7 @@ def test_charts_are_inline_on_the_search_page_and_parse(client) -> None:  # noqa
     assert "<figcaption" in html
 
 
-def test_hostile_region_and_query_stay_text(client) -> None:  # noqa: ANN001
+def test_hostile_region_and_query_stay_text(client) -> None:
     q = '数据安全"><script>alert(1)</script>'
     r = client.get("/search/map.svg", query_string={"q": q})
     assert r.status_code == 200
@@ -121,7 +121,7 @@ def test_hostile_region_and_query_stay_text(client) -> None:  # noqa: ANN001
     ET.fromstring(r.data)
 
 
-def test_no_results_no_charts_and_bad_input_is_400(client) -> None:  # noqa: ANN001
+def test_no_results_no_charts_and_bad_input_is_400(client) -> None:
     html = client.get("/search?q=zzzqqqxxyy").get_data(as_text=True)
     assert "<svg" not in html
     root = svg_of(client, "/search/timeline.svg?q=zzzqqqxxyy")

@@ -9,7 +9,7 @@ from conftest_web import add_documents, copy_index, fixture_documents
 from web_apps import owned_app
 
 
-def walk(client, **params) -> list[dict]:  # noqa: ANN001
+def walk(client, **params) -> list[dict]:
     """Every page by cursor; each answer must be a 200."""
     pages, cursor = [], ""
     while cursor is not None:
@@ -22,7 +22,7 @@ def walk(client, **params) -> list[dict]:  # noqa: ANN001
     return pages
 
 
-def test_cursor_pages_equal_page_numbers(client) -> None:  # noqa: ANN001
+def test_cursor_pages_equal_page_numbers(client) -> None:
     params = {"q": "数据安全", "sort": "relevance", "per_page": 7}
     pages = walk(client, **params)
     ids = [h["id"] for p in pages for h in p["hits"]]
@@ -40,7 +40,7 @@ def test_cursor_pages_equal_page_numbers(client) -> None:  # noqa: ANN001
     )
 
 
-def test_bad_cursors_are_400(client) -> None:  # noqa: ANN001
+def test_bad_cursors_are_400(client) -> None:
     first = client.get("/api/v1/search?q=数据安全&per_page=5&cursor=").get_json()
     token = first["next_cursor"]
     assert token

@@ -90,7 +90,7 @@ def phrase_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def backend(phrase_index: Path):  # noqa: ANN201
+def backend(phrase_index: Path):
     segmenter.configure([])
     b = WhooshBackend(phrase_index)
     yield b
@@ -271,7 +271,7 @@ def test_facets_stop_counting_when_out_of_time(backend: WhooshBackend) -> None:
 
 
 @pytest.fixture
-def engine(phrase_index: Path):  # noqa: ANN201
+def engine(phrase_index: Path):
     segmenter.configure([])
     e = Engine(phrase_index)
     yield e
@@ -286,7 +286,7 @@ def engine_with_clock(engine: Engine, monkeypatch: pytest.MonkeyPatch, clock: Fa
     calls: list = []
     real = engine.backend.search
 
-    def search(plan: Plan, **kw: object):  # noqa: ANN202
+    def search(plan: Plan, **kw: object):
         calls.append(kw.get("deadline"))
         res = real(plan, **kw)  # type: ignore[arg-type]
         clock.now += 10  # the search used up the budget

@@ -79,7 +79,7 @@ def test_fsync_order_over_100_commits(tmp_path: Path, monkeypatch: pytest.Monkey
         events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
         real_fsync(fd)
 
-    def spy_rename(a, b_, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def spy_rename(a, b_, *args, **kw):
         events.append(("rename", f"{a} -> {b_}"))
         return real_rename(a, b_, *args, **kw)
 
@@ -138,7 +138,7 @@ def test_100_random_corruptions_all_detected() -> None:
     assert set(r["kinds"]) == {"flip", "truncate", "zero", "delete"}
 
 
-def test_corrupt_segment_is_a_clear_error_with_rebuild_hint(small_index) -> None:  # noqa: ANN001
+def test_corrupt_segment_is_a_clear_error_with_rebuild_hint(small_index) -> None:
     ix, _ = small_index
     seg = max(segment_data_files(ix), key=lambda p: p.stat().st_size)
     data = bytearray(seg.read_bytes())
@@ -151,7 +151,7 @@ def test_corrupt_segment_is_a_clear_error_with_rebuild_hint(small_index) -> None
     assert ei.value.status == 503
 
 
-def test_size_mode_misses_flips_but_check_finds_them(small_index) -> None:  # noqa: ANN001
+def test_size_mode_misses_flips_but_check_finds_them(small_index) -> None:
     ix, st = small_index
     seg = max(segment_data_files(ix), key=lambda p: p.stat().st_size)
     data = bytearray(seg.read_bytes())
@@ -162,7 +162,7 @@ def test_size_mode_misses_flips_but_check_finds_them(small_index) -> None:  # no
         b.check()
 
 
-def test_cli_search_on_damaged_index_says_so_without_traceback(small_index) -> None:  # noqa: ANN001
+def test_cli_search_on_damaged_index_says_so_without_traceback(small_index) -> None:
     ix, _ = small_index
     toc = next(p for p in (ix / "whoosh").iterdir() if p.name.endswith(".toc"))
     toc.write_bytes(toc.read_bytes()[:-5])
@@ -185,7 +185,7 @@ def _crafted_toc(ix: Path, marker: Path) -> None:
     import pickle
 
     class Evil:
-        def __reduce__(self):  # noqa: ANN204
+        def __reduce__(self):
             return (os.system, (f"touch {marker}",))
 
     wdir = ix / "whoosh"
@@ -216,7 +216,7 @@ def _crafted_toc(ix: Path, marker: Path) -> None:
     integrity.write_manifest(wdir, gen, list(m["files"]), toc.name, toc.name)
 
 
-def test_crafted_toc_does_not_run_code(small_index, tmp_path: Path) -> None:  # noqa: ANN001
+def test_crafted_toc_does_not_run_code(small_index, tmp_path: Path) -> None:
     ix, _ = small_index
     marker = tmp_path / "pwned"
     _crafted_toc(ix, marker)
@@ -235,7 +235,7 @@ def test_crafted_toc_does_not_run_code(small_index, tmp_path: Path) -> None:  # 
     assert not marker.exists()
 
 
-def test_restrict_to_pins_the_configured_folder(small_index, tmp_path: Path) -> None:  # noqa: ANN001
+def test_restrict_to_pins_the_configured_folder(small_index, tmp_path: Path) -> None:
     ix, _ = small_index
     other = tmp_path / "other"
     shutil.copytree(ix, other)
@@ -251,7 +251,7 @@ def test_restrict_to_pins_the_configured_folder(small_index, tmp_path: Path) -> 
     WhooshBackend(other).close()
 
 
-def test_legacy_index_is_adopted(small_index) -> None:  # noqa: ANN001
+def test_legacy_index_is_adopted(small_index) -> None:
     """An index from before manifests gets one on first open (writable folder)."""
     ix, st = small_index
     for p in (ix / "whoosh").glob("duizhao-manifest-*"):
@@ -269,7 +269,7 @@ def test_legacy_index_is_adopted(small_index) -> None:  # noqa: ANN001
 # --- 3. start-up recovery ------------------------------------------------------------------
 
 
-def test_leftovers_are_cleaned_on_open(small_index) -> None:  # noqa: ANN001
+def test_leftovers_are_cleaned_on_open(small_index) -> None:
     ix, st = small_index
     w = ix / "whoosh"
     clean = whoosh_files(ix)
@@ -285,7 +285,7 @@ def test_leftovers_are_cleaned_on_open(small_index) -> None:  # noqa: ANN001
     assert cb.state(b) == st
 
 
-def test_leftovers_stay_while_a_writer_holds_the_lock(small_index) -> None:  # noqa: ANN001
+def test_leftovers_stay_while_a_writer_holds_the_lock(small_index) -> None:
     ix, _ = small_index
     orphan = ix / "whoosh" / "MAIN_orphan0000000000.seg"
     orphan.write_bytes(b"x")
@@ -312,7 +312,7 @@ def test_index_killed_during_first_creation_is_recreated(tmp_path: Path, stage: 
     assert not any(".toc." in n for n in whoosh_files(ix))
 
 
-def test_lost_settings_file_never_wipes_documents(small_index) -> None:  # noqa: ANN001
+def test_lost_settings_file_never_wipes_documents(small_index) -> None:
     ix, _ = small_index
     (ix / "duizhao.json").unlink()
     with pytest.raises(IndexCorrupt):
@@ -335,7 +335,7 @@ def held_lock(ix: Path) -> Iterator[subprocess.Popen]:
         yield p
 
 
-def test_lock_held_by_orphaned_workers_is_released(small_index) -> None:  # noqa: ANN001
+def test_lock_held_by_orphaned_workers_is_released(small_index) -> None:
     """The recorded owner is dead but a recorded worker still holds the lock: the next
     writer kills the worker and goes ahead (how fast is the benchmark's business)."""
     ix, st = small_index
@@ -361,7 +361,7 @@ def test_lock_held_by_orphaned_workers_is_released(small_index) -> None:  # noqa
     assert set(cb.state(b)) == set(st) | {"after-orphans"}
 
 
-def test_live_lock_owner_is_never_killed(small_index) -> None:  # noqa: ANN001
+def test_live_lock_owner_is_never_killed(small_index) -> None:
     ix, _ = small_index
     with held_lock(ix) as holder:
         rec = {"pid": holder.pid, "start": integrity._start_time(holder.pid), "workers": []}
@@ -428,7 +428,7 @@ def test_read_only_folder_is_a_clear_error(tmpfs: Path) -> None:
 # --- 5. two writers ---------------------------------------------------------------------------
 
 
-def test_second_writer_waits_then_proceeds(small_index) -> None:  # noqa: ANN001
+def test_second_writer_waits_then_proceeds(small_index) -> None:
     import threading
 
     ix, st = small_index

@@ -8,7 +8,7 @@ from index.errors import NotFound, QueryError
 from search.engine import SearchRequest
 
 
-def ids(res) -> list[str]:  # noqa: ANN001
+def ids(res) -> list[str]:
     return [h.doc.id for h in res.hits]
 
 
@@ -268,7 +268,7 @@ def test_time_limit_returns_partial_results_with_a_notice(engine, monkeypatch) -
 
     real = Searcher.search_with_collector
 
-    def slow(self, q, collector, context=None):  # noqa: ANN001, ANN202
+    def slow(self, q, collector, context=None):
         real(self, q, collector, context)
         raise TimeLimit()
 
@@ -330,7 +330,7 @@ def test_dictionary_word_straddling_two_indexed_words_is_matched_as_a_phrase() -
         segmenter.configure(before)
 
 
-def test_index_generation_checked_once_per_searcher(engine, monkeypatch) -> None:  # noqa: ANN001
+def test_index_generation_checked_once_per_searcher(engine, monkeypatch) -> None:
     # The check lists the index folder; a title lookup asks a searcher for hundreds
     # of document frequencies.
     backend = engine.backend
@@ -339,9 +339,9 @@ def test_index_generation_checked_once_per_searcher(engine, monkeypatch) -> None
     real = backend.ix.latest_generation
     monkeypatch.setattr(backend.ix, "latest_generation", lambda: calls.append(1) or real())
     with backend.searcher() as s:
-        first = backend._reader_cache(s)  # noqa: SLF001
-        assert all(backend._reader_cache(s) is first for _ in range(5))  # noqa: SLF001
+        first = backend._reader_cache(s)
+        assert all(backend._reader_cache(s) is first for _ in range(5))
     assert len(calls) == 1
     with backend.searcher() as s:  # a new searcher checks again
-        assert backend._reader_cache(s) is first  # noqa: SLF001 - same generation
+        assert backend._reader_cache(s) is first  # same generation
     assert len(calls) == 2

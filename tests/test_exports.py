@@ -14,7 +14,7 @@ from web_apps import owned_app
 from web.exports import CSV_FIELDS
 
 
-def api_hits(client, **params) -> list[dict]:  # noqa: ANN001
+def api_hits(client, **params) -> list[dict]:
     """Every hit of a search through the paged API (the fixture needs few pages)."""
     out, page = [], 1
     while True:
@@ -27,7 +27,7 @@ def api_hits(client, **params) -> list[dict]:  # noqa: ANN001
         page += 1
 
 
-def test_ndjson_has_the_api_fields_in_the_api_order(client) -> None:  # noqa: ANN001
+def test_ndjson_has_the_api_fields_in_the_api_order(client) -> None:
     r = client.get("/api/v1/export", query_string={"q": "数据安全", "format": "ndjson"})
     assert r.status_code == 200
     assert r.mimetype == "application/x-ndjson"
@@ -42,7 +42,7 @@ def test_ndjson_has_the_api_fields_in_the_api_order(client) -> None:  # noqa: AN
         assert got == want
 
 
-def test_csv_columns_and_order_match_the_api(client) -> None:  # noqa: ANN001
+def test_csv_columns_and_order_match_the_api(client) -> None:
     params = {"q": "数据安全", "sort": "date", "level": "部门规章"}
     r = client.get("/api/v1/export", query_string={**params, "format": "csv"})
     assert r.status_code == 200 and r.mimetype == "text/csv"
@@ -70,7 +70,7 @@ def test_csv_cells_never_run_as_formulas(tmp_path: Path) -> None:
     assert rows["formula-1"]["issuer"] == "'@SUM(A1)"
 
 
-def test_citation_list_one_line_per_document(client) -> None:  # noqa: ANN001
+def test_citation_list_one_line_per_document(client) -> None:
     r = client.get("/api/v1/export?q=数据安全法&format=citations")
     assert r.status_code == 200 and r.mimetype == "text/plain"
     lines = r.get_data(as_text=True).splitlines()
@@ -83,7 +83,7 @@ def test_citation_list_one_line_per_document(client) -> None:  # noqa: ANN001
     )
 
 
-def test_citation_of_a_hostile_document_has_no_javascript_url(client) -> None:  # noqa: ANN001
+def test_citation_of_a_hostile_document_has_no_javascript_url(client) -> None:
     lines = client.get("/api/v1/export?q=平台经济&format=citations").get_data(as_text=True)
     xss = next(line for line in lines.splitlines() if "国办发〔2019〕38号" in line)
     assert "javascript:" not in xss
@@ -91,7 +91,7 @@ def test_citation_of_a_hostile_document_has_no_javascript_url(client) -> None:  
     assert "draft translation" in xss
 
 
-def test_english_query_exports_chinese_documents(client) -> None:  # noqa: ANN001
+def test_english_query_exports_chinese_documents(client) -> None:
     r = client.get("/api/v1/export?q=data+security&format=ndjson&limit=5")
     ids = [json.loads(line)["id"] for line in r.get_data(as_text=True).splitlines()]
     assert len(ids) == 5 and LAW_ID in ids
@@ -139,21 +139,21 @@ def test_export_goes_beyond_the_paging_window(tmp_path: Path) -> None:
         "q=数据&sort=sideways",
     ],
 )
-def test_bad_export_input_is_a_400_json_error(client, qs: str) -> None:  # noqa: ANN001
+def test_bad_export_input_is_a_400_json_error(client, qs: str) -> None:
     r = client.get(f"/api/v1/export?{qs}")
     assert r.status_code == 400, qs
     err = r.get_json()["error"]
     assert err["message"] and err["status"] == 400
 
 
-def test_no_match_is_an_empty_export_with_a_header_row(client) -> None:  # noqa: ANN001
+def test_no_match_is_an_empty_export_with_a_header_row(client) -> None:
     r = client.get("/api/v1/export?q=zzzqqqxxyy&format=csv")
     assert r.status_code == 200
     assert r.data.decode("utf-8-sig").splitlines() == [",".join(CSV_FIELDS)]
     assert r.headers["X-Total-Count"] == "0"
 
 
-def test_search_page_links_its_exports(client) -> None:  # noqa: ANN001
+def test_search_page_links_its_exports(client) -> None:
     html = client.get("/search?q=数据安全&level=部门规章&page=2").get_data(as_text=True)
     for fmt in ("csv", "ndjson", "citations"):
         href = (

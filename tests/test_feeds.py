@@ -10,7 +10,7 @@ from conftest_web import XSS_ID, add_documents, copy_index, fixture_documents
 from web_apps import owned_app
 
 
-def parse(client, url: str):  # noqa: ANN001, ANN201
+def parse(client, url: str):
     r = client.get(url)
     assert r.status_code == 200, r.data[:300]
     assert r.mimetype == "application/atom+xml"
@@ -20,7 +20,7 @@ def parse(client, url: str):  # noqa: ANN001, ANN201
     return feed
 
 
-def test_feed_parses_and_lists_newest_first(client) -> None:  # noqa: ANN001
+def test_feed_parses_and_lists_newest_first(client) -> None:
     feed = parse(client, "/search.atom?q=数据安全")
     entries = feed.entries
     assert len(entries) == 20  # the default; more documents match
@@ -32,19 +32,19 @@ def test_feed_parses_and_lists_newest_first(client) -> None:  # noqa: ANN001
     assert "数据安全" in feed.feed.title
 
 
-def test_english_query_feeds_chinese_documents(client) -> None:  # noqa: ANN001
+def test_english_query_feeds_chinese_documents(client) -> None:
     feed = parse(client, "/search.atom?q=data+security&per_page=50")
     assert any("数据安全" in e.title for e in feed.entries)
 
 
-def test_filters_narrow_the_feed_and_show_in_its_title(client) -> None:  # noqa: ANN001
+def test_filters_narrow_the_feed_and_show_in_its_title(client) -> None:
     feed = parse(client, "/search.atom?q=数据安全&level=部门规章&per_page=100")
     assert len(feed.entries) == 10  # notices 0, 3, ..., 27 (as the API test counts)
     assert all(t.term == "部门规章" for e in feed.entries for t in e.tags[:1])
     assert "level:部门规章" in feed.feed.title
 
 
-def test_hostile_document_stays_text(client) -> None:  # noqa: ANN001
+def test_hostile_document_stays_text(client) -> None:
     r = client.get("/search.atom?q=平台经济&per_page=50")
     feed = feedparser.parse(r.data)
     assert not feed.bozo
@@ -55,14 +55,14 @@ def test_hostile_document_stays_text(client) -> None:  # noqa: ANN001
     assert b"<script>" not in r.data  # escaped as &lt;script&gt;
 
 
-def test_bad_feed_input_is_a_clear_400(client) -> None:  # noqa: ANN001
+def test_bad_feed_input_is_a_clear_400(client) -> None:
     for url in ("/search.atom", "/search.atom?q=x&levle=法律", "/search.atom?q=x&per_page=1000"):
         r = client.get(url)
         assert r.status_code == 400, url
         assert b"Traceback" not in r.data
 
 
-def test_search_page_links_its_feed(client) -> None:  # noqa: ANN001
+def test_search_page_links_its_feed(client) -> None:
     html = client.get("/search?q=数据安全&level=部门规章&page=2").get_data(as_text=True)
     assert (
         '<link rel="alternate" type="application/atom+xml" title="Newest results (Atom feed)" '
@@ -95,7 +95,7 @@ def test_a_document_indexed_later_appears_in_a_saved_search_feed(tmp_path: Path)
     ]
 
 
-def test_shared_feed_and_chart_links_keep_working(client) -> None:  # noqa: ANN001
+def test_shared_feed_and_chart_links_keep_working(client) -> None:
     # Sharing adds tracking parameters; feeds and charts drop them (other unknown names
     # stay a 400, above), and the search page's own links never carry them.
     tracked = "q=数据安全&utm_source=twitter&fbclid=abc"

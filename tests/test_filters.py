@@ -10,7 +10,7 @@ import pytest
 from search.filters import key, load_aliases, region_stem
 
 
-def api(client, **params) -> dict:  # noqa: ANN001
+def api(client, **params) -> dict:
     r = client.get("/api/v1/search", query_string={"q": "数据安全", "per_page": 100, **params})
     assert r.status_code == 200, r.data[:300]
     return r.get_json()
@@ -54,7 +54,7 @@ def test_key_and_region_stem() -> None:
         ("doctype", "Law", "法"),
     ],
 )
-def test_other_names_find_the_stored_value(client, name: str, typed: str, stored: str) -> None:  # noqa: ANN001
+def test_other_names_find_the_stored_value(client, name: str, typed: str, stored: str) -> None:
     direct = api(client, **{name: stored})
     assert direct["total"] > 0 and not any("searched as" in n for n in direct["notices"])
     body = api(client, **{name: typed})
@@ -64,7 +64,7 @@ def test_other_names_find_the_stored_value(client, name: str, typed: str, stored
     assert any(f"{typed!r} is searched as {stored}" in n for n in body["notices"]), body["notices"]
 
 
-def test_the_query_syntax_resolves_too_and_never_expands_filter_keys(client) -> None:  # noqa: ANN001
+def test_the_query_syntax_resolves_too_and_never_expands_filter_keys(client) -> None:
     direct = api(client, region="广东省")
     r = client.get(
         "/api/v1/search", query_string={"q": "数据安全 region:Guangdong", "per_page": 100}
@@ -100,7 +100,7 @@ def test_the_query_syntax_resolves_too_and_never_expands_filter_keys(client) -> 
     ],
 )
 def test_unknown_value_gets_a_notice_with_nearest_values(
-    client,  # noqa: ANN001
+    client,
     name: str,
     typed: str,
     nearest: str | None,
@@ -114,7 +114,7 @@ def test_unknown_value_gets_a_notice_with_nearest_values(
         assert "Values with the most documents:" in notice
 
 
-def test_ui_shows_the_notice(client) -> None:  # noqa: ANN001
+def test_ui_shows_the_notice(client) -> None:
     html = client.get("/search?q=数据安全&region=Guangdong").get_data(as_text=True)
     assert "is searched as 广东省" in html and "No documents found" not in html
     html = client.get("/search?q=数据安全&level=nonsense").get_data(as_text=True)

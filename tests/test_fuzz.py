@@ -178,7 +178,7 @@ def test_parse_query_raises_only_query_error(n: int) -> None:
 
 
 @runs(50, 1500)
-def test_engine_search_raises_only_query_error(engine, n: int) -> None:  # noqa: ANN001
+def test_engine_search_raises_only_query_error(engine, n: int) -> None:
     engine.backend.time_limit = 0.5
 
     @settings(max_examples=n, deadline=None, suppress_health_check=HEALTH)

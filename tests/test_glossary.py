@@ -404,7 +404,7 @@ def test_real_cedict_fallback_bounded() -> None:
 
 
 @pytest.fixture
-def plain_segmenter():  # noqa: ANN201
+def plain_segmenter():
     """Suggestions segment with the process's segmenter: start from plain jieba words, not
     whatever glossary an earlier test (a web app, an engine) configured."""
     from index import segmenter
@@ -443,7 +443,7 @@ def _docs(tmp_path: Path) -> Path:
     return p
 
 
-def test_suggest_finds_uncovered_words_and_candidates(tmp_path: Path, plain_segmenter) -> None:  # noqa: ANN001
+def test_suggest_finds_uncovered_words_and_candidates(tmp_path: Path, plain_segmenter) -> None:
     items = suggest(_docs(tmp_path), small(), limit=50)
     by_key = {s.key: s for s in items}
     assert all(isinstance(s, Suggestion) for s in items)
@@ -475,7 +475,7 @@ def test_suggest_bad_input(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_suggest_on_real_en_titles(plain_segmenter) -> None:  # noqa: ANN001
+def test_suggest_on_real_en_titles(plain_segmenter) -> None:
     path = SHARED / "data/en_titles/dev.jsonl"
     if not path.exists():
         pytest.skip("../shared data not available")

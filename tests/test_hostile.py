@@ -351,7 +351,7 @@ def test_cli_invalid_utf8_argument(cli_index: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def app(tmp_path_factory: pytest.TempPathFactory):
     from conftest_web import make_app
 
     app = make_app(tmp_path_factory.mktemp("web-hostile"), SEARCH_TIME_LIMIT=TIME_LIMIT)
@@ -360,7 +360,7 @@ def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     from conftest_web import configure_segmenter
 
     configure_segmenter()
@@ -382,7 +382,7 @@ def assert_api_answer(r: Any, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_api_answers_each_hostile_query(client, name: str) -> None:  # noqa: ANN001
+def test_api_answers_each_hostile_query(client, name: str) -> None:
     from urllib.parse import quote
 
     # A str with lone surrogates cannot be sent as UTF-8: HTTP carries their bytes.
@@ -401,7 +401,7 @@ def test_api_answers_each_hostile_query(client, name: str) -> None:  # noqa: ANN
 
 
 @pytest.mark.parametrize("name", sorted(RAW_HTTP))
-def test_api_raw_query_strings(client, name: str) -> None:  # noqa: ANN001
+def test_api_raw_query_strings(client, name: str) -> None:
     t0 = time.perf_counter()
     r = client.get("/api/v1/search?" + RAW_HTTP[name].decode("latin-1"))
     assert time.perf_counter() - t0 < BUDGET
@@ -409,7 +409,7 @@ def test_api_raw_query_strings(client, name: str) -> None:  # noqa: ANN001
     assert r.status_code == 400, name  # each one breaks a rule: a 400 naming it
 
 
-def test_nfc_and_nfd_queries_give_the_same_results(client) -> None:  # noqa: ANN001
+def test_nfc_and_nfd_queries_give_the_same_results(client) -> None:
     import unicodedata
 
     for q in ("régime données", "Café 数据"):
@@ -422,7 +422,7 @@ def test_nfc_and_nfd_queries_give_the_same_results(client) -> None:  # noqa: ANN
             assert [h["id"] for h in ja["hits"]] == [h["id"] for h in jb["hits"]]
 
 
-def test_fullwidth_latin_finds_english_titles(client) -> None:  # noqa: ANN001
+def test_fullwidth_latin_finds_english_titles(client) -> None:
     half = client.get("/api/v1/search", query_string={"q": "data security"}).get_json()
     full = client.get("/api/v1/search", query_string={"q": "ＤＡＴＡ　ＳＥＣＵＲＩＴＹ"}).get_json()
     assert full["normalized_query"] == "DATA SECURITY"
@@ -434,7 +434,7 @@ def test_fullwidth_latin_finds_english_titles(client) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def server(app) -> Iterator[int]:  # noqa: ANN001
+def server(app) -> Iterator[int]:
     waitress = pytest.importorskip("waitress")
     srv = waitress.create_server(
         app,

@@ -80,7 +80,7 @@ def cli(
     )
 
 
-def split(items) -> tuple[list[Document], list[Problem]]:  # noqa: ANN001
+def split(items) -> tuple[list[Document], list[Problem]]:
     items = list(items)
     return [i for i in items if isinstance(i, Document)], [
         i for i in items if isinstance(i, Problem)
@@ -123,7 +123,7 @@ def test_a_document_that_fails_later_is_skipped_with_its_line(
 
     real = whoosh_backend.split_passages
 
-    def fragile(body: str):  # noqa: ANN202
+    def fragile(body: str):
         if "炸" in body:
             raise RecursionError("maximum recursion depth exceeded")
         return real(body)

@@ -97,7 +97,7 @@ def test_halves_are_fixed_and_balanced() -> None:
     assert compact(" 數據 安全法 ") == "数据安全法"
 
 
-def test_title_first_on_fixture(engine) -> None:  # noqa: ANN001
+def test_title_first_on_fixture(engine) -> None:
     r = engine.search(SearchRequest(q="平台经济"))
     assert r.intent is not None and r.intent.kind == "zh_keywords"
     ids = [h.doc.id for h in r.hits]
@@ -106,13 +106,13 @@ def test_title_first_on_fixture(engine) -> None:  # noqa: ANN001
     assert r.to_dict()["intent"]["kind"] == "zh_keywords"
 
 
-def test_law_name_first_on_fixture(engine) -> None:  # noqa: ANN001
+def test_law_name_first_on_fixture(engine) -> None:
     r = engine.search(SearchRequest(q="个人信息保护法", explain=True))
     assert r.hits[0].doc.id == "law-pipl"
     assert any(line.startswith("intent: law_name") for line in r.explain_lines())
 
 
-def test_exact_title_first_and_combined(engine) -> None:  # noqa: ANN001
+def test_exact_title_first_and_combined(engine) -> None:
     plain = engine.search(SearchRequest(q="平台经济 规范"))
     r = engine.search(SearchRequest(q="《国务院办公厅关于促进平台经济规范健康发展的指导意见》"))
     assert r.hits[0].doc.id == "pt-platform"
@@ -121,7 +121,7 @@ def test_exact_title_first_and_combined(engine) -> None:  # noqa: ANN001
     assert {h.doc.id for h in plain.hits} <= {h.doc.id for h in r.hits} | {"pt-platform"}
 
 
-def test_missing_title_gets_a_notice(engine) -> None:  # noqa: ANN001
+def test_missing_title_gets_a_notice(engine) -> None:
     r = engine.search(SearchRequest(q="国务院办公厅关于促进平台经济发展壮大的若干意见"))
     assert r.intent is not None and r.intent.kind == "title"
     assert any("No indexed document has exactly this title" in n for n in r.notices)
@@ -131,7 +131,7 @@ def test_missing_title_gets_a_notice(engine) -> None:  # noqa: ANN001
 # --- the suite's judging and table (pure) ------------------------------------------------
 
 
-def _hit(doc_id: str, title: str, docnum: str = "", title_en: str = ""):  # noqa: ANN202
+def _hit(doc_id: str, title: str, docnum: str = "", title_en: str = ""):
     from types import SimpleNamespace
 
     from index.document import Document, EnglishTitle

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
 @pytest.fixture(scope="module")
-def corpus_engine(eval_index: Path):  # noqa: ANN201
+def corpus_engine(eval_index: Path):
     from conftest import stale_index
 
     from index.errors import IndexOutdated
@@ -33,7 +33,7 @@ def corpus_engine(eval_index: Path):  # noqa: ANN201
     engine.backend.close()
 
 
-def _search(engine, q: str, **kw):  # noqa: ANN001, ANN202
+def _search(engine, q: str, **kw):
     from search.engine import SearchRequest
 
     return engine.search(SearchRequest(q=q, **kw))
@@ -43,13 +43,13 @@ def _search(engine, q: str, **kw):  # noqa: ANN001, ANN202
     "title",
     ["国务院办公厅关于促进平台经济规范健康发展的指导意见", "中华人民共和国数据安全法"],
 )
-def test_pasted_titles_come_first(corpus_engine, title: str) -> None:  # noqa: ANN001
+def test_pasted_titles_come_first(corpus_engine, title: str) -> None:
     r = _search(corpus_engine, title)
     assert r.hits[0].doc.title == title
     assert not any("exactly this title" in n for n in r.notices)
 
 
-def test_pasted_amendment_title_comes_first(corpus_engine) -> None:  # noqa: ANN001
+def test_pasted_amendment_title_comes_first(corpus_engine) -> None:
     # 宪法修正案 straddles the indexed words 中华人民共和国宪法 / 修正案, and the
     # stored title keeps its full-width brackets.
     r = _search(corpus_engine, "宪法修正案（2018年）")
@@ -67,7 +67,7 @@ def test_pasted_amendment_title_comes_first(corpus_engine) -> None:  # noqa: ANN
         ("《個人信息保護法》", "中华人民共和国个人信息保护法"),
     ],
 )
-def test_law_short_names_beat_citations(corpus_engine, name: str, title: str) -> None:  # noqa: ANN001
+def test_law_short_names_beat_citations(corpus_engine, name: str, title: str) -> None:
     r = _search(corpus_engine, name)
     assert r.intent is not None and r.intent.kind == "law_name"
     assert r.hits[0].doc.title == title
@@ -76,7 +76,7 @@ def test_law_short_names_beat_citations(corpus_engine, name: str, title: str) ->
 @pytest.mark.parametrize(
     "term", ["平台经济", "碳达峰", "新能源汽车", "人工智能", "数字经济", "营商环境"]
 )
-def test_topic_keywords_rank_titles_first(corpus_engine, term: str) -> None:  # noqa: ANN001
+def test_topic_keywords_rank_titles_first(corpus_engine, term: str) -> None:
     # How many titles hold the term: a phrase search of the Chinese title field alone.
     in_titles = _search(corpus_engine, f'"{term}"', fields=("title",)).total
     assert in_titles >= 2
@@ -87,18 +87,18 @@ def test_topic_keywords_rank_titles_first(corpus_engine, term: str) -> None:  # 
     assert all(titled[:available]), titled
 
 
-def test_platform_economy_opinion_first(corpus_engine) -> None:  # noqa: ANN001
+def test_platform_economy_opinion_first(corpus_engine) -> None:
     r = _search(corpus_engine, "平台经济")
     dn = parse_docnum(r.hits[0].doc.docnum or "")
     assert dn is not None and dn.key == "国办发〔2019〕38号"
 
 
-def test_topic_in_english_still_finds_titles(corpus_engine) -> None:  # noqa: ANN001
+def test_topic_in_english_still_finds_titles(corpus_engine) -> None:
     r = _search(corpus_engine, "carbon peaking")
     assert "碳达峰" in r.hits[0].doc.title
 
 
-def test_english_title_uses_the_title_lookup(corpus_engine) -> None:  # noqa: ANN001
+def test_english_title_uses_the_title_lookup(corpus_engine) -> None:
     from search.titles import lookup_title
 
     q = "Guiding Opinions of the General Office of the State Council on Promoting the Regulated and Sound Development of the Platform Economy"
@@ -109,7 +109,7 @@ def test_english_title_uses_the_title_lookup(corpus_engine) -> None:  # noqa: AN
     assert "平台经济" in r.hits[0].doc.title
 
 
-def test_missing_title_notice_in_api_shape(corpus_engine) -> None:  # noqa: ANN001
+def test_missing_title_notice_in_api_shape(corpus_engine) -> None:
     r = _search(corpus_engine, "国务院办公厅关于促进平台经济发展壮大的若干意见")
     d = r.to_dict()
     assert d["intent"]["kind"] == "title"
@@ -118,7 +118,7 @@ def test_missing_title_notice_in_api_shape(corpus_engine) -> None:  # noqa: ANN0
     assert any("平台经济" in h["title"] for h in d["hits"][:5])
 
 
-def test_questions_keep_their_ranking(corpus_engine) -> None:  # noqa: ANN001
+def test_questions_keep_their_ranking(corpus_engine) -> None:
     r = _search(corpus_engine, "夫妻一方经营个体工商户所欠债务，谁偿还？")
     assert r.intent is not None and r.intent.kind == "question"
     assert r.plan is not None and r.plan.authority_prior and not r.plan.title_first
@@ -138,7 +138,7 @@ FLOORS = {
 }
 
 
-def test_suite_report_floors(corpus_engine) -> None:  # noqa: ANN001
+def test_suite_report_floors(corpus_engine) -> None:
     from search.eval_suite import run_suite
 
     if not (shared_data_dir() / "laws.jsonl.gz").exists():

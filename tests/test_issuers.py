@@ -133,7 +133,7 @@ def test_import_stores_the_chinese_name(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def app(tmp_path_factory: pytest.TempPathFactory):
     from web.app import create_app
 
     root = tmp_path_factory.mktemp("issuers")
@@ -175,7 +175,7 @@ def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     return create_app({"INDEX_DIR": str(path), "GLOSSARY": glossary(), "TESTING": True})
 
 
-def test_api_one_issuer_value_with_a_label(client) -> None:  # noqa: ANN001
+def test_api_one_issuer_value_with_a_label(client) -> None:
     body = client.get("/api/v1/search", query_string={"q": "平台经济", "facets": "true"}).get_json()
     assert body["facets"]["issuer"] == {GOSC: 2, "某市人民政府": 1}
     assert body["facet_labels"]["issuer"] == {GOSC: f"{GOSC}{LABEL_SEPARATOR}{GOSC_EN}"}
@@ -185,18 +185,18 @@ def test_api_one_issuer_value_with_a_label(client) -> None:  # noqa: ANN001
         assert sorted(h["id"] for h in got.get_json()["hits"]) == ["en-gosc", "zh-gosc"]
 
 
-def test_api_without_facets_has_no_labels(client) -> None:  # noqa: ANN001
+def test_api_without_facets_has_no_labels(client) -> None:
     body = client.get("/api/v1/search", query_string={"q": "平台经济"}).get_json()
     assert body["facet_labels"] == {}
 
 
-def test_openapi_documents_facet_labels(client) -> None:  # noqa: ANN001
+def test_openapi_documents_facet_labels(client) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     props = spec["components"]["schemas"]["SearchResponse"]["properties"]
     assert "stored value" in props["facet_labels"]["description"]
 
 
-def test_ui_facet_shows_the_label_and_links_the_stored_value(client) -> None:  # noqa: ANN001
+def test_ui_facet_shows_the_label_and_links_the_stored_value(client) -> None:
     html = client.get("/search", query_string={"q": "平台经济"}).get_data(as_text=True)
     facet = html[html.index("<h2>发布机关 Issuer</h2>") :]
     facet = facet[: facet.index("</section>")]
@@ -208,6 +208,6 @@ def test_ui_facet_shows_the_label_and_links_the_stored_value(client) -> None:  #
 
 
 @pytest.mark.parametrize("doc_id", ["en-gosc", "zh-gosc"])
-def test_document_page_shows_the_issuer_in_both_languages(client, doc_id: str) -> None:  # noqa: ANN001
+def test_document_page_shows_the_issuer_in_both_languages(client, doc_id: str) -> None:
     html = client.get(f"/doc/{doc_id}").get_data(as_text=True)
     assert f"{GOSC}{LABEL_SEPARATOR}{GOSC_EN}" in html

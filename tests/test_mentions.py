@@ -26,7 +26,7 @@ SHANDONG = (
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def engine(tmp_path_factory: pytest.TempPathFactory):
     return build_index(tmp_path_factory.mktemp("mentions") / "index")
 
 
@@ -53,7 +53,7 @@ def test_extract_other_forms() -> None:
     assert ms[2].zh == HENAN_ZH and ms[2].region == "河南" or ms[2].region is None
 
 
-def test_shandong_mention_closest_documents_not_exact(engine) -> None:  # noqa: ANN001
+def test_shandong_mention_closest_documents_not_exact(engine) -> None:
     rep = analyze_mentions(engine, SHANDONG)
     (m,) = rep.mentions
     ids = [c.doc.id for c in m.candidates]
@@ -66,7 +66,7 @@ def test_shandong_mention_closest_documents_not_exact(engine) -> None:  # noqa: 
     assert all(any(x.startswith("region") for x in c.mismatch) for c in m.candidates)
 
 
-def test_docnum_and_chinese_mentions_found_exactly(engine) -> None:  # noqa: ANN001
+def test_docnum_and_chinese_mentions_found_exactly(engine) -> None:
     text = f"See Guobanfa [2019] No. 38 and 《{PLATFORM_ZH}》 for the central rules."
     ms = find_mentions(engine, text)
     assert len(ms) == 2
@@ -75,7 +75,7 @@ def test_docnum_and_chinese_mentions_found_exactly(engine) -> None:  # noqa: ANN
     assert zh.counterpart.startswith("Guiding Opinions") and "draft" in zh.counterpart_label
 
 
-def test_english_mention_gets_chinese_gloss(engine) -> None:  # noqa: ANN001
+def test_english_mention_gets_chinese_gloss(engine) -> None:
     text = (
         'The "Guiding Opinions of the General Office of the State Council on Promoting the '
         'Regulated and Healthy Development of the Platform Economy" set the tone.'
@@ -86,7 +86,7 @@ def test_english_mention_gets_chinese_gloss(engine) -> None:  # noqa: ANN001
     assert "draft" in m.counterpart_label
 
 
-def test_bad_input(engine) -> None:  # noqa: ANN001
+def test_bad_input(engine) -> None:
     for empty in ["", "  \n "]:
         with pytest.raises(InputError):
             analyze_mentions(engine, empty)

@@ -61,7 +61,7 @@ def test_bar_reaches_each_files_end_and_counts_when_unsized(tmp_path: Path) -> N
     b = tmp_path / "b.jsonl"
     b.write_text("5\n6\n", encoding="utf-8")
 
-    def read(paths: list[Path]):  # noqa: ANN202
+    def read(paths: list[Path]):
         for p in paths:
             # One record fewer than lines: the bar must still end exactly at the file's end.
             yield from p.read_text(encoding="utf-8").split()[:-1]

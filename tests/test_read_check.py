@@ -51,10 +51,10 @@ class _OldColumn:
     """Column reading as it was before the fix (Whoosh's multi-segment column reader,
     only IndexError caught): the reads that raised OSError on this layout."""
 
-    def __init__(self, reader, name: str) -> None:  # noqa: ANN001
+    def __init__(self, reader, name: str) -> None:
         self._col = reader.column_reader(name)
 
-    def __getitem__(self, docnum: int):  # noqa: ANN204
+    def __getitem__(self, docnum: int):
         try:
             return self._col[docnum]
         except IndexError:
@@ -110,7 +110,7 @@ def test_cli_check_fails_when_searching_fails(
     assert "duizhao check" in out.err or "rebuild" in out.err
 
 
-def make_api_client(index: Path):  # noqa: ANN201
+def make_api_client(index: Path):
     from web.app import create_app
 
     configure_segmenter()
@@ -118,7 +118,7 @@ def make_api_client(index: Path):  # noqa: ANN201
     return app, app.test_client()
 
 
-def close_app(app) -> None:  # noqa: ANN001
+def close_app(app) -> None:
     app.extensions["duizhao"].get_engine().backend.close()
 
 

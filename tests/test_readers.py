@@ -12,7 +12,7 @@ from index.document import Document
 from index.readers import Problem, detect_format, issuer_from_history, read_paths
 
 
-def split(items) -> tuple[list[Document], list[Problem]]:  # noqa: ANN001
+def split(items) -> tuple[list[Document], list[Problem]]:
     items = list(items)
     return [i for i in items if isinstance(i, Document)], [
         i for i in items if isinstance(i, Problem)

@@ -25,13 +25,13 @@ from web.app import create_app
 @pytest.mark.parametrize(
     "path", ["/api/v1/search?q=数据安全", "/search?q=数据安全", "/api/v1/nope", "/doc/nope"]
 )
-def test_every_response_has_a_request_id(client, path: str) -> None:  # noqa: ANN001
+def test_every_response_has_a_request_id(client, path: str) -> None:
     a = client.get(path).headers["X-Request-Id"]
     b = client.get(path).headers["X-Request-Id"]
     assert len(a) >= 16 and a != b
 
 
-def test_a_sane_client_request_id_is_kept_and_a_bad_one_replaced(client) -> None:  # noqa: ANN001
+def test_a_sane_client_request_id_is_kept_and_a_bad_one_replaced(client) -> None:
     r = client.get("/api/v1/health", headers={"X-Request-Id": "client-abc-123456"})
     assert r.headers["X-Request-Id"] == "client-abc-123456"
     r = client.get("/api/v1/health", headers={"X-Request-Id": "bad id <script>"})
@@ -48,7 +48,7 @@ class _Lines(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def test_access_log_is_one_json_line_per_request(client) -> None:  # noqa: ANN001
+def test_access_log_is_one_json_line_per_request(client) -> None:
     log = logging.getLogger("duizhao.access")
     handler = _Lines()
     log.addHandler(handler)
@@ -73,7 +73,7 @@ def test_access_log_is_one_json_line_per_request(client) -> None:  # noqa: ANN00
 ORIGIN = "http://127.0.0.1:9999"
 
 
-def test_api_answers_any_origin_by_default(client) -> None:  # noqa: ANN001
+def test_api_answers_any_origin_by_default(client) -> None:
     r = client.get("/api/v1/search?q=数据安全", headers={"Origin": ORIGIN})
     assert r.headers["Access-Control-Allow-Origin"] == "*"
     exposed = r.headers["Access-Control-Expose-Headers"]
@@ -83,13 +83,13 @@ def test_api_answers_any_origin_by_default(client) -> None:  # noqa: ANN001
     assert r.status_code == 400 and r.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_html_pages_get_no_cors_headers(client) -> None:  # noqa: ANN001
+def test_html_pages_get_no_cors_headers(client) -> None:
     r = client.get("/search?q=数据安全", headers={"Origin": ORIGIN})
     assert r.status_code == 200
     assert "Access-Control-Allow-Origin" not in r.headers
 
 
-def test_preflight_on_an_api_route(client) -> None:  # noqa: ANN001
+def test_preflight_on_an_api_route(client) -> None:
     r = client.options(
         "/api/v1/search?q=x",
         headers={
@@ -109,7 +109,7 @@ def test_preflight_on_an_api_route(client) -> None:  # noqa: ANN001
     assert "Access-Control-Allow-Methods" not in r.headers
 
 
-def test_preflight_is_limited_to_api_routes(client) -> None:  # noqa: ANN001
+def test_preflight_is_limited_to_api_routes(client) -> None:
     headers = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}
     for path in ("/search?q=x", "/api/v1/no-such-endpoint"):
         r = client.options(path, headers=headers)
@@ -125,7 +125,7 @@ def test_configured_origins_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         check_configured_origins(app.test_client())
 
 
-def check_configured_origins(c) -> None:  # noqa: ANN001
+def check_configured_origins(c) -> None:
     r = c.get("/api/v1/health", headers={"Origin": "https://b.example"})
     assert r.headers["Access-Control-Allow-Origin"] == "https://b.example"
     assert "Origin" in r.headers["Vary"]
@@ -146,7 +146,7 @@ def check_configured_origins(c) -> None:  # noqa: ANN001
         "/search.atom?q=数据安全",
     ],
 )
-def test_repeated_get_with_if_none_match_is_304(client, path: str) -> None:  # noqa: ANN001
+def test_repeated_get_with_if_none_match_is_304(client, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 200
     etag = r.headers["ETag"]
@@ -159,7 +159,7 @@ def test_repeated_get_with_if_none_match_is_304(client, path: str) -> None:  # n
     assert other.headers.get("ETag") != etag
 
 
-def test_etag_differs_per_request_and_stale_tags_get_the_body(client) -> None:  # noqa: ANN001
+def test_etag_differs_per_request_and_stale_tags_get_the_body(client) -> None:
     a = client.get("/api/v1/search?q=数据安全").headers["ETag"]
     b = client.get("/api/v1/search?q=平台经济").headers["ETag"]
     assert a != b
@@ -167,7 +167,7 @@ def test_etag_differs_per_request_and_stale_tags_get_the_body(client) -> None:  
     assert r.status_code == 200 and r.get_json()["total"] > 0
 
 
-def test_errors_and_uncacheable_endpoints_carry_no_etag(client) -> None:  # noqa: ANN001
+def test_errors_and_uncacheable_endpoints_carry_no_etag(client) -> None:
     r = client.get("/api/v1/search?q=")
     assert r.status_code == 400 and "ETag" not in r.headers
     assert client.get("/api/v1/health").headers["Cache-Control"] == "no-store"
@@ -211,7 +211,7 @@ def test_ratelimit_headers_count_down_and_come_on_the_429(tmp_path: Path) -> Non
 # --- the OpenAPI document ------------------------------------------------------------------
 
 
-def test_openapi_lists_the_filter_values_of_the_index(client) -> None:  # noqa: ANN001
+def test_openapi_lists_the_filter_values_of_the_index(client) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     params = {p["name"]: p for p in spec["paths"]["/search"]["get"]["parameters"]}
     facets = client.get("/api/v1/search?q=数据安全&facets=true").get_json()["facets"]
@@ -229,7 +229,7 @@ def test_openapi_lists_the_filter_values_of_the_index(client) -> None:  # noqa: 
     assert "/api/v1/export" in html
 
 
-def test_openapi_documents_the_export_and_the_headers(client) -> None:  # noqa: ANN001
+def test_openapi_documents_the_export_and_the_headers(client) -> None:
     from web.exports import FORMATS
 
     spec = client.get("/api/v1/openapi.json").get_json()
@@ -242,7 +242,7 @@ def test_openapi_documents_the_export_and_the_headers(client) -> None:  # noqa: 
     assert "RateLimit-Remaining" in search["400"]["headers"]
 
 
-def test_a_search_cut_short_is_not_cacheable(client, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_a_search_cut_short_is_not_cacheable(client, monkeypatch: pytest.MonkeyPatch) -> None:
     """The fixture is too small to hit the time limit: the backend reports it cut short."""
     from index.whoosh_backend import WhooshBackend
 

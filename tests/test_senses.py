@@ -24,7 +24,7 @@ CEDICT = (
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def engine(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("senses")
     (root / "cedict.u8").write_text(CEDICT, encoding="utf-8")
     g = Glossary.load(cedict=True, shipped=[SMALL], cedict_path=root / "cedict.u8")

@@ -349,7 +349,7 @@ def test_reference_set_shape() -> None:
     assert len({r["zh"] for r in rows}) == len(rows)
 
 
-def _eval():  # noqa: ANN202 - the benchmark module
+def _eval():  # the benchmark module
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

@@ -25,7 +25,7 @@ DOCS = [
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def client(tmp_path_factory: pytest.TempPathFactory):
     from search.engine import Engine
     from web.app import create_app
 
@@ -54,7 +54,7 @@ def client(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     return app.test_client()
 
 
-def page(client, doc_id: str, **params) -> str:  # noqa: ANN001
+def page(client, doc_id: str, **params) -> str:
     r = client.get(f"/doc/{doc_id}", query_string=params)
     assert r.status_code == 200
     return r.get_data(as_text=True)
@@ -65,7 +65,7 @@ def related_ids(html: str) -> list[str]:
     return re.findall(r'href="/doc/([^"?#]+)"', part)
 
 
-def test_title_only_page_says_so_and_links_the_source(client) -> None:  # noqa: ANN001
+def test_title_only_page_says_so_and_links_the_source(client) -> None:
     html = page(client, "pt-henan-platform", q="平台经济")
     assert "holds the title and metadata only" in html and "本条仅收录标题和元数据" in html
     assert 'href="https://www.henan.gov.cn/2022/06-10/2465586.html"' in html
@@ -75,7 +75,7 @@ def test_title_only_page_says_so_and_links_the_source(client) -> None:  # noqa: 
     assert "未知" not in html
 
 
-def test_title_only_without_a_usable_link(client) -> None:  # noqa: ANN001
+def test_title_only_without_a_usable_link(client) -> None:
     html = page(client, "pt-henan-platform-2")
     assert "No link to its text is recorded." in html
     html = page(client, "pt-js")
@@ -85,14 +85,14 @@ def test_title_only_without_a_usable_link(client) -> None:  # noqa: ANN001
     )
 
 
-def test_full_text_record_is_not_called_title_only(client) -> None:  # noqa: ANN001
+def test_full_text_record_is_not_called_title_only(client) -> None:
     html = page(client, "law-full", q="数据")
     assert "title and metadata only" not in html
     assert "Original source" in html and "are highlighted" in html
     assert '<dd lang="zh">现行有效</dd>' in html
 
 
-def test_related_documents_share_the_topic_not_just_the_issuer(client) -> None:  # noqa: ANN001
+def test_related_documents_share_the_topic_not_just_the_issuer(client) -> None:
     ids = related_ids(page(client, "pt-henan-platform"))
     assert set(ids[:2]) == {"pt-henan-platform-2", "pt-sc-platform"}  # the same topic
     # Same issuer, other topics (roads, railways) are not related.

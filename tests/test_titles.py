@@ -129,7 +129,7 @@ def shipped_glossary() -> Glossary:
     return _GLOSSARY
 
 
-def build_index(path: Path):  # noqa: ANN201 - search.engine.Engine
+def build_index(path: Path):  # search.engine.Engine
     """A fixture index at ``path`` (drafts added as the indexer does)."""
     from search.engine import Engine
 
@@ -143,7 +143,7 @@ def build_index(path: Path):  # noqa: ANN201 - search.engine.Engine
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def engine(tmp_path_factory: pytest.TempPathFactory):
     return build_index(tmp_path_factory.mktemp("titles") / "index")
 
 
@@ -273,14 +273,14 @@ def test_parse_english_title_structure() -> None:
         "Guo Ban Fa [2019] No. 38",
     ],
 )
-def test_docnum_any_style(engine, number: str) -> None:  # noqa: ANN001
+def test_docnum_any_style(engine, number: str) -> None:
     res = lookup_title(engine, number)
     assert res.kind == "docnum"
     assert res.candidates and res.candidates[0].doc.id == "gov-platform"
     assert res.candidates[0].confidence >= 0.9
 
 
-def test_docnum_pinyin_ambiguity(engine) -> None:  # noqa: ANN001
+def test_docnum_pinyin_ambiguity(engine) -> None:
     res = lookup_title(engine, "Yufufa [2020] No. 7")
     assert {c.doc.id for c in res.candidates} == {"yu-twin", "yu-henan"}
     assert all(c.confidence < 0.9 for c in res.candidates)  # cannot tell 豫 from 渝
@@ -293,13 +293,13 @@ def test_docnum_pinyin_ambiguity(engine) -> None:  # noqa: ANN001
     assert exact.candidates[1].confidence < 1.0
 
 
-def test_docnum_not_in_index(engine) -> None:  # noqa: ANN001
+def test_docnum_not_in_index(engine) -> None:
     res = lookup_title(engine, "国发〔2099〕1号")
     assert res.candidates == [] and "No indexed document" in res.message
     assert res.confidence == 0.0
 
 
-def test_chinese_title_with_attested_rendering(engine) -> None:  # noqa: ANN001
+def test_chinese_title_with_attested_rendering(engine) -> None:
     res = lookup_title(engine, "中华人民共和国数据安全法")
     assert res.kind == "zh_title"
     assert res.renderings and res.renderings[0].attested
@@ -308,7 +308,7 @@ def test_chinese_title_with_attested_rendering(engine) -> None:  # noqa: ANN001
     assert res.candidates[0].doc.id == "data-law" and res.exact
 
 
-def test_chinese_title_attested_without_indexed_document(engine) -> None:  # noqa: ANN001
+def test_chinese_title_attested_without_indexed_document(engine) -> None:
     # Not in the fixture index, but a source gives its English: listed as attested.
     res = lookup_title(engine, "中华人民共和国城市居民委员会组织法")
     assert res.renderings and res.renderings[0].attested
@@ -317,7 +317,7 @@ def test_chinese_title_attested_without_indexed_document(engine) -> None:  # noq
     assert res.draft is not None  # the draft is still there, labelled
 
 
-def test_chinese_title_without_attested_gets_labelled_draft(engine) -> None:  # noqa: ANN001
+def test_chinese_title_without_attested_gets_labelled_draft(engine) -> None:
     res = lookup_title(engine, PLATFORM_ZH)
     assert res.renderings == []  # the indexed draft is not attested: not listed as known
     assert res.draft is not None and "draft" in res.draft.label
@@ -329,7 +329,7 @@ def test_chinese_title_without_attested_gets_labelled_draft(engine) -> None:  # 
     assert d["draft"]["glossary_used"] and d["candidates"][0]["id"] == "gov-platform"
 
 
-def test_chinese_title_region_mismatch_is_not_exact(engine) -> None:  # noqa: ANN001
+def test_chinese_title_region_mismatch_is_not_exact(engine) -> None:
     res = lookup_title(engine, "关于加快推动平台经济规范健康持续发展的实施意见", region="山东")
     ids = [c.doc.id for c in res.candidates]
     assert "henan-platform" in ids[:2] and "gov-platform" in ids[:2]
@@ -337,7 +337,7 @@ def test_chinese_title_region_mismatch_is_not_exact(engine) -> None:  # noqa: AN
     assert all(c.mismatch for c in res.candidates[:2])
 
 
-def test_english_title_finds_chinese_original(engine) -> None:  # noqa: ANN001
+def test_english_title_finds_chinese_original(engine) -> None:
     res = lookup_title(engine, PLATFORM_EN, use_title_en=False)
     assert res.kind == "en_title"
     best = res.candidates[0]
@@ -350,7 +350,7 @@ def test_english_title_finds_chinese_original(engine) -> None:  # noqa: ANN001
     assert henan.confidence < best.confidence
 
 
-def test_english_title_of_english_only_document(engine) -> None:  # noqa: ANN001
+def test_english_title_of_english_only_document(engine) -> None:
     title = "Notice on Strengthening the Management of Mobile Intelligent Terminals"
     without = lookup_title(engine, title, use_title_en=False)
     assert without.candidates[0].doc.id == "en-only"  # found through its Chinese text
@@ -361,7 +361,7 @@ def test_english_title_of_english_only_document(engine) -> None:  # noqa: ANN001
     assert any(e.kind == "english_title" and e.score == 1.0 for e in with_en.candidates[0].evidence)
 
 
-def test_english_title_with_docnum(engine) -> None:  # noqa: ANN001
+def test_english_title_with_docnum(engine) -> None:
     res = lookup_title(engine, "Opinions on elderly care (Guofa [2013] No. 35)")
     assert res.candidates[0].doc.id == "distractor"
     assert any(e.kind == "docnum" and e.score == 1.0 for e in res.candidates[0].evidence)
@@ -371,18 +371,18 @@ def test_english_title_with_docnum(engine) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\u3000"])
-def test_empty_input(engine, text: str) -> None:  # noqa: ANN001
+def test_empty_input(engine, text: str) -> None:
     with pytest.raises(InputError) as ei:
         lookup_title(engine, text)
     assert ei.value.hint
 
 
-def test_too_long_input(engine) -> None:  # noqa: ANN001
+def test_too_long_input(engine) -> None:
     with pytest.raises(InputError, match="too long"):
         lookup_title(engine, "关于" * 300)
 
 
-def test_garbage_gets_an_answer(engine) -> None:  # noqa: ANN001
+def test_garbage_gets_an_answer(engine) -> None:
     for junk in ["!!! ??? 123", "@@@@", "x", "ＡＢＣ", "\x00\x01"]:
         res = lookup_title(engine, junk)
         assert res.candidates == [] or res.kind != "none"
@@ -391,14 +391,14 @@ def test_garbage_gets_an_answer(engine) -> None:  # noqa: ANN001
         assert isinstance(res.to_dict(), dict)
 
 
-def test_non_text_and_bad_limit(engine) -> None:  # noqa: ANN001
+def test_non_text_and_bad_limit(engine) -> None:
     with pytest.raises(InputError):
         lookup_title(engine, None)  # type: ignore[arg-type]
     with pytest.raises(InputError):
         lookup_title(engine, PLATFORM_ZH, limit=0)
 
 
-def test_nothing_official_without_a_source(engine) -> None:  # noqa: ANN001
+def test_nothing_official_without_a_source(engine) -> None:
     for q in [PLATFORM_ZH, PLATFORM_EN, "国办发〔2019〕38号", "中华人民共和国数据安全法"]:
         d = lookup_title(engine, q).to_dict()
         for r in d["renderings"]:
@@ -415,7 +415,7 @@ _ALPHABET = (
 )
 
 
-def test_random_input_never_crashes(engine) -> None:  # noqa: ANN001
+def test_random_input_never_crashes(engine) -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -465,12 +465,12 @@ def test_title_lookup_floors(eval_index: Path) -> None:
 # --- the search's time budget -------------------------------------------------------------
 
 
-def _record_searches(engine, monkeypatch: pytest.MonkeyPatch) -> list:  # noqa: ANN001
+def _record_searches(engine, monkeypatch: pytest.MonkeyPatch) -> list:
     """Every index search the engine's backend is asked for: its ``deadline``."""
     calls: list = []
     real = engine.backend.search
 
-    def search(plan, **kw):  # noqa: ANN001, ANN202
+    def search(plan, **kw):
         calls.append(kw.get("deadline"))
         return real(plan, **kw)
 
@@ -481,7 +481,7 @@ def _record_searches(engine, monkeypatch: pytest.MonkeyPatch) -> list:  # noqa: 
 @pytest.mark.parametrize("text", [PLATFORM_EN, PLATFORM_ZH, "国办发〔2019〕38号"])
 def test_lookup_spends_from_the_given_deadline(
     engine, monkeypatch: pytest.MonkeyPatch, text: str
-) -> None:  # noqa: ANN001
+) -> None:
     from index.deadline import Deadline
 
     plain = [c.doc.id for c in lookup_title(engine, text).candidates]
@@ -496,7 +496,7 @@ def test_lookup_spends_from_the_given_deadline(
 @pytest.mark.parametrize("text", [PLATFORM_EN, PLATFORM_ZH, "国办发〔2019〕38号"])
 def test_lookup_with_no_time_left_searches_nothing(
     engine, monkeypatch: pytest.MonkeyPatch, text: str
-) -> None:  # noqa: ANN001
+) -> None:
     from index.deadline import Deadline
 
     calls = _record_searches(engine, monkeypatch)
@@ -509,7 +509,7 @@ def test_lookup_with_no_time_left_searches_nothing(
 
 def test_search_box_english_title_lookup_shares_the_search_budget(
     engine, monkeypatch: pytest.MonkeyPatch
-) -> None:  # noqa: ANN001
+) -> None:
     import search.engine as eng
     from index.deadline import Deadline
     from search.engine import SearchRequest
@@ -525,7 +525,7 @@ def test_search_box_english_title_lookup_shares_the_search_budget(
     calls: list = []
     real = engine.backend.search
 
-    def search(plan, **kw):  # noqa: ANN001, ANN202
+    def search(plan, **kw):
         calls.append(kw.get("deadline"))
         res = real(plan, **kw)
         clock[0] += 3600  # this search used up the whole budget

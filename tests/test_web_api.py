@@ -12,17 +12,17 @@ from web.app import CSP
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def app(tmp_path_factory: pytest.TempPathFactory):
     return make_app(tmp_path_factory.mktemp("web-api"))
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     configure_segmenter()
     return app.test_client()
 
 
-def assert_error(resp, status: int, code: str | None = None) -> dict:  # noqa: ANN001
+def assert_error(resp, status: int, code: str | None = None) -> dict:
     assert resp.status_code == status, resp.data[:300]
     assert resp.mimetype == "application/json"
     body = resp.get_json()
@@ -40,7 +40,7 @@ def assert_error(resp, status: int, code: str | None = None) -> dict:  # noqa: A
 # --- search -------------------------------------------------------------------------
 
 
-def test_search_chinese_finds_the_law_with_snippet_marks(client) -> None:  # noqa: ANN001
+def test_search_chinese_finds_the_law_with_snippet_marks(client) -> None:
     r = client.get("/api/v1/search", query_string={"q": "数据安全", "per_page": 50})
     assert r.status_code == 200
     body = r.get_json()
@@ -53,25 +53,25 @@ def test_search_chinese_finds_the_law_with_snippet_marks(client) -> None:  # noq
     assert body["facets"] == {}  # facets are opt-in in the API
 
 
-def test_search_english_query_reaches_chinese_documents_by_expansion(client) -> None:  # noqa: ANN001
+def test_search_english_query_reaches_chinese_documents_by_expansion(client) -> None:
     body = client.get("/api/v1/search?q=data+security&per_page=50").get_json()
     assert LAW_ID in [h["id"] for h in body["hits"]]
     assert any(e["target"] == "数据安全" for e in body["expansions"])
 
 
-def test_removed_expansion_is_not_searched(client) -> None:  # noqa: ANN001
+def test_removed_expansion_is_not_searched(client) -> None:
     body = client.get("/api/v1/search?q=platform+economy&rm=平台经济").get_json()
     assert all(e["target"] != "平台经济" for e in body["expansions"])
 
 
-def test_traditional_query_is_converted_and_says_so(client) -> None:  # noqa: ANN001
+def test_traditional_query_is_converted_and_says_so(client) -> None:
     body = client.get("/api/v1/search", query_string={"q": "勞動合同"}).get_json()
     assert body["traditional_converted"] is True
     assert body["normalized_query"] == "劳动合同"
     assert "trad-1" in [h["id"] for h in body["hits"]]
 
 
-def test_filters_facets_sort_and_paging(client) -> None:  # noqa: ANN001
+def test_filters_facets_sort_and_paging(client) -> None:
     q = {"q": "数据安全", "level": "部门规章", "facets": "true", "sort": "date", "per_page": 3}
     body = client.get("/api/v1/search", query_string=q).get_json()
     assert body["total"] == 10  # notices 0, 3, ..., 27
@@ -84,7 +84,7 @@ def test_filters_facets_sort_and_paging(client) -> None:  # noqa: ANN001
     assert len(page4["hits"]) == 1
 
 
-def test_year_filter_and_filter_only_search(client) -> None:  # noqa: ANN001
+def test_year_filter_and_filter_only_search(client) -> None:
     body = client.get("/api/v1/search?level=法律&year=2021").get_json()
     assert [h["id"] for h in body["hits"]] == [LAW_ID]
     body = client.get("/api/v1/search?level=法律&year=2000..2010").get_json()
@@ -113,18 +113,18 @@ def test_year_filter_and_filter_only_search(client) -> None:  # noqa: ANN001
         "q=a%00b",
     ],
 )
-def test_bad_search_input_is_a_400_json_error(client, qs: str) -> None:  # noqa: ANN001
+def test_bad_search_input_is_a_400_json_error(client, qs: str) -> None:
     assert_error(client.get("/api/v1/search?" + qs), 400)
 
 
-def test_huge_query_string_is_refused(client) -> None:  # noqa: ANN001
+def test_huge_query_string_is_refused(client) -> None:
     assert_error(client.get("/api/v1/search?q=" + "a" * 20000), 400)
 
 
 # --- documents -------------------------------------------------------------------------
 
 
-def test_document_by_id(client) -> None:  # noqa: ANN001
+def test_document_by_id(client) -> None:
     r = client.get(f"/api/v1/documents/{LAW_ID}")
     assert r.status_code == 200
     d = r.get_json()
@@ -136,18 +136,18 @@ def test_document_by_id(client) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("doc_id", ["nope", "..%2F..%2Fetc%2Fpasswd", "%E2%80%AE", "x" * 300])
-def test_unknown_document_is_404(client, doc_id: str) -> None:  # noqa: ANN001
+def test_unknown_document_is_404(client, doc_id: str) -> None:
     assert_error(client.get(f"/api/v1/documents/{doc_id}"), 404, "not_found")
 
 
-def test_bad_utf8_in_path_is_400(client) -> None:  # noqa: ANN001
+def test_bad_utf8_in_path_is_400(client) -> None:
     assert_error(client.get("/api/v1/documents/%FF%FE"), 400)
 
 
 # --- glossary, titles, health, openapi ---------------------------------------------------
 
 
-def test_glossary_lookup_both_ways(client) -> None:  # noqa: ANN001
+def test_glossary_lookup_both_ways(client) -> None:
     body = client.get("/api/v1/glossary", query_string={"q": "数据安全"}).get_json()
     assert body["entries"][0]["zh"] == "数据安全"
     assert "data security" in body["entries"][0]["en"]
@@ -159,7 +159,7 @@ def test_glossary_lookup_both_ways(client) -> None:  # noqa: ANN001
     assert_error(client.get("/api/v1/glossary?q=" + "x" * 101), 400)
 
 
-def test_titles_lookup(client) -> None:  # noqa: ANN001
+def test_titles_lookup(client) -> None:
     r = client.get("/api/v1/titles", query_string={"q": "Data Security Law"})
     body = r.get_json()
     assert body["kind"] == "en_title"
@@ -168,7 +168,7 @@ def test_titles_lookup(client) -> None:  # noqa: ANN001
     assert_error(client.get("/api/v1/titles?q=x&limit=0"), 400)
 
 
-def test_health(client) -> None:  # noqa: ANN001
+def test_health(client) -> None:
     body = client.get("/api/v1/health").get_json()
     assert body["status"] == "ok"
     assert body["documents"] == 35
@@ -190,7 +190,7 @@ def test_health_is_503_when_the_index_is_missing(tmp_path: Path) -> None:
     assert c.get("/").status_code == 200  # the start page still explains the problem
 
 
-def test_openapi_document_lists_every_endpoint(client) -> None:  # noqa: ANN001
+def test_openapi_document_lists_every_endpoint(client) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.1")
     assert set(spec["paths"]) == {
@@ -224,7 +224,7 @@ def test_openapi_document_lists_every_endpoint(client) -> None:  # noqa: ANN001
 # --- HTTP-level errors all use the shape; security headers ------------------------------
 
 
-def test_http_errors_use_the_json_shape(client) -> None:  # noqa: ANN001
+def test_http_errors_use_the_json_shape(client) -> None:
     assert_error(client.get("/api/v1/nope"), 404, "not_found")
     err = assert_error(client.post("/api/v1/search?q=x"), 405, "method_not_allowed")
     assert "POST" in err["message"]
@@ -234,10 +234,10 @@ def test_http_errors_use_the_json_shape(client) -> None:  # noqa: ANN001
     assert_error(big, big.status_code)
 
 
-def test_unexpected_exception_is_a_json_500_without_traceback(app, monkeypatch) -> None:  # noqa: ANN001
+def test_unexpected_exception_is_a_json_500_without_traceback(app, monkeypatch) -> None:
     engine = app.extensions["duizhao"].engine
 
-    def boom(req):  # noqa: ANN001, ANN202
+    def boom(req):
         raise RuntimeError("secret internal detail")
 
     monkeypatch.setattr(engine, "search", boom)
@@ -248,7 +248,7 @@ def test_unexpected_exception_is_a_json_500_without_traceback(app, monkeypatch) 
     assert r.status_code == 500 and b"secret" not in r.data and b"Traceback" not in r.data
 
 
-def test_security_headers_on_every_response(client) -> None:  # noqa: ANN001
+def test_security_headers_on_every_response(client) -> None:
     for url in ("/api/v1/health", "/api/v1/nope", "/", "/search?q=%FF", "/static/style.css"):
         r = client.get(url)
         assert r.headers["Content-Security-Policy"] == CSP
@@ -259,7 +259,7 @@ def test_security_headers_on_every_response(client) -> None:  # noqa: ANN001
         r.close()
 
 
-def test_xss_document_json_is_data_not_markup(client) -> None:  # noqa: ANN001
+def test_xss_document_json_is_data_not_markup(client) -> None:
     r = client.get(f"/api/v1/documents/{XSS_ID}")
     assert r.mimetype == "application/json"
     assert r.get_json()["title"].count("<script>") == 1  # stored as given; JSON is not HTML

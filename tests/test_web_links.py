@@ -12,12 +12,12 @@ from test_web_ui import get_page
 TRACKING = "utm_source=twitter&utm_medium=social&fbclid=IwAR0abc&gclid=xyz&from=singlemessage&isappinstalled=0"
 
 
-def box_value(page) -> str | None:  # noqa: ANN001
+def box_value(page) -> str | None:
     return next((a.get("value") for t, a in page.tags if t == "input" and a.get("id") == "q"), None)
 
 
 @pytest.mark.parametrize("extra", [TRACKING, "levle=法律", "anything=1&Other=%E6%95%B0"])
-def test_search_page_ignores_unknown_parameters(client, extra: str) -> None:  # noqa: ANN001
+def test_search_page_ignores_unknown_parameters(client, extra: str) -> None:
     plain_html, plain = get_page(client, "/search?q=数据安全")
     html, page = get_page(client, "/search?q=数据安全&" + extra)
     assert box_value(page) == "数据安全"
@@ -31,7 +31,7 @@ def test_search_page_ignores_unknown_parameters(client, extra: str) -> None:  # 
         assert not names & {"utm_source", "fbclid", "gclid", "levle", "anything", "from"}, href
 
 
-def test_home_document_titles_glossary_pages_ignore_unknown_parameters(client) -> None:  # noqa: ANN001
+def test_home_document_titles_glossary_pages_ignore_unknown_parameters(client) -> None:
     r = client.get("/?q=数据安全&" + TRACKING)
     assert r.status_code == 302
     assert urlsplit(r.headers["Location"]).query == "q=%E6%95%B0%E6%8D%AE%E5%AE%89%E5%85%A8"
@@ -54,18 +54,18 @@ def test_home_document_titles_glossary_pages_ignore_unknown_parameters(client) -
         ("/glossary?q=数据安全&page=999", 400),
     ],
 )
-def test_error_pages_keep_the_search_box_filled(client, url: str, status: int) -> None:  # noqa: ANN001
+def test_error_pages_keep_the_search_box_filled(client, url: str, status: int) -> None:
     html, page = get_page(client, url, status=status)
     assert box_value(page) == "数据安全"
     assert "Traceback" not in html
 
 
-def test_error_page_does_not_echo_undecodable_input(client) -> None:  # noqa: ANN001
+def test_error_page_does_not_echo_undecodable_input(client) -> None:
     _, page = get_page(client, "/search?q=%FF", status=400)
     assert box_value(page) == ""
 
 
-def test_api_ignores_tracking_and_warns_about_other_unknown_parameters(client) -> None:  # noqa: ANN001
+def test_api_ignores_tracking_and_warns_about_other_unknown_parameters(client) -> None:
     plain = client.get("/api/v1/search?q=数据安全").get_json()
     assert plain["warnings"] == []
     tracked = client.get("/api/v1/search?q=数据安全&" + TRACKING).get_json()
@@ -83,7 +83,7 @@ def test_api_ignores_tracking_and_warns_about_other_unknown_parameters(client) -
     assert body["total"] == plain["total"]
 
 
-def test_api_other_endpoints_accept_tracking_and_warn(client) -> None:  # noqa: ANN001
+def test_api_other_endpoints_accept_tracking_and_warn(client) -> None:
     doc = client.get(f"/api/v1/documents/{LAW_ID}?fbclid=abc").get_json()
     assert doc["id"] == LAW_ID and "warnings" not in doc
     doc = client.get(f"/api/v1/documents/{LAW_ID}?qq=1").get_json()
@@ -99,7 +99,7 @@ def test_api_other_endpoints_accept_tracking_and_warn(client) -> None:  # noqa: 
     assert r.status_code == 400 and r.get_json()["error"]["status"] == 400
 
 
-def test_openapi_documents_warnings(client) -> None:  # noqa: ANN001
+def test_openapi_documents_warnings(client) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     schemas = spec["components"]["schemas"]
     assert "Warning" in schemas

@@ -16,7 +16,7 @@ TEXT = (
 )
 
 
-def test_api_post_matches_the_library(app, client) -> None:  # noqa: ANN001
+def test_api_post_matches_the_library(app, client) -> None:
     r = client.post("/api/v1/mentions", json={"text": TEXT})
     assert r.status_code == 200, r.data[:300]
     body = r.get_json()
@@ -31,7 +31,7 @@ def test_api_post_matches_the_library(app, client) -> None:  # noqa: ANN001
     assert "not in the index" in sd["message"] or "No document" in sd["message"]
 
 
-def test_api_post_plain_text_full_size_chinese(client) -> None:  # noqa: ANN001
+def test_api_post_plain_text_full_size_chinese(client) -> None:
     r = client.post("/api/v1/mentions", data=TEXT.encode("utf-8"), content_type="text/plain")
     assert r.status_code == 200 and len(r.get_json()["mentions"]) >= 3
     # The documented limit fits the body limit in UTF-8: 20,000 Chinese characters.
@@ -43,7 +43,7 @@ def test_api_post_plain_text_full_size_chinese(client) -> None:  # noqa: ANN001
     assert r.status_code == 200 and f'href="/doc/{LAW_ID}"' in r.get_data(as_text=True)
 
 
-def test_api_get_for_short_texts(client) -> None:  # noqa: ANN001
+def test_api_get_for_short_texts(client) -> None:
     body = client.get("/api/v1/mentions", query_string={"text": TEXT, "utm_source": "x"})
     assert body.status_code == 200
     assert body.get_json()["warnings"] == []
@@ -66,19 +66,19 @@ def test_api_get_for_short_texts(client) -> None:  # noqa: ANN001
         ({"data": b"x" * (65 * 1024), "content_type": "application/json"}, 413),
     ],
 )
-def test_api_bad_bodies_are_clear_errors(client, kwargs: dict, status: int) -> None:  # noqa: ANN001
+def test_api_bad_bodies_are_clear_errors(client, kwargs: dict, status: int) -> None:
     r = client.post("/api/v1/mentions", **kwargs)
     assert r.status_code == status, r.data[:200]
     err = r.get_json()["error"]
     assert err["status"] == status and err["message"]
 
 
-def test_api_get_without_text_is_a_400(client) -> None:  # noqa: ANN001
+def test_api_get_without_text_is_a_400(client) -> None:
     r = client.get("/api/v1/mentions")
     assert r.status_code == 400 and r.get_json()["error"]["message"]
 
 
-def test_mentions_page_form_and_results(client) -> None:  # noqa: ANN001
+def test_mentions_page_form_and_results(client) -> None:
     r = client.get("/mentions")
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and 'name="text"' in html and 'method="post"' in html
@@ -95,7 +95,7 @@ def test_mentions_page_form_and_results(client) -> None:  # noqa: ANN001
     assert html2.count('class="hit mention"') == html.count('class="hit mention"') >= 3
 
 
-def test_mentions_page_errors_are_friendly(client) -> None:  # noqa: ANN001
+def test_mentions_page_errors_are_friendly(client) -> None:
     r = client.post("/mentions", data={"text": "a" * (MAX_TEXT_CHARS + 1)})
     assert r.status_code == 400 and "too long" in r.get_data(as_text=True)
     r = client.post("/mentions", data={"text": "No titles here at all."})

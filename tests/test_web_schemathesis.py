@@ -42,19 +42,19 @@ OPERATIONS = [
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def api_schema(tmp_path_factory: pytest.TempPathFactory):
     app = make_app(tmp_path_factory.mktemp("web-schemathesis"))
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
 
-def test_every_operation_is_covered(api_schema) -> None:  # noqa: ANN001
+def test_every_operation_is_covered(api_schema) -> None:
     ids = sorted(r.ok().definition.raw["operationId"] for r in api_schema.get_all_operations())
     assert ids == sorted(OPERATIONS)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.parametrize("operation_id", OPERATIONS)
-def test_api_conforms_to_its_openapi_document(api_schema, operation_id: str, mode) -> None:  # noqa: ANN001
+def test_api_conforms_to_its_openapi_document(api_schema, operation_id: str, mode) -> None:
     op = next(
         r.ok()
         for r in api_schema.get_all_operations()
@@ -67,7 +67,7 @@ def test_api_conforms_to_its_openapi_document(api_schema, operation_id: str, mod
     @settings(
         max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
-    def run(case) -> None:  # noqa: ANN001
+    def run(case) -> None:
         resp = case.call()
         # A body over the server's 64 KB limit is refused with 413 before its content is
         # read: a rejection too, which schemathesis' negative-data check does not list.

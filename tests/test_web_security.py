@@ -45,7 +45,7 @@ def user_glossary_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, user_glossary_file: Path):  # noqa: ANN201
+def app(tmp_path_factory: pytest.TempPathFactory, user_glossary_file: Path):
     """The web fixture index with a user glossary that puts HTML in renderings."""
     from index.glossary import Glossary
     from web.app import create_app
@@ -61,7 +61,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, user_glossary_file: Path):  # 
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     configure_segmenter()
     return app.test_client()
 
@@ -131,7 +131,7 @@ PAGES = [
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_pages_with_hostile_documents_and_glossary_are_inert(client, url: str) -> None:  # noqa: ANN001
+def test_pages_with_hostile_documents_and_glossary_are_inert(client, url: str) -> None:
     r = client.get(url)
     assert r.status_code in (200, 503), (url, r.status_code)  # titles may be unavailable
     assert r.mimetype == "text/html"
@@ -139,7 +139,7 @@ def test_pages_with_hostile_documents_and_glossary_are_inert(client, url: str) -
 
 
 @pytest.mark.parametrize("path", ["/search", "/glossary", "/titles", "/doc/" + XSS_ID])
-def test_hostile_query_text_is_inert(client, path: str) -> None:  # noqa: ANN001
+def test_hostile_query_text_is_inert(client, path: str) -> None:
     r = client.get(path, query_string={"q": HOSTILE_Q})
     assert r.status_code in (200, 400, 503)
     html = r.get_data(as_text=True)
@@ -148,7 +148,7 @@ def test_hostile_query_text_is_inert(client, path: str) -> None:  # noqa: ANN001
         assert "&lt;script&gt;window.__xss=30" in html  # shown, escaped
 
 
-def test_user_glossary_html_is_shown_escaped(client) -> None:  # noqa: ANN001
+def test_user_glossary_html_is_shown_escaped(client) -> None:
     html = client.get("/glossary?q=平台经济").get_data(as_text=True)
     assert "&lt;script&gt;window.__xss=20&lt;/script&gt;platform economy" in html
     api = client.get("/api/v1/glossary?q=平台经济")
@@ -157,7 +157,7 @@ def test_user_glossary_html_is_shown_escaped(client) -> None:  # noqa: ANN001
     assert en[0] == "<script>window.__xss=20</script>platform economy"  # data, not markup
 
 
-def test_snippets_never_go_into_attributes(client) -> None:  # noqa: ANN001
+def test_snippets_never_go_into_attributes(client) -> None:
     """Titles and snippets of the hostile document are element content only."""
     html = client.get("/search?q=平台经济").get_data(as_text=True)
     assert "onmouseover=window.__xss=2" in html  # the text is there ...
@@ -192,7 +192,7 @@ def assert_error_shape(r: Any, status: int, code: str | None = None) -> dict:
     return err
 
 
-def test_api_404_405_413_errors_have_one_shape(client) -> None:  # noqa: ANN001
+def test_api_404_405_413_errors_have_one_shape(client) -> None:
     assert_error_shape(client.get("/api/v1/nope"), 404, "not_found")
     assert_error_shape(client.get("/api/v1/documents/nope"), 404, "not_found")
     for method in ("post", "put", "delete", "patch"):
@@ -205,7 +205,7 @@ def test_api_404_405_413_errors_have_one_shape(client) -> None:  # noqa: ANN001
     assert_error_shape(client.get("/api/v1/search?q=" + "数" * 600), 400)
 
 
-def test_ui_errors_are_pages_with_headers(client) -> None:  # noqa: ANN001
+def test_ui_errors_are_pages_with_headers(client) -> None:
     for r, status in (
         (client.get("/nope"), 404),
         (client.post("/search"), 405),
@@ -220,7 +220,7 @@ def test_ui_errors_are_pages_with_headers(client) -> None:  # noqa: ANN001
 
 def test_forced_500_is_the_json_shape_without_details(
     app, client, monkeypatch: pytest.MonkeyPatch
-) -> None:  # noqa: ANN001
+) -> None:
     engine = app.extensions["duizhao"].get_engine()
 
     def boom(*_a: Any, **_k: Any) -> None:
@@ -238,7 +238,7 @@ def test_forced_500_is_the_json_shape_without_details(
     assert_security_headers(page, "ui 500")
 
 
-def test_static_and_redirect_responses_carry_headers(client) -> None:  # noqa: ANN001
+def test_static_and_redirect_responses_carry_headers(client) -> None:
     r = client.get("/static/app.js")
     assert r.status_code == 200
     assert_security_headers(r, "static")
@@ -270,7 +270,7 @@ BAD_IDS = [
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
-def test_document_ids_cannot_read_files(client, bad: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_document_ids_cannot_read_files(client, bad: str, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str] = []
     real_open, real_os_open = builtins.open, os.open
 
@@ -342,7 +342,7 @@ def test_import_files_over_the_size_limit_are_skipped(tmp_path: Path) -> None:
         ("q=数据&page=1e3", 400),
     ],
 )
-def test_paging_is_bounded(client, qs: str, status: int) -> None:  # noqa: ANN001
+def test_paging_is_bounded(client, qs: str, status: int) -> None:
     r = client.get("/api/v1/search?" + qs)
     if status == 200:
         assert r.status_code == 200 and r.get_json()["hits"] == []
@@ -351,7 +351,7 @@ def test_paging_is_bounded(client, qs: str, status: int) -> None:  # noqa: ANN00
     assert client.get("/search?" + qs).status_code == status
 
 
-def test_other_endpoints_bound_their_sizes(client) -> None:  # noqa: ANN001
+def test_other_endpoints_bound_their_sizes(client) -> None:
     assert_error_shape(client.get("/api/v1/glossary?per_page=101"), 400)
     assert_error_shape(client.get("/api/v1/glossary?q=" + "数" * 101), 400)
     assert_error_shape(client.get("/api/v1/titles?q=x&limit=51"), 400)
@@ -365,7 +365,7 @@ UNIQUE = "zyxwvquartzoid"
 
 
 @pytest.fixture(scope="module")
-def long_doc_engine(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def long_doc_engine(tmp_path_factory: pytest.TempPathFactory):
     from index.whoosh_backend import WhooshBackend
     from search.engine import Engine
 
@@ -384,7 +384,7 @@ def long_doc_engine(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 @pytest.mark.slow
-def test_hit_deep_in_a_long_document_gets_a_snippet_fast(long_doc_engine) -> None:  # noqa: ANN001
+def test_hit_deep_in_a_long_document_gets_a_snippet_fast(long_doc_engine) -> None:
     from search.engine import SearchRequest
 
     segmenter.configure([])
@@ -410,7 +410,7 @@ def test_hit_deep_in_a_long_document_gets_a_snippet_fast(long_doc_engine) -> Non
     long_doc_engine.backend.close()
 
 
-def test_search_time_limit_is_set_below_the_budget(app) -> None:  # noqa: ANN001
+def test_search_time_limit_is_set_below_the_budget(app) -> None:
     # A search cut short by the backend's time limit must still answer within 1 s.
     assert app.extensions["duizhao"].get_engine().backend.time_limit <= 0.5
 

@@ -11,12 +11,12 @@ from conftest_web import LAW_ID, XSS_ID, configure_segmenter, make_app
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def app(tmp_path_factory: pytest.TempPathFactory):
     return make_app(tmp_path_factory.mktemp("web-ui"))
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     configure_segmenter()
     return app.test_client()
 
@@ -66,7 +66,7 @@ class Page(HTMLParser):
         raise AssertionError(f"no link with {text_part!r}")
 
 
-def get_page(client, url: str, status: int = 200, **kw) -> tuple[str, Page]:  # noqa: ANN001
+def get_page(client, url: str, status: int = 200, **kw) -> tuple[str, Page]:
     r = client.get(url, **kw)
     assert r.status_code == status, r.data[:500]
     assert r.mimetype == "text/html"
@@ -74,7 +74,7 @@ def get_page(client, url: str, status: int = 200, **kw) -> tuple[str, Page]:  # 
     return html, Page(html)
 
 
-def test_home_page(client) -> None:  # noqa: ANN001
+def test_home_page(client) -> None:
     html, page = get_page(client, "/")
     assert "35 documents indexed" in html
     assert (
@@ -84,7 +84,7 @@ def test_home_page(client) -> None:  # noqa: ANN001
     assert "/search?q=" in page.link("platform economy")
 
 
-def test_search_page_chinese(client) -> None:  # noqa: ANN001
+def test_search_page_chinese(client) -> None:
     html, page = get_page(client, "/search", query_string={"q": "数据安全"})
     assert "数据" in page.marks or "数据安全" in page.marks
     # The law's best article links to its anchor on the document page, carrying q.
@@ -104,13 +104,13 @@ def test_search_page_chinese(client) -> None:  # noqa: ANN001
     assert "page=2" in page.link("Next")
 
 
-def test_search_page_under_100kb_for_20_results(client) -> None:  # noqa: ANN001
+def test_search_page_under_100kb_for_20_results(client) -> None:
     r = client.get("/search", query_string={"q": "数据安全", "per_page": 20})
     assert r.get_data(as_text=True).count('class="hit"') == 20
     assert len(r.data) < 100_000
 
 
-def test_facet_link_narrows_and_removable_chip_widens(client) -> None:  # noqa: ANN001
+def test_facet_link_narrows_and_removable_chip_widens(client) -> None:
     _, page = get_page(client, "/search", query_string={"q": "数据安全"})
     href = next(h for h, t in page.links if t == "部门规章")
     html, narrowed = get_page(client, href)
@@ -126,7 +126,7 @@ def test_facet_link_narrows_and_removable_chip_widens(client) -> None:  # noqa: 
     assert "of 33 documents" in html
 
 
-def test_year_facet_and_sort(client) -> None:  # noqa: ANN001
+def test_year_facet_and_sort(client) -> None:
     _, page = get_page(client, "/search", query_string={"q": "数据安全"})
     href = next(h for h, t in page.links if t == "2021")
     assert "year=2021" in href
@@ -136,7 +136,7 @@ def test_year_facet_and_sort(client) -> None:  # noqa: ANN001
     assert any(t == "strong" and a.get("aria-current") for t, a in page.tags)
 
 
-def test_english_query_shows_expansion_with_remove_link(client) -> None:  # noqa: ANN001
+def test_english_query_shows_expansion_with_remove_link(client) -> None:
     html, page = get_page(client, "/search", query_string={"q": "data security"})
     assert "Also searching" in html and "数据安全" in html
     remove = next(h for h, t in page.links if t == "×")
@@ -146,18 +146,18 @@ def test_english_query_shows_expansion_with_remove_link(client) -> None:  # noqa
     assert "rm=" not in page.link("restore")
 
 
-def test_traditional_notice(client) -> None:  # noqa: ANN001
+def test_traditional_notice(client) -> None:
     html, page = get_page(client, "/search", query_string={"q": "勞動合同"})
     assert "Traditional characters were converted" in html
     assert any("勞動合同" in m or "勞動" in m for m in page.marks)  # marked in the original script
 
 
-def test_no_results_page(client) -> None:  # noqa: ANN001
+def test_no_results_page(client) -> None:
     html, _ = get_page(client, "/search", query_string={"q": "量子引力"})
     assert "No documents found" in html
 
 
-def test_empty_search_goes_home(client) -> None:  # noqa: ANN001
+def test_empty_search_goes_home(client) -> None:
     r = client.get("/search?q=")
     assert r.status_code == 302 and r.headers["Location"].endswith("/")
 
@@ -172,13 +172,13 @@ def test_empty_search_goes_home(client) -> None:  # noqa: ANN001
         "q=a%00",
     ],
 )
-def test_bad_input_is_a_friendly_400_page(client, qs: str) -> None:  # noqa: ANN001
+def test_bad_input_is_a_friendly_400_page(client, qs: str) -> None:
     html, _ = get_page(client, "/search?" + qs, status=400)
     assert "Cannot do that" in html
     assert "Traceback" not in html
 
 
-def test_document_page(client) -> None:  # noqa: ANN001
+def test_document_page(client) -> None:
     html, page = get_page(client, f"/doc/{LAW_ID}", query_string={"q": "数据安全"})
     ids = {a.get("id") for _, a in page.tags if a.get("id")}
     assert {"art-1", "art-6", "art-8", "citation"} <= ids
@@ -197,18 +197,18 @@ def test_document_page(client) -> None:  # noqa: ANN001
     assert rel and f"/doc/{LAW_ID}" not in rel
 
 
-def test_document_page_without_q_has_no_marks(client) -> None:  # noqa: ANN001
+def test_document_page_without_q_has_no_marks(client) -> None:
     _, page = get_page(client, f"/doc/{LAW_ID}")
     assert page.marks == []
 
 
-def test_unknown_document_page_is_friendly_404(client) -> None:  # noqa: ANN001
+def test_unknown_document_page_is_friendly_404(client) -> None:
     html, _ = get_page(client, "/doc/does-not-exist", status=404)
     assert "Not found" in html
     get_page(client, "/doc/x?foo=1", status=404)  # unknown parameters are ignored
 
 
-def test_xss_document_is_inert_everywhere(client) -> None:  # noqa: ANN001
+def test_xss_document_is_inert_everywhere(client) -> None:
     urls = [
         "/search?q=平台经济",
         "/search?q=平台经济&facets=true",
@@ -235,7 +235,7 @@ def test_xss_document_is_inert_everywhere(client) -> None:  # noqa: ANN001
             assert "&lt;script&gt;" in html, url
 
 
-def test_xss_document_text_is_shown_escaped(client) -> None:  # noqa: ANN001
+def test_xss_document_text_is_shown_escaped(client) -> None:
     html, _ = get_page(client, f"/doc/{XSS_ID}")
     assert "&lt;script&gt;window.__xss=3&lt;/script&gt;" in html
     assert "&#34;onmouseover=window.__xss=4 x=&#34;" in html
@@ -244,7 +244,7 @@ def test_xss_document_text_is_shown_escaped(client) -> None:  # noqa: ANN001
     assert f", /doc/{XSS_ID}</pre>" in html  # no base URL configured: a path
 
 
-def test_glossary_page(client) -> None:  # noqa: ANN001
+def test_glossary_page(client) -> None:
     html, page = get_page(client, "/glossary", query_string={"q": "数据安全"})
     assert (
         '<td lang="zh"><a href="/search?q=%E6%95%B0%E6%8D%AE%E5%AE%89%E5%85%A8">数据安全</a></td>'
@@ -257,7 +257,7 @@ def test_glossary_page(client) -> None:  # noqa: ANN001
     get_page(client, "/glossary?page=100000", status=400)
 
 
-def test_titles_page(client) -> None:  # noqa: ANN001
+def test_titles_page(client) -> None:
     html, _ = get_page(client, "/titles")
     assert "Title lookup" in html
     r = client.get("/titles", query_string={"q": "Data Security Law"})
@@ -272,12 +272,12 @@ def test_titles_page(client) -> None:  # noqa: ANN001
     assert "(cc-cedict)" in html and "draft" in html  # each draft word with its source
 
 
-def test_api_docs_page(client) -> None:  # noqa: ANN001
+def test_api_docs_page(client) -> None:
     html, _ = get_page(client, "/api/docs")
     assert "GET /api/v1/search" in html and "per_page" in html
 
 
-def test_pages_load_no_external_resources(client) -> None:  # noqa: ANN001
+def test_pages_load_no_external_resources(client) -> None:
     for url in ("/", "/search?q=数据安全", f"/doc/{LAW_ID}", "/glossary", "/titles", "/api/docs"):
         _, page = get_page(client, url)
         for tag, attrs in page.tags:
@@ -287,7 +287,7 @@ def test_pages_load_no_external_resources(client) -> None:  # noqa: ANN001
         assert ("html", {"lang": "en"}) in page.tags
 
 
-def test_static_files(client) -> None:  # noqa: ANN001
+def test_static_files(client) -> None:
     for name, mime in (("style.css", "text/css"), ("app.js", "text/javascript")):
         r = client.get(f"/static/{name}")
         assert r.status_code == 200 and r.mimetype == mime

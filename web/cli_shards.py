@@ -110,7 +110,7 @@ def cmd_shard_serve(args: argparse.Namespace) -> int:
     )
     # Its own process group: xapian-tcpsrv forks a child per connection, and stopping
     # the group stops those too.
-    proc = subprocess.Popen(cmd, start_new_session=True)  # noqa: S603 - our argument list
+    proc = subprocess.Popen(cmd, start_new_session=True)  # our argument list
 
     def stop(sig: int = signal.SIGTERM) -> None:
         with contextlib.suppress(ProcessLookupError):
