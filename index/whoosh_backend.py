@@ -82,6 +82,11 @@ __all__ = [
 ]
 
 
+# What reading files that pass their checksums can still raise (a search reads
+# columns and postings that the checksum pass does not interpret).
+READ_ERRORS = (OSError, EOFError, struct.error)
+
+
 def _unreadable(path: Path, e: BaseException) -> IndexCorrupt:
     """The error for an index that opens but that a search cannot read."""
     return IndexCorrupt(
@@ -311,8 +316,11 @@ class WhooshBackend(WhooshLifecycle):
             v = cached[1].known_frequency(field, word)
             if v is not None:
                 return v
-        with self.searcher() as s:
-            return self._reader_cache(s).doc_frequency(s, field, word)
+        try:
+            with self.searcher() as s:
+                return self._reader_cache(s).doc_frequency(s, field, word)
+        except READ_ERRORS as e:
+            raise _unreadable(self.path, e) from e
 
     def generation(self) -> int:
         """The latest committed generation, from file names alone (-1: none)."""
@@ -412,7 +420,7 @@ class WhooshBackend(WhooshLifecycle):
         dl = deadline if deadline is not None else Deadline(self.time_limit)
         try:
             res = self._search(plan, explain, dl)
-        except (OSError, EOFError, struct.error) as e:
+        except READ_ERRORS as e:
             # Files that pass their checksums but cannot be read as a search reads
             # them: a clear 503 with the next step, never a traceback.
             raise _unreadable(self.path, e) from e
@@ -432,7 +440,7 @@ class WhooshBackend(WhooshLifecycle):
         dl = Deadline(time_limit or self.time_limit)
         try:
             res = self._search(plan, False, dl, lazy=True)
-        except (OSError, EOFError, struct.error) as e:
+        except READ_ERRORS as e:
             raise _unreadable(self.path, e) from e
         res.partial = self._last_partial.flag = dl.cut_short
         return res

@@ -156,7 +156,8 @@ def render(fmt: str, hits: Iterable[Any], page_url: Any) -> Iterator[str]:
 
 
 def export_response(args: MultiDict) -> Response:
-    fmt = (args.get("format") or "csv").strip().lower()
+    # An empty value is an unknown format too (the API document lists the formats).
+    fmt = args.get("format", "csv").strip().lower()
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt[:20]!r}", f"use one of: {', '.join(FORMATS)}")
     limit = int_param(args, "limit", EXPORT_MAX, 1, EXPORT_MAX)
