@@ -68,6 +68,7 @@ from index.errors import (
 from index.plan import Alt, Clause, Plan, RawHit, RawResults
 from index.ranking import RankingProfile
 from index.schema import FACET_FIELDS, SCHEMA_VERSION
+from index.scripts import is_han
 
 KIND = "xapian"
 URL_SCHEME = "xapian+tcp"
@@ -177,7 +178,7 @@ def _tokens(text: str) -> list[tuple[str, int]]:
         t = word.lower()
         if t not in stops:
             out.append((_stem(t), pos))
-        if len(word) > 2 and word[0] >= "\u3400":
+        if len(word) > 2 and is_han(word[0]):
             for sub, _s, _e in segmenter.subwords(word):
                 t = sub.lower()
                 if t not in stops:

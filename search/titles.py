@@ -39,11 +39,13 @@ from index.document import Document, EnglishTitle
 from index.errors import InputError, QueryError
 from index.normalize import to_simplified
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan
+from index.scripts import HAN_CHARS, han_count, has_han
 from index.title_rank import NATIONAL_REGION
 from search.attested import attested
 from search.cities import cities
 from search.title_draft import (
     DOCTYPES,
+    MAX_TITLE,
     REGIONS,
     DraftTitle,
     TitleStructure,
@@ -51,7 +53,6 @@ from search.title_draft import (
     parse_title,
 )
 
-MAX_TITLE_CHARS = 500
 POOL = 50  # candidates retrieved before re-ranking
 MAX_DF = 6000  # index records; alternatives made only of commoner words are not searched
 # In one province's pool the words common everywhere (教育, 发展) are what tells its
@@ -64,8 +65,9 @@ BODY_MAX_DF = None
 DRAFT_SOURCE = "draft (Duizhao, machine-generated)"
 EXACT_THRESHOLD = 0.8  # confidence from which a candidate may be called the document
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
+# What title similarity compares: Han, Latin letters and digits (punctuation and spaces dropped).
+_NOT_BIGRAM_CHAR = re.compile(f"[^{HAN_CHARS}A-Za-z0-9]")
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
 _SPACES = re.compile(r"\s+")
 _SPACED_HYPHEN = re.compile(r"(?<=[A-Za-z])\s+[-\u2013]\s+(?=[A-Za-z])")
@@ -101,7 +103,7 @@ def add_draft_title(doc: Document, glossary: Any) -> None:
     Never raises for a bad title (an index run must not stop on one odd record):
     titles the drafter refuses are simply left without an English title.
     """
-    if not doc.title or not _HAN.search(doc.title):
+    if not doc.title or not has_han(doc.title):
         return
     if not any(t.attested for t in doc.titles_en):
         a = attested(doc.title)
@@ -257,9 +259,9 @@ def _clean(text: object) -> str:
             "empty title",
             hint='give a title, e.g. 国务院办公厅关于促进平台经济规范健康发展的指导意见 or "Guo Fa [2017] No. 35"',
         )
-    if len(t) > MAX_TITLE_CHARS:
+    if len(t) > MAX_TITLE:
         raise InputError(
-            f"title too long ({len(t)} characters; the limit is {MAX_TITLE_CHARS})",
+            f"title too long ({len(t)} characters; the limit is {MAX_TITLE})",
             hint="pass one title or document number; for a whole article use `duizhao mentions`",
         )
     return t
@@ -269,7 +271,7 @@ def classify(text: str) -> str:
     """'docnum', 'zh_title', 'en_title' or 'none' (nothing to look up)."""
     if parse_docnum(text) is not None:
         return "docnum"
-    han = len(_HAN.findall(text))
+    han = han_count(text)
     latin = len(_LATIN.findall(text))
     if han >= 2 and han >= latin / 4:
         return "zh_title"
@@ -764,7 +766,7 @@ def _title_issuers(doc: Document) -> list[str]:
 
 
 def _bigrams(s: str) -> set[str]:
-    s = re.sub(r"[^\u3400-\u9fffA-Za-z0-9]", "", s)
+    s = _NOT_BIGRAM_CHAR.sub("", s)
     return {s[i : i + 2] for i in range(len(s) - 1)} or ({s} if s else set())
 
 
