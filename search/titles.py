@@ -956,6 +956,8 @@ def _lookup_chinese(
     return res
 
 
+# long: builds the candidate pool from several retrievals (text, region, document number) and
+# ranks it; the pool and seen ids are shared; not split yet.
 def _lookup_english(
     engine: Any,
     text: str,
