@@ -36,8 +36,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import deadline_bench
 import load_bench
-
-DEFAULT_INDEX = "/work/idx/sample2"
+from bench_index import add_index_option, checked_index
 
 # Accepted by the parser (within its limits) but costly: very common words, many
 # terms, ORs, negations, phrases, odd characters, with facets, 100 per page or a deep page.
@@ -142,7 +141,7 @@ def summarize(lat: list[float]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--index", default=os.environ.get("DUIZHAO_INDEX", DEFAULT_INDEX))
+    add_index_option(ap)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=20.0, help="per phase")
     ap.add_argument("--rounds", type=int, default=2, help="A B B A blocks")
@@ -150,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-limit", action="store_true", help="turn the rate limiter off")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    args.index = checked_index(args.index)
 
     queries = load_bench.draw_queries(2000)
     port = load_bench.free_port()

@@ -33,8 +33,9 @@ import sys
 import time
 from pathlib import Path
 
+from bench_index import add_index_option, checked_index
+
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_INDEX = os.environ.get("DUIZHAO_EVAL_INDEX", "/work/eval-index")
 TIME_LIMIT = 0.5  # the web server's default SEARCH_TIME_LIMIT (web/app.py)
 
 # Common two-word phrases of Chinese policy text.
@@ -157,7 +158,7 @@ def fmt(row: dict | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--index", default=DEFAULT_INDEX)
+    add_index_option(ap)
     ap.add_argument("--before", type=Path, help="another checkout to time first (old code)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per query run")
@@ -165,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--names", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    args.index = checked_index(args.index)
     if args.worker:
         worker(args.index, json.loads(args.names), args.repeat)
         return 0

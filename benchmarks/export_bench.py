@@ -2,8 +2,8 @@
 
 Place in the flow: a benchmark over web/exports.py through the Flask app
 (the same code path as ``GET /api/v1/export``), in process.
-Run: ``python benchmarks/export_bench.py [INDEX] [--count 40000]`` (default:
-$DUIZHAO_EVAL_INDEX, else /work/eval-index). The search is a filter-only one
+Run: ``python benchmarks/export_bench.py [--index DIR] [--count 40000]`` (default:
+$DUIZHAO_EVAL_INDEX, else $DUIZHAO_INDEX or instance/index). The search is a filter-only one
 (``lang=zh``, newest first) and a word search by relevance, both matching
 more documents than exported.
 
@@ -22,10 +22,11 @@ import sys
 import time
 from pathlib import Path
 
+from bench_index import add_index_option, checked_index
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_INDEX = "/work/eval-index"
 SEARCHES = (
     {"lang": "zh", "sort": "date"},
     {"q": "管理", "sort": "relevance"},
@@ -67,11 +68,10 @@ def run(client, params: dict[str, str]) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument(
-        "index", nargs="?", default=os.environ.get("DUIZHAO_EVAL_INDEX") or DEFAULT_INDEX
-    )
+    add_index_option(ap)
     ap.add_argument("--count", type=int, default=40_000)
     args = ap.parse_args()
+    args.index = checked_index(args.index)
     from web.app import create_app
 
     app = create_app({"INDEX_DIR": args.index, "ACCESS_LOG": ""})

@@ -3,7 +3,7 @@ requests answer within 1 s, and does a normal user's search keep p95 <= 250 ms? 
 
 Place in the flow: starts ``duizhao serve`` (its defaults: the front server before
 gunicorn, 2 processes) on 127.0.0.1 over an existing index -- the whole sample corpus
-in /work/eval-index by default -- then, against it:
+given by --index (default $DUIZHAO_EVAL_INDEX, else instance/index) -- then, against it:
 
 1. times each candidate request alone (the costliest ones the documented limits allow:
    many phrases of common words, phrases of 32 x 的, many excluded phrases, 16 ORs,
@@ -47,8 +47,8 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import deadline_bench
 import load_bench
+from bench_index import add_index_option, checked_index
 
-DEFAULT_INDEX = os.environ.get("DUIZHAO_EVAL_INDEX", "/work/eval-index")
 ATTACKERS = 8
 
 DE32 = deadline_bench.DE32
@@ -319,7 +319,7 @@ def report(r: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--index", default=DEFAULT_INDEX)
+    add_index_option(ap)
     ap.add_argument("--before", type=Path, help="another checkout to measure first")
     ap.add_argument("--clients", type=int, default=2, help="normal clients")
     ap.add_argument("--seconds", type=float, default=20.0, help="per phase")
@@ -327,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reject-wait", type=float, default=0.05)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    args.index = checked_index(args.index)
 
     queries = load_bench.draw_queries(2000)
     here = Path(__file__).resolve().parents[1]

@@ -30,10 +30,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench_index import add_index_option, checked_index
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_INDEX = "/work/idx/sample"
 EN_STOP = {
     "the",
     "of",
@@ -236,7 +237,7 @@ def pct(sorted_vals: list[float], p: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--index", default=os.environ.get("DUIZHAO_INDEX", DEFAULT_INDEX))
+    add_index_option(ap)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring")
@@ -248,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    args.index = checked_index(args.index)
 
     queries = draw_queries(args.queries)
     port = args.port or free_port()

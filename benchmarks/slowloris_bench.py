@@ -43,9 +43,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load_bench
+from bench_index import add_index_option, checked_index
 
 ROOT = load_bench.ROOT
-DEFAULT_INDEX = "/work/eval-index"
 
 # The server before the front server: the same app and gunicorn settings that
 # web/serve.py used, bound straight to the public port.
@@ -217,7 +217,7 @@ def summarize(lat: list[float], seconds: float, errors: list[str]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--index", default=os.environ.get("DUIZHAO_INDEX", DEFAULT_INDEX))
+    add_index_option(ap)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--sockets", type=int, default=64)
     ap.add_argument("--seconds", type=float, default=20.0, help="per phase")
@@ -225,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    args.index = checked_index(args.index)
 
     queries = load_bench.draw_queries(2000)
     ports = {"before": load_bench.free_port(), "after": load_bench.free_port()}

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 import time
@@ -27,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load_bench
+from bench_index import add_index_option, checked_index
 
-DEFAULT_INDEX = "/work/idx/sample2"
 MAX_HALF_GROWTH_MB = 20.0
 
 
@@ -88,13 +87,14 @@ def stage(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--index", default=os.environ.get("DUIZHAO_INDEX", DEFAULT_INDEX))
+    add_index_option(ap)
     ap.add_argument("--minutes", type=float, default=5.0, help="per stage")
     ap.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--sample-every", type=float, default=3.0, help="seconds between RSS samples")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    args.index = checked_index(args.index)
 
     queries = load_bench.draw_queries(5000)
     port = load_bench.free_port()

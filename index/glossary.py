@@ -133,6 +133,8 @@ class _Problem(Exception):
     """A line-level validation failure; turned into an error or a warning by the loader."""
 
 
+# long: one check per rule of the glossary line format, each with its own message and hint; read
+# top to bottom it is the format's specification.
 def parse_line(raw: str) -> tuple[str, tuple[str, ...], str, str] | None:
     """Parse and validate one glossary line. Returns None for blank/comment lines.
 

@@ -105,6 +105,8 @@ def _uncovered_phrases(title: str, glossary: Glossary, max_n: int) -> dict[str, 
     return out
 
 
+# long: one scoring pass whose counters (document frequencies inside and outside each title word's
+# documents, surfaces) every step shares; not split yet.
 def suggest(
     en_titles_path: Path,
     glossary: Glossary,

@@ -295,6 +295,8 @@ def read_file(path: Path, within: Path | None = None) -> Iterator[Item]:
         )
 
 
+# long: one iterative walk (an explicit stack, no recursion) whose cases -- unreadable entry, link
+# out of the folder, folder, file -- each yield their own Problem, in walk order.
 def read_folder(folder: Path, *, follow_symlinks: bool = False) -> Iterator[Item]:
     """Every data and text file under ``folder`` (file names starting with '.' skipped).
 

@@ -68,6 +68,7 @@ from index.errors import (
 from index.plan import Alt, Clause, Plan, RawHit, RawResults
 from index.ranking import RankingProfile
 from index.schema import FACET_FIELDS, SCHEMA_VERSION
+from index.scripts import is_han
 
 KIND = "xapian"
 URL_SCHEME = "xapian+tcp"
@@ -177,7 +178,7 @@ def _tokens(text: str) -> list[tuple[str, int]]:
         t = word.lower()
         if t not in stops:
             out.append((_stem(t), pos))
-        if len(word) > 2 and word[0] >= "\u3400":
+        if len(word) > 2 and is_han(word[0]):
             for sub, _s, _e in segmenter.subwords(word):
                 t = sub.lower()
                 if t not in stops:
@@ -238,6 +239,8 @@ def _parse_meta(key: bytes | str) -> tuple[str, dict[str, str]]:
     return parts[0], dict(zip(META_FIELDS, parts[1:], strict=False))
 
 
+# long: one pass building each record's terms, values and stored data from values computed once
+# per document (dates, keys, filters).
 def xapian_documents(doc: Document) -> list[Any]:
     """The Xapian documents of one Document: its head record, then one per passage."""
     xapian = _xapian()
@@ -675,6 +678,8 @@ class XapianBackend:
             raise
         return out
 
+    # long: the write transaction: the per-document checks and the abort on any failure must stay
+    # inside one try, with the fingerprint written after the commit.
     def add_documents(
         self,
         docs: Iterable[Document | object],
@@ -919,6 +924,8 @@ class XapianBackend:
             raise _TimeUp
         return ids
 
+    # long: one Xapian Enquire set up and read in steps that share it, the deadline and the
+    # window; not split yet (issue 14).
     def _search(self, db: Any, plan: Plan, explain: bool, dl: Deadline) -> RawResults:
         x = self._x
         n = db.get_doccount()
@@ -996,6 +1003,8 @@ class XapianBackend:
                 mset.fetch()  # the hits' records in one go (remote: pipelined)
         return RawResults(self._hits(db, window, explain, enq), total, exact, facets)
 
+    # long: title-first tiers as Xapian queries, each step using the options and groups of the one
+    # before; not split yet (issue 14).
     def _title_tiers(
         self,
         db: Any,

@@ -23,11 +23,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.scripts import has_han
 from search.title_lexicon import DATA_DIR, TitleDataError, normalize_key
 
 ATTESTED_FILE = DATA_DIR / "attested_titles.tsv"
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _URL = re.compile(r"^https?://\S+$")
 
@@ -63,9 +63,9 @@ def read_attested(path: Path = ATTESTED_FILE) -> dict[str, AttestedTitle]:
                 "separate fields with one TAB; leave the url empty if there is none",
             )
         zh, en, source, url = (p.strip() for p in parts)
-        if not _HAN.search(zh):
+        if not has_han(zh):
             raise TitleDataError(f"{where}: the Chinese title {zh!r} has no Chinese character")
-        if not _LATIN.search(en) or _HAN.search(en):
+        if not _LATIN.search(en) or has_han(en):
             raise TitleDataError(f"{where}: the English title {en!r} is not English")
         if not source:
             raise TitleDataError(f"{where}: no source", "name the source that gives this title")

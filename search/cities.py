@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import InputError
+from index.scripts import HAN_CHARS
 
 CITIES_FILE = Path(__file__).resolve().parent / "data" / "cities.tsv"
-_HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,6}$")
+_HAN_NAME = re.compile(rf"^[{HAN_CHARS}]{{2,6}}$")
 _EN_NAME = re.compile(r"^[A-Z][a-z]+(?:'[a-z]+)?$")
 
 

@@ -246,6 +246,8 @@ def _match_inside(seg: str, idx: _Index) -> list[tuple[int, int, Entry]]:
     return found
 
 
+# long: one longest-match scan over the tokens; its cases (a glossary term joined across
+# segments, glossary terms inside a long word, the CC-CEDICT fallback) move the same cursor.
 def _expand_chinese(
     text: str, glossary: Glossary, idx: _Index, max_per_term: int, out: list
 ) -> None:

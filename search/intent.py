@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from index.normalize import fold_for_segmentation, normalize_query, to_simplified
+from index.scripts import HAN_CHARS, han_count
 from search.query import MAX_QUERY_CHARS
 
 LAW_PREFIX = "中华人民共和国"
@@ -94,9 +95,8 @@ _WRAPPER = re.compile(
     r"^(?P<issuer>.{0,40}?)关于(?:印发|转发|发布|公布)(?P<inner>.+?)的(?:通知|公告|决定)$"
 )
 _BOOK = str.maketrans("", "", "《》〈〉「」『』“”\"'")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff，、（）()])\s+(?=[\u3400-\u9fff，、（）()])")
+_SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{HAN_CHARS}，、（）()])\s+(?=[{HAN_CHARS}，、（）()])")
 _OPERATORS = re.compile(r"(^|\s)-\S|\bOR\b|\||[A-Za-z]+:|文号:|层级:|地区:|年份:")
 _QUESTION_MARKS = ("?", "？")
 _QUESTION_WORDS = (
@@ -258,7 +258,7 @@ def _classify(query: object) -> Intent:
         rest = norm
         for _dn, (start, end) in reversed(found):
             rest = rest[:start] + rest[end:]
-        if len(_HAN.findall(rest)) >= MIN_TITLE_CHARS:
+        if han_count(rest) >= MIN_TITLE_CHARS:
             # A title that cites its own number (…的决定（沪府令第30号）) is a title.
             intent = _classify_chinese(query, norm)
             if intent.kind == "title":
@@ -266,7 +266,7 @@ def _classify(query: object) -> Intent:
         return Intent("docnum", query)
     if _OPERATORS.search(norm):
         return Intent("words", query)
-    han = len(_HAN.findall(norm))
+    han = han_count(norm)
     latin_words = _LATIN_WORD.findall(norm)
     if '"' in norm:
         # Quotes are a phrase search -- except inside an English title ("Smart Shandong").

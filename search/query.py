@@ -222,6 +222,8 @@ class ParsedQuery:
         return sum(len(u.terms) for u in self.units)
 
 
+# long: one tokenizer loop over the query syntax; each token kind is a branch that updates the
+# same OR-group state and limit counters.
 def parse_query(text: str | None, *, allow_empty: bool = False) -> ParsedQuery:
     """Parse and validate a query; raises QueryError with a hint on bad input."""
     if text is None:

@@ -219,6 +219,8 @@ def _spans_term(text: str, tail: int, lookup: Lookup) -> bool:
     return False
 
 
+# long: peels the parts off a title in order (note, action, document type, issuers, subject); each
+# step reads what the one before left.
 def parse_title(zh: str, lookup: Lookup | None = None) -> TitleStructure:
     """Split a Chinese policy title into its parts (see :class:`TitleStructure`).
 
@@ -981,6 +983,8 @@ def _needs_the(np: list[tuple[str, str, str]]) -> bool:
     return not any(c.isupper() for c in first[2][:1]) or first[2][:1].islower()
 
 
+# long: a token-by-token state machine (verbs, noun phrase, pending adverbs) that closes clauses
+# as it goes; its state is shared by every branch.
 def _render_subject(zh: str, ctx: _Ctx, law: bool = False) -> tuple[str, bool]:
     """Render a subject; returns (english, starts_with_verb)."""
     toks = _tokens(zh, ctx)
@@ -1136,6 +1140,8 @@ def _render_org(name: str, ctx: _Ctx) -> str:
     return "the " + _title_case(f"{head}{en}".strip())
 
 
+# long: the English word order of a title (law, place, issuer, action, subject, type) as one
+# sequence of rules, read together.
 def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
     doctype_en = DOCTYPES.get(st.doctype or "", "")
     if st.doctype:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,11 +40,13 @@ from index.document import Document, EnglishTitle
 from index.errors import InputError, QueryError
 from index.normalize import to_simplified
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan
+from index.scripts import HAN_CHARS, han_count, has_han
 from index.title_rank import NATIONAL_REGION
 from search.attested import attested
 from search.cities import cities
 from search.title_draft import (
     DOCTYPES,
+    MAX_TITLE,
     REGIONS,
     DraftTitle,
     TitleStructure,
@@ -51,7 +54,6 @@ from search.title_draft import (
     parse_title,
 )
 
-MAX_TITLE_CHARS = 500
 POOL = 50  # candidates retrieved before re-ranking
 MAX_DF = 6000  # index records; alternatives made only of commoner words are not searched
 # In one province's pool the words common everywhere (教育, 发展) are what tells its
@@ -64,8 +66,9 @@ BODY_MAX_DF = None
 DRAFT_SOURCE = "draft (Duizhao, machine-generated)"
 EXACT_THRESHOLD = 0.8  # confidence from which a candidate may be called the document
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
+# What title similarity compares: Han, Latin letters and digits (punctuation and spaces dropped).
+_NOT_BIGRAM_CHAR = re.compile(f"[^{HAN_CHARS}A-Za-z0-9]")
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
 _SPACES = re.compile(r"\s+")
 _SPACED_HYPHEN = re.compile(r"(?<=[A-Za-z])\s+[-\u2013]\s+(?=[A-Za-z])")
@@ -101,7 +104,7 @@ def add_draft_title(doc: Document, glossary: Any) -> None:
     Never raises for a bad title (an index run must not stop on one odd record):
     titles the drafter refuses are simply left without an English title.
     """
-    if not doc.title or not _HAN.search(doc.title):
+    if not doc.title or not has_han(doc.title):
         return
     if not any(t.attested for t in doc.titles_en):
         a = attested(doc.title)
@@ -257,9 +260,9 @@ def _clean(text: object) -> str:
             "empty title",
             hint='give a title, e.g. 国务院办公厅关于促进平台经济规范健康发展的指导意见 or "Guo Fa [2017] No. 35"',
         )
-    if len(t) > MAX_TITLE_CHARS:
+    if len(t) > MAX_TITLE:
         raise InputError(
-            f"title too long ({len(t)} characters; the limit is {MAX_TITLE_CHARS})",
+            f"title too long ({len(t)} characters; the limit is {MAX_TITLE})",
             hint="pass one title or document number; for a whole article use `duizhao mentions`",
         )
     return t
@@ -269,7 +272,7 @@ def classify(text: str) -> str:
     """'docnum', 'zh_title', 'en_title' or 'none' (nothing to look up)."""
     if parse_docnum(text) is not None:
         return "docnum"
-    han = len(_HAN.findall(text))
+    han = han_count(text)
     latin = len(_LATIN.findall(text))
     if han >= 2 and han >= latin / 4:
         return "zh_title"
@@ -621,93 +624,21 @@ def score_english(
     *,
     use_title_en: bool = True,
 ) -> Candidate:
-    """Compare an English title's structure with one candidate document."""
+    """Compare an English title's structure with one candidate document: one
+    independent piece of evidence per part the title names."""
     title_zh = _zh_title_text(doc)
-    body_zh: str | None = None  # made when a term is not in the title
+    # The start of the text, compacted: made only when a check looks past the title.
+    body_zh = functools.cache(lambda: _compact(doc.body[:4000]) if doc.body else "")
     ev: list[Evidence] = []
     mismatch: list[str] = []
-
     if parse.terms:
-        got = total = 0.0
-        hits = []
-        for t in parse.terms:
-            total += t.weight
-            if any(z in title_zh for z in t.zh):
-                got += t.weight
-                hits.append(t.en)
-                continue
-            if body_zh is None:
-                body_zh = _compact(doc.body[:4000]) if doc.body else ""
-            if any(z in body_zh for z in t.zh):
-                got += 0.5 * t.weight  # in the text, not the title: weaker
-                hits.append(f"{t.en} (text)")
-        ev.append(
-            Evidence(
-                "terms", got / total, W_TERMS, f"{len(hits)}/{len(parse.terms)}: {', '.join(hits)}"
-            )
-        )
+        ev.append(_terms_evidence(parse, title_zh, body_zh))
     if parse.doctypes:
-        want = {z for _, zs in parse.doctypes for z in zs}
-        if doc.title:
-            # The candidate's own kind ends its title (or the title it issues);
-            # a kind only named inside it is a citation: 关于适用《…法》的解释 is no law.
-            own = _ends_with_kind(doc.title, want) or doc.doctype in want
-            dscore = 1.0 if own else 0.5 if any(z in title_zh for z in want) else 0.0
-        else:
-            dscore = 1.0 if any(z in title_zh for z in want) or doc.doctype in want else 0.0
-        ok = dscore > 0
-        detail = "" if dscore == 1.0 else " only cited in the title" if ok else " not in the title"
-        if not ok and not doc.title and doc.body:
-            # No Chinese title, only text: a document names its own kind in it
-            # (制定本行动计划, 本办法所称) -- the type itself or its family (本计划).
-            if body_zh is None:
-                body_zh = _compact(doc.body[:4000])
-            ok = any(f"本{z}" in body_zh or f"本{z[-2:]}" in body_zh for z in want)
-            dscore = 1.0 if ok else 0.0
-            detail = " (the text names itself so)" if ok else detail
-        ev.append(
-            Evidence(
-                "doctype",
-                dscore,
-                W_DOCTYPE,
-                "/".join(en for en, _ in parse.doctypes) + detail,
-            )
-        )
+        ev.append(_doctype_evidence(parse, doc, title_zh, body_zh))
     if parse.issuers:
-        doc_issuer_words = _en_words(doc.issuer) if _LATIN.search(doc.issuer or "") else set()
-        ok = False
-        for en, zhs in parse.issuers:
-            if any(z in title_zh or (doc.issuer and z in doc.issuer) for z in zhs):
-                ok = True
-            elif doc_issuer_words and _en_words(en) <= doc_issuer_words:
-                ok = True  # English issuer metadata (en_titles records)
-        st_issuers = _title_issuers(doc)
-        if not ok and st_issuers:
-            mismatch.append(f"issuer: {'、'.join(st_issuers)}")
-        ev.append(
-            Evidence(
-                "issuer",
-                1.0 if ok else 0.0,
-                W_ISSUER,
-                "; ".join(en for en, _ in parse.issuers),
-            )
-        )
-    if parse.regions:
-        named = doc.region in parse.regions or any(r in title_zh for r in parse.regions)
-        # A city the title does not name, in the city's province: half the evidence.
-        in_province = not named and bool(doc.region) and doc.region in parse.provinces
-        region_score = 1.0 if named else 0.5 if in_province else 0.0
-        if not region_score and doc.region and doc.region not in (NATIONAL_REGION, ""):
-            mismatch.append(f"region: {doc.region}, not {'/'.join(parse.regions)}")
-        elif not region_score and doc.region == NATIONAL_REGION:
-            mismatch.append(f"region: national, not {'/'.join(parse.regions)}")
-        ev.append(Evidence("region", region_score, W_REGION, "/".join(parse.regions)))
-    elif parse.national:
-        # A title of the People's Republic of China names a national document.
-        national = doc.region in (NATIONAL_REGION, "")
-        if not national:
-            mismatch.append(f"region: {doc.region}, not national")
-        ev.append(Evidence("region", 1.0 if national else 0.0, W_REGION, "national"))
+        ev.append(_issuer_evidence(parse, doc, title_zh, mismatch))
+    if parse.regions or parse.national:
+        ev.append(_region_evidence(parse, doc, title_zh, mismatch))
     if parse.years:
         y = doc.year
         ok = y is not None and any(abs(y - py) <= 1 for py in parse.years)
@@ -720,19 +651,115 @@ def score_english(
         ok = dn is not None and (dn.key in keys or dn.pinyin_key in keys)
         ev.append(Evidence("docnum", 1.0 if ok else 0.0, W_DOCNUM, doc.docnum or "none"))
     if use_title_en and doc.titles_en:
-        q = _en_words(parse.text)
-        best = 0.0
-        for t in doc.titles_en:
-            w = _en_words(t.text)
-            if q and w:
-                dice = 2 * len(q & w) / (len(q) + len(w))
-                best = max(best, dice if t.attested else 0.6 * dice)
-        ev.append(
-            Evidence("english_title", best, W_EN_TITLE, "word overlap with its English title")
-        )
+        ev.append(_english_title_evidence(parse, doc))
     ev.append(Evidence("retrieval", retrieval, W_RETRIEVAL, "search score relative to the best"))
     conf = _confidence(ev)
     return Candidate(doc, conf, ev, retrieval, mismatch)
+
+
+def _terms_evidence(
+    parse: EnglishTitleParse, title_zh: str, body_zh: Callable[[], str]
+) -> Evidence:
+    """How much of the title's subject terms the Chinese title (or, weaker, the text) holds."""
+    got = total = 0.0
+    hits = []
+    for t in parse.terms:
+        total += t.weight
+        if any(z in title_zh for z in t.zh):
+            got += t.weight
+            hits.append(t.en)
+            continue
+        if any(z in body_zh() for z in t.zh):
+            got += 0.5 * t.weight  # in the text, not the title: weaker
+            hits.append(f"{t.en} (text)")
+    return Evidence(
+        "terms", got / total, W_TERMS, f"{len(hits)}/{len(parse.terms)}: {', '.join(hits)}"
+    )
+
+
+def _doctype_evidence(
+    parse: EnglishTitleParse, doc: Document, title_zh: str, body_zh: Callable[[], str]
+) -> Evidence:
+    """Whether the candidate is of the kind the title names (law, measures, plan ...)."""
+    want = {z for _, zs in parse.doctypes for z in zs}
+    if doc.title:
+        # The candidate's own kind ends its title (or the title it issues);
+        # a kind only named inside it is a citation: 关于适用《…法》的解释 is no law.
+        own = _ends_with_kind(doc.title, want) or doc.doctype in want
+        dscore = 1.0 if own else 0.5 if any(z in title_zh for z in want) else 0.0
+    else:
+        dscore = 1.0 if any(z in title_zh for z in want) or doc.doctype in want else 0.0
+    ok = dscore > 0
+    detail = "" if dscore == 1.0 else " only cited in the title" if ok else " not in the title"
+    if not ok and not doc.title and doc.body:
+        # No Chinese title, only text: a document names its own kind in it
+        # (制定本行动计划, 本办法所称) -- the type itself or its family (本计划).
+        body = body_zh()
+        ok = any(f"本{z}" in body or f"本{z[-2:]}" in body for z in want)
+        dscore = 1.0 if ok else 0.0
+        detail = " (the text names itself so)" if ok else detail
+    return Evidence(
+        "doctype",
+        dscore,
+        W_DOCTYPE,
+        "/".join(en for en, _ in parse.doctypes) + detail,
+    )
+
+
+def _issuer_evidence(
+    parse: EnglishTitleParse, doc: Document, title_zh: str, mismatch: list[str]
+) -> Evidence:
+    """Whether an issuer the title names issued the candidate (a clash goes to ``mismatch``)."""
+    doc_issuer_words = _en_words(doc.issuer) if _LATIN.search(doc.issuer or "") else set()
+    ok = False
+    for en, zhs in parse.issuers:
+        if any(z in title_zh or (doc.issuer and z in doc.issuer) for z in zhs):
+            ok = True
+        elif doc_issuer_words and _en_words(en) <= doc_issuer_words:
+            ok = True  # English issuer metadata (en_titles records)
+    st_issuers = _title_issuers(doc)
+    if not ok and st_issuers:
+        mismatch.append(f"issuer: {'、'.join(st_issuers)}")
+    return Evidence(
+        "issuer",
+        1.0 if ok else 0.0,
+        W_ISSUER,
+        "; ".join(en for en, _ in parse.issuers),
+    )
+
+
+def _region_evidence(
+    parse: EnglishTitleParse, doc: Document, title_zh: str, mismatch: list[str]
+) -> Evidence:
+    """Whether the candidate is from the place the title names, or national when the
+    title names the People's Republic (a clash goes to ``mismatch``)."""
+    if not parse.regions:
+        # A title of the People's Republic of China names a national document.
+        national = doc.region in (NATIONAL_REGION, "")
+        if not national:
+            mismatch.append(f"region: {doc.region}, not national")
+        return Evidence("region", 1.0 if national else 0.0, W_REGION, "national")
+    named = doc.region in parse.regions or any(r in title_zh for r in parse.regions)
+    # A city the title does not name, in the city's province: half the evidence.
+    in_province = not named and bool(doc.region) and doc.region in parse.provinces
+    region_score = 1.0 if named else 0.5 if in_province else 0.0
+    if not region_score and doc.region and doc.region not in (NATIONAL_REGION, ""):
+        mismatch.append(f"region: {doc.region}, not {'/'.join(parse.regions)}")
+    elif not region_score and doc.region == NATIONAL_REGION:
+        mismatch.append(f"region: national, not {'/'.join(parse.regions)}")
+    return Evidence("region", region_score, W_REGION, "/".join(parse.regions))
+
+
+def _english_title_evidence(parse: EnglishTitleParse, doc: Document) -> Evidence:
+    """Word overlap with the candidate's English titles (a draft counts for less)."""
+    q = _en_words(parse.text)
+    best = 0.0
+    for t in doc.titles_en:
+        w = _en_words(t.text)
+        if q and w:
+            dice = 2 * len(q & w) / (len(q) + len(w))
+            best = max(best, dice if t.attested else 0.6 * dice)
+    return Evidence("english_title", best, W_EN_TITLE, "word overlap with its English title")
 
 
 _TRAILING_NOTE = re.compile(r"[（(][^（）()]{0,16}[)）]$")
@@ -764,7 +791,7 @@ def _title_issuers(doc: Document) -> list[str]:
 
 
 def _bigrams(s: str) -> set[str]:
-    s = re.sub(r"[^\u3400-\u9fffA-Za-z0-9]", "", s)
+    s = _NOT_BIGRAM_CHAR.sub("", s)
     return {s[i : i + 2] for i in range(len(s) - 1)} or ({s} if s else set())
 
 
@@ -929,6 +956,8 @@ def _lookup_chinese(
     return res
 
 
+# long: builds the candidate pool from several retrievals (text, region, document number) and
+# ranks it; the pool and seen ids are shared; not split yet.
 def _lookup_english(
     engine: Any,
     text: str,

@@ -128,6 +128,8 @@ class Admission:
         self.per_client: dict[str, int] = {}
         self.per_client_costly: dict[str, int] = {}
 
+    # long: the slot's take and give must pair on every path (refusal, timeout, cancellation)
+    # inside one try/finally; splitting would separate them.
     @contextlib.asynccontextmanager
     async def slot(self, addr: str, cost: Cost | None) -> AsyncIterator[None]:
         """Hold a slot for one request; raises Refused when there is none."""

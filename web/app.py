@@ -57,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# long: the app factory; the request hooks at its end are closures over this app's state and
+# limiter.
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` keys: see ``DEFAULTS``; any Flask setting too."""
     app = Flask(__name__, static_folder="static", template_folder="templates")

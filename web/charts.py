@@ -153,6 +153,8 @@ def narrowed_url(
 # --- timeline --------------------------------------------------------------------------
 
 
+# long: drawing code: one SVG element after another, each placed from the coordinates computed
+# just before.
 def timeline_svg(facets: dict[str, dict[str, int]], req: Any, args: MultiDict) -> str:
     """Bars by year (or by month of the chosen year), each year bar a link narrowing to it."""
     year = (req.year or "").strip()
@@ -293,6 +295,8 @@ def _shade(n: int, peak: int) -> int:
     return min(len(SHADES) - 1, int((n / peak) ** 0.5 * len(SHADES)))
 
 
+# long: drawing code: one SVG element after another (tiles, national box, legend), each placed
+# from the grid computed just before.
 def map_svg(facets: dict[str, dict[str, int]], req: Any, args: MultiDict) -> str:
     counts = facets.get("region") or {}
     provinces, national, other = region_groups(counts)

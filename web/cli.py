@@ -93,12 +93,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _title_enricher(glossary: Any) -> Callable | None:
+def _title_enricher(glossary: Any) -> Callable:
     """Attach a labelled draft English title to documents that have none."""
-    try:
-        from search.titles import add_draft_title
-    except ImportError:
-        return None
+    # Imported here, not at the top: search.titles (title drafts and their
+    # tables) adds ~350 ms to every `duizhao` start-up, and only indexing needs
+    # it. It is part of the package, so a failure to import it is a real error.
+    from search.titles import add_draft_title
+
     return lambda doc: add_draft_title(doc, glossary)
 
 
@@ -113,7 +114,6 @@ def _filters_from_args(args: argparse.Namespace) -> dict[str, list[str]]:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from search.engine import SearchRequest
-    from search.snippets import plain
 
     engine = open_engine(args)
     req = SearchRequest(
@@ -144,32 +144,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     exact = "" if res.total_exact else "at least "
     print(f"{exact}{res.total} documents ({res.mode} words, {res.took_ms:.0f} ms)")
     for i, h in enumerate(res.hits, (req.page - 1) * req.per_page + 1):
-        d = h.doc
-        title = plain(h.title, mark) if h.title else d.display_title
-        print(f"\n{i:>3}. {title}")
-        en = d.titles_en[0] if d.titles_en else None
-        if en is not None:
-            label = "" if en.attested else " [draft]"
-            print(f"     {en.text}{label}")
-        meta = [
-            d.level,
-            d.issuer,
-            d.region,
-            d.docnum,
-            d.date or "",
-            d.status if d.status != "未知" else "",
-        ]
-        print("     " + " · ".join(m for m in meta if m) + f"   id={d.id}")
-        if h.passage is not None and h.snippet:
-            where = (
-                h.passage.label if h.passage.label and not h.passage.label.startswith("¶") else ""
-            )
-            print(f"     {where + ': ' if where else ''}{plain(h.snippet, mark)}")
-        if args.explain and h.matched:
-            parts = ", ".join(
-                f"{k}={v:g}" for k, v in sorted(h.matched.items(), key=lambda kv: -kv[1])
-            )
-            print(f"     score {h.score:.3f} = {parts}")
+        _print_hit(i, h, mark, args.explain)
     if args.facets:
         for name, counts in res.facets.items():
             if counts:
@@ -180,6 +155,34 @@ def cmd_search(args: argparse.Namespace) -> int:
         for line in res.explain_lines():
             print("  " + line)
     return 0
+
+
+def _print_hit(i: int, h: Any, mark: tuple[str, str], explain: bool) -> None:
+    """One search result as `duizhao search` prints it: title, English title, metadata, snippet."""
+    from search.snippets import plain
+
+    d = h.doc
+    title = plain(h.title, mark) if h.title else d.display_title
+    print(f"\n{i:>3}. {title}")
+    en = d.titles_en[0] if d.titles_en else None
+    if en is not None:
+        label = "" if en.attested else " [draft]"
+        print(f"     {en.text}{label}")
+    meta = [
+        d.level,
+        d.issuer,
+        d.region,
+        d.docnum,
+        d.date or "",
+        d.status if d.status != "未知" else "",
+    ]
+    print("     " + " · ".join(m for m in meta if m) + f"   id={d.id}")
+    if h.passage is not None and h.snippet:
+        where = h.passage.label if h.passage.label and not h.passage.label.startswith("¶") else ""
+        print(f"     {where + ': ' if where else ''}{plain(h.snippet, mark)}")
+    if explain and h.matched:
+        parts = ", ".join(f"{k}={v:g}" for k, v in sorted(h.matched.items(), key=lambda kv: -kv[1]))
+        print(f"     score {h.score:.3f} = {parts}")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -302,7 +305,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip bad lines of your glossary files with a warning",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    # The order here is the order of `duizhao --help`.
+    _add_index_parser(sub)
+    add_shard_parsers(sub)
+    _add_search_parser(sub)
+    _add_show_serve_check_parsers(sub)
+    _add_eval_parser(sub)
+    # Lookup commands (title, mentions, glossary, suggest) live in their own module.
+    add_parsers(sub)
+    return p
 
+
+def _add_index_parser(sub: Any) -> None:
     s = sub.add_parser("index", help="index files or folders (re-running updates in place)")
     s.add_argument("paths", nargs="*", metavar="PATH")
     s.add_argument(
@@ -327,8 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_index)
     add_index_options(s)
-    add_shard_parsers(sub)
 
+
+def _add_search_parser(sub: Any) -> None:
     s = sub.add_parser("search", help="search the index")
     s.add_argument("query")
     for name in FACET_FIELDS:
@@ -343,6 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-expand", action="store_true", help="no cross-language expansion")
     s.set_defaults(func=cmd_search)
 
+
+def _add_show_serve_check_parsers(sub: Any) -> None:
     s = sub.add_parser("show", help="print a document with its metadata and articles")
     s.add_argument("id")
     s.add_argument("--article", metavar="第N条", help="print one article")
@@ -363,6 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_check)
 
+
+def _add_eval_parser(sub: Any) -> None:
     s = sub.add_parser("eval", help="ranking quality on STARD-format queries and qrels")
     s.add_argument("--queries", metavar="TSV")
     s.add_argument("--qrels", metavar="TSV")
@@ -377,9 +396,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sets", metavar="A,B", help="with --suite: only these sets")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
-    # Lookup commands (title, mentions, glossary, suggest) live in their own module.
-    add_parsers(sub)
-    return p
 
 
 def _clean_arg(value: str) -> str:

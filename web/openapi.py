@@ -652,6 +652,7 @@ def index_values() -> dict[str, dict[str, int]] | None:
     return values
 
 
+# long: a data table: the OpenAPI document as one literal, in the order it is served.
 def _document(search_params: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",

@@ -55,6 +55,8 @@ def warm(app: Any) -> float:
     return time.perf_counter() - t0
 
 
+# long: the server's lifetime: the one try/finally must stop the front server and remove the
+# private socket folder on every path, in the owner process only.
 def serve(
     host: str = setting("HOST").default,
     port: int = setting("PORT").default,
