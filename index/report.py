@@ -7,7 +7,12 @@ benchmarks read ``to_dict()``. Engine-neutral: no backend module defines it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
+
+from index.document import Document
+from index.structure import split_passages
 
 
 @dataclass
@@ -42,3 +47,50 @@ class IndexReport:
             "problems": self.problems[:200],
             "warnings": self.warnings[:200],
         }
+
+
+def changed_documents(
+    items: Iterable[Document | object],
+    existing: dict[str, str],
+    report: IndexReport,
+    *,
+    on_item: Callable[[object], None] | None = None,
+    prepare: Callable[[Document], Any] | None = None,
+) -> Iterator[tuple[Document, str | None, Any]]:
+    """The documents of an ``add_documents`` run that must be written, as
+    ``(document, old content hash or None, prepare(document))``; every backend
+    triages the same way. Into ``report``: the readers' problems and warnings, a
+    repeated id (the first is kept), a document that cannot be prepared (skipped,
+    the run goes on), unchanged documents (same content hash as ``existing``),
+    and the added/updated counts and characters of the rest."""
+    seen: set[str] = set()
+    for item in items:
+        if on_item:
+            on_item(item)
+        if not isinstance(item, Document):
+            kept = getattr(item, "kept", False)  # a warning; its record follows
+            (report.warnings if kept else report.problems).append(str(item))
+            continue
+        doc = item
+        if doc.id in seen:
+            report.problems.append(f"{doc.id}: duplicate id in this run; kept the first")
+            continue
+        seen.add(doc.id)
+        try:  # everything that can fail for one document, before it is written
+            doc.passages = split_passages(doc.body)
+            h = doc.content_hash()
+            prepared = prepare(doc) if prepare is not None else None
+        except Exception as e:  # skip this document, keep the run
+            where = doc.origin or doc.id
+            report.problems.append(f"{where}: cannot be indexed ({type(e).__name__})")
+            continue
+        old = existing.get(doc.id)
+        if old == h:
+            report.unchanged += 1
+            continue
+        if old is not None:
+            report.updated += 1
+        else:
+            report.added += 1
+        report.chars += len(doc.body) + len(doc.title)
+        yield doc, old, prepared

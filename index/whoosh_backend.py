@@ -44,8 +44,7 @@ from index.errors import (
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawResults
 from index.ranking import DEFAULT_RANKING, RankingProfile
 from index.records import records_for
-from index.report import IndexReport
-from index.structure import split_passages
+from index.report import IndexReport, changed_documents
 from index.whoosh_cache import ReaderCache
 from index.whoosh_lifecycle import (
     INDEX_NAME,
@@ -263,40 +262,18 @@ class WhooshBackend(WhooshLifecycle):
     ) -> None:
         """Write each new or changed document's records, counting into ``report``:
         problems and warnings of the readers, duplicates, unchanged documents."""
-        seen: set[str] = set()
-        for item in docs:
-            if on_item:
-                on_item(item)
-            if not isinstance(item, Document):
-                kept = getattr(item, "kept", False)  # a warning; its record follows
-                (report.warnings if kept else report.problems).append(str(item))
-                continue
-            doc = item
-            if doc.id in seen:
-                report.problems.append(f"{doc.id}: duplicate id in this run; kept the first")
-                continue
-            seen.add(doc.id)
-            try:  # everything that can fail for one document, before it is written
-                doc.passages = split_passages(doc.body)
-                h = doc.content_hash()
-                recs = list(records_for(doc))
-            except Exception as e:  # skip this document, keep the run
-                where = doc.origin or doc.id
-                report.problems.append(f"{where}: cannot be indexed ({type(e).__name__})")
-                continue
-            old = existing.get(doc.id)
-            if old == h:
-                report.unchanged += 1
-                continue
+
+        def records(doc: Document) -> list[dict]:
+            return list(records_for(doc))  # built in full first: a failure writes nothing
+
+        for doc, old, recs in changed_documents(
+            docs, existing, report, on_item=on_item, prepare=records
+        ):
             if old is not None:
                 writer.delete_by_term("doc_id", doc.id)
-                report.updated += 1
-            else:
-                report.added += 1
             for rec in recs:
                 writer.add_document(**rec)
                 report.passages += 1
-            report.chars += len(doc.body) + len(doc.title)
 
     def delete_documents(self, ids: list[str]) -> int:
         writer = self._writer()

@@ -693,8 +693,7 @@ class XapianBackend:
         """Add or update documents (same id replaces, unchanged ones are skipped); one
         Xapian transaction per shard, committed at the end. With ``procs`` > 1 and
         several shards, each shard is analysed and written by its own process."""
-        from index.report import IndexReport
-        from index.structure import split_passages
+        from index.report import IndexReport, changed_documents
 
         if self.remote:
             raise InputError("remote shards are read-only", "index into the shard folders")
@@ -707,34 +706,7 @@ class XapianBackend:
         else:
             sink = _LocalSink(self, timeout, rebuild, meta)
         try:
-            seen: set[str] = set()
-            for item in docs:
-                if on_item:
-                    on_item(item)
-                if not isinstance(item, Document):
-                    kept = getattr(item, "kept", False)
-                    (report.warnings if kept else report.problems).append(str(item))
-                    continue
-                doc = item
-                if doc.id in seen:
-                    report.problems.append(f"{doc.id}: duplicate id in this run; kept the first")
-                    continue
-                seen.add(doc.id)
-                try:
-                    doc.passages = split_passages(doc.body)
-                    h = doc.content_hash()
-                except Exception as e:  # skip this document, keep the run
-                    report.problems.append(f"{doc.origin or doc.id}: cannot be indexed ({e!r})")
-                    continue
-                old = existing.get(doc.id)
-                if old == h:
-                    report.unchanged += 1
-                    continue
-                if old is not None:
-                    report.updated += 1
-                else:
-                    report.added += 1
-                report.chars += len(doc.body) + len(doc.title)
+            for doc, old, _ in changed_documents(docs, existing, report, on_item=on_item):
                 sink.put(shard_of(doc.id, self.shards), doc, old is not None)
             passages, problems = sink.commit()
             report.passages += passages
