@@ -52,6 +52,13 @@ PAIRS = [
 COMMON = ["发展", "管理", "工作", "国家", "规定", "社会", "部门", "建设", "服务", "政府", "企业", "经济",
           "应当", "有关", "单位", "组织"]  # fmt: skip
 DE32 = '"' + " ".join(["的"] * 32) + '"'
+# A long English title: every word is searched, none is in all documents, so the search
+# falls back to ranking by any word.
+EN_TITLE = (
+    "Notice of the General Office of the State Council on Further Strengthening the "
+    "Administration of Social Insurance Funds and Improving Public Services for Enterprises "
+    "in Rural Areas and Cities during the National Economic and Social Development Plan"
+)
 
 # (name, request parameters). All within the README's limits: 500 characters,
 # 8 phrases of <= 32 words, 8 exclusions, 16 ORs, 64 searched words.
@@ -68,6 +75,7 @@ QUERIES: list[tuple[str, dict]] = [
                                       "facets": True}),
     ("64 common words (a long question)", {"q": " ".join((COMMON * 4)[:64]), "facets": True, "per_page": 100}),
     ("的 了 和 是 在, 100/page", {"q": "的 了 和 是 在", "facets": True, "per_page": 100}),
+    ("long English title (any word), 100/page", {"q": EN_TITLE, "facets": True, "per_page": 100}),
 ]  # fmt: skip
 
 

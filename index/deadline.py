@@ -17,6 +17,11 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 
+# Hits of a page whose documents are still read once the time is up (a default
+# page's worth): the page answers, short but never empty, and a page of 100 does
+# not read 90 more stored documents after the budget is spent.
+MIN_HITS_WHEN_CUT_SHORT = 10
+
 
 class Deadline:
     """A point in time after which a search stops doing more work."""

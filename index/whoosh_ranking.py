@@ -23,7 +23,7 @@ from whoosh import query as Q
 from whoosh import scoring
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
-from index.deadline import Deadline
+from index.deadline import MIN_HITS_WHEN_CUT_SHORT, Deadline
 from index.document import Document
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawHit, RawResults
 from index.ranking import DEFAULT_RANKING, RankingProfile
@@ -70,6 +70,10 @@ def raw_results(
         return RawResults(lazy_hits(s.reader(), window, cache), total, total_exact, facets)
     out = []
     for docnum, score, ordn in hits[plan.offset : plan.offset + plan.limit]:
+        if len(out) >= MIN_HITS_WHEN_CUT_SHORT and dl.expired():
+            # Out of time: the rest of the page is left unread (each hit reads and
+            # parses its whole stored document); the search says it was cut short.
+            break
         head = cache.head_docnum[ordn]
         doc = cache.document(s, head)
         pidx = cache.passage_index(s, docnum) if docnum != head else 0

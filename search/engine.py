@@ -123,6 +123,9 @@ class SearchResponse:
     # ("国务院办公厅 · General Office of the State Council"); the stored value stays
     # the filter value. Only values whose label says more than the value.
     facet_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The time limit cut the search short (the notice says so): a page may hold
+    # fewer hits than asked for although more match.
+    partial: bool = False
 
     @property
     def pages(self) -> int:
@@ -362,7 +365,8 @@ class Engine:
                     matched=rh.matched,
                 )
             )
-        if raw.partial or dl.cut_short:
+        partial = raw.partial or dl.cut_short
+        if partial:
             notices.append(
                 "This search took too long and was cut short: results and counts may be "
                 "incomplete. Add words or filters to narrow it."
@@ -382,6 +386,7 @@ class Engine:
             plan=plan,
             intent=intent,
             facet_labels=self.facet_labels(raw.facets),
+            partial=partial,
         )
 
     def issuer_names(self) -> IssuerNames:

@@ -78,3 +78,27 @@ def test_cursor_walks_past_the_paging_window(tmp_path: Path) -> None:
     assert len(ids) == len(set(ids)) == 1100
     assert r.status_code == 200
     assert any("index changed" in n for n in r.get_json()["notices"])
+
+
+def test_a_first_page_cut_short_still_leads_to_every_hit(client, monkeypatch) -> None:
+    """Out of time while reading the first page, the page is short (the bounded
+    minimum of hits) but its cursor goes on from there: the walk loses nothing."""
+    from index.deadline import MIN_HITS_WHEN_CUT_SHORT, Deadline
+    from index.whoosh_cache import ReaderCache
+
+    params = {"q": "数据", "sort": "relevance", "per_page": 3 * MIN_HITS_WHEN_CUT_SHORT}
+    whole = [h["id"] for p in walk(client, **params) for h in p["hits"]]
+    assert len(whole) > MIN_HITS_WHEN_CUT_SHORT  # enough hits for a page to be cut
+    now = [0.0]
+    monkeypatch.setattr("search.engine.Deadline", lambda s: Deadline(s, clock=lambda: now[0]))
+    real = ReaderCache.document
+
+    def document(self, searcher, head):
+        now[0] += 100.0  # reading a stored document spends the whole budget
+        return real(self, searcher, head)
+
+    monkeypatch.setattr(ReaderCache, "document", document)
+    pages = walk(client, **params)
+    assert len(pages[0]["hits"]) == MIN_HITS_WHEN_CUT_SHORT
+    assert any("cut short" in n for n in pages[0]["notices"])
+    assert [h["id"] for p in pages for h in p["hits"]] == whole

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from index import fast_scoring, segmenter
-from index.deadline import Deadline
+from index.deadline import MIN_HITS_WHEN_CUT_SHORT, Deadline
 from index.plan import HAN_FIELDS, Alt, Clause, Plan
 from index.readers import read_paths
 from index.whoosh_backend import WhooshBackend
@@ -325,6 +325,36 @@ def test_snippets_are_left_unmarked_when_out_of_time(
     assert res.hits  # the results found are shown ...
     assert not any(m for h in res.hits for _t, m in h.snippet + h.title)  # ... unmarked
     assert any(CUT_SHORT in n for n in res.notices)
+
+
+def test_a_page_out_of_time_reads_no_more_documents_and_says_so(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The time runs out as the page's first stored document is read: the page
+    answers with the bounded minimum of hits, unmarked, and says it was cut short."""
+    from index.whoosh_cache import ReaderCache
+
+    req = SearchRequest(q="数据", per_page=50)
+    full = engine.search(req)
+    assert len(full.hits) == 50 and not full.partial  # in time: the whole page
+    assert not any(CUT_SHORT in n for n in full.notices)
+    clock = FakeClock()
+    monkeypatch.setattr("search.engine.Deadline", lambda s: Deadline(s, clock=clock))
+    reads: list[int] = []
+    real = ReaderCache.document
+
+    def document(self: ReaderCache, searcher: object, head: int):
+        reads.append(head)
+        clock.now += 10  # reading the page spends the whole budget
+        return real(self, searcher, head)
+
+    monkeypatch.setattr(ReaderCache, "document", document)
+    res = engine.search(req)
+    assert len(reads) == MIN_HITS_WHEN_CUT_SHORT  # the other 40 documents are not read
+    assert [h.doc.id for h in res.hits] == [h.doc.id for h in full.hits][:MIN_HITS_WHEN_CUT_SHORT]
+    assert res.total == full.total  # the count is still known
+    assert res.partial and any(CUT_SHORT in n for n in res.notices)
+    assert not any(m for h in res.hits for _t, m in h.snippet + h.title)  # no highlight work
 
 
 def test_engine_search_with_no_time_at_all_returns_and_says_so(engine: Engine) -> None:

@@ -107,7 +107,9 @@ def cursor_search(args: MultiDict) -> dict[str, Any]:
             h.score = None  # date-sorted hits carry the sort key, not a score
     out = resp.to_dict()
     end = offset + len(resp.hits)
-    more = len(resp.hits) == req.per_page and end < min(resp.total, EXPORT_MAX)
+    # A first page cut short by the time limit may be short: the next one follows it.
+    full = len(resp.hits) == req.per_page or (resp.partial and not offset and resp.hits)
+    more = bool(full) and end < min(resp.total, EXPORT_MAX)
     out["page"] = offset // req.per_page + 1
     out["pages"] = max(1, -(-min(resp.total, EXPORT_MAX) // req.per_page))
     out["next_cursor"] = encode(end, key, generation) if more else None
