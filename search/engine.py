@@ -12,7 +12,6 @@ process), the glossary (segmentation words and expansion), and turns a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,36 +24,19 @@ from index.deadline import Deadline
 from index.document import FACET_FIELDS, Document, Passage
 from index.errors import QueryError
 from index.issuers import IssuerNames
-from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan, RawHit
-from index.scripts import han_count, has_han, is_han
+from index.plan import HAN_FIELDS, Plan, RawHit
 from search import profiles
 from search.filters import FilterResolver
 from search.intent import Intent, classify
-from search.query import FILTER_FIELDS, ParsedQuery, parse_query, parse_year_range
+from search.planning import COVER_MAX_DF, SearchRequest, build_plan, mostly_han
+from search.query import ParsedQuery, parse_query
 from search.snippets import Fragments, highlight, snippet
 
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 1000  # deepest result reachable by paging
 LONG_QUERY_EXPANSIONS = 4
-LONG_QUERY_FIELDS = ("body",)
 SORTS = ("relevance", "date", "date_asc")
 FILTER_NAMES = FACET_FIELDS  # every facet is a filter
-
-
-@dataclass
-class SearchRequest:
-    q: str = ""
-    filters: dict[str, list[str]] = field(default_factory=dict)
-    year: str | None = None  # "2019" or "2019..2023"
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 10
-    facets: bool = False
-    expand: bool = True
-    explain: bool = False
-    removed_expansions: tuple[str, ...] = ()  # targets the user switched off
-    fields: tuple[str, ...] | None = None  # text fields to match (default: title, title_en, body)
-    passages: bool = False  # rank passages (articles) instead of documents
 
 
 @dataclass
@@ -266,7 +248,7 @@ class Engine:
                 if e.target not in req.removed_expansions
             ]
             expansions.sort(key=lambda e: (e.span[0], -e.weight))
-        if pq.long and _is_han(pq.simplified):
+        if pq.long and mostly_han(pq.simplified):
             # A long Chinese question is ranked by many words already: a few curated
             # Chinese expansions, no English renderings (they would only reach English
             # documents, and they hurt the STARD ranking), no dictionary senses.
@@ -431,59 +413,6 @@ class Engine:
         return self._filters
 
 
-def _is_han(text: str) -> bool:
-    """Mostly Chinese characters (more Han than Latin letters)."""
-    han = han_count(text)
-    return han > sum(1 for ch in text if ch.isascii() and ch.isalpha())
-
-
-def fields_for(words: tuple[str, ...]) -> tuple[str, ...]:
-    """Chinese words can only occur in the Chinese title and bodies; anything with
-    Latin letters or digits may be anywhere (English titles, English bodies, 5G)."""
-    if all(has_han(w) for w in words):
-        return HAN_FIELDS
-    return TEXT_FIELDS
-
-
-def _restrict(alt: Alt, fields: tuple[str, ...]) -> Alt:
-    """Keep only the requested text fields (an alternative left with none keeps the
-    request's fields, where it simply matches nothing)."""
-    if "docnum" in alt.fields:
-        return alt
-    kept = tuple(f for f in alt.fields if f in fields)
-    return replace(alt, fields=kept or tuple(fields))
-
-
-# Records: a phrase whose rarest part is commoner costs more to check than the rest
-# of a short query (平台 经济: 2,821; 宪法 修正案: 96).
-COVER_MAX_DF = 500
-
-
-def _subword_cover(
-    term: str, affordable: Callable[[tuple[str, ...]], bool] | None = None
-) -> tuple[str, ...]:
-    """The smaller words a long Chinese query word splits into (个人信息保护 ->
-    个人信息 保护), as a phrase alternative: the same characters in a document
-    may have been cut at other boundaries (个人信息 / 保护法). Dictionary words
-    too: the index's sub-words find one inside a longer word, not one that
-    straddles two (中华人民共和国宪法 / 修正案 holds no 宪法修正案) -- when
-    ``affordable`` says the phrase of its parts is cheap enough to check."""
-    if len(term) < 3 or not is_han(term[0]):
-        return ()
-    subs = sorted(segmenter.subwords(term), key=lambda t: (t[1], -(t[2] - t[1])))
-    cover: list[str] = []
-    pos = 0
-    for w, s, e in subs:
-        if s == pos and e > s:
-            cover.append(w)
-            pos = e
-    if pos != len(term) or len(cover) < 2:
-        return ()
-    if affordable is not None and segmenter.has_word(term) and not affordable(tuple(cover)):
-        return ()
-    return tuple(cover)
-
-
 def highlight_terms(plan: Plan) -> tuple[set[str], list[tuple[str, ...]]]:
     words: set[str] = set()
     phrases: list[tuple[str, ...]] = []
@@ -519,148 +448,3 @@ def split_docnums(q: str | None) -> tuple[str, list[str]]:
         pos = end
     rest.append(norm[pos:])
     return " ".join(part.strip() for part in rest if part.strip()), numbers
-
-
-# long: not split yet: issue 14 names it (six jobs over one parsed query); splitting it safely
-# needs the relevance suite run before and after.
-def build_plan(
-    pq: ParsedQuery,
-    expansions: list[Any],
-    req: SearchRequest,
-    *,
-    force_any: bool = False,
-    profile: profiles.Profile | None = None,
-    affordable: Callable[[tuple[str, ...]], bool] | None = None,
-) -> Plan:
-    """Group the parsed units and their expansions into clauses (ranked as ``profile`` says)."""
-    occur = "should" if (pq.long or force_any) else "must"
-    # A long question is matched against article text only: titles are repeated on
-    # every article record, so in a bag of a dozen words they drown the article that
-    # answers it (STARD dev: body only ranked best), and they cost the most postings.
-    question = pq.long and _is_han(pq.simplified)  # a Chinese question, not an English title
-    if profile is not None and not profile.long_question:
-        question = False  # a long title: matched against titles too, no question prior
-    han = LONG_QUERY_FIELDS if question else HAN_FIELDS
-
-    def fields_of(words: tuple[str, ...]) -> tuple[str, ...]:
-        f = fields_for(words)
-        return han if f == HAN_FIELDS else f
-
-    clauses: list[Clause] = []
-    positive = [u for u in pq.units if not u.negated]
-    used: set[int] = set()
-    # Expansions that share a source span form one clause with the user's words.
-    by_span: dict[tuple[int, int], list[Any]] = {}
-    for e in expansions:
-        by_span.setdefault(tuple(e.span), []).append(e)
-    for span, exps in sorted(by_span.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
-        inside = [
-            i
-            for i, u in enumerate(positive)
-            if i not in used
-            and not u.phrase
-            and u.or_group < 0
-            and span[0] <= u.span[0]
-            and u.span[1] <= span[1]
-        ]
-        if not inside:
-            continue
-        used.update(inside)
-        user_words = tuple(t for i in inside for t in positive[i].terms)
-        alts = [Alt(user_words, 1.0, "user", fields_of(user_words), display=exps[0].source)]
-        cover = (
-            _subword_cover(user_words[0], affordable)
-            if len(user_words) == 1 and not pq.long
-            else ()
-        )
-        if cover:
-            alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=exps[0].source))
-        seen = {user_words}
-        for e in exps:
-            words = tuple(analyze(e.target))
-            if words and words not in seen:
-                seen.add(words)
-                fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else han
-                alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
-        clauses.append(Clause(tuple(alts), occur, display=exps[0].source))
-    groups: dict[int, list[Any]] = {}
-    for i, u in enumerate(positive):
-        if i in used:
-            continue
-        if u.or_group >= 0:
-            groups.setdefault(u.or_group, []).append(u)
-        else:
-            alts = [Alt(u.terms, 1.0, "user", fields_of(u.terms), display=u.text)]
-            cover = (
-                _subword_cover(u.terms[0], affordable) if len(u.terms) == 1 and not pq.long else ()
-            )
-            if cover:
-                alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=u.text))
-            clauses.append(Clause(tuple(alts), occur, display=u.text))
-    for units in groups.values():
-        # One alternative per typed chunk: 营商环境 OR 劳动合同 -> "营商 环境" | 劳动合同.
-        chunks: dict[object, list[Any]] = {}
-        for u in units:
-            chunks.setdefault(u.chunk if u.chunk >= 0 else id(u), []).append(u)
-        alts = tuple(
-            Alt(
-                tuple(t for u in us for t in u.terms),
-                1.0,
-                "user",
-                display="".join(u.text for u in us),
-            )
-            for us in chunks.values()
-        )
-        clauses.append(Clause(alts, occur, display=" OR ".join(a.display for a in alts)))
-    for u in pq.units:
-        if u.negated:
-            clauses.append(
-                Clause(
-                    (Alt(u.terms, 1.0, "user", fields_for(u.terms), display=u.text),),
-                    "must_not",
-                    display=u.text,
-                )
-            )
-    filters = {k: tuple(v) for k, v in pq.filters.items() if k != "docnum"}
-    for k, v in req.filters.items():
-        filters[FILTER_FIELDS.get(k, k)] = tuple(dict.fromkeys(filters.get(k, ()) + tuple(v)))
-    year_from, year_to = pq.year_from, pq.year_to
-    if req.year:
-        year_from, year_to = parse_year_range(req.year)
-    docnum_keys: tuple[str, ...] = ()
-    if pq.filters.get("docnum"):
-        from index.docnumber import docnum_keys as keys_of
-
-        docnum_keys = tuple(k for v in pq.filters["docnum"] for k in keys_of(v))
-        if not docnum_keys:
-            raise QueryError("cannot read that document number", "write it like 国办发〔2019〕38号")
-        clauses.append(
-            Clause(tuple(Alt((k,), 1.0, "user", fields=("docnum",)) for k in docnum_keys), "must")
-        )
-    if req.fields:
-        bad = set(req.fields) - set(TEXT_FIELDS)
-        if bad:
-            raise QueryError(
-                f"unknown field(s) {', '.join(sorted(bad))}", f"fields: {', '.join(TEXT_FIELDS)}"
-            )
-        clauses = [
-            Clause(tuple(_restrict(a, req.fields) for a in c.alts), c.occur, c.display)
-            for c in clauses
-        ]
-    return Plan(
-        clauses=clauses,
-        filters=filters,
-        year_from=year_from,
-        year_to=year_to,
-        docnum_keys=docnum_keys,
-        sort=req.sort,  # type: ignore[arg-type]
-        offset=(req.page - 1) * req.per_page,
-        limit=req.per_page,
-        facets=req.facets,
-        match_all_if_empty=bool(filters or year_from or year_to),
-        authority_prior=question,
-        collapse=not req.passages,
-        title_first=bool(profile and profile.title_first),
-        title_weight=profile.title_weight if profile is not None else None,
-        title_expansions=profile.title_expansions if profile is not None else True,
-    )

@@ -44,6 +44,7 @@ from index.scripts import HAN_CHARS, han_count, has_han
 from index.title_rank import NATIONAL_REGION
 from search.attested import attested
 from search.cities import cities
+from search.planning import SearchRequest, build_plan
 from search.title_draft import (
     DOCTYPES,
     MAX_TITLE,
@@ -322,7 +323,6 @@ def retrieve(
     With ``deadline`` (a search's one budget) the search spends from it, and
     nothing is searched once it has run out. Alternatives made only of words in
     more than ``max_df`` records are dropped (None: none are)."""
-    from search.engine import SearchRequest, build_plan
     from search.query import parse_query
 
     if deadline is not None and deadline.expired():

@@ -26,9 +26,10 @@ from index.errors import DuizhaoError, InputError
 from index.normalize import fold_for_segmentation
 from index.scripts import has_han
 from index.structure import HEADING_RE
-from search.engine import FILTER_NAMES, SearchRequest, build_plan, highlight_terms
+from search.engine import FILTER_NAMES, SearchRequest, highlight_terms
 from search.expand import expand
 from search.mentions import MAX_TEXT_CHARS
+from search.planning import build_plan
 from search.query import MAX_QUERY_CHARS, parse_query
 from search.related import related_documents as related
 from search.snippets import highlight
