@@ -18,7 +18,7 @@ from index.docnumber import docnum_keys as keys_of
 from index.errors import QueryError
 from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan
 from index.scripts import han_count, has_han, is_han
-from search.query import FILTER_FIELDS, ParsedQuery, parse_year_range
+from search.query import FILTER_FIELDS, ParsedQuery, Unit, parse_year_range
 
 LONG_QUERY_FIELDS = ("body",)
 
@@ -105,8 +105,28 @@ def _subword_cover(
     return tuple(cover)
 
 
-# long: not split yet: issue 14 names it (six jobs over one parsed query); splitting it safely
-# needs the relevance suite run before and after.
+@dataclass(frozen=True)
+class _Matching:
+    """How one plan matches the user's words: the same for each of its clauses."""
+
+    occur: str  # "must" (every word) or "should" (ranked by any word)
+    han: tuple[str, ...]  # the fields a Chinese word is matched in
+    cover: bool  # a long Chinese word also matches as a phrase of its sub-words
+    affordable: Callable[[tuple[str, ...]], bool] | None
+
+    def fields(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        f = fields_for(words)
+        return self.han if f == HAN_FIELDS else f
+
+    def user_alts(self, words: tuple[str, ...], display: str) -> list[Alt]:
+        """The user's words as typed, then (for one long word) its sub-word cover."""
+        alts = [Alt(words, 1.0, "user", self.fields(words), display=display)]
+        cover = _subword_cover(words[0], self.affordable) if len(words) == 1 and self.cover else ()
+        if cover:
+            alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=display))
+        return alts
+
+
 def build_plan(
     pq: ParsedQuery,
     expansions: list[Any],
@@ -117,118 +137,26 @@ def build_plan(
     affordable: Callable[[tuple[str, ...]], bool] | None = None,
 ) -> Plan:
     """Group the parsed units and their expansions into clauses (ranked as ``profile`` says)."""
-    occur = "should" if (pq.long or force_any) else "must"
-    # A long question is matched against article text only: titles are repeated on
-    # every article record, so in a bag of a dozen words they drown the article that
-    # answers it (STARD dev: body only ranked best), and they cost the most postings.
-    question = pq.long and mostly_han(pq.simplified)  # a Chinese question, not an English title
-    if profile is not None and not profile.long_question:
-        question = False  # a long title: matched against titles too, no question prior
-    han = LONG_QUERY_FIELDS if question else HAN_FIELDS
-
-    def fields_of(words: tuple[str, ...]) -> tuple[str, ...]:
-        f = fields_for(words)
-        return han if f == HAN_FIELDS else f
-
-    clauses: list[Clause] = []
+    question = _is_question(pq, profile)
+    how = _Matching(
+        occur="should" if (pq.long or force_any) else "must",
+        han=LONG_QUERY_FIELDS if question else HAN_FIELDS,
+        cover=not pq.long,
+        affordable=affordable,
+    )
     positive = [u for u in pq.units if not u.negated]
-    used: set[int] = set()
-    # Expansions that share a source span form one clause with the user's words.
-    by_span: dict[tuple[int, int], list[Any]] = {}
-    for e in expansions:
-        by_span.setdefault(tuple(e.span), []).append(e)
-    for span, exps in sorted(by_span.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
-        inside = [
-            i
-            for i, u in enumerate(positive)
-            if i not in used
-            and not u.phrase
-            and u.or_group < 0
-            and span[0] <= u.span[0]
-            and u.span[1] <= span[1]
-        ]
-        if not inside:
-            continue
-        used.update(inside)
-        user_words = tuple(t for i in inside for t in positive[i].terms)
-        alts = [Alt(user_words, 1.0, "user", fields_of(user_words), display=exps[0].source)]
-        cover = (
-            _subword_cover(user_words[0], affordable)
-            if len(user_words) == 1 and not pq.long
-            else ()
-        )
-        if cover:
-            alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=exps[0].source))
-        seen = {user_words}
-        for e in exps:
-            words = tuple(analyze(e.target))
-            if words and words not in seen:
-                seen.add(words)
-                fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else han
-                alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
-        clauses.append(Clause(tuple(alts), occur, display=exps[0].source))
-    groups: dict[int, list[Any]] = {}
-    for i, u in enumerate(positive):
-        if i in used:
-            continue
-        if u.or_group >= 0:
-            groups.setdefault(u.or_group, []).append(u)
-        else:
-            alts = [Alt(u.terms, 1.0, "user", fields_of(u.terms), display=u.text)]
-            cover = (
-                _subword_cover(u.terms[0], affordable) if len(u.terms) == 1 and not pq.long else ()
-            )
-            if cover:
-                alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=u.text))
-            clauses.append(Clause(tuple(alts), occur, display=u.text))
-    for units in groups.values():
-        # One alternative per typed chunk: 营商环境 OR 劳动合同 -> "营商 环境" | 劳动合同.
-        chunks: dict[object, list[Any]] = {}
-        for u in units:
-            chunks.setdefault(u.chunk if u.chunk >= 0 else id(u), []).append(u)
-        alts = tuple(
-            Alt(
-                tuple(t for u in us for t in u.terms),
-                1.0,
-                "user",
-                display="".join(u.text for u in us),
-            )
-            for us in chunks.values()
-        )
-        clauses.append(Clause(alts, occur, display=" OR ".join(a.display for a in alts)))
-    for u in pq.units:
-        if u.negated:
-            clauses.append(
-                Clause(
-                    (Alt(u.terms, 1.0, "user", fields_for(u.terms), display=u.text),),
-                    "must_not",
-                    display=u.text,
-                )
-            )
-    filters = {k: tuple(v) for k, v in pq.filters.items() if k != "docnum"}
-    for k, v in req.filters.items():
-        filters[FILTER_FIELDS.get(k, k)] = tuple(dict.fromkeys(filters.get(k, ()) + tuple(v)))
-    year_from, year_to = pq.year_from, pq.year_to
-    if req.year:
-        year_from, year_to = parse_year_range(req.year)
-    docnum_keys: tuple[str, ...] = ()
-    if pq.filters.get("docnum"):
-        docnum_keys = tuple(k for v in pq.filters["docnum"] for k in keys_of(v))
-        if not docnum_keys:
-            raise QueryError("cannot read that document number", "write it like 国办发〔2019〕38号")
+    clauses, used = _expansion_clauses(positive, expansions, how)
+    clauses += _unit_clauses([u for i, u in enumerate(positive) if i not in used], how)
+    clauses += _negated_clauses(pq.units)
+    filters = _filters(pq, req)
+    year_from, year_to = parse_year_range(req.year) if req.year else (pq.year_from, pq.year_to)
+    docnum_keys = _docnum_keys(pq)
+    if docnum_keys:
         clauses.append(
             Clause(tuple(Alt((k,), 1.0, "user", fields=("docnum",)) for k in docnum_keys), "must")
         )
     if req.fields:
-        bad = set(req.fields) - set(TEXT_FIELDS)
-        if bad:
-            raise QueryError(
-                f"unknown field(s) {', '.join(sorted(bad))}", f"fields: {', '.join(TEXT_FIELDS)}"
-            )
-        clauses = [
-            Clause(tuple(_restrict(a, req.fields) for a in c.alts), c.occur, c.display)
-            for c in clauses
-        ]
+        clauses = _only_fields(clauses, req.fields)
     return Plan(
         clauses=clauses,
         filters=filters,
@@ -246,3 +174,117 @@ def build_plan(
         title_weight=profile.title_weight if profile is not None else None,
         title_expansions=profile.title_expansions if profile is not None else True,
     )
+
+
+def _is_question(pq: ParsedQuery, profile: PlanProfile | None) -> bool:
+    """A long Chinese question: matched against article text only, with the authority prior.
+
+    Titles are repeated on every article record, so in a bag of a dozen words they
+    drown the article that answers it (STARD dev: body only ranked best), and they
+    cost the most postings.
+    """
+    if profile is not None and not profile.long_question:
+        return False  # a long title: matched against titles too, no question prior
+    return pq.long and mostly_han(pq.simplified)  # a Chinese question, not an English title
+
+
+def _expansion_clauses(
+    positive: list[Unit], expansions: list[Any], how: _Matching
+) -> tuple[list[Clause], set[int]]:
+    """One clause per expanded span: the user's words inside it and their expansions.
+    Also the indexes (in ``positive``) of the units these clauses took."""
+    clauses: list[Clause] = []
+    used: set[int] = set()
+    by_span: dict[tuple[int, int], list[Any]] = {}
+    for e in expansions:
+        by_span.setdefault(tuple(e.span), []).append(e)
+    for span, exps in sorted(by_span.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
+        inside = [
+            i
+            for i, u in enumerate(positive)
+            if i not in used
+            and not u.phrase
+            and u.or_group < 0
+            and span[0] <= u.span[0]
+            and u.span[1] <= span[1]
+        ]
+        if not inside:
+            continue
+        used.update(inside)
+        user_words = tuple(t for i in inside for t in positive[i].terms)
+        alts = how.user_alts(user_words, exps[0].source)
+        seen = {user_words}
+        for e in exps:
+            words = tuple(analyze(e.target))
+            if words and words not in seen:
+                seen.add(words)
+                fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else how.han
+                alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
+        clauses.append(Clause(tuple(alts), how.occur, display=exps[0].source))
+    return clauses, used
+
+
+def _unit_clauses(units: list[Unit], how: _Matching) -> list[Clause]:
+    """A clause per unexpanded unit, in order, then one per OR group."""
+    clauses: list[Clause] = []
+    groups: dict[int, list[Unit]] = {}
+    for u in units:
+        if u.or_group >= 0:
+            groups.setdefault(u.or_group, []).append(u)
+        else:
+            clauses.append(Clause(tuple(how.user_alts(u.terms, u.text)), how.occur, display=u.text))
+    return clauses + [_or_clause(group, how.occur) for group in groups.values()]
+
+
+def _or_clause(units: list[Unit], occur: str) -> Clause:
+    """One alternative per typed chunk: 营商环境 OR 劳动合同 -> "营商 环境" | 劳动合同."""
+    chunks: dict[object, list[Unit]] = {}
+    for u in units:
+        chunks.setdefault(u.chunk if u.chunk >= 0 else id(u), []).append(u)
+    alts = tuple(
+        Alt(tuple(t for u in us for t in u.terms), 1.0, "user", display="".join(u.text for u in us))
+        for us in chunks.values()
+    )
+    return Clause(alts, occur, display=" OR ".join(a.display for a in alts))
+
+
+def _negated_clauses(units: list[Unit]) -> list[Clause]:
+    return [
+        Clause(
+            (Alt(u.terms, 1.0, "user", fields_for(u.terms), display=u.text),),
+            "must_not",
+            display=u.text,
+        )
+        for u in units
+        if u.negated
+    ]
+
+
+def _filters(pq: ParsedQuery, req: SearchRequest) -> dict[str, tuple[str, ...]]:
+    """The query's ``field:value`` filters and the request's, merged (文号 apart)."""
+    filters = {k: tuple(v) for k, v in pq.filters.items() if k != "docnum"}
+    for k, v in req.filters.items():
+        filters[FILTER_FIELDS.get(k, k)] = tuple(dict.fromkeys(filters.get(k, ()) + tuple(v)))
+    return filters
+
+
+def _docnum_keys(pq: ParsedQuery) -> tuple[str, ...]:
+    """The index keys of the query's document numbers (none without a 文号 filter)."""
+    if not pq.filters.get("docnum"):
+        return ()
+    keys = tuple(k for v in pq.filters["docnum"] for k in keys_of(v))
+    if not keys:
+        raise QueryError("cannot read that document number", "write it like 国办发〔2019〕38号")
+    return keys
+
+
+def _only_fields(clauses: list[Clause], fields: tuple[str, ...]) -> list[Clause]:
+    """Every clause restricted to the requested text fields (unknown ones are an error)."""
+    bad = set(fields) - set(TEXT_FIELDS)
+    if bad:
+        raise QueryError(
+            f"unknown field(s) {', '.join(sorted(bad))}", f"fields: {', '.join(TEXT_FIELDS)}"
+        )
+    return [
+        Clause(tuple(_restrict(a, fields) for a in c.alts), c.occur, c.display) for c in clauses
+    ]
