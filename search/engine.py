@@ -11,6 +11,7 @@ process), the glossary (segmentation words and expansion), and turns a
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,7 +25,7 @@ from index.deadline import Deadline
 from index.document import FACET_FIELDS, Document, Passage
 from index.errors import QueryError
 from index.issuers import IssuerNames
-from index.plan import HAN_FIELDS, Plan, RawHit
+from index.plan import HAN_FIELDS, Plan, RawHit, RawResults
 from search import profiles
 from search.filters import FilterResolver
 from search.intent import Intent, classify
@@ -37,6 +38,11 @@ MAX_RESULT_WINDOW = 1000  # deepest result reachable by paging
 LONG_QUERY_EXPANSIONS = 4
 SORTS = ("relevance", "date", "date_asc")
 FILTER_NAMES = FACET_FIELDS  # every facet is a filter
+SOME_WORDS_NOTICE = "No document contains all the words; showing documents with some of them."
+CUT_SHORT_NOTICE = (
+    "This search took too long and was cut short: results and counts may be "
+    "incomplete. Add words or filters to narrow it."
+)
 
 
 @dataclass
@@ -213,22 +219,64 @@ class Engine:
                 raise QueryError(f"too many or too long values for filter {name!r}")
 
     # --- search ---------------------------------------------------------------------
-    # long: the search flow (intent, parse, expand, plan, title front, backend, hits, notices)
-    # over shared locals; not split yet (issue 14).
     def search(self, req: SearchRequest) -> SearchResponse:
         t0 = time.perf_counter()
         self.validate(req)
         intent = classify(req.q)
         profile = profiles.profile_for(intent)
-        # Titles and names are searched as cleaned (no 《》, no stray spaces).
-        # A 文号 inside a title is part of the title, not a filter.
-        text, numbers = (intent.text, []) if intent.title_like else split_docnums(req.q)
-        pq = parse_query(text, allow_empty=bool(req.filters or req.year or numbers))
-        if numbers:
-            pq.filters.setdefault("docnum", []).extend(numbers)
+        pq = _parse(req, intent)
         notices: list[str] = []
         if pq.was_traditional:
             notices.append(f"Traditional characters were converted to simplified: {pq.simplified}")
+        expansions = self._expansions(req, pq)
+        planned = self._resolve_filters(req, pq, notices)
+        plan_for = functools.partial(build_plan, pq, expansions, planned, profile=profile)
+        plan = plan_for(affordable=self._cheap_phrase)
+        if profile.title_first and intent.titles:
+            plan.exact_title_lengths = profiles.exact_lengths(intent)
+        mode = "any" if pq.long else "all"
+        # One budget for the rest: the title lookup, both tries, exclusions, phrases,
+        # facets, snippets, the missing-title notice. It starts here: parsing and
+        # expansion are bounded by the query limits, and their first call in a
+        # process loads dictionaries (seconds, not this query's).
+        dl = Deadline(self.backend.time_limit)
+        front = self._title_front(req, pq, plan, profile, dl)
+        want = plan.offset + plan.limit
+        raw = self._backend_search(req, plan, front, want, dl)
+        if _worth_any_word_try(raw, pq, plan, dl):
+            # Nothing has every word: rank by any word instead, and say so.
+            plan = plan_for(force_any=True, affordable=self._cheap_phrase)
+            raw = self._backend_search(req, plan, front, want, dl)
+            mode = "any"
+            if raw.total:
+                notices.append(SOME_WORDS_NOTICE)
+        if front:
+            _put_in_front(raw, plan, front, want, req.per_page)
+        self._title_checks(req, intent, raw, plan, dl, notices)
+        hits = _hits(raw, plan, dl)
+        partial = raw.partial or dl.cut_short
+        if partial:
+            notices.append(CUT_SHORT_NOTICE)
+        return SearchResponse(
+            did_you_mean=self.did_you_mean(req.q),
+            request=req,
+            parsed=pq,
+            hits=hits,
+            total=raw.total,
+            total_exact=raw.total_exact,
+            facets=raw.facets,
+            expansions=expansions,
+            notices=notices,
+            mode=mode,
+            took_ms=(time.perf_counter() - t0) * 1000,
+            plan=plan,
+            intent=intent,
+            facet_labels=self.facet_labels(raw.facets),
+            partial=partial,
+        )
+
+    def _expansions(self, req: SearchRequest, pq: ParsedQuery) -> list[Any]:
+        """The query's cross-language expansions, less those the user switched off."""
         expansions = []
         if req.expand and self.glossary is not None and pq.positive_units:
             from search.expand import expand
@@ -255,64 +303,55 @@ class Engine:
             expansions = [
                 e for e in expansions if e.origin != "cc-cedict" and e.target_lang == "zh"
             ][:LONG_QUERY_EXPANSIONS]
-        # Filter values in English, pinyin or short forms become the stored values.
+        return expansions
+
+    def _resolve_filters(
+        self, req: SearchRequest, pq: ParsedQuery, notices: list[str]
+    ) -> SearchRequest:
+        """Filter values in English, pinyin or short forms become the stored values
+        (the query's in ``pq``, the request's in the request returned); notices added."""
         pq.filters, more = self.filter_resolver().apply(pq.filters)
         notices += more
         resolved, more = self.filter_resolver().apply(req.filters)
         notices += [n for n in more if n not in notices]
-        planned = replace(req, filters=resolved)
-        plan = build_plan(pq, expansions, planned, profile=profile, affordable=self._cheap_phrase)
-        if profile.title_first and intent.titles:
-            plan.exact_title_lengths = profiles.exact_lengths(intent)
-        mode = "any" if pq.long else "all"
-        # One budget for the rest: the title lookup, both tries, exclusions, phrases,
-        # facets, snippets, the missing-title notice. It starts here: parsing and
-        # expansion are bounded by the query limits, and their first call in a
-        # process loads dictionaries (seconds, not this query's).
-        dl = Deadline(self.backend.time_limit)
-        front = []
+        return replace(req, filters=resolved)
+
+    def _title_front(
+        self,
+        req: SearchRequest,
+        pq: ParsedQuery,
+        plan: Plan,
+        profile: profiles.Profile,
+        dl: Deadline,
+    ) -> list[Document]:
+        """The title lookup's candidates, to go before the plain results (English titles)."""
         if (
             profile.title_lookup_front
             and req.expand  # the lookup carries English into Chinese: an expansion too
             and req.sort == "relevance"
             and not (plan.filters or plan.year_from or plan.year_to or req.passages)
         ):
-            front = profiles.title_lookup_front(self, pq.simplified, req.fields, dl)
-        want = plan.offset + plan.limit
+            return profiles.title_lookup_front(self, pq.simplified, req.fields, dl)
+        return []
+
+    def _backend_search(
+        self, req: SearchRequest, plan: Plan, front: list[Document], want: int, dl: Deadline
+    ) -> RawResults:
         if front:
             # The lookup's candidates go first; plain results follow, each document once.
             plan.offset, plan.limit = 0, want + len(front)
-        raw = self.backend.search(plan, explain=req.explain, deadline=dl)
-        if (
-            raw.total == 0
-            and not dl.expired()  # a search out of time gets no second try: one budget
-            and not pq.long
-            and sum(c.occur == "must" for c in plan.clauses) > 1
-        ):
-            # Nothing has every word: rank by any word instead, and say so.
-            plan = build_plan(
-                pq,
-                expansions,
-                planned,
-                force_any=True,
-                profile=profile,
-                affordable=self._cheap_phrase,
-            )
-            if front:
-                plan.offset, plan.limit = 0, want + len(front)
-            raw = self.backend.search(plan, explain=req.explain, deadline=dl)
-            mode = "any"
-            if raw.total:
-                notices.append(
-                    "No document contains all the words; showing documents with some of them."
-                )
-        if front:
-            ids = {d.id for d in front}
-            merged = [RawHit(d.id, 0.0, 0, d) for d in front]
-            merged += [h for h in raw.hits if h.doc_id not in ids]
-            raw.hits = merged[want - req.per_page : want]
-            raw.total = max(raw.total, len(merged))
-            plan.offset, plan.limit = want - req.per_page, req.per_page
+        return self.backend.search(plan, explain=req.explain, deadline=dl)
+
+    def _title_checks(
+        self,
+        req: SearchRequest,
+        intent: Intent,
+        raw: RawResults,
+        plan: Plan,
+        dl: Deadline,
+        notices: list[str],
+    ) -> None:
+        """For a pasted title: the identical title first, and a notice when it is missing."""
         if intent.title_like and plan.offset == 0 and req.sort == "relevance":
             # A title identical to the query (as typed, with or without 中华人民共和国 or
             # a 关于印发…的通知 wrapper) comes first.
@@ -326,50 +365,6 @@ class Engine:
             notice = profiles.missing_title_notice(self, intent, dl)
             if notice:
                 notices.append(notice)
-        words, phrases = highlight_terms(plan)
-        hits = []
-        for rh in raw.hits:
-            doc = rh.document
-            passage = doc.passages[rh.passage] if 0 <= rh.passage < len(doc.passages) else None
-            text = doc.body[passage.start : passage.end] if passage else doc.body
-            if dl.expired():  # out of time: titles and snippets are shown unmarked
-                words, phrases = set(), []
-            hits.append(
-                Hit(
-                    doc=doc,
-                    score=rh.score,
-                    passage=passage,
-                    title=highlight(doc.title, words, phrases),
-                    title_en=highlight(doc.titles_en[0].text, words, phrases)
-                    if doc.titles_en
-                    else [],
-                    snippet=snippet(text, words, phrases) if text else [],
-                    matched=rh.matched,
-                )
-            )
-        partial = raw.partial or dl.cut_short
-        if partial:
-            notices.append(
-                "This search took too long and was cut short: results and counts may be "
-                "incomplete. Add words or filters to narrow it."
-            )
-        return SearchResponse(
-            did_you_mean=self.did_you_mean(req.q),
-            request=req,
-            parsed=pq,
-            hits=hits,
-            total=raw.total,
-            total_exact=raw.total_exact,
-            facets=raw.facets,
-            expansions=expansions,
-            notices=notices,
-            mode=mode,
-            took_ms=(time.perf_counter() - t0) * 1000,
-            plan=plan,
-            intent=intent,
-            facet_labels=self.facet_labels(raw.facets),
-            partial=partial,
-        )
 
     def issuer_names(self) -> IssuerNames:
         """Issuer names in both languages, from this engine's glossary and the alias table."""
@@ -411,6 +406,63 @@ class Engine:
         if self._filters is None:
             self._filters = FilterResolver(self.backend.field_values, self.glossary)
         return self._filters
+
+
+def _parse(req: SearchRequest, intent: Intent) -> ParsedQuery:
+    """The query parsed; a 文号 typed as plain text becomes a 文号 filter."""
+    # Titles and names are searched as cleaned (no 《》, no stray spaces).
+    # A 文号 inside a title is part of the title, not a filter.
+    text, numbers = (intent.text, []) if intent.title_like else split_docnums(req.q)
+    pq = parse_query(text, allow_empty=bool(req.filters or req.year or numbers))
+    if numbers:
+        pq.filters.setdefault("docnum", []).extend(numbers)
+    return pq
+
+
+def _worth_any_word_try(raw: RawResults, pq: ParsedQuery, plan: Plan, dl: Deadline) -> bool:
+    """Nothing has every word of a short query of several words, and time is left."""
+    return (
+        raw.total == 0
+        and not dl.expired()  # a search out of time gets no second try: one budget
+        and not pq.long
+        and sum(c.occur == "must" for c in plan.clauses) > 1
+    )
+
+
+def _put_in_front(
+    raw: RawResults, plan: Plan, front: list[Document], want: int, per_page: int
+) -> None:
+    """The title lookup's candidates, then the plain results not among them: the page."""
+    ids = {d.id for d in front}
+    merged = [RawHit(d.id, 0.0, 0, d) for d in front]
+    merged += [h for h in raw.hits if h.doc_id not in ids]
+    raw.hits = merged[want - per_page : want]
+    raw.total = max(raw.total, len(merged))
+    plan.offset, plan.limit = want - per_page, per_page
+
+
+def _hits(raw: RawResults, plan: Plan, dl: Deadline) -> list[Hit]:
+    """The page's hits with their best passage, highlighted title and snippet."""
+    words, phrases = highlight_terms(plan)
+    hits = []
+    for rh in raw.hits:
+        doc = rh.document
+        passage = doc.passages[rh.passage] if 0 <= rh.passage < len(doc.passages) else None
+        text = doc.body[passage.start : passage.end] if passage else doc.body
+        if dl.expired():  # out of time: titles and snippets are shown unmarked
+            words, phrases = set(), []
+        hits.append(
+            Hit(
+                doc=doc,
+                score=rh.score,
+                passage=passage,
+                title=highlight(doc.title, words, phrases),
+                title_en=highlight(doc.titles_en[0].text, words, phrases) if doc.titles_en else [],
+                snippet=snippet(text, words, phrases) if text else [],
+                matched=rh.matched,
+            )
+        )
+    return hits
 
 
 def highlight_terms(plan: Plan) -> tuple[set[str], list[tuple[str, ...]]]:
