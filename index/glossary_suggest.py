@@ -105,8 +105,6 @@ def _uncovered_phrases(title: str, glossary: Glossary, max_n: int) -> dict[str, 
     return out
 
 
-# long: one scoring pass whose counters (document frequencies inside and outside each title word's
-# documents, surfaces) every step shares; not split yet.
 def suggest(
     en_titles_path: Path,
     glossary: Glossary,
@@ -123,32 +121,63 @@ def suggest(
     docs = _read(Path(en_titles_path))
     if not docs:
         return []
-    doc_counts: list[Counter[str]] = []
-    for d in docs:
-        text = to_simplified(clean_text(str(d.get("content_zh") or "")))
-        doc_counts.append(Counter(w for w in segmenter.cut(text) if len(w) >= 2 and all_han(w)))
-    doc_words = [set(c) for c in doc_counts]
-    df_all: Counter[str] = Counter()
-    for ws in doc_words:
-        df_all.update(ws)
+    words = _ChineseWords.of(docs)
+    where, surface = _uncovered_in_titles(docs, glossary, max_words)
+    ranked = sorted(where.items(), key=lambda kv: (-len(set(kv[1])), kv[0]))
+    return [
+        Suggestion(
+            english=surface[key].most_common(1)[0][0],
+            count=len(set(idxs)),
+            candidates=words.contrast(set(idxs), glossary)[:per_item],
+            key=key,
+        )
+        for key, idxs in ranked[:limit]
+    ]
+
+
+def _uncovered_in_titles(
+    docs: list[dict], glossary: Glossary, max_words: int
+) -> tuple[dict[str, list[int]], dict[str, Counter[str]]]:
+    """Each uncovered title phrase (by key): the documents whose title holds it, and
+    its surface forms with their counts."""
     where: dict[str, list[int]] = {}
     surface: dict[str, Counter[str]] = {}
     for i, d in enumerate(docs):
         for key, form in _uncovered_phrases(d["title_en"], glossary, max_words).items():
             where.setdefault(key, []).append(i)
             surface.setdefault(key, Counter())[form.lower() if not form.isupper() else form] += 1
-    total = len(docs)
-    ranked = sorted(where.items(), key=lambda kv: (-len(set(kv[1])), kv[0]))
-    out: list[Suggestion] = []
-    for key, idxs in ranked[:limit]:
-        inside = set(idxs)
+    return where, surface
+
+
+@dataclass
+class _ChineseWords:
+    """The Chinese words (two or more Han characters) of each document's text."""
+
+    counts: list[Counter[str]]  # per document: word -> occurrences
+    sets: list[set[str]]  # per document: its words
+    df: Counter[str]  # word -> documents using it
+
+    @classmethod
+    def of(cls, docs: list[dict]) -> _ChineseWords:
+        counts: list[Counter[str]] = []
+        for d in docs:
+            text = to_simplified(clean_text(str(d.get("content_zh") or "")))
+            counts.append(Counter(w for w in segmenter.cut(text) if len(w) >= 2 and all_han(w)))
+        sets = [set(c) for c in counts]
+        df: Counter[str] = Counter()
+        for ws in sets:
+            df.update(ws)
+        return cls(counts, sets, df)
+
+    def contrast(self, inside: set[int], glossary: Glossary) -> list[tuple[str, float]]:
+        """Words used by most of the ``inside`` documents, best first, with their score."""
         n_in = len(inside)
-        n_out = total - n_in
+        n_out = len(self.counts) - n_in
         df_in: Counter[str] = Counter()
         tf_in: Counter[str] = Counter()
         for i in inside:
-            df_in.update(doc_words[i])
-            tf_in.update(doc_counts[i])
+            df_in.update(self.sets[i])
+            tf_in.update(self.counts[i])
         scored = []
         for w, c_in in df_in.items():
             # Share of matching documents using the word minus its share of
@@ -158,7 +187,7 @@ def suggest(
             # recurs in its text) and for length (terms over fragments)
             # separate the ties that one or two documents always produce.
             p_in = c_in / n_in
-            p_out = (df_all[w] - c_in) / n_out if n_out else 0.0
+            p_out = (self.df[w] - c_in) / n_out if n_out else 0.0
             score = p_in - p_out
             if w in glossary:
                 score -= 0.25
@@ -166,15 +195,7 @@ def suggest(
             if c_in >= max(1, math.ceil(n_in / 2)) and score > 0:
                 scored.append((w, round(score, 3)))
         scored.sort(key=lambda x: (-x[1], x[0]))
-        out.append(
-            Suggestion(
-                english=surface[key].most_common(1)[0][0],
-                count=n_in,
-                candidates=scored[:per_item],
-                key=key,
-            )
-        )
-    return out
+        return scored
 
 
 def format_suggestions(items: Sequence[Suggestion]) -> list[str]:
