@@ -19,21 +19,6 @@ from typing import Any, ClassVar
 
 from index.errors import InputError
 
-# Levels as the sources and flk.npc.gov.cn name them; free text is allowed
-# for user corpora, these are the known ones (used for facets and docs).
-LEVELS = (
-    "宪法",
-    "法律",
-    "行政法规",
-    "司法解释",
-    "部门规章",
-    "地方性法规",
-    "地方政府规章",
-    "规范性文件",
-    "工作报告",
-    "案例",
-    "其他",
-)
 # The Document attributes that are facets: stored as columns, counted and filtered on.
 FACET_FIELDS = ("level", "region", "issuer", "status", "lang", "source", "doctype")
 STATUSES = ("现行有效", "已修改", "已废止", "尚未生效", "未知")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from index.doctypes import DOCTYPES
 from index.document import Passage
 
 CN_DIGITS = {
@@ -148,54 +149,11 @@ def _chunks(body: str) -> list[Passage]:
     return passages
 
 
-_DOCTYPES = (
-    "实施细则",
-    "实施办法",
-    "暂行办法",
-    "管理办法",
-    "实施意见",
-    "指导意见",
-    "若干意见",
-    "若干规定",
-    "暂行规定",
-    "行动计划",
-    "行动方案",
-    "工作方案",
-    "实施方案",
-    "工作要点",
-    "决定",
-    "决议",
-    "条例",
-    "办法",
-    "规定",
-    "细则",
-    "意见",
-    "通知",
-    "通告",
-    "公告",
-    "方案",
-    "规划",
-    "纲要",
-    "批复",
-    "函",
-    "法",
-    "规则",
-    "解释",
-    "答复",
-    "报告",
-    "计划",
-    "措施",
-    "指引",
-    "指南",
-    "标准",
-)
-
-
 def doctype_of(title: str) -> str:
     """The document type from the end of a Chinese title (…的指导意见 -> 指导意见)."""
     t = re.sub(r"[（(][^）)]*[）)]$", "", title.strip()).rstrip('》”" ')
     # 关于印发X的通知: the document is a notice.
-    for dt in _DOCTYPES:
+    for dt in DOCTYPES:
         if t.endswith(dt):
             return dt
     return ""

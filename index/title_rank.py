@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from index.doctypes import LEVEL_RANK
 from index.plan import Plan
 
 # How much a match in each title field counts: a machine draft only restates the
@@ -33,17 +34,7 @@ TITLE_FIELD_FACTOR = {"title": 1.0, "title_en": 1.0, "title_draft": 0.65}
 TITLE_ORIGINS = ("user", "curated", "user-glossary")  # dictionary senses do not count
 
 # Higher is more authoritative (see module doc). Facts about the corpus's values:
-# levels of the laws data, 全国 as the national region, State Council issuers.
-LEVEL_RANK = {
-    "宪法": 8,
-    "法律": 7,
-    "行政法规": 6,
-    "司法解释": 5,
-    "部门规章": 3,
-    "地方性法规": 2,
-    "案例": 0,
-    "其他": 0,
-}
+# levels of the laws data (LEVEL_RANK, index/doctypes.py), 全国 as the national region, State Council issuers.
 CENTRAL_ISSUERS = ("国务院", "中共中央", "全国人民代表大会", "中央军委")
 NATIONAL_REGION = "全国"
 CENTRAL_RANK = 4

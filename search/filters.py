@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.document import LEVELS
+from index.doctypes import LEVELS
 from index.issuers import ALIASES_FILE, key, load_aliases
 from index.normalize import to_simplified
 

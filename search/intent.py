@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.doctypes import NAME_ENDINGS, TITLE_ENDINGS
 from index.normalize import fold_for_segmentation, normalize_query, to_simplified
 from index.scripts import HAN_CHARS, han_count
 from search.query import MAX_QUERY_CHARS
@@ -35,60 +36,6 @@ MIN_TITLE_CHARS = 8  # a Chinese title shorter than this is a name or keywords
 LONG_TITLE_CHARS = 10  # unbroken Chinese this long, not a question: a title whatever its ending
 _SENTENCE_MARKS = "，。；！,;!"
 
-# Title endings: the document types of Chinese policy and legal titles, longest first.
-TITLE_ENDINGS = (
-    "指导意见",
-    "实施意见",
-    "若干意见",
-    "实施细则",
-    "实施办法",
-    "暂行办法",
-    "管理办法",
-    "若干规定",
-    "暂行规定",
-    "补充通知",
-    "紧急通知",
-    "工作报告",
-    "修正案",
-    "意见",
-    "通知",
-    "通告",
-    "公告",
-    "决定",
-    "决议",
-    "批复",
-    "复函",
-    "函",
-    "办法",
-    "规定",
-    "条例",
-    "细则",
-    "规则",
-    "方案",
-    "规划",
-    "计划",
-    "纲要",
-    "要点",
-    "措施",
-    "解释",
-    "答复",
-    "报告",
-    "通报",
-    "命令",
-    "令",
-    "公示",
-    "法典",
-    "法",
-    "标准",
-    "目录",
-    "清单",
-    "指引",
-    "指南",
-    "章程",
-    "准则",
-)
-# Name endings: what a law or regulation short name ends in.
-NAME_ENDINGS = ("法", "法典", "条例", "规定", "办法", "细则", "规则", "解释", "宪法", "修正案")
 # Trailing notes of titles: （试行）, (2019年修订), （草案）.
 _TRAILER = re.compile(r"[（(][^（）()]{0,16}[)）]$")
 _WRAPPER = re.compile(
