@@ -446,23 +446,26 @@ def _hits(raw: RawResults, plan: Plan, dl: Deadline) -> list[Hit]:
     words, phrases = highlight_terms(plan)
     hits = []
     for rh in raw.hits:
-        doc = rh.document
-        passage = doc.passages[rh.passage] if 0 <= rh.passage < len(doc.passages) else None
-        text = doc.body[passage.start : passage.end] if passage else doc.body
         if dl.expired():  # out of time: titles and snippets are shown unmarked
             words, phrases = set(), []
-        hits.append(
-            Hit(
-                doc=doc,
-                score=rh.score,
-                passage=passage,
-                title=highlight(doc.title, words, phrases),
-                title_en=highlight(doc.titles_en[0].text, words, phrases) if doc.titles_en else [],
-                snippet=snippet(text, words, phrases) if text else [],
-                matched=rh.matched,
-            )
-        )
+        hits.append(make_hit(rh, words, phrases))
     return hits
+
+
+def make_hit(rh: RawHit, words: set[str], phrases: list[tuple[str, ...]]) -> Hit:
+    """A search hit: its best passage, highlighted titles and snippet."""
+    doc = rh.document
+    passage = doc.passages[rh.passage] if 0 <= rh.passage < len(doc.passages) else None
+    text = doc.body[passage.start : passage.end] if passage else doc.body
+    return Hit(
+        doc=doc,
+        score=rh.score,
+        passage=passage,
+        title=highlight(doc.title, words, phrases),
+        title_en=highlight(doc.titles_en[0].text, words, phrases) if doc.titles_en else [],
+        snippet=snippet(text, words, phrases) if text else [],
+        matched=rh.matched,
+    )
 
 
 def highlight_terms(plan: Plan) -> tuple[set[str], list[tuple[str, ...]]]:

@@ -25,8 +25,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from index.errors import InputError
-from search.engine import Hit, highlight_terms
-from search.snippets import highlight, snippet
+from search.engine import highlight_terms, make_hit
 from web.openapi import EXPORT_MAX, MAX_Q
 from web.params import search_request
 from web.state import state
@@ -93,7 +92,7 @@ def cursor_search(args: MultiDict) -> dict[str, Any]:
         limit = min(req.per_page, EXPORT_MAX - offset)
         raw = engine.backend.search_lazy(replace(resp.plan, offset=offset, limit=limit))
         words, phrases = highlight_terms(resp.plan)
-        resp.hits = [_hit(rh, words, phrases) for rh in raw.hits]
+        resp.hits = [make_hit(rh, words, phrases) for rh in raw.hits]
         if raw.partial:
             resp.notices.append("This page was cut short by the time limit; ask for it again.")
     elif offset:
@@ -114,18 +113,3 @@ def cursor_search(args: MultiDict) -> dict[str, Any]:
     out["pages"] = max(1, -(-min(resp.total, EXPORT_MAX) // req.per_page))
     out["next_cursor"] = encode(end, key, generation) if more else None
     return out
-
-
-def _hit(rh: Any, words: set[str], phrases: list[tuple[str, ...]]) -> Hit:
-    """A search hit with its highlights and snippet, as the engine makes them."""
-    doc = rh.document
-    passage = doc.passages[rh.passage] if 0 <= rh.passage < len(doc.passages) else None
-    text = doc.body[passage.start : passage.end] if passage else doc.body
-    return Hit(
-        doc=doc,
-        score=rh.score,
-        passage=passage,
-        title=highlight(doc.title, words, phrases),
-        title_en=highlight(doc.titles_en[0].text, words, phrases) if doc.titles_en else [],
-        snippet=snippet(text, words, phrases) if text else [],
-    )
