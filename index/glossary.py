@@ -133,16 +133,29 @@ class _Problem(Exception):
     """A line-level validation failure; turned into an error or a warning by the loader."""
 
 
-# long: one check per rule of the glossary line format, each with its own message and hint; read
-# top to bottom it is the format's specification.
 def parse_line(raw: str) -> tuple[str, tuple[str, ...], str, str] | None:
     """Parse and validate one glossary line. Returns None for blank/comment lines.
 
-    Raises ``_Problem`` with the reason; the caller adds file and line.
+    Raises ``_Problem`` with the reason; the caller adds file and line. The checks,
+    read top to bottom, are the format's specification.
     """
     line = raw.rstrip("\r\n")
     if not line.strip() or line.lstrip().startswith("#"):
         return None
+    zh, en_field, category, note = _fields(line)
+    _check_zh(zh)
+    renderings = _renderings(zh, en_field)
+    if not category:
+        raise _Problem(f"no category for {zh!r}")
+    if category not in CATEGORIES:
+        raise _Problem(
+            f"unknown category {category!r} for {zh!r} (expected one of {', '.join(sorted(CATEGORIES))})"
+        )
+    return zh, tuple(" ".join(r.split()) for r in renderings), category, note
+
+
+def _fields(line: str) -> tuple[str, str, str, str]:
+    """zh, English renderings, category and note of a line of 3 or 4 TAB-separated fields."""
     fields = line.split("\t")
     if len(fields) < 3:
         if "\t" not in line and ("  " in line or " " in line):
@@ -155,6 +168,11 @@ def parse_line(raw: str) -> tuple[str, tuple[str, ...], str, str] | None:
         raise _Problem(f"expected 3 or 4 TAB-separated fields, found {len(fields)} (a stray TAB?)")
     zh, en_field, category = (f.strip() for f in fields[:3])
     note = fields[3].strip() if len(fields) == 4 else ""
+    return zh, en_field, category, note
+
+
+def _check_zh(zh: str) -> None:
+    """A Chinese term: Han characters, simplified, short, nothing that breaks segmentation."""
     if not zh:
         raise _Problem("empty Chinese term")
     if not has_han(zh):
@@ -173,6 +191,10 @@ def parse_line(raw: str) -> tuple[str, tuple[str, ...], str, str] | None:
             f"Chinese term {zh!r} is not in simplified characters (write {simplified!r}; "
             "traditional queries are converted before lookup)"
         )
+
+
+def _renderings(zh: str, en_field: str) -> list[str]:
+    """The English renderings of ``zh`` ("|"-separated), each checked, none twice."""
     if not en_field:
         raise _Problem(f"no English rendering for {zh!r}")
     renderings = [r.strip() for r in en_field.split("|")]
@@ -196,13 +218,7 @@ def parse_line(raw: str) -> tuple[str, tuple[str, ...], str, str] | None:
         seen.add(low)
     if len(renderings) > MAX_RENDERINGS:
         raise _Problem(f"too many renderings for {zh!r} ({len(renderings)} > {MAX_RENDERINGS})")
-    if not category:
-        raise _Problem(f"no category for {zh!r}")
-    if category not in CATEGORIES:
-        raise _Problem(
-            f"unknown category {category!r} for {zh!r} (expected one of {', '.join(sorted(CATEGORIES))})"
-        )
-    return zh, tuple(" ".join(r.split()) for r in renderings), category, note
+    return renderings
 
 
 # --- CC-CEDICT ---------------------------------------------------------------

@@ -295,8 +295,22 @@ def read_file(path: Path, within: Path | None = None) -> Iterator[Item]:
         )
 
 
-# long: one iterative walk (an explicit stack, no recursion) whose cases -- unreadable entry, link
-# out of the folder, folder, file -- each yield their own Problem, in walk order.
+def _entries(d: Path) -> list[os.DirEntry] | Problem:
+    """A folder's entries by name, or the problem that it cannot be read."""
+    try:
+        with os.scandir(d) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError as e:
+        return Problem(str(d), 0, f"cannot read folder: {e.strerror or e}")
+
+
+def _wanted(name: str) -> bool:
+    """Whether a file of this name is one the folder walk reads."""
+    return Path(name).suffix.lower() in TEXT_SUFFIXES | {".jsonl", ".gz", ".csv"}
+
+
+# An iterative walk (an explicit stack, no recursion) whose cases -- unreadable entry,
+# link out of the folder, folder, file -- each yield their own Problem, in walk order.
 def read_folder(folder: Path, *, follow_symlinks: bool = False) -> Iterator[Item]:
     """Every data and text file under ``folder`` (file names starting with '.' skipped).
 
@@ -309,17 +323,7 @@ def read_folder(folder: Path, *, follow_symlinks: bool = False) -> Iterator[Item
     seen: set[str] = {str(root)}
     stack: list[list[os.DirEntry]] = []  # per folder being walked: entries to do, reversed
 
-    def entries(d: Path) -> list[os.DirEntry] | Problem:
-        try:
-            with os.scandir(d) as it:
-                return sorted(it, key=lambda e: e.name)
-        except OSError as e:
-            return Problem(str(d), 0, f"cannot read folder: {e.strerror or e}")
-
-    def wanted(name: str) -> bool:
-        return Path(name).suffix.lower() in TEXT_SUFFIXES | {".jsonl", ".gz", ".csv"}
-
-    first = entries(folder)
+    first = _entries(folder)
     if isinstance(first, Problem):
         yield first
         return
@@ -334,11 +338,11 @@ def read_folder(folder: Path, *, follow_symlinks: bool = False) -> Iterator[Item
             is_link = entry.is_symlink()
             st = os.stat(path)  # follows links
         except OSError as e:  # a dangling link, or no permission
-            if wanted(entry.name) and not entry.name.startswith("."):
+            if _wanted(entry.name) and not entry.name.startswith("."):
                 yield Problem(str(path), 0, f"cannot read: {e.strerror or e}")
             continue
         if is_link and not follow_symlinks and not _inside(os.path.realpath(path), root):
-            if wanted(entry.name) or stat.S_ISDIR(st.st_mode):
+            if _wanted(entry.name) or stat.S_ISDIR(st.st_mode):
                 yield Problem(
                     str(path),
                     0,
@@ -351,13 +355,13 @@ def read_folder(folder: Path, *, follow_symlinks: bool = False) -> Iterator[Item
             if real in seen or (is_link and not follow_symlinks):
                 continue  # walked already (a link inside the folder, or a loop)
             seen.add(real)
-            sub = entries(path)
+            sub = _entries(path)
             if isinstance(sub, Problem):
                 yield sub
             else:
                 stack.append(sub[::-1])
             continue
-        if entry.name.startswith(".") or not wanted(entry.name):
+        if entry.name.startswith(".") or not _wanted(entry.name):
             continue
         if not stat.S_ISREG(st.st_mode):
             yield Problem(str(path), 0, f"{_kind(st.st_mode)}, not a regular file")
