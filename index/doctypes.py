@@ -3,7 +3,8 @@
 Place in the flow: readers (``index/readers.py``, through ``index.structure.doctype_of``)
 take a document's type from the end of its title; levels come with the sources;
 facets, filters (``search/filters.py``) and the authority ranking
-(``index/title_rank.py``) read both from here.
+(``index/title_rank.py``) read both from here, and query intent (``search/intent.py``)
+the endings that make a query a title or a law's name.
 
 Not here, and why: the English renderings of document types for drafted titles
 (``search/data/title_words.tsv``, kind ``doctype``) and the glossary's ``doctype``

@@ -20,7 +20,7 @@ from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause
 from index.scripts import han_count, has_han, is_han
 from search.query import FILTER_FIELDS, ParsedQuery, Unit, parse_year_range
 
-LONG_QUERY_FIELDS = ("body",)
+LONG_QUERY_FIELDS = ("body",)  # what a long Chinese question is matched against
 
 
 @dataclass
