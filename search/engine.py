@@ -27,7 +27,7 @@ from index.errors import QueryError
 from index.issuers import IssuerNames
 from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan, RawHit
 from index.scripts import han_count, has_han, is_han
-from search import profiles
+from search import profiles, question
 from search.filters import FilterResolver
 from search.intent import Intent, classify
 from search.query import FILTER_FIELDS, ParsedQuery, parse_query, parse_year_range
@@ -280,6 +280,7 @@ class Engine:
         notices += [n for n in more if n not in notices]
         planned = replace(req, filters=resolved)
         plan = build_plan(pq, expansions, planned, profile=profile, affordable=self._cheap_phrase)
+        plan = question.refine(plan, intent)  # questions only: layperson -> legal words
         if profile.title_first and intent.titles:
             plan.exact_title_lengths = profiles.exact_lengths(intent)
         mode = "any" if pq.long else "all"
