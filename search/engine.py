@@ -301,7 +301,7 @@ class Engine:
         if front:
             # The lookup's candidates go first; plain results follow, each document once.
             plan.offset, plan.limit = 0, want + len(front)
-        raw = self.backend.search(plan, explain=req.explain, deadline=dl)
+        raw = question.search(self.backend, plan, intent, explain=req.explain, deadline=dl)
         if (
             raw.total == 0
             and not dl.expired()  # a search out of time gets no second try: one budget

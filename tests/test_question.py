@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from index import segmenter
 from index.analysis import terms
-from index.plan import Alt, Clause, Plan
+from index.document import Document
+from index.plan import Alt, Clause, Plan, RawHit, RawResults
 from search import question
 from search.engine import SearchRequest
 from search.intent import Intent, classify
@@ -77,7 +79,6 @@ def test_other_intents_and_exclusions_are_left_alone() -> None:
 def test_question_finds_the_article_in_legal_words(tmp_path: Path) -> None:
     """End to end: 偷 in a question reaches an article that only says 盗窃, and a
     keyword search for 偷 does not (the table is for questions only)."""
-    from index.document import Document
     from index.whoosh_backend import WhooshBackend
     from search.engine import Engine
 
@@ -117,3 +118,60 @@ def test_question_finds_the_article_in_legal_words(tmp_path: Path) -> None:
         assert "crim" not in [h.doc.id for h in kw.hits]
     finally:
         e.backend.close()
+
+
+def test_support_is_the_best_other_articles_of_the_same_document() -> None:
+    assert question.support([5, 4, 3, 2, 1], 3) == [9, 10, 11, 12, 12]
+    assert question.support([5.0], 3) == [0.0]  # a lone article has no support
+    assert question.support([5, 5, 1], 1) == [5, 5, 5]  # ties: the other 5 counts
+
+
+def _hit(doc: str, score: float, passage: int = 1) -> RawHit:
+    return RawHit(doc, score, passage, Document(id=doc, title=doc))
+
+
+def test_regroup_lifts_an_article_whose_law_has_other_matching_articles() -> None:
+    hits = [_hit("lone", 10.0), _hit("law", 9.0, 1), _hit("law", 8.0, 2), _hit("law", 7.0, 3)]
+    out = question.regroup(hits)
+    assert [(h.doc_id, h.passage) for h in out][:2] == [("law", 1), ("lone", 1)]
+    assert out[0].score == pytest.approx(9.0 + question.GROUP_WEIGHT * (8.0 + 7.0))
+    assert out[1].score == 10.0  # a lone article keeps its score
+    assert sorted((h.doc_id, h.passage) for h in out) == sorted((h.doc_id, h.passage) for h in hits)
+
+
+class _Backend:
+    """Returns ``n`` passages of two documents, best first, and records the plans."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.plans = n, []
+
+    def search(self, plan: Plan, *, explain: bool = False, deadline=None) -> RawResults:
+        self.plans.append(plan)
+        hits = [_hit("a" if i % 3 else "b", 100.0 - i, i + 1) for i in range(self.n)]
+        return RawResults(hits[plan.offset : plan.offset + plan.limit], self.n, True)
+
+
+def test_article_search_reranks_a_fixed_pool_so_pages_stay_consistent() -> None:
+    be = _Backend(300)
+    plan = replace(_plan("偷", "判刑"), collapse=False, limit=10)
+    pages = []
+    for page in range(25):  # 250 articles: through the pool's end and beyond it
+        pages += question.search(be, replace(plan, offset=page * 10), QUESTION).hits
+    keys = [(h.doc_id, h.passage) for h in pages]
+    assert len(set(keys)) == len(keys) == 250  # no article twice, none lost
+    assert all(p.offset == 0 and p.limit >= question.GROUP_POOL for p in be.plans)
+    assert keys[question.GROUP_POOL :] == [
+        ("a" if i % 3 else "b", i + 1) for i in range(question.GROUP_POOL, 250)
+    ]  # beyond the pool: the backend's order
+
+
+def test_documents_and_other_intents_are_searched_as_planned() -> None:
+    for plan, intent in (
+        (replace(_plan("偷"), collapse=True), QUESTION),  # documents: unchanged
+        (replace(_plan("偷"), collapse=False), Intent("words", "偷")),
+        (replace(_plan("偷"), collapse=False, sort="date"), QUESTION),
+    ):
+        be = _Backend(30)
+        out = question.search(be, plan, intent)
+        assert be.plans == [plan]
+        assert [h.score for h in out.hits] == [100.0 - i for i in range(len(out.hits))]
