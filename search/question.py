@@ -14,9 +14,9 @@ What is added (each measured on the STARD tune half only, README):
   lower weight: they combine with it, they never replace it;
 * **a law's support for its articles** (article ranking, ``passages``): among
   the top articles, each gains a share of the scores of its law's other best
-  matching articles, so the law that several articles of answer ranks its best
-  article higher than a lone article that happens to share a word or two.
-  Documents (the everyday search) are ranked as before.
+  matching articles, so a law several of whose articles match ranks its best
+  article above a lone article that happens to share a word or two. Documents
+  (the everyday search) are ranked as before.
 
 Tried on the same tune half and left out (README): BM25 k1/b other than the
 defaults, more question filler words, sub-words of long question words, and
