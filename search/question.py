@@ -151,7 +151,12 @@ def search(
 ) -> RawResults:
     """``backend.search(plan)``; a question's articles (``collapse`` off, by
     relevance) re-ranked with their document's support (:func:`regroup`)."""
-    if not (applies(plan, intent) and not plan.collapse and plan.sort == "relevance"):
+    if not (
+        GROUP_WEIGHT > 0
+        and applies(plan, intent)
+        and not plan.collapse
+        and plan.sort == "relevance"
+    ):
         return backend.search(plan, explain=explain, deadline=deadline)
     want = plan.offset + plan.limit
     raw = backend.search(

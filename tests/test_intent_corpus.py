@@ -144,9 +144,10 @@ FLOORS = {
     "docnum": {"first": 0.97},
     "en_title": {"first": 0.62, "top10": 0.80},
     "en_title_lookup": {"first": 0.62, "top10": 0.80},
-    # Measured 0.622 / 0.310 / 0.747 (search/question.py): still under the issue's
-    # 0.66 / 0.38 / 0.80, which the README says.
-    "stard": {"art_R@100": 0.61, "art_nDCG@10": 0.30, "doc_R@10": 0.74},
+    # Measured 0.622 / 0.310 / 0.747 with search/question.py, 0.609 / 0.297 / 0.754
+    # without: the article floors sit between, so losing the additions fails. All
+    # three are still under the 0.66 / 0.38 / 0.80 (README).
+    "stard": {"art_R@100": 0.615, "art_nDCG@10": 0.303, "doc_R@10": 0.73},
 }
 
 
