@@ -26,7 +26,7 @@ from index.document import FACET_FIELDS, Document, Passage
 from index.errors import QueryError
 from index.issuers import IssuerNames
 from index.plan import HAN_FIELDS, Plan, RawHit, RawResults
-from search import profiles
+from search import profiles, question
 from search.filters import FilterResolver
 from search.intent import Intent, classify
 from search.planning import COVER_MAX_DF, SearchRequest, build_plan, mostly_han
@@ -232,6 +232,7 @@ class Engine:
         planned = self._resolve_filters(req, pq, notices)
         plan_for = functools.partial(build_plan, pq, expansions, planned, profile=profile)
         plan = plan_for(affordable=self._cheap_phrase)
+        plan = question.refine(plan, intent)  # questions only: layperson -> legal words
         if profile.title_first and intent.titles:
             plan.exact_title_lengths = profiles.exact_lengths(intent)
         mode = "any" if pq.long else "all"
@@ -242,11 +243,11 @@ class Engine:
         dl = Deadline(self.backend.time_limit)
         front = self._title_front(req, pq, plan, profile, dl)
         want = plan.offset + plan.limit
-        raw = self._backend_search(req, plan, front, want, dl)
+        raw = self._backend_search(req, intent, plan, front, want, dl)
         if _worth_any_word_try(raw, pq, plan, dl):
             # Nothing has every word: rank by any word instead, and say so.
             plan = plan_for(force_any=True, affordable=self._cheap_phrase)
-            raw = self._backend_search(req, plan, front, want, dl)
+            raw = self._backend_search(req, intent, plan, front, want, dl)
             mode = "any"
             if raw.total:
                 notices.append(SOME_WORDS_NOTICE)
@@ -335,12 +336,18 @@ class Engine:
         return []
 
     def _backend_search(
-        self, req: SearchRequest, plan: Plan, front: list[Document], want: int, dl: Deadline
+        self,
+        req: SearchRequest,
+        intent: Intent,
+        plan: Plan,
+        front: list[Document],
+        want: int,
+        dl: Deadline,
     ) -> RawResults:
         if front:
             # The lookup's candidates go first; plain results follow, each document once.
             plan.offset, plan.limit = 0, want + len(front)
-        return self.backend.search(plan, explain=req.explain, deadline=dl)
+        return question.search(self.backend, plan, intent, explain=req.explain, deadline=dl)
 
     def _title_checks(
         self,

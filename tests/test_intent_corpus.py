@@ -124,6 +124,15 @@ def test_questions_keep_their_ranking(corpus_engine) -> None:
     assert r.plan is not None and r.plan.authority_prior and not r.plan.title_first
 
 
+def test_question_in_everyday_words_reaches_articles_in_legal_words(corpus_engine) -> None:
+    """房东 (landlord) is 出租人 in the law: the question's articles say so."""
+    r = _search(corpus_engine, "房东一直不退还押金，我该怎么办？", passages=True, explain=True)
+    assert r.intent is not None and r.intent.kind == "question"
+    assert any("出租人" in ln and "layperson" in ln for ln in r.explain_lines())
+    texts = [h.doc.body[h.passage.start : h.passage.end] for h in r.hits if h.passage]
+    assert any("出租人" in t for t in texts[:10])
+
+
 # Floors a little under the measured report-half figures (README, "Relevance by query
 # intent"): a regression fails CI, noise on a loaded machine does not.
 FLOORS = {
@@ -135,6 +144,10 @@ FLOORS = {
     "docnum": {"first": 0.97},
     "en_title": {"first": 0.62, "top10": 0.80},
     "en_title_lookup": {"first": 0.62, "top10": 0.80},
+    # Measured 0.622 / 0.310 / 0.747 with search/question.py, 0.609 / 0.297 / 0.754
+    # without: the article floors sit between, so losing the additions fails. All
+    # three are still under the issue's 0.66 / 0.38 / 0.80 (README).
+    "stard": {"art_R@100": 0.615, "art_nDCG@10": 0.303, "doc_R@10": 0.73},
 }
 
 
