@@ -288,19 +288,27 @@ class Engine:
         # expansion are bounded by the query limits, and their first call in a
         # process loads dictionaries (seconds, not this query's).
         dl = Deadline(self.backend.time_limit)
-        front = []
+        front, shared, front_cut = [], None, False
         if (
             profile.title_lookup_front
             and req.expand  # the lookup carries English into Chinese: an expansion too
             and req.sort == "relevance"
             and not (plan.filters or plan.year_from or plan.year_to or req.passages)
         ):
-            front = profiles.title_lookup_front(self, pq.simplified, req.fields, dl)
+            # Ranked by any word (a long title) and no more asked of the hits than
+            # the lookup's own search gives: its results are the box's (searched once).
+            reuse = pq.long and not (req.explain or req.facets)
+            need = plan.offset + plan.limit + profiles.EN_TITLE_FRONT if reuse else 0
+            lf = profiles.title_lookup_front(self, pq.simplified, req.fields, dl, reuse=need)
+            front, shared, front_cut = lf.docs, lf.results, lf.cut_short
         want = plan.offset + plan.limit
         if front:
             # The lookup's candidates go first; plain results follow, each document once.
             plan.offset, plan.limit = 0, want + len(front)
-        raw = self.backend.search(plan, explain=req.explain, deadline=dl)
+        if shared is not None:
+            raw = shared
+        else:
+            raw = self.backend.search(plan, explain=req.explain, deadline=dl)
         if (
             raw.total == 0
             and not dl.expired()  # a search out of time gets no second try: one budget
@@ -365,7 +373,7 @@ class Engine:
                     matched=rh.matched,
                 )
             )
-        partial = raw.partial or dl.cut_short
+        partial = raw.partial or dl.cut_short or front_cut
         if partial:
             notices.append(
                 "This search took too long and was cut short: results and counts may be "

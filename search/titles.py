@@ -37,9 +37,9 @@ from typing import Any
 from index.deadline import Deadline
 from index.docnumber import DocNumber, find_docnums, parse_docnum
 from index.document import Document, EnglishTitle
-from index.errors import InputError, QueryError
+from index.errors import DuizhaoError, InputError, QueryError
 from index.normalize import to_simplified
-from index.plan import TEXT_FIELDS, Alt, Clause, Plan
+from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawResults
 from index.scripts import HAN_CHARS, han_count, has_han
 from index.title_rank import NATIONAL_REGION
 from search.attested import attested
@@ -322,17 +322,66 @@ def retrieve(
     With ``deadline`` (a search's one budget) the search spends from it, and
     nothing is searched once it has run out. Alternatives made only of words in
     more than ``max_df`` records are dropped (None: none are)."""
+    raw = retrieve_raw(
+        engine,
+        text,
+        limit=limit,
+        expand=expand,
+        fields=fields,
+        filters=filters,
+        deadline=deadline,
+        max_df=max_df,
+    )
+    return [(h.document, h.score) for h in raw.hits] if raw is not None else []
+
+
+def retrieve_raw(
+    engine: Any,
+    text: str,
+    *,
+    limit: int = POOL,
+    expand: bool = True,
+    fields: tuple[str, ...] = TEXT_FIELDS,
+    filters: dict[str, tuple[str, ...]] | None = None,
+    deadline: Deadline | None = None,
+    max_df: int | None = MAX_DF,
+) -> RawResults | None:
+    """:func:`retrieve`'s index search as the backend answers it (hits, total,
+    partial), or None when nothing was searched (no words, or no time left)."""
+    if deadline is not None and deadline.expired():
+        return None
+    plan = _retrieval_plan(engine, text, limit, expand, fields, filters, max_df)
+    if plan is None:
+        return None
+    if deadline is not None:
+        return engine.backend.search(plan, deadline=deadline)
+    raw = engine.backend.search(plan)
+    if getattr(raw, "partial", False):
+        # The backend's per-search time limit cut a cold first search short
+        # (a fresh CLI process reads the postings from disk); warm, it completes.
+        raw = engine.backend.search(plan)
+    return raw
+
+
+def _retrieval_plan(
+    engine: Any,
+    text: str,
+    limit: int,
+    expand: bool,
+    fields: tuple[str, ...],
+    filters: dict[str, tuple[str, ...]] | None,
+    max_df: int | None,
+) -> Plan | None:
+    """The engine's plan for ``text`` in ranked "any word" mode (None: no words)."""
     from search.engine import SearchRequest, build_plan
     from search.query import parse_query
 
-    if deadline is not None and deadline.expired():
-        return []
     try:
         pq = parse_query(text)
     except QueryError:
-        return []
+        return None
     if not pq.positive_units:
-        return []
+        return None
     exps: list[Any] = []
     if expand and engine.glossary is not None:
         from search.expand import expand as do_expand
@@ -349,15 +398,37 @@ def retrieve(
         plan = _with_fields(plan, fields)
     if max_df is not None:
         plan = _prune_common(engine, plan, max_df)
-    if deadline is not None:
-        raw = engine.backend.search(plan, deadline=deadline)
-        return [(h.document, h.score) for h in raw.hits]
-    raw = engine.backend.search(plan)
-    if getattr(raw, "partial", False):
-        # The backend's per-search time limit cut a cold first search short
-        # (a fresh CLI process reads the postings from disk); warm, it completes.
-        raw = engine.backend.search(plan)
-    return [(h.document, h.score) for h in raw.hits]
+    return plan
+
+
+# Record counts per (field, word), per index generation: pruning asks for the same
+# few hundred words again and again, and each backend call checks the generation.
+_DF_MEMO: dict[int, tuple[Any, dict[tuple[str, str], int]]] = {}
+_DF_MEMO_MAX = 50_000
+
+
+def _df_of(engine: Any) -> Callable[[str, str], int]:
+    """The backend's record count per (field, word), memoized for the current
+    index generation (read once per call of this function)."""
+    backend = engine.backend
+    gen = backend.generation()
+    held = _DF_MEMO.get(id(backend))
+    if held is None or held[0] != (backend, gen):
+        if len(_DF_MEMO) > 8:
+            _DF_MEMO.clear()
+        held = _DF_MEMO[id(backend)] = ((backend, gen), {})
+    memo = held[1]
+
+    def df(field: str, word: str) -> int:
+        key = (field, word)
+        v = memo.get(key)
+        if v is None:
+            if len(memo) >= _DF_MEMO_MAX:
+                memo.clear()  # bounded whatever words are asked for
+            v = memo[key] = backend.doc_frequency(field, word)
+        return v
+
+    return df
 
 
 def _prune_common(engine: Any, plan: Plan, max_df: int = MAX_DF) -> Plan:
@@ -368,7 +439,7 @@ def _prune_common(engine: Any, plan: Plan, max_df: int = MAX_DF) -> Plan:
     expanded to 20 Chinese words took seconds. The re-ranker still checks the
     document type and the other common words on each candidate.
     """
-    df = engine.backend.doc_frequency  # corpus statistics, cached by the backend
+    df = _df_of(engine)
 
     def cost(a: Alt) -> int:
         return min(sum(df(f, w) for f in a.fields) for w in a.words)
@@ -956,67 +1027,91 @@ def _lookup_chinese(
     return res
 
 
-# long: builds the candidate pool from several retrievals (text, region, document number) and
-# ranks it; the pool and seen ids are shared; not split yet.
-def _lookup_english(
+@dataclass
+class _Pool:
+    """An English title's candidates: each document once, in the order found,
+    with its retrieval score; ``main`` is the first retrieval as the backend
+    answered it (the search box can show it as its own results)."""
+
+    hits: list[tuple[Document, float]] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    main: RawResults | None = None
+
+    def add(self, found: list[tuple[Document, float]]) -> None:
+        for d, sc in found:
+            if d.id not in self.seen:
+                self.hits.append((d, sc))
+                self.seen.add(d.id)
+
+
+def _english_fields(use_title_en: bool) -> tuple[str, ...]:
+    """The fields an English title is searched in (without its own English titles
+    when ``use_title_en`` is False)."""
+    if use_title_en:
+        return TEXT_FIELDS
+    return tuple(f for f in TEXT_FIELDS if f not in ("title_en", "title_draft"))
+
+
+def _english_pool(
     engine: Any,
     text: str,
-    limit: int,
+    parse: EnglishTitleParse,
+    fields: tuple[str, ...],
     expand: bool,
-    use_title_en: bool,
-    deadline: Deadline | None = None,
-) -> TitleLookup:
-    res = TitleLookup(text, "en_title")
-    # "Five - Year", "New - Generation": spaced hyphens (common in scraped
-    # translations) hide hyphenated glossary phrases.
-    text = _SPACED_HYPHEN.sub("-", text)
-    parse = parse_english_title(text, engine.glossary)
-    res.parsed = parse.to_dict()
-    fields = (
-        TEXT_FIELDS
-        if use_title_en
-        else tuple(f for f in TEXT_FIELDS if f not in ("title_en", "title_draft"))
-    )
-    hits = retrieve(engine, text, expand=expand, fields=fields, deadline=deadline)
+    deadline: Deadline | None,
+) -> _Pool:
+    """The candidates of an English title, from up to three retrievals and its 文号."""
+    pool = _Pool()
+    pool.main = retrieve_raw(engine, text, expand=expand, fields=fields, deadline=deadline)
+    if pool.main is not None:
+        pool.add([(h.document, h.score) for h in pool.main.hits])
     # A second pool from the text alone: title matches (boosted, and 46k
     # title-only records) crowd out documents whose Chinese title is known only
     # from the head of their text (English-titled records).
-    seen = {d.id for d, _ in hits}
-    extra = retrieve(
-        engine,
-        text,
-        expand=expand,
-        fields=("body",),
-        limit=POOL // 2,
-        deadline=deadline,
-        max_df=BODY_MAX_DF,
+    pool.add(
+        retrieve(
+            engine,
+            text,
+            expand=expand,
+            fields=("body",),
+            limit=POOL // 2,
+            deadline=deadline,
+            max_df=BODY_MAX_DF,
+        )
     )
     if parse.provinces:
         # A province (or one of its cities) in the title: the province's own
         # documents form a third pool (its name is too common a word to rank
         # them by itself).
-        extra += retrieve(
-            engine,
-            text,
-            expand=expand,
-            fields=fields,
-            limit=POOL // 2,
-            filters={"region": tuple(parse.provinces)},
-            max_df=REGION_MAX_DF,
-            deadline=deadline,
+        pool.add(
+            retrieve(
+                engine,
+                text,
+                expand=expand,
+                fields=fields,
+                limit=POOL // 2,
+                filters={"region": tuple(parse.provinces)},
+                max_df=REGION_MAX_DF,
+                deadline=deadline,
+            )
         )
-    for d, sc in extra:
-        if d.id not in seen:
-            hits.append((d, sc))
-            seen.add(d.id)
     for dn in parse.docnums:  # a number in the title: its documents join the pool
-        for c in docnum_candidates(engine, dn, 5, deadline):
-            if c.doc.id not in seen:
-                hits.append((c.doc, 0.0))
-                seen.add(c.doc.id)
-    top = max((s for _, s in hits), default=0.0) or 1.0
-    cands = [score_english(parse, d, s / top, use_title_en=use_title_en) for d, s in hits]
-    res.candidates = _rank(cands, limit)
+        pool.add([(c.doc, 0.0) for c in docnum_candidates(engine, dn, 5, deadline)])
+    return pool
+
+
+def _rank_english(
+    parse: EnglishTitleParse, pool: _Pool, limit: int, use_title_en: bool
+) -> list[Candidate]:
+    """The pool scored against the title's structure, best first."""
+    top = max((s for _, s in pool.hits), default=0.0) or 1.0
+    cands = [score_english(parse, d, s / top, use_title_en=use_title_en) for d, s in pool.hits]
+    return _rank(cands, limit)
+
+
+def _english_outcome(res: TitleLookup) -> None:
+    """The Chinese titles of the candidates that match every piece of evidence,
+    and a message saying how close the answer is."""
     for c in res.candidates[:3]:
         if c.confidence >= EXACT_THRESHOLD and not c.mismatch:
             _add_renderings(res, c.doc)
@@ -1024,7 +1119,84 @@ def _lookup_english(
         res.message = "No document in the index matches this English title."
     elif not res.exact:
         res.message = "No candidate matches all the evidence; the closest documents are shown."
-    return res
+
+
+def _lookup_english(
+    engine: Any,
+    text: str,
+    limit: int,
+    expand: bool,
+    use_title_en: bool,
+    deadline: Deadline | None = None,
+) -> tuple[TitleLookup, _Pool]:
+    """An English title's Chinese originals, and the pool they were chosen from."""
+    res = TitleLookup(text, "en_title")
+    # "Five - Year", "New - Generation": spaced hyphens (common in scraped
+    # translations) hide hyphenated glossary phrases.
+    text = _SPACED_HYPHEN.sub("-", text)
+    parse = parse_english_title(text, engine.glossary)
+    res.parsed = parse.to_dict()
+    fields = _english_fields(use_title_en)
+    pool = _english_pool(engine, text, parse, fields, expand, deadline)
+    res.candidates = _rank_english(parse, pool, limit, use_title_en)
+    _english_outcome(res)
+    return res, pool
+
+
+# --- in front of the search box's results ----------------------------------------------------
+
+# The share of a search's time left that the title lookup in front of the search
+# box may spend: the rest is kept for the box's own search, so a long English title
+# still gets a result list (and an honest "cut short" notice) when the lookup is slow.
+LOOKUP_SHARE = 0.5
+
+
+@dataclass
+class SearchFront:
+    """What the title lookup gives the search box for an English title."""
+
+    docs: list[Document]  # the lookup's candidates, best first
+    # The lookup's main retrieval, when the box may show it as its own results
+    # (the same words, expansions and fields, complete, holding the page asked for).
+    results: RawResults | None = None
+    cut_short: bool = False  # the lookup ran out of its share of the time
+
+
+def search_front(
+    engine: Any,
+    text: str,
+    limit: int,
+    fields: tuple[str, ...] | None,
+    deadline: Deadline | None = None,
+    *,
+    reuse: int = 0,
+) -> SearchFront:
+    """The title lookup's candidates for an English title typed in the search box
+    (never raises). With ``deadline`` (the search's budget) the lookup spends at
+    most :data:`LOOKUP_SHARE` of the time left. ``reuse`` (hits the box's page
+    needs, 0: none) offers the lookup's main retrieval as the box's own results,
+    so the same words are not searched twice; ``fields`` are the box's."""
+    use_en = fields is None or "title_en" in fields
+    part = deadline.part(LOOKUP_SHARE) if deadline is not None else None
+    try:
+        text = _clean(text)
+        if classify(text) != "en_title":
+            res = lookup_title(engine, text, limit, use_title_en=use_en, deadline=part)
+            return SearchFront([c.doc for c in res.candidates], None, _cut(part))
+        res, pool = _lookup_english(engine, text, limit, True, use_en, part)
+    except DuizhaoError:
+        return SearchFront([], None, _cut(part))
+    front = SearchFront([c.doc for c in res.candidates], None, _cut(part))
+    main = pool.main
+    same_fields = fields is None or set(fields) == set(_english_fields(use_en))
+    usable = main is not None and same_fields and not (front.cut_short or main.partial)
+    if reuse and usable and (len(main.hits) >= reuse or main.total <= len(main.hits)):
+        front.results = main
+    return front
+
+
+def _cut(part: Deadline | None) -> bool:
+    return part is not None and part.cut_short
 
 
 def lookup_title(
@@ -1059,7 +1231,7 @@ def lookup_title(
     if kind == "zh_title":
         return _lookup_chinese(engine, text, limit, region, expand, deadline)
     if kind == "en_title":
-        return _lookup_english(engine, text, limit, expand, use_title_en, deadline)
+        return _lookup_english(engine, text, limit, expand, use_title_en, deadline)[0]
     return TitleLookup(
         text,
         "none",
