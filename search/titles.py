@@ -345,14 +345,18 @@ def retrieve_raw(
     filters: dict[str, tuple[str, ...]] | None = None,
     deadline: Deadline | None = None,
     max_df: int | None = MAX_DF,
+    title_words: tuple[str, ...] = (),
 ) -> RawResults | None:
     """:func:`retrieve`'s index search as the backend answers it (hits, total,
-    partial), or None when nothing was searched (no words, or no time left)."""
+    partial), or None when nothing was searched (no words, or no time left).
+    ``title_words`` (Chinese) are matched in titles too, as alternatives."""
     if deadline is not None and deadline.expired():
         return None
     plan = _retrieval_plan(engine, text, limit, expand, fields, filters, max_df)
     if plan is None:
         return None
+    if title_words and "title" in fields:
+        plan = _with_title_words(plan, title_words)
     if deadline is not None:
         return engine.backend.search(plan, deadline=deadline)
     raw = engine.backend.search(plan)
@@ -398,6 +402,20 @@ def _retrieval_plan(
         plan = _with_fields(plan, fields)
     if max_df is not None:
         plan = _prune_common(engine, plan, max_df)
+    return _one_clause(plan)
+
+
+def _with_title_words(plan: Plan, words: tuple[str, ...]) -> Plan:
+    """``plan`` with each of ``words`` as one more alternative, matched in titles."""
+    from index.analysis import terms as analyze
+
+    alts = []
+    for w in words:
+        toks = tuple(analyze(w))
+        if toks:
+            alts.append(Alt(toks, 1.0, "title-kind", fields=("title",), display=w))
+    if alts:
+        plan.clauses = [*plan.clauses, Clause(tuple(alts), "should", " ".join(words))]
     return _one_clause(plan)
 
 
@@ -571,6 +589,7 @@ class TermGroup:
     zh: tuple[str, ...]
     category: str
     weight: float
+    span: tuple[int, int] = (0, 0)  # where the phrase stands in the English title
 
 
 @dataclass
@@ -644,7 +663,7 @@ def _add_glossary_parts(p: EnglishTitleParse, text: str, glossary: Any) -> None:
         g = groups.get(key)
         if g is None:
             weight = {"policy": 2.0, "legal": 2.0}.get(e.category, 1.0)
-            g = groups[key] = TermGroup(e.source, (), e.category, weight)
+            g = groups[key] = TermGroup(e.source, (), e.category, weight, (key[0], key[1]))
         if e.target not in g.zh:
             g.zh = (*g.zh, e.target)
     for g in groups.values():
@@ -1059,6 +1078,41 @@ class _Pool:
                 self.seen.add(d.id)
 
 
+# English document types whose Chinese is one word with its subject: "Insurance Law"
+# is 保险法, a single indexed word, which neither 保险 nor 法 matches.
+_JOINED_KINDS = {"law": ("法",), "code": ("法典", "法")}
+_BEFORE_KIND = re.compile(r"\s*(?:Law|Code)\b")
+_LAW_ON = re.compile(r"\b(?:Law|Code)\b.*?\bon\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def law_names(parse: EnglishTitleParse) -> tuple[str, ...]:
+    """The Chinese names a law's English title stands for, from its key terms:
+    the terms right before "Law" in their order (Enterprise Bankruptcy Law ->
+    企业破产法), or those after "Law ... on" in reverse (Law on the Protection
+    of Military Installations -> 军事设施保护法). Only their first renderings."""
+    kinds = tuple(
+        dict.fromkeys(z for en, _ in parse.doctypes for z in _JOINED_KINDS.get(en.lower(), ()))
+    )
+    terms = sorted((t for t in parse.terms if t.zh), key=lambda t: t.span)
+    if not kinds or not terms:
+        return ()
+    stems: list[str] = []
+    before = [t for t in terms if _BEFORE_KIND.match(parse.text, t.span[1])]
+    for t in before:
+        run = [t]  # the terms that run up to it, joined by spaces only
+        for u in reversed([x for x in terms if x.span[1] <= run[0].span[0]]):
+            if parse.text[u.span[1] : run[0].span[0]].strip():
+                break
+            run.insert(0, u)
+        stems.append("".join(x.zh[0] for x in run))
+        stems.append(t.zh[0])
+    m = _LAW_ON.search(parse.text)
+    after = [t for t in terms if m is not None and t.span[0] >= m.end()]
+    if after and len(after) <= 3:
+        stems.append("".join(t.zh[0] for t in reversed(after)))
+    return tuple(dict.fromkeys(st + k for st in stems for k in kinds))
+
+
 def _english_fields(use_title_en: bool) -> tuple[str, ...]:
     """The fields an English title is searched in (without its own English titles
     when ``use_title_en`` is False)."""
@@ -1077,7 +1131,14 @@ def _english_pool(
 ) -> _Pool:
     """The candidates of an English title, from up to three retrievals and its 文号."""
     pool = _Pool()
-    pool.main = retrieve_raw(engine, text, expand=expand, fields=fields, deadline=deadline)
+    pool.main = retrieve_raw(
+        engine,
+        text,
+        expand=expand,
+        fields=fields,
+        deadline=deadline,
+        title_words=law_names(parse) if expand else (),
+    )
     if pool.main is not None:
         pool.add([(h.document, h.score) for h in pool.main.hits])
     # A second pool from the text alone: title matches (boosted, and 46k

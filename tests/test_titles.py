@@ -261,6 +261,21 @@ def test_parse_english_title_structure() -> None:
     assert "山东" in p2.regions
 
 
+@pytest.mark.parametrize(
+    ("title", "names"),
+    [
+        ("Platform Economy Law", ("平台经济法",)),  # "X Law" is one word: X法
+        ("Law of the People's Republic of China on Data Security", ("数据安全法",)),
+        ("Data Security Regulations", ()),  # 条例 stands apart from its subject
+        ("Opinions on Data Security", ()),
+    ],
+)
+def test_law_names_join_subject_and_kind(title: str, names: tuple[str, ...]) -> None:
+    from search.titles import law_names
+
+    assert law_names(parse_english_title(title, shipped_glossary())) == names
+
+
 # --- lookups on the fixture index -----------------------------------------------------------
 
 
