@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from index.deadline import Deadline
@@ -377,6 +377,40 @@ def _retrieval_plan(
     max_df: int | None,
 ) -> Plan | None:
     """The engine's plan for ``text`` in ranked "any word" mode (None: no words)."""
+    base = _base_plan(engine, text, expand)
+    if base is None:
+        return None
+    # A copy: the pools of one lookup (and lookups of the same title) share the base.
+    plan = replace(base, clauses=list(base.clauses), limit=min(limit, 100))
+    plan.filters = dict(filters or {})  # a title's words are never filters (a colon in a title)
+    if fields != TEXT_FIELDS:
+        plan = _with_fields(plan, fields)
+    if max_df is not None:
+        plan = _prune_common(engine, plan, max_df)
+    return _one_clause(plan)
+
+
+# Parsed and expanded titles (the plan before fields, filters and pruning): the same
+# for every pool of a lookup and every lookup of the same title with the same glossary.
+_BASE_PLANS: dict[tuple[str, bool], tuple[Any, Plan | None]] = {}
+_BASE_PLANS_MAX = 512
+
+
+def _base_plan(engine: Any, text: str, expand: bool) -> Plan | None:
+    """``text`` parsed, expanded and planned in ranked "any word" mode (None: no
+    words); kept per glossary object. Read only: callers copy it."""
+    key = (text, expand)
+    held = _BASE_PLANS.get(key)
+    if held is not None and held[0] is engine.glossary:
+        return held[1]
+    plan = _build_base_plan(engine, text, expand)
+    if len(_BASE_PLANS) >= _BASE_PLANS_MAX:
+        _BASE_PLANS.clear()
+    _BASE_PLANS[key] = (engine.glossary, plan)
+    return plan
+
+
+def _build_base_plan(engine: Any, text: str, expand: bool) -> Plan | None:
     from search.engine import SearchRequest, build_plan
     from search.query import parse_query
 
@@ -391,18 +425,11 @@ def _retrieval_plan(
         from search.expand import expand as do_expand
 
         exps = do_expand(pq.simplified, engine.glossary)
-    req = SearchRequest(q=text, per_page=min(limit, 100))
     # Ranked "any word" mode, but not the engine's long-question mode: that one
     # matches Chinese words against article text only, and a title lookup is
     # first of all a match against titles.
     pq.long = False
-    plan = build_plan(pq, exps, req, force_any=True)
-    plan.filters = dict(filters or {})  # a title's words are never filters (a colon in a title)
-    if fields != TEXT_FIELDS:
-        plan = _with_fields(plan, fields)
-    if max_df is not None:
-        plan = _prune_common(engine, plan, max_df)
-    return _one_clause(plan)
+    return build_plan(pq, exps, SearchRequest(q=text), force_any=True)
 
 
 def _with_title_words(plan: Plan, words: tuple[str, ...]) -> Plan:
