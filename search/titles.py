@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -473,10 +474,12 @@ def _df_of(engine: Any) -> Callable[[str, str], int]:
     backend = engine.backend
     gen = backend.generation()
     held = _DF_MEMO.get(id(backend))
-    if held is None or held[0] != (backend, gen):
+    if held is None or held[0][0]() is not backend or held[0][1] != gen:
         if len(_DF_MEMO) > 8:
             _DF_MEMO.clear()
-        held = _DF_MEMO[id(backend)] = ((backend, gen), {})
+        # A weak reference: the memo keeps no closed index alive, and a new backend
+        # that happens to get the same id is not taken for the old one.
+        held = _DF_MEMO[id(backend)] = ((weakref.ref(backend), gen), {})
     memo = held[1]
 
     def df(field: str, word: str) -> int:
