@@ -301,6 +301,8 @@ class Engine:
             need = plan.offset + plan.limit + profiles.EN_TITLE_FRONT if reuse else 0
             lf = profiles.title_lookup_front(self, pq.simplified, req.fields, dl, reuse=need)
             front, shared, front_cut = lf.docs, lf.results, lf.cut_short
+            if lf.clauses:  # the lookup's words: every page ranked alike
+                plan.clauses = lf.clauses
         want = plan.offset + plan.limit
         if front:
             # The lookup's candidates go first; plain results follow, each document once.

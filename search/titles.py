@@ -346,19 +346,21 @@ def retrieve_raw(
     filters: dict[str, tuple[str, ...]] | None = None,
     deadline: Deadline | None = None,
     max_df: int | None = MAX_DF,
-    title_words: tuple[str, ...] = (),
 ) -> RawResults | None:
     """:func:`retrieve`'s index search as the backend answers it (hits, total,
-    partial), or None when nothing was searched (no words, or no time left).
-    ``title_words`` (Chinese) are matched in titles too, as alternatives."""
+    partial), or None when nothing was searched (no words, or no time left)."""
     if deadline is not None and deadline.expired():
         return None
     plan = _retrieval_plan(engine, text, limit, expand, fields, filters, max_df)
-    if plan is None:
-        return None
-    if title_words and "title" in fields:
-        plan = _with_title_words(plan, title_words)
+    return _search_plan(engine, plan, deadline) if plan is not None else None
+
+
+def _search_plan(engine: Any, plan: Plan, deadline: Deadline | None) -> RawResults | None:
+    """One retrieval: spends from ``deadline`` (None: nothing searched once it has
+    run out), or else has the backend's own time limit."""
     if deadline is not None:
+        if deadline.expired():
+            return None
         return engine.backend.search(plan, deadline=deadline)
     raw = engine.backend.search(plan)
     if getattr(raw, "partial", False):
@@ -1099,6 +1101,7 @@ class _Pool:
 
     hits: list[tuple[Document, float]] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
+    plan: Plan | None = None  # the main retrieval's
     main: RawResults | None = None
 
     def add(self, found: list[tuple[Document, float]]) -> None:
@@ -1151,6 +1154,18 @@ def _english_fields(use_title_en: bool) -> tuple[str, ...]:
     return tuple(f for f in TEXT_FIELDS if f not in ("title_en", "title_draft"))
 
 
+def _main_plan(
+    engine: Any, text: str, parse: EnglishTitleParse, fields: tuple[str, ...], expand: bool
+) -> Plan | None:
+    """The plan of an English title's main retrieval: its words and their
+    expansions (the commonest left out), and the names of a law it stands for."""
+    plan = _retrieval_plan(engine, text, POOL, expand, fields, None, MAX_DF)
+    words = law_names(parse) if expand else ()
+    if plan is not None and words and "title" in fields:
+        plan = _with_title_words(plan, words)
+    return plan
+
+
 def _english_pool(
     engine: Any,
     text: str,
@@ -1161,14 +1176,9 @@ def _english_pool(
 ) -> _Pool:
     """The candidates of an English title, from up to three retrievals and its 文号."""
     pool = _Pool()
-    pool.main = retrieve_raw(
-        engine,
-        text,
-        expand=expand,
-        fields=fields,
-        deadline=deadline,
-        title_words=law_names(parse) if expand else (),
-    )
+    pool.plan = _main_plan(engine, text, parse, fields, expand)
+    if pool.plan is not None:
+        pool.main = _search_plan(engine, pool.plan, deadline)
     if pool.main is not None:
         pool.add([(h.document, h.score) for h in pool.main.hits])
     # A second pool from the text alone: title matches (boosted, and 46k
@@ -1266,6 +1276,9 @@ class SearchFront:
     # (the same words, expansions and fields, complete, holding the page asked for).
     results: RawResults | None = None
     cut_short: bool = False  # the lookup ran out of its share of the time
+    # The main retrieval's clauses, for the box's own search when it searches: every
+    # page of the title is then ranked alike, whether it was searched or reused.
+    clauses: list[Clause] | None = None
 
 
 def search_front(
@@ -1295,7 +1308,11 @@ def search_front(
     front = SearchFront([c.doc for c in res.candidates], None, _cut(part))
     main = pool.main
     same_fields = fields is None or set(fields) == set(_english_fields(use_en))
-    usable = main is not None and same_fields and not (front.cut_short or main.partial)
+    if reuse and same_fields and pool.plan is not None:
+        front.clauses = list(pool.plan.clauses)
+    # Only behind candidates: the box pages the retrieval's hits after them.
+    usable = bool(front.docs) and main is not None and same_fields
+    usable = usable and not (front.cut_short or main.partial)
     if reuse and usable and (len(main.hits) >= reuse or main.total <= len(main.hits)):
         front.results = main
     return front

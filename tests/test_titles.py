@@ -615,6 +615,29 @@ def test_slow_english_title_lookup_leaves_the_main_search_its_time(
     assert len(lookup) == 1 and lookup[0][0] is not made[0]  # its other pools: no time
 
 
+def test_search_box_ranks_every_page_by_the_lookups_words(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the box searches itself (here: the lookup ran out of its share), it
+    searches the lookup's main retrieval's words, so a page it searches and a page
+    it takes from the lookup are ranked alike (no document twice across pages)."""
+    from search.engine import SearchRequest
+    from search.titles import LOOKUP_SHARE
+
+    plans: list = []
+    real = engine.backend.search
+
+    def search(plan, **kw):
+        plans.append(list(plan.clauses))
+        return real(plan, **kw)
+
+    monkeypatch.setattr(engine.backend, "search", search)
+    _fake_budget(monkeypatch, engine, step=(1 + LOOKUP_SHARE) / 2)
+    resp = engine.search(SearchRequest(q=HENAN_EN))
+    assert resp.intent.kind == "en_title"
+    assert len(plans) == 2 and plans[-1] == plans[0]  # the lookup's first, then the box's
+
+
 def test_search_box_reuses_the_lookups_retrieval(engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """An English title with time enough: the box shows the lookup's candidates, then
     the rest of the lookup's main retrieval, and searches the same words no second time."""
