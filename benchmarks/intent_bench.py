@@ -10,9 +10,14 @@ Prints median and p95 per intent for the second pass, grouped as the targets
 are (short queries, titles, questions), and the first pass's groups.
 
 With ``--before DIR`` the same run is first made on another checkout (the code
-before a change), in the same invocation, so both share the machine's load:
+before a change), in the same invocation, so both share the machine's load;
+``--rounds N`` alternates the two N times and pools each one's times (a machine
+whose load changes during the run then weighs on both alike); ``--only KINDS``
+times only those intents (e.g. ``en_title,question``: the question path is the
+yardstick for the load):
 
-    python benchmarks/intent_bench.py [--index DIR] [--before /work/main] [--json]
+    python benchmarks/intent_bench.py [--index DIR] [--before /work/main] [--rounds N]
+        [--only en_title,question] [--json]
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ GROUPS = {
 }
 
 
-def worker(index: str) -> dict[str, dict[str, list[float]]]:
+def worker(index: str, only: tuple[str, ...] = ()) -> dict[str, dict[str, list[float]]]:
     """Times (ms) per intent, for both passes, with the code on ``sys.path``."""
     from index.config import shared_data_dir, user_glossary_paths
     from index.glossary import Glossary
@@ -60,6 +65,8 @@ def worker(index: str) -> dict[str, dict[str, list[float]]]:
         for run in ("first", "second"):
             for q in queries:
                 kind = classify(q).kind
+                if only and kind not in only:
+                    continue
                 t0 = time.perf_counter()
                 engine.search(SearchRequest(q=q))
                 out[run].setdefault(kind, []).append((time.perf_counter() - t0) * 1000)
@@ -68,7 +75,7 @@ def worker(index: str) -> dict[str, dict[str, list[float]]]:
         engine.backend.close()
 
 
-def run_code(code: Path, index: str) -> dict[str, dict[str, list[float]]]:
+def run_code(code: Path, index: str, only: str = "") -> dict[str, dict[str, list[float]]]:
     """The worker on one checkout, in a child process (its own caches)."""
     from index.config import shared_data_dir
 
@@ -77,6 +84,8 @@ def run_code(code: Path, index: str) -> dict[str, dict[str, list[float]]]:
     # have none beside it).
     env.setdefault("DUIZHAO_SHARED", str(shared_data_dir().parent))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--index", index]
+    if only:
+        cmd += ["--only", only]
     done = subprocess.run(cmd, cwd=code, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"benchmark on {code} failed:\n{done.stderr[-2000:]}")
@@ -103,21 +112,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("index_pos", nargs="?", help=argparse.SUPPRESS)
     ap.add_argument("--index", default=os.environ.get("DUIZHAO_EVAL_INDEX", "instance/index"))
     ap.add_argument("--before", type=Path, help="another checkout to time first (old code)")
+    ap.add_argument("--rounds", type=int, default=1, help="alternate the checkouts N times")
+    ap.add_argument("--only", default="", help="intents to time, comma-separated")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     index = args.index_pos or args.index
     if args.worker:
         sys.path.insert(0, os.getcwd())
-        print(json.dumps(worker(index)))
+        print(json.dumps(worker(index, tuple(k for k in args.only.split(",") if k))))
         return 0
     sys.path.insert(0, str(ROOT))
     codes = {"before": args.before.resolve()} if args.before else {}
     codes["after"] = ROOT
-    results = {}
-    for label, code in codes.items():
-        print(f"{label}: {code} ...", file=sys.stderr, flush=True)
-        results[label] = run_code(code, index)
+    results: dict[str, dict[str, dict[str, list[float]]]] = {}
+    for r in range(max(1, args.rounds)):
+        for label, code in codes.items():
+            print(f"round {r + 1}, {label}: {code} ...", file=sys.stderr, flush=True)
+            got = run_code(code, index, args.only)
+            for pass_, times in got.items():
+                for kind, ts in times.items():
+                    results.setdefault(label, {}).setdefault(pass_, {}).setdefault(kind, [])
+                    results[label][pass_][kind].extend(ts)
     if args.json:
         print(json.dumps({"index": index, **results}))
         return 0

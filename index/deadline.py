@@ -30,6 +30,7 @@ class Deadline:
         self._clock = clock
         self.at = clock() + seconds
         self.cut_short = False  # some work was skipped because the time was up
+        self._parent: Deadline | None = None
 
     def expired(self) -> bool:
         """True once the time is up; the caller then skips work, so the search is
@@ -50,4 +51,16 @@ class Deadline:
         try:
             yield
         finally:
-            self.at += self._clock() - t0
+            spent = self._clock() - t0
+            self.at += spent
+            if self._parent is not None:
+                self._parent.at += spent
+
+    def part(self, share: float) -> Deadline:
+        """A budget for one step of this search: at most ``share`` of the time left,
+        so the steps after it keep the rest. Its ``cut_short`` is its own (this
+        search is not out of time when a step has spent its share); time paused in
+        it is paused here too."""
+        child = Deadline(self.remaining() * share, clock=self._clock)
+        child._parent = self
+        return child

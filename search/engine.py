@@ -15,7 +15,7 @@ import functools
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index import segmenter
 from index.analysis import terms as analyze
@@ -32,6 +32,9 @@ from search.intent import Intent, classify
 from search.planning import COVER_MAX_DF, SearchRequest, build_plan, mostly_han
 from search.query import ParsedQuery, parse_query
 from search.snippets import Fragments, highlight, snippet
+
+if TYPE_CHECKING:  # the lookup imports the planning this module uses
+    from search.titles import SearchFront
 
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 1000  # deepest result reachable by paging
@@ -241,9 +244,15 @@ class Engine:
         # expansion are bounded by the query limits, and their first call in a
         # process loads dictionaries (seconds, not this query's).
         dl = Deadline(self.backend.time_limit)
-        front = self._title_front(req, pq, plan, profile, dl)
+        lf = self._title_front(req, pq, plan, profile, dl)
+        front = lf.docs if lf else []
+        if lf and lf.clauses:  # the lookup's words: every page ranked alike
+            plan.clauses = lf.clauses
         want = plan.offset + plan.limit
-        raw = self._backend_search(req, intent, plan, front, want, dl)
+        # The lookup's main retrieval, when it holds the page, is the box's own
+        # results: the same words are not searched twice.
+        shared = lf.results if lf else None
+        raw = self._backend_search(req, intent, plan, front, want, dl, shared=shared)
         if _worth_any_word_try(raw, pq, plan, dl):
             # Nothing has every word: rank by any word instead, and say so.
             plan = plan_for(force_any=True, affordable=self._cheap_phrase)
@@ -255,7 +264,7 @@ class Engine:
             _put_in_front(raw, plan, front, want, req.per_page)
         self._title_checks(req, intent, raw, plan, dl, notices)
         hits = _hits(raw, plan, dl)
-        partial = raw.partial or dl.cut_short
+        partial = raw.partial or dl.cut_short or bool(lf and lf.cut_short)
         if partial:
             notices.append(CUT_SHORT_NOTICE)
         return SearchResponse(
@@ -324,16 +333,20 @@ class Engine:
         plan: Plan,
         profile: profiles.Profile,
         dl: Deadline,
-    ) -> list[Document]:
+    ) -> SearchFront | None:
         """The title lookup's candidates, to go before the plain results (English titles)."""
-        if (
+        if not (
             profile.title_lookup_front
             and req.expand  # the lookup carries English into Chinese: an expansion too
             and req.sort == "relevance"
             and not (plan.filters or plan.year_from or plan.year_to or req.passages)
         ):
-            return profiles.title_lookup_front(self, pq.simplified, req.fields, dl)
-        return []
+            return None
+        # Ranked by any word (a long title) and no more asked of the hits than
+        # the lookup's own search gives: its results are the box's (searched once).
+        reuse = pq.long and not (req.explain or req.facets)
+        need = plan.offset + plan.limit + profiles.EN_TITLE_FRONT if reuse else 0
+        return profiles.title_lookup_front(self, pq.simplified, req.fields, dl, reuse=need)
 
     def _backend_search(
         self,
@@ -343,10 +356,13 @@ class Engine:
         front: list[Document],
         want: int,
         dl: Deadline,
+        shared: RawResults | None = None,
     ) -> RawResults:
         if front:
             # The lookup's candidates go first; plain results follow, each document once.
             plan.offset, plan.limit = 0, want + len(front)
+        if shared is not None:
+            return shared
         return question.search(self.backend, plan, intent, explain=req.explain, deadline=dl)
 
     def _title_checks(

@@ -91,19 +91,20 @@ def is_exact(intent: Intent, title: str) -> bool:
 
 
 def title_lookup_front(
-    engine: Any, text: str, fields: tuple[str, ...] | None, deadline: Deadline | None = None
-) -> list[Any]:
-    """The title lookup's candidates for an English title (never raises); with
-    ``deadline`` (the search's budget) the lookup spends from it."""
-    from index.errors import DuizhaoError
-    from search.titles import lookup_title
+    engine: Any,
+    text: str,
+    fields: tuple[str, ...] | None,
+    deadline: Deadline | None = None,
+    *,
+    reuse: int = 0,
+) -> Any:
+    """The title lookup's candidates for an English title, as a
+    ``search.titles.SearchFront`` (never raises); with ``deadline`` (the search's
+    budget) the lookup spends a share of it, and ``reuse`` offers its main
+    retrieval as the search's own results (see ``search_front``)."""
+    from search.titles import search_front
 
-    use_en = fields is None or "title_en" in fields
-    try:
-        res = lookup_title(engine, text, EN_TITLE_FRONT, use_title_en=use_en, deadline=deadline)
-    except DuizhaoError:
-        return []
-    return [c.doc for c in res.candidates]
+    return search_front(engine, text, EN_TITLE_FRONT, fields, deadline, reuse=reuse)
 
 
 def missing_title_notice(

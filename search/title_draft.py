@@ -885,6 +885,8 @@ def _render_np(items: list[tuple[str, str, str]], governed: bool) -> str:
         if left and right:
             return f"{_render_np(right, governed)} of {_render_np(left, False)}".strip()
         items = left or right
+        if not items:
+            return ""  # a lone 的: nothing on either side
     last = items[-1]
     if (
         governed
@@ -1274,6 +1276,8 @@ def draft_title(
     en = " ".join(en.split()).replace(" ,", ",")
     en = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", en))
     en = _INNER_THE.sub("the", en)  # "on The Protection of" -> "on the Protection of"
+    if not en:  # nothing rendered (a lone 的): an empty draft claims nothing
+        return DraftTitle(text="", untranslated=[text], confidence=0.0)
     coverage = min(1.0, ctx.known / ctx.total if ctx.total else 0.0)
     # A long title has more structure to get wrong than a short one, whatever
     # its words: confidence falls with length past a short law's (chosen on the

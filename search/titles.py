@@ -30,16 +30,17 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from index.deadline import Deadline
 from index.docnumber import DocNumber, find_docnums, parse_docnum
 from index.document import Document, EnglishTitle
-from index.errors import InputError, QueryError
+from index.errors import DuizhaoError, InputError, QueryError
 from index.normalize import to_simplified
-from index.plan import TEXT_FIELDS, Alt, Clause, Plan
+from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawResults
 from index.scripts import HAN_CHARS, han_count, has_han
 from index.title_rank import NATIONAL_REGION
 from search.attested import attested
@@ -323,41 +324,176 @@ def retrieve(
     With ``deadline`` (a search's one budget) the search spends from it, and
     nothing is searched once it has run out. Alternatives made only of words in
     more than ``max_df`` records are dropped (None: none are)."""
-    from search.query import parse_query
+    raw = retrieve_raw(
+        engine,
+        text,
+        limit=limit,
+        expand=expand,
+        fields=fields,
+        filters=filters,
+        deadline=deadline,
+        max_df=max_df,
+    )
+    return [(h.document, h.score) for h in raw.hits] if raw is not None else []
 
+
+def retrieve_raw(
+    engine: Any,
+    text: str,
+    *,
+    limit: int = POOL,
+    expand: bool = True,
+    fields: tuple[str, ...] = TEXT_FIELDS,
+    filters: dict[str, tuple[str, ...]] | None = None,
+    deadline: Deadline | None = None,
+    max_df: int | None = MAX_DF,
+) -> RawResults | None:
+    """:func:`retrieve`'s index search as the backend answers it (hits, total,
+    partial), or None when nothing was searched (no words, or no time left)."""
     if deadline is not None and deadline.expired():
-        return []
-    try:
-        pq = parse_query(text)
-    except QueryError:
-        return []
-    if not pq.positive_units:
-        return []
-    exps: list[Any] = []
-    if expand and engine.glossary is not None:
-        from search.expand import expand as do_expand
+        return None
+    plan = _retrieval_plan(engine, text, limit, expand, fields, filters, max_df)
+    return _search_plan(engine, plan, deadline) if plan is not None else None
 
-        exps = do_expand(pq.simplified, engine.glossary)
-    req = SearchRequest(q=text, per_page=min(limit, 100))
-    # Ranked "any word" mode, but not the engine's long-question mode: that one
-    # matches Chinese words against article text only, and a title lookup is
-    # first of all a match against titles.
-    pq.long = False
-    plan = build_plan(pq, exps, req, force_any=True)
-    plan.filters = dict(filters or {})  # a title's words are never filters (a colon in a title)
-    if fields != TEXT_FIELDS:
-        plan = _with_fields(plan, fields)
-    if max_df is not None:
-        plan = _prune_common(engine, plan, max_df)
+
+def _search_plan(engine: Any, plan: Plan, deadline: Deadline | None) -> RawResults | None:
+    """One retrieval: spends from ``deadline`` (None: nothing searched once it has
+    run out), or else has the backend's own time limit."""
     if deadline is not None:
-        raw = engine.backend.search(plan, deadline=deadline)
-        return [(h.document, h.score) for h in raw.hits]
+        if deadline.expired():
+            return None
+        return engine.backend.search(plan, deadline=deadline)
     raw = engine.backend.search(plan)
     if getattr(raw, "partial", False):
         # The backend's per-search time limit cut a cold first search short
         # (a fresh CLI process reads the postings from disk); warm, it completes.
         raw = engine.backend.search(plan)
-    return [(h.document, h.score) for h in raw.hits]
+    return raw
+
+
+def _retrieval_plan(
+    engine: Any,
+    text: str,
+    limit: int,
+    expand: bool,
+    fields: tuple[str, ...],
+    filters: dict[str, tuple[str, ...]] | None,
+    max_df: int | None,
+) -> Plan | None:
+    """The engine's plan for ``text`` in ranked "any word" mode (None: no words)."""
+    base = _base_plan(engine, text, expand)
+    if base is None:
+        return None
+    # A copy: the pools of one lookup (and lookups of the same title) share the base.
+    plan = replace(base, clauses=list(base.clauses), limit=min(limit, 100))
+    plan.filters = dict(filters or {})  # a title's words are never filters (a colon in a title)
+    if fields != TEXT_FIELDS:
+        plan = _with_fields(plan, fields)
+    if max_df is not None:
+        plan = _prune_common(engine, plan, max_df)
+    return _one_clause(plan)
+
+
+# Parsed and expanded titles (the plan before fields, filters and pruning): the same
+# for every pool of a lookup and every lookup of the same title with the same glossary.
+_BASE_PLANS: dict[tuple[str, bool], tuple[Any, Plan | None]] = {}
+_BASE_PLANS_MAX = 512
+
+
+def _base_plan(engine: Any, text: str, expand: bool) -> Plan | None:
+    """``text`` parsed, expanded and planned in ranked "any word" mode (None: no
+    words); kept per glossary object. Read only: callers copy it."""
+    key = (text, expand)
+    held = _BASE_PLANS.get(key)
+    if held is not None and held[0] is engine.glossary:
+        return held[1]
+    plan = _build_base_plan(engine, text, expand)
+    if len(_BASE_PLANS) >= _BASE_PLANS_MAX:
+        _BASE_PLANS.clear()
+    _BASE_PLANS[key] = (engine.glossary, plan)
+    return plan
+
+
+def _build_base_plan(engine: Any, text: str, expand: bool) -> Plan | None:
+    from search.query import parse_query
+
+    try:
+        pq = parse_query(text)
+    except QueryError:
+        return None
+    if not pq.positive_units:
+        return None
+    exps: list[Any] = []
+    if expand and engine.glossary is not None:
+        from search.expand import expand as do_expand
+
+        exps = do_expand(pq.simplified, engine.glossary)
+    # Ranked "any word" mode, but not the engine's long-question mode: that one
+    # matches Chinese words against article text only, and a title lookup is
+    # first of all a match against titles.
+    pq.long = False
+    return build_plan(pq, exps, SearchRequest(q=text), force_any=True)
+
+
+def _with_title_words(plan: Plan, words: tuple[str, ...]) -> Plan:
+    """``plan`` with each of ``words`` as one more alternative, matched in titles."""
+    from index.analysis import terms as analyze
+
+    alts = []
+    for w in words:
+        toks = tuple(analyze(w))
+        if toks:
+            alts.append(Alt(toks, 1.0, "title-kind", fields=("title",), display=w))
+    if alts:
+        plan.clauses = [*plan.clauses, Clause(tuple(alts), "should", " ".join(words))]
+    return _one_clause(plan)
+
+
+def _one_clause(plan: Plan) -> Plan:
+    """A plan of "any word" clauses as one clause holding all their alternatives.
+
+    The score is the same sum (a clause scores the sum of its alternatives, a plan
+    the sum of its clauses) and so is what matches (any alternative), but the
+    backend ranks every record once per clause: one clause instead of a dozen
+    is most of a retrieval's fixed cost.
+    """
+    if len(plan.clauses) < 2 or any(c.occur != "should" for c in plan.clauses):
+        return plan
+    alts = tuple(a for c in plan.clauses for a in c.alts)
+    plan.clauses = [Clause(alts, "should", " ".join(c.display for c in plan.clauses))]
+    return plan
+
+
+# Record counts per (field, word), per index generation: pruning asks for the same
+# few hundred words again and again, and each backend call checks the generation.
+_DF_MEMO: dict[int, tuple[Any, dict[tuple[str, str], int]]] = {}
+_DF_MEMO_MAX = 50_000
+
+
+def _df_of(engine: Any) -> Callable[[str, str], int]:
+    """The backend's record count per (field, word), memoized for the current
+    index generation (read once per call of this function)."""
+    backend = engine.backend
+    gen = backend.generation()
+    held = _DF_MEMO.get(id(backend))
+    if held is None or held[0][0]() is not backend or held[0][1] != gen:
+        if len(_DF_MEMO) > 8:
+            _DF_MEMO.clear()
+        # A weak reference: the memo keeps no closed index alive, and a new backend
+        # that happens to get the same id is not taken for the old one.
+        held = _DF_MEMO[id(backend)] = ((weakref.ref(backend), gen), {})
+    memo = held[1]
+
+    def df(field: str, word: str) -> int:
+        key = (field, word)
+        v = memo.get(key)
+        if v is None:
+            if len(memo) >= _DF_MEMO_MAX:
+                memo.clear()  # bounded whatever words are asked for
+            v = memo[key] = backend.doc_frequency(field, word)
+        return v
+
+    return df
 
 
 def _prune_common(engine: Any, plan: Plan, max_df: int = MAX_DF) -> Plan:
@@ -368,7 +504,7 @@ def _prune_common(engine: Any, plan: Plan, max_df: int = MAX_DF) -> Plan:
     expanded to 20 Chinese words took seconds. The re-ranker still checks the
     document type and the other common words on each candidate.
     """
-    df = engine.backend.doc_frequency  # corpus statistics, cached by the backend
+    df = _df_of(engine)
 
     def cost(a: Alt) -> int:
         return min(sum(df(f, w) for f in a.fields) for w in a.words)
@@ -485,6 +621,7 @@ class TermGroup:
     zh: tuple[str, ...]
     category: str
     weight: float
+    span: tuple[int, int] = (0, 0)  # where the phrase stands in the English title
 
 
 @dataclass
@@ -558,7 +695,7 @@ def _add_glossary_parts(p: EnglishTitleParse, text: str, glossary: Any) -> None:
         g = groups.get(key)
         if g is None:
             weight = {"policy": 2.0, "legal": 2.0}.get(e.category, 1.0)
-            g = groups[key] = TermGroup(e.source, (), e.category, weight)
+            g = groups[key] = TermGroup(e.source, (), e.category, weight, (key[0], key[1]))
         if e.target not in g.zh:
             g.zh = (*g.zh, e.target)
     for g in groups.values():
@@ -956,67 +1093,141 @@ def _lookup_chinese(
     return res
 
 
-# long: builds the candidate pool from several retrievals (text, region, document number) and
-# ranks it; the pool and seen ids are shared; not split yet.
-def _lookup_english(
+@dataclass
+class _Pool:
+    """An English title's candidates: each document once, in the order found,
+    with its retrieval score; ``main`` is the first retrieval as the backend
+    answered it (the search box can show it as its own results)."""
+
+    hits: list[tuple[Document, float]] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    plan: Plan | None = None  # the main retrieval's
+    main: RawResults | None = None
+
+    def add(self, found: list[tuple[Document, float]]) -> None:
+        for d, sc in found:
+            if d.id not in self.seen:
+                self.hits.append((d, sc))
+                self.seen.add(d.id)
+
+
+# English document types whose Chinese is one word with its subject: "Insurance Law"
+# is 保险法, a single indexed word, which neither 保险 nor 法 matches.
+_JOINED_KINDS = {"law": ("法",), "code": ("法典", "法")}
+_BEFORE_KIND = re.compile(r"\s*(?:Law|Code)\b")
+_LAW_ON = re.compile(r"\b(?:Law|Code)\b.*?\bon\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def law_names(parse: EnglishTitleParse) -> tuple[str, ...]:
+    """The Chinese names a law's English title stands for, from its key terms:
+    the terms right before "Law" in their order (Enterprise Bankruptcy Law ->
+    企业破产法), or those after "Law ... on" in reverse (Law on the Protection
+    of Military Installations -> 军事设施保护法). Only their first renderings."""
+    kinds = tuple(
+        dict.fromkeys(z for en, _ in parse.doctypes for z in _JOINED_KINDS.get(en.lower(), ()))
+    )
+    terms = sorted((t for t in parse.terms if t.zh), key=lambda t: t.span)
+    if not kinds or not terms:
+        return ()
+    stems: list[str] = []
+    before = [t for t in terms if _BEFORE_KIND.match(parse.text, t.span[1])]
+    for t in before:
+        run = [t]  # the terms that run up to it, joined by spaces only
+        for u in reversed([x for x in terms if x.span[1] <= run[0].span[0]]):
+            if parse.text[u.span[1] : run[0].span[0]].strip():
+                break
+            run.insert(0, u)
+        stems.append("".join(x.zh[0] for x in run))
+        stems.append(t.zh[0])
+    m = _LAW_ON.search(parse.text)
+    after = [t for t in terms if m is not None and t.span[0] >= m.end()]
+    if after and len(after) <= 3:
+        stems.append("".join(t.zh[0] for t in reversed(after)))
+    return tuple(dict.fromkeys(st + k for st in stems for k in kinds))
+
+
+def _english_fields(use_title_en: bool) -> tuple[str, ...]:
+    """The fields an English title is searched in (without its own English titles
+    when ``use_title_en`` is False)."""
+    if use_title_en:
+        return TEXT_FIELDS
+    return tuple(f for f in TEXT_FIELDS if f not in ("title_en", "title_draft"))
+
+
+def _main_plan(
+    engine: Any, text: str, parse: EnglishTitleParse, fields: tuple[str, ...], expand: bool
+) -> Plan | None:
+    """The plan of an English title's main retrieval: its words and their
+    expansions (the commonest left out), and the names of a law it stands for."""
+    plan = _retrieval_plan(engine, text, POOL, expand, fields, None, MAX_DF)
+    words = law_names(parse) if expand else ()
+    if plan is not None and words and "title" in fields:
+        plan = _with_title_words(plan, words)
+    return plan
+
+
+def _english_pool(
     engine: Any,
     text: str,
-    limit: int,
+    parse: EnglishTitleParse,
+    fields: tuple[str, ...],
     expand: bool,
-    use_title_en: bool,
-    deadline: Deadline | None = None,
-) -> TitleLookup:
-    res = TitleLookup(text, "en_title")
-    # "Five - Year", "New - Generation": spaced hyphens (common in scraped
-    # translations) hide hyphenated glossary phrases.
-    text = _SPACED_HYPHEN.sub("-", text)
-    parse = parse_english_title(text, engine.glossary)
-    res.parsed = parse.to_dict()
-    fields = (
-        TEXT_FIELDS
-        if use_title_en
-        else tuple(f for f in TEXT_FIELDS if f not in ("title_en", "title_draft"))
-    )
-    hits = retrieve(engine, text, expand=expand, fields=fields, deadline=deadline)
+    deadline: Deadline | None,
+) -> _Pool:
+    """The candidates of an English title, from up to three retrievals and its 文号."""
+    pool = _Pool()
+    pool.plan = _main_plan(engine, text, parse, fields, expand)
+    if pool.plan is not None:
+        pool.main = _search_plan(engine, pool.plan, deadline)
+    if pool.main is not None:
+        pool.add([(h.document, h.score) for h in pool.main.hits])
     # A second pool from the text alone: title matches (boosted, and 46k
     # title-only records) crowd out documents whose Chinese title is known only
     # from the head of their text (English-titled records).
-    seen = {d.id for d, _ in hits}
-    extra = retrieve(
-        engine,
-        text,
-        expand=expand,
-        fields=("body",),
-        limit=POOL // 2,
-        deadline=deadline,
-        max_df=BODY_MAX_DF,
+    pool.add(
+        retrieve(
+            engine,
+            text,
+            expand=expand,
+            fields=("body",),
+            limit=POOL // 2,
+            deadline=deadline,
+            max_df=BODY_MAX_DF,
+        )
     )
     if parse.provinces:
         # A province (or one of its cities) in the title: the province's own
         # documents form a third pool (its name is too common a word to rank
         # them by itself).
-        extra += retrieve(
-            engine,
-            text,
-            expand=expand,
-            fields=fields,
-            limit=POOL // 2,
-            filters={"region": tuple(parse.provinces)},
-            max_df=REGION_MAX_DF,
-            deadline=deadline,
+        pool.add(
+            retrieve(
+                engine,
+                text,
+                expand=expand,
+                fields=fields,
+                limit=POOL // 2,
+                filters={"region": tuple(parse.provinces)},
+                max_df=REGION_MAX_DF,
+                deadline=deadline,
+            )
         )
-    for d, sc in extra:
-        if d.id not in seen:
-            hits.append((d, sc))
-            seen.add(d.id)
     for dn in parse.docnums:  # a number in the title: its documents join the pool
-        for c in docnum_candidates(engine, dn, 5, deadline):
-            if c.doc.id not in seen:
-                hits.append((c.doc, 0.0))
-                seen.add(c.doc.id)
-    top = max((s for _, s in hits), default=0.0) or 1.0
-    cands = [score_english(parse, d, s / top, use_title_en=use_title_en) for d, s in hits]
-    res.candidates = _rank(cands, limit)
+        pool.add([(c.doc, 0.0) for c in docnum_candidates(engine, dn, 5, deadline)])
+    return pool
+
+
+def _rank_english(
+    parse: EnglishTitleParse, pool: _Pool, limit: int, use_title_en: bool
+) -> list[Candidate]:
+    """The pool scored against the title's structure, best first."""
+    top = max((s for _, s in pool.hits), default=0.0) or 1.0
+    cands = [score_english(parse, d, s / top, use_title_en=use_title_en) for d, s in pool.hits]
+    return _rank(cands, limit)
+
+
+def _english_outcome(res: TitleLookup) -> None:
+    """The Chinese titles of the candidates that match every piece of evidence,
+    and a message saying how close the answer is."""
     for c in res.candidates[:3]:
         if c.confidence >= EXACT_THRESHOLD and not c.mismatch:
             _add_renderings(res, c.doc)
@@ -1024,7 +1235,91 @@ def _lookup_english(
         res.message = "No document in the index matches this English title."
     elif not res.exact:
         res.message = "No candidate matches all the evidence; the closest documents are shown."
-    return res
+
+
+def _lookup_english(
+    engine: Any,
+    text: str,
+    limit: int,
+    expand: bool,
+    use_title_en: bool,
+    deadline: Deadline | None = None,
+) -> tuple[TitleLookup, _Pool]:
+    """An English title's Chinese originals, and the pool they were chosen from."""
+    res = TitleLookup(text, "en_title")
+    # "Five - Year", "New - Generation": spaced hyphens (common in scraped
+    # translations) hide hyphenated glossary phrases.
+    text = _SPACED_HYPHEN.sub("-", text)
+    parse = parse_english_title(text, engine.glossary)
+    res.parsed = parse.to_dict()
+    fields = _english_fields(use_title_en)
+    pool = _english_pool(engine, text, parse, fields, expand, deadline)
+    res.candidates = _rank_english(parse, pool, limit, use_title_en)
+    _english_outcome(res)
+    return res, pool
+
+
+# --- in front of the search box's results ----------------------------------------------------
+
+# The share of a search's time left that the title lookup in front of the search
+# box may spend: the rest is kept for the box's own search, so a long English title
+# still gets a result list (and an honest "cut short" notice) when the lookup is slow.
+LOOKUP_SHARE = 0.5
+
+
+@dataclass
+class SearchFront:
+    """What the title lookup gives the search box for an English title."""
+
+    docs: list[Document]  # the lookup's candidates, best first
+    # The lookup's main retrieval, when the box may show it as its own results
+    # (the same words, expansions and fields, complete, holding the page asked for).
+    results: RawResults | None = None
+    cut_short: bool = False  # the lookup ran out of its share of the time
+    # The main retrieval's clauses, for the box's own search when it searches: every
+    # page of the title is then ranked alike, whether it was searched or reused.
+    clauses: list[Clause] | None = None
+
+
+def search_front(
+    engine: Any,
+    text: str,
+    limit: int,
+    fields: tuple[str, ...] | None,
+    deadline: Deadline | None = None,
+    *,
+    reuse: int = 0,
+) -> SearchFront:
+    """The title lookup's candidates for an English title typed in the search box
+    (never raises). With ``deadline`` (the search's budget) the lookup spends at
+    most :data:`LOOKUP_SHARE` of the time left. ``reuse`` (hits the box's page
+    needs, 0: none) offers the lookup's main retrieval as the box's own results,
+    so the same words are not searched twice; ``fields`` are the box's."""
+    use_en = fields is None or "title_en" in fields
+    part = deadline.part(LOOKUP_SHARE) if deadline is not None else None
+    try:
+        text = _clean(text)
+        if classify(text) != "en_title":
+            res = lookup_title(engine, text, limit, use_title_en=use_en, deadline=part)
+            return SearchFront([c.doc for c in res.candidates], None, _cut(part))
+        res, pool = _lookup_english(engine, text, limit, True, use_en, part)
+    except DuizhaoError:
+        return SearchFront([], None, _cut(part))
+    front = SearchFront([c.doc for c in res.candidates], None, _cut(part))
+    main = pool.main
+    same_fields = fields is None or set(fields) == set(_english_fields(use_en))
+    if reuse and same_fields and pool.plan is not None:
+        front.clauses = list(pool.plan.clauses)
+    # Only behind candidates: the box pages the retrieval's hits after them.
+    usable = bool(front.docs) and main is not None and same_fields
+    usable = usable and not (front.cut_short or main.partial)
+    if reuse and usable and (len(main.hits) >= reuse or main.total <= len(main.hits)):
+        front.results = main
+    return front
+
+
+def _cut(part: Deadline | None) -> bool:
+    return part is not None and part.cut_short
 
 
 def lookup_title(
@@ -1059,7 +1354,7 @@ def lookup_title(
     if kind == "zh_title":
         return _lookup_chinese(engine, text, limit, region, expand, deadline)
     if kind == "en_title":
-        return _lookup_english(engine, text, limit, expand, use_title_en, deadline)
+        return _lookup_english(engine, text, limit, expand, use_title_en, deadline)[0]
     return TitleLookup(
         text,
         "none",

@@ -277,7 +277,8 @@ def test_bad_input_raises_input_error(bad: str) -> None:
         parse_title(bad)
 
 
-@pytest.mark.parametrize("garbage", ["asdf qwer", "!!!???", "12345", "☃☃☃"])
+# A lone 的 once crashed the drafter (IndexError), found by the random-input test of titles.
+@pytest.mark.parametrize("garbage", ["asdf qwer", "!!!???", "12345", "☃☃☃", "的", "的的"])
 def test_garbage_gives_empty_draft(garbage: str) -> None:
     d = draft_title(garbage, lookup)
     assert d.text == "" and d.confidence == 0.0

@@ -27,6 +27,10 @@ PLATFORM_EN = (
     "Regulated and Healthy Development of the Platform Economy"
 )
 HENAN_ZH = "河南省人民政府办公厅关于加快平台经济健康发展的实施意见"
+HENAN_EN = (
+    "Implementation Opinions of the General Office of the Henan Provincial People's "
+    "Government on Accelerating the Healthy Development of the Platform Economy"
+)
 
 
 def fixture_documents() -> list[Document]:
@@ -255,6 +259,21 @@ def test_parse_english_title_structure() -> None:
     assert any("平台经济" in t.zh for t in p.terms)
     p2 = parse_english_title("Shandong Digital Economy Action Plan", shipped_glossary())
     assert "山东" in p2.regions
+
+
+@pytest.mark.parametrize(
+    ("title", "names"),
+    [
+        ("Platform Economy Law", ("平台经济法",)),  # "X Law" is one word: X法
+        ("Law of the People's Republic of China on Data Security", ("数据安全法",)),
+        ("Data Security Regulations", ()),  # 条例 stands apart from its subject
+        ("Opinions on Data Security", ()),
+    ],
+)
+def test_law_names_join_subject_and_kind(title: str, names: tuple[str, ...]) -> None:
+    from search.titles import law_names
+
+    assert law_names(parse_english_title(title, shipped_glossary())) == names
 
 
 # --- lookups on the fixture index -----------------------------------------------------------
@@ -534,8 +553,104 @@ def test_search_box_english_title_lookup_shares_the_search_budget(
     monkeypatch.setattr(engine.backend, "search", search)
     resp = engine.search(SearchRequest(q=PLATFORM_EN))
     assert resp.intent.kind == "en_title"
-    assert len(made) == 1 and all(d is made[0] for d in calls)
+    # One budget: the lookup spends a part of it, the main search the search's own.
+    assert len(made) == 1 and calls[-1] is made[0]
+    assert all(d is not made[0] and d.at <= made[0].at for d in calls[:-1])
     # The lookup's first pool used the budget: its other pools were not searched, the
     # main search ran once with what was left, and the answer says it was cut short.
     assert len(calls) == 2
     assert any("cut short" in n for n in resp.notices)
+
+
+def _fake_budget(monkeypatch: pytest.MonkeyPatch, engine, step: float) -> tuple[list, list]:
+    """The engine's search budget on a fake clock that moves ``step`` budgets each
+    time an index search finishes (time passes while searching, nowhere else).
+    Returns (the budgets made, every search as (its deadline, its results))."""
+    import search.engine as eng
+    from index.deadline import Deadline
+
+    made: list[Deadline] = []
+    clock = [0.0]
+
+    def deadline(seconds: float) -> Deadline:
+        made.append(Deadline(seconds, clock=lambda: clock[0]))
+        return made[-1]
+
+    monkeypatch.setattr(eng, "Deadline", deadline)
+    calls: list = []
+    real = engine.backend.search
+
+    def search(plan, **kw):
+        res = real(plan, **kw)
+        calls.append((kw.get("deadline"), res))
+        clock[0] += step * engine.backend.time_limit
+        return res
+
+    monkeypatch.setattr(engine.backend, "search", search)
+    return made, calls
+
+
+def test_slow_english_title_lookup_leaves_the_main_search_its_time(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9: the lookup in front of the search box spends at most its share of the
+    budget, so the box's own search still runs, complete, and the answer says that
+    the lookup was cut short. Each search here takes more than the lookup's share and
+    less than the whole budget: before the share, the lookup's two searches spent it
+    all and the main search found nothing in time."""
+    from search.engine import SearchRequest
+    from search.titles import LOOKUP_SHARE
+
+    # A province in the title: the lookup would search three pools.
+    title = HENAN_EN
+    assert parse_english_title(title, shipped_glossary()).provinces == ["河南"]
+    made, calls = _fake_budget(monkeypatch, engine, step=(1 + LOOKUP_SHARE) / 2)
+    resp = engine.search(SearchRequest(q=title))
+    assert resp.intent.kind == "en_title" and len(made) == 1
+    main_dl, main = calls[-1]
+    assert main_dl is made[0] and not main.partial and main.hits  # ran in full
+    assert any(h.doc.id == "henan-platform" for h in resp.hits)
+    assert any("cut short" in n for n in resp.notices)
+    lookup = calls[:-1]
+    assert len(lookup) == 1 and lookup[0][0] is not made[0]  # its other pools: no time
+
+
+def test_search_box_ranks_every_page_by_the_lookups_words(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the box searches itself (here: the lookup ran out of its share), it
+    searches the lookup's main retrieval's words, so a page it searches and a page
+    it takes from the lookup are ranked alike (no document twice across pages)."""
+    from search.engine import SearchRequest
+    from search.titles import LOOKUP_SHARE
+
+    plans: list = []
+    real = engine.backend.search
+
+    def search(plan, **kw):
+        plans.append(list(plan.clauses))
+        return real(plan, **kw)
+
+    monkeypatch.setattr(engine.backend, "search", search)
+    _fake_budget(monkeypatch, engine, step=(1 + LOOKUP_SHARE) / 2)
+    resp = engine.search(SearchRequest(q=HENAN_EN))
+    assert resp.intent.kind == "en_title"
+    assert len(plans) == 2 and plans[-1] == plans[0]  # the lookup's first, then the box's
+
+
+def test_search_box_reuses_the_lookups_retrieval(engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An English title with time enough: the box shows the lookup's candidates, then
+    the rest of the lookup's main retrieval, and searches the same words no second time."""
+    from search.engine import SearchRequest
+    from search.titles import retrieve
+
+    pool = [d.id for d, _ in retrieve(engine, PLATFORM_EN)]
+    made, calls = _fake_budget(monkeypatch, engine, step=0.0)
+    resp = engine.search(SearchRequest(q=PLATFORM_EN, per_page=20))
+    assert resp.intent.kind == "en_title" and len(made) == 1
+    assert calls and all(d is not made[0] for d, _ in calls)  # the lookup's searches only
+    front = [c.doc.id for c in lookup_title(engine, PLATFORM_EN).candidates]
+    ids = [h.doc.id for h in resp.hits]
+    assert ids[: len(front)] == front
+    assert ids[len(front) :] == [i for i in pool if i not in front]
+    assert not any("cut short" in n for n in resp.notices)
