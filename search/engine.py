@@ -246,11 +246,7 @@ class Engine:
         dl = Deadline(self.backend.time_limit)
         lf = self._title_front(req, pq, plan, profile, dl)
         front = lf.docs if lf else []
-        if lf and lf.clauses:  # the lookup's words: every page ranked alike
-            plan.clauses = lf.clauses
         want = plan.offset + plan.limit
-        # The lookup's main retrieval, when it holds the page, is the box's own
-        # results: the same words are not searched twice.
         shared = lf.results if lf else None
         raw = self._backend_search(req, intent, plan, front, want, dl, shared=shared)
         if _worth_any_word_try(raw, pq, plan, dl):
@@ -334,7 +330,8 @@ class Engine:
         profile: profiles.Profile,
         dl: Deadline,
     ) -> SearchFront | None:
-        """The title lookup's candidates, to go before the plain results (English titles)."""
+        """The title lookup's candidates, to go before the plain results (English titles);
+        a lookup that gives its words makes them the plan's, so every page ranks alike."""
         if not (
             profile.title_lookup_front
             and req.expand  # the lookup carries English into Chinese: an expansion too
@@ -346,7 +343,10 @@ class Engine:
         # the lookup's own search gives: its results are the box's (searched once).
         reuse = pq.long and not (req.explain or req.facets)
         need = plan.offset + plan.limit + profiles.EN_TITLE_FRONT if reuse else 0
-        return profiles.title_lookup_front(self, pq.simplified, req.fields, dl, reuse=need)
+        lf = profiles.title_lookup_front(self, pq.simplified, req.fields, dl, reuse=need)
+        if lf.clauses:  # the lookup's words: every page ranked alike
+            plan.clauses = lf.clauses
+        return lf
 
     def _backend_search(
         self,
@@ -358,6 +358,8 @@ class Engine:
         dl: Deadline,
         shared: RawResults | None = None,
     ) -> RawResults:
+        """The plain results; ``shared`` (the title lookup's main retrieval, when it
+        holds the page) is the box's own results: the same words are not searched twice."""
         if front:
             # The lookup's candidates go first; plain results follow, each document once.
             plan.offset, plan.limit = 0, want + len(front)
