@@ -162,29 +162,61 @@ def _max_authority(ranking: RankingProfile) -> float:
 def _tokens(text: str) -> list[tuple[str, int]]:
     """(term, position) exactly as the Whoosh fields index them: the steps of
     ``index.analysis.text_analyzer`` in index mode (fold, segment, sub-words,
-    lower-case, English stop words, Latin stems), run as one plain loop -- the
-    composed Whoosh filters cost more than the segmentation they wrap. Equality
-    with the analyzer is tested (tests/test_backend_contract.py)."""
-    from index.analysis import _WORDLIKE, ENGLISH_STOP_WORDS
+    lower-case, English stop words, Latin stems). Equality with the analyzer is
+    tested (tests/test_backend_contract.py)."""
+    return [(t, p) for terms, p in _word_postings("", text) for t in terms]
+
+
+_NO_POSITION = None  # a segment that is not a word (space, punctuation): no position
+_UNSEEN: Any = object()
+# prefix -> {segmented word: its prefixed index terms, or _NO_POSITION}; emptied when
+# the segmenter's words change (sub-words depend on them) or when it grows too big.
+_WORD_TERMS: dict[str, dict[str, tuple[str, ...] | None]] = {}
+_WORD_TERMS_GEN = [-1]
+MAX_CACHED_WORDS = 400_000  # per prefix; a corpus's vocabulary is far smaller
+
+
+def _word_postings(prefix: str, text: str) -> list[tuple[tuple[str, ...], int]]:
+    """The index terms of ``text`` grouped by position: (terms, position) per word
+    (the word, then its sub-words, all prefixed; stop words leave the terms empty
+    but keep the position). Each distinct word is analysed once per process and
+    remembered: the per-token steps (word test, lower-case, stop words, stems,
+    sub-words, the term length limit) cost more than the segmentation itself."""
     from index.normalize import fold_for_segmentation
 
-    wordlike = _WORDLIKE.search
-    stops = ENGLISH_STOP_WORDS
-    out: list[tuple[str, int]] = []
+    gen = segmenter.generation()
+    if _WORD_TERMS_GEN[0] != gen:
+        _WORD_TERMS.clear()
+        _WORD_TERMS_GEN[0] = gen
+    cache = _WORD_TERMS.get(prefix)
+    if cache is None or len(cache) > MAX_CACHED_WORDS:
+        cache = _WORD_TERMS[prefix] = {}
+    out: list[tuple[tuple[str, ...], int]] = []
     pos = 0
-    for word, _start, _end in segmenter.tokenize(fold_for_segmentation(text)):
-        if not wordlike(word):
+    get = cache.get
+    for word in segmenter.cut(fold_for_segmentation(text)):
+        terms = get(word, _UNSEEN)
+        if terms is _UNSEEN:
+            terms = cache[word] = _analyse_word(prefix, word)
+        if terms is _NO_POSITION:
             continue
-        t = word.lower()
-        if t not in stops:
-            out.append((_stem(t), pos))
-        if len(word) > 2 and is_han(word[0]):
-            for sub, _s, _e in segmenter.subwords(word):
-                t = sub.lower()
-                if t not in stops:
-                    out.append((_stem(t), pos))
+        if terms:
+            out.append((terms, pos))
         pos += 1
     return out
+
+
+def _analyse_word(prefix: str, word: str) -> tuple[str, ...] | None:
+    """The prefixed index terms of one segmented word (see ``_tokens``)."""
+    from index.analysis import _WORDLIKE, ENGLISH_STOP_WORDS
+
+    if not _WORDLIKE.search(word):
+        return _NO_POSITION
+    raw = [word.lower()]
+    if len(word) > 2 and is_han(word[0]):
+        raw += [sub.lower() for sub, _s, _e in segmenter.subwords(word)]
+    terms = (prefix + _stem(t) for t in raw if t not in ENGLISH_STOP_WORDS)
+    return tuple(t for t in terms if len(t.encode("utf-8")) <= MAX_TERM_BYTES or not prefix)
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -249,10 +281,11 @@ def xapian_documents(doc: Document) -> list[Any]:
     recs = list(records_for(doc))
     head = recs[0]
     title_terms = [
-        (PREFIX["title"] + term, p)
-        for term, p in (_tokens(head["title"]) if head.get("title") else [])
-        if len(PREFIX["title"] + term) * 4 <= MAX_TERM_BYTES
-        or len((PREFIX["title"] + term).encode()) <= MAX_TERM_BYTES
+        (t, p)
+        for terms, p in (
+            _word_postings(PREFIX["title"], head["title"]) if head.get("title") else []
+        )
+        for t in terms
     ]
     date = _date_int(doc.date)
     dkey = f"{99999999 - date:08d}" if date else "~"
@@ -268,11 +301,9 @@ def xapian_documents(doc: Document) -> list[Any]:
         for field in ("title_en", "title_draft", "body"):
             text = rec.get(field)
             if text:
-                prefix = PREFIX[field]
                 add = x.add_posting
-                for term, p in _tokens(text):
-                    t = prefix + term
-                    if len(t) * 4 <= MAX_TERM_BYTES or len(t.encode()) <= MAX_TERM_BYTES:
+                for terms, p in _word_postings(PREFIX[field], text):
+                    for t in terms:
                         add(t, p + pos)
         for t, p in title_terms:  # the Chinese title counts for every passage
             x.add_posting(t, p + pos)
