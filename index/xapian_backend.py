@@ -1000,6 +1000,7 @@ class XapianBackend:
             else:
                 scored = [(it.weight, it) for it in items]
             window = scored[plan.offset : want]
+            _prefetch(window)
         else:
             window = [(it.weight, it) for it in items]
             if window:
@@ -1073,10 +1074,8 @@ class XapianBackend:
             groups = [x.Query(x.Query.OP_FILTER, g, exact) for g in groups] + [
                 x.Query(x.Query.OP_AND_NOT, g, exact) for g in groups
             ]
-        # The total: every matching document, collapsed (counted in C++, not iterated).
-        total = int(enq.get_mset(0, n, n).size())
+        total = self._collapsed_count(q, n, dl)
         picked: list[tuple[float, Any]] = []
-        msets = []
         for g in groups:
             if len(picked) >= want or dl.expired():
                 break
@@ -1086,7 +1085,6 @@ class XapianBackend:
             # Read past the cut, then order ties by id as Whoosh does (Xapian's own tie
             # order is its document numbers, which differ between 1 and N shards).
             m = e.get_mset(0, need * 2 + 20)
-            msets.append(m)
             ranked = sorted(m, key=_tier_key)
             picked += [(it.weight, it) for it in ranked[:need]]
         if len(picked) < want and not dl.expired():
@@ -1094,13 +1092,25 @@ class XapianBackend:
             e = self._tier_enquire(rest_q, dl, plan.ranking)
             e.set_sort_by_relevance_then_value(S_DOCID, False)
             m = e.get_mset(0, want - len(picked))
-            msets.append(m)
             picked += [(it.weight, it) for it in m]
         dl.expired()  # marks a tiering cut short as partial
-        for m in msets:
-            m.fetch()
         window = picked[plan.offset : want]
+        _prefetch(window)
         return RawResults(self._hits(db, window, explain, enq), total, True, {})
+
+    def _collapsed_count(self, q: Any, n: int, dl: Deadline) -> int:
+        """How many documents match ``q``, counted by Xapian without sending any hit:
+        with a collapse key and every match checked, the lower bound is the exact
+        number of distinct keys (one shard's documents never collapse with
+        another's). Reading an MSet of every match instead cost a remote search
+        its whole result list over the wire."""
+        x = self._x
+        e = x.Enquire(self._db())
+        e.set_query(q)
+        e.set_weighting_scheme(x.BoolWeight())
+        e.set_collapse_key(S_META)
+        e.set_time_limit(max(0.001, dl.remaining()))
+        return int(e.get_mset(0, 0, n).get_matches_lower_bound())
 
     def _tier_enquire(self, q: Any, dl: Deadline, ranking: RankingProfile) -> Any:
         x = self._x
@@ -1232,6 +1242,19 @@ class XapianBackend:
 
 class _TimeUp(Exception):
     pass
+
+
+def _prefetch(window: list) -> None:
+    """Ask for the records of the hits shown only (remote shards: pipelined, one
+    round trip), not for every item read to rank them. MSetItem keeps its MSet
+    and position privately; the bindings are pinned (setup.cfg), and without
+    them each record is simply read when first used."""
+    for _score, it in window:
+        try:
+            m = it._mset
+            m.fetch(m._get_hit_internal(it.rank - it._firstitem))
+        except AttributeError:
+            return
 
 
 def _facets(items: list, plan: Plan) -> dict[str, dict[str, int]]:
