@@ -81,6 +81,10 @@ GENERATION_KEY = "duizhao-generation"
 # with ShardUnavailable: a slow shard never hangs a request.
 REMOTE_TIMEOUT_MS = 5000
 REMOTE_CONNECT_TIMEOUT_MS = 2000
+# Remote shards: a thread asks them for their latest commit at most this often (each
+# ask is a round trip per shard; a request asks several times -- the ETag's
+# generation, the search, title and sense checks), so a commit is served within it.
+REMOTE_REOPEN_SECONDS = 0.5
 MAX_TERM_BYTES = 240  # Xapian refuses terms over 245 bytes
 MAX_CACHED_DOCS = 2000  # head documents kept per generation (hits come back often)
 
@@ -547,6 +551,7 @@ class XapianBackend:
             for s in parts:
                 db.add_database(s)
             got = local.db = (db, parts)
+            local.reopened, local.generation = time.monotonic(), None
             with self._lock:
                 self._dbs.append(got)
             if self.remote:
@@ -596,7 +601,10 @@ class XapianBackend:
         x = self._x
         try:
             db = self._db()
-            db.reopen()
+            now = time.monotonic()
+            if not self.remote or now - self._local.reopened >= REMOTE_REOPEN_SECONDS:
+                db.reopen()
+                self._local.reopened, self._local.generation = now, None
             yield db
         except x.DatabaseModifiedError as e:
             self._drop_db()
@@ -620,10 +628,16 @@ class XapianBackend:
         """A number that grows with every commit (the sum of the shards' commit
         counters, kept in their metadata: readable remotely too)."""
         with self._reading():
+            known = self._local.generation
+            if known is not None:  # remote: unchanged since this thread's last reopen
+                return known
             parts = self._local.db[1]
             for p in parts[1:]:
                 p.reopen()  # the combined reopen() refreshes the first one only
-            return sum(int(p.get_metadata(GENERATION_KEY) or b"0") for p in parts)
+            gen = sum(int(p.get_metadata(GENERATION_KEY) or b"0") for p in parts)
+            if self.remote:
+                self._local.generation = gen
+            return gen
 
     def check_glossary(self, fingerprint: str) -> None:
         built = self.meta().get("glossary")
