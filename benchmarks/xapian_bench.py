@@ -15,7 +15,13 @@ sample corpus (../shared/data) and prints figures (nothing is asserted):
    (identical ids in order), and the engine's end-to-end latency per backend.
 
     python benchmarks/xapian_bench.py [--dir instance/xapian-bench] [--no-build]
-        [--queries 300] [--whoosh /work/eval-index] [--json]
+        [--queries 300] [--whoosh /work/eval-index] [--json] [--before /work/main]
+
+With ``--before DIR`` (another checkout with its own .venv: the code before a change)
+that checkout's copy of this benchmark runs first, in the same run, building into
+DIR/before (or, with --no-build, timing its code on the same shards); both columns
+are printed. Compare CPU seconds: on a shared machine wall time mostly measures the
+other jobs (the load average is printed).
 
 Targets (issue 13): build <= 45 s; median <= 5 ms local, <= 15 ms over two loopback
 shards, p95 <= 40 ms; identical top 10 one shard vs two remote shards >= 99 %.
@@ -191,7 +197,9 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--whoosh", help="a Whoosh index of the same corpus, for comparison")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--before", type=Path, help="another checkout to run first (old code)")
     args = ap.parse_args()
+    before = run_before(args) if args.before else None
 
     from load_bench import draw_queries
 
@@ -244,12 +252,29 @@ def main() -> int:
         )
         out["top10_overlap_whoosh_vs_xapian"] = round(overlap(results["whoosh"][1], local_tops), 4)
     local_engine.backend.close()
+    out["load_average"] = [round(v, 1) for v in os.getloadavg()]
+    if before is not None:
+        out = {k: {"before": before.get(k), "after": v} for k, v in out.items()}
     if args.json:
         print(json.dumps(out, indent=1))
     else:
         for k, v in out.items():
             print(f"{k:40s} {v}")
     return 0
+
+
+def run_before(args: argparse.Namespace) -> dict:
+    """This benchmark as another checkout has it, on the same machine first."""
+    code = args.before.resolve()
+    root = Path(args.dir).resolve()
+    folder = root if args.no_build else root / "before"
+    cmd = [str(code / ".venv" / "bin" / "python"), str(code / "benchmarks" / "xapian_bench.py")]
+    cmd += ["--dir", str(folder), "--queries", str(args.queries), "--json"]
+    cmd += ["--no-build"] if args.no_build else []
+    got = subprocess.run(cmd, cwd=code, check=True, capture_output=True, text=True)
+    before = json.loads(got.stdout)
+    before["load_average"] = [round(v, 1) for v in os.getloadavg()]
+    return before
 
 
 if __name__ == "__main__":

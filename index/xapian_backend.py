@@ -81,6 +81,10 @@ GENERATION_KEY = "duizhao-generation"
 # with ShardUnavailable: a slow shard never hangs a request.
 REMOTE_TIMEOUT_MS = 5000
 REMOTE_CONNECT_TIMEOUT_MS = 2000
+# Remote shards: a thread asks them for their latest commit at most this often (each
+# ask is a round trip per shard; a request asks several times -- the ETag's
+# generation, the search, title and sense checks), so a commit is served within it.
+REMOTE_REOPEN_SECONDS = 0.5
 MAX_TERM_BYTES = 240  # Xapian refuses terms over 245 bytes
 MAX_CACHED_DOCS = 2000  # head documents kept per generation (hits come back often)
 
@@ -162,29 +166,61 @@ def _max_authority(ranking: RankingProfile) -> float:
 def _tokens(text: str) -> list[tuple[str, int]]:
     """(term, position) exactly as the Whoosh fields index them: the steps of
     ``index.analysis.text_analyzer`` in index mode (fold, segment, sub-words,
-    lower-case, English stop words, Latin stems), run as one plain loop -- the
-    composed Whoosh filters cost more than the segmentation they wrap. Equality
-    with the analyzer is tested (tests/test_backend_contract.py)."""
-    from index.analysis import _WORDLIKE, ENGLISH_STOP_WORDS
+    lower-case, English stop words, Latin stems). Equality with the analyzer is
+    tested (tests/test_backend_contract.py)."""
+    return [(t, p) for terms, p in _word_postings("", text) for t in terms]
+
+
+_NO_POSITION = None  # a segment that is not a word (space, punctuation): no position
+_UNSEEN: Any = object()
+# prefix -> {segmented word: its prefixed index terms, or _NO_POSITION}; emptied when
+# the segmenter's words change (sub-words depend on them) or when it grows too big.
+_WORD_TERMS: dict[str, dict[str, tuple[str, ...] | None]] = {}
+_WORD_TERMS_GEN = [-1]
+MAX_CACHED_WORDS = 400_000  # per prefix; a corpus's vocabulary is far smaller
+
+
+def _word_postings(prefix: str, text: str) -> list[tuple[tuple[str, ...], int]]:
+    """The index terms of ``text`` grouped by position: (terms, position) per word
+    (the word, then its sub-words, all prefixed; stop words leave the terms empty
+    but keep the position). Each distinct word is analysed once per process and
+    remembered: the per-token steps (word test, lower-case, stop words, stems,
+    sub-words, the term length limit) cost more than the segmentation itself."""
     from index.normalize import fold_for_segmentation
 
-    wordlike = _WORDLIKE.search
-    stops = ENGLISH_STOP_WORDS
-    out: list[tuple[str, int]] = []
+    gen = segmenter.generation()
+    if _WORD_TERMS_GEN[0] != gen:
+        _WORD_TERMS.clear()
+        _WORD_TERMS_GEN[0] = gen
+    cache = _WORD_TERMS.get(prefix)
+    if cache is None or len(cache) > MAX_CACHED_WORDS:
+        cache = _WORD_TERMS[prefix] = {}
+    out: list[tuple[tuple[str, ...], int]] = []
     pos = 0
-    for word, _start, _end in segmenter.tokenize(fold_for_segmentation(text)):
-        if not wordlike(word):
+    get = cache.get
+    for word in segmenter.cut(fold_for_segmentation(text)):
+        terms = get(word, _UNSEEN)
+        if terms is _UNSEEN:
+            terms = cache[word] = _analyse_word(prefix, word)
+        if terms is _NO_POSITION:
             continue
-        t = word.lower()
-        if t not in stops:
-            out.append((_stem(t), pos))
-        if len(word) > 2 and is_han(word[0]):
-            for sub, _s, _e in segmenter.subwords(word):
-                t = sub.lower()
-                if t not in stops:
-                    out.append((_stem(t), pos))
+        if terms:
+            out.append((terms, pos))
         pos += 1
     return out
+
+
+def _analyse_word(prefix: str, word: str) -> tuple[str, ...] | None:
+    """The prefixed index terms of one segmented word (see ``_tokens``)."""
+    from index.analysis import _WORDLIKE, ENGLISH_STOP_WORDS
+
+    if not _WORDLIKE.search(word):
+        return _NO_POSITION
+    raw = [word.lower()]
+    if len(word) > 2 and is_han(word[0]):
+        raw += [sub.lower() for sub, _s, _e in segmenter.subwords(word)]
+    terms = (prefix + _stem(t) for t in raw if t not in ENGLISH_STOP_WORDS)
+    return tuple(t for t in terms if len(t.encode("utf-8")) <= MAX_TERM_BYTES or not prefix)
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -249,10 +285,11 @@ def xapian_documents(doc: Document) -> list[Any]:
     recs = list(records_for(doc))
     head = recs[0]
     title_terms = [
-        (PREFIX["title"] + term, p)
-        for term, p in (_tokens(head["title"]) if head.get("title") else [])
-        if len(PREFIX["title"] + term) * 4 <= MAX_TERM_BYTES
-        or len((PREFIX["title"] + term).encode()) <= MAX_TERM_BYTES
+        (t, p)
+        for terms, p in (
+            _word_postings(PREFIX["title"], head["title"]) if head.get("title") else []
+        )
+        for t in terms
     ]
     date = _date_int(doc.date)
     dkey = f"{99999999 - date:08d}" if date else "~"
@@ -268,11 +305,9 @@ def xapian_documents(doc: Document) -> list[Any]:
         for field in ("title_en", "title_draft", "body"):
             text = rec.get(field)
             if text:
-                prefix = PREFIX[field]
                 add = x.add_posting
-                for term, p in _tokens(text):
-                    t = prefix + term
-                    if len(t) * 4 <= MAX_TERM_BYTES or len(t.encode()) <= MAX_TERM_BYTES:
+                for terms, p in _word_postings(PREFIX[field], text):
+                    for t in terms:
                         add(t, p + pos)
         for t, p in title_terms:  # the Chinese title counts for every passage
             x.add_posting(t, p + pos)
@@ -516,6 +551,7 @@ class XapianBackend:
             for s in parts:
                 db.add_database(s)
             got = local.db = (db, parts)
+            local.reopened, local.generation = time.monotonic(), None
             with self._lock:
                 self._dbs.append(got)
             if self.remote:
@@ -565,7 +601,10 @@ class XapianBackend:
         x = self._x
         try:
             db = self._db()
-            db.reopen()
+            now = time.monotonic()
+            if not self.remote or now - self._local.reopened >= REMOTE_REOPEN_SECONDS:
+                db.reopen()
+                self._local.reopened, self._local.generation = now, None
             yield db
         except x.DatabaseModifiedError as e:
             self._drop_db()
@@ -589,10 +628,16 @@ class XapianBackend:
         """A number that grows with every commit (the sum of the shards' commit
         counters, kept in their metadata: readable remotely too)."""
         with self._reading():
+            known = self._local.generation
+            if known is not None:  # remote: unchanged since this thread's last reopen
+                return known
             parts = self._local.db[1]
             for p in parts[1:]:
                 p.reopen()  # the combined reopen() refreshes the first one only
-            return sum(int(p.get_metadata(GENERATION_KEY) or b"0") for p in parts)
+            gen = sum(int(p.get_metadata(GENERATION_KEY) or b"0") for p in parts)
+            if self.remote:
+                self._local.generation = gen
+            return gen
 
     def check_glossary(self, fingerprint: str) -> None:
         built = self.meta().get("glossary")
@@ -969,6 +1014,7 @@ class XapianBackend:
             else:
                 scored = [(it.weight, it) for it in items]
             window = scored[plan.offset : want]
+            _prefetch(window)
         else:
             window = [(it.weight, it) for it in items]
             if window:
@@ -1042,10 +1088,8 @@ class XapianBackend:
             groups = [x.Query(x.Query.OP_FILTER, g, exact) for g in groups] + [
                 x.Query(x.Query.OP_AND_NOT, g, exact) for g in groups
             ]
-        # The total: every matching document, collapsed (counted in C++, not iterated).
-        total = int(enq.get_mset(0, n, n).size())
+        total = self._collapsed_count(q, n, dl)
         picked: list[tuple[float, Any]] = []
-        msets = []
         for g in groups:
             if len(picked) >= want or dl.expired():
                 break
@@ -1055,7 +1099,6 @@ class XapianBackend:
             # Read past the cut, then order ties by id as Whoosh does (Xapian's own tie
             # order is its document numbers, which differ between 1 and N shards).
             m = e.get_mset(0, need * 2 + 20)
-            msets.append(m)
             ranked = sorted(m, key=_tier_key)
             picked += [(it.weight, it) for it in ranked[:need]]
         if len(picked) < want and not dl.expired():
@@ -1063,13 +1106,25 @@ class XapianBackend:
             e = self._tier_enquire(rest_q, dl, plan.ranking)
             e.set_sort_by_relevance_then_value(S_DOCID, False)
             m = e.get_mset(0, want - len(picked))
-            msets.append(m)
             picked += [(it.weight, it) for it in m]
         dl.expired()  # marks a tiering cut short as partial
-        for m in msets:
-            m.fetch()
         window = picked[plan.offset : want]
+        _prefetch(window)
         return RawResults(self._hits(db, window, explain, enq), total, True, {})
+
+    def _collapsed_count(self, q: Any, n: int, dl: Deadline) -> int:
+        """How many documents match ``q``, counted by Xapian without sending any hit:
+        with a collapse key and every match checked, the lower bound is the exact
+        number of distinct keys (one shard's documents never collapse with
+        another's). Reading an MSet of every match instead cost a remote search
+        its whole result list over the wire."""
+        x = self._x
+        e = x.Enquire(self._db())
+        e.set_query(q)
+        e.set_weighting_scheme(x.BoolWeight())
+        e.set_collapse_key(S_META)
+        e.set_time_limit(max(0.001, dl.remaining()))
+        return int(e.get_mset(0, 0, n).get_matches_lower_bound())
 
     def _tier_enquire(self, q: Any, dl: Deadline, ranking: RankingProfile) -> Any:
         x = self._x
@@ -1201,6 +1256,19 @@ class XapianBackend:
 
 class _TimeUp(Exception):
     pass
+
+
+def _prefetch(window: list) -> None:
+    """Ask for the records of the hits shown only (remote shards: pipelined, one
+    round trip), not for every item read to rank them. MSetItem keeps its MSet
+    and position privately; the bindings are pinned (setup.cfg), and without
+    them each record is simply read when first used."""
+    for _score, it in window:
+        try:
+            m = it._mset
+            m.fetch(m._get_hit_internal(it.rank - it._firstitem))
+        except AttributeError:
+            return
 
 
 def _facets(items: list, plan: Plan) -> dict[str, dict[str, int]]:
