@@ -73,10 +73,16 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def engine(fixture_index: Path):
+    from conftest_web import FUNCTIONAL_TIME_LIMIT
+
     from search.engine import Engine
 
     segmenter.configure([])
-    return Engine(fixture_index)
+    eng = Engine(fixture_index)
+    # What a search finds must not depend on how busy the machine is: the per-search
+    # time limit is a speed guard, tested by tests that set their own limit or clock.
+    eng.backend.time_limit = FUNCTIONAL_TIME_LIMIT
+    return eng
 
 
 @pytest.fixture

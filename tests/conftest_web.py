@@ -44,6 +44,11 @@ LAW_BODY = """第一章 总则
 """
 
 
+# Seconds per search for tests of behaviour: far above any search on the fixtures, so a
+# loaded CI machine never cuts one short (the time limit's own tests set theirs).
+FUNCTIONAL_TIME_LIMIT = 60.0
+
+
 def fixture_documents() -> list[Document]:
     docs = [
         Document(
@@ -203,4 +208,7 @@ def make_app(root: Path, **config: Any) -> Any:
 
     path = build_index(root)
     configure_segmenter()
+    # A generous time limit unless a test sets one: pages must not lose hits on a loaded
+    # machine (the server's own default is checked in test_web_security).
+    config.setdefault("SEARCH_TIME_LIMIT", FUNCTIONAL_TIME_LIMIT)
     return create_app({"INDEX_DIR": str(path), "GLOSSARY": glossary(), "TESTING": True, **config})

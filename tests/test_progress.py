@@ -11,6 +11,7 @@ import gzip
 import io
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -26,13 +27,29 @@ from web.progress import IndexProgress, measure
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _drain(leader: int) -> list[bytes]:
+    """What is left to read from a pseudo-terminal whose child has exited."""
+    out = []
+    while select.select([leader], [], [], 0.5)[0]:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: nothing more
+            break
+        if not data:
+            break
+        out.append(data)
+    return out
+
+
 def test_progress_flag_without_terminal(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     idx = tmp_path / "ix"
     assert main(["--index", str(idx), "index", str(DOCS), "--procs", "1", "--progress"]) == 0
     cap = capsys.readouterr()
     assert "9 added" in cap.out
     assert "100%" in cap.err and "indexing docs.jsonl" in cap.err
-    assert "writing the index to disk" in cap.err and "writing the index: 100%" in cap.err
+    assert "writing the index to disk" in cap.err
+    # The label says so when writing outlasts its estimate (a loaded machine).
+    assert re.search(r"writing the index( \(longer than estimated\))?: 100%", cap.err)
 
 
 def test_measure_plain_gzip_folder_and_missing(tmp_path: Path) -> None:
@@ -119,6 +136,8 @@ def test_index_in_a_pseudo_terminal_draws_the_bar(tmp_path: Path) -> None:
                     break
                 chunks.append(data)
             elif proc.poll() is not None:
+                # Exited while select waited: what it wrote last may still be unread.
+                chunks += _drain(leader)
                 break
         code = proc.wait(timeout=60)
     finally:
