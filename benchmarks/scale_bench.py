@@ -133,9 +133,9 @@ def main() -> int:
     args = ap.parse_args()
 
     from load_bench import draw_queries
-    from xapian_bench import capture_plans, pct, servers
+    from xapian_bench import capture_plans, pct, servers, time_engine
 
-    from search.engine import Engine, SearchRequest
+    from search.engine import Engine
     from web.cli import load_glossary
 
     root = Path(args.dir)
@@ -173,12 +173,7 @@ def main() -> int:
             with contextlib.suppress(Exception):
                 engine.backend.search(p)
             lat.append((time.perf_counter() - t) * 1000)
-        elat = []
-        for q in queries:
-            t = time.perf_counter()
-            with contextlib.suppress(Exception):
-                engine.search(SearchRequest(q))
-            elat.append((time.perf_counter() - t) * 1000)
+        elat = time_engine(engine, queries)
         out["server_rss_mb"] = [rss_kb(p.pid) >> 10 for p in procs]
         engine.backend.close()
     out["plans"] = len(plans)

@@ -529,31 +529,14 @@ def test_lookup_with_no_time_left_searches_nothing(
 def test_search_box_english_title_lookup_shares_the_search_budget(
     engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import search.engine as eng
-    from index.deadline import Deadline
     from search.engine import SearchRequest
 
-    made: list[Deadline] = []
-    clock = [0.0]
-
-    def deadline(seconds: float) -> Deadline:
-        made.append(Deadline(seconds, clock=lambda: clock[0]))
-        return made[-1]
-
-    monkeypatch.setattr(eng, "Deadline", deadline)
-    calls: list = []
-    real = engine.backend.search
-
-    def search(plan, **kw):
-        calls.append(kw.get("deadline"))
-        res = real(plan, **kw)
-        clock[0] += 3600  # this search used up the whole budget
-        return res
-
-    monkeypatch.setattr(engine.backend, "search", search)
+    # Every search uses up the whole budget.
+    made, searched = _fake_budget(monkeypatch, engine, step=1.0)
     resp = engine.search(SearchRequest(q=PLATFORM_EN))
     assert resp.intent.kind == "en_title"
     # One budget: the lookup spends a part of it, the main search the search's own.
+    calls = [d for d, _ in searched]
     assert len(made) == 1 and calls[-1] is made[0]
     assert all(d is not made[0] and d.at <= made[0].at for d in calls[:-1])
     # The lookup's first pool used the budget: its other pools were not searched, the
