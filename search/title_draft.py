@@ -985,8 +985,164 @@ def _needs_the(np: list[tuple[str, str, str]]) -> bool:
     return not any(c.isupper() for c in first[2][:1]) or first[2][:1].islower()
 
 
-# long: a token-by-token state machine (verbs, noun phrase, pending adverbs) that closes clauses
-# as it goes; its state is shared by every branch.
+# --- the subject as clauses ---------------------------------------------------------
+# A subject reads as clauses "[adverb* verb+] noun phrase" (促进 + 平台经济规范健康发展,
+# 加快 建设 + 全国统一大市场). The tokens are read in order; the first rule of
+# _CLAUSE_RULES whose test holds for a token takes it.
+
+Clause = tuple[list[str], list[Token]]  # (the verbs in English, the noun phrase's tokens)
+
+
+@dataclass
+class _Clauses:
+    """What the clause split has read so far, and the role of the token after this one."""
+
+    done: list[Clause] = field(default_factory=list)
+    verbs: list[str] = field(default_factory=list)  # of the open clause
+    np: list[Token] = field(default_factory=list)  # of the open clause
+    adverbs: list[str] = field(default_factory=list)  # waiting for their verb
+    nxt: str | None = None
+
+    def close(self) -> None:
+        """End the open clause if it has a noun phrase: what comes next starts another."""
+        if self.np:
+            self.done.append((self.verbs, self.np))
+            self.verbs, self.np = [], []
+
+    def finish(self) -> list[Clause]:
+        """The clauses, with adverbs no verb followed kept as a verb of their own."""
+        if self.adverbs:
+            self.verbs.append(" ".join(self.adverbs))
+        if self.verbs or self.np:
+            self.done.append((self.verbs, self.np))
+        return self.done
+
+
+def _as_adjective(toks: list[Token], k: int, s: _Clauses) -> Token:
+    """平台经济 规范 健康 发展: a verb that is also an adjective, inside a noun phrase
+    and before adjectives ending in a head, modifies that head (no new clause)."""
+    role, z, _ = toks[k]
+    if role == "verb" and z in ADJECTIVES and s.np and _adj_run(toks, k):
+        return ("adj", z, ADJECTIVES[z])
+    return toks[k]
+
+
+def _is_adverb(s: _Clauses, tok: Token) -> bool:
+    """An adverb (or a verb listed as one) before a verb or adverb; 加快 stays a verb."""
+    role, z, _ = tok
+    return (
+        s.nxt in ("verb", "adv")
+        and z != "加快"
+        and (role == "adv" or (role == "verb" and z in ADVERBS))
+    )
+
+
+def _hold_adverb(s: _Clauses, tok: Token) -> None:
+    s.close()
+    s.adverbs.append(ADVERBS.get(tok[1], tok[2]))
+
+
+def _is_verb(s: _Clauses, tok: Token) -> bool:
+    """A verb acting as one: not the last word of a noun phrase before the document
+    type (数据安全 管理 + 办法 -> "Data Security Management")."""
+    return tok[0] == "verb" and not (
+        s.np and s.np[-1][0] in ("term", "unk") and s.nxt in (None, "doctype")
+    )
+
+
+def _is_closing_head(s: _Clauses, tok: Token) -> bool:
+    """A verb at the end of a noun phrase (or before a conjunction) is a head in
+    disguise (审查, 管理)."""
+    return _is_verb(s, tok) and tok[1] in HEADS and s.nxt in (None, "conj") and bool(s.np)
+
+
+def _add_head(s: _Clauses, tok: Token) -> None:
+    s.np.append(("head", tok[1], HEADS[tok[1]]))
+
+
+def _is_second_verb(s: _Clauses, tok: Token) -> bool:
+    """A verb right after a verb: 加快建设 -> "Accelerating the Building of"."""
+    return _is_verb(s, tok) and bool(s.verbs) and not s.np and not s.adverbs
+
+
+def _add_verb_noun(s: _Clauses, tok: Token) -> None:
+    _, z, en = tok
+    s.np.append(("head", z, _VERB_NOUNS.get(z, HEADS.get(z, en))))
+
+
+def _add_verb(s: _Clauses, tok: Token) -> None:
+    """A verb starts a clause (after the one before, if that has its noun phrase)."""
+    s.close()
+    verb = tok[2]
+    if s.adverbs:
+        verb = " ".join(s.adverbs) + " " + verb
+        s.adverbs = []
+    s.verbs.append(verb)
+
+
+def _is_conj_of_verbs(s: _Clauses, tok: Token) -> bool:
+    """促进和规范: verbs are joined with "and" anyway."""
+    return tok[0] == "conj" and bool(s.verbs) and not s.np
+
+
+def _skip(s: _Clauses, tok: Token) -> None:
+    pass
+
+
+def _always(s: _Clauses, tok: Token) -> bool:
+    return True
+
+
+def _add_to_np(s: _Clauses, tok: Token) -> None:
+    """Anything else joins the noun phrase; a verb there is a noun (its head or
+    noun form)."""
+    role, z, en = tok
+    if role == "verb":
+        tok = ("head", z, HEADS[z]) if z in HEADS else ("term", z, _VERB_NOUNS.get(z, en))
+    elif s.adverbs:
+        # an adverb before a noun phrase (全面 + 小康) reads as an adjective
+        s.np.append(("term", "", " ".join(s.adverbs)))
+        s.adverbs = []
+    s.np.append(tok)
+
+
+_ClauseRule = tuple[Callable[[_Clauses, Token], bool], Callable[[_Clauses, Token], None]]
+# (test, take) in the order they are tried; the last one takes any token.
+_CLAUSE_RULES: tuple[_ClauseRule, ...] = (
+    (_is_adverb, _hold_adverb),
+    (_is_closing_head, _add_head),
+    (_is_second_verb, _add_verb_noun),
+    (_is_verb, _add_verb),
+    (_is_conj_of_verbs, _skip),
+    (_always, _add_to_np),
+)
+
+
+def _split_clauses(toks: list[Token]) -> list[Clause]:
+    """A subject's tokens as clauses (see :data:`_CLAUSE_RULES`)."""
+    s = _Clauses()
+    for k in range(len(toks)):
+        s.nxt = toks[k + 1][0] if k + 1 < len(toks) else None
+        tok = _as_adjective(toks, k, s)
+        for applies, take in _CLAUSE_RULES:
+            if applies(s, tok):
+                take(s, tok)
+                break
+    return s.finish()
+
+
+def _render_clauses(clauses: list[Clause], starts_with_verb: bool) -> str:
+    rendered: list[str] = []
+    for verbs, np in clauses:
+        # "V1 V2 + NP": the second verb's object is a "the Head of" chain
+        if verbs and np and np[0][0] == "head" and len(np) > 1:
+            phrase = f"the {np[0][2]} of {_render_np(np[1:], True)}"
+        else:
+            phrase = _render_np(np, bool(verbs))
+        rendered.append(f"{' and '.join(verbs)} {phrase}".strip() if verbs else phrase)
+    return _join(rendered) if starts_with_verb else " ".join(rendered)
+
+
 def _render_subject(zh: str, ctx: _Ctx, law: bool = False) -> tuple[str, bool]:
     """Render a subject; returns (english, starts_with_verb)."""
     toks = _tokens(zh, ctx)
@@ -996,85 +1152,9 @@ def _render_subject(zh: str, ctx: _Ctx, law: bool = False) -> tuple[str, bool]:
     if fronted is not None:
         text = fronted + (" " + " ".join(when) if when else "")
         return " ".join(text.split()), True
-    # clauses: [adv* verb+] NP, split where a verb (possibly after adverbs) starts
-    clauses: list[tuple[list[str], list[tuple[str, str, str]]]] = []
-    cur_verbs: list[str] = []
-    cur_np: list[tuple[str, str, str]] = []
-    pending_adv: list[str] = []
-    k = 0
-    while k < len(toks):
-        role, z, en = toks[k]
-        nxt = toks[k + 1][0] if k + 1 < len(toks) else None
-        if role == "verb" and z in ADJECTIVES and cur_np and _adj_run(toks, k):
-            # 平台经济 规范 健康 发展: 规范 modifies 发展 here, it is no new clause
-            toks[k] = role_z_en = ("adj", z, ADJECTIVES[z])
-            role, z, en = role_z_en
-        is_adv = (role == "adv" and z != "加快") or (
-            role == "verb" and z in ADVERBS and z != "加快" and nxt in ("verb", "adv")
-        )
-        if is_adv and nxt in ("verb", "adv"):
-            if cur_np:
-                clauses.append((cur_verbs, cur_np))
-                cur_verbs, cur_np = [], []
-            pending_adv.append(ADVERBS.get(z, en))
-            k += 1
-            continue
-        if role == "verb" and not (
-            cur_np and cur_np[-1][0] in ("term", "unk") and nxt in (None, "doctype")
-        ):
-            # a verb at the end of an NP is a head in disguise (审查, 管理)
-            if z in HEADS and (nxt is None or nxt == "conj") and cur_np:
-                cur_np.append(("head", z, HEADS[z]))
-                k += 1
-                continue
-            if cur_np:
-                clauses.append((cur_verbs, cur_np))
-                cur_verbs, cur_np = [], []
-            if cur_verbs and not cur_np and not pending_adv:
-                # two verbs in a row: 加快建设 -> Accelerating the Building of
-                cur_np.append(("head", z, _VERB_NOUNS.get(z, HEADS.get(z, en))))
-                k += 1
-                continue
-            verb = en
-            if pending_adv:
-                verb = " ".join(pending_adv) + " " + en
-                pending_adv = []
-            cur_verbs.append(verb)
-            k += 1
-            continue
-        if role == "verb" and z in HEADS:
-            toks[k] = ("head", z, HEADS[z])
-        elif role == "verb":
-            toks[k] = ("term", z, _VERB_NOUNS.get(z, en))
-        if role == "conj" and cur_verbs and not cur_np:
-            k += 1  # 促进和规范: verbs are joined with "and" anyway
-            continue
-        if pending_adv and role != "verb":
-            # an adverb before a noun phrase (全面 + 小康) reads as an adjective
-            cur_np.append(("term", "", " ".join(pending_adv)))
-            pending_adv = []
-        cur_np.append(toks[k])
-        k += 1
-    if pending_adv:
-        cur_verbs.append(" ".join(pending_adv))
-    if cur_verbs or cur_np:
-        clauses.append((cur_verbs, cur_np))
-
-    rendered: list[str] = []
+    clauses = _split_clauses(toks)
     starts_with_verb = bool(clauses and clauses[0][0])
-    for verbs, np in clauses:
-        # "V1 V2 + NP": the second verb's object is a "the Head of" chain
-        if verbs and np and np[0][0] == "head" and len(np) > 1:
-            head = np[0][2]
-            rest = _render_np(np[1:], True)
-            phrase = f"the {head} of {rest}"
-        else:
-            phrase = _render_np(np, bool(verbs))
-        if verbs:
-            rendered.append(f"{' and '.join(verbs)} {phrase}".strip())
-        else:
-            rendered.append(phrase)
-    text = _join(rendered) if starts_with_verb else " ".join(rendered)
+    text = _render_clauses(clauses, starts_with_verb)
     if when:
         text += " " + " ".join(when)
     return " ".join(text.split()), starts_with_verb
