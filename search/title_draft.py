@@ -219,24 +219,39 @@ def _spans_term(text: str, tail: int, lookup: Lookup) -> bool:
     return False
 
 
-# long: peels the parts off a title in order (note, action, document type, issuers, subject); each
-# step reads what the one before left.
 def parse_title(zh: str, lookup: Lookup | None = None) -> TitleStructure:
     """Split a Chinese policy title into its parts (see :class:`TitleStructure`).
 
-    With ``lookup``, a document type is not split off a glossary term that
-    ends the title (负面清单 stays whole). Raises :class:`InputError` for
-    empty, non-text or over-long input.
+    The parts are peeled off in order -- suffix, issuers, document type, law or
+    place, action -- each step reading what the one before left. With
+    ``lookup``, a document type is not split off a glossary term that ends the
+    title (负面清单 stays whole). Raises :class:`InputError` for empty, non-text
+    or over-long input.
     """
     text = _check(zh)
     body = _SPACE_BETWEEN_HAN.sub("", text)
     st = TitleStructure(title=body)
+    body = _peel_suffix(st, body)
+    rest = _peel_issuers(st, text, body)
+    rest = _peel_doctype(st, rest, lookup)
+    rest = _peel_law_or_place(st, rest, body)
+    _peel_action(st, rest)
+    _close_parts(st)
+    return st
 
+
+def _peel_suffix(st: TitleStructure, body: str) -> str:
+    """A trailing parenthetical (（2021—2035年）, （试行）) becomes the suffix."""
     m = _TRAILING_PAREN.search(body)
     if m and m.start() > 0:
         st.suffix = m.group(1)
-        body = body[: m.start()]
+        return body[: m.start()]
+    return body
 
+
+def _peel_issuers(st: TitleStructure, text: str, body: str) -> str:
+    """The issuers: before an action that opens the title, else before 关于, else a
+    national body the title opens with; returns what follows them."""
     idx = body.find("关于")
     act = _ACTION_RE.search(body)
     if act is not None and (idx < 0 or act.start() < idx) and body.endswith(_ACTION_TYPES):
@@ -245,23 +260,23 @@ def parse_title(zh: str, lookup: Lookup | None = None) -> TitleStructure:
         st.issuers = _split_issuers(text_head(text, body, act.start()))
         if st.issuers:
             st.parts.append(("issuers", body[: act.start()]))
-        rest = body[act.start() :]
-    elif idx >= 0:
-        head, rest = text_head(text, body, idx), body[idx + 2 :]
-        st.issuers = _split_issuers(head)
+        return body[act.start() :]
+    if idx >= 0:
+        st.issuers = _split_issuers(text_head(text, body, idx))
         st.parts.append(("issuers", body[:idx]))
         st.parts.append(("about", "关于"))
-    else:
-        rest = body
-        # 中共中央 国务院印发《X》 has no 关于; issuers then come from a known list.
-        for name in sorted(ISSUERS, key=len, reverse=True):
-            if rest.startswith(name) and len(rest) > len(name) + 2:
-                st.issuers = [name]
-                rest = rest[len(name) :]
-                st.parts.append(("issuers", name))
-                break
+        return body[idx + 2 :]
+    # 中共中央 国务院印发《X》 has no 关于; issuers then come from a known list.
+    for name in sorted(ISSUERS, key=len, reverse=True):
+        if body.startswith(name) and len(body) > len(name) + 2:
+            st.issuers = [name]
+            st.parts.append(("issuers", name))
+            return body[len(name) :]
+    return body
 
-    # The document type at the end ("的通知", "指导意见", "法").
+
+def _peel_doctype(st: TitleStructure, rest: str, lookup: Lookup | None) -> str:
+    """The document type at the end ("的通知", "指导意见", "法")."""
     for dt in _DOCTYPES_BY_LEN:
         if rest.endswith(dt) and len(rest) > len(dt):
             if lookup is not None and _spans_term(rest, len(dt), lookup):
@@ -271,18 +286,28 @@ def parse_title(zh: str, lookup: Lookup | None = None) -> TitleStructure:
             break
     if rest.endswith("的") and st.doctype:
         rest = rest[:-1]
+    return rest
 
+
+def _peel_law_or_place(st: TitleStructure, rest: str, body: str) -> str:
+    """中华人民共和国X法 is a national law; a local title with no issuers and no 关于
+    opens with its place."""
     if not st.issuers and rest.startswith(_PRC) and st.doctype == "法":
         st.is_law = True
-        rest = rest[len(_PRC) :]
-    elif not st.issuers and st.doctype and "关于" not in body:
+        return rest[len(_PRC) :]
+    if not st.issuers and st.doctype and "关于" not in body:
         # 北京市数字经济促进条例: the place is the issuer, "of Beijing Municipality".
         place = place_prefix(rest)
         if place is not None and len(rest) - place[0] >= 2:
             st.place = rest[: place[0]]
-            rest = rest[place[0] :]
             st.parts.append(("place", st.place))
+            return rest[place[0] :]
+    return rest
 
+
+def _peel_action(st: TitleStructure, rest: str) -> None:
+    """What is left is the subject; an action opening it (印发《X》, 转发X) names
+    the inner title."""
     for act in ACTIONS:
         if rest.startswith(act) and len(rest) > len(act):
             st.action = act
@@ -292,16 +317,19 @@ def parse_title(zh: str, lookup: Lookup | None = None) -> TitleStructure:
             st.inner_title = inner
             break
     st.subject = rest
+
+
+def _close_parts(st: TitleStructure) -> None:
+    """The parts after the issuers and place, in title order."""
     if st.action:
         st.parts.append(("action", st.action))
         st.parts.append(("inner_title", st.inner_title or ""))
     else:
-        st.parts.append(("subject", rest))
+        st.parts.append(("subject", st.subject))
     if st.doctype:
         st.parts.append(("doctype", st.doctype))
     if st.suffix:
         st.parts.append(("suffix", st.suffix))
-    return st
 
 
 def place_prefix(text: str) -> tuple[int, str, str] | None:
@@ -1222,30 +1250,53 @@ def _render_org(name: str, ctx: _Ctx) -> str:
     return "the " + _title_case(f"{head}{en}".strip())
 
 
-# long: the English word order of a title (law, place, issuer, action, subject, type) as one
-# sequence of rules, read together.
 def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
+    """The English of a parsed title. The parts are rendered in title order (their
+    words noted in that order), then put in English word order: a national law, a
+    notice on issuing another title, or type, issuers or place, and subject."""
+    doctype_en = _note_doctype(st, ctx)
+    issuers_en = [_render_issuer(i, ctx) for i in st.issuers]
+    suffix = _render_suffix(st, ctx)
+    if st.is_law:
+        return _render_law(st, ctx, suffix)
+    of = _render_of(st, ctx, issuers_en)
+    if st.action:
+        return _render_action(st, ctx, lookup, doctype_en, of, suffix)
+    return _render_plain(st, ctx, doctype_en, of, bool(issuers_en), suffix)
+
+
+def _note_doctype(st: TitleStructure, ctx: _Ctx) -> str:
+    """The document type's English ('' when the title has none)."""
     doctype_en = DOCTYPES.get(st.doctype or "", "")
     if st.doctype:
         ctx.known += len(st.doctype)
         ctx.total += len(st.doctype)
         ctx.note(st.doctype, doctype_en, "rule")
-    issuers_en = [_render_issuer(i, ctx) for i in st.issuers]
-    suffix = ""
-    if st.suffix:
-        sfx_ctx_toks = _render_subject(st.suffix, ctx)[0]
-        suffix = f" ({_title_case(sfx_ctx_toks)})" if sfx_ctx_toks else ""
-        suffix = suffix.replace("(Trial)", "(Trial)")
+    return doctype_en
 
-    if st.is_law:
-        ctx.known += len(_PRC)
-        ctx.total += len(_PRC)
-        ctx.note(_PRC, _PRC_EN, "rule")
-        subj, verb_first = _render_subject(st.subject, ctx, law=True)
-        if verb_first:
-            return f"Law of {_PRC_EN} on {_title_case(subj)}{suffix}"
-        return f"{_title_case(subj)} Law of {_PRC_EN}{suffix}"
 
+def _render_suffix(st: TitleStructure, ctx: _Ctx) -> str:
+    """（2021—2035年） -> " (2021-2035)", （试行） -> " (Trial)"."""
+    if not st.suffix:
+        return ""
+    en = _render_subject(st.suffix, ctx)[0]
+    return f" ({_title_case(en)})" if en else ""
+
+
+def _render_law(st: TitleStructure, ctx: _Ctx, suffix: str) -> str:
+    """中华人民共和国X法 -> "X Law of the People's Republic of China" (or "Law of … on
+    Ving …" when the subject opens with a verb)."""
+    ctx.known += len(_PRC)
+    ctx.total += len(_PRC)
+    ctx.note(_PRC, _PRC_EN, "rule")
+    subj, verb_first = _render_subject(st.subject, ctx, law=True)
+    if verb_first:
+        return f"Law of {_PRC_EN} on {_title_case(subj)}{suffix}"
+    return f"{_title_case(subj)} Law of {_PRC_EN}{suffix}"
+
+
+def _render_of(st: TitleStructure, ctx: _Ctx, issuers_en: list[str]) -> str:
+    """ " of <issuers>" (and Other Departments), else " of <place>", else ''."""
     of = ""
     if st.place:
         pp = place_prefix(st.place)
@@ -1259,25 +1310,36 @@ def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
         of = " of " + _join(others)
         if len(others) < len(issuers_en):
             of += " and Other Departments"
+    return of
 
-    if st.action:
-        inner = st.inner_title or ""
-        quoted = st.subject[len(st.action) :].startswith("《")
-        ctx.known += len(st.action)
-        ctx.total += len(st.action)
-        ctx.note(st.action, ACTIONS[st.action], "rule")
-        inner_st = (
-            parse_title(inner, lookup)
-            if HAN_RE.search(inner)
-            else TitleStructure(title=inner, subject=inner)
-        )
-        inner_en = _render(inner_st, ctx, lookup)
-        if quoted:
-            inner_en = f'"{inner_en}"'
-        else:
-            inner_en = "the " + inner_en if not inner_en.lower().startswith("the ") else inner_en
-        return f"{doctype_en or 'Notice'}{of} on {ACTIONS[st.action]} {inner_en}{suffix}"
 
+def _render_action(
+    st: TitleStructure, ctx: _Ctx, lookup: Lookup, doctype_en: str, of: str, suffix: str
+) -> str:
+    """A关于印发《X》的通知 -> 'Notice of A on Issuing "X"', X drafted as a title."""
+    action = st.action or ""  # the caller checked there is one
+    inner = st.inner_title or ""
+    quoted = st.subject[len(action) :].startswith("《")
+    ctx.known += len(action)
+    ctx.total += len(action)
+    ctx.note(action, ACTIONS[action], "rule")
+    inner_st = (
+        parse_title(inner, lookup)
+        if HAN_RE.search(inner)
+        else TitleStructure(title=inner, subject=inner)
+    )
+    inner_en = _render(inner_st, ctx, lookup)
+    if quoted:
+        inner_en = f'"{inner_en}"'
+    else:
+        inner_en = "the " + inner_en if not inner_en.lower().startswith("the ") else inner_en
+    return f"{doctype_en or 'Notice'}{of} on {ACTIONS[action]} {inner_en}{suffix}"
+
+
+def _render_plain(
+    st: TitleStructure, ctx: _Ctx, doctype_en: str, of: str, has_issuers: bool, suffix: str
+) -> str:
+    """Type, issuers or place, and subject, in the order official titles use."""
     prc_prefix = ""
     subject = st.subject
     if subject.startswith(_PRC):
@@ -1289,20 +1351,19 @@ def _render(st: TitleStructure, ctx: _Ctx, lookup: Lookup) -> str:
     subj = _title_case(subj)
     if not doctype_en:
         return f"{subj}{prc_prefix}{suffix}".strip()
-    about = "关于" in st.title
     if st.place and not verb_first and doctype_en in _COMPOUND_TYPES:
         # 河南省“十四五”数字经济发展规划 -> "Henan Province 14th Five-Year ... Development Plan"
         return f"{of[4:]} {subj} {doctype_en}{prc_prefix}{suffix}"
     if st.place:
         prep = "for" if doctype_en in _FOR_TYPES and verb_first else "on"
         return f"{doctype_en}{of}{prc_prefix} {prep} {subj}{suffix}"
-    if about or issuers_en:
+    if "关于" in st.title or has_issuers:
         return f"{doctype_en}{of}{prc_prefix} on {subj}{suffix}"
     if not verb_first and doctype_en in _COMPOUND_TYPES:
         return f"{subj} {doctype_en}{prc_prefix}{suffix}"
-    prep = "for" if doctype_en in _FOR_TYPES else "on"
     if doctype_en == "Law":
         return f"{subj} Law{prc_prefix}{suffix}"
+    prep = "for" if doctype_en in _FOR_TYPES else "on"
     return f"{doctype_en}{prc_prefix} {prep} {subj}{suffix}"
 
 
