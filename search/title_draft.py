@@ -18,8 +18,10 @@ Terms come from ``lookup(term)`` -- by default the project glossary
 (:class:`index.glossary.Glossary`, curated entries only) -- matched longest
 first over the characters of the subject; ``index.segmenter.cut`` groups what
 stays untranslated into words. Title-structure words (document types,
-verbs in gerund form, adverbs, heads like 发展) live in this module's tables,
-because their rendering depends on their role, not only on the term.
+verbs in gerund form, adverbs, heads like 发展) are tables of their own, because
+their rendering depends on their role, not only on the term: they live in
+``search/data/title_words.tsv`` and ``search/data/title_sets.tsv``, read and
+checked by :mod:`search.title_lexicon`.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from index.segmenter import cut
 from index.structure import CN_DIGITS, cn_to_int
 from search.attested import attested
 from search.query import MAX_QUERY_CHARS
-from search.title_lexicon import cedict_titles, words
+from search.title_lexicon import cedict_titles, word_sets, words
 
 Lookup = Callable[[str], "str | None"]
 MAX_TITLE = MAX_QUERY_CHARS  # a title is asked for like a query, with the same limit
@@ -69,54 +71,24 @@ _CITY_UNITS = tuple(_WORDS["city_unit"].items())
 _REGIONS_BY_LEN = sorted(REGIONS, key=len, reverse=True)
 
 _DOCTYPES_BY_LEN = sorted(DOCTYPES, key=len, reverse=True)
+_ORDINAL_UNITS: dict[str, str] = _WORDS["ordinal_unit"]
+# A unit's adjective form where an issuer's name has one (市 -> Municipal).
+_UNIT_ADJECTIVES = dict(_REGION_UNITS)
+
+# Word sets the rules below test, from search/data/title_sets.tsv (read and
+# checked by search.title_lexicon).
+_SETS = word_sets()
 # Types whose English puts the subject after "for" rather than "on" when the
 # subject is a verb phrase ("Measures for the Administration of …").
-_FOR_TYPES = {"Measures", "Interim Measures", "Action Outline", "Outline", "Guidelines", "Rules"}
+_FOR_TYPES = _SETS["for_type"]
 # Types rendered as a noun compound after a nominal subject ("… Development Plan").
-_COMPOUND_TYPES = {
-    "Plan",
-    "Development Plan",
-    "Action Plan",
-    "Master Plan",
-    "Work Plan",
-    "Implementation Plan",
-    "Plan Outline",
-    "Outline",
-    "Action Outline",
-    "List",
-    "Catalogue",
-    "Standards",
-    "Guidelines",
-    "Report",
-}
-
+_COMPOUND_TYPES = _SETS["compound_type"]
+_SMALL_WORDS = _SETS["small_word"]  # lower case inside a title
+# A glossary term ending so after a noun phrase is the head of a governed phrase.
+_GOVERNED_HEADS = _SETS["governed_head"]
 
 _PRC = "中华人民共和国"
 _PRC_EN = "the People's Republic of China"
-_SMALL_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "but",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "over",
-        "the",
-        "to",
-        "under",
-        "with",
-        "via",
-    ]
-)
 
 
 def _cn_number(s: str) -> int | None:
@@ -372,7 +344,7 @@ def place_prefix(text: str) -> tuple[int, str, str] | None:
                 if unit in ("省",) or (unit.startswith("自治") and not ethnic and len(unit) > 2):
                     continue
                 head = " ".join([cw.en, *(_join(ethnic).split(" ") if ethnic else [])])
-                adj = {"市": "Municipal", "省": "Provincial"}.get(unit, u_en)
+                adj = _UNIT_ADJECTIVES.get(unit, u_en)
                 return k + len(unit), f"{head} {u_en}", f"{head} {adj}"
     return None
 
@@ -509,7 +481,6 @@ _YEAR = re.compile(r"(\d{4})\s*年(?:度)?")
 # 第七次 / 第十四届 / 第二批 / 第四季度: an ordinal, the unit mostly implied in English.
 _ORDINAL_CN = re.compile(r"第([一二三四五六七八九十百]{1,4}|\d{1,3})(次|届|批|季度|期|轮|号)?")
 _NUMERIC_START = frozenset('第“”"一二三四五六七八九十百〇零')
-_ORDINAL_UNITS = {"季度": "Quarter", "批": "Batch", "轮": "Round"}
 # A bare numeral in parentheses or before a measure (修正案（七）, 三年行动).
 _NUMBER_CN = re.compile(r"[一二三四五六七八九十]{1,3}(?=[）)]|$|年|个|项|条|大|大类)")
 
@@ -902,7 +873,6 @@ def _unknown_word(text: str, i: int, ctx: _Ctx) -> str:
 def _render_np(items: list[tuple[str, str, str]], governed: bool) -> str:
     """Render a noun phrase. With ``governed`` (a verb before it), a trailing head
     becomes "the [Adj] Head of NP" (促进平台经济规范健康发展)."""
-    items = [t for t in items if t[0] != "quote" or True]
     if not items:
         return ""
     # A的B -> B of A (only for the last 的)
@@ -920,7 +890,7 @@ def _render_np(items: list[tuple[str, str, str]], governed: bool) -> str:
         governed
         and len(items) >= 2
         and last[0] == "term"
-        and any(last[1].endswith(h) for h in ("发展", "建设", "改革", "管理", "保护", "现代化"))
+        and any(last[1].endswith(h) for h in _GOVERNED_HEADS)
         and items[-2][0] in ("term", "unk")
     ):
         # 平台经济 + 规范健康发展 (one glossary term): "the Regulated and Healthy

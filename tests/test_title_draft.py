@@ -4,6 +4,7 @@ search.chrf (checked against sacrebleu) and the draft-title evaluation."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -249,24 +250,67 @@ def test_low_confidence_drafts_say_so() -> None:
     assert "low confidence" in d.label and "not an official translation" in d.label
 
 
+def _each_refused(
+    p: Path, base: str, bad_lines: list[tuple[str, str]], read: Callable[[Path], object], line: str
+) -> None:
+    """Each bad line after the good ``base`` stops ``read`` with its reason and ``line``."""
+    from search.title_lexicon import TitleDataError
+
+    for bad, reason in bad_lines:
+        p.write_text(base + bad + "\n", encoding="utf-8")
+        with pytest.raises(TitleDataError) as e:
+            read(p)
+        assert reason in e.value.message and line in e.value.message
+
+
 def test_title_words_file_is_checked(tmp_path: Path) -> None:
-    from search.title_lexicon import TitleDataError, read_words
+    from search.title_lexicon import read_words
 
     p = tmp_path / "w.tsv"
     base = "doctype\t通知\tNotice\nverb\t促进\tPromoting\nregion\t山东\tShandong\n"
     p.write_text(base, encoding="utf-8")
     assert read_words(p)["doctype"] == {"通知": "Notice"}
-    for bad, reason in [
+    bad_lines = [
         ("doctype\t通知", "3 fields"),
         ("nosuch\t通知\tNotice", "unknown table"),
         ("doctype\tNotice\tNotice", "no Chinese"),
         ("doctype\t意见\t意见", "empty or has Chinese"),
         ("doctype\t通知\tCircular", "twice"),
-    ]:
-        p.write_text(base + bad + "\n", encoding="utf-8")
-        with pytest.raises(TitleDataError) as e:
-            read_words(p)
-        assert reason in e.value.message and "line 4" in e.value.message
+    ]
+    _each_refused(p, base, bad_lines, read_words, "line 4")
+
+
+def test_title_sets_file_is_checked(tmp_path: Path) -> None:
+    from search.title_lexicon import SETS, TitleDataError, read_sets
+
+    p = tmp_path / "s.tsv"
+    base = "small_word\tof\nfor_type\tMeasures\ncompound_type\tPlan\ngoverned_head\t发展\n"
+    p.write_text(base, encoding="utf-8")
+    types = frozenset({"Measures", "Plan"})
+    assert read_sets(p, types)["governed_head"] == frozenset({"发展"})
+    bad_lines = [
+        ("small_word", "2 fields"),
+        ("nosuch\tof", "unknown set"),
+        ("governed_head\tdevelopment", "not Chinese"),
+        ("small_word\t的", "not English"),
+        ("for_type\tMeasure", "no document type"),
+        ("small_word\tof", "twice"),
+    ]
+    _each_refused(p, base, bad_lines, lambda path: read_sets(path, types), "s.tsv line 5")
+    p.write_text(base.replace("small_word\tof\n", ""), encoding="utf-8")
+    with pytest.raises(TitleDataError, match="set small_word is empty"):
+        read_sets(p, types)
+    assert set(SETS) == {"small_word", "for_type", "compound_type", "governed_head"}
+
+
+def test_shipped_title_sets_name_shipped_doctypes() -> None:
+    # read_sets checks the type sets against the shipped document types on load.
+    from search.title_draft import DOCTYPES
+    from search.title_lexicon import word_sets
+
+    sets = word_sets()
+    assert sets["for_type"] | sets["compound_type"] <= set(DOCTYPES.values())
+    assert "of" in sets["small_word"] and "发展" in sets["governed_head"]
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "国" * 501])
