@@ -1369,9 +1369,9 @@ def draft_title(
     title rules, then CC-CEDICT (``cedict=False`` turns it off), then pinyin
     for names; a title quoted inside the title uses its attested English
     unless ``use_attested`` is off or it is in ``exclude`` (normalized titles).
-    Raises :class:`InputError` for empty, non-text or over-long (> 500
-    characters) input; text without Chinese gives an empty draft with
-    confidence 0.
+    Raises :class:`InputError` for empty, non-text or over-long (over
+    :data:`MAX_TITLE` characters) input; text without Chinese gives an empty
+    draft with confidence 0.
     """
     text = _check(zh)
     if not HAN_RE.search(text):
