@@ -46,14 +46,17 @@ from index.xapian_lifecycle import (
     write_atomic,
 )
 from index.xapian_ranking import (
+    Counts,
     TimeUp,
     build_query,
+    count_matches,
     filter_query,
     main_enquire,
     plan_query,
     ranked,
     title_tiers,
     uses_tiers,
+    wants_counts,
 )
 from index.xapian_records import (
     FIELD_OF_PREFIX,
@@ -345,13 +348,31 @@ class XapianBackend(XapianLifecycle):
         if q is None:
             return RawResults([], 0, True)
         enq = main_enquire(x, db, q, plan, dl)
+        counts = self._counts(db, plan, q, dl) if wants_counts(plan) else None
         if uses_tiers(plan):
-            got = title_tiers(x, db, plan, q, dl)
+            got = title_tiers(x, db, plan, q, dl, counts)
         else:
-            got = ranked(x, db, plan, q, enq, dl)
+            got = ranked(x, db, plan, q, enq, dl, counts)
         return RawResults(
             self._hits(db, got.window, explain, enq), got.total, got.exact, got.facets
         )
+
+    def _counts(self, db: Any, plan: Plan, q: Any, dl: Deadline) -> Counts:
+        """Total and facets of every matching document (``count_matches``), kept
+        until the index changes, as the Whoosh backend keeps them: paging through
+        results or narrowing the ranking does not count them again."""
+        key = ("counts", plan.cache_key(), plan.facets and plan.collapse)
+        cache = self._generation_cache(db)
+        with self._lock:
+            got = cache.get(key)
+        if got is None:
+            got = count_matches(self._x, db, q, plan, dl)
+            if not dl.expired():  # a count cut short is not kept
+                with self._lock:
+                    if len(cache) > 100_000:
+                        cache.clear()
+                    cache[key] = got
+        return got
 
     def _hits(self, db: Any, window: list, explain: bool, enq: Any) -> list[RawHit]:
         """RawHits of (score, MSet item) pairs: the records' passage numbers, then

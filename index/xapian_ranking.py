@@ -24,9 +24,9 @@ from typing import Any
 from index.deadline import Deadline
 from index.plan import Alt, Clause, Plan
 from index.ranking import RankingProfile
-from index.schema import FACET_FIELDS
 from index.xapian_records import (
     HEAD_TERM,
+    META_FIELDS,
     PREFIX,
     S_DATE_ASC,
     S_DATE_DESC,
@@ -35,6 +35,7 @@ from index.xapian_records import (
     S_RANK,
     S_TITLE_LEN,
     S_YEAR,
+    SEP,
     bterm,
     filter_term,
     parse_meta,
@@ -54,6 +55,15 @@ class Ranked:
     total: int
     exact: bool
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Every matching document counted (``count_matches``): an exact total and, when
+    the plan asks, facet counts."""
+
+    total: int
+    facets: dict[str, dict[str, int]]
 
 
 def field_weight(field: str, plan: Plan) -> float:
@@ -214,23 +224,54 @@ def main_enquire(x: Any, db: Any, q: Any, plan: Plan, dl: Deadline) -> Any:
 
 def uses_tiers(plan: Plan) -> bool:
     """Whether title-first tiers run as their own queries (``title_tiers``); with
-    facets or the authority prior they rank every match instead (``ranked``)."""
+    the authority prior they rank every match instead (``ranked``)."""
     tiers = plan.title_first and plan.collapse and plan.sort == "relevance"
-    return tiers and not plan.facets and not plan.authority_prior
+    return tiers and not plan.authority_prior
+
+
+def wants_counts(plan: Plan) -> bool:
+    """Whether the plan needs every matching document counted: facets or an exact total."""
+    return bool((plan.facets and plan.collapse) or plan.exact_total)
+
+
+def count_matches(x: Any, db: Any, q: Any, plan: Plan, dl: Deadline) -> Counts:
+    """How many documents match ``q`` and, with ``plan.facets``, their facet counts,
+    counted inside Xapian without sending any hit: every match is checked with
+    the collapse key, so the lower bound is the exact number of distinct keys (one
+    shard's documents never collapse with another's); a ValueCountMatchSpy on the
+    collapse key sees every matching record before collapsing, so its distinct
+    values are the matching documents, each with its metadata (``_meta_key``),
+    however many of its passages match. Remote shards run the spy themselves and
+    send one value per document; reading an MSet of every match instead sent the
+    whole result list and cost a Python object per match."""
+    e = x.Enquire(db)
+    e.set_query(q)
+    e.set_weighting_scheme(x.BoolWeight())
+    e.set_collapse_key(S_META)
+    e.set_time_limit(max(0.001, dl.remaining()))
+    spy = None
+    if plan.facets and plan.collapse:
+        spy = x.ValueCountMatchSpy(S_META)
+        e.add_matchspy(spy)
+    total = int(e.get_mset(0, 0, db.get_doccount()).get_matches_lower_bound())
+    facets = _facets([item.term for item in spy.values()], plan) if spy is not None else {}
+    return Counts(total, facets)
 
 
 # --- every other plan: a page, a top for the prior, or every match ------------------------
 
 
-def ranked(x: Any, db: Any, plan: Plan, q: Any, enq: Any, dl: Deadline) -> Ranked:
-    """Rank a plan that ``uses_tiers`` does not take. Every matching document is
-    read only for facets (counted from collapse keys) and for title-first tiers
-    with the prior; exact totals and date sorts only make Xapian check every match
-    (checkatleast); the authority prior reads a growing top."""
+def ranked(
+    x: Any, db: Any, plan: Plan, q: Any, enq: Any, dl: Deadline, counts: Counts | None
+) -> Ranked:
+    """Rank a plan that ``uses_tiers`` does not take: title-first tiers with the
+    authority prior read every match; the prior alone reads a growing top; other
+    plans a page (date sorts make Xapian check every match: checkatleast).
+    ``counts`` (``count_matches``), when the plan wants them, give the total and
+    facets."""
     n = db.get_doccount()
     want = plan.offset + plan.limit
-    tiers = plan.title_first and plan.collapse and plan.sort == "relevance"
-    every = (plan.facets and plan.collapse) or tiers
+    every = plan.title_first and plan.collapse and plan.sort == "relevance"
     prior = plan.authority_prior and plan.collapse and plan.sort == "relevance" and not every
     check = n if (plan.exact_total or plan.sort != "relevance" or prior) else want
     if every:
@@ -243,13 +284,15 @@ def ranked(x: Any, db: Any, plan: Plan, q: Any, enq: Any, dl: Deadline) -> Ranke
         items = list(mset)
     # Past the limit Xapian stopped matching early: the results are marked partial.
     dl.expired()
-    if every:
+    if counts is not None:
+        total, exact = counts.total, True
+    elif every:
         total, exact = len(items), True
     else:
         total = int(mset.get_matches_estimated())
         exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
         total = max(total, len(items) + (0 if prior else plan.offset))
-    facets = _facets(items, plan) if plan.facets and plan.collapse else {}
+    facets = counts.facets if counts is not None else {}
     if not (every or prior):
         window = [(it.weight, it) for it in items]
         if window:
@@ -359,24 +402,25 @@ def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
     return [(k[5] * -1.0, it) for k, it in tier] + [(-t[0], t[2]) for t in rest]
 
 
-def _facets(items: list, plan: Plan) -> dict[str, dict[str, int]]:
-    """Facet counts of the matching documents, from their collapse keys."""
-    counts: dict[str, Counter] = {n: Counter() for n in (*FACET_FIELDS, "year")}
-    months: Counter = Counter()
-    one_year = plan.year_from is not None and plan.year_from == plan.year_to
-    for it in items:
-        _id, m = parse_meta(it.collapse_key)
-        for name, c in counts.items():
-            v = m.get(name)
-            if v:
-                c[v] += 1
-        if one_year:
-            d = int(m.get("date") or 0)
-            if d and (d // 100) % 100:
-                months[f"{d // 10000}-{(d // 100) % 100:02d}"] += 1
-    out = {name: dict(c.most_common()) for name, c in counts.items()}
-    if one_year:
-        out["month"] = dict(months.most_common())
+def _facets(keys: list[bytes], plan: Plan) -> dict[str, dict[str, int]]:
+    """Facet counts of the matching documents from their collapse keys (one each)."""
+    width = 1 + len(META_FIELDS)  # the id, then META_FIELDS
+    rows = [k.decode("utf-8").split(SEP) for k in keys]
+    rows = [r if len(r) >= width else r + [""] * (width - len(r)) for r in rows]
+    out: dict[str, dict[str, int]] = {}
+    for i, name in enumerate(META_FIELDS, start=1):
+        if name in ("date", "title_len"):
+            continue
+        c = Counter(r[i] for r in rows)
+        c.pop("", None)
+        out[name] = dict(c.most_common())
+    if plan.year_from is not None and plan.year_from == plan.year_to:
+        # One year chosen: its months ("2021-06"), for a timeline by month.
+        d = 1 + META_FIELDS.index("date")
+        months = Counter(int(r[d] or 0) // 100 for r in rows)
+        out["month"] = {
+            f"{m // 100}-{m % 100:02d}": k for m, k in months.most_common() if m and m % 100
+        }
     return out
 
 
@@ -396,7 +440,7 @@ def prefetch(window: list) -> None:
 # --- title-first tiers as Xapian queries --------------------------------------------------
 
 
-def title_tiers(x: Any, db: Any, plan: Plan, q: Any, dl: Deadline) -> Ranked:
+def title_tiers(x: Any, db: Any, plan: Plan, q: Any, dl: Deadline, counts: Counts | None) -> Ranked:
     """Title-first ranking (index.title_rank) as Xapian queries, without reading
     every match: exact titles, then each title-match strength (every clause
     matched in a title field at least that strongly), each tier ordered by the
@@ -404,7 +448,8 @@ def title_tiers(x: Any, db: Any, plan: Plan, q: Any, dl: Deadline) -> Ranked:
     score."""
     want = plan.offset + plan.limit
     groups, reached = _tier_groups(x, plan)
-    total = _collapsed_count(x, db, q, db.get_doccount(), dl)
+    if counts is None:
+        counts = count_matches(x, db, q, plan, dl)
     picked: list[tuple[float, Any]] = []
     for g in groups:
         if len(picked) >= want or dl.expired():
@@ -418,7 +463,7 @@ def title_tiers(x: Any, db: Any, plan: Plan, q: Any, dl: Deadline) -> Ranked:
     dl.expired()  # marks a tiering cut short as partial
     window = picked[plan.offset : want]
     prefetch(window)
-    return Ranked(window, total, True)
+    return Ranked(window, counts.total, True, counts.facets)
 
 
 def _title_options(x: Any, plan: Plan) -> list[list[tuple[float, Any]]]:
@@ -487,20 +532,6 @@ def _tier_top(x: Any, db: Any, q: Any, need: int, plan: Plan, dl: Deadline) -> l
     # order is its document numbers, which differ between 1 and N shards).
     ranked_items = sorted(e.get_mset(0, need * 2 + 20), key=_tier_key)
     return [(it.weight, it) for it in ranked_items[:need]]
-
-
-def _collapsed_count(x: Any, db: Any, q: Any, n: int, dl: Deadline) -> int:
-    """How many documents match ``q``, counted by Xapian without sending any hit:
-    with a collapse key and every match checked, the lower bound is the exact
-    number of distinct keys (one shard's documents never collapse with
-    another's). Reading an MSet of every match instead cost a remote search
-    its whole result list over the wire."""
-    e = x.Enquire(db)
-    e.set_query(q)
-    e.set_weighting_scheme(x.BoolWeight())
-    e.set_collapse_key(S_META)
-    e.set_time_limit(max(0.001, dl.remaining()))
-    return int(e.get_mset(0, 0, n).get_matches_lower_bound())
 
 
 def _tier_enquire(x: Any, db: Any, q: Any, dl: Deadline, ranking: RankingProfile) -> Any:

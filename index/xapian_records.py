@@ -50,7 +50,7 @@ S_RANK = 7  # authority, in force, newer first (index.title_rank): title-first t
 S_TITLE_LEN = 8  # the Chinese title's token count, "%04d": exact titles
 S_FACET = {name: 10 + i for i, name in enumerate(FACET_FIELDS)}  # head records: spies
 META_FIELDS = (*FACET_FIELDS, "year", "date", "title_len")
-_SEP = "\x1f"
+SEP = "\x1f"
 
 
 def load_xapian() -> Any:
@@ -166,7 +166,7 @@ def _meta_key(doc: Document, title_len: int) -> str:
     vals = [str(getattr(doc, n) or "") for n in FACET_FIELDS]
     year = doc.year if doc.year and 0 < doc.year <= DATE_YEARS[1] else ""
     vals += [str(year), str(date_int(doc.date)), str(title_len)]
-    return _SEP.join([doc.id, *(v.replace(_SEP, " ") for v in vals)])
+    return SEP.join([doc.id, *(v.replace(SEP, " ") for v in vals)])
 
 
 def _rank_key(doc: Document, date: int) -> str:
@@ -185,7 +185,7 @@ def rank_code(level: str, region: str, issuer: str, status: str) -> str:
 
 def parse_meta(key: bytes | str) -> tuple[str, dict[str, str]]:
     text = key.decode("utf-8") if isinstance(key, bytes) else key
-    parts = text.split(_SEP)
+    parts = text.split(SEP)
     return parts[0], dict(zip(META_FIELDS, parts[1:], strict=False))
 
 
@@ -213,8 +213,8 @@ def _shared(doc: Document, head: dict) -> _Shared:
     values = [
         (S_DOCID, doc.id),
         (S_META, _meta_key(doc, len(title_terms))),
-        (S_DATE_DESC, dkey + _SEP + doc.id),
-        (S_DATE_ASC, akey + _SEP + doc.id),
+        (S_DATE_DESC, dkey + SEP + doc.id),
+        (S_DATE_ASC, akey + SEP + doc.id),
     ]
     if year:
         values.append((S_YEAR, f"{year:04d}"))

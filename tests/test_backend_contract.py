@@ -199,6 +199,13 @@ PLANS = {
         title_first=True,
     ),
     "passages": plan(term("个人信息"), collapse=False),
+    # Facets with each ranking path (Xapian counts them apart from the ranking).
+    "title first, facets": plan(term("平台"), term("经济"), title_first=True, facets=True),
+    "authority prior, facets": plan(term("数据"), authority_prior=True, facets=True),
+    "date sort, facets, one year": plan(
+        term("数据"), sort="date", facets=True, year_from=2021, year_to=2021
+    ),
+    "title first, prior": plan(term("平台"), term("经济"), title_first=True, authority_prior=True),
 }
 
 
@@ -303,6 +310,39 @@ def test_reindex_lands_in_the_same_shard(tmp_path: Path) -> None:
         assert b.delete_documents(["law-dsl"]) == 1
         assert b.doc_count() == 8
         assert b.generation() > gen
+    finally:
+        b.close()
+
+
+@pytest.mark.parametrize("kind", ["whoosh", "xapian"])
+def test_totals_and_facets_follow_each_commit(tmp_path: Path, kind: str) -> None:
+    """Totals and facets kept between searches (both backends keep them per plan)
+    are counted again after a delete and after an update."""
+    if kind == "xapian":
+        _need_xapian()
+    from index.document import Document
+
+    path = tmp_path / kind
+    _build(path, kind)
+    p = plan(term("数据"), facets=True)
+    b = open_backend(path)
+    try:
+        before = b.search(p)
+        assert b.search(p).facets == before.facets  # the kept counts, unchanged
+        gone = before.hits[0].doc_id
+        level = b.get_document(gone).level
+        assert b.delete_documents([gone]) == 1
+        after = b.search(p)
+        assert after.total == before.total - 1
+        assert after.facets["level"].get(level, 0) == before.facets["level"][level] - 1
+        other = b.get_document(after.hits[0].doc_id)
+        moved = Document.from_dict({**other.to_dict(), "level": "地方性法规"})
+        assert b.add_documents([moved]).updated == 1
+        again = b.search(p)
+        assert again.total == after.total
+        assert again.facets["level"].get("地方性法规", 0) == (
+            after.facets["level"].get("地方性法规", 0) + (other.level != "地方性法规")
+        )
     finally:
         b.close()
 
