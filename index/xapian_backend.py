@@ -342,16 +342,17 @@ class XapianBackend(XapianLifecycle):
         if db.get_doccount() == 0:
             return RawResults([], 0, True)
         try:
-            q = plan_query(x, db, plan, dl)
+            planned = plan_query(x, db, plan, dl)
         except TimeUp:
             return RawResults([], 0, False)  # unknown exclusions: show nothing
-        if q is None:
+        if planned is None:
             return RawResults([], 0, True)
+        q = planned.query
         enq = main_enquire(x, db, q, plan, dl)
-        counts = self._counts(db, plan, q, dl) if wants_counts(plan) else None
-        if uses_tiers(plan):
-            got = title_tiers(x, db, plan, q, dl, counts)
+        if uses_tiers(plan):  # the tiers' total is always exact, as it was
+            got = title_tiers(x, db, plan, planned, dl, self._counts(db, plan, q, dl))
         else:
+            counts = self._counts(db, plan, q, dl) if wants_counts(plan) else None
             got = ranked(x, db, plan, q, enq, dl, counts)
         return RawResults(
             self._hits(db, got.window, explain, enq), got.total, got.exact, got.facets

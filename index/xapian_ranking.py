@@ -42,6 +42,9 @@ from index.xapian_records import (
     rank_code,
 )
 
+# A tier's head records read at first: need * factor + extra (then ties at the cut).
+TIER_HEADS_READ = (2, 20)
+
 
 class TimeUp(Exception):
     """The deadline passed before the exclusions were known: nothing can be shown."""
@@ -161,7 +164,25 @@ def _tier_key(item: Any) -> tuple:
 # --- the query and its Enquire -----------------------------------------------------------
 
 
-def plan_query(x: Any, db: Any, plan: Plan, dl: Deadline) -> Any | None:
+@dataclass(frozen=True)
+class Planned:
+    """A plan as Xapian queries: ``query`` (scoring clauses, filters, exclusions)
+    and the parts that narrow it, for queries that take the plan's limits alone."""
+
+    query: Any
+    filters: Any | None  # the plan's filters and year range
+    excluded: Any | None  # documents with an excluded passage
+
+    def narrow(self, x: Any, q: Any) -> Any:
+        """``q`` limited as the plan's query is: filters, then exclusions."""
+        if self.filters is not None:
+            q = x.Query(x.Query.OP_FILTER, q, self.filters)
+        if self.excluded is not None:
+            q = x.Query(x.Query.OP_AND_NOT, q, self.excluded)
+        return q
+
+
+def plan_query(x: Any, db: Any, plan: Plan, dl: Deadline) -> Planned | None:
     """The plan as one query: scoring clauses, filters, then exclusions (documents
     with any excluded passage); None when nothing can match. Raises TimeUp when
     the exclusions could not be read in time."""
@@ -170,17 +191,10 @@ def plan_query(x: Any, db: Any, plan: Plan, dl: Deadline) -> Any | None:
         if not plan.match_all_if_empty:
             return None
         q = x.Query(x.Query.OP_SCALE_WEIGHT, x.Query(HEAD_TERM), 0.0)
-    flt = filter_query(x, plan)
-    if flt is not None:
-        q = x.Query(x.Query.OP_FILTER, q, flt)
-    excluded = _excluded_ids(x, db, plan, dl)
-    if excluded:
-        q = x.Query(
-            x.Query.OP_AND_NOT,
-            q,
-            x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in excluded]),
-        )
-    return q
+    ids = _excluded_ids(x, db, plan, dl)
+    excluded = x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in ids]) if ids else None
+    planned = Planned(q, filter_query(x, plan), excluded)
+    return Planned(planned.narrow(x, q), planned.filters, excluded)
 
 
 def _excluded_ids(x: Any, db: Any, plan: Plan, dl: Deadline) -> list[str] | None:
@@ -440,21 +454,22 @@ def prefetch(window: list) -> None:
 # --- title-first tiers as Xapian queries --------------------------------------------------
 
 
-def title_tiers(x: Any, db: Any, plan: Plan, q: Any, dl: Deadline, counts: Counts | None) -> Ranked:
+def title_tiers(
+    x: Any, db: Any, plan: Plan, planned: Planned, dl: Deadline, counts: Counts
+) -> Ranked:
     """Title-first ranking (index.title_rank) as Xapian queries, without reading
     every match: exact titles, then each title-match strength (every clause
     matched in a title field at least that strongly), each tier ordered by the
     S_RANK value (level, in force, newer) then score, ties by id; then the rest by
-    score."""
+    score. ``counts`` (``count_matches``) give the total and facets."""
+    q = planned.query
     want = plan.offset + plan.limit
     groups, reached = _tier_groups(x, plan)
-    if counts is None:
-        counts = count_matches(x, db, q, plan, dl)
     picked: list[tuple[float, Any]] = []
     for g in groups:
         if len(picked) >= want or dl.expired():
             break
-        picked += _tier_top(x, db, x.Query(x.Query.OP_FILTER, q, g), want - len(picked), plan, dl)
+        picked += _tier_top(x, db, planned, g, want - len(picked), plan, dl)
     if len(picked) < want and not dl.expired():
         rest_q = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
         e = _tier_enquire(x, db, rest_q, dl, plan.ranking)
@@ -524,14 +539,67 @@ def _tier_groups(x: Any, plan: Plan) -> tuple[list[Any], Any | None]:
     return groups, reached
 
 
-def _tier_top(x: Any, db: Any, q: Any, need: int, plan: Plan, dl: Deadline) -> list:
-    """The first ``need`` documents of one tier as (score, item)."""
-    e = _tier_enquire(x, db, q, dl, plan.ranking)
-    e.set_sort_by_value_then_relevance(S_RANK, False)
-    # Read past the cut, then order ties by id as Whoosh does (Xapian's own tie
-    # order is its document numbers, which differ between 1 and N shards).
-    ranked_items = sorted(e.get_mset(0, need * 2 + 20), key=_tier_key)
+def _tier_top(
+    x: Any, db: Any, planned: Planned, g: Any, need: int, plan: Plan, dl: Deadline
+) -> list:
+    """The first ``need`` documents of one tier as (score, item), in ``_tier_key``
+    order, without scoring every record of the tier: its documents are found by
+    their head records (``_tier_heads``), then only those that can be among the
+    first ``need`` are scored (their best passage, as a search of the whole tier
+    would pick it: the same query, collapsed the same way)."""
+    cands = _tier_heads(x, db, planned.narrow(x, g), need, dl)
+    if not cands:
+        return []
+    tq = x.Query(x.Query.OP_FILTER, planned.query, g)
+    ids = x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in cands])
+    e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, tq, ids), dl, plan.ranking)
+    e.set_sort_by_relevance_then_value(S_DOCID, False)
+    ranked_items = sorted(e.get_mset(0, len(cands)), key=_tier_key)
     return [(it.weight, it) for it in ranked_items[:need]]
+
+
+def _head_rank(item: Any) -> tuple[str, str]:
+    """(id, S_RANK value) of a head record read with the S_META collapse key."""
+    doc_id, m = parse_meta(item.collapse_key)
+    date = int(m.get("date") or 0)
+    level, region, issuer = m.get("level", ""), m.get("region", ""), m.get("issuer", "")
+    return doc_id, rank_code(level, region, issuer, m.get("status", "")) + (
+        f"{99999999 - date:08d}"
+    )
+
+
+def _tier_heads(x: Any, db: Any, tier: Any, need: int, dl: Deadline) -> list[str]:
+    """Ids of the tier's documents up to the ``need``-th in S_RANK order (level, in
+    force, newer), every document tied with that one included: only they can be
+    among the first ``need`` once scores and ids break the ties. Read from head
+    records, one per document and unscored: a document of a tier has its head
+    record in it, since the tier's title terms are on the head record (the Chinese
+    title on every record, English titles on the head only). ``tier`` is the
+    tier's query with the plan's filters and exclusions (``Planned.narrow``),
+    without its scoring clauses: a head record in a tier matches each of them,
+    since ``_at_least`` asks every clause for a title match that is one of the
+    clause's own alternatives -- and leaving them out spares Xapian the body
+    postings of every word."""
+    heads = x.Query(x.Query.OP_FILTER, tier, x.Query(HEAD_TERM))
+    e = x.Enquire(db)
+    e.set_query(heads)
+    e.set_weighting_scheme(x.BoolWeight())
+    e.set_collapse_key(S_META)  # one head per document: collapses nothing, names it
+    e.set_sort_by_value(S_RANK, False)
+    e.set_docid_order(x.Enquire.ASCENDING)
+    e.set_time_limit(max(0.001, dl.remaining()))
+    k = need * TIER_HEADS_READ[0] + TIER_HEADS_READ[1]
+    got = [_head_rank(it) for it in e.get_mset(0, k)]
+    if len(got) <= need:
+        return [i for i, _r in got]
+    cut = got[need - 1][1]
+    out = [i for i, r in got if r <= cut]
+    if len(got) == k and got[-1][1] == cut:  # the ties run past what was read
+        e.set_query(
+            x.Query(x.Query.OP_FILTER, heads, x.Query(x.Query.OP_VALUE_RANGE, S_RANK, cut, cut))
+        )
+        out += [i for i, r in map(_head_rank, e.get_mset(0, db.get_doccount())) if i not in out]
+    return out
 
 
 def _tier_enquire(x: Any, db: Any, q: Any, dl: Deadline, ranking: RankingProfile) -> Any:

@@ -347,6 +347,43 @@ def test_totals_and_facets_follow_each_commit(tmp_path: Path, kind: str) -> None
         b.close()
 
 
+@pytest.mark.parametrize("where", ["xapian", "xapian-remote"])
+def test_title_tiers_read_heads_past_ties(
+    built: dict[str, Path], remote_url: str, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Title tiers score only the head records that can reach the page: reading one
+    head at a time (then every head tied with the last) ranks as reading many."""
+    _need_xapian()
+    from index import xapian_ranking
+
+    b = open_backend(built["xapian"] if where == "xapian" else remote_url)
+    try:
+        plans = [
+            plan(
+                *p.clauses,
+                title_first=True,
+                exact_title_lengths=p.exact_title_lengths,
+                title_expansions=p.title_expansions,
+                offset=offset,
+                limit=limit,
+            )
+            for p in PLANS.values()
+            if p.title_first
+            for offset, limit in ((0, 1), (0, 3), (1, 2), (0, 10))
+        ]
+        wide = [b.search(p) for p in plans]
+        monkeypatch.setattr(xapian_ranking, "TIER_HEADS_READ", (1, 0))
+        for p, want in zip(plans, wide, strict=True):
+            got = b.search(p)
+            assert [(h.doc_id, h.passage, round(h.score, 6)) for h in got.hits] == [
+                (h.doc_id, h.passage, round(h.score, 6)) for h in want.hits
+            ]
+            assert got.total == want.total
+        assert any(len(w.hits) > 1 for w in wide)
+    finally:
+        b.close()
+
+
 def test_killed_shard_is_a_clear_error_then_recovers(built: dict[str, Path]) -> None:
     _need_xapian()
     from index.xapian_backend import ShardUnavailable
