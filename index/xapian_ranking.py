@@ -251,7 +251,7 @@ def wants_counts(plan: Plan) -> bool:
 def count_matches(x: Any, db: Any, q: Any, plan: Plan, dl: Deadline) -> Counts:
     """How many documents match ``q`` and, with ``plan.facets``, their facet counts,
     counted inside Xapian without sending any hit: every match is checked with
-    the collapse key, so the lower bound is the exact number of distinct keys (one
+    the document id as collapse key, so the lower bound is the exact number of distinct keys (one
     shard's documents never collapse with another's); a ValueCountMatchSpy on the
     collapse key sees every matching record before collapsing, so its distinct
     values are the matching documents, each with its metadata (``_meta_key``),
@@ -261,7 +261,7 @@ def count_matches(x: Any, db: Any, q: Any, plan: Plan, dl: Deadline) -> Counts:
     e = x.Enquire(db)
     e.set_query(q)
     e.set_weighting_scheme(x.BoolWeight())
-    e.set_collapse_key(S_META)
+    e.set_collapse_key(S_DOCID)  # the id alone: a shorter value to read per record
     e.set_time_limit(max(0.001, dl.remaining()))
     spy = None
     if plan.facets and plan.collapse:
