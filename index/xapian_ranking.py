@@ -293,9 +293,11 @@ def ranked(
     elif prior:
         mset, items = _prior_top(enq, want, n, plan.ranking)
     else:
-        mset = enq.get_mset(plan.offset, plan.limit, check)
+        # From the first hit, not from the offset: the bindings' MSet.fetch crashes
+        # the process (segmentation fault) on an MSet that starts past the first.
+        mset = enq.get_mset(0, want, check)
     if not prior:
-        items = list(mset)
+        items = list(mset)[plan.offset :] if not every else list(mset)
     # Past the limit Xapian stopped matching early: the results are marked partial.
     dl.expired()
     if counts is not None:
@@ -309,8 +311,7 @@ def ranked(
     facets = counts.facets if counts is not None else {}
     if not (every or prior):
         window = [(it.weight, it) for it in items]
-        if window:
-            mset.fetch()  # the hits' records in one go (remote: pipelined)
+        prefetch(window)  # the hits' records in one go (remote: pipelined)
         return Ranked(window, total, exact, facets)
     if plan.sort == "relevance" and (plan.authority_prior or plan.title_first):
         scored = _rerank(x, db, plan, q, items, dl)

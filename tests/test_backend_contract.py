@@ -199,6 +199,8 @@ PLANS = {
         title_first=True,
     ),
     "passages": plan(term("个人信息"), collapse=False),
+    "second page": plan(term("个人信息"), offset=1),
+    "second page by date": plan(term("规范"), sort="date", offset=2),
     # Facets with each ranking path (Xapian counts them apart from the ranking).
     "title first, facets": plan(term("平台"), term("经济"), title_first=True, facets=True),
     "authority prior, facets": plan(term("数据"), authority_prior=True, facets=True),
