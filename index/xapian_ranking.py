@@ -472,14 +472,29 @@ def title_tiers(
             break
         picked += _tier_top(x, db, planned, g, want - len(picked), plan, dl)
     if len(picked) < want and not dl.expired():
-        rest_q = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
-        e = _tier_enquire(x, db, rest_q, dl, plan.ranking)
-        e.set_sort_by_relevance_then_value(S_DOCID, False)
-        picked += [(it.weight, it) for it in e.get_mset(0, want - len(picked))]
+        picked += _rest(x, db, q, reached, picked, want - len(picked), plan, dl)
     dl.expired()  # marks a tiering cut short as partial
     window = picked[plan.offset : want]
     prefetch(window)
     return Ranked(window, counts.total, True, counts.facets)
+
+
+def _rest(
+    x: Any, db: Any, q: Any, reached: Any | None, picked: list, need: int, plan: Plan, dl: Deadline
+) -> list:
+    """The first ``need`` documents outside every tier, by score. A tier's document
+    can still have passages outside ``reached`` (an English title is on the head
+    record only), so the documents already picked -- every tier's, since the rest
+    is read only once the tiers ran out -- are skipped: read that many more."""
+    rest_q = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
+    e = _tier_enquire(x, db, rest_q, dl, plan.ranking)
+    e.set_sort_by_relevance_then_value(S_DOCID, False)
+    seen = {parse_meta(it.collapse_key)[0] for _s, it in picked}
+    out = []
+    for it in e.get_mset(0, need + len(seen)):
+        if parse_meta(it.collapse_key)[0] not in seen and len(out) < need:
+            out.append((it.weight, it))
+    return out
 
 
 def _title_options(x: Any, plan: Plan) -> list[list[tuple[float, Any]]]:

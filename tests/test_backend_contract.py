@@ -386,6 +386,40 @@ def test_title_tiers_read_heads_past_ties(
         b.close()
 
 
+def test_title_first_lists_a_document_once(tmp_path: Path) -> None:
+    """An English title is on the head record only: a document whose title and a
+    later passage both hold the word is a title-tier hit, and its passage must not
+    come back as a second hit among the rest (it did on Xapian)."""
+    _need_xapian()
+    from index.document import Document
+
+    body = (
+        "\n\n".join(f"第{i}条 内容{i}。" for i in range(1, 6))
+        + "\n\n第六条 Remanufacturing 再制造。"
+    )
+    docs = [
+        Document.from_dict(
+            {
+                "id": "en-remanu",
+                "title": "再制造产品管理办法",
+                "titles_en": [{"text": "Measures on Remanufacturing", "source": "fixture"}],
+                "body": body,
+            }
+        ),
+        Document.from_dict({"id": "other", "title": "其他", "body": "Remanufacturing 其他。"}),
+    ]
+    p = plan(term("remanufactur"), title_first=True)
+    for kind in ("whoosh", "xapian"):
+        segmenter.configure([])
+        b = open_backend(tmp_path / kind, kind=kind, create=True)
+        try:
+            b.add_documents(docs)
+            got = b.search(p)
+            assert ids(got) == ["en-remanu", "other"], kind
+        finally:
+            b.close()
+
+
 def test_killed_shard_is_a_clear_error_then_recovers(built: dict[str, Path]) -> None:
     _need_xapian()
     from index.xapian_backend import ShardUnavailable
