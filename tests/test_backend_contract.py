@@ -199,6 +199,15 @@ PLANS = {
         title_first=True,
     ),
     "passages": plan(term("个人信息"), collapse=False),
+    "second page": plan(term("个人信息"), offset=1),
+    "second page by date": plan(term("规范"), sort="date", offset=2),
+    # Facets with each ranking path (Xapian counts them apart from the ranking).
+    "title first, facets": plan(term("平台"), term("经济"), title_first=True, facets=True),
+    "authority prior, facets": plan(term("数据"), authority_prior=True, facets=True),
+    "date sort, facets, one year": plan(
+        term("数据"), sort="date", facets=True, year_from=2021, year_to=2021
+    ),
+    "title first, prior": plan(term("平台"), term("经济"), title_first=True, authority_prior=True),
 }
 
 
@@ -305,6 +314,110 @@ def test_reindex_lands_in_the_same_shard(tmp_path: Path) -> None:
         assert b.generation() > gen
     finally:
         b.close()
+
+
+@pytest.mark.parametrize("kind", ["whoosh", "xapian"])
+def test_totals_and_facets_follow_each_commit(tmp_path: Path, kind: str) -> None:
+    """Totals and facets kept between searches (both backends keep them per plan)
+    are counted again after a delete and after an update."""
+    if kind == "xapian":
+        _need_xapian()
+    from index.document import Document
+
+    path = tmp_path / kind
+    _build(path, kind)
+    p = plan(term("数据"), facets=True)
+    b = open_backend(path)
+    try:
+        before = b.search(p)
+        assert b.search(p).facets == before.facets  # the kept counts, unchanged
+        gone = before.hits[0].doc_id
+        level = b.get_document(gone).level
+        assert b.delete_documents([gone]) == 1
+        after = b.search(p)
+        assert after.total == before.total - 1
+        assert after.facets["level"].get(level, 0) == before.facets["level"][level] - 1
+        other = b.get_document(after.hits[0].doc_id)
+        moved = Document.from_dict({**other.to_dict(), "level": "地方性法规"})
+        assert b.add_documents([moved]).updated == 1
+        again = b.search(p)
+        assert again.total == after.total
+        assert again.facets["level"].get("地方性法规", 0) == (
+            after.facets["level"].get("地方性法规", 0) + (other.level != "地方性法规")
+        )
+    finally:
+        b.close()
+
+
+@pytest.mark.parametrize("where", ["xapian", "xapian-remote"])
+def test_title_tiers_read_heads_past_ties(
+    built: dict[str, Path], remote_url: str, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Title tiers score only the head records that can reach the page: reading one
+    head at a time (then every head tied with the last) ranks as reading many."""
+    _need_xapian()
+    from index import xapian_ranking
+
+    b = open_backend(built["xapian"] if where == "xapian" else remote_url)
+    try:
+        plans = [
+            plan(
+                *p.clauses,
+                title_first=True,
+                exact_title_lengths=p.exact_title_lengths,
+                title_expansions=p.title_expansions,
+                offset=offset,
+                limit=limit,
+            )
+            for p in PLANS.values()
+            if p.title_first
+            for offset, limit in ((0, 1), (0, 3), (1, 2), (0, 10))
+        ]
+        wide = [b.search(p) for p in plans]
+        monkeypatch.setattr(xapian_ranking, "TIER_HEADS_READ", (1, 0))
+        for p, want in zip(plans, wide, strict=True):
+            got = b.search(p)
+            assert [(h.doc_id, h.passage, round(h.score, 6)) for h in got.hits] == [
+                (h.doc_id, h.passage, round(h.score, 6)) for h in want.hits
+            ]
+            assert got.total == want.total
+        assert any(len(w.hits) > 1 for w in wide)
+    finally:
+        b.close()
+
+
+def test_title_first_lists_a_document_once(tmp_path: Path) -> None:
+    """An English title is on the head record only: a document whose title and a
+    later passage both hold the word is a title-tier hit, and its passage must not
+    come back as a second hit among the rest (it did on Xapian)."""
+    _need_xapian()
+    from index.document import Document
+
+    body = (
+        "\n\n".join(f"第{i}条 内容{i}。" for i in range(1, 6))
+        + "\n\n第六条 Remanufacturing 再制造。"
+    )
+    docs = [
+        Document.from_dict(
+            {
+                "id": "en-remanu",
+                "title": "再制造产品管理办法",
+                "titles_en": [{"text": "Measures on Remanufacturing", "source": "fixture"}],
+                "body": body,
+            }
+        ),
+        Document.from_dict({"id": "other", "title": "其他", "body": "Remanufacturing 其他。"}),
+    ]
+    p = plan(term("remanufactur"), title_first=True)
+    for kind in ("whoosh", "xapian"):
+        segmenter.configure([])
+        b = open_backend(tmp_path / kind, kind=kind, create=True)
+        try:
+            b.add_documents(docs)
+            got = b.search(p)
+            assert ids(got) == ["en-remanu", "other"], kind
+        finally:
+            b.close()
 
 
 def test_killed_shard_is_a_clear_error_then_recovers(built: dict[str, Path]) -> None:

@@ -1,0 +1,628 @@
+"""Ranking in the Xapian backend: a ``Plan`` -> a Xapian query, ranked hits, totals, facets.
+
+Place in the flow: ``XapianBackend.search`` (index.xapian_backend) calls these
+functions with this thread's Database (index.xapian_lifecycle):
+
+* ``plan_query``: the plan as one Xapian query (clauses, filters, exclusions);
+* ``main_enquire``: the Enquire that ranks it (BM25 with the plan's
+  ``RankingProfile``, best passage per document by collapsing on ``S_META``,
+  date sorts by value);
+* ``title_tiers``: title-first ranking (index.title_rank) as Xapian queries, one
+  per tier, without reading every match;
+* ``ranked``: every other plan -- a page of hits, or a top large enough for the
+  authority prior; facets counted from every match's collapse key.
+
+Terms and value slots are index.xapian_records'.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.deadline import Deadline
+from index.plan import Alt, Clause, Plan
+from index.ranking import RankingProfile
+from index.xapian_records import (
+    HEAD_TERM,
+    META_FIELDS,
+    PREFIX,
+    S_DATE_ASC,
+    S_DATE_DESC,
+    S_DOCID,
+    S_META,
+    S_RANK,
+    S_TITLE_LEN,
+    S_YEAR,
+    SEP,
+    bterm,
+    filter_term,
+    parse_meta,
+    rank_code,
+)
+
+# A tier's head records read at first: need * factor + extra (then ties at the cut).
+TIER_HEADS_READ = (2, 20)
+
+
+class TimeUp(Exception):
+    """The deadline passed before the exclusions were known: nothing can be shown."""
+
+
+@dataclass
+class Ranked:
+    """A search's outcome before the hits' documents are read."""
+
+    window: list  # (score, MSetItem) of the hits shown, in order
+    total: int
+    exact: bool
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Every matching document counted (``count_matches``): an exact total and, when
+    the plan asks, facet counts."""
+
+    total: int
+    facets: dict[str, dict[str, int]]
+
+
+def field_weight(field: str, plan: Plan) -> float:
+    """A field's score scale: the plan's ranking profile's index-time boost (Xapian
+    has none, so it scales the query) times its query-time weight."""
+    r = plan.ranking
+    return r.index_boosts.get(field, 1.0) * r.field_weight(field, plan.title_weight)
+
+
+def _authority(meta: dict[str, str], ranking: RankingProfile) -> float:
+    return ranking.prior(meta["level"], meta["region"])
+
+
+def _max_authority(ranking: RankingProfile) -> float:
+    p = ranking.authority_prior
+    return max(p.get("level", {}).values(), default=1.0) * max(
+        p.get("region", {}).values(), default=1.0
+    )
+
+
+# --- plan -> Xapian query --------------------------------------------------------------
+
+
+def _alt_query(xapian: Any, alt: Alt, plan: Plan) -> Any:
+    parts = []
+    for f in alt.fields:
+        prefix = PREFIX.get(f)
+        if prefix is None:
+            continue
+        if f == "docnum":
+            terms = [bterm(prefix, w.lower()) for w in alt.words]
+        else:
+            terms = [prefix + w for w in alt.words]
+        if len(terms) > 1:
+            q = xapian.Query(xapian.Query.OP_PHRASE, terms, len(terms))
+        else:
+            q = xapian.Query(terms[0])
+        scale = alt.weight * field_weight(f, plan)
+        parts.append(xapian.Query(xapian.Query.OP_SCALE_WEIGHT, q, scale))
+    if not parts:
+        return xapian.Query()
+    return parts[0] if len(parts) == 1 else xapian.Query(xapian.Query.OP_OR, parts)
+
+
+def _clause_query(xapian: Any, c: Clause, plan: Plan) -> Any:
+    qs = [_alt_query(xapian, a, plan) for a in c.alts]
+    return qs[0] if len(qs) == 1 else xapian.Query(xapian.Query.OP_OR, qs)
+
+
+def build_query(xapian: Any, plan: Plan) -> Any | None:
+    """The scoring query of a plan (without exclusions and filters), or None."""
+    must = [_clause_query(xapian, c, plan) for c in plan.clauses if c.occur == "must"]
+    should = [_clause_query(xapian, c, plan) for c in plan.clauses if c.occur == "should"]
+    and_q = xapian.Query(xapian.Query.OP_AND, must) if must else None
+    or_q = xapian.Query(xapian.Query.OP_OR, should) if should else None
+    if and_q is not None and or_q is not None:
+        return xapian.Query(xapian.Query.OP_AND_MAYBE, and_q, or_q)
+    return and_q if and_q is not None else or_q
+
+
+def filter_query(xapian: Any, plan: Plan) -> Any | None:
+    """The plan's filters (any value of a field, every field) and year range."""
+    parts = []
+    for name, values in plan.filters.items():
+        if not values:
+            continue
+        terms = [xapian.Query(filter_term(name, v)) for v in values]
+        parts.append(terms[0] if len(terms) == 1 else xapian.Query(xapian.Query.OP_OR, terms))
+    if plan.year_from is not None or plan.year_to is not None:
+        lo = plan.year_from if plan.year_from is not None else 0
+        hi = plan.year_to if plan.year_to is not None else 9999
+        parts.append(
+            xapian.Query(xapian.Query.OP_VALUE_RANGE, S_YEAR, f"{max(lo, 0):04d}", f"{hi:04d}")
+        )
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else xapian.Query(xapian.Query.OP_AND, parts)
+
+
+def _weighting(xapian: Any, ranking: RankingProfile) -> Any:
+    """BM25 with the ranking profile's k1 and b (Xapian 1.4 has one b for all fields)."""
+    return xapian.BM25Weight(ranking.k1, 0.0, 1.0, ranking.b, 0.5)
+
+
+def _tier_key(item: Any) -> tuple:
+    """Order inside a title tier: level, in force, newer, score, then id."""
+    doc_id, m = parse_meta(item.collapse_key)
+    date = int(m.get("date") or 0)
+    rank = rank_code(
+        m.get("level", ""), m.get("region", ""), m.get("issuer", ""), m.get("status", "")
+    )
+    return (rank, -date, -round(item.weight, 5), doc_id)
+
+
+# --- the query and its Enquire -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan as Xapian queries: ``query`` (scoring clauses, filters, exclusions)
+    and the parts that narrow it, for queries that take the plan's limits alone."""
+
+    query: Any
+    filters: Any | None  # the plan's filters and year range
+    excluded: Any | None  # documents with an excluded passage
+
+    def narrow(self, x: Any, q: Any) -> Any:
+        """``q`` limited as the plan's query is: filters, then exclusions."""
+        if self.filters is not None:
+            q = x.Query(x.Query.OP_FILTER, q, self.filters)
+        if self.excluded is not None:
+            q = x.Query(x.Query.OP_AND_NOT, q, self.excluded)
+        return q
+
+
+def plan_query(x: Any, db: Any, plan: Plan, dl: Deadline) -> Planned | None:
+    """The plan as one query: scoring clauses, filters, then exclusions (documents
+    with any excluded passage); None when nothing can match. Raises TimeUp when
+    the exclusions could not be read in time."""
+    q = build_query(x, plan)
+    if q is None:
+        if not plan.match_all_if_empty:
+            return None
+        q = x.Query(x.Query.OP_SCALE_WEIGHT, x.Query(HEAD_TERM), 0.0)
+    ids = _excluded_ids(x, db, plan, dl)
+    excluded = x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in ids]) if ids else None
+    planned = Planned(q, filter_query(x, plan), excluded)
+    return Planned(planned.narrow(x, q), planned.filters, excluded)
+
+
+def _excluded_ids(x: Any, db: Any, plan: Plan, dl: Deadline) -> list[str] | None:
+    """Ids of documents an exclusion removes (any passage of theirs matches); None
+    when there is no exclusion."""
+    neg = [c for c in plan.clauses if c.occur == "must_not"]
+    if not neg:
+        return None
+    qs = [_alt_query(x, a, plan) for c in neg for a in c.alts]
+    q = qs[0] if len(qs) == 1 else x.Query(x.Query.OP_OR, qs)
+    enq = x.Enquire(db)
+    enq.set_query(q)
+    enq.set_weighting_scheme(x.BoolWeight())
+    enq.set_collapse_key(S_DOCID)
+    enq.set_time_limit(max(0.001, dl.remaining()))
+    n = db.get_doccount()
+    ids = [item.collapse_key.decode("utf-8") for item in enq.get_mset(0, n, n)]
+    if dl.expired():
+        raise TimeUp
+    return ids
+
+
+def main_enquire(x: Any, db: Any, q: Any, plan: Plan, dl: Deadline) -> Any:
+    """The Enquire ranking ``q`` as the plan asks: BM25 by the plan's profile, the
+    best passage per document (collapse), or a date order."""
+    enq = x.Enquire(db)
+    enq.set_query(q)
+    enq.set_weighting_scheme(_weighting(x, plan.ranking))
+    if plan.collapse:
+        enq.set_collapse_key(S_META)
+    if plan.sort == "date":
+        enq.set_sort_by_value_then_relevance(S_DATE_DESC, False)
+    elif plan.sort == "date_asc":
+        enq.set_sort_by_value_then_relevance(S_DATE_ASC, False)
+    else:
+        enq.set_sort_by_relevance_then_value(S_DOCID, False)
+    enq.set_docid_order(x.Enquire.ASCENDING)
+    enq.set_time_limit(max(0.001, dl.remaining()))
+    return enq
+
+
+def uses_tiers(plan: Plan) -> bool:
+    """Whether title-first tiers run as their own queries (``title_tiers``); with
+    the authority prior they rank every match instead (``ranked``)."""
+    tiers = plan.title_first and plan.collapse and plan.sort == "relevance"
+    return tiers and not plan.authority_prior
+
+
+def wants_counts(plan: Plan) -> bool:
+    """Whether the plan needs every matching document counted: facets or an exact total."""
+    return bool((plan.facets and plan.collapse) or plan.exact_total)
+
+
+def count_matches(x: Any, db: Any, q: Any, plan: Plan, dl: Deadline) -> Counts:
+    """How many documents match ``q`` and, with ``plan.facets``, their facet counts,
+    counted inside Xapian without sending any hit: every match is checked with
+    the document id as collapse key, so the lower bound is the exact number of distinct keys (one
+    shard's documents never collapse with another's); a ValueCountMatchSpy on the
+    collapse key sees every matching record before collapsing, so its distinct
+    values are the matching documents, each with its metadata (``_meta_key``),
+    however many of its passages match. Remote shards run the spy themselves and
+    send one value per document; reading an MSet of every match instead sent the
+    whole result list and cost a Python object per match."""
+    e = x.Enquire(db)
+    e.set_query(q)
+    e.set_weighting_scheme(x.BoolWeight())
+    e.set_collapse_key(S_DOCID)  # the id alone: a shorter value to read per record
+    e.set_time_limit(max(0.001, dl.remaining()))
+    spy = None
+    if plan.facets and plan.collapse:
+        spy = x.ValueCountMatchSpy(S_META)
+        e.add_matchspy(spy)
+    total = int(e.get_mset(0, 0, db.get_doccount()).get_matches_lower_bound())
+    facets = _facets([item.term for item in spy.values()], plan) if spy is not None else {}
+    return Counts(total, facets)
+
+
+# --- every other plan: a page, a top for the prior, or every match ------------------------
+
+
+def ranked(
+    x: Any, db: Any, plan: Plan, q: Any, enq: Any, dl: Deadline, counts: Counts | None
+) -> Ranked:
+    """Rank a plan that ``uses_tiers`` does not take: title-first tiers with the
+    authority prior read every match; the prior alone reads a growing top; other
+    plans a page (date sorts make Xapian check every match: checkatleast).
+    ``counts`` (``count_matches``), when the plan wants them, give the total and
+    facets."""
+    n = db.get_doccount()
+    want = plan.offset + plan.limit
+    every = plan.title_first and plan.collapse and plan.sort == "relevance"
+    prior = plan.authority_prior and plan.collapse and plan.sort == "relevance" and not every
+    check = n if (plan.exact_total or plan.sort != "relevance" or prior) else want
+    if every:
+        mset = enq.get_mset(0, n, n)
+    elif prior:
+        mset, items = _prior_top(enq, want, n, plan.ranking)
+    else:
+        # From the first hit, not from the offset: the bindings' MSet.fetch crashes
+        # the process (segmentation fault) on an MSet that starts past the first.
+        mset = enq.get_mset(0, want, check)
+    if not prior:
+        items = list(mset)[plan.offset :] if not every else list(mset)
+    # Past the limit Xapian stopped matching early: the results are marked partial.
+    dl.expired()
+    if counts is not None:
+        total, exact = counts.total, True
+    elif every:
+        total, exact = len(items), True
+    else:
+        total = int(mset.get_matches_estimated())
+        exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
+        total = max(total, len(items) + (0 if prior else plan.offset))
+    facets = counts.facets if counts is not None else {}
+    if not (every or prior):
+        window = [(it.weight, it) for it in items]
+        prefetch(window)  # the hits' records in one go (remote: pipelined)
+        return Ranked(window, total, exact, facets)
+    if plan.sort == "relevance" and (plan.authority_prior or plan.title_first):
+        scored = _rerank(x, db, plan, q, items, dl)
+    else:
+        scored = [(it.weight, it) for it in items]
+    window = scored[plan.offset : want]
+    prefetch(window)
+    return Ranked(window, total, exact, facets)
+
+
+def _prior_top(enq: Any, want: int, n: int, ranking: RankingProfile) -> tuple[Any, list]:
+    """A top large enough that the authority prior (at most ``_max_authority``
+    times a score) cannot lift a document from below it into the first ``want``."""
+    m = max(want * 20, 200)
+    top = _max_authority(ranking)
+    while True:
+        mset = enq.get_mset(0, m, n)
+        items = list(mset)
+        if len(items) < m:
+            return mset, items
+        adjusted = sorted(
+            (it.weight * _authority(parse_meta(it.collapse_key)[1], ranking) for it in items),
+            reverse=True,
+        )
+        if adjusted[min(want, len(adjusted)) - 1] >= items[-1].weight * top:
+            return mset, items
+        m *= 4
+
+
+def _rerank(x: Any, db: Any, plan: Plan, q: Any, items: list, dl: Deadline) -> list:
+    """Authority prior (score times the document's weight) and title-first tiers
+    (index.title_rank: documents whose titles hold the whole query first)."""
+    metas = [parse_meta(it.collapse_key)[1] if plan.collapse else {} for it in items]
+    if plan.collapse and plan.authority_prior:
+        scored = [
+            (it.weight * _authority(m, plan.ranking), it, m)
+            for it, m in zip(items, metas, strict=True)
+        ]
+    else:
+        scored = [(it.weight, it, m) for it, m in zip(items, metas, strict=True)]
+    if plan.title_first and plan.collapse and not dl.expired():
+        return _title_first(x, db, plan, q, scored)
+    scored.sort(key=lambda t: (-round(t[0], 5), t[1].collapse_key))
+    return [(sc, it) for sc, it, _m in scored]
+
+
+def _title_strength(x: Any, db: Any, plan: Plan, q: Any) -> dict[bytes, float]:
+    """Collapse key -> how strongly every clause matched in a title field (the
+    weakest clause's best title alternative); documents with none are left out."""
+    from index.title_rank import TITLE_FIELD_FACTOR, TITLE_ORIGINS
+
+    origins = TITLE_ORIGINS if plan.title_expansions else ("user",)
+    n = db.get_doccount()
+    strength: dict[bytes, float] | None = None
+    for c in plan.clauses:
+        if c.occur == "must_not":
+            continue
+        hit: dict[bytes, float] = {}
+        for a in c.alts:
+            if a.origin not in origins:
+                continue
+            for f in a.fields:
+                if f not in TITLE_FIELD_FACTOR:
+                    continue
+                sub = _alt_query(x, Alt(a.words, 1.0, a.origin, (f,)), plan)
+                enq = x.Enquire(db)
+                enq.set_query(x.Query(x.Query.OP_FILTER, q, sub))
+                enq.set_weighting_scheme(x.BoolWeight())
+                enq.set_collapse_key(S_META)
+                val = a.weight * TITLE_FIELD_FACTOR[f]
+                for it in enq.get_mset(0, n, n):
+                    if hit.get(it.collapse_key, 0.0) < val:
+                        hit[it.collapse_key] = val
+        strength = (
+            hit
+            if strength is None
+            else {k: min(v, hit[k]) for k, v in strength.items() if k in hit}
+        )
+    return strength or {}
+
+
+def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
+    """Title-first tiers over every scored match (index.title_rank's order):
+    exact titles, title strength, level, in force, newer, score; then the rest."""
+    from index.title_rank import STATUS_RANK, level_rank
+
+    strength = _title_strength(x, db, plan, q)
+    exact_lengths = set(plan.exact_title_lengths)
+    tier, rest = [], []
+    for score, it, m in scored:
+        s = strength.get(it.collapse_key, 0.0)
+        if s > 0:
+            level = level_rank(m.get("level", ""), m.get("region", ""), m.get("issuer", ""))
+            status = STATUS_RANK.get(m.get("status", ""), 0)
+            exact = bool(exact_lengths) and int(m.get("title_len") or 0) in exact_lengths
+            date = int(m.get("date") or 0)
+            key = (not exact, -round(s, 3), -level, -status, -date, -score, it.collapse_key)
+            tier.append((key, it))
+        else:
+            rest.append((-round(score, 5), it.collapse_key, it))
+    tier.sort(key=lambda t: t[0])
+    rest.sort(key=lambda t: (t[0], t[1]))
+    return [(k[5] * -1.0, it) for k, it in tier] + [(-t[0], t[2]) for t in rest]
+
+
+def _facets(keys: list[bytes], plan: Plan) -> dict[str, dict[str, int]]:
+    """Facet counts of the matching documents from their collapse keys (one each)."""
+    width = 1 + len(META_FIELDS)  # the id, then META_FIELDS
+    rows = [k.decode("utf-8").split(SEP) for k in keys]
+    rows = [r if len(r) >= width else r + [""] * (width - len(r)) for r in rows]
+    out: dict[str, dict[str, int]] = {}
+    for i, name in enumerate(META_FIELDS, start=1):
+        if name in ("date", "title_len"):
+            continue
+        c = Counter(r[i] for r in rows)
+        c.pop("", None)
+        out[name] = dict(c.most_common())
+    if plan.year_from is not None and plan.year_from == plan.year_to:
+        # One year chosen: its months ("2021-06"), for a timeline by month.
+        d = 1 + META_FIELDS.index("date")
+        months = Counter(int(r[d] or 0) // 100 for r in rows)
+        out["month"] = {
+            f"{m // 100}-{m % 100:02d}": k for m, k in months.most_common() if m and m % 100
+        }
+    return out
+
+
+def prefetch(window: list) -> None:
+    """Ask for the records of the hits shown only (remote shards: pipelined, one
+    round trip), not for every item read to rank them. MSetItem keeps its MSet
+    and position privately; the bindings are pinned (setup.cfg), and without
+    them each record is simply read when first used."""
+    for _score, it in window:
+        try:
+            m = it._mset
+            m.fetch(m._get_hit_internal(it.rank - it._firstitem))
+        except AttributeError:
+            return
+
+
+# --- title-first tiers as Xapian queries --------------------------------------------------
+
+
+def title_tiers(
+    x: Any, db: Any, plan: Plan, planned: Planned, dl: Deadline, counts: Counts
+) -> Ranked:
+    """Title-first ranking (index.title_rank) as Xapian queries, without reading
+    every match: exact titles, then each title-match strength (every clause
+    matched in a title field at least that strongly), each tier ordered by the
+    S_RANK value (level, in force, newer) then score, ties by id; then the rest by
+    score. ``counts`` (``count_matches``) give the total and facets."""
+    q = planned.query
+    want = plan.offset + plan.limit
+    groups, reached = _tier_groups(x, plan)
+    picked: list[tuple[float, Any]] = []
+    for g in groups:
+        if len(picked) >= want or dl.expired():
+            break
+        picked += _tier_top(x, db, planned, g, want - len(picked), plan, dl)
+    if len(picked) < want and not dl.expired():
+        picked += _rest(x, db, q, reached, picked, want - len(picked), plan, dl)
+    dl.expired()  # marks a tiering cut short as partial
+    window = picked[plan.offset : want]
+    prefetch(window)
+    return Ranked(window, counts.total, True, counts.facets)
+
+
+def _rest(
+    x: Any, db: Any, q: Any, reached: Any | None, picked: list, need: int, plan: Plan, dl: Deadline
+) -> list:
+    """The first ``need`` documents outside every tier, by score. A tier's document
+    can still have passages outside ``reached`` (an English title is on the head
+    record only), so the documents already picked -- every tier's, since the rest
+    is read only once the tiers ran out -- are skipped: read that many more."""
+    rest_q = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
+    e = _tier_enquire(x, db, rest_q, dl, plan.ranking)
+    e.set_sort_by_relevance_then_value(S_DOCID, False)
+    seen = {parse_meta(it.collapse_key)[0] for _s, it in picked}
+    out = []
+    for it in e.get_mset(0, need + len(seen)):
+        if parse_meta(it.collapse_key)[0] not in seen and len(out) < need:
+            out.append((it.weight, it))
+    return out
+
+
+def _title_options(x: Any, plan: Plan) -> list[list[tuple[float, Any]]]:
+    """Per scoring clause: (title strength, query) of each alternative in a title field."""
+    from index.title_rank import TITLE_FIELD_FACTOR, TITLE_ORIGINS
+
+    origins = TITLE_ORIGINS if plan.title_expansions else ("user",)
+    return [
+        [
+            (
+                round(a.weight * TITLE_FIELD_FACTOR[f], 3),
+                _alt_query(x, Alt(a.words, 1.0, a.origin, (f,)), plan),
+            )
+            for a in c.alts
+            if a.origin in origins
+            for f in a.fields
+            if f in TITLE_FIELD_FACTOR
+        ]
+        for c in plan.clauses
+        if c.occur != "must_not"
+    ]
+
+
+def _at_least(x: Any, options: list[list[tuple[float, Any]]], level: float) -> Any | None:
+    """Documents where every clause matched a title field at least ``level`` strongly."""
+    parts = []
+    for opts in options:
+        qs = [sq for st, sq in opts if st >= level and st > 0]
+        if not qs:
+            return None
+        parts.append(qs[0] if len(qs) == 1 else x.Query(x.Query.OP_OR, qs))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else x.Query(x.Query.OP_AND, parts)
+
+
+def _tier_groups(x: Any, plan: Plan) -> tuple[list[Any], Any | None]:
+    """The tiers' filter queries, strongest first (with exact titles: every tier's
+    exact-length part first), and the query of every tier together (or None)."""
+    options = _title_options(x, plan)
+    groups: list[Any] = []
+    reached = None
+    for level in sorted({st for opts in options for st, _q in opts if st > 0}, reverse=True):
+        cur = _at_least(x, options, level)
+        if cur is None:
+            continue
+        groups.append(cur if reached is None else x.Query(x.Query.OP_AND_NOT, cur, reached))
+        reached = cur
+    if plan.exact_title_lengths and groups:
+        lengths = [
+            x.Query(x.Query.OP_VALUE_RANGE, S_TITLE_LEN, f"{k:04d}", f"{k:04d}")
+            for k in sorted(set(plan.exact_title_lengths))
+        ]
+        exact = lengths[0] if len(lengths) == 1 else x.Query(x.Query.OP_OR, lengths)
+        groups = [x.Query(x.Query.OP_FILTER, g, exact) for g in groups] + [
+            x.Query(x.Query.OP_AND_NOT, g, exact) for g in groups
+        ]
+    return groups, reached
+
+
+def _tier_top(
+    x: Any, db: Any, planned: Planned, g: Any, need: int, plan: Plan, dl: Deadline
+) -> list:
+    """The first ``need`` documents of one tier as (score, item), in ``_tier_key``
+    order, without scoring every record of the tier: its documents are found by
+    their head records (``_tier_heads``), then only those that can be among the
+    first ``need`` are scored (their best passage, as a search of the whole tier
+    would pick it: the same query, collapsed the same way)."""
+    cands = _tier_heads(x, db, planned.narrow(x, g), need, dl)
+    if not cands:
+        return []
+    tq = x.Query(x.Query.OP_FILTER, planned.query, g)
+    ids = x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in cands])
+    e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, tq, ids), dl, plan.ranking)
+    e.set_sort_by_relevance_then_value(S_DOCID, False)
+    ranked_items = sorted(e.get_mset(0, len(cands)), key=_tier_key)
+    return [(it.weight, it) for it in ranked_items[:need]]
+
+
+def _head_rank(item: Any) -> tuple[str, str]:
+    """(id, S_RANK value) of a head record read with the S_META collapse key."""
+    doc_id, m = parse_meta(item.collapse_key)
+    date = int(m.get("date") or 0)
+    level, region, issuer = m.get("level", ""), m.get("region", ""), m.get("issuer", "")
+    return doc_id, rank_code(level, region, issuer, m.get("status", "")) + (
+        f"{99999999 - date:08d}"
+    )
+
+
+def _tier_heads(x: Any, db: Any, tier: Any, need: int, dl: Deadline) -> list[str]:
+    """Ids of the tier's documents up to the ``need``-th in S_RANK order (level, in
+    force, newer), every document tied with that one included: only they can be
+    among the first ``need`` once scores and ids break the ties. Read from head
+    records, one per document and unscored: a document of a tier has its head
+    record in it, since the tier's title terms are on the head record (the Chinese
+    title on every record, English titles on the head only). ``tier`` is the
+    tier's query with the plan's filters and exclusions (``Planned.narrow``),
+    without its scoring clauses: a head record in a tier matches each of them,
+    since ``_at_least`` asks every clause for a title match that is one of the
+    clause's own alternatives -- and leaving them out spares Xapian the body
+    postings of every word."""
+    heads = x.Query(x.Query.OP_FILTER, tier, x.Query(HEAD_TERM))
+    e = x.Enquire(db)
+    e.set_query(heads)
+    e.set_weighting_scheme(x.BoolWeight())
+    e.set_collapse_key(S_META)  # one head per document: collapses nothing, names it
+    e.set_sort_by_value(S_RANK, False)
+    e.set_docid_order(x.Enquire.ASCENDING)
+    e.set_time_limit(max(0.001, dl.remaining()))
+    k = need * TIER_HEADS_READ[0] + TIER_HEADS_READ[1]
+    got = [_head_rank(it) for it in e.get_mset(0, k)]
+    if len(got) <= need:
+        return [i for i, _r in got]
+    cut = got[need - 1][1]
+    out = [i for i, r in got if r <= cut]
+    if len(got) == k and got[-1][1] == cut:  # the ties run past what was read
+        e.set_query(
+            x.Query(x.Query.OP_FILTER, heads, x.Query(x.Query.OP_VALUE_RANGE, S_RANK, cut, cut))
+        )
+        out += [i for i, r in map(_head_rank, e.get_mset(0, db.get_doccount())) if i not in out]
+    return out
+
+
+def _tier_enquire(x: Any, db: Any, q: Any, dl: Deadline, ranking: RankingProfile) -> Any:
+    e = x.Enquire(db)
+    e.set_time_limit(max(0.001, dl.remaining()))
+    e.set_query(q)
+    e.set_weighting_scheme(_weighting(x, ranking))
+    e.set_collapse_key(S_META)
+    e.set_docid_order(x.Enquire.ASCENDING)
+    return e
