@@ -89,14 +89,16 @@ def _open_for_writing(
             raise
         reset_index(path, kind=kind)
         backend = open_backend(path, kind=kind, create=True, **options)
-    if not rebuild:
-        built = backend.meta().get("glossary")
-        if built and built != segmenter.fingerprint() and backend.doc_count():
-            backend.close()
-            raise InputError(
-                "the glossary's segmentation words changed since this index was built",
-                "re-run with --rebuild to re-index everything with the new words",
+    if not rebuild and backend.doc_count():
+        try:
+            segmenter.check_built_with(
+                backend.meta().get("glossary"),
+                hint="re-run with --rebuild to re-index everything with the new words",
             )
+        except IndexOutdated as e:
+            # The person indexing can fix this with a flag: an input error, not a 503.
+            backend.close()
+            raise InputError(e.message, e.hint) from None
     return backend
 
 

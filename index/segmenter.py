@@ -17,6 +17,8 @@ import hashlib
 import threading
 from collections.abc import Iterable
 
+from index.errors import IndexOutdated
+
 # HMM on: jieba's default; it keeps unknown names and new policy words whole
 # (碳达峰) far more often than the dictionary alone. Index and query share it.
 HMM = True
@@ -52,6 +54,25 @@ def fingerprint() -> str:
     """A short hash of the analysis version and the configured extra words: stored
     in the index, compared on open."""
     return fingerprint_of(_words)
+
+
+def check_built_with(
+    built: str | None,
+    current: str | None = None,
+    hint: str = "rebuild the index: `duizhao index --rebuild PATH...`",
+) -> None:
+    """Refuse to mix segmentations (the one home of this check, for every backend and
+    the indexing flow): IndexOutdated when an index's stored fingerprint ``built`` is
+    not ``current`` (the configured words' by default). An index with no stored
+    fingerprint (never written to) is fine."""
+    current = fingerprint() if current is None else current
+    if built and built != current:
+        raise IndexOutdated(
+            "the glossary's segmentation words changed since this index was built",
+            hint,
+            built=built,
+            current=current,
+        )
 
 
 def fingerprint_of(words: Iterable[str]) -> str:

@@ -38,7 +38,6 @@ from index.document import Document
 from index.errors import (
     DuizhaoError,
     IndexCorrupt,
-    IndexOutdated,
     NotFound,
 )
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawResults
@@ -180,14 +179,7 @@ class WhooshBackend(WhooshLifecycle):
     def check_glossary(self, fingerprint: str) -> None:
         """Refuse to mix segmentations: the glossary words the index was built with
         must be the ones loaded now."""
-        built = self.meta().get("glossary")
-        if built and built != fingerprint:
-            raise IndexOutdated(
-                "the glossary's segmentation words changed since this index was built",
-                "rebuild the index: `duizhao index --rebuild PATH...`",
-                built=built,
-                current=fingerprint,
-            )
+        segmenter.check_built_with(self.meta().get("glossary"), fingerprint)
 
     def close(self) -> None:
         """Close every reader this backend opened (in any thread) and the index."""

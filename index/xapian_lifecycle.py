@@ -335,14 +335,7 @@ class XapianLifecycle:
             return gen
 
     def check_glossary(self, fingerprint: str) -> None:
-        built = self.meta().get("glossary")
-        if built and built != fingerprint:
-            raise IndexOutdated(
-                "the glossary's segmentation words changed since this index was built",
-                "rebuild the index: `duizhao index --rebuild PATH...`",
-                built=built,
-                current=fingerprint,
-            )
+        segmenter.check_built_with(self.meta().get("glossary"), fingerprint)
 
     def check(self) -> dict[str, object]:
         """Xapian's own consistency check of every local shard, then real searches."""
