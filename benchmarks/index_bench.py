@@ -52,11 +52,11 @@ def build_duizhao(out: Path, limit: int | None, procs: int) -> dict:
     index --sample`` runs it); segmentation words are loaded before the clock."""
     from index import segmenter
     from index.config import sample_corpus_paths
+    from index.glossary import glossary_from_args
     from index.indexing import index_paths
     from search.titles import add_draft_title
-    from web.cli import load_glossary
 
-    g = load_glossary(argparse.Namespace(glossary=None, lenient=False))
+    g = glossary_from_args(argparse.Namespace(glossary=None, lenient=False))
     if g is not None:
         segmenter.configure(g.segmentation_words())
     segmenter.initialize()
@@ -198,12 +198,12 @@ _ENGINES: dict = {}
 
 
 def time_duizhao(out: Path, queries: list[str], expand: bool = True) -> dict:
+    from index.glossary import glossary_from_args
     from search.engine import Engine, SearchRequest
-    from web.cli import load_glossary
 
     e = _ENGINES.get(out)
     if e is None:
-        g = load_glossary(argparse.Namespace(glossary=None, lenient=False))
+        g = glossary_from_args(argparse.Namespace(glossary=None, lenient=False))
         e = _ENGINES[out] = Engine(out, glossary=g)
         e.search(SearchRequest(q="初始化"))  # load caches once, as a server does at start
     times = []

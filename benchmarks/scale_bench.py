@@ -135,8 +135,8 @@ def main() -> int:
     from load_bench import draw_queries
     from xapian_bench import capture_plans, pct, servers, time_engine
 
+    from index.glossary import glossary_from_args
     from search.engine import Engine
-    from web.cli import load_glossary
 
     root = Path(args.dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -162,7 +162,7 @@ def main() -> int:
     out["size_mb"] = du(index) >> 20
     out["shard_mb"] = [du(index / f"shard-{k:02d}") >> 20 for k in range(SHARDS)]
 
-    glossary = load_glossary(argparse.Namespace())
+    glossary = glossary_from_args(argparse.Namespace())
     queries = draw_queries(args.queries)
     with servers(index, SHARDS) as (url, procs):
         engine = Engine(url, glossary=glossary)

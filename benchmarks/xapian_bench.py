@@ -212,8 +212,8 @@ def main() -> int:
     from load_bench import draw_queries
 
     from index.backends import open_backend
+    from index.glossary import glossary_from_args
     from search.engine import Engine
-    from web.cli import load_glossary
 
     root = Path(args.dir)
     two, one = root / "two-shards", root / "one-shard"
@@ -222,7 +222,7 @@ def main() -> int:
         out.update(build(two))
     out["size_mb"] = du(two) >> 20
     one_shard(two, one)
-    glossary = load_glossary(argparse.Namespace())
+    glossary = glossary_from_args(argparse.Namespace())
     queries = draw_queries(args.queries)
     local_engine = Engine(one, glossary=glossary)
     out["documents"] = local_engine.backend.doc_count()

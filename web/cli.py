@@ -18,7 +18,7 @@ from typing import Any
 
 from index.document import FACET_FIELDS
 from index.errors import DuizhaoError, InputError
-from web.cli_common import load_glossary, open_engine
+from web.cli_common import glossary_for, open_engine
 from web.cli_lookup import add_parsers
 from web.cli_shards import add_index_options, backend_options
 from web.cli_shards import add_parsers as add_shard_parsers
@@ -44,7 +44,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     paths: list[Path] = [Path(p) for p in args.paths]
     if args.sample:
         paths = sample_corpus_paths() + paths
-    glossary = load_glossary(args)
+    glossary = glossary_for(args)
     progress = None
 
     def track(paths: list[Path], read: Callable) -> Any:

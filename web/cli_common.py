@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 
-def load_glossary(args: argparse.Namespace) -> Any:
+def glossary_for(args: argparse.Namespace) -> Any:
     """The glossary the options ask for (:func:`index.glossary.glossary_from_args`)."""
     # Imported here: index.glossary pulls in Whoosh, ~30 ms that `duizhao --help` and
     # the commands without a glossary should not pay (measured with -X importtime).
@@ -24,4 +24,4 @@ def open_engine(args: argparse.Namespace) -> Any:
     # Imported here for the same reason: search.engine costs ~90 ms to import.
     from search.engine import Engine
 
-    return Engine(args.index, glossary=load_glossary(args))
+    return Engine(args.index, glossary=glossary_for(args))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import InputError
-from web.cli_common import load_glossary, open_engine
+from web.cli_common import glossary_for, open_engine
 
 MAX_MENTIONS_INPUT_BYTES = 200_000  # read at most this much; the library checks characters
 
@@ -224,7 +224,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from index.glossary_suggest import format_suggestions, suggest
 
     path = Path(args.file) if args.file else shared_data_dir() / "en_titles" / "dev.jsonl"
-    glossary = load_glossary(args)
+    glossary = glossary_for(args)
     if glossary is None:
         raise InputError("no glossary loaded", "suggestions compare titles with the glossary")
     segmenter.configure(glossary.segmentation_words())
