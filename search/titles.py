@@ -46,6 +46,7 @@ from index.title_rank import NATIONAL_REGION
 from search.attested import attested
 from search.cities import cities
 from search.planning import SearchRequest, build_plan
+from search.senses import title_senses
 from search.title_draft import (
     DOCTYPES,
     MAX_TITLE,
@@ -57,6 +58,7 @@ from search.title_draft import (
 )
 
 POOL = 50  # candidates retrieved before re-ranking
+TITLE_POOL = 25
 MAX_DF = 6000  # index records; alternatives made only of commoner words are not searched
 # In one province's pool the words common everywhere (教育, 发展) are what tells its
 # documents apart, and the vectorized ranking of a few thousand more postings costs
@@ -428,6 +430,7 @@ def _build_base_plan(engine: Any, text: str, expand: bool) -> Plan | None:
         from search.expand import expand as do_expand
 
         exps = do_expand(pq.simplified, engine.glossary)
+        exps = title_senses(pq.simplified, exps, engine.glossary, _title_df(engine))
     # Ranked "any word" mode, but not the engine's long-question mode: that one
     # matches Chinese words against article text only, and a title lookup is
     # first of all a match against titles.
@@ -494,6 +497,12 @@ def _df_of(engine: Any) -> Callable[[str, str], int]:
         return v
 
     return df
+
+
+def _title_df(engine: Any) -> Callable[[str], int]:
+    """Records whose title holds a word (memoized like :func:`_df_of`)."""
+    df = _df_of(engine)
+    return lambda word: df("title", word)
 
 
 def _prune_common(engine: Any, plan: Plan, max_df: int = MAX_DF) -> Plan:
@@ -651,9 +660,13 @@ class EnglishTitleParse:
         }
 
 
-def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
+def parse_english_title(
+    text: str, glossary: Any, title_df: Callable[[str], int] | None = None
+) -> EnglishTitleParse:
     """Document types, issuers, regions, years, 文号 and glossary key terms of an
-    English title (terms carry their Chinese renderings for matching)."""
+    English title (terms carry their Chinese renderings for matching). With
+    ``title_df`` (records per title word) a word the curated glossary lacks has
+    the dictionary senses that titles use (:func:`search.senses.title_senses`)."""
     p = EnglishTitleParse(text)
     for m in _EN_DOCTYPE_RE.finditer(text):
         en = m.group(1)
@@ -670,7 +683,7 @@ def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
     except InputError:
         p.docnums = []
     if glossary is not None:
-        _add_glossary_parts(p, text, glossary)
+        _add_glossary_parts(p, text, glossary, title_df)
     for zh in cities().in_english(text):
         if zh not in p.regions:
             p.regions.append(zh)
@@ -683,12 +696,17 @@ def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
     return p
 
 
-def _add_glossary_parts(p: EnglishTitleParse, text: str, glossary: Any) -> None:
+def _add_glossary_parts(
+    p: EnglishTitleParse, text: str, glossary: Any, title_df: Callable[[str], int] | None
+) -> None:
     """Issuers, regions, document types and key terms the glossary finds in ``text``."""
     from search.expand import expand
 
     groups: dict[tuple[int, int], TermGroup] = {}
-    for e in expand(text, glossary, max_per_term=4, max_total=48):
+    exps = expand(text, glossary, max_per_term=4, max_total=48)
+    if title_df is not None:
+        exps = title_senses(text, exps, glossary, title_df)
+    for e in exps:
         if e.target_lang != "zh":
             continue
         key = tuple(e.span)
@@ -1181,6 +1199,13 @@ def _english_pool(
         pool.main = _search_plan(engine, pool.plan, deadline)
     if pool.main is not None:
         pool.add([(h.document, h.score) for h in pool.main.hits])
+    if pool.plan is not None and "title" in fields:
+        tplan = _with_fields(replace(pool.plan, clauses=list(pool.plan.clauses)), ("title",))
+        tplan.limit = TITLE_POOL
+        if tplan.clauses:
+            traw = _search_plan(engine, tplan, deadline)
+            if traw is not None:
+                pool.add([(h.document, h.score) for h in traw.hits])
     # A second pool from the text alone: title matches (boosted, and 46k
     # title-only records) crowd out documents whose Chinese title is known only
     # from the head of their text (English-titled records).
@@ -1250,7 +1275,7 @@ def _lookup_english(
     # "Five - Year", "New - Generation": spaced hyphens (common in scraped
     # translations) hide hyphenated glossary phrases.
     text = _SPACED_HYPHEN.sub("-", text)
-    parse = parse_english_title(text, engine.glossary)
+    parse = parse_english_title(text, engine.glossary, _title_df(engine))
     res.parsed = parse.to_dict()
     fields = _english_fields(use_title_en)
     pool = _english_pool(engine, text, parse, fields, expand, deadline)
