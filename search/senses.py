@@ -64,6 +64,31 @@ def _surface(word: str) -> str:
     return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
 
 
+def _forms(word: str) -> set[str]:
+    """A word's lower-case singular forms (cities: citie, city; taxes: taxe, tax)."""
+    w = word.lower()
+    out = {w, _surface(w)}
+    if w.endswith("ies"):
+        out.add(w[:-3] + "y")
+    if w.endswith("es"):
+        out.add(w[:-2])
+    return out
+
+
+def stem_only(glossary: Any, source: str, target: str) -> bool:
+    """True when a curated term matched one English word through the stem alone:
+    none of its renderings is spelled as the word (Accounting matched 问责 through
+    "accountability", Nationality 国家 through "nation"). Such a word also gets the
+    dictionary senses titles use; a phrase, or a word spelled as a rendering, does not."""
+    if " " in source.strip() or glossary is None:
+        return False
+    e = glossary.zh_entry(target)
+    if e is None:
+        return False
+    forms = _forms(source)
+    return not any(_forms(r) & forms for r in e.en)
+
+
 def ranked_senses(
     glossary: Any, phrase: str, title_df: Callable[[str], int], limit: int = TITLE_SENSES
 ) -> list[str]:
@@ -109,10 +134,22 @@ def title_senses(
 
     if glossary is None or not getattr(glossary, "cedict_enabled", False):
         return expansions
-    covered = [e.span for e in expansions if e.origin != "cc-cedict" and e.target_lang == "zh"]
+    covered = [
+        e.span
+        for e in expansions
+        if e.origin != "cc-cedict"
+        and e.target_lang == "zh"
+        and not stem_only(glossary, e.source, e.target)
+    ]
 
     def free(start: int, end: int) -> bool:
-        return not any(s < end and start < e for s, e in covered)
+        crossed = [(s, e) for s, e in covered if s < end and start < e]
+        if " " not in text[start:end]:
+            return not crossed
+        # A dictionary phrase longer than the curated terms inside it is a reading
+        # of its own (national defense: 国防, beside "National"); a phrase a curated
+        # term covers, or crosses, is left to the glossary.
+        return all(start <= s and e <= end and (s, e) != (start, end) for s, e in crossed)
 
     added: list[Any] = []
     done: list[tuple[int, int]] = []

@@ -702,22 +702,33 @@ def _add_glossary_parts(
     """Issuers, regions, document types and key terms the glossary finds in ``text``."""
     from search.expand import expand
 
-    groups: dict[tuple[int, int], TermGroup] = {}
+    groups: dict[tuple[tuple[int, ...], bool], TermGroup] = {}
     exps = expand(text, glossary, max_per_term=4, max_total=48)
     if title_df is not None:
         exps = title_senses(text, exps, glossary, title_df)
     for e in exps:
         if e.target_lang != "zh":
             continue
-        key = tuple(e.span)
+        key = (tuple(e.span), e.origin == "cc-cedict")
         g = groups.get(key)
         if g is None:
             weight = {"policy": 2.0, "legal": 2.0}.get(e.category, 1.0)
-            g = groups[key] = TermGroup(e.source, (), e.category, weight, (key[0], key[1]))
+            g = groups[key] = TermGroup(e.source, (), e.category, weight, tuple(e.span))
         if e.target not in g.zh:
             g.zh = (*g.zh, e.target)
-    for g in groups.values():
-        if g.category == "doctype":
+    for (span, dictionary), g in list(groups.items()):
+        curated = groups.get((span, False))
+        if dictionary and curated is not None and curated.category not in _PART_KINDS:
+            # Dictionary senses of a word the glossary took through its stem only
+            # (Accounting: 问责): one more reading of the same subject term.
+            curated.zh = (*curated.zh, *(z for z in g.zh if z not in curated.zh))
+            del groups[(span, True)]
+    for (_, dictionary), g in groups.items():
+        if dictionary:
+            # Always a subject term, even beside a stem-only region reading
+            # (Nationality: 国籍, beside 国家).
+            p.terms.append(g)
+        elif g.category == "doctype":
             if all(g.en.lower() != d.lower() for d, _ in p.doctypes):
                 p.doctypes.append((g.en, g.zh))
         elif g.category == "issuer":
@@ -731,6 +742,10 @@ def _add_glossary_parts(
                     p.regions.append(base)
         else:
             p.terms.append(g)
+
+
+# Glossary categories that are parts of a title's structure, not its subject.
+_PART_KINDS = frozenset({"doctype", "issuer", "region"})
 
 
 # --- scoring ---------------------------------------------------------------------------------
@@ -818,9 +833,16 @@ def _terms_evidence(
     """How much of the title's subject terms the Chinese title (or, weaker, the text) holds."""
     got = total = 0.0
     hits = []
-    for t in parse.terms:
+    in_title = [any(z in title_zh for z in t.zh) for t in parse.terms]
+    for i, t in enumerate(parse.terms):
         total += t.weight
-        if any(z in title_zh for z in t.zh):
+        # A longer reading of the same words that the title holds (Trade Union: 工会)
+        # answers for the words inside it (Trade: 贸易) too.
+        wider = any(
+            ok and u.span != t.span and u.span[0] <= t.span[0] and t.span[1] <= u.span[1]
+            for u, ok in zip(parse.terms, in_title)
+        )
+        if in_title[i] or wider:
             got += t.weight
             hits.append(t.en)
             continue
@@ -1136,6 +1158,10 @@ _BEFORE_KIND = re.compile(r"\s*(?:Law|Code)\b")
 _LAW_ON = re.compile(r"\b(?:Law|Code)\b.*?\bon\s+(?:the\s+)?", re.IGNORECASE)
 
 
+LAW_NAME_RENDERINGS = 3  # renderings of a law's head term tried in its names
+MAX_LAW_NAMES = 8  # names searched in titles for one English law title
+
+
 def law_names(parse: EnglishTitleParse) -> tuple[str, ...]:
     """The Chinese names a law's English title stands for, from its key terms:
     the terms right before "Law" in their order (Enterprise Bankruptcy Law ->
@@ -1155,13 +1181,20 @@ def law_names(parse: EnglishTitleParse) -> tuple[str, ...]:
             if parse.text[u.span[1] : run[0].span[0]].strip():
                 break
             run.insert(0, u)
-        stems.append("".join(x.zh[0] for x in run))
-        stems.append(t.zh[0])
+        # The head term in each of its renderings (Tax: 税收, 税 -> 资源税收法,
+        # 资源税法); the terms before it in their first.
+        lead = "".join(x.zh[0] for x in run[:-1])
+        for z in t.zh[:LAW_NAME_RENDERINGS]:
+            stems.append(lead + z)
+            stems.append(z)
     m = _LAW_ON.search(parse.text)
     after = [t for t in terms if m is not None and t.span[0] >= m.end()]
     if after and len(after) <= 3:
-        stems.append("".join(t.zh[0] for t in reversed(after)))
-    return tuple(dict.fromkeys(st + k for st in stems for k in kinds))
+        head = after[0]  # the last word of the Chinese name
+        rest = "".join(t.zh[0] for t in reversed(after[1:]))
+        stems.extend(rest + z for z in head.zh[:LAW_NAME_RENDERINGS])
+    names = dict.fromkeys(st + k for st in stems for k in kinds)
+    return tuple(list(names)[:MAX_LAW_NAMES])
 
 
 def _english_fields(use_title_en: bool) -> tuple[str, ...]:
