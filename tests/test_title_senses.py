@@ -4,8 +4,6 @@ with a CC-CEDICT-format file and a glossary written for the test."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from index import segmenter
