@@ -397,7 +397,8 @@ def _retrieval_plan(
 
 
 # Parsed and expanded titles (the plan before fields, filters and pruning): the same
-# for every pool of a lookup and every lookup of the same title with the same glossary.
+# for every pool of a lookup and every lookup of the same title with the same glossary
+# and index generation.
 _BASE_PLANS: dict[tuple[str, bool], tuple[Any, Plan | None]] = {}
 _BASE_PLANS_MAX = 512
 
@@ -406,13 +407,15 @@ def _base_plan(engine: Any, text: str, expand: bool) -> Plan | None:
     """``text`` parsed, expanded and planned in ranked "any word" mode (None: no
     words); kept per glossary object. Read only: callers copy it."""
     key = (text, expand)
+    # The dictionary senses kept depend on the index's titles: its generation too.
+    owner = (engine.glossary, engine.backend.generation())
     held = _BASE_PLANS.get(key)
-    if held is not None and held[0] is engine.glossary:
+    if held is not None and held[0][0] is owner[0] and held[0][1] == owner[1]:
         return held[1]
     plan = _build_base_plan(engine, text, expand)
     if len(_BASE_PLANS) >= _BASE_PLANS_MAX:
         _BASE_PLANS.clear()
-    _BASE_PLANS[key] = (engine.glossary, plan)
+    _BASE_PLANS[key] = (owner, plan)
     return plan
 
 
