@@ -46,6 +46,7 @@ from index.title_rank import NATIONAL_REGION
 from search.attested import attested
 from search.cities import cities
 from search.planning import SearchRequest, build_plan
+from search.senses import title_senses
 from search.title_draft import (
     DOCTYPES,
     MAX_TITLE,
@@ -57,6 +58,7 @@ from search.title_draft import (
 )
 
 POOL = 50  # candidates retrieved before re-ranking
+TITLE_POOL = 25
 MAX_DF = 6000  # index records; alternatives made only of commoner words are not searched
 # In one province's pool the words common everywhere (教育, 发展) are what tells its
 # documents apart, and the vectorized ranking of a few thousand more postings costs
@@ -395,7 +397,8 @@ def _retrieval_plan(
 
 
 # Parsed and expanded titles (the plan before fields, filters and pruning): the same
-# for every pool of a lookup and every lookup of the same title with the same glossary.
+# for every pool of a lookup and every lookup of the same title with the same glossary
+# and index generation.
 _BASE_PLANS: dict[tuple[str, bool], tuple[Any, Plan | None]] = {}
 _BASE_PLANS_MAX = 512
 
@@ -404,13 +407,15 @@ def _base_plan(engine: Any, text: str, expand: bool) -> Plan | None:
     """``text`` parsed, expanded and planned in ranked "any word" mode (None: no
     words); kept per glossary object. Read only: callers copy it."""
     key = (text, expand)
+    # The dictionary senses kept depend on the index's titles: its generation too.
+    owner = (engine.glossary, engine.backend.generation())
     held = _BASE_PLANS.get(key)
-    if held is not None and held[0] is engine.glossary:
+    if held is not None and held[0][0] is owner[0] and held[0][1] == owner[1]:
         return held[1]
     plan = _build_base_plan(engine, text, expand)
     if len(_BASE_PLANS) >= _BASE_PLANS_MAX:
         _BASE_PLANS.clear()
-    _BASE_PLANS[key] = (engine.glossary, plan)
+    _BASE_PLANS[key] = (owner, plan)
     return plan
 
 
@@ -428,6 +433,7 @@ def _build_base_plan(engine: Any, text: str, expand: bool) -> Plan | None:
         from search.expand import expand as do_expand
 
         exps = do_expand(pq.simplified, engine.glossary)
+        exps = title_senses(pq.simplified, exps, engine.glossary, _title_df(engine))
     # Ranked "any word" mode, but not the engine's long-question mode: that one
     # matches Chinese words against article text only, and a title lookup is
     # first of all a match against titles.
@@ -494,6 +500,12 @@ def _df_of(engine: Any) -> Callable[[str, str], int]:
         return v
 
     return df
+
+
+def _title_df(engine: Any) -> Callable[[str], int]:
+    """Records whose title holds a word (memoized like :func:`_df_of`)."""
+    df = _df_of(engine)
+    return lambda word: df("title", word)
 
 
 def _prune_common(engine: Any, plan: Plan, max_df: int = MAX_DF) -> Plan:
@@ -651,9 +663,13 @@ class EnglishTitleParse:
         }
 
 
-def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
+def parse_english_title(
+    text: str, glossary: Any, title_df: Callable[[str], int] | None = None
+) -> EnglishTitleParse:
     """Document types, issuers, regions, years, 文号 and glossary key terms of an
-    English title (terms carry their Chinese renderings for matching)."""
+    English title (terms carry their Chinese renderings for matching). With
+    ``title_df`` (records per title word) a word the curated glossary lacks has
+    the dictionary senses that titles use (:func:`search.senses.title_senses`)."""
     p = EnglishTitleParse(text)
     for m in _EN_DOCTYPE_RE.finditer(text):
         en = m.group(1)
@@ -670,7 +686,7 @@ def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
     except InputError:
         p.docnums = []
     if glossary is not None:
-        _add_glossary_parts(p, text, glossary)
+        _add_glossary_parts(p, text, glossary, title_df)
     for zh in cities().in_english(text):
         if zh not in p.regions:
             p.regions.append(zh)
@@ -683,23 +699,39 @@ def parse_english_title(text: str, glossary: Any) -> EnglishTitleParse:
     return p
 
 
-def _add_glossary_parts(p: EnglishTitleParse, text: str, glossary: Any) -> None:
+def _add_glossary_parts(
+    p: EnglishTitleParse, text: str, glossary: Any, title_df: Callable[[str], int] | None
+) -> None:
     """Issuers, regions, document types and key terms the glossary finds in ``text``."""
     from search.expand import expand
 
-    groups: dict[tuple[int, int], TermGroup] = {}
-    for e in expand(text, glossary, max_per_term=4, max_total=48):
+    groups: dict[tuple[tuple[int, ...], bool], TermGroup] = {}
+    exps = expand(text, glossary, max_per_term=4, max_total=48)
+    if title_df is not None:
+        exps = title_senses(text, exps, glossary, title_df)
+    for e in exps:
         if e.target_lang != "zh":
             continue
-        key = tuple(e.span)
+        key = (tuple(e.span), e.origin == "cc-cedict")
         g = groups.get(key)
         if g is None:
             weight = {"policy": 2.0, "legal": 2.0}.get(e.category, 1.0)
-            g = groups[key] = TermGroup(e.source, (), e.category, weight, (key[0], key[1]))
+            g = groups[key] = TermGroup(e.source, (), e.category, weight, tuple(e.span))
         if e.target not in g.zh:
             g.zh = (*g.zh, e.target)
-    for g in groups.values():
-        if g.category == "doctype":
+    for (span, dictionary), g in list(groups.items()):
+        curated = groups.get((span, False))
+        if dictionary and curated is not None and curated.category not in _PART_KINDS:
+            # Dictionary senses of a word the glossary took through its stem only
+            # (Accounting: 问责): one more reading of the same subject term.
+            curated.zh = (*curated.zh, *(z for z in g.zh if z not in curated.zh))
+            del groups[(span, True)]
+    for (_, dictionary), g in groups.items():
+        if dictionary:
+            # Always a subject term, even beside a stem-only region reading
+            # (Nationality: 国籍, beside 国家).
+            p.terms.append(g)
+        elif g.category == "doctype":
             if all(g.en.lower() != d.lower() for d, _ in p.doctypes):
                 p.doctypes.append((g.en, g.zh))
         elif g.category == "issuer":
@@ -713,6 +745,10 @@ def _add_glossary_parts(p: EnglishTitleParse, text: str, glossary: Any) -> None:
                     p.regions.append(base)
         else:
             p.terms.append(g)
+
+
+# Glossary categories that are parts of a title's structure, not its subject.
+_PART_KINDS = frozenset({"doctype", "issuer", "region"})
 
 
 # --- scoring ---------------------------------------------------------------------------------
@@ -800,9 +836,16 @@ def _terms_evidence(
     """How much of the title's subject terms the Chinese title (or, weaker, the text) holds."""
     got = total = 0.0
     hits = []
-    for t in parse.terms:
+    in_title = [any(z in title_zh for z in t.zh) for t in parse.terms]
+    for i, t in enumerate(parse.terms):
         total += t.weight
-        if any(z in title_zh for z in t.zh):
+        # A longer reading of the same words that the title holds (Trade Union: 工会)
+        # answers for the words inside it (Trade: 贸易) too.
+        wider = any(
+            ok and u.span != t.span and u.span[0] <= t.span[0] and t.span[1] <= u.span[1]
+            for u, ok in zip(parse.terms, in_title)
+        )
+        if in_title[i] or wider:
             got += t.weight
             hits.append(t.en)
             continue
@@ -1118,6 +1161,10 @@ _BEFORE_KIND = re.compile(r"\s*(?:Law|Code)\b")
 _LAW_ON = re.compile(r"\b(?:Law|Code)\b.*?\bon\s+(?:the\s+)?", re.IGNORECASE)
 
 
+LAW_NAME_RENDERINGS = 3  # renderings of a law's head term tried in its names
+MAX_LAW_NAMES = 8  # names searched in titles for one English law title
+
+
 def law_names(parse: EnglishTitleParse) -> tuple[str, ...]:
     """The Chinese names a law's English title stands for, from its key terms:
     the terms right before "Law" in their order (Enterprise Bankruptcy Law ->
@@ -1137,13 +1184,20 @@ def law_names(parse: EnglishTitleParse) -> tuple[str, ...]:
             if parse.text[u.span[1] : run[0].span[0]].strip():
                 break
             run.insert(0, u)
-        stems.append("".join(x.zh[0] for x in run))
-        stems.append(t.zh[0])
+        # The head term in each of its renderings (Tax: 税收, 税 -> 资源税收法,
+        # 资源税法); the terms before it in their first.
+        lead = "".join(x.zh[0] for x in run[:-1])
+        for z in t.zh[:LAW_NAME_RENDERINGS]:
+            stems.append(lead + z)
+            stems.append(z)
     m = _LAW_ON.search(parse.text)
     after = [t for t in terms if m is not None and t.span[0] >= m.end()]
     if after and len(after) <= 3:
-        stems.append("".join(t.zh[0] for t in reversed(after)))
-    return tuple(dict.fromkeys(st + k for st in stems for k in kinds))
+        head = after[0]  # the last word of the Chinese name
+        rest = "".join(t.zh[0] for t in reversed(after[1:]))
+        stems.extend(rest + z for z in head.zh[:LAW_NAME_RENDERINGS])
+    names = dict.fromkeys(st + k for st in stems for k in kinds)
+    return tuple(list(names)[:MAX_LAW_NAMES])
 
 
 def _english_fields(use_title_en: bool) -> tuple[str, ...]:
@@ -1181,6 +1235,13 @@ def _english_pool(
         pool.main = _search_plan(engine, pool.plan, deadline)
     if pool.main is not None:
         pool.add([(h.document, h.score) for h in pool.main.hits])
+    if pool.plan is not None and "title" in fields:
+        tplan = _with_fields(replace(pool.plan, clauses=list(pool.plan.clauses)), ("title",))
+        tplan.limit = TITLE_POOL
+        if tplan.clauses:
+            traw = _search_plan(engine, tplan, deadline)
+            if traw is not None:
+                pool.add([(h.document, h.score) for h in traw.hits])
     # A second pool from the text alone: title matches (boosted, and 46k
     # title-only records) crowd out documents whose Chinese title is known only
     # from the head of their text (English-titled records).
@@ -1250,7 +1311,7 @@ def _lookup_english(
     # "Five - Year", "New - Generation": spaced hyphens (common in scraped
     # translations) hide hyphenated glossary phrases.
     text = _SPACED_HYPHEN.sub("-", text)
-    parse = parse_english_title(text, engine.glossary)
+    parse = parse_english_title(text, engine.glossary, _title_df(engine))
     res.parsed = parse.to_dict()
     fields = _english_fields(use_title_en)
     pool = _english_pool(engine, text, parse, fields, expand, deadline)
