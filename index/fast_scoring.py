@@ -162,12 +162,16 @@ class TermScorer:
         weight: float,
         idf_scale: float = 1.0,
         deadline: Deadline | None = None,
+        at: np.ndarray | None = None,
     ) -> None:
-        """acc += weight * BM25(term) for every record holding the term in this field."""
+        """acc += weight * BM25(term) for every record holding the term in this field;
+        with ``at`` (a slot of ``acc`` per record, each slot one record's or
+        discarded) at ``acc[at[record]]`` instead."""
         ids, tf = self.postings(searcher, term, deadline)
         if len(ids):
             idf = self.idf(searcher, term) * idf_scale
-            acc[ids] += (weight * idf) * (tf * (self.k1 + 1)) / (tf + self.norm[ids])
+            where = ids if at is None else at[ids]
+            acc[where] += (weight * idf) * (tf * (self.k1 + 1)) / (tf + self.norm[ids])
 
     def phrase_scores(
         self,

@@ -108,6 +108,8 @@ class ReaderCache:
         self._scorers: dict = {}
         self._prior = None
         self._heads_np = None
+        self._head_ord_np = None
+        self._by_doc = None
         self._doc_ord_np = None
         self._masks: dict = {}
         self._docs: OrderedDict[int, tuple[Document, int]] = OrderedDict()
@@ -189,13 +191,49 @@ class ReaderCache:
             self._prior = (ranking, prior)
         return self._prior[1]
 
-    def spread_heads(self, values):
-        """Per-record values of head records, copied to every record of the document."""
+    def head_ord_array(self):
+        """Per record: its document's ordinal if it is that document's (live) head
+        record, else the number of documents (a spare slot)."""
+        if self._head_ord_np is None:
+            import numpy as np
+
+            out = np.full(len(self.doc_ord), len(self.doc_ids), dtype=np.int64)
+            out[self.head_array()] = np.arange(len(self.doc_ids), dtype=np.int64)
+            self._head_ord_np = out
+        return self._head_ord_np
+
+    def records_by_document(self):
+        """(live records grouped by document ordinal, each group ascending; the
+        start of each document's group, one more entry at the end)."""
+        if self._by_doc is None:
+            import numpy as np
+
+            do = self.doc_ord_array()
+            live = np.flatnonzero(do >= 0)
+            order = live[np.argsort(do[live], kind="stable")]
+            counts = np.bincount(do[live], minlength=len(self.doc_ids))
+            starts = np.zeros(len(self.doc_ids) + 1, dtype=np.int64)
+            np.cumsum(counts, out=starts[1:])
+            self._by_doc = (order, starts)
+        return self._by_doc
+
+    def add_per_document(self, acc, per_doc) -> None:
+        """``acc`` (per record) += ``per_doc`` (per document ordinal, one spare slot
+        at the end that must be 0) of each record's document: a value of the head
+        record (a title score) counted for every passage."""
         import numpy as np
 
-        do = self.doc_ord_array()
-        per_doc = np.append(values[self.head_array()], np.float32(0))
-        return per_doc[do]  # doc_ord -1 (deleted) picks the appended 0
+        docs = np.flatnonzero(per_doc[:-1] != 0)  # a mask: nonzero on floats is slow
+        order, starts = self.records_by_document()
+        counts = starts[docs + 1] - starts[docs]
+        total = int(counts.sum())
+        if total * 4 > len(acc):  # most records: one pass over all of them is cheaper
+            acc += per_doc[self.doc_ord_array()]  # doc_ord -1 (deleted) picks the spare 0
+            return
+        # Each group's positions in ``order``: its start, then consecutive.
+        pos = np.repeat(starts[docs] - (np.cumsum(counts) - counts), counts)
+        pos += np.arange(total, dtype=np.int64)
+        acc[order[pos]] += np.repeat(per_doc[docs], counts)
 
     def head_array(self):
         if self._heads_np is None:

@@ -185,15 +185,18 @@ def _clause_scores(
 
     n = len(cache.doc_ord)
     acc = np.zeros(n, dtype=np.float32)
-    tacc = None  # title scores, on head records
+    # Title scores per document (one slot more for records that are no live
+    # document's head): the Chinese title is on head records only, and a title
+    # match counts for every passage of its document.
+    tdoc = None
     complete = True
     for a in c.alts:
         for f in a.fields:
-            target = acc
+            target, at = acc, None
             if f == "title":
-                if tacc is None:
-                    tacc = np.zeros(n, dtype=np.float32)
-                target = tacc
+                if tdoc is None:
+                    tdoc = np.zeros(len(cache.doc_ids) + 1, dtype=np.float32)
+                target, at = tdoc, cache.head_ord_array()
             sc = cache.term_scorer(s, f, plan.ranking)
             fw = plan.ranking.field_weight(f, plan.title_weight)
             try:
@@ -205,14 +208,15 @@ def _clause_scores(
                         )[0]
                     recs = found[key]
                     if len(recs):
-                        target[recs] += sc.phrase_scores(s, a.words, recs, a.weight, fw)
+                        where = recs if at is None else at[recs]
+                        target[where] += sc.phrase_scores(s, a.words, recs, a.weight, fw)
                 else:
-                    sc.add_into(target, s, a.words[0], a.weight, fw, dl)
+                    sc.add_into(target, s, a.words[0], a.weight, fw, dl, at=at)
             except TimeUp:
                 complete = False
-    if tacc is not None:
-        # A title match counts for every passage of its document.
-        acc += cache.spread_heads(tacc)
+    if tdoc is not None:
+        tdoc[-1] = 0  # records of no live document
+        cache.add_per_document(acc, tdoc)
     return acc, complete
 
 
@@ -254,19 +258,23 @@ def fast_top(s, allowed, plan: Plan, cache: ReaderCache, excluded: set[int] | No
 
         return rank_title_first(s, plan, cache, scores, keep)
     nz = np.flatnonzero(keep)
-    ords_all = np.unique(doc_ord[nz])
+    # The matching documents from a mask (np.unique sorted ~50k ordinals: ~10 ms).
+    ords_all = np.flatnonzero(_docs_of(nz, cache))
     want = plan.offset + plan.limit
     m = min(len(nz), max(want * 20, 200))
     while True:
         top = nz[np.argpartition(-scores[nz], m - 1)[:m]] if m < len(nz) else nz
         top = top[np.argsort(-scores[top], kind="stable")]
+        if plan.collapse:
+            top = first_per_document(top, doc_ord)
         scored = zip(top.tolist(), scores[top].tolist(), doc_ord[top].tolist(), strict=True)
         seen = collapse(scored, plan.collapse, None if plan.collapse else want)
         if len(seen) >= want or m >= len(nz):
             break
         m = min(len(nz), m * 8)
-    ranked = tie_broken(seen, cache, 5)
-    return ranked, len(ords_all) if plan.collapse else len(nz), ords_all.tolist()
+    # ``seen`` is best first: only the page's hits (and ties with the last) are sorted.
+    ranked = tie_broken(seen, cache, 5, first=want)
+    return ranked, len(ords_all) if plan.collapse else len(nz), ords_all
 
 
 def excluded_docs(
@@ -419,10 +427,37 @@ def collapse(
     return seen
 
 
-def tie_broken(seen: dict[int, Scored], cache: ReaderCache, digits: int) -> list[Scored]:
+def tie_broken(
+    seen: dict[int, Scored], cache: ReaderCache, digits: int, first: int | None = None
+) -> list[Scored]:
     """Hits by score; scores equal to ``digits`` places fall back to document id,
-    then record (a stable order whatever the summation order)."""
-    return sorted(seen.values(), key=lambda t: (-round(t[1], digits), cache.doc_ids[t[2]], t[0]))
+    then record (a stable order whatever the summation order). With ``first``
+    (``seen`` must then be in descending score order) only the first ``first`` hits
+    of that order are returned: the others are not sorted."""
+    hits = list(seen.values())
+    if first is not None and len(hits) > first:
+        # Rounding keeps the order of scores, so the first ``first`` hits are among
+        # the ``first`` best scores and those that round as the last of them.
+        last = round(hits[first - 1][1], digits)
+        end = first
+        while end < len(hits) and round(hits[end][1], digits) == last:
+            end += 1
+        hits = hits[:end]
+    ranked = sorted(hits, key=lambda t: (-round(t[1], digits), cache.doc_ids[t[2]], t[0]))
+    return ranked if first is None else ranked[:first]
+
+
+def first_per_document(recs, doc_ord):
+    """``recs`` (record numbers, best first) less every record whose document has
+    an earlier one: each document's best record, in the same order."""
+    import numpy as np
+
+    ords = doc_ord[recs]
+    order = np.argsort(ords, kind="stable")  # by document, each one's best first
+    grouped = ords[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = grouped[1:] != grouped[:-1]
+    return recs[np.sort(order[first])]
 
 
 def date_order(first: dict[int, int], plan: Plan, cache: ReaderCache) -> list[Scored]:
@@ -436,6 +471,9 @@ def date_order(first: dict[int, int], plan: Plan, cache: ReaderCache) -> list[Sc
 
 
 def count_facets(ords, cache: ReaderCache, plan: Plan, dl: Deadline) -> dict[str, dict[str, int]]:
+    """Facet counts of the documents ``ords`` (ordinals: an iterable or an array)."""
+    if hasattr(ords, "tolist"):
+        ords = ords.tolist()  # Python ints: list lookups by numpy ints cost more
     facets: dict[str, dict[str, int]] = {}
     for name, values in cache.facet_values.items():
         if dl.expired():

@@ -103,6 +103,21 @@ def test_weight_scales_like_a_boost(searcher) -> None:
         assert acc[docnum] == pytest.approx(score, rel=1e-5)
 
 
+def test_add_into_at_puts_each_records_score_in_its_slot(searcher) -> None:
+    scorer = TermScorer(searcher, "body", k1=K1, b=B)
+    plain = np.zeros(scorer.n, dtype=np.float32)
+    scorer.add_into(plain, searcher, "data", 0.7)
+    # Even records get a slot each (in reverse), odd ones share a discarded last slot.
+    spare = scorer.n
+    at = np.array([scorer.n - 1 - r if r % 2 == 0 else spare for r in range(scorer.n)])
+    slots = np.zeros(scorer.n + 1, dtype=np.float32)
+    scorer.add_into(slots, searcher, "data", 0.7, at=at)
+    even = np.arange(0, scorer.n, 2)
+    assert plain[even].any()
+    assert np.array_equal(slots[at[even]], plain[even])
+    assert not slots[: scorer.n][np.isin(np.arange(scorer.n), at[even], invert=True)].any()
+
+
 def test_phrase_records_and_scores_equal_whooshs(searcher) -> None:
     words = ("data", "security")
     expected = _whoosh_scores(searcher, Phrase("body", list(words)))
