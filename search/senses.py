@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from index.analysis import terms as analyze
+from search.expand import EN_NO_CEDICT, SECONDARY, WEIGHT, Expansion, _english_runs
 
 FIELDS = ("title", "body")
 
@@ -124,17 +125,18 @@ def title_senses(
     words) that no curated or user glossary term covers gets up to
     :data:`TITLE_SENSES` senses that titles use (:func:`ranked_senses`), in place
     of CC-CEDICT's first two. Curated and user expansions are kept as they are."""
-    from search.expand import (
-        EN_NO_CEDICT,
-        SECONDARY,
-        WEIGHT,
-        Expansion,
-        _english_runs,
-    )
-
     if glossary is None or not getattr(glossary, "cedict_enabled", False):
         return expansions
-    covered = [
+    covered = _covered(expansions, glossary)
+    added, done = _evidence_senses(text, covered, glossary, title_df)
+    if not added:
+        return expansions
+    return _merged(expansions, added, done)
+
+
+def _covered(expansions: list[Any], glossary: Any) -> list[tuple[int, int]]:
+    """The spans a curated or user term covers (through more than a word's stem)."""
+    return [
         e.span
         for e in expansions
         if e.origin != "cc-cedict"
@@ -142,15 +144,23 @@ def title_senses(
         and not stem_only(glossary, e.source, e.target)
     ]
 
-    def free(start: int, end: int) -> bool:
-        crossed = [(s, e) for s, e in covered if s < end and start < e]
-        if " " not in text[start:end]:
-            return not crossed
-        # A dictionary phrase longer than the curated terms inside it is a reading
-        # of its own (national defense: 国防, beside "National"); a phrase a curated
-        # term covers, or crosses, is left to the glossary.
-        return all(start <= s and e <= end and (s, e) != (start, end) for s, e in crossed)
 
+def _free(text: str, covered: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is left to the dictionary."""
+    crossed = [(s, e) for s, e in covered if s < end and start < e]
+    if " " not in text[start:end]:
+        return not crossed
+    # A dictionary phrase longer than the curated terms inside it is a reading
+    # of its own (national defense: 国防, beside "National"); a phrase a curated
+    # term covers, or crosses, is left to the glossary.
+    return all(start <= s and e <= end and (s, e) != (start, end) for s, e in crossed)
+
+
+def _evidence_senses(
+    text: str, covered: list[tuple[int, int]], glossary: Any, title_df: Callable[[str], int]
+) -> tuple[list[Any], list[tuple[int, int]]]:
+    """The evidence-chosen senses of the free words and phrases (longest phrase first,
+    left to right), and the spans they were found for."""
     added: list[Any] = []
     done: list[tuple[int, int]] = []
     for run in _english_runs(text):
@@ -158,32 +168,48 @@ def title_senses(
         while i < len(run):
             for n in range(min(MAX_PHRASE, len(run) - i), 0, -1):
                 start, end = run[i][1], run[i + n - 1][2]
-                words = text[start:end]
-                if not free(start, end):
-                    continue
-                if n == 1 and (
-                    len(words) < 3 or not words.isalpha() or words.lower() in EN_NO_CEDICT
-                ):
-                    continue
-                senses = ranked_senses(glossary, words, title_df)
+                senses = _span_senses(text, covered, start, end, n, glossary, title_df)
                 if not senses:
                     continue
-                for rank, zh in enumerate(senses):
-                    w = WEIGHT["cc-cedict"] * SECONDARY**rank
-                    added.append(
-                        Expansion(
-                            words, (start, end), zh, "zh", round(w, 3), "cc-cedict", "general"
-                        )
-                    )
+                added += [
+                    _sense(text[start:end], (start, end), zh, r) for r, zh in enumerate(senses)
+                ]
                 done.append((start, end))
                 i += n - 1
                 break
             i += 1
-    if not added:
-        return expansions
+    return added, done
+
+
+def _span_senses(
+    text: str,
+    covered: list[tuple[int, int]],
+    start: int,
+    end: int,
+    n: int,
+    glossary: Any,
+    title_df: Callable[[str], int],
+) -> list[str]:
+    """The senses of ``text[start:end]`` (``n`` words), or none when it is not free
+    or is a single word too short, not alphabetic, or never looked up."""
+    words = text[start:end]
+    if not _free(text, covered, start, end):
+        return []
+    if n == 1 and (len(words) < 3 or not words.isalpha() or words.lower() in EN_NO_CEDICT):
+        return []
+    return ranked_senses(glossary, words, title_df)
+
+
+def _sense(words: str, span: tuple[int, int], zh: str, rank: int) -> Any:
+    w = WEIGHT["cc-cedict"] * SECONDARY**rank
+    return Expansion(words, span, zh, "zh", round(w, 3), "cc-cedict", "general")
+
+
+def _merged(expansions: list[Any], added: list[Any], done: list[tuple[int, int]]) -> list[Any]:
+    """``expansions`` without CC-CEDICT's own picks for the ``done`` spans, plus the
+    best :data:`MAX_SENSE_ALTS` of ``added``, in text order."""
 
     def replaced(e: Any) -> bool:
-        # CC-CEDICT's own picks for the words now chosen by evidence.
         return e.origin == "cc-cedict" and any(s < e.span[1] and e.span[0] < t for s, t in done)
 
     # The best sense of every phrase first, then the second ones ...: a long title
