@@ -15,6 +15,11 @@ import signal
 import subprocess
 from collections.abc import Iterator, Sequence
 
+# How long a child process may take to do what a test waits for (exit after a signal,
+# finish a short job). An upper bound for a hang, never a measurement: a niced CI run on
+# a 2-core machine kept busy by other jobs was seen to need over 60 s for a 0.5 s exit.
+REACT_WITHIN = 300.0
+
 
 @contextlib.contextmanager
 def owned_process(

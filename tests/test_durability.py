@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from mounts import small_tmpfs
-from procs import owned_process
+from procs import REACT_WITHIN, owned_process
 
 from index import integrity, segmenter
 from index.errors import IndexBusy, IndexCorrupt
@@ -357,7 +357,7 @@ def test_lock_held_by_orphaned_workers_is_released(small_index) -> None:
         b = WhooshBackend(ix)
         # An upper bound only: the holder would keep the lock for 600 s unless killed.
         b.add_documents([cb.make_doc("after-orphans")], timeout=60)
-        assert holder.wait(timeout=60) == -signal.SIGKILL  # killed by the writer, not us
+        assert holder.wait(timeout=REACT_WITHIN) == -signal.SIGKILL  # killed by the writer, not us
     assert set(cb.state(b)) == set(st) | {"after-orphans"}
 
 

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from procs import REACT_WITHIN
 
 from web.front import PER_CLIENT
 
@@ -320,7 +321,7 @@ def test_the_server_stops_with_a_clear_error_when_its_front_dies(tmp_path: Path)
         ]
         assert len(fronts) == 1
         os.kill(fronts[0], signal.SIGKILL)
-        assert proc.wait(timeout=60) == 1
+        assert proc.wait(timeout=REACT_WITHIN) == 1
     log = (tmp_path / "serve.log").read_text()
     assert "error: the front server stopped unexpectedly" in log
     assert "Traceback" not in log

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from procs import REACT_WITHIN
 
 from tests.conftest import DOCS
 from web.cli import main
@@ -139,7 +140,7 @@ def test_index_in_a_pseudo_terminal_draws_the_bar(tmp_path: Path) -> None:
                 # Exited while select waited: what it wrote last may still be unread.
                 chunks += _drain(leader)
                 break
-        code = proc.wait(timeout=60)
+        code = proc.wait(timeout=REACT_WITHIN)
     finally:
         if proc.poll() is None:
             proc.kill()
