@@ -20,12 +20,13 @@ Order, per document:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from index.doctypes import LEVEL_RANK
-from index.plan import Plan
+from index.plan import Alt, Plan
 
 # How much a match in each title field counts: a machine draft only restates the
 # Chinese title in English, so matching it is weaker than a glossary rendering
@@ -41,6 +42,24 @@ CENTRAL_RANK = 4
 NATIONAL_RANK = 3
 LOCAL_RANK = 1
 STATUS_RANK = {"现行有效": 2, "": 1, "未知": 1, "尚未生效": 1}  # anything else (已废止 ...) 0
+
+
+def title_alternatives(plan: Plan) -> Iterator[list[tuple[Alt, str, float]]]:
+    """Per clause that scores (``must_not`` left out), the alternatives that count as
+    title evidence: (alternative, title field, its weight times the field's factor).
+    Dictionary senses count only when the plan asks for title expansions. Both
+    backends' title strength reads this."""
+    origins = TITLE_ORIGINS if plan.title_expansions else ("user",)
+    for c in plan.clauses:
+        if c.occur == "must_not":
+            continue
+        yield [
+            (a, f, a.weight * TITLE_FIELD_FACTOR[f])
+            for a in c.alts
+            if a.origin in origins
+            for f in a.fields
+            if f in TITLE_FIELD_FACTOR
+        ]
 
 
 def level_rank(level: str, region: str, issuer: str) -> int:
@@ -100,25 +119,17 @@ def title_match(s: Any, plan: Plan, cache: Any) -> np.ndarray:
 
     doc_ord = cache.doc_ord_array()
     ndocs = len(cache.doc_ids)
-    origins = TITLE_ORIGINS if plan.title_expansions else ("user",)
     out: np.ndarray | None = None
-    for c in plan.clauses:
-        if c.occur == "must_not":
-            continue
+    for alts in title_alternatives(plan):
         hit = np.zeros(ndocs + 1, dtype=np.float32)  # last slot: records of no live document
-        for a in c.alts:
-            if a.origin not in origins:
-                continue
-            for f in a.fields:
-                if f not in TITLE_FIELD_FACTOR:
-                    continue
-                if a.phrase:
-                    ids = np.fromiter(s.docs_for_query(Q.Phrase(f, list(a.words))), np.int64)
-                else:
-                    ids = cache.term_scorer(s, f).postings(s, a.words[0])[0]
-                if len(ids):
-                    ords = doc_ord[ids]  # -1 lands on the spare slot
-                    np.maximum.at(hit, ords, np.float32(a.weight * TITLE_FIELD_FACTOR[f]))
+        for a, f, val in alts:
+            if a.phrase:
+                ids = np.fromiter(s.docs_for_query(Q.Phrase(f, list(a.words))), np.int64)
+            else:
+                ids = cache.term_scorer(s, f).postings(s, a.words[0])[0]
+            if len(ids):
+                ords = doc_ord[ids]  # -1 lands on the spare slot
+                np.maximum.at(hit, ords, np.float32(val))
         hit = hit[:ndocs]
         out = hit if out is None else np.minimum(out, hit)
     return out if out is not None else np.zeros(ndocs, dtype=np.float32)

@@ -361,30 +361,21 @@ def _rerank(x: Any, db: Any, plan: Plan, q: Any, items: list, dl: Deadline) -> l
 def _title_strength(x: Any, db: Any, plan: Plan, q: Any) -> dict[bytes, float]:
     """Collapse key -> how strongly every clause matched in a title field (the
     weakest clause's best title alternative); documents with none are left out."""
-    from index.title_rank import TITLE_FIELD_FACTOR, TITLE_ORIGINS
+    from index.title_rank import title_alternatives
 
-    origins = TITLE_ORIGINS if plan.title_expansions else ("user",)
     n = db.get_doccount()
     strength: dict[bytes, float] | None = None
-    for c in plan.clauses:
-        if c.occur == "must_not":
-            continue
+    for alts in title_alternatives(plan):
         hit: dict[bytes, float] = {}
-        for a in c.alts:
-            if a.origin not in origins:
-                continue
-            for f in a.fields:
-                if f not in TITLE_FIELD_FACTOR:
-                    continue
-                sub = _alt_query(x, Alt(a.words, 1.0, a.origin, (f,)), plan)
-                enq = x.Enquire(db)
-                enq.set_query(x.Query(x.Query.OP_FILTER, q, sub))
-                enq.set_weighting_scheme(x.BoolWeight())
-                enq.set_collapse_key(S_META)
-                val = a.weight * TITLE_FIELD_FACTOR[f]
-                for it in enq.get_mset(0, n, n):
-                    if hit.get(it.collapse_key, 0.0) < val:
-                        hit[it.collapse_key] = val
+        for a, f, val in alts:
+            sub = _alt_query(x, Alt(a.words, 1.0, a.origin, (f,)), plan)
+            enq = x.Enquire(db)
+            enq.set_query(x.Query(x.Query.OP_FILTER, q, sub))
+            enq.set_weighting_scheme(x.BoolWeight())
+            enq.set_collapse_key(S_META)
+            for it in enq.get_mset(0, n, n):
+                if hit.get(it.collapse_key, 0.0) < val:
+                    hit[it.collapse_key] = val
         strength = (
             hit
             if strength is None
@@ -499,22 +490,14 @@ def _rest(
 
 def _title_options(x: Any, plan: Plan) -> list[list[tuple[float, Any]]]:
     """Per scoring clause: (title strength, query) of each alternative in a title field."""
-    from index.title_rank import TITLE_FIELD_FACTOR, TITLE_ORIGINS
+    from index.title_rank import title_alternatives
 
-    origins = TITLE_ORIGINS if plan.title_expansions else ("user",)
     return [
         [
-            (
-                round(a.weight * TITLE_FIELD_FACTOR[f], 3),
-                _alt_query(x, Alt(a.words, 1.0, a.origin, (f,)), plan),
-            )
-            for a in c.alts
-            if a.origin in origins
-            for f in a.fields
-            if f in TITLE_FIELD_FACTOR
+            (round(val, 3), _alt_query(x, Alt(a.words, 1.0, a.origin, (f,)), plan))
+            for a, f, val in alts
         ]
-        for c in plan.clauses
-        if c.occur != "must_not"
+        for alts in title_alternatives(plan)
     ]
 
 
