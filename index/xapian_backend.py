@@ -348,7 +348,7 @@ class XapianBackend(XapianLifecycle):
         if planned is None:
             return RawResults([], 0, True)
         q = planned.query
-        enq = main_enquire(x, db, q, plan, dl)
+        enq = main_enquire(x, db, q, plan)
         if uses_tiers(plan):  # the tiers' total is always exact, as it was
             got = title_tiers(x, db, plan, planned, dl, self._counts(db, plan, q, dl))
         else:
@@ -367,7 +367,7 @@ class XapianBackend(XapianLifecycle):
         with self._lock:
             got = cache.get(key)
         if got is None:
-            got = count_matches(self._x, db, q, plan, dl)
+            got = count_matches(self._x, db, q, plan)
             if not dl.expired():  # a count cut short is not kept
                 with self._lock:
                     if len(cache) > 100_000:

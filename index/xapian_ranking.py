@@ -13,6 +13,11 @@ functions with this thread's Database (index.xapian_lifecycle):
   authority prior; facets counted from every match's collapse key.
 
 Terms and value slots are index.xapian_records'.
+
+The deadline is checked between Xapian calls, never handed to Xapian: an Enquire's
+``set_time_limit`` crashes the process (segmentation fault) when its timer fires as a
+match ends (xapian-bindings 1.4.26; repeated searches under CPU contention crashed 3
+of 4 processes). A single call is bounded by its ``check_at_least`` instead.
 """
 
 from __future__ import annotations
@@ -209,7 +214,6 @@ def _excluded_ids(x: Any, db: Any, plan: Plan, dl: Deadline) -> list[str] | None
     enq.set_query(q)
     enq.set_weighting_scheme(x.BoolWeight())
     enq.set_collapse_key(S_DOCID)
-    enq.set_time_limit(max(0.001, dl.remaining()))
     n = db.get_doccount()
     ids = [item.collapse_key.decode("utf-8") for item in enq.get_mset(0, n, n)]
     if dl.expired():
@@ -217,7 +221,7 @@ def _excluded_ids(x: Any, db: Any, plan: Plan, dl: Deadline) -> list[str] | None
     return ids
 
 
-def main_enquire(x: Any, db: Any, q: Any, plan: Plan, dl: Deadline) -> Any:
+def main_enquire(x: Any, db: Any, q: Any, plan: Plan) -> Any:
     """The Enquire ranking ``q`` as the plan asks: BM25 by the plan's profile, the
     best passage per document (collapse), or a date order."""
     enq = x.Enquire(db)
@@ -232,7 +236,6 @@ def main_enquire(x: Any, db: Any, q: Any, plan: Plan, dl: Deadline) -> Any:
     else:
         enq.set_sort_by_relevance_then_value(S_DOCID, False)
     enq.set_docid_order(x.Enquire.ASCENDING)
-    enq.set_time_limit(max(0.001, dl.remaining()))
     return enq
 
 
@@ -248,7 +251,7 @@ def wants_counts(plan: Plan) -> bool:
     return bool((plan.facets and plan.collapse) or plan.exact_total)
 
 
-def count_matches(x: Any, db: Any, q: Any, plan: Plan, dl: Deadline) -> Counts:
+def count_matches(x: Any, db: Any, q: Any, plan: Plan) -> Counts:
     """How many documents match ``q`` and, with ``plan.facets``, their facet counts,
     counted inside Xapian without sending any hit: every match is checked with
     the document id as collapse key, so the lower bound is the exact number of distinct keys (one
@@ -262,7 +265,6 @@ def count_matches(x: Any, db: Any, q: Any, plan: Plan, dl: Deadline) -> Counts:
     e.set_query(q)
     e.set_weighting_scheme(x.BoolWeight())
     e.set_collapse_key(S_DOCID)  # the id alone: a shorter value to read per record
-    e.set_time_limit(max(0.001, dl.remaining()))
     spy = None
     if plan.facets and plan.collapse:
         spy = x.ValueCountMatchSpy(S_META)
@@ -478,7 +480,7 @@ def _rest(
     record only), so the documents already picked -- every tier's, since the rest
     is read only once the tiers ran out -- are skipped: read that many more."""
     rest_q = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
-    e = _tier_enquire(x, db, rest_q, dl, plan.ranking)
+    e = _tier_enquire(x, db, rest_q, plan.ranking)
     e.set_sort_by_relevance_then_value(S_DOCID, False)
     seen = {parse_meta(it.collapse_key)[0] for _s, it in picked}
     out = []
@@ -546,12 +548,12 @@ def _tier_top(
     their head records (``_tier_heads``), then only those that can be among the
     first ``need`` are scored (their best passage, as a search of the whole tier
     would pick it: the same query, collapsed the same way)."""
-    cands = _tier_heads(x, db, planned.narrow(x, g), need, dl)
+    cands = _tier_heads(x, db, planned.narrow(x, g), need)
     if not cands:
         return []
     tq = x.Query(x.Query.OP_FILTER, planned.query, g)
     ids = x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in cands])
-    e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, tq, ids), dl, plan.ranking)
+    e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, tq, ids), plan.ranking)
     e.set_sort_by_relevance_then_value(S_DOCID, False)
     ranked_items = sorted(e.get_mset(0, len(cands)), key=_tier_key)
     return [(it.weight, it) for it in ranked_items[:need]]
@@ -567,7 +569,7 @@ def _head_rank(item: Any) -> tuple[str, str]:
     )
 
 
-def _tier_heads(x: Any, db: Any, tier: Any, need: int, dl: Deadline) -> list[str]:
+def _tier_heads(x: Any, db: Any, tier: Any, need: int) -> list[str]:
     """Ids of the tier's documents up to the ``need``-th in S_RANK order (level, in
     force, newer), every document tied with that one included: only they can be
     among the first ``need`` once scores and ids break the ties. Read from head
@@ -586,7 +588,6 @@ def _tier_heads(x: Any, db: Any, tier: Any, need: int, dl: Deadline) -> list[str
     e.set_collapse_key(S_META)  # one head per document: collapses nothing, names it
     e.set_sort_by_value(S_RANK, False)
     e.set_docid_order(x.Enquire.ASCENDING)
-    e.set_time_limit(max(0.001, dl.remaining()))
     k = need * TIER_HEADS_READ[0] + TIER_HEADS_READ[1]
     got = [_head_rank(it) for it in e.get_mset(0, k)]
     if len(got) <= need:
@@ -601,9 +602,8 @@ def _tier_heads(x: Any, db: Any, tier: Any, need: int, dl: Deadline) -> list[str
     return out
 
 
-def _tier_enquire(x: Any, db: Any, q: Any, dl: Deadline, ranking: RankingProfile) -> Any:
+def _tier_enquire(x: Any, db: Any, q: Any, ranking: RankingProfile) -> Any:
     e = x.Enquire(db)
-    e.set_time_limit(max(0.001, dl.remaining()))
     e.set_query(q)
     e.set_weighting_scheme(_weighting(x, ranking))
     e.set_collapse_key(S_META)
