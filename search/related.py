@@ -6,31 +6,50 @@ Most records are titles with metadata only, so "related" has to come from the
 title. A title is mostly its issuer and its type (河南省人民政府办公厅关于…的实施意见):
 searching every title word finds the issuer's other documents on any topic. So
 the topic words are what remains of the title without the issuer's name, the
-document type, the region and title glue; candidates are found by those words in
-titles, then ranked by how much of the topic they share (word overlap, longer
-words weigh more), with a small bonus for the same issuer and region.
+document type, the region and title glue (``search/data/related_noise.tsv``);
+candidates are found by those words in titles, then ranked by how much of the
+topic they share (word overlap, longer words weigh more), with a small bonus for
+the same issuer and region.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from index import segmenter
 from index.document import Document
 from index.errors import DuizhaoError
-from index.scripts import has_han
+from index.scripts import all_han, has_han
 from search.engine import SearchRequest
+from search.title_lexicon import TitleDataError, data_rows
 
-# Title glue and words that say what kind of document it is, not what it is about.
-_NOISE_TEXT = (
-    "关于 印发 转发 的 通知 意见 办法 决定 规定 公告 通告 批复 函 复函 和 与 及 以及 等 有关 "
-    "进一步 加强 做好 工作 实施 中华人民共和国 若干 暂行 试行 修改 废止 发布 颁布 省 市 "
-    "人民政府 政府 办公厅 办公室 关于印发 的通知 实施意见 指导意见 管理办法 实施办法 条例 "
-    "细则 实施细则 方案 实施方案 工作方案 规划 计划 报告 决议 解释 答复 意见的通知 "
-    # Verbs of policy titles: on every topic.
-    "加快 促进 推进 推动 完善 深化 支持 开展 切实 全面 大力 积极 发展 建立 健全"
-)
-_NOISE = frozenset(_NOISE_TEXT.split())
+NOISE_FILE = Path(__file__).resolve().parent / "data" / "related_noise.tsv"
+# Kinds of related_noise.tsv (title glue, document types, verbs of policy titles).
+NOISE_KINDS = ("glue", "type", "verb")
+
+
+def read_noise(path: Path = NOISE_FILE) -> frozenset[str]:
+    """The words of titles that say nothing of their topic, from a noise file (format in
+    its header comment); a malformed line stops loading with file, line and reason.
+
+    The document types are a list of their own, not ``index.doctypes.DOCTYPES``: that
+    holds 14 types this list lacks (暂行办法, 行动计划, 指南 ...), and leaving them out of
+    the topic too would change which documents are related.
+    """
+    words: set[str] = set()
+    for where, (_kind, word) in data_rows(path, ("kind", "word"), NOISE_KINDS):
+        if not all_han(word):
+            raise TitleDataError(f"{where}: {word!r} is not Chinese characters")
+        if word in words:
+            raise TitleDataError(f"{where}: {word} appears twice")
+        words.add(word)
+    if not words:
+        raise TitleDataError(f"{path.name}: no words", "restore the file from git")
+    return frozenset(words)
+
+
+_NOISE = read_noise()
 CANDIDATES = 40  # titles scored per page
 MIN_OVERLAP = 0.15  # below this a title shares too little of the topic to be related
 SAME_ISSUER = 0.15
