@@ -41,7 +41,6 @@ import os
 import random
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -133,7 +132,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from load_bench import draw_queries
-    from xapian_bench import capture_plans, pct, servers, time_engine
+    from xapian_bench import capture_plans, latency_figures, print_figures, servers, time_engine
 
     from index.glossary import glossary_from_args
     from search.engine import Engine
@@ -177,16 +176,10 @@ def main() -> int:
         out["server_rss_mb"] = [rss_kb(p.pid) >> 10 for p in procs]
         engine.backend.close()
     out["plans"] = len(plans)
-    out["backend_median_ms"] = round(statistics.median(lat), 1)
-    out["backend_p95_ms"] = round(pct(lat, 0.95), 1)
-    out["engine_median_ms"] = round(statistics.median(elat), 1)
-    out["engine_p95_ms"] = round(pct(elat, 0.95), 1)
+    out.update(latency_figures("backend", lat, digits=1))
+    out.update(latency_figures("engine", elat, digits=1))
     out["load_average"] = [round(v, 1) for v in os.getloadavg()]
-    if args.json:
-        print(json.dumps(out, indent=1))
-    else:
-        for k, v in out.items():
-            print(f"{k:24s} {v}")
+    print_figures(out, args.json, 24)
     return 0
 
 

@@ -131,6 +131,23 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
+def latency_figures(name: str, lat: list[float], digits: int = 2) -> dict[str, float]:
+    """``{name}_median_ms`` and ``{name}_p95_ms`` of latencies in ms, rounded to ``digits``."""
+    return {
+        f"{name}_median_ms": round(statistics.median(lat), digits),
+        f"{name}_p95_ms": round(pct(lat, 0.95), digits),
+    }
+
+
+def print_figures(out: dict, as_json: bool, width: int) -> None:
+    """The figures as one JSON object, or a ``name value`` line each (names padded to ``width``)."""
+    if as_json:
+        print(json.dumps(out, indent=1))
+    else:
+        for k, v in out.items():
+            print(f"{k:{width}s} {v}")
+
+
 def capture_plans(engine, queries: list[str]) -> list:
     """The plans the engine sends to its backend for ``queries`` (every try)."""
     from search.engine import SearchRequest
@@ -245,11 +262,9 @@ def main() -> int:
         results["whoosh"] = time_plans(w, plans)
         w.close()
     for name, (lat, _tops) in results.items():
-        out[f"{name}_median_ms"] = round(statistics.median(lat), 2)
-        out[f"{name}_p95_ms"] = round(pct(lat, 0.95), 2)
+        out.update(latency_figures(name, lat))
     for name, lat in engine_lat.items():
-        out[f"engine_{name}_median_ms"] = round(statistics.median(lat), 2)
-        out[f"engine_{name}_p95_ms"] = round(pct(lat, 0.95), 2)
+        out.update(latency_figures(f"engine_{name}", lat))
     local_tops, remote_tops = results["xapian_local"][1], results["xapian_remote2"][1]
     out["top10_identical_local_vs_remote2"] = round(agreement(local_tops, remote_tops), 4)
     out["top10_identical_local_vs_remote2_complete"] = round(
@@ -267,11 +282,7 @@ def main() -> int:
     out["load_average"] = [round(v, 1) for v in os.getloadavg()]
     if before is not None:
         out = {k: {"before": before.get(k), "after": v} for k, v in out.items()}
-    if args.json:
-        print(json.dumps(out, indent=1))
-    else:
-        for k, v in out.items():
-            print(f"{k:40s} {v}")
+    print_figures(out, args.json, 40)
     return 0
 
 
