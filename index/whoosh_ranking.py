@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from whoosh import query as Q
 from whoosh import scoring
 from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.reading import TermNotFound
 
 from index.deadline import MIN_HITS_WHEN_CUT_SHORT, Deadline
 from index.document import Document
@@ -550,7 +551,7 @@ def explain_scores(s, q: Q.Query, docnum: int) -> dict[str, float]:
             fieldname, text = leaf.fieldname, leaf.text
             try:
                 m = s.postings(fieldname, text)
-            except Exception:  # term not in the index
+            except (TermNotFound, KeyError):  # term (TermNotFound) or field (KeyError) not indexed
                 continue
             if m.is_active():
                 m.skip_to(docnum)
@@ -572,7 +573,7 @@ def _phrase_score_at(s, fieldname: str, words: tuple[str, ...], docnum: int) -> 
     order = list(dict.fromkeys(words))
     try:
         matchers = {w: s.postings(fieldname, w) for w in order}
-    except Exception:  # a word not in the index
+    except (TermNotFound, KeyError):  # a word (or the field) not in the index
         return 0.0
     offsets = {w: [j for j, x in enumerate(words) if x == w] for w in order}
     if not phrase_at(matchers, order, offsets, docnum):
