@@ -46,9 +46,15 @@ MAX_MENTIONS = 30
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{8,300})[”\"]")
 _ZH_BOOK = re.compile(r"《([^《》\n]{4,120})》")
 _ZH_PAREN = re.compile(r"[（(]([^（）()\n]{6,120})[）)]")
+# What a Chinese passage in 《》 or brackets ends with to count as a title (or it holds 关于).
+# Not index.doctypes.DOCTYPES: that also holds 决议, 函, 规则, 解释, 答复, 报告, 标准 and
+# 工作要点, and taking them in would change which passages count as titles.
 _ZH_TITLE_END = re.compile(
     r"(意见|通知|办法|规定|条例|方案|规划|计划|决定|细则|措施|纲要|指南|指引|公告|通告|批复|法)$"
 )
+# Words an English title leaves in lower case. Not the small_word set of
+# search/data/title_sets.tsv: that also holds as, but, or, over and via, and taking them
+# in would change which capitalised runs count as titles.
 _SMALL = frozenset(
     [
         "of",
