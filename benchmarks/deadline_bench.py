@@ -15,7 +15,7 @@ code before the change) in the same run, so both columns share the machine's
 load. A query that takes longer than ``--timeout`` seconds is stopped and
 reported as such (the old code took 97 s for one of them).
 
-    python benchmarks/deadline_bench.py [--index DIR] [--before /work/main]
+    python benchmarks/deadline_bench.py [--index DIR] [--before CHECKOUT]
                                         [--repeat 3] [--timeout 120] [--json]
 
 Target: every query <= 1 s (max over the repeats), with a "cut short" notice

@@ -24,7 +24,7 @@ given by --index (default $DUIZHAO_EVAL_INDEX, else instance/index) -- then, aga
 With ``--before DIR`` the same run is first made against the server of another checkout
 (the code before a change), so both sets of figures come from one run on one machine.
 
-    python benchmarks/flood_bench.py [--index DIR] [--before /work/main]
+    python benchmarks/flood_bench.py [--index DIR] [--before CHECKOUT]
                                      [--seconds 20] [--rounds 1] [--clients 2] [--json]
 
 Targets: every attacker request <= 1 s (max), normal p95 under attack <= 250 ms,

@@ -18,7 +18,7 @@ yardstick for the load); ``--cpu`` times each search by the process's CPU time
 instead of the wall clock (on a machine loaded by other jobs, wall time mostly
 measures the wait for a core; CPU time measures the code, not what a user waits):
 
-    python benchmarks/intent_bench.py [--index DIR] [--before /work/main] [--rounds N]
+    python benchmarks/intent_bench.py [--index DIR] [--before CHECKOUT] [--rounds N]
         [--only en_title,question] [--cpu] [--json]
 """
 

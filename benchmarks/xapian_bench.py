@@ -15,7 +15,7 @@ sample corpus (../shared/data) and prints figures (nothing is asserted):
    (identical ids in order), and the engine's end-to-end latency per backend.
 
     python benchmarks/xapian_bench.py [--dir instance/xapian-bench] [--no-build]
-        [--queries 300] [--whoosh /work/eval-index] [--json] [--before /work/main]
+        [--queries 300] [--whoosh INDEX] [--json] [--before CHECKOUT]
 
 With ``--before DIR`` (another checkout with its own .venv: the code before a change)
 that checkout's copy of this benchmark runs first, in the same run, building into
