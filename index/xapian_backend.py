@@ -62,6 +62,7 @@ from index.xapian_records import (
     FIELD_OF_PREFIX,
     HEAD_TERM,
     PREFIX,
+    S_DOC,
     S_DOCID,
     S_FACET,
     S_HASH,
@@ -233,9 +234,9 @@ class XapianBackend(XapianLifecycle):
             cache = self._generation_cache(db)
             if key in cache:
                 return cache[key]
-            if field == "body":
+            if field != "title":  # body: passages; the others are on head records only
                 v = int(db.get_termfreq(prefix + word))
-            else:
+            else:  # the Chinese title is on every record: count head records
                 x = self._x
                 enq = x.Enquire(db)
                 enq.set_query(x.Query(x.Query.OP_FILTER, x.Query(prefix + word), x.Query("H")))
@@ -295,9 +296,11 @@ class XapianBackend(XapianLifecycle):
         return got[doc_id][0]
 
     def _head_documents(self, db: Any, ids: list[str]) -> dict[str, tuple[Document, int]]:
-        """id -> (Document, its head record's document number), from the head
-        records' data; cached per generation. Uncached ones take one query for all
-        of them, then a read per document (a round trip each on remote shards)."""
+        """id -> (Document, its head record's document number); cached per generation.
+        The uncached ones come from one match of their head records: numbers from
+        the MSet, the JSON from a ValueCountMatchSpy on ``S_DOC`` (one message per
+        shard; reading each record's data would cost a round trip per document on
+        remote shards). Head records written before ``S_DOC`` existed are read."""
         x = self._x
         self._generation_cache(db)
         out: dict[str, tuple[Document, int]] = {}
@@ -315,11 +318,20 @@ class XapianBackend(XapianLifecycle):
                 else x.Query(bterm("I", missing[0]))
             )
             enq.set_weighting_scheme(x.BoolWeight())
-            mset = enq.get_mset(0, len(missing))
-            mset.fetch()  # local shards: one pass (starts at 0: see xapian_ranking.ranked)
-            for item in mset:
-                doc = Document.from_json(item.document.get_data().decode("utf-8"))
-                out[doc.id] = (doc, int(item.docid))
+            enq.set_collapse_key(S_DOCID)  # one head per document: names it
+            spy = x.ValueCountMatchSpy(S_DOC)
+            enq.add_matchspy(spy)
+            mset = enq.get_mset(0, len(missing), len(missing))
+            number = {it.collapse_key.decode("utf-8"): int(it.docid) for it in mset}
+            for v in spy.values():
+                doc = Document.from_json(v.term.decode("utf-8"))
+                if doc.id in number:
+                    out[doc.id] = (doc, number[doc.id])
+            for it in mset:  # an index written before S_DOC: the record's data
+                i = it.collapse_key.decode("utf-8")
+                if i not in out:
+                    doc = Document.from_json(it.document.get_data().decode("utf-8"))
+                    out[doc.id] = (doc, int(it.docid))
             with self._lock:
                 for i in missing:
                     if i in out:

@@ -477,6 +477,89 @@ def test_passage_numbers_follow_document_numbers(tmp_path: Path, where: str) -> 
         assert inner  # some best passages are past the head
 
 
+def test_documents_without_the_json_value_are_read(tmp_path: Path) -> None:
+    """Head documents come from one match (the JSON in the S_DOC value, collected by a
+    match spy); head records written before that value existed are read instead,
+    with the same results."""
+    _need_xapian()
+    import xapian
+
+    from index.xapian_records import HEAD_TERM, S_DOC
+
+    path = tmp_path / "x"
+    _build(path, "xapian", shards=2)
+    plans = [PLANS["term"], PLANS["two terms"], plan(term("数据"), limit=20)]
+
+    def answers() -> list:
+        with contextlib.closing(open_backend(path)) as b:
+            got = [[(h.doc_id, h.passage, h.document) for h in b.search(p).hits] for p in plans]
+            return [*got, b.get_document("law-dsl")]
+
+    before = answers()
+    assert all(before[:-1])
+    dropped = 0
+    for k in range(2):
+        db = xapian.WritableDatabase(str(path / f"shard-{k:02d}"), xapian.DB_OPEN)
+        try:
+            for p in list(db.postlist(HEAD_TERM)):
+                d = db.get_document(p.docid)
+                assert d.get_value(S_DOC)
+                d.remove_value(S_DOC)
+                db.replace_document(p.docid, d)
+                dropped += 1
+            db.commit()
+        finally:
+            db.close()
+    assert dropped == 9
+    assert answers() == before
+
+
+def test_remote_readers_see_each_commit(tmp_path: Path) -> None:
+    """One thread asks the shards for their commit (at most every
+    REMOTE_REOPEN_SECONDS); another thread, whose connection is older, reopens when
+    that generation changed: both see a delete, and the hit is gone from searches."""
+    _need_xapian()
+    import queue
+    import threading
+
+    path = tmp_path / "x"
+    _build(path, "xapian", shards=2)
+    asks: queue.Queue = queue.Queue()
+    answers: queue.Queue = queue.Queue()
+
+    def worker() -> None:  # a thread of its own, with its own connection throughout
+        while (backend := asks.get()) is not None:
+            answers.put((backend.doc_count(), backend.generation()))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        with (
+            shard_server(path / "shard-00") as (_p0, port0),
+            shard_server(path / "shard-01") as (_p1, port1),
+            contextlib.closing(open_backend(path)) as writer,
+            contextlib.closing(
+                open_backend(f"xapian+tcp://127.0.0.1:{port0},127.0.0.1:{port1}")
+            ) as b,
+        ):
+            gone = ids(b.search(PLANS["term"]))[0]
+            gen = b.generation()
+            asks.put(b)
+            assert answers.get(timeout=60) == (9, gen)
+            assert writer.delete_documents([gone]) == 1
+            end = time.monotonic() + 60  # a generous bound: the ask is every 0.5 s
+            while b.generation() == gen and time.monotonic() < end:
+                time.sleep(0.05)
+            assert b.generation() > gen and b.doc_count() == 8
+            assert gone not in ids(b.search(PLANS["term"]))
+            time.sleep(0.6)  # the worker's connection is now due for the check
+            asks.put(b)
+            assert answers.get(timeout=60) == (8, b.generation())
+    finally:
+        asks.put(None)
+        thread.join(timeout=60)
+
+
 def test_killed_shard_is_a_clear_error_then_recovers(built: dict[str, Path]) -> None:
     _need_xapian()
     from index.xapian_backend import ShardUnavailable
