@@ -395,7 +395,8 @@ class XapianBackend(XapianLifecycle):
 
     def _hits(self, db: Any, window: list, explain: bool, enq: Any) -> list[RawHit]:
         """RawHits of (score, MSet item) pairs, without reading the hits' records:
-        the document id is the collapse key's first part, and the passage number
+        the document id is the collapse key's first part (ids hold no control
+        character such as its separator: index.document), and the passage number
         follows from document numbers -- a document's records are added one after
         another in passage order, head first (index.xapian_writers), so in a
         database of n shards it is (hit's number - head's number) / n. Remote
