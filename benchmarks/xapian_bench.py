@@ -240,6 +240,8 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--before", type=Path, help="another checkout to run first (old code)")
     args = ap.parse_args()
+    if args.before and args.laws_every > 1 and not args.no_build:
+        ap.error("--laws-every with --before: build once without --before, then add --no-build")
     before = run_before(args) if args.before else None
 
     from load_bench import draw_queries
