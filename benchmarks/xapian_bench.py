@@ -15,7 +15,7 @@ sample corpus (../shared/data) and prints figures (nothing is asserted):
    (identical ids in order), and the engine's end-to-end latency per backend.
 
     python benchmarks/xapian_bench.py [--dir instance/xapian-bench] [--no-build]
-        [--queries 300] [--whoosh INDEX] [--json] [--before CHECKOUT]
+        [--laws-every N] [--queries 300] [--whoosh INDEX] [--json] [--before CHECKOUT]
 
 With ``--before DIR`` (another checkout with its own .venv: the code before a change)
 that checkout's copy of this benchmark runs first, in the same run, building into
@@ -58,14 +58,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def build(folder: Path) -> dict:
+def subset_corpus(out: Path, laws_every: int) -> list[str]:
+    """The sample corpus with every ``laws_every``-th law only (the other files whole),
+    written under ``out``: a smaller index of real documents that builds in minutes."""
+    import gzip
+
+    from index.config import sample_corpus_paths
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for src in sample_corpus_paths():
+        if src.name != "laws.jsonl.gz":
+            paths.append(str(src))
+            continue
+        dst = out / src.name
+        with gzip.open(src, "rb") as f, gzip.open(dst, "wb") as g:
+            for i, line in enumerate(f):
+                if i % laws_every == 0:
+                    g.write(line)
+        paths.append(str(dst))
+    return paths
+
+
+def build(folder: Path, laws_every: int = 1) -> dict:
     if folder.exists():
         shutil.rmtree(folder)
+    if laws_every > 1:
+        data = subset_corpus(folder.parent / f"data-laws-every-{laws_every}", laws_every)
+    else:
+        data = ["--sample"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "web.cli", "--index", str(folder), "index"]
-        + ["--backend", "xapian", "--shards", "2", "--procs", "2", "--sample", "--quiet"],
+        + ["--backend", "xapian", "--shards", "2", "--procs", "2", "--quiet", *data],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -220,10 +246,19 @@ def main() -> int:
     ap.add_argument("--dir", default=str(ROOT / "instance" / "xapian-bench"))
     ap.add_argument("--no-build", action="store_true", help="reuse DIR/two-shards")
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument(
+        "--laws-every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="build from every N-th law only (other files whole): a smaller real index",
+    )
     ap.add_argument("--whoosh", help="a Whoosh index of the same corpus, for comparison")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--before", type=Path, help="another checkout to run first (old code)")
     args = ap.parse_args()
+    if args.before and args.laws_every > 1 and not args.no_build:
+        ap.error("--laws-every with --before: build once without --before, then add --no-build")
     before = run_before(args) if args.before else None
 
     from load_bench import draw_queries
@@ -236,7 +271,7 @@ def main() -> int:
     two, one = root / "two-shards", root / "one-shard"
     out: dict = {}
     if not args.no_build:
-        out.update(build(two))
+        out.update(build(two, args.laws_every))
     out["size_mb"] = du(two) >> 20
     one_shard(two, one)
     glossary = glossary_from_args(argparse.Namespace())

@@ -62,6 +62,7 @@ from index.xapian_records import (
     FIELD_OF_PREFIX,
     HEAD_TERM,
     PREFIX,
+    S_DOC,
     S_DOCID,
     S_FACET,
     S_HASH,
@@ -69,6 +70,7 @@ from index.xapian_records import (
     S_YEAR,
     _tokens,
     bterm,
+    parse_meta,
     shard_of,
     xapian_documents,
 )
@@ -232,9 +234,9 @@ class XapianBackend(XapianLifecycle):
             cache = self._generation_cache(db)
             if key in cache:
                 return cache[key]
-            if field == "body":
+            if field != "title":  # body: passages; the others are on head records only
                 v = int(db.get_termfreq(prefix + word))
-            else:
+            else:  # the Chinese title is on every record: count head records
                 x = self._x
                 enq = x.Enquire(db)
                 enq.set_query(x.Query(x.Query.OP_FILTER, x.Query(prefix + word), x.Query("H")))
@@ -291,13 +293,17 @@ class XapianBackend(XapianLifecycle):
             got = self._head_documents(db, [doc_id])
         if doc_id not in got:
             raise NotFound(f"no document with id {doc_id!r}", "check the id in search results")
-        return got[doc_id]
+        return got[doc_id][0]
 
-    def _head_documents(self, db: Any, ids: list[str]) -> dict[str, Document]:
-        """Documents by id (from the head records' data; cached per generation)."""
+    def _head_documents(self, db: Any, ids: list[str]) -> dict[str, tuple[Document, int]]:
+        """id -> (Document, its head record's document number); cached per generation.
+        The uncached ones come from one match of their head records: numbers from
+        the MSet, the JSON from a ValueCountMatchSpy on ``S_DOC`` (one message per
+        shard; reading each record's data would cost a round trip per document on
+        remote shards). Head records written before ``S_DOC`` existed are read."""
         x = self._x
         self._generation_cache(db)
-        out: dict[str, Document] = {}
+        out: dict[str, tuple[Document, int]] = {}
         with self._lock:
             for i in ids:
                 d = self._docs.get(i)
@@ -312,11 +318,20 @@ class XapianBackend(XapianLifecycle):
                 else x.Query(bterm("I", missing[0]))
             )
             enq.set_weighting_scheme(x.BoolWeight())
-            mset = enq.get_mset(0, len(missing))
-            mset.fetch()
-            for item in mset:
-                doc = Document.from_json(item.document.get_data().decode("utf-8"))
-                out[doc.id] = doc
+            enq.set_collapse_key(S_DOCID)  # one head per document: names it
+            spy = x.ValueCountMatchSpy(S_DOC)
+            enq.add_matchspy(spy)
+            mset = enq.get_mset(0, len(missing), len(missing))
+            number = {it.collapse_key.decode("utf-8"): int(it.docid) for it in mset}
+            for v in spy.values():
+                doc = Document.from_json(v.term.decode("utf-8"))
+                if doc.id in number:
+                    out[doc.id] = (doc, number[doc.id])
+            for it in mset:  # an index written before S_DOC: the record's data
+                i = it.collapse_key.decode("utf-8")
+                if i not in out:
+                    doc = Document.from_json(it.document.get_data().decode("utf-8"))
+                    out[doc.id] = (doc, int(it.docid))
             with self._lock:
                 for i in missing:
                     if i in out:
@@ -366,6 +381,9 @@ class XapianBackend(XapianLifecycle):
         cache = self._generation_cache(db)
         with self._lock:
             got = cache.get(key)
+            if got is None and not key[2]:  # counted with facets: the same total
+                with_facets = cache.get((*key[:2], True))
+                got = with_facets and Counts(with_facets.total, {})
         if got is None:
             got = count_matches(self._x, db, q, plan)
             if not dl.expired():  # a count cut short is not kept
@@ -376,23 +394,31 @@ class XapianBackend(XapianLifecycle):
         return got
 
     def _hits(self, db: Any, window: list, explain: bool, enq: Any) -> list[RawHit]:
-        """RawHits of (score, MSet item) pairs: the records' passage numbers, then
-        their documents (one query for all)."""
+        """RawHits of (score, MSet item) pairs, without reading the hits' records:
+        the document id is the collapse key's first part (ids hold no control
+        character such as its separator: index.document), and the passage number
+        follows from document numbers -- a document's records are added one after
+        another in passage order, head first (index.xapian_writers), so in a
+        database of n shards it is (hit's number - head's number) / n. Remote
+        shards send each record read in a round trip of its own (MSet.fetch does
+        not batch them in 1.4), so only head documents are read, cached per
+        generation. A hit that does not fit (no collapse key, or a number that is
+        not one of its document's passages) is read."""
         if not window:
             return []
-        ids: list[str] = []
-        pidx: list[int] = []
-        for _score, it in window:
-            d = it.document
-            ids.append(d.get_value(S_DOCID).decode("utf-8"))
-            pidx.append(int(d.get_value(S_PIDX) or b"0"))
-        docs = self._head_documents(db, ids)
+        ids = [parse_meta(it.collapse_key)[0] if it.collapse_key else None for _s, it in window]
+        read = {k: _record_of(it) for k, (_s, it) in enumerate(window) if ids[k] is None}
+        for k, (doc_id, _p) in read.items():
+            ids[k] = doc_id
+        docs = self._head_documents(db, [i for i in ids if i])
         out = []
-        for (score, it), i, p in zip(window, ids, pidx, strict=True):
-            doc = docs.get(i)
-            if doc is None:
+        for k, ((score, it), i) in enumerate(zip(window, ids, strict=True)):
+            got = docs.get(i or "")
+            if got is None:
                 continue  # deleted between the two reads
-            hit = RawHit(i, float(score), p, doc)
+            doc, head = got
+            p = read[k][1] if k in read else self._passage(it, doc, head)
+            hit = RawHit(i or "", float(score), p, doc)
             if explain:
                 for t in enq.matching_terms(it):
                     term = t.decode("utf-8") if isinstance(t, bytes) else t
@@ -403,6 +429,20 @@ class XapianBackend(XapianLifecycle):
                             )
             out.append(hit)
         return out
+
+    def _passage(self, it: Any, doc: Document, head: int) -> int:
+        """The passage number of a hit from its and its head's document numbers;
+        read from the record when they do not give one of the document's passages."""
+        step, rem = divmod(int(it.docid) - head, self.shards)
+        if rem == 0 and step >= 0 and (step == 0 or step < len(doc.passages)):
+            return step
+        return _record_of(it)[1]
+
+
+def _record_of(it: Any) -> tuple[str, int]:
+    """(document id, passage number) of an MSet item, read from its record."""
+    d = it.document
+    return d.get_value(S_DOCID).decode("utf-8"), int(d.get_value(S_PIDX) or b"0")
 
 
 def open_xapian(spec: str | os.PathLike, *, create: bool = False, **options: Any) -> XapianBackend:

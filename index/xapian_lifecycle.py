@@ -57,9 +57,10 @@ GENERATION_KEY = "duizhao-generation"
 # with ShardUnavailable: a slow shard never hangs a request.
 REMOTE_TIMEOUT_MS = 5000
 REMOTE_CONNECT_TIMEOUT_MS = 2000
-# Remote shards: a thread asks them for their latest commit at most this often (each
-# ask is a round trip per shard; a request asks several times -- the ETag's
-# generation, the search, title and sense checks), so a commit is served within it.
+# Remote shards: one thread of a process asks them for their latest commit (a reopen
+# and the commit counters: two round trips per shard) at most this often; the other
+# threads reopen only when the counters it read changed. A commit is served within
+# this time of the first request after it (the bounded staleness of remote shards).
 REMOTE_REOPEN_SECONDS = 0.5
 
 
@@ -133,6 +134,8 @@ class XapianLifecycle:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._dbs: list = []  # every open Database (any thread), closed by close()
+        # Remote: (when, generation) the shards last gave, for every thread (_refresh).
+        self._seen: tuple[float, int | None] = (float("-inf"), None)
         if not self.remote:
             if create and not self.exists():
                 self._create(shards or 1)
@@ -296,10 +299,10 @@ class XapianLifecycle:
         x = self._x
         try:
             db = self._db()
-            now = time.monotonic()
-            if not self.remote or now - self._local.reopened >= REMOTE_REOPEN_SECONDS:
+            if not self.remote:
                 db.reopen()
-                self._local.reopened, self._local.generation = now, None
+            elif time.monotonic() - self._local.reopened >= REMOTE_REOPEN_SECONDS:
+                self._refresh(db)
             yield db
         except x.DatabaseModifiedError as e:
             self._drop_db()
@@ -310,6 +313,27 @@ class XapianLifecycle:
         except (x.DatabaseCorruptError, x.DatabaseError) as e:
             self._drop_db()
             raise self._corrupt(e) from e
+
+    def _refresh(self, db: Any) -> None:
+        """Remote shards: this thread's Database on the latest commit. One thread
+        per ``REMOTE_REOPEN_SECONDS`` asks the shards (reopen, commit counters);
+        the others reopen only when the generation it read is not theirs."""
+        local = self._local
+        now = time.monotonic()
+        with self._lock:
+            at, seen = self._seen
+        if now - at >= REMOTE_REOPEN_SECONDS or seen is None:
+            db.reopen()  # every shard (one round trip each)
+            local.generation = self._read_generation(local.db[1])
+            with self._lock:
+                self._seen = (now, local.generation)
+        elif seen != local.generation:
+            db.reopen()  # at least at ``seen``: a later commit is seen at the next ask
+            local.generation = seen
+        local.reopened = now
+
+    def _read_generation(self, parts: list) -> int:
+        return sum(int(p.get_metadata(GENERATION_KEY) or b"0") for p in parts)
 
     def close(self) -> None:
         with self._lock:
@@ -327,9 +351,10 @@ class XapianLifecycle:
             if known is not None:  # remote: unchanged since this thread's last reopen
                 return known
             parts = self._local.db[1]
-            for p in parts[1:]:
-                p.reopen()  # the combined reopen() refreshes the first one only
-            gen = sum(int(p.get_metadata(GENERATION_KEY) or b"0") for p in parts)
+            if not self.remote:  # remote: reopened all (_refresh) or just opened
+                for p in parts[1:]:
+                    p.reopen()  # the combined reopen() refreshes the first one only
+            gen = self._read_generation(parts)
             if self.remote:
                 self._local.generation = gen
             return gen

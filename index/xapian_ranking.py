@@ -296,7 +296,8 @@ def ranked(
         mset, items = _prior_top(enq, want, n, plan.ranking)
     else:
         # From the first hit, not from the offset: the bindings' MSet.fetch crashes
-        # the process (segmentation fault) on an MSet that starts past the first.
+        # the process (segmentation fault) on an MSet that starts past the first
+        # (hits' records are no longer fetched, but any later read stays safe).
         mset = enq.get_mset(0, want, check)
     if not prior:
         items = list(mset)[plan.offset :] if not every else list(mset)
@@ -313,14 +314,12 @@ def ranked(
     facets = counts.facets if counts is not None else {}
     if not (every or prior):
         window = [(it.weight, it) for it in items]
-        prefetch(window)  # the hits' records in one go (remote: pipelined)
         return Ranked(window, total, exact, facets)
     if plan.sort == "relevance" and (plan.authority_prior or plan.title_first):
         scored = _rerank(x, db, plan, q, items, dl)
     else:
         scored = [(it.weight, it) for it in items]
     window = scored[plan.offset : want]
-    prefetch(window)
     return Ranked(window, total, exact, facets)
 
 
@@ -432,19 +431,6 @@ def _facets(keys: list[bytes], plan: Plan) -> dict[str, dict[str, int]]:
     return out
 
 
-def prefetch(window: list) -> None:
-    """Ask for the records of the hits shown only (remote shards: pipelined, one
-    round trip), not for every item read to rank them. MSetItem keeps its MSet
-    and position privately; the bindings are pinned (setup.cfg), and without
-    them each record is simply read when first used."""
-    for _score, it in window:
-        try:
-            m = it._mset
-            m.fetch(m._get_hit_internal(it.rank - it._firstitem))
-        except AttributeError:
-            return
-
-
 # --- title-first tiers as Xapian queries --------------------------------------------------
 
 
@@ -468,7 +454,6 @@ def title_tiers(
         picked += _rest(x, db, q, reached, picked, want - len(picked), plan, dl)
     dl.expired()  # marks a tiering cut short as partial
     window = picked[plan.offset : want]
-    prefetch(window)
     return Ranked(window, counts.total, True, counts.facets)
 
 

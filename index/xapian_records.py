@@ -16,7 +16,8 @@ on both engines. Per record:
                I<id> and H on the head record, F<field>:<value> filter terms
     values     see the S_* slots below; the collapse key carries the document's
                metadata so facets and priors need no document fetch (remotely too)
-    data       the document JSON on the head record (readable from remote shards)
+    data       the document JSON on the head record (readable from remote shards),
+               also in the S_DOC value (read in bulk by a match spy)
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ S_PIDX = 5  # passage number
 S_HASH = 6  # content hash (head record)
 S_RANK = 7  # authority, in force, newer first (index.title_rank): title-first tiers
 S_TITLE_LEN = 8  # the Chinese title's token count, "%04d": exact titles
+# Head records: the document JSON again (as the data), so the documents of a page of
+# hits come back from one match by a ValueCountMatchSpy -- remote shards send each
+# record's data in a round trip of its own. Indexes written before it read the data.
+S_DOC = 9
 S_FACET = {name: 10 + i for i, name in enumerate(FACET_FIELDS)}  # head records: spies
 META_FIELDS = (*FACET_FIELDS, "year", "date", "title_len")
 SEP = "\x1f"
@@ -250,6 +255,7 @@ def _add_head(x: Any, doc: Document, head: dict) -> None:
         if v:
             x.add_value(slot, str(v))
     x.set_data(head["doc"])
+    x.add_value(S_DOC, head["doc"])
 
 
 def xapian_documents(doc: Document) -> list[Any]:

@@ -420,6 +420,146 @@ def test_title_first_lists_a_document_once(tmp_path: Path) -> None:
             b.close()
 
 
+@pytest.mark.parametrize("where", ["xapian", "xapian-remote"])
+def test_passage_numbers_follow_document_numbers(tmp_path: Path, where: str) -> None:
+    """Searches read no hit records: a hit's passage number comes from document
+    numbers (a document's records are consecutive in its shard, head first).
+    Checked on every record of a 3-shard index after an update wrote a document's
+    records again at the end, and through results: each hit's passage holds the word."""
+    _need_xapian()
+    import xapian
+
+    from index.document import Document
+    from index.normalize import to_simplified
+    from index.xapian_records import S_DOCID, S_PIDX, bterm
+
+    path = tmp_path / "x"
+    _build(path, "xapian", shards=3)
+    b = open_backend(path)
+    try:
+        doc = b.get_document("law-dsl")
+        more = Document.from_dict(
+            {**doc.to_dict(), "body": doc.body + "\n\n第九条 新增的数据条文。"}
+        )
+        assert b.add_documents([more]).updated == 1
+    finally:
+        b.close()
+    db = xapian.Database()
+    for k in range(3):
+        db.add_database(xapian.Database(str(path / f"shard-{k:02d}")))
+    try:
+        records = 0
+        for p in db.postlist(""):
+            d = db.get_document(p.docid)
+            head = next(iter(db.postlist(bterm("I", d.get_value(S_DOCID).decode()))))
+            assert divmod(p.docid - head.docid, 3) == (int(d.get_value(S_PIDX) or b"0"), 0)
+            records += 1
+        assert records > 9
+    finally:
+        db.close()
+    with contextlib.ExitStack() as stack:
+        spec: str | Path = path
+        if where == "xapian-remote":
+            ports = [
+                stack.enter_context(shard_server(path / f"shard-{k:02d}"))[1] for k in range(3)
+            ]
+            spec = "xapian+tcp://" + ",".join(f"127.0.0.1:{port}" for port in ports)
+        b = stack.enter_context(contextlib.closing(open_backend(spec)))
+        inner = 0
+        for word in ("数据", "劳动者", "个人信息", "新增"):
+            hits = b.search(plan(term(word, fields=("body",)))).hits
+            assert hits, word
+            for h in hits:
+                span = h.document.passages[h.passage]
+                text = to_simplified(h.document.body[span.start : span.end])
+                assert word in text, (word, h.doc_id)
+                inner += h.passage > 0
+        assert inner  # some best passages are past the head
+
+
+def test_documents_without_the_json_value_are_read(tmp_path: Path) -> None:
+    """Head documents come from one match (the JSON in the S_DOC value, collected by a
+    match spy); head records written before that value existed are read instead,
+    with the same results."""
+    _need_xapian()
+    import xapian
+
+    from index.xapian_records import HEAD_TERM, S_DOC
+
+    path = tmp_path / "x"
+    _build(path, "xapian", shards=2)
+    plans = [PLANS["term"], PLANS["two terms"], plan(term("数据"), limit=20)]
+
+    def answers() -> list:
+        with contextlib.closing(open_backend(path)) as b:
+            got = [[(h.doc_id, h.passage, h.document) for h in b.search(p).hits] for p in plans]
+            return [*got, b.get_document("law-dsl")]
+
+    before = answers()
+    assert all(before[:-1])
+    dropped = 0
+    for k in range(2):
+        db = xapian.WritableDatabase(str(path / f"shard-{k:02d}"), xapian.DB_OPEN)
+        try:
+            for p in list(db.postlist(HEAD_TERM)):
+                d = db.get_document(p.docid)
+                assert d.get_value(S_DOC)
+                d.remove_value(S_DOC)
+                db.replace_document(p.docid, d)
+                dropped += 1
+            db.commit()
+        finally:
+            db.close()
+    assert dropped == 9
+    assert answers() == before
+
+
+def test_remote_readers_see_each_commit(tmp_path: Path) -> None:
+    """One thread asks the shards for their commit (at most every
+    REMOTE_REOPEN_SECONDS); another thread, whose connection is older, reopens when
+    that generation changed: both see a delete, and the hit is gone from searches."""
+    _need_xapian()
+    import queue
+    import threading
+
+    path = tmp_path / "x"
+    _build(path, "xapian", shards=2)
+    asks: queue.Queue = queue.Queue()
+    answers: queue.Queue = queue.Queue()
+
+    def worker() -> None:  # a thread of its own, with its own connection throughout
+        while (backend := asks.get()) is not None:
+            answers.put((backend.doc_count(), backend.generation()))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        with (
+            shard_server(path / "shard-00") as (_p0, port0),
+            shard_server(path / "shard-01") as (_p1, port1),
+            contextlib.closing(open_backend(path)) as writer,
+            contextlib.closing(
+                open_backend(f"xapian+tcp://127.0.0.1:{port0},127.0.0.1:{port1}")
+            ) as b,
+        ):
+            gone = ids(b.search(PLANS["term"]))[0]
+            gen = b.generation()
+            asks.put(b)
+            assert answers.get(timeout=60) == (9, gen)
+            assert writer.delete_documents([gone]) == 1
+            end = time.monotonic() + 60  # a generous bound: the ask is every 0.5 s
+            while b.generation() == gen and time.monotonic() < end:
+                time.sleep(0.05)
+            assert b.generation() > gen and b.doc_count() == 8
+            assert gone not in ids(b.search(PLANS["term"]))
+            time.sleep(0.6)  # the worker's connection is now due for the check
+            asks.put(b)
+            assert answers.get(timeout=60) == (8, b.generation())
+    finally:
+        asks.put(None)
+        thread.join(timeout=60)
+
+
 def test_killed_shard_is_a_clear_error_then_recovers(built: dict[str, Path]) -> None:
     _need_xapian()
     from index.xapian_backend import ShardUnavailable
