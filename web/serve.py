@@ -92,6 +92,11 @@ def serve(
     front = None
     owner = os.getpid()
     stopping, died = threading.Event(), threading.Event()
+    # The front watcher stops this process with SIGINT. A shell that starts a program in
+    # the background (`duizhao serve &` in a script, a CI job) leaves SIGINT ignored, and
+    # Python then installs no handler for it: the watcher's signal would do nothing and
+    # the server would outlive its front. So the handler is Python's, whatever came in.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         backend_path = str(Path(private) / "app.sock")
         backend.bind(backend_path)
