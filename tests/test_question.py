@@ -153,16 +153,17 @@ class _Backend:
 
 
 def test_article_search_reranks_a_fixed_pool_so_pages_stay_consistent() -> None:
-    be = _Backend(300)
+    n = question.GROUP_POOL + 50  # through the pool's end and beyond it
+    be = _Backend(n + 50)
     plan = replace(_plan("偷", "判刑"), collapse=False, limit=10)
     pages = []
-    for page in range(25):  # 250 articles: through the pool's end and beyond it
+    for page in range(n // 10):
         pages += question.search(be, replace(plan, offset=page * 10), QUESTION).hits
     keys = [(h.doc_id, h.passage) for h in pages]
-    assert len(set(keys)) == len(keys) == 250  # no article twice, none lost
+    assert len(set(keys)) == len(keys) == n  # no article twice, none lost
     assert all(p.offset == 0 and p.limit >= question.GROUP_POOL for p in be.plans)
     assert keys[question.GROUP_POOL :] == [
-        ("a" if i % 3 else "b", i + 1) for i in range(question.GROUP_POOL, 250)
+        ("a" if i % 3 else "b", i + 1) for i in range(question.GROUP_POOL, n)
     ]  # beyond the pool: the backend's order
 
 
@@ -224,7 +225,7 @@ def test_question_documents_are_ranked_by_their_articles_and_pages_stay_consiste
     assert ids.index("d7") < ids.index("d1")  # several strong articles beat a better first one
     assert ids[-1] == "d40"  # outside the article pool: the collapsed order follows
     arts = [p for p in be.plans if not p.collapse]
-    assert arts and all(p.offset == 0 and p.limit == question.GROUP_POOL for p in arts)
+    assert arts and all(p.offset == 0 and p.limit == question.DOC_POOL for p in arts)
     assert pages[0].total == 41  # the plain search's count
 
 
