@@ -204,27 +204,28 @@ def with_headings(hits: list[RawHit], plan: Plan, backend: Backend) -> list[RawH
     clauses = clause_terms(plan)
     if HEADING_WEIGHT <= 0 or not clauses:
         return hits
-    found = []  # per hit: for each clause, its words in the hit's headings
-    for h in hits:
-        heads = heading_terms(h)
-        found.append(
-            [[(t, wt) for t, wt in c.items() if t in heads] for c in clauses] if heads else []
-        )
-    if not any(m for f in found for m in f):
+    where: dict[str, list[tuple[int, float]]] = {}  # term -> (clause, weight) it stands in
+    for i, words in enumerate(clauses):
+        for t, wt in words.items():
+            where.setdefault(t, []).append((i, wt))
+    found = [heading_terms(h) & where.keys() for h in hits]
+    if not any(found):
         return hits
     n = _doc_count(backend)
     idf: dict[str, float] = {}
-
-    def idf_of(w: str) -> float:
-        if w not in idf:
-            df = backend.doc_frequency("body", w)
-            idf[w] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        return idf[w]
-
     out = []
-    for h, f in zip(hits, found, strict=True):
-        bonus = sum(max((wt * idf_of(t) for t, wt in m), default=0.0) for m in f)
-        out.append(replace(h, score=h.score + HEADING_WEIGHT * bonus) if bonus else h)
+    for h, common in zip(hits, found, strict=True):
+        if not common:
+            out.append(h)
+            continue
+        best: dict[int, float] = {}  # clause -> its best heading word's weighted idf
+        for t in common:
+            if t not in idf:
+                df = backend.doc_frequency("body", t)
+                idf[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            for i, wt in where[t]:
+                best[i] = max(best.get(i, 0.0), wt * idf[t])
+        out.append(replace(h, score=h.score + HEADING_WEIGHT * sum(best.values())))
     order = sorted(range(len(out)), key=lambda i: (-round(out[i].score, 6), i))
     return [out[i] for i in order]
 
@@ -274,9 +275,11 @@ def _documents(
         deadline=deadline,
     )
     front = rank_documents(with_headings(regroup(arts.hits[:DOC_POOL]), plan, backend))
-    raw = backend.search(
-        replace(plan, offset=0, limit=want + len(front)), explain=explain, deadline=deadline
-    )
+    # The first ``want`` plain hits hold at least ``want - len(front)`` documents not in
+    # front; when front fills the page, one hit is enough (the totals and facets are
+    # what is wanted), and no stored document is read for nothing.
+    need = want if len(front) < want else 1
+    raw = backend.search(replace(plan, offset=0, limit=need), explain=explain, deadline=deadline)
     seen = {h.doc_id for h in front}
     hits = front + [h for h in raw.hits if h.doc_id not in seen]
     raw.hits = hits[plan.offset : want]
