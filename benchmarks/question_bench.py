@@ -3,7 +3,7 @@
 
 Every STARD dev question is searched as the search box does (top 10 documents,
 snippets, expansion on) and as an article search (top 10 articles, ``passages``),
-with the additions off (no layperson words, no regrouping) and on, one after
+with the additions off (no layperson words, no re-ranking of articles or documents) and on, one after
 the other (which goes first alternates) so both see the same machine load. Two passes; the second (warm)
 is printed: median and p95 in ms per mode.
 """

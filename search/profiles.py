@@ -12,7 +12,8 @@ candidates are added in front of the plain results.
 * ``question`` (and anything long that is not a title): today's tuned ranking --
   long Chinese questions match article text only, with the authority prior
   (STARD dev, README), plus ``search.question``'s additions (everyday words ->
-  legal words; articles supported by their law's other matching articles);
+  legal words; articles supported by their law's other matching articles and
+  by their headings; documents ranked by their best articles);
 * ``title`` / ``law_name`` / ``zh_keywords`` / ``en_keywords``: title first
   (``index.title_rank``): exact title, then documents whose title holds every
   query word ordered by level, validity and date, then the rest by score; the

@@ -145,10 +145,11 @@ FLOORS = {
     # Search box measured 0.757 / 0.865 with the senses titles use (search/senses.py).
     "en_title": {"first": 0.70, "top10": 0.80},
     "en_title_lookup": {"first": 0.62, "top10": 0.80},
-    # Measured 0.622 / 0.310 / 0.747 with search/question.py, 0.609 / 0.297 / 0.754
-    # without: the article floors sit between, so losing the additions fails. All
-    # three are still under the 0.66 / 0.38 / 0.80 (README).
-    "stard": {"art_R@100": 0.615, "art_nDCG@10": 0.303, "doc_R@10": 0.73},
+    # Measured 0.647 / 0.318 / 0.774 with search/question.py's fourth round, 0.622 /
+    # 0.310 / 0.747 with the third: the floors sit between, so losing the document
+    # ranking, the headings or the larger pool fails. All three are still under the
+    # issue's 0.66 / 0.38 / 0.80 (README).
+    "stard": {"art_R@100": 0.635, "art_nDCG@10": 0.313, "doc_R@10": 0.76},
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from index import segmenter
 from index.analysis import terms
-from index.document import Document
+from index.document import Document, Passage
 from index.plan import Alt, Clause, Plan, RawHit, RawResults
 from search import question
 from search.engine import SearchRequest
@@ -152,26 +153,134 @@ class _Backend:
 
 
 def test_article_search_reranks_a_fixed_pool_so_pages_stay_consistent() -> None:
-    be = _Backend(300)
+    n = question.GROUP_POOL + 50  # through the pool's end and beyond it
+    be = _Backend(n + 50)
     plan = replace(_plan("偷", "判刑"), collapse=False, limit=10)
     pages = []
-    for page in range(25):  # 250 articles: through the pool's end and beyond it
+    for page in range(n // 10):
         pages += question.search(be, replace(plan, offset=page * 10), QUESTION).hits
     keys = [(h.doc_id, h.passage) for h in pages]
-    assert len(set(keys)) == len(keys) == 250  # no article twice, none lost
+    assert len(set(keys)) == len(keys) == n  # no article twice, none lost
     assert all(p.offset == 0 and p.limit >= question.GROUP_POOL for p in be.plans)
     assert keys[question.GROUP_POOL :] == [
-        ("a" if i % 3 else "b", i + 1) for i in range(question.GROUP_POOL, 250)
+        ("a" if i % 3 else "b", i + 1) for i in range(question.GROUP_POOL, n)
     ]  # beyond the pool: the backend's order
 
 
-def test_documents_and_other_intents_are_searched_as_planned() -> None:
+def test_other_intents_and_orders_are_searched_as_planned() -> None:
     for plan, intent in (
-        (replace(_plan("偷"), collapse=True), QUESTION),  # documents: unchanged
+        (replace(_plan("偷"), collapse=True), Intent("words", "偷")),
         (replace(_plan("偷"), collapse=False), Intent("words", "偷")),
+        (replace(_plan("偷", prior=False), collapse=True), QUESTION),  # not ranked as one
         (replace(_plan("偷"), collapse=False, sort="date"), QUESTION),
     ):
         be = _Backend(30)
         out = question.search(be, plan, intent)
         assert be.plans == [plan]
         assert [h.score for h in out.hits] == [100.0 - i for i in range(len(out.hits))]
+
+
+def test_law_score_is_the_best_article_plus_decayed_next_best() -> None:
+    d = question.DOC_DECAY
+    assert question.law_score([2.0, 10.0, 5.0, 1.0]) == pytest.approx(10.0 + d * 5.0 + d * d * 2.0)
+    assert question.law_score([7.0]) == 7.0  # a lone article: its own score
+    assert 0 < d < 1 and question.DOC_ARTICLES >= 2
+
+
+def test_rank_documents_lifts_a_law_with_several_matching_articles() -> None:
+    hits = [_hit("lone", 10.0), _hit("law", 9.0, 4), _hit("law", 8.0, 2), _hit("other", 3.0)]
+    out = question.rank_documents(hits)
+    assert [h.doc_id for h in out] == ["law", "lone", "other"]  # each document once
+    assert out[0].passage == 4  # shown by its best article
+    assert out[0].score == pytest.approx(question.law_score([9.0, 8.0]))
+    assert out[1].score == 10.0
+
+
+class _Articles:
+    """Articles of 40 documents, 5 each (d0 best), best first; collapsed to each
+    document's best article (and d40, outside the article pool) when asked."""
+
+    def __init__(self, extra: list[RawHit]) -> None:
+        self.plans: list[Plan] = []
+        arts = [_hit(f"d{i % 40}", 1000.0 - i, i // 40 + 1) for i in range(200)] + extra
+        self.arts = sorted(arts, key=lambda h: -h.score)
+
+    def search(self, plan: Plan, *, explain: bool = False, deadline=None) -> RawResults:
+        self.plans.append(plan)
+        hits = self.arts
+        if plan.collapse:
+            best = {h.doc_id: h for h in reversed(self.arts)}  # each document's best
+            hits = sorted(best.values(), key=lambda h: -h.score) + [_hit("d40", 0.5)]
+        return RawResults(hits[plan.offset : plan.offset + plan.limit], len(hits), True)
+
+
+def test_question_documents_are_ranked_by_their_articles_and_pages_stay_consistent() -> None:
+    # d35 has one great article; d7 two more strong ones (below its best, d1's best is higher)
+    be = _Articles([_hit("d35", 2000.0, 9), _hit("d7", 992.5, 30), _hit("d7", 992.4, 31)])
+    plan = replace(_plan("偷", "判刑"), limit=5)
+    pages = [question.search(be, replace(plan, offset=o), QUESTION) for o in range(0, 45, 5)]
+    ids = [h.doc_id for p in pages for h in p.hits]
+    assert len(ids) == len(set(ids)) == 41  # every document once, none lost
+    assert ids[0] == "d35"
+    assert ids.index("d7") < ids.index("d1")  # several strong articles beat a better first one
+    assert ids[-1] == "d40"  # outside the article pool: the collapsed order follows
+    arts = [p for p in be.plans if not p.collapse]
+    assert arts and all(p.offset == 0 and p.limit == question.DOC_POOL for p in arts)
+    assert pages[0].total == 41  # the plain search's count
+
+
+class _Stats:
+    """Corpus statistics for the heading bonus: 1,000 documents; 相邻 is rarer than 关系."""
+
+    path = Path("/nonexistent/stats-index")
+
+    def __init__(self) -> None:
+        self.counted = 0
+
+    def generation(self) -> int:
+        return 1
+
+    def doc_count(self) -> int:
+        self.counted += 1
+        return 1000
+
+    def doc_frequency(self, field: str, word: str) -> int:
+        return {"相邻": 10, "关系": 500}.get(word, 0)
+
+
+def _article(doc: str, score: float, chapter: str, subtitle: str = "") -> RawHit:
+    d = Document(id=doc, title=doc, subtitle=subtitle)
+    d.passages = [Passage("", None, "", 0, 0), Passage("第一条", 1, chapter, 0, 0)]
+    return RawHit(doc, score, 1, d)
+
+
+def test_a_question_word_in_the_heading_lifts_the_articles_under_it() -> None:
+    segmenter.configure([])
+    plan = _plan("邻居", "关系")
+    plan = replace(
+        plan,
+        clauses=[
+            replace(
+                plan.clauses[0], alts=plan.clauses[0].alts + (Alt(("相邻",), 0.8, "x", ("body",)),)
+            ),
+            plan.clauses[1],
+        ],
+    )
+    hits = [
+        _article("other", 10.0, "第二章 一般规定"),
+        _article("neighbours", 9.0, "第七章 相邻关系", "物权编"),
+        _article("common", 9.8, "第三章 关系"),
+    ]
+    be = _Stats()
+    out = question.with_headings(hits, plan, be)
+    assert [h.doc_id for h in out] == ["neighbours", "common", "other"]
+    idf = {
+        w: math.log(1 + (1000 - df + 0.5) / (df + 0.5)) for w, df in (("相邻", 10), ("关系", 500))
+    }
+    bonus = 0.8 * idf["相邻"] + idf["关系"]  # the legal word at its weight, and the typed word
+    assert out[0].score == pytest.approx(9.0 + question.HEADING_WEIGHT * bonus)
+    assert out[2].score == 10.0  # no question word in its heading
+    question.with_headings(hits, plan, be)
+    assert be.counted == 1  # the document count is read once per index generation
+    plain = [_article("a", 3.0, "第一章 总则"), _article("b", 2.0, "")]
+    assert question.with_headings(plain, plan, be) == plain  # no heading word: as they were
