@@ -11,8 +11,9 @@ are (short queries, titles, questions), and the first pass's groups.
 
 With ``--before DIR`` the same run is first made on another checkout (the code
 before a change), in the same invocation, so both share the machine's load;
-``--rounds N`` alternates the two N times and pools each one's times (a machine
-whose load changes during the run then weighs on both alike); ``--only KINDS``
+``--rounds N`` alternates the two N times, in the other order every other round,
+and pools each one's times (a machine whose load changes during the run then
+weighs on both alike); ``--only KINDS``
 times only those intents (e.g. ``en_title,question``: the question path is the
 yardstick for the load); ``--cpu`` times each search by the process's CPU time
 instead of the wall clock (on a machine loaded by other jobs, wall time mostly
@@ -163,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     codes["after"] = ROOT
     results: dict[str, dict[str, dict[str, list[float]]]] = {}
     for r in range(max(1, args.rounds)):
-        for label, code in codes.items():
+        # Every other round in the other order (before, after, after, before ...): a
+        # load that rises or falls during the run then weighs on both alike.
+        for label, code in list(codes.items())[:: -1 if r % 2 else 1]:
             print(f"round {r + 1}, {label}: {code} ...", file=sys.stderr, flush=True)
             got = run_code(code, index, args.only, args.cpu, not args.python_gc)
             for pass_, times in got.items():
