@@ -11,15 +11,19 @@ are (short queries, titles, questions), and the first pass's groups.
 
 With ``--before DIR`` the same run is first made on another checkout (the code
 before a change), in the same invocation, so both share the machine's load;
-``--rounds N`` alternates the two N times and pools each one's times (a machine
-whose load changes during the run then weighs on both alike); ``--only KINDS``
+``--rounds N`` alternates the two N times, in the other order every other round,
+and pools each one's times (a machine whose load changes during the run then
+weighs on both alike); ``--only KINDS``
 times only those intents (e.g. ``en_title,question``: the question path is the
 yardstick for the load); ``--cpu`` times each search by the process's CPU time
 instead of the wall clock (on a machine loaded by other jobs, wall time mostly
-measures the wait for a core; CPU time measures the code, not what a user waits):
+measures the wait for a core; CPU time measures the code, not what a user waits).
+After its warm-up each run takes the garbage-collector step ``duizhao serve`` takes
+after its own (``web.serve.settle_gc``: the ``GC_THRESHOLD`` setting), where the
+checkout has one; ``--python-gc`` keeps Python's defaults:
 
     python benchmarks/intent_bench.py [--index DIR] [--before CHECKOUT] [--rounds N]
-        [--only en_title,question] [--cpu] [--json]
+        [--only en_title,question] [--cpu] [--python-gc] [--json]
 """
 
 from __future__ import annotations
@@ -42,11 +46,23 @@ GROUPS = {
 }
 
 
+def settle_server_gc() -> None:
+    """The garbage-collector step ``duizhao serve`` takes after its warm-up (the
+    ``GC_THRESHOLD`` setting), where the checkout has one; else Python's defaults."""
+    try:
+        from web.serve import settle_gc
+        from web.settings import value
+    except ImportError:  # a checkout from before the step (--before)
+        return
+    settle_gc(value("GC_THRESHOLD"))
+
+
 def worker(
-    index: str, only: tuple[str, ...] = (), cpu: bool = False
+    index: str, only: tuple[str, ...] = (), cpu: bool = False, server_gc: bool = True
 ) -> dict[str, dict[str, list[float]]]:
     """Times (ms) per intent, for both passes, with the code on ``sys.path``; with
-    ``cpu``, the process's CPU time."""
+    ``cpu``, the process's CPU time; with ``server_gc``, after the server's
+    garbage-collector step."""
     from index.config import shared_data_dir, user_glossary_paths
     from index.glossary import Glossary
     from search.engine import Engine, SearchRequest
@@ -66,6 +82,8 @@ def worker(
             queries += list(read_queries(stard).values())
         for q in ("国务院 通知", "Notice of the State Council"):  # dictionaries, index caches
             engine.search(SearchRequest(q=q))
+        if server_gc:
+            settle_server_gc()
         out: dict[str, dict[str, list[float]]] = {"first": {}, "second": {}}
         clock = time.process_time if cpu else time.perf_counter
         for run in ("first", "second"):
@@ -82,7 +100,7 @@ def worker(
 
 
 def run_code(
-    code: Path, index: str, only: str = "", cpu: bool = False
+    code: Path, index: str, only: str = "", cpu: bool = False, server_gc: bool = True
 ) -> dict[str, dict[str, list[float]]]:
     """The worker on one checkout, in a child process (its own caches)."""
     from index.config import shared_data_dir
@@ -96,6 +114,8 @@ def run_code(
         cmd += ["--only", only]
     if cpu:
         cmd += ["--cpu"]
+    if not server_gc:
+        cmd += ["--python-gc"]
     done = subprocess.run(cmd, cwd=code, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"benchmark on {code} failed:\n{done.stderr[-2000:]}")
@@ -125,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=1, help="alternate the checkouts N times")
     ap.add_argument("--only", default="", help="intents to time, comma-separated")
     ap.add_argument("--cpu", action="store_true", help="time by CPU time, not wall time")
+    ap.add_argument(
+        "--python-gc",
+        action="store_true",
+        help="keep Python's garbage-collector defaults (skip the server's GC_THRESHOLD step)",
+    )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -132,16 +157,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         sys.path.insert(0, os.getcwd())
         only = tuple(k for k in args.only.split(",") if k)
-        print(json.dumps(worker(index, only, args.cpu)))
+        print(json.dumps(worker(index, only, args.cpu, not args.python_gc)))
         return 0
     sys.path.insert(0, str(ROOT))
     codes = {"before": args.before.resolve()} if args.before else {}
     codes["after"] = ROOT
     results: dict[str, dict[str, dict[str, list[float]]]] = {}
     for r in range(max(1, args.rounds)):
-        for label, code in codes.items():
+        # Every other round in the other order (before, after, after, before ...): a
+        # load that rises or falls during the run then weighs on both alike.
+        for label, code in list(codes.items())[:: -1 if r % 2 else 1]:
             print(f"round {r + 1}, {label}: {code} ...", file=sys.stderr, flush=True)
-            got = run_code(code, index, args.only, args.cpu)
+            got = run_code(code, index, args.only, args.cpu, not args.python_gc)
             for pass_, times in got.items():
                 for kind, ts in times.items():
                     results.setdefault(label, {}).setdefault(pass_, {}).setdefault(kind, [])

@@ -101,6 +101,10 @@ def pinyin_expansions(text: str, glossary: Any) -> list[Expansion]:
     if not words or glossary is None:
         return []
     t = tables(glossary)
+    # Each word without tones once: a run's key is its words' keys joined (a word
+    # starts with a letter, never a combining mark, so stripping is word by word),
+    # not the run stripped again for each of its up to eight lengths.
+    bare = [strip_tones(w) for w, _s, _e in words]
     out: list[Expansion] = []
     i = 0
     while i < len(words):
@@ -109,7 +113,7 @@ def pinyin_expansions(text: str, glossary: Any) -> list[Expansion]:
             # Only words separated by spaces form one reading.
             if any(text[a[2] : b[1]].strip() for a, b in zip(run, run[1:])):
                 continue
-            key = strip_tones("".join(w for w, _s, _e in run))
+            key = "".join(bare[i : i + n])
             zh = t.pinyin.get(key)
             if zh is None or (n == 1 and run[0][0].lower() in t.vocab):
                 continue

@@ -772,7 +772,7 @@ def score_english(
     independent piece of evidence per part the title names."""
     title_zh = _zh_title_text(doc)
     # The start of the text, compacted: made only when a check looks past the title.
-    body_zh = functools.cache(lambda: _compact(doc.body[:4000]) if doc.body else "")
+    body_zh = _once(lambda: _compact(doc.body[:4000]) if doc.body else "")
     ev: list[Evidence] = []
     mismatch: list[str] = []
     if parse.terms:
@@ -801,6 +801,18 @@ def score_english(
     return Candidate(doc, conf, ev, retrieval, mismatch)
 
 
+def _once(make: Callable[[], str]) -> Callable[[], str]:
+    """``make``, called at most once (cheaper than a functools.cache per candidate)."""
+    made: list[str] = []
+
+    def get() -> str:
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return get
+
+
 def _terms_evidence(
     parse: EnglishTitleParse, title_zh: str, body_zh: Callable[[], str]
 ) -> Evidence:
@@ -811,12 +823,12 @@ def _terms_evidence(
     for i, t in enumerate(parse.terms):
         total += t.weight
         # A longer reading of the same words that the title holds (Trade Union: 工会)
-        # answers for the words inside it (Trade: 贸易) too.
-        wider = any(
+        # answers for the words inside it (Trade: 贸易) too (looked for only when
+        # the term itself is not in the title).
+        if in_title[i] or any(
             ok and u.span != t.span and u.span[0] <= t.span[0] and t.span[1] <= u.span[1]
             for u, ok in zip(parse.terms, in_title)
-        )
-        if in_title[i] or wider:
+        ):
             got += t.weight
             hits.append(t.en)
             continue

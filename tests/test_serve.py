@@ -95,3 +95,53 @@ def test_serve_answers_searches(tmp_path: Path, workers: int) -> None:
             assert status == 200 and body["hits"], body
         status, body = get(base + "/api/v1/search?q=")
         assert status == 400 and body["error"]["code"] == "invalid_query"
+
+
+@pytest.fixture
+def gc_state():
+    """Python's garbage collector as it was, set back after the test: the test
+    process is shared, and ``settle_gc`` changes it for the whole process."""
+    import gc
+
+    before = gc.get_threshold()
+    yield gc
+    gc.unfreeze()
+    gc.set_threshold(*before)
+
+
+def test_settle_gc_freezes_warm_objects_and_sets_the_threshold(gc_state) -> None:
+    from web.serve import settle_gc
+
+    kept = [{"warm": i} for i in range(1000)]  # alive at the call: frozen
+    settle_gc(12_345)
+    assert gc_state.get_threshold()[0] == 12_345
+    assert gc_state.get_freeze_count() >= len(kept)
+
+
+def test_settle_gc_zero_keeps_python_defaults(gc_state) -> None:
+    from web.serve import settle_gc
+
+    before, frozen = gc_state.get_threshold(), gc_state.get_freeze_count()
+    settle_gc(0)
+    assert gc_state.get_threshold() == before
+    assert gc_state.get_freeze_count() == frozen
+
+
+def test_settle_gc_refuses_a_negative_threshold(gc_state) -> None:
+    from index.errors import DuizhaoError
+    from web.serve import settle_gc
+
+    with pytest.raises(DuizhaoError, match="GC_THRESHOLD must be 0 or more") as e:
+        settle_gc(-1)
+    assert "DUIZHAO_GC_THRESHOLD" in (e.value.hint or "")
+
+
+def test_warm_takes_the_gc_step_from_the_setting(
+    gc_state, app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web.serve import warm
+
+    monkeypatch.setenv("DUIZHAO_GC_THRESHOLD", "23456")
+    warm(app)
+    assert gc_state.get_threshold()[0] == 23_456
+    assert gc_state.get_freeze_count() > 0

@@ -109,6 +109,15 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds between tries to open a missing or broken index",
         kind=float,
     ),
+    Setting(
+        "GC_THRESHOLD",
+        10_000,
+        "new container objects (net) before Python's garbage collector looks at the "
+        "youngest ones (Python's own: 700); after warm-up the objects alive are frozen "
+        "out of its scans; 0: Python's defaults, nothing frozen",
+        env="DUIZHAO_GC_THRESHOLD",
+        kind=int,
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 # The settings that are options of `duizhao serve` rather than app config keys.
