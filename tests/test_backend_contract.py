@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -284,20 +285,26 @@ def test_engine_over_every_backend(backend, reference) -> None:
 # --- Xapian only ---------------------------------------------------------------------
 
 
+def _grow_dsl(b: Any, extra: str) -> tuple[Any, Any]:
+    """law-dsl written again with ``extra`` after its body: (the new Document, the report)."""
+    from index.document import Document
+
+    doc = b.get_document("law-dsl")
+    changed = Document.from_dict({**doc.to_dict(), "body": doc.body + extra})
+    return changed, b.add_documents([changed])
+
+
 def test_reindex_lands_in_the_same_shard(tmp_path: Path) -> None:
     _need_xapian()
     import xapian
 
-    from index.document import Document
     from index.xapian_backend import shard_of
 
     path = tmp_path / "x"
     _build(path, "xapian", shards=3)
     b = open_backend(path)
     try:
-        doc = b.get_document("law-dsl")
-        changed = Document.from_dict({**doc.to_dict(), "body": doc.body + "\n\n第九条 新增条文。"})
-        report = b.add_documents([changed])
+        changed, report = _grow_dsl(b, "\n\n第九条 新增条文。")
         assert (report.updated, report.added) == (1, 0)
         assert b.doc_count() == 9
         where = [
@@ -429,7 +436,6 @@ def test_passage_numbers_follow_document_numbers(tmp_path: Path, where: str) -> 
     _need_xapian()
     import xapian
 
-    from index.document import Document
     from index.normalize import to_simplified
     from index.xapian_records import S_DOCID, S_PIDX, bterm
 
@@ -437,11 +443,7 @@ def test_passage_numbers_follow_document_numbers(tmp_path: Path, where: str) -> 
     _build(path, "xapian", shards=3)
     b = open_backend(path)
     try:
-        doc = b.get_document("law-dsl")
-        more = Document.from_dict(
-            {**doc.to_dict(), "body": doc.body + "\n\n第九条 新增的数据条文。"}
-        )
-        assert b.add_documents([more]).updated == 1
+        assert _grow_dsl(b, "\n\n第九条 新增的数据条文。")[1].updated == 1
     finally:
         b.close()
     db = xapian.Database()
