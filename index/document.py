@@ -113,6 +113,13 @@ class Document:
             return self.titles_en[0].text
         return self.docnum or self.id
 
+    def heading(self, passage: int) -> str:
+        """The headings a passage stands under: the document's subtitle (a law book,
+        侵权责任编) and the passage's chapter (第七章 相邻关系), space-joined."""
+        p = self.passages
+        chapter = p[passage].chapter if 0 <= passage < len(p) else ""
+        return f"{self.subtitle} {chapter}".strip()
+
     def content_hash(self) -> str:
         """Hash of everything indexed: re-indexing skips documents whose hash is unchanged."""
         payload = json.dumps(self.to_dict(with_passages=False), ensure_ascii=False, sort_keys=True)

@@ -41,6 +41,7 @@ from index.errors import (
     NotFound,
 )
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawResults
+from index.pool import Rerank
 from index.ranking import DEFAULT_RANKING, RankingProfile
 from index.records import records_for
 from index.report import IndexReport, changed_documents
@@ -52,6 +53,7 @@ from index.whoosh_lifecycle import (
     WhooshLifecycle,
     reset_index_folder,
 )
+from index.whoosh_pool import pool_results, takes
 from index.whoosh_ranking import (
     build_query,
     by_date,
@@ -414,15 +416,43 @@ class WhooshBackend(WhooshLifecycle):
         res.partial = self._last_partial.flag = dl.cut_short
         return res
 
+    def search_pool(
+        self, plan: Plan, pool: int, rerank: Rerank, *, deadline: Deadline | None = None
+    ) -> RawResults | None:
+        """``index.pool.search_pool`` from one scoring pass (index.whoosh_pool); None for
+        a plan off the vectorized relevance path (then two plain searches serve it)."""
+        if not takes(plan) or build_query(plan) is None:
+            return None
+        dl = deadline if deadline is not None else Deadline(self.time_limit)
+        try:
+            with self.searcher(plan.ranking) as s:
+                if s.reader().doc_count_all() == 0:
+                    return None
+                cache = self._prepared(s, plan, dl)
+                allowed = cache.allowed(plan)
+                if allowed is not None and not allowed[0]:
+                    res = RawResults([], 0, True)  # no document passes the filters
+                else:
+                    res = pool_results(s, allowed, plan, cache, pool, rerank, dl)
+        except READ_ERRORS as e:
+            raise _unreadable(self.path, e) from e
+        res.partial = self._last_partial.flag = dl.cut_short
+        return res
+
+    def _prepared(self, s, plan: Plan, dl: Deadline) -> ReaderCache:
+        """The commit's reader cache, with the plan's term scorers built."""
+        with dl.paused():  # built once per commit, not this search's cost
+            cache = self._reader_cache(s)
+            for f in {f for c in plan.clauses for a in c.alts for f in a.fields}:
+                if f in TEXT_FIELDS:
+                    cache.term_scorer(s, f, plan.ranking)
+        return cache
+
     def _search(self, plan: Plan, explain: bool, dl: Deadline, lazy: bool = False) -> RawResults:
         with self.searcher(plan.ranking) as s:
             if s.reader().doc_count_all() == 0:
                 return RawResults([], 0, True)  # a new, empty index (Whoosh cannot search it)
-            with dl.paused():  # built once per commit, not this search's cost
-                cache = self._reader_cache(s)
-                for f in {f for c in plan.clauses for a in c.alts for f in a.fields}:
-                    if f in TEXT_FIELDS:
-                        cache.term_scorer(s, f, plan.ranking)
+            cache = self._prepared(s, plan, dl)
             q = build_query(plan)
             allowed = cache.allowed(plan)
             # The vectorized paths check exclusions only in documents that match.

@@ -24,6 +24,9 @@ from index.schema import FACET_FIELDS
 # State Council opinions) come back for many queries. Hits' documents are shared:
 # read only.
 MAX_CACHED_DOC_CHARS = 8_000_000
+# Passage headings kept per generation (index.pool's pool hits carry them): one
+# reference per passage, the distinct headings shared.
+MAX_CACHED_HEADINGS = 4_000_000
 
 
 class _Column:
@@ -115,6 +118,10 @@ class ReaderCache:
         self._docs: OrderedDict[int, tuple[Document, int]] = OrderedDict()
         self._doc_chars = 0
         self._pidx: dict[int, int] = {}
+        # head -> (Document.heading of no passage, of each passage): a few words per
+        # passage, kept for each document asked (its stored document is not read again)
+        self._headings: dict[int, tuple[str, tuple[str, ...]]] = {}
+        self._heading_count = 0
         self._df: dict[tuple[str, str], int] = {}
         # Deleted records keep their docnum until a merge; live heads only.
         self.live = None
@@ -138,6 +145,26 @@ class ReaderCache:
                     _, (_d, size) = self._docs.popitem(last=False)
                     self._doc_chars -= size
         return doc
+
+    def heading(self, searcher, head: int, passage: int) -> str:
+        """``Document.heading(passage)`` of the document on ``head``, read once per commit."""
+        got = self._headings.get(head)
+        if got is None:
+            got = self._note_headings(head, self.document(searcher, head))
+        none, heads = got
+        return heads[passage] if 0 <= passage < len(heads) else none
+
+    def _note_headings(self, head: int, doc: Document) -> tuple[str, tuple[str, ...]]:
+        got = self._headings.get(head)
+        if got is not None:
+            return got
+        if self._heading_count > MAX_CACHED_HEADINGS:
+            self._headings, self._heading_count = {}, 0  # bounded: start again
+        shared: dict[str, str] = {}  # one string per distinct heading
+        heads = tuple(shared.setdefault(h, h) for h in map(doc.heading, range(len(doc.passages))))
+        got = self._headings[head] = (doc.heading(-1), heads)
+        self._heading_count += len(heads) + 1
+        return got
 
     def doc_frequency(self, searcher, field: str, word: str) -> int:
         """Records holding ``word`` in ``field`` (cached: Whoosh reads the term

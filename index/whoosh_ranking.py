@@ -249,11 +249,7 @@ def fast_top(s, allowed, plan: Plan, cache: ReaderCache, excluded: set[int] | No
     """Vectorized ranking: top passages collapsed to documents, exact totals for free."""
     import numpy as np
 
-    scores, keep = vector_scores(s, plan, cache, dl)
-    if plan.authority_prior:
-        scores *= cache.prior_array(plan.ranking)
-    doc_ord = cache.doc_ord_array()
-    keep = kept_records(s, plan, cache, dl, scores, keep, allowed, excluded, lambda: scores)
+    scores, keep = ranked_records(s, allowed, plan, cache, excluded, dl)
     if plan.title_first and plan.collapse:
         from index.title_rank import rank_title_first
 
@@ -261,21 +257,41 @@ def fast_top(s, allowed, plan: Plan, cache: ReaderCache, excluded: set[int] | No
     nz = np.flatnonzero(keep)
     # The matching documents from a mask (np.unique sorted ~50k ordinals: ~10 ms).
     ords_all = np.flatnonzero(_docs_of(nz, cache))
-    want = plan.offset + plan.limit
+    ranked = top_records(nz, scores, cache, plan.collapse, plan.offset + plan.limit)
+    return ranked, len(ords_all) if plan.collapse else len(nz), ords_all
+
+
+def ranked_records(
+    s, allowed, plan: Plan, cache: ReaderCache, excluded: set[int] | None, dl: Deadline
+):
+    """(scores, keep): every record's score (with the authority prior when the plan
+    asks for it) and the mask of the records that match and pass filters and exclusions."""
+    scores, keep = vector_scores(s, plan, cache, dl)
+    if plan.authority_prior:
+        scores *= cache.prior_array(plan.ranking)
+    keep = kept_records(s, plan, cache, dl, scores, keep, allowed, excluded, lambda: scores)
+    return scores, keep
+
+
+def top_records(nz, scores, cache: ReaderCache, per_document: bool, want: int) -> list[Scored]:
+    """The first ``want`` of the records ``nz`` by score (each document's best record
+    only, when ``per_document``), ties broken as :func:`tie_broken` does."""
+    import numpy as np
+
+    doc_ord = cache.doc_ord_array()
     m = min(len(nz), max(want * 20, 200))
     while True:
         top = nz[np.argpartition(-scores[nz], m - 1)[:m]] if m < len(nz) else nz
         top = top[np.argsort(-scores[top], kind="stable")]
-        if plan.collapse:
+        if per_document:
             top = first_per_document(top, doc_ord)
         scored = zip(top.tolist(), scores[top].tolist(), doc_ord[top].tolist(), strict=True)
-        seen = collapse(scored, plan.collapse, None if plan.collapse else want)
+        seen = collapse(scored, per_document, None if per_document else want)
         if len(seen) >= want or m >= len(nz):
             break
         m = min(len(nz), m * 8)
     # ``seen`` is best first: only the page's hits (and ties with the last) are sorted.
-    ranked = tie_broken(seen, cache, 5, first=want)
-    return ranked, len(ords_all) if plan.collapse else len(nz), ords_all
+    return tie_broken(seen, cache, 5, first=want)
 
 
 def excluded_docs(

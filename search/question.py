@@ -35,13 +35,18 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 from index.analysis import terms as analyze
 from index.deadline import Deadline
 from index.plan import Alt, Backend, Clause, Plan, RawHit, RawResults
+from index.pool import PoolHit, Rerank, search_pool
 from search.intent import Intent
+
+Hit = TypeVar("Hit", RawHit, PoolHit)  # a backend's hit, or a pool's (index.pool)
 
 DATA = Path(__file__).resolve().parent / "data" / "layperson_terms.tsv"
 # A legal word added for an everyday one counts this much of a typed word: less than
@@ -139,7 +144,7 @@ def support(scores: list[float], others: int = GROUP_OTHERS) -> list[float]:
     return [total - s + cut if s >= best[min(others, len(best)) - 1] else total for s in scores]
 
 
-def regroup(hits: list[RawHit]) -> list[RawHit]:
+def regroup(hits: list[Hit]) -> list[Hit]:
     """``hits`` (articles, best first) re-ranked with their document's support."""
     by_doc: dict[str, list[int]] = {}
     for i, h in enumerate(hits):
@@ -149,7 +154,12 @@ def regroup(hits: list[RawHit]) -> list[RawHit]:
         for i, extra in zip(idx, support([hits[i].score for i in idx]), strict=True):
             score[i] = hits[i].score + GROUP_WEIGHT * extra
     order = sorted(range(len(hits)), key=lambda i: (-round(score[i], 6), i))
-    return [replace(hits[i], score=score[i]) for i in order]
+    return [_rescored(hits[i], score[i]) for i in order]
+
+
+def _rescored(h: Hit, score: float) -> Hit:
+    """``h`` with another score (a pool hit copied directly: ``replace`` costs more)."""
+    return h.rescored(score) if isinstance(h, PoolHit) else replace(h, score=score)
 
 
 # Headings: a question word in the heading of an article's law book or chapter
@@ -164,12 +174,12 @@ def _heading_terms(text: str) -> frozenset[str]:
     return frozenset(analyze(text))
 
 
-def heading_terms(hit: RawHit) -> frozenset[str]:
+def heading_terms(hit: RawHit | PoolHit) -> frozenset[str]:
     """The index terms of an article's headings: its law book (the document's
-    subtitle) and the chapter it stands in."""
-    doc = hit.document
-    chapter = doc.passages[hit.passage].chapter if 0 <= hit.passage < len(doc.passages) else ""
-    return _heading_terms(f"{doc.subtitle} {chapter}".strip())
+    subtitle) and the chapter it stands in (``Document.heading``)."""
+    if isinstance(hit, PoolHit):
+        return _heading_terms(hit.heading)
+    return _heading_terms(hit.document.heading(hit.passage))
 
 
 def clause_terms(plan: Plan) -> list[dict[str, float]]:
@@ -187,19 +197,22 @@ def clause_terms(plan: Plan) -> list[dict[str, float]]:
     return out
 
 
-_COUNTS: dict[tuple[str, int], int] = {}  # (index folder, generation) -> documents
+# (index folder, generation) -> (documents, word -> article records holding it)
+_CORPUS: dict[tuple[str, int], tuple[int, dict[str, int]]] = {}
 
 
-def _doc_count(backend: Backend) -> int:
-    """The backend's document count, once per index generation (Whoosh counts them)."""
+def _corpus(backend: Backend) -> tuple[int, dict[str, int]]:
+    """The backend's document count (Whoosh counts them) and the body frequencies
+    asked so far, once per index generation (one generation check per question)."""
     key = (str(backend.path), backend.generation())
-    if key not in _COUNTS:
-        _COUNTS.clear()
-        _COUNTS[key] = backend.doc_count()
-    return _COUNTS[key]
+    got = _CORPUS.get(key)
+    if got is None or len(got[1]) > 100_000:  # distinct heading words: bounded
+        _CORPUS.clear()
+        got = _CORPUS[key] = (backend.doc_count(), {})
+    return got
 
 
-def with_headings(hits: list[RawHit], plan: Plan, backend: Backend) -> list[RawHit]:
+def with_headings(hits: list[Hit], plan: Plan, backend: Backend) -> list[Hit]:
     """``hits`` with their heading bonus added, best first (ties keep their order)."""
     clauses = clause_terms(plan)
     if HEADING_WEIGHT <= 0 or not clauses:
@@ -211,7 +224,7 @@ def with_headings(hits: list[RawHit], plan: Plan, backend: Backend) -> list[RawH
     found = [heading_terms(h) & where.keys() for h in hits]
     if not any(found):
         return hits
-    n = _doc_count(backend)
+    n, dfs = _corpus(backend)
     idf: dict[str, float] = {}
     out = []
     for h, common in zip(hits, found, strict=True):
@@ -223,11 +236,13 @@ def with_headings(hits: list[RawHit], plan: Plan, backend: Backend) -> list[RawH
             if t not in idf:
                 # df counts article records, n documents: a word in more articles
                 # than there are documents weighs next to nothing, as it should.
-                df = backend.doc_frequency("body", t)
+                df = dfs.get(t)
+                if df is None:
+                    df = dfs[t] = backend.doc_frequency("body", t)
                 idf[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
             for i, wt in where[t]:
                 best[i] = max(best.get(i, 0.0), wt * idf[t])
-        out.append(replace(h, score=h.score + HEADING_WEIGHT * sum(best.values())))
+        out.append(_rescored(h, h.score + HEADING_WEIGHT * sum(best.values())))
     order = sorted(range(len(out)), key=lambda i: (-round(out[i].score, 6), i))
     return [out[i] for i in order]
 
@@ -249,44 +264,48 @@ def law_score(scores: list[float]) -> float:
     return sum(s * DOC_DECAY**i for i, s in enumerate(best))
 
 
-def rank_documents(hits: list[RawHit]) -> list[RawHit]:
+def rank_documents(hits: list[Hit]) -> list[Hit]:
     """Articles (any order) -> one hit per document, best document first: its best
     article, scored by :func:`law_score` of all its articles in ``hits``."""
     scores: dict[str, list[float]] = {}
-    best: dict[str, RawHit] = {}
+    best: dict[str, Hit] = {}
     for h in hits:
         scores.setdefault(h.doc_id, []).append(h.score)
         if h.doc_id not in best or h.score > best[h.doc_id].score:
             best[h.doc_id] = h
     total = {d: law_score(v) for d, v in scores.items()}
     order = sorted(best, key=lambda d: -round(total[d], 6))  # stable: ties keep hit order
-    return [replace(best[d], score=total[d]) for d in order]
+    return [_rescored(best[d], total[d]) for d in order]
 
 
-def _documents(
-    backend: Backend, plan: Plan, explain: bool, deadline: Deadline | None
-) -> RawResults:
-    """A question's documents: those of the top articles ranked by their articles
-    (:func:`rank_documents`), then the plain (collapsed) ranking's others in order.
-    The plain search gives the totals and facets; every page is cut from the same
-    order, so pages stay consistent."""
+def _document_page(plan: Plan, backend: Backend) -> Rerank:
+    """A question's documents (:func:`index.pool.search_pool`'s ``rerank``): those of
+    the top articles ranked by their articles (:func:`rank_documents`), then the plain
+    (collapsed) ranking's others in order. Every page is cut from the same order, so
+    pages stay consistent; the totals and facets are the plain search's."""
     want = plan.offset + plan.limit
-    arts = backend.search(
-        replace(plan, collapse=False, offset=0, limit=DOC_POOL, facets=False),
-        explain=explain,
-        deadline=deadline,
-    )
-    front = rank_documents(with_headings(regroup(arts.hits[:DOC_POOL]), plan, backend))
-    # The first ``want`` plain hits hold at least ``want - len(front)`` documents not in
-    # front; when front fills the page, one hit is enough (the totals and facets are
-    # what is wanted), and no stored document is read for nothing.
-    need = want if len(front) < want else 1
-    raw = backend.search(replace(plan, offset=0, limit=need), explain=explain, deadline=deadline)
-    seen = {h.doc_id for h in front}
-    hits = front + [h for h in raw.hits if h.doc_id not in seen]
-    raw.hits = hits[plan.offset : want]
-    raw.partial = raw.partial or arts.partial
-    return raw
+
+    def page(articles: list[PoolHit], documents: Callable[[], list[PoolHit]]) -> list[PoolHit]:
+        front = rank_documents(with_headings(regroup(articles[:DOC_POOL]), plan, backend))
+        # The plain ranking's first ``want`` hold at least ``want - len(front)`` documents
+        # not in front; when front fills the page, none is needed.
+        rest = documents() if len(front) < want else []
+        seen = {h.doc_id for h in front}
+        hits = front + [h for h in rest if h.doc_id not in seen]
+        return hits[plan.offset : want]
+
+    return page
+
+
+def _article_page(plan: Plan, backend: Backend) -> Rerank:
+    """A question's articles (``rerank``): the pool's top GROUP_POOL re-ranked with
+    their document's support and headings, deeper ones in the backend's order."""
+
+    def page(articles: list[PoolHit], _documents: Callable[[], list[PoolHit]]) -> list[PoolHit]:
+        pooled = with_headings(regroup(articles[:GROUP_POOL]), plan, backend)
+        return (pooled + articles[GROUP_POOL:])[plan.offset : plan.offset + plan.limit]
+
+    return page
 
 
 def search(
@@ -299,17 +318,15 @@ def search(
 ) -> RawResults:
     """``backend.search(plan)``; for a question ranked by relevance, its articles
     (``collapse`` off) re-ranked with their document's support (:func:`regroup`)
-    and its documents ranked by their articles (:func:`_documents`)."""
+    and its documents ranked by their articles (:func:`_document_page`) -- from one
+    search where the backend offers it (index.pool)."""
     if not (GROUP_WEIGHT > 0 and applies(plan, intent) and plan.sort == "relevance"):
         return backend.search(plan, explain=explain, deadline=deadline)
     if plan.collapse:
         if DOC_DECAY > 0:
-            return _documents(backend, plan, explain, deadline)
+            rerank = _document_page(plan, backend)
+            return search_pool(backend, plan, DOC_POOL, rerank, explain=explain, deadline=deadline)
         return backend.search(plan, explain=explain, deadline=deadline)
-    want = plan.offset + plan.limit
-    raw = backend.search(
-        replace(plan, offset=0, limit=max(GROUP_POOL, want)), explain=explain, deadline=deadline
-    )
-    hits = with_headings(regroup(raw.hits[:GROUP_POOL]), plan, backend) + raw.hits[GROUP_POOL:]
-    raw.hits = hits[plan.offset : want]
-    return raw
+    pool = max(GROUP_POOL, plan.offset + plan.limit)
+    rerank = _article_page(plan, backend)
+    return search_pool(backend, plan, pool, rerank, explain=explain, deadline=deadline)

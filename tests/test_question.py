@@ -284,3 +284,94 @@ def test_a_question_word_in_the_heading_lifts_the_articles_under_it() -> None:
     assert be.counted == 1  # the document count is read once per index generation
     plain = [_article("a", 3.0, "第一章 总则"), _article("b", 2.0, "")]
     assert question.with_headings(plain, plan, be) == plain  # no heading word: as they were
+
+
+# --- one search for the pool and the plain ranking (index.pool) --------------------
+WORDS = [
+    "盗窃",
+    "财物",
+    "邻居",
+    "房屋",
+    "合同",
+    "赔偿",
+    "责任",
+    "工资",
+    "劳动",
+    "解除",
+    "离婚",
+    "财产",
+    "子女",
+    "抚养",
+    "损害",
+    "侵权",
+]
+
+
+def _law(i: int) -> Document:
+    """A law of two chapters, six articles drawn from WORDS (some with a subtitle; some
+    chapters say 相邻, a legal word of 邻居 that no article says)."""
+    lines = []
+    for a in range(6):
+        if a % 3 == 0:
+            topic = "相邻关系" if (i + a) % 4 == 0 else f"{WORDS[(i + a) % len(WORDS)]}规定"
+            lines.append(f"## 第{'一二'[a // 3]}章 {topic}")
+        words = [WORDS[(i * 7 + a * 5 + k * 3) % len(WORDS)] for k in range(2 + (i + a) % 4)]
+        lines.append(f"第{'一二三四五六'[a]}条 " + "，".join(words) + "，依照本法处理。")
+    return Document(
+        id=f"law{i:02d}",
+        title=f"第{i}号规定",
+        level="法律" if i % 3 else "地方性法规",
+        subtitle="侵权责任编" if i % 5 == 0 else "",
+        body="\n\n".join(lines),
+    )
+
+
+def _summary(res) -> tuple:
+    hits = [(h.doc.id, h.passage.label if h.passage else None, round(h.score, 6)) for h in res.hits]
+    return hits, res.total, res.total_exact, res.facets, res.notices, [h.snippet for h in res.hits]
+
+
+def test_one_pass_pool_answers_as_two_plain_searches(tmp_path: Path, monkeypatch) -> None:
+    """The Whoosh backend's one-pass ``search_pool`` gives exactly what two plain
+    searches give (index.pool.two_searches: the form every other backend gets), for
+    documents and articles, pages 1 and 2, with facets."""
+    from index.whoosh_backend import WhooshBackend
+    from search.engine import Engine
+
+    # Pools smaller than the matches: pages reach past them into the plain ranking.
+    monkeypatch.setattr(question, "DOC_POOL", 6)
+    monkeypatch.setattr(question, "GROUP_POOL", 15)
+    segmenter.configure([])
+    b = WhooshBackend(tmp_path / "ix", create=True)
+    b.add_documents([_law(i) for i in range(40)])
+    b.close()
+    questions = ["邻居盗窃了我家的财物，要承担赔偿责任吗？", "离婚以后子女的抚养和财产怎么处理呢？"]
+    requests = [
+        SearchRequest(q=q, page=page, per_page=5, passages=passages, facets=facets)
+        for q in questions
+        for page in (1, 2)
+        for passages in (False, True)
+        for facets in (False, True)
+    ]
+    e = Engine(tmp_path / "ix")
+    try:
+        assert all(classify(q).kind == "question" for q in questions)
+        plain_searches: list[Plan] = []
+        search = e.backend.search
+
+        def counted(plan: Plan, **kw):
+            plain_searches.append(plan)
+            return search(plan, **kw)
+
+        monkeypatch.setattr(e.backend, "search", counted)
+        one_pass = [_summary(e.search(r)) for r in requests]
+        assert plain_searches == []  # every question was served by one pass
+        monkeypatch.setattr(e.backend, "search_pool", lambda *a, **kw: None)
+        two = [_summary(e.search(r)) for r in requests]
+        assert len(plain_searches) >= len(requests)  # ... and now by plain searches
+    finally:
+        e.backend.close()
+    assert one_pass == two
+    assert all(s[0] for s in one_pass)  # the questions match something
+    firsts = {s[0][0][0] for s in one_pass}
+    assert len(firsts) > 1  # pages and modes differ: the comparison is not trivial
