@@ -121,6 +121,10 @@ class Backend(Protocol):
     returns; a crash or a disk error leaves the previous commit intact.
     Searching is thread-safe and sees each new commit (this process's or
     another's) on the next search.
+
+    Optional: ``search_pool`` (one scoring pass for a pool of top passages and the
+    plain ranking, ``index.pool``); a backend without it gets the same results from
+    two ``search`` calls.
     """
 
     path: Path  # the index folder (for messages and per-index caches)

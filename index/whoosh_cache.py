@@ -118,9 +118,7 @@ class ReaderCache:
         self._docs: OrderedDict[int, tuple[Document, int]] = OrderedDict()
         self._doc_chars = 0
         self._pidx: dict[int, int] = {}
-        # head -> (Document.heading of no passage, of each passage): a few words per
-        # passage, kept for each document asked (its stored document is not read again)
-        self._headings: dict[int, tuple[str, tuple[str, ...]]] = {}
+        self._headings: dict[int, tuple[str, tuple[str, ...]]] = {}  # see heading()
         self._heading_count = 0
         self._df: dict[tuple[str, str], int] = {}
         # Deleted records keep their docnum until a merge; live heads only.
@@ -147,7 +145,9 @@ class ReaderCache:
         return doc
 
     def heading(self, searcher, head: int, passage: int) -> str:
-        """``Document.heading(passage)`` of the document on ``head``, read once per commit."""
+        """``Document.heading(passage)`` of the document on ``head``: its headings are kept
+        (head -> no passage's, each passage's; a few words per passage) once it is read,
+        so the stored document is not read again for them."""
         got = self._headings.get(head)
         if got is None:
             got = self._note_headings(head, self.document(searcher, head))
