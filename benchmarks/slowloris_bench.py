@@ -149,39 +149,7 @@ def slowloris(port: int, n: int, stop: float, out: dict) -> None:
     out["connections"] = opened
 
 
-def _stat(pid: int) -> list[str]:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return []
-    return text.rsplit(")", 1)[1].split()
-
-
-def tree_cpu(root: int) -> dict[str, float]:
-    """CPU seconds (user + system) of ``root`` and its descendants; the front server's
-    share separately. Less sensitive than latency to other jobs on the machine."""
-    tick = os.sysconf("SC_CLK_TCK")
-    children: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            st = _stat(int(name))
-            if st:
-                children.setdefault(int(st[1]), []).append(int(name))
-    total = front = 0.0
-    todo = [root]
-    while todo:
-        pid = todo.pop()
-        st = _stat(pid)
-        if st:
-            cpu = (int(st[11]) + int(st[12])) / tick
-            total += cpu
-            try:
-                if b"web.front" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    front += cpu
-            except OSError:
-                pass
-        todo += children.get(pid, [])
-    return {"total": total, "front": front}
+tree_cpu = load_bench.tree_cpu  # the server's CPU seconds, the front's apart
 
 
 def run_phase(

@@ -175,20 +175,69 @@ def terms(text: str) -> list[str]:
     return [t.text for t in analyzer()(text, removestops=True, mode="query")]
 
 
-def tokens_with_offsets(text: str, mode: str = "query") -> list[tuple[str, int, int, int]]:
+def tokens_with_offsets(
+    text: str, mode: str = "query", cache: bool = True
+) -> list[tuple[str, int, int, int]]:
     """(term, position, start, end) for every token of ``text``; ``mode="index"``
-    adds the sub-words the index holds (used for highlighting)."""
-    if len(text) <= 4000:
+    adds the sub-words the index holds (used for highlighting). ``cache=False``: for
+    a caller that keeps what it derives from them instead."""
+    if cache and len(text) <= 4000:
         # Titles and articles are highlighted again and again: cache their tokens.
         return list(_cached_tokens(text, mode, segmenter.generation()))
     return _tokens(text, mode)
 
 
 def _tokens(text: str, mode: str) -> list[tuple[str, int, int, int]]:
-    return [
-        (t.text, t.pos, t.startchar, t.endchar)
-        for t in analyzer()(text, positions=True, chars=True, removestops=False, mode=mode)
-    ]
+    """The tokens of :func:`text_analyzer` (stop words kept), computed directly: the
+    same steps without Whoosh's token stream, each distinct word analysed once per
+    segmenter generation (highlighting re-analyses every hit's title and passage,
+    and the per-token steps cost more than the segmentation). Equality with the
+    analyzer is tested (tests/test_analysis.py)."""
+    gen = segmenter.generation()
+    if _WORDS_GEN[0] != gen or len(_WORDS) > MAX_CACHED_WORDS:
+        _WORDS.clear()
+        _WORDS_GEN[0] = gen
+    get = _WORDS.get
+    subwords = mode == "index"
+    out = []
+    append = out.append
+    pos = 0
+    for word, start, end in segmenter.tokenize(fold_for_segmentation(text)):
+        info = get(word)
+        if info is None:
+            info = _WORDS[word] = _word_info(word)
+        if not info:  # not a word (space, punctuation): no position
+            continue
+        append((info[0], pos, start, end))
+        if subwords:
+            # Sub-words at the long word's position, as SegmentingTokenizer yields them.
+            for sub, s, e in info[1]:
+                append((sub, pos, start + s, start + e))
+        pos += 1
+    return out
+
+
+# word -> () when it takes no position, else (its term, its sub-words' (term, start,
+# end)); emptied when the segmenter's words change (sub-words depend on them).
+_WORDS: dict[str, tuple] = {}
+_WORDS_GEN = [-1]
+MAX_CACHED_WORDS = 400_000  # a corpus's vocabulary is far smaller
+
+
+def _word_info(word: str) -> tuple:
+    if not _WORDLIKE.search(word):
+        return ()
+    subs: tuple[tuple[str, int, int], ...] = ()
+    if len(word) > 2 and is_han(word[0]):
+        subs = tuple((_term_text(w), s, e) for w, s, e in segmenter.subwords(word))
+    return (_term_text(word), subs)
+
+
+def _term_text(word: str) -> str:
+    """A segmented word as the analyzer's filters leave it: lower-cased, and
+    Porter-stemmed when alphabetic Latin (the stop filter only marks)."""
+    text = word.lower()
+    return porter_stem(text) if len(text) > 2 and _LATIN_ALPHA.match(text) else text
 
 
 @functools.lru_cache(maxsize=20_000)

@@ -12,8 +12,11 @@ traditional characters for a simplified query. Output is a list of
 
 from __future__ import annotations
 
+import functools
+from array import array
 from collections.abc import Iterable
 
+from index import segmenter
 from index.analysis import tokens_with_offsets
 
 Fragments = list[tuple[str, bool]]
@@ -28,23 +31,62 @@ def match_spans(
     """Character spans of tokens in ``words`` and of whole ``phrases``."""
     if not words and not phrases:
         return []  # nothing to mark (also: a search out of time skips the analysis)
-    toks = tokens_with_offsets(text[:MAX_ANALYZED], mode="index")
-    spans = [(s, e) for term, _p, s, e in toks if term in words]
-    if phrases:
-        # Sub-words share their word's position: match phrases by position.
-        at: dict[int, dict[str, tuple[int, int]]] = {}
-        for term, p, s, e in toks:
-            at.setdefault(p, {}).setdefault(term, (s, e))
-        for phrase in phrases:
-            n = len(phrase)
-            if n < 2:
-                continue
-            for p, here in at.items():
-                if phrase[0] not in here:
-                    continue
-                if all(phrase[j] in at.get(p + j, {}) for j in range(1, n)):
-                    spans.append((here[phrase[0]][0], at[p + n - 1][phrase[-1]][1]))
+    where = _term_index(text[:MAX_ANALYZED])
+    spans = [span for w in words if w in where for span in _spans(where[w])]
+    for phrase in phrases:
+        n = len(phrase)
+        if n < 2 or any(w not in where for w in phrase):
+            continue
+        # Sub-words share their word's position: match phrases by position, each
+        # word's first (start, end) at a position.
+        at = [_first_at(where[w]) for w in phrase]
+        for p, (s, _e) in at[0].items():
+            if all(p + j in at[j] for j in range(1, n)):
+                spans.append((s, at[-1][p + n - 1][1]))
     return _merge(spans)
+
+
+def _spans(occ: array) -> Iterable[tuple[int, int]]:
+    return zip(occ[1::3], occ[2::3], strict=True)
+
+
+def _first_at(occ: array) -> dict[int, tuple[int, int]]:
+    at: dict[int, tuple[int, int]] = {}
+    for p, s, e in zip(occ[0::3], occ[1::3], occ[2::3], strict=True):
+        if p not in at:
+            at[p] = (s, e)
+    return at
+
+
+# term -> its occurrences as flat (position, start, end) triples in text order: an
+# array of machine ints takes a third of the memory of tuples of Python ints.
+TermIndex = dict[str, array]
+
+
+def _term_index(text: str) -> TermIndex:
+    """Each index term of ``text`` -> its (position, start, end) triples, in text order.
+    Titles and passages are highlighted again and again (every hit of every query
+    that finds them): kept for texts of up to 4,000 characters, per segmenter
+    generation. Then a highlight looks up the query's few terms instead of walking
+    every token."""
+    if len(text) <= 4000:
+        return _cached_term_index(text, segmenter.generation())
+    return _build_term_index(text)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _cached_term_index(text: str, _generation: int) -> TermIndex:
+    return _build_term_index(text)
+
+
+def _build_term_index(text: str) -> TermIndex:
+    where: TermIndex = {}
+    for term, p, s, e in tokens_with_offsets(text, mode="index", cache=False):
+        occ = where.get(term)
+        if occ is None:
+            occ = where[term] = array("i")
+        occ.extend((p, s, e))
+    return where
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -102,7 +144,11 @@ def snippet(
     best = (0, 0)
     best_i = 0
     for i, (s, _e) in enumerate(spans):
-        distinct = {text[a:b] for a, b in spans[i:] if a < s + size}
+        distinct = set()
+        for a, b in spans[i:]:  # merged spans: in order of start
+            if a >= s + size:
+                break
+            distinct.add(text[a:b])
         score = (len(distinct), -i)
         if score > best:
             best, best_i = score, i
