@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -761,24 +763,100 @@ def _en_words(s: str) -> frozenset[str]:
     return frozenset(en_key(s).split())
 
 
+# The compacted heads of candidates' texts (what a term missing from a title is
+# looked for in), per index generation. The pools of the suite's 72 English titles
+# read ~2,500 distinct documents a pass: their heads crowded the titles out of the
+# ``_compact`` cache, and compacting 4,000 characters again (a regex and OpenCC)
+# was about half of scoring. Within one generation a document's text is fixed, so
+# its id is the key; bounded by characters (~2 bytes each), least recently used first.
+MAX_HEAD_CHARS = 8_000_000
+HEAD_CHARS = 4000  # how much of a text the terms are looked for in
+
+
+class _TextHeads:
+    """Compacted text heads by (index generation, document id), shared by threads."""
+
+    def __init__(self, max_chars: int = MAX_HEAD_CHARS) -> None:
+        self.max_chars = max_chars
+        self._heads: OrderedDict[tuple[Any, str], tuple[int, str]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, generation: Any, doc: Document) -> str:
+        key = (generation, doc.id)
+        with self._lock:
+            held = self._heads.get(key)
+            if held is not None and held[0] == len(doc.body):  # the same text
+                self._heads.move_to_end(key)
+                return held[1]
+        head = _compact(doc.body[:HEAD_CHARS]) if doc.body else ""
+        with self._lock:
+            old = self._heads.pop(key, None)
+            if old is not None:
+                self._chars -= len(old[1])
+            self._heads[key] = (len(doc.body), head)
+            self._chars += len(head)
+            while self._chars > self.max_chars and len(self._heads) > 1:
+                _, (_n, gone) = self._heads.popitem(last=False)
+                self._chars -= len(gone)
+        return head
+
+
+_HEADS = _TextHeads()
+
+
+@dataclass
+class _EnglishScoring:
+    """What scoring reads of one English title, made once for all its candidates."""
+
+    covers: list[tuple[int, ...]]  # per term: the terms whose span holds its own
+    doctypes: set[str]  # the Chinese document types the title names
+    docnum_keys: set[str]
+    generation: Any = None  # the index generation of the candidates (None: no cache)
+
+    @classmethod
+    def of(cls, parse: EnglishTitleParse, generation: Any = None) -> _EnglishScoring:
+        spans = [t.span for t in parse.terms]
+        covers = [
+            tuple(
+                j
+                for j, u in enumerate(spans)
+                if u != t and u[0] <= t[0] and t[1] <= u[1]  # a longer reading of t's words
+            )
+            for t in spans
+        ]
+        return cls(
+            covers,
+            {z for _, zs in parse.doctypes for z in zs},
+            {k for dn in parse.docnums for k in (dn.key, dn.pinyin_key)},
+            generation,
+        )
+
+
 def score_english(
     parse: EnglishTitleParse,
     doc: Document,
     retrieval: float,
     *,
     use_title_en: bool = True,
+    scoring: _EnglishScoring | None = None,
 ) -> Candidate:
     """Compare an English title's structure with one candidate document: one
-    independent piece of evidence per part the title names."""
+    independent piece of evidence per part the title names. ``scoring`` is what
+    the title's lookup made once for all candidates (else made here)."""
+    sc = scoring if scoring is not None else _EnglishScoring.of(parse)
     title_zh = _zh_title_text(doc)
     # The start of the text, compacted: made only when a check looks past the title.
-    body_zh = _once(lambda: _compact(doc.body[:4000]) if doc.body else "")
+    if sc.generation is not None:
+        body_zh = _once(lambda: _HEADS.get(sc.generation, doc))
+    else:
+        body_zh = _once(lambda: _compact(doc.body[:HEAD_CHARS]) if doc.body else "")
     ev: list[Evidence] = []
     mismatch: list[str] = []
     if parse.terms:
-        ev.append(_terms_evidence(parse, title_zh, body_zh))
+        ev.append(_terms_evidence(parse, title_zh, body_zh, sc.covers))
     if parse.doctypes:
-        ev.append(_doctype_evidence(parse, doc, title_zh, body_zh))
+        ev.append(_doctype_evidence(parse, doc, title_zh, body_zh, sc.doctypes))
     if parse.issuers:
         ev.append(_issuer_evidence(parse, doc, title_zh, mismatch))
     if parse.regions or parse.national:
@@ -790,9 +868,8 @@ def score_english(
             Evidence("year", 1.0 if ok else 0.0, W_YEAR, f"{parse.years} vs {y or 'unknown'}")
         )
     if parse.docnums:
-        keys = {k for dn in parse.docnums for k in (dn.key, dn.pinyin_key)}
         dn = parse_docnum(doc.docnum) if doc.docnum else None
-        ok = dn is not None and (dn.key in keys or dn.pinyin_key in keys)
+        ok = dn is not None and (dn.key in sc.docnum_keys or dn.pinyin_key in sc.docnum_keys)
         ev.append(Evidence("docnum", 1.0 if ok else 0.0, W_DOCNUM, doc.docnum or "none"))
     if use_title_en and doc.titles_en:
         ev.append(_english_title_evidence(parse, doc))
@@ -813,26 +890,34 @@ def _once(make: Callable[[], str]) -> Callable[[], str]:
     return get
 
 
+def _any_in(parts: tuple[str, ...], text: str) -> bool:
+    """Whether any of ``parts`` is in ``text`` (a loop: cheaper than any() of a generator)."""
+    for z in parts:  # noqa: SIM110 (a generator frame per call costs more)
+        if z in text:
+            return True
+    return False
+
+
 def _terms_evidence(
-    parse: EnglishTitleParse, title_zh: str, body_zh: Callable[[], str]
+    parse: EnglishTitleParse,
+    title_zh: str,
+    body_zh: Callable[[], str],
+    covers: list[tuple[int, ...]],
 ) -> Evidence:
     """How much of the title's subject terms the Chinese title (or, weaker, the text) holds."""
     got = total = 0.0
     hits = []
-    in_title = [any(z in title_zh for z in t.zh) for t in parse.terms]
+    in_title = [_any_in(t.zh, title_zh) for t in parse.terms]
     for i, t in enumerate(parse.terms):
         total += t.weight
         # A longer reading of the same words that the title holds (Trade Union: 工会)
         # answers for the words inside it (Trade: 贸易) too (looked for only when
         # the term itself is not in the title).
-        if in_title[i] or any(
-            ok and u.span != t.span and u.span[0] <= t.span[0] and t.span[1] <= u.span[1]
-            for u, ok in zip(parse.terms, in_title)
-        ):
+        if in_title[i] or any(in_title[j] for j in covers[i]):
             got += t.weight
             hits.append(t.en)
             continue
-        if any(z in body_zh() for z in t.zh):
+        if _any_in(t.zh, body_zh()):
             got += 0.5 * t.weight  # in the text, not the title: weaker
             hits.append(f"{t.en} (text)")
     return Evidence(
@@ -841,10 +926,14 @@ def _terms_evidence(
 
 
 def _doctype_evidence(
-    parse: EnglishTitleParse, doc: Document, title_zh: str, body_zh: Callable[[], str]
+    parse: EnglishTitleParse,
+    doc: Document,
+    title_zh: str,
+    body_zh: Callable[[], str],
+    want: set[str],
 ) -> Evidence:
-    """Whether the candidate is of the kind the title names (law, measures, plan ...)."""
-    want = {z for _, zs in parse.doctypes for z in zs}
+    """Whether the candidate is of the kind the title names (law, measures, plan ...:
+    ``want``, their Chinese)."""
     if doc.title:
         # The candidate's own kind ends its title (or the title it issues);
         # a kind only named inside it is a citation: 关于适用《…法》的解释 is no law.
@@ -1261,11 +1350,20 @@ def _english_pool(
 
 
 def _rank_english(
-    parse: EnglishTitleParse, pool: _Pool, limit: int, use_title_en: bool
+    parse: EnglishTitleParse,
+    pool: _Pool,
+    limit: int,
+    use_title_en: bool,
+    generation: Any = None,
 ) -> list[Candidate]:
-    """The pool scored against the title's structure, best first."""
+    """The pool scored against the title's structure, best first (``generation``:
+    the index generation the pool was read from, for the text-head cache)."""
     top = max((s for _, s in pool.hits), default=0.0) or 1.0
-    cands = [score_english(parse, d, s / top, use_title_en=use_title_en) for d, s in pool.hits]
+    sc = _EnglishScoring.of(parse, generation)
+    cands = [
+        score_english(parse, d, s / top, use_title_en=use_title_en, scoring=sc)
+        for d, s in pool.hits
+    ]
     return _rank(cands, limit)
 
 
@@ -1297,8 +1395,11 @@ def _lookup_english(
     parse = parse_english_title(text, engine.glossary, _title_df(engine))
     res.parsed = parse.to_dict()
     fields = _english_fields(use_title_en)
+    # Before the pool is read: a commit during the lookup then keys its documents
+    # under a generation no later lookup asks for.
+    generation = engine.backend.generation()
     pool = _english_pool(engine, text, parse, fields, expand, deadline)
-    res.candidates = _rank_english(parse, pool, limit, use_title_en)
+    res.candidates = _rank_english(parse, pool, limit, use_title_en, generation)
     _english_outcome(res)
     return res, pool
 
