@@ -155,7 +155,7 @@ def check_worker(index: str) -> dict[str, object]:
             req = SearchRequest(q=q, fields=KNOWN_ITEM_FIELDS)
             out[f"boxf|{q}"] = _search_record(engine, req)
         for i in items:
-            if i.set not in ("title", "en_title"):
+            if i.set != "en_title" and not i.set.startswith("title"):  # title_law, title_policy
                 continue
             for use_en in (True, False) if i.set == "en_title" else (True,):
                 try:
