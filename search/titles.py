@@ -1379,6 +1379,26 @@ def _english_outcome(res: TitleLookup) -> None:
         res.message = "No candidate matches all the evidence; the closest documents are shown."
 
 
+# Parsed English titles, like the plans of _BASE_PLANS: the senses kept depend on
+# the index's titles, so per glossary object and index generation. Read only.
+_EN_PARSES: dict[str, tuple[Any, EnglishTitleParse]] = {}
+_EN_PARSES_MAX = 512
+
+
+def _english_parse(engine: Any, text: str, generation: Any) -> EnglishTitleParse:
+    """:func:`parse_english_title` of ``text`` with the engine's glossary and titles
+    (kept per glossary and generation; callers do not change it)."""
+    owner = (engine.glossary, generation)
+    held = _EN_PARSES.get(text)
+    if held is not None and held[0][0] is owner[0] and held[0][1] == owner[1]:
+        return held[1]
+    parse = parse_english_title(text, engine.glossary, _title_df(engine))
+    if len(_EN_PARSES) >= _EN_PARSES_MAX:
+        _EN_PARSES.clear()
+    _EN_PARSES[text] = (owner, parse)
+    return parse
+
+
 def _lookup_english(
     engine: Any,
     text: str,
@@ -1392,12 +1412,12 @@ def _lookup_english(
     # "Five - Year", "New - Generation": spaced hyphens (common in scraped
     # translations) hide hyphenated glossary phrases.
     text = _SPACED_HYPHEN.sub("-", text)
-    parse = parse_english_title(text, engine.glossary, _title_df(engine))
-    res.parsed = parse.to_dict()
-    fields = _english_fields(use_title_en)
     # Before the pool is read: a commit during the lookup then keys its documents
     # under a generation no later lookup asks for.
     generation = engine.backend.generation()
+    parse = _english_parse(engine, text, generation)
+    res.parsed = parse.to_dict()
+    fields = _english_fields(use_title_en)
     pool = _english_pool(engine, text, parse, fields, expand, deadline)
     res.candidates = _rank_english(parse, pool, limit, use_title_en, generation)
     _english_outcome(res)

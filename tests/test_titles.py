@@ -481,6 +481,44 @@ def test_title_lookup_floors(eval_index: Path) -> None:
     assert d["english_first_or_tied"] >= LOOKUP_FLOORS["docnum_en_first"], d
 
 
+@pytest.mark.slow
+def test_lookup_scoring_shortcuts_change_no_answer(eval_index: Path) -> None:
+    """On the full index, every English suite title: what the lookup makes once per
+    title or keeps per index generation (the parse, the per-title scoring parts, the
+    candidates' text heads) ranks the pool as scoring each candidate afresh does."""
+    import sys
+
+    from conftest import stale_index
+
+    from index.config import shared_data_dir
+    from index.errors import IndexOutdated
+    from search.eval_suite import build_items
+    from search.titles import _SPACED_HYPHEN, _lookup_english, _rank, _title_df, score_english
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import titles_eval
+
+    try:
+        engine = titles_eval.open_engine(eval_index)
+    except IndexOutdated as e:
+        stale_index(eval_index, e.message)
+    engine.backend.time_limit = 60.0  # the answer, not the speed: nothing cut short
+    titles = [i.query for i in build_items(shared_data_dir(), None) if i.set == "en_title"]
+    assert len(titles) >= 60
+    try:
+        for text in titles:
+            for _ in range(2):  # the second time from the caches
+                res, pool = _lookup_english(engine, text, 10, True, False)
+                spaced = _SPACED_HYPHEN.sub("-", text)  # as the lookup writes it
+                fresh = parse_english_title(spaced, engine.glossary, _title_df(engine))
+                assert res.parsed == fresh.to_dict()
+                top = max((s for _, s in pool.hits), default=0.0) or 1.0
+                plain = [score_english(fresh, d, s / top, use_title_en=False) for d, s in pool.hits]
+                assert res.candidates == _rank(plain, 10), text
+    finally:
+        engine.backend.close()
+
+
 # --- the search's time budget -------------------------------------------------------------
 
 
