@@ -40,9 +40,9 @@ from typing import Any
 from index.deadline import Deadline
 from index.docnumber import DocNumber, find_docnums, parse_docnum
 from index.document import Document, EnglishTitle
-from index.errors import DuizhaoError, InputError, QueryError
+from index.errors import DuizhaoError, InputError, NotFound, QueryError
 from index.normalize import to_simplified
-from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawResults
+from index.plan import LIGHT_TEXT, TEXT_FIELDS, Alt, Clause, Plan, RawHit, RawResults
 from index.scripts import HAN_CHARS, han_count, has_han
 from index.title_rank import NATIONAL_REGION
 from search.attested import attested
@@ -351,12 +351,16 @@ def retrieve_raw(
     filters: dict[str, tuple[str, ...]] | None = None,
     deadline: Deadline | None = None,
     max_df: int | None = MAX_DF,
+    light: bool = False,
 ) -> RawResults | None:
     """:func:`retrieve`'s index search as the backend answers it (hits, total,
-    partial), or None when nothing was searched (no words, or no time left)."""
+    partial), or None when nothing was searched (no words, or no time left).
+    ``light``: hits may carry light documents (``RawHit.light``)."""
     if deadline is not None and deadline.expired():
         return None
     plan = _retrieval_plan(engine, text, limit, expand, fields, filters, max_df)
+    if plan is not None:
+        plan.light_documents = light
     return _search_plan(engine, plan, deadline) if plan is not None else None
 
 
@@ -770,7 +774,7 @@ def _en_words(s: str) -> frozenset[str]:
 # was about half of scoring. Within one generation a document's text is fixed, so
 # its id is the key; bounded by characters (~2 bytes each), least recently used first.
 MAX_HEAD_CHARS = 8_000_000
-HEAD_CHARS = 4000  # how much of a text the terms are looked for in
+HEAD_CHARS = LIGHT_TEXT  # how much of a text the terms are looked for in (all a light one has)
 
 
 class _TextHeads:
@@ -1218,12 +1222,22 @@ class _Pool:
     seen: set[str] = field(default_factory=set)
     plan: Plan | None = None  # the main retrieval's
     main: RawResults | None = None
+    light: set[str] = field(default_factory=set)  # ids whose document in ``hits`` is light
 
     def add(self, found: list[tuple[Document, float]]) -> None:
         for d, sc in found:
             if d.id not in self.seen:
                 self.hits.append((d, sc))
                 self.seen.add(d.id)
+
+    def add_raw(self, raw: RawResults | None) -> None:
+        """A retrieval's hits (light documents noted)."""
+        if raw is None:
+            return
+        for h in raw.hits:
+            if h.document.id not in self.seen and h.light:
+                self.light.add(h.document.id)
+        self.add([(h.document, h.score) for h in raw.hits])
 
 
 # English document types whose Chinese is one word with its subject: "Insurance Law"
@@ -1304,21 +1318,21 @@ def _english_pool(
     pool = _Pool()
     pool.plan = _main_plan(engine, text, parse, fields, expand)
     if pool.plan is not None:
+        # Scoring reads the candidates' metadata and the head of their text: light
+        # documents (the ones shown are read whole, :func:`_whole_candidates`).
+        pool.plan.light_documents = True
         pool.main = _search_plan(engine, pool.plan, deadline)
-    if pool.main is not None:
-        pool.add([(h.document, h.score) for h in pool.main.hits])
+    pool.add_raw(pool.main)
     if pool.plan is not None and "title" in fields:
         tplan = _with_fields(replace(pool.plan, clauses=list(pool.plan.clauses)), ("title",))
         tplan.limit = TITLE_POOL
         if tplan.clauses:
-            traw = _search_plan(engine, tplan, deadline)
-            if traw is not None:
-                pool.add([(h.document, h.score) for h in traw.hits])
+            pool.add_raw(_search_plan(engine, tplan, deadline))
     # A second pool from the text alone: title matches (boosted, and 46k
     # title-only records) crowd out documents whose Chinese title is known only
     # from the head of their text (English-titled records).
-    pool.add(
-        retrieve(
+    pool.add_raw(
+        retrieve_raw(
             engine,
             text,
             expand=expand,
@@ -1326,14 +1340,15 @@ def _english_pool(
             limit=POOL // 2,
             deadline=deadline,
             max_df=BODY_MAX_DF,
+            light=True,
         )
     )
     if parse.provinces:
         # A province (or one of its cities) in the title: the province's own
         # documents form a third pool (its name is too common a word to rank
         # them by itself).
-        pool.add(
-            retrieve(
+        pool.add_raw(
+            retrieve_raw(
                 engine,
                 text,
                 expand=expand,
@@ -1342,6 +1357,7 @@ def _english_pool(
                 filters={"region": tuple(parse.provinces)},
                 max_df=REGION_MAX_DF,
                 deadline=deadline,
+                light=True,
             )
         )
     for dn in parse.docnums:  # a number in the title: its documents join the pool
@@ -1365,6 +1381,59 @@ def _rank_english(
         for d, s in pool.hits
     ]
     return _rank(cands, limit)
+
+
+def _whole_document(engine: Any, light: Document) -> Document:
+    """The whole document of a light one (the light one if it was deleted meanwhile)."""
+    try:
+        return engine.backend.get_document(light.id)
+    except NotFound:
+        return light
+
+
+def _whole_candidates(engine: Any, cands: list[Candidate], pool: _Pool) -> None:
+    """The candidates kept, with their whole documents (the pools' may be light)."""
+    for c in cands:
+        if c.doc.id in pool.light:
+            c.doc = _whole_document(engine, c.doc)
+
+
+class _WholeOnRead(RawHit):
+    """A light hit of the lookup's main retrieval offered to the search box: its
+    whole document is read when first asked for (only the page's hits are)."""
+
+    def __init__(
+        self, hit: RawHit, engine: Any
+    ) -> None:  # not the dataclass init: no fields of its own
+        self.doc_id, self.score, self.passage, self.matched = (
+            hit.doc_id,
+            hit.score,
+            hit.passage,
+            hit.matched,
+        )
+        self.light = False
+        self._doc = hit.document
+        self._engine: Any = engine
+
+    @property  # type: ignore[override]
+    def document(self) -> Document:
+        if self._engine is not None:
+            self._doc, self._engine = _whole_document(self._engine, self._doc), None
+        return self._doc
+
+
+def _whole_results(engine: Any, raw: RawResults, cands: list[Candidate]) -> RawResults:
+    """``raw`` with whole documents: the candidates' own, else read when shown."""
+    whole = {c.doc.id: c.doc for c in cands}
+    hits: list[RawHit] = []
+    for h in raw.hits:
+        if not h.light:
+            hits.append(h)
+        elif h.doc_id in whole:
+            hits.append(replace(h, document=whole[h.doc_id], light=False))
+        else:
+            hits.append(_WholeOnRead(h, engine))
+    return replace(raw, hits=hits)
 
 
 def _english_outcome(res: TitleLookup) -> None:
@@ -1420,6 +1489,7 @@ def _lookup_english(
     fields = _english_fields(use_title_en)
     pool = _english_pool(engine, text, parse, fields, expand, deadline)
     res.candidates = _rank_english(parse, pool, limit, use_title_en, generation)
+    _whole_candidates(engine, res.candidates, pool)
     _english_outcome(res)
     return res, pool
 
@@ -1479,7 +1549,7 @@ def search_front(
     usable = bool(front.docs) and main is not None and same_fields
     usable = usable and not (front.cut_short or main.partial)
     if reuse and usable and (len(main.hits) >= reuse or main.total <= len(main.hits)):
-        front.results = main
+        front.results = _whole_results(engine, main, res.candidates)
     return front
 
 

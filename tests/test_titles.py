@@ -485,7 +485,8 @@ def test_title_lookup_floors(eval_index: Path) -> None:
 def test_lookup_scoring_shortcuts_change_no_answer(eval_index: Path) -> None:
     """On the full index, every English suite title: what the lookup makes once per
     title or keeps per index generation (the parse, the per-title scoring parts, the
-    candidates' text heads) ranks the pool as scoring each candidate afresh does."""
+    candidates' text heads, light documents in the pools) ranks the pool as scoring
+    each candidate afresh does, and the candidates it gives are whole."""
     import sys
 
     from conftest import stale_index
@@ -514,7 +515,12 @@ def test_lookup_scoring_shortcuts_change_no_answer(eval_index: Path) -> None:
                 assert res.parsed == fresh.to_dict()
                 top = max((s for _, s in pool.hits), default=0.0) or 1.0
                 plain = [score_english(fresh, d, s / top, use_title_en=False) for d, s in pool.hits]
-                assert res.candidates == _rank(plain, 10), text
+                want = [(c.doc.id, c.confidence, c.evidence, c.mismatch) for c in _rank(plain, 10)]
+                got = [(c.doc.id, c.confidence, c.evidence, c.mismatch) for c in res.candidates]
+                assert got == want, text
+                # The candidates' documents are whole (the pools' may be light).
+                for c in res.candidates:
+                    assert c.doc == engine.backend.get_document(c.doc.id)
     finally:
         engine.backend.close()
 
