@@ -691,51 +691,54 @@ def test_light_documents_score_alike_and_are_shown_whole(
     every document they give or show is whole."""
     import index.whoosh_cache as wc
     from index.plan import LIGHT_TEXT
-    from search.engine import SearchRequest
-    from search.titles import retrieve_raw
+    from search.engine import Engine, SearchRequest
+    from search.titles import _whole_results, retrieve_raw
 
-    def answers() -> tuple[list, list]:
-        res = lookup_title(engine, PLATFORM_EN)
+    def answers(eng) -> tuple[list, list]:
+        res = lookup_title(eng, PLATFORM_EN)
         got = [(c.doc, c.confidence, c.evidence, c.mismatch) for c in res.candidates]
-        pages = [engine.search(SearchRequest(q=PLATFORM_EN, page=p)) for p in (1, 2)]
+        pages = [eng.search(SearchRequest(q=PLATFORM_EN, page=p)) for p in (1, 2)]
         shown = [(h.doc, h.score, h.passage, h.snippet) for r in pages for h in r.hits]
         return got, shown
 
-    whole = answers()
-    raw = retrieve_raw(engine, PLATFORM_EN, light=True)
-    assert raw is not None and raw.hits and not any(h.light for h in raw.hits)  # at hand
-    monkeypatch.setattr(wc, "MAX_CACHED_DOC_CHARS", 1)  # whole documents no longer kept
-    for _ in range(3):  # the documents read meanwhile push the others out
-        retrieve_raw(engine, "促进 发展 经济 通知 意见", light=True)
-        raw = retrieve_raw(engine, PLATFORM_EN, light=True)
+    whole = answers(engine)
+    # An engine of its own (caches of its own) that keeps one whole document.
+    monkeypatch.setattr(wc, "MAX_CACHED_DOC_CHARS", 1)
+    eng = Engine(engine.backend.path, glossary=engine.glossary)
+    eng.backend.time_limit = engine.backend.time_limit
+    try:
+        raw = retrieve_raw(eng, PLATFORM_EN, light=True)
+        assert raw is not None and len(raw.hits) >= 2
+        assert not any(h.light for h in raw.hits)  # each read whole a first time
+        raw = retrieve_raw(eng, PLATFORM_EN, light=True)
         assert raw is not None
-    light = [h for h in raw.hits if h.light]
-    assert light, "no light document read: the test no longer tests them"
-    for h in light:
-        full = engine.backend.get_document(h.doc_id)
-        assert h.document.body == full.body[:LIGHT_TEXT] and not h.document.passages
-        assert (h.document.title, h.document.issuer, h.document.titles_en) == (
-            full.title,
-            full.issuer,
-            full.titles_en,
-        )
-    assert answers() == whole
-    # The main retrieval's light hits that are not candidates are read whole when
-    # the search box reads them (only the page's are), never before.
-    from search.titles import _whole_results
+        light = [h for h in raw.hits if h.light]
+        assert light, "no light document read: the test no longer tests them"
+        for h in light:
+            full = eng.backend.get_document(h.doc_id)
+            assert h.document.body == full.body[:LIGHT_TEXT] and not h.document.passages
+            assert (h.document.title, h.document.issuer, h.document.titles_en) == (
+                full.title,
+                full.issuer,
+                full.titles_en,
+            )
+        assert answers(eng) == whole
+        # The main retrieval's light hits that are not candidates are read whole
+        # when the search box reads them (only the page's are), never before.
+        reads: list[str] = []
+        real = eng.backend.get_document
 
-    reads: list[str] = []
-    real = engine.backend.get_document
+        def get_document(doc_id: str):
+            reads.append(doc_id)
+            return real(doc_id)
 
-    def get_document(doc_id: str):
-        reads.append(doc_id)
-        return real(doc_id)
-
-    monkeypatch.setattr(engine.backend, "get_document", get_document)
-    offered = _whole_results(engine, raw, [])
-    assert [h.doc_id for h in offered.hits] == [h.doc_id for h in raw.hits] and not reads
-    assert all(not h.light for h in offered.hits)
-    for h, before in zip(offered.hits, raw.hits):
-        assert h.score == before.score and h.passage == before.passage
-        assert h.document == real(h.doc_id)
-    assert reads == [h.doc_id for h in light]
+        monkeypatch.setattr(eng.backend, "get_document", get_document)
+        offered = _whole_results(eng, raw, [])
+        assert [h.doc_id for h in offered.hits] == [h.doc_id for h in raw.hits] and not reads
+        assert all(not h.light for h in offered.hits)
+        for h, before in zip(offered.hits, raw.hits):
+            assert h.score == before.score and h.passage == before.passage
+            assert h.document == real(h.doc_id)
+        assert reads == [h.doc_id for h in light]
+    finally:
+        eng.backend.close()
