@@ -26,7 +26,7 @@ from index.schema import FACET_FIELDS
 # read only.
 MAX_CACHED_DOC_CHARS = 8_000_000
 # Light documents (``Plan.light_documents``: metadata and the head of the text) kept
-# besides, by characters: a pass of the suite's English titles reads ~2,500 distinct
+# besides, by characters: a pass of the suite's English titles reads ~3,000 distinct
 # documents for the lookup's pools, too many to keep whole; light, they fit, and
 # decoding them again was a third of an English title's time.
 MAX_LIGHT_DOC_CHARS = 8_000_000
