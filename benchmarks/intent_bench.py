@@ -20,10 +20,18 @@ instead of the wall clock (on a machine loaded by other jobs, wall time mostly
 measures the wait for a core; CPU time measures the code, not what a user waits).
 After its warm-up each run takes the garbage-collector step ``duizhao serve`` takes
 after its own (``web.serve.settle_gc``: the ``GC_THRESHOLD`` setting), where the
-checkout has one; ``--python-gc`` keeps Python's defaults:
+checkout has one; ``--python-gc`` keeps Python's defaults.
+
+``--check`` (with ``--before``) times nothing: it compares what both checkouts
+answer, for speed work that must not change results. Every suite query (both
+halves) and STARD question in the search box (page 1; the English titles also
+page 2 and with the suite's English-title fields), and the title lookup of every
+Chinese and English suite title (English ones with and without their own English
+titles): hit ids, order, scores (to 1e-6), totals, notices, snippets and the
+lookups' whole answers. It prints the differences and exits 1 when there are any:
 
     python benchmarks/intent_bench.py [--index DIR] [--before CHECKOUT] [--rounds N]
-        [--only en_title,question] [--cpu] [--python-gc] [--json]
+        [--only en_title,question] [--cpu] [--python-gc] [--json] [--check]
 """
 
 from __future__ import annotations
@@ -99,9 +107,105 @@ def worker(
         engine.backend.close()
 
 
+def _search_record(engine, req) -> dict:
+    """What the search box answers, for ``--check``."""
+    from index.errors import DuizhaoError
+
+    try:
+        r = engine.search(req)
+    except DuizhaoError as e:
+        return {"error": str(e)}
+    return {
+        "hits": [
+            [h.doc.id, h.score, h.passage.label if h.passage else "", str(h.snippet)]
+            for h in r.hits
+        ],
+        "total": r.total,
+        "exact": r.total_exact,
+        "notices": list(r.notices),
+        "partial": r.partial,
+    }
+
+
+def check_worker(index: str) -> dict[str, object]:
+    """``--check``: every answer compared, keyed by request (see module doc)."""
+    from index.config import shared_data_dir, user_glossary_paths
+    from index.errors import DuizhaoError
+    from index.glossary import Glossary
+    from search.engine import Engine, SearchRequest
+    from search.eval_suite import KNOWN_ITEM_FIELDS, build_items
+    from search.evaluate import read_queries
+    from search.titles import lookup_title
+
+    data = shared_data_dir()
+    engine = Engine(index, glossary=Glossary.load(user_glossary_paths(None)))
+    engine.backend.time_limit = max(engine.backend.time_limit, 60.0)  # nothing cut short
+    out: dict[str, object] = {}
+    try:
+        items = build_items(data, engine.glossary)
+        stard = data / "stard" / "dev_queries.tsv"
+        queries = [(i.set, i.query) for i in items]
+        if stard.is_file():
+            queries += [("stard", q) for q in read_queries(stard).values()]
+        for kind, q in queries:
+            out[f"box|{q}"] = _search_record(engine, SearchRequest(q=q))
+            if kind != "en_title":
+                continue
+            out[f"box2|{q}"] = _search_record(engine, SearchRequest(q=q, page=2))
+            req = SearchRequest(q=q, fields=KNOWN_ITEM_FIELDS)
+            out[f"boxf|{q}"] = _search_record(engine, req)
+        for i in items:
+            if i.set != "en_title" and not i.set.startswith("title"):  # title_law, title_policy
+                continue
+            for use_en in (True, False) if i.set == "en_title" else (True,):
+                try:
+                    got = lookup_title(engine, i.query, 10, use_title_en=use_en).to_dict()
+                except DuizhaoError as e:
+                    got = {"error": str(e)}
+                out[f"lookup|{use_en}|{i.query}"] = got
+        return out
+    finally:
+        engine.backend.close()
+
+
+def differences(a: object, b: object, path: str = "") -> list[str]:
+    """Where two answers differ (floats to 1e-6)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return [] if abs(a - b) <= 1e-6 else [f"{path}: {a!r} != {b!r}"]
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{path}: keys {sorted(a.keys() ^ b.keys())}"]
+        return [d for k in a for d in differences(a[k], b[k], f"{path}/{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}: {len(a)} != {len(b)} items"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}/{i}")]
+    return [] if a == b else [f"{path}: {a!r} != {b!r}"]
+
+
+def run_check(before: Path, index: str) -> int:
+    """``--check``: both checkouts' answers compared; 1 when any differs."""
+    got = {}
+    for label, code in (("before", before), ("after", ROOT)):
+        print(f"{label}: {code} ...", file=sys.stderr, flush=True)
+        got[label] = run_code(code, index, check=True)
+    diffs = differences(got["before"], got["after"])
+    searches = sum(1 for k in got["after"] if k.startswith("box"))
+    lookups = len(got["after"]) - searches
+    print(f"index {index}: {searches} searches, {lookups} title lookups; {len(diffs)} differences")
+    for d in diffs[:50]:
+        print("  " + d)
+    return 1 if diffs else 0
+
+
 def run_code(
-    code: Path, index: str, only: str = "", cpu: bool = False, server_gc: bool = True
-) -> dict[str, dict[str, list[float]]]:
+    code: Path,
+    index: str,
+    only: str = "",
+    cpu: bool = False,
+    server_gc: bool = True,
+    check: bool = False,
+) -> dict:
     """The worker on one checkout, in a child process (its own caches)."""
     from index.config import shared_data_dir
 
@@ -116,6 +220,8 @@ def run_code(
         cmd += ["--cpu"]
     if not server_gc:
         cmd += ["--python-gc"]
+    if check:
+        cmd += ["--check"]
     done = subprocess.run(cmd, cwd=code, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"benchmark on {code} failed:\n{done.stderr[-2000:]}")
@@ -151,15 +257,25 @@ def main(argv: list[str] | None = None) -> int:
         help="keep Python's garbage-collector defaults (skip the server's GC_THRESHOLD step)",
     )
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--check", action="store_true", help="compare both checkouts' answers (needs --before)"
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     index = args.index_pos or args.index
     if args.worker:
         sys.path.insert(0, os.getcwd())
+        if args.check:
+            print(json.dumps(check_worker(index)))
+            return 0
         only = tuple(k for k in args.only.split(",") if k)
         print(json.dumps(worker(index, only, args.cpu, not args.python_gc)))
         return 0
     sys.path.insert(0, str(ROOT))
+    if args.check:
+        if args.before is None:
+            ap.error("--check compares two checkouts: give the other one with --before")
+        return run_check(args.before.resolve(), index)
     codes = {"before": args.before.resolve()} if args.before else {}
     codes["after"] = ROOT
     results: dict[str, dict[str, dict[str, list[float]]]] = {}

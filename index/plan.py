@@ -74,6 +74,10 @@ class Plan:
     title_weight: float | None = None  # query-time Chinese title weight (None: the default)
     title_expansions: bool = True  # glossary renderings count as title matches
     ranking: RankingProfile = DEFAULT_RANKING  # field weights, BM25 parameters, priors
+    # Hits may carry light documents (``RawHit.light``): for callers that read only
+    # the metadata and the head of the text of many hits (the title lookup's pools).
+    # A backend may ignore it.
+    light_documents: bool = False
 
     def cache_key(self) -> tuple:
         return (
@@ -94,6 +98,13 @@ class RawHit:
     passage: int  # index into Document.passages (0 = head)
     document: Document
     matched: dict[str, float] = field(default_factory=dict)  # explain: "field:term" -> score
+    # ``document`` is light: its text cut to LIGHT_TEXT characters and no passages
+    # (only with ``Plan.light_documents``; read the whole one with ``get_document``).
+    light: bool = False
+
+
+# How much of the text a light document keeps.
+LIGHT_TEXT = 4000
 
 
 @dataclass

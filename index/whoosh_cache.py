@@ -12,9 +12,10 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
+from dataclasses import replace
 
 from index.document import DATE_YEARS, Document
-from index.plan import Plan
+from index.plan import LIGHT_TEXT, Plan
 from index.ranking import DEFAULT_RANKING, RankingProfile
 from index.schema import FACET_FIELDS
 
@@ -27,6 +28,11 @@ MAX_CACHED_DOC_CHARS = 8_000_000
 # Passage headings kept per generation (index.pool's pool hits carry them): one
 # reference per passage, the distinct headings shared.
 MAX_CACHED_HEADINGS = 4_000_000
+# Light documents (``Plan.light_documents``: metadata and the head of the text) kept
+# besides, by characters: a pass of the suite's English titles reads ~3,000 distinct
+# documents for the lookup's pools, too many to keep whole; light, they fit, and
+# decoding them again was a third of an English title's time.
+MAX_LIGHT_DOC_CHARS = 8_000_000
 
 
 class _Column:
@@ -117,6 +123,8 @@ class ReaderCache:
         self._masks: dict = {}
         self._docs: OrderedDict[int, tuple[Document, int]] = OrderedDict()
         self._doc_chars = 0
+        self._light: OrderedDict[int, tuple[Document, int]] = OrderedDict()
+        self._light_chars = 0
         self._pidx: dict[int, int] = {}
         self._headings: dict[int, tuple[str, tuple[str, ...]]] = {}  # see heading()
         self._heading_count = 0
@@ -165,6 +173,30 @@ class ReaderCache:
         got = self._headings[head] = (doc.heading(-1), heads)
         self._heading_count += len(heads) + 1
         return got
+
+    def light_document(self, searcher, head: int) -> tuple[Document, bool]:
+        """(the document stored on a head record, whether it is light): the whole one
+        when it is at hand, else its light copy (``RawHit.light``). Shared, read only."""
+        with self._lock:
+            hit = self._docs.get(head)
+            if hit is not None:
+                self._docs.move_to_end(head)
+                return hit[0], False
+            held = self._light.get(head)
+            if held is not None:
+                self._light.move_to_end(head)
+                return held[0], True
+        doc = self.document(searcher, head)
+        light = replace(doc, body=doc.body[:LIGHT_TEXT], passages=[])
+        size = len(light.title) + len(light.subtitle) + len(light.body) + 200  # + metadata
+        with self._lock:
+            if head not in self._light:
+                self._light[head] = (light, size)
+                self._light_chars += size
+                while self._light_chars > MAX_LIGHT_DOC_CHARS and len(self._light) > 1:
+                    _, (_d, gone) = self._light.popitem(last=False)
+                    self._light_chars -= gone
+        return doc, False
 
     def doc_frequency(self, searcher, field: str, word: str) -> int:
         """Records holding ``word`` in ``field`` (cached: Whoosh reads the term

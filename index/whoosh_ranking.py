@@ -76,9 +76,13 @@ def raw_results(
             # parses its whole stored document); the search says it was cut short.
             break
         head = cache.head_docnum[ordn]
-        doc = cache.document(s, head)
+        light = False
+        if plan.light_documents:
+            doc, light = cache.light_document(s, head)
+        else:
+            doc = cache.document(s, head)
         pidx = cache.passage_index(s, docnum) if docnum != head else 0
-        hit = RawHit(doc.id, score, pidx, doc)
+        hit = RawHit(doc.id, score, pidx, doc, light=light)
         if explain and not dl.expired():
             hit.matched = explain_scores(s, q, docnum)
         out.append(hit)

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -38,9 +40,9 @@ from typing import Any
 from index.deadline import Deadline
 from index.docnumber import DocNumber, find_docnums, parse_docnum
 from index.document import Document, EnglishTitle
-from index.errors import DuizhaoError, InputError, QueryError
+from index.errors import DuizhaoError, InputError, NotFound, QueryError
 from index.normalize import to_simplified
-from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawResults
+from index.plan import LIGHT_TEXT, TEXT_FIELDS, Alt, Clause, Plan, RawHit, RawResults
 from index.scripts import HAN_CHARS, han_count, has_han
 from index.title_rank import NATIONAL_REGION
 from search.attested import attested
@@ -349,12 +351,16 @@ def retrieve_raw(
     filters: dict[str, tuple[str, ...]] | None = None,
     deadline: Deadline | None = None,
     max_df: int | None = MAX_DF,
+    light: bool = False,
 ) -> RawResults | None:
     """:func:`retrieve`'s index search as the backend answers it (hits, total,
-    partial), or None when nothing was searched (no words, or no time left)."""
+    partial), or None when nothing was searched (no words, or no time left).
+    ``light``: hits may carry light documents (``RawHit.light``)."""
     if deadline is not None and deadline.expired():
         return None
     plan = _retrieval_plan(engine, text, limit, expand, fields, filters, max_df)
+    if plan is not None:
+        plan.light_documents = light
     return _search_plan(engine, plan, deadline) if plan is not None else None
 
 
@@ -761,24 +767,100 @@ def _en_words(s: str) -> frozenset[str]:
     return frozenset(en_key(s).split())
 
 
+# The compacted heads of candidates' texts (what a term missing from a title is
+# looked for in), per index generation. The pools of the suite's 72 English titles
+# read ~2,500 distinct documents a pass: their heads crowded the titles out of the
+# ``_compact`` cache, and compacting 4,000 characters again (a regex and OpenCC)
+# was about half of scoring. Within one generation a document's text is fixed, so
+# its id is the key; bounded by characters (~2 bytes each), least recently used first.
+MAX_HEAD_CHARS = 8_000_000
+HEAD_CHARS = LIGHT_TEXT  # how much of a text the terms are looked for in (all a light one has)
+
+
+class _TextHeads:
+    """Compacted text heads by (index generation, document id), shared by threads."""
+
+    def __init__(self, max_chars: int = MAX_HEAD_CHARS) -> None:
+        self.max_chars = max_chars
+        self._heads: OrderedDict[tuple[Any, str], tuple[int, str]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, generation: Any, doc: Document) -> str:
+        key = (generation, doc.id)
+        with self._lock:
+            held = self._heads.get(key)
+            if held is not None and held[0] == len(doc.body):  # the same text
+                self._heads.move_to_end(key)
+                return held[1]
+        head = _compact(doc.body[:HEAD_CHARS]) if doc.body else ""
+        with self._lock:
+            old = self._heads.pop(key, None)
+            if old is not None:
+                self._chars -= len(old[1])
+            self._heads[key] = (len(doc.body), head)
+            self._chars += len(head)
+            while self._chars > self.max_chars and len(self._heads) > 1:
+                _, (_n, gone) = self._heads.popitem(last=False)
+                self._chars -= len(gone)
+        return head
+
+
+_HEADS = _TextHeads()
+
+
+@dataclass
+class _EnglishScoring:
+    """What scoring reads of one English title, made once for all its candidates."""
+
+    covers: list[tuple[int, ...]]  # per term: the terms whose span holds its own
+    doctypes: set[str]  # the Chinese document types the title names
+    docnum_keys: set[str]
+    generation: Any = None  # the index generation of the candidates (None: no cache)
+
+    @classmethod
+    def of(cls, parse: EnglishTitleParse, generation: Any = None) -> _EnglishScoring:
+        spans = [t.span for t in parse.terms]
+        covers = [
+            tuple(
+                j
+                for j, u in enumerate(spans)
+                if u != t and u[0] <= t[0] and t[1] <= u[1]  # a longer reading of t's words
+            )
+            for t in spans
+        ]
+        return cls(
+            covers,
+            {z for _, zs in parse.doctypes for z in zs},
+            {k for dn in parse.docnums for k in (dn.key, dn.pinyin_key)},
+            generation,
+        )
+
+
 def score_english(
     parse: EnglishTitleParse,
     doc: Document,
     retrieval: float,
     *,
     use_title_en: bool = True,
+    scoring: _EnglishScoring | None = None,
 ) -> Candidate:
     """Compare an English title's structure with one candidate document: one
-    independent piece of evidence per part the title names."""
+    independent piece of evidence per part the title names. ``scoring`` is what
+    the title's lookup made once for all candidates (else made here)."""
+    sc = scoring if scoring is not None else _EnglishScoring.of(parse)
     title_zh = _zh_title_text(doc)
     # The start of the text, compacted: made only when a check looks past the title.
-    body_zh = _once(lambda: _compact(doc.body[:4000]) if doc.body else "")
+    if sc.generation is not None:
+        body_zh = _once(lambda: _HEADS.get(sc.generation, doc))
+    else:
+        body_zh = _once(lambda: _compact(doc.body[:HEAD_CHARS]) if doc.body else "")
     ev: list[Evidence] = []
     mismatch: list[str] = []
     if parse.terms:
-        ev.append(_terms_evidence(parse, title_zh, body_zh))
+        ev.append(_terms_evidence(parse, title_zh, body_zh, sc.covers))
     if parse.doctypes:
-        ev.append(_doctype_evidence(parse, doc, title_zh, body_zh))
+        ev.append(_doctype_evidence(parse, doc, title_zh, body_zh, sc.doctypes))
     if parse.issuers:
         ev.append(_issuer_evidence(parse, doc, title_zh, mismatch))
     if parse.regions or parse.national:
@@ -790,9 +872,8 @@ def score_english(
             Evidence("year", 1.0 if ok else 0.0, W_YEAR, f"{parse.years} vs {y or 'unknown'}")
         )
     if parse.docnums:
-        keys = {k for dn in parse.docnums for k in (dn.key, dn.pinyin_key)}
         dn = parse_docnum(doc.docnum) if doc.docnum else None
-        ok = dn is not None and (dn.key in keys or dn.pinyin_key in keys)
+        ok = dn is not None and (dn.key in sc.docnum_keys or dn.pinyin_key in sc.docnum_keys)
         ev.append(Evidence("docnum", 1.0 if ok else 0.0, W_DOCNUM, doc.docnum or "none"))
     if use_title_en and doc.titles_en:
         ev.append(_english_title_evidence(parse, doc))
@@ -813,26 +894,34 @@ def _once(make: Callable[[], str]) -> Callable[[], str]:
     return get
 
 
+def _any_in(parts: tuple[str, ...], text: str) -> bool:
+    """Whether any of ``parts`` is in ``text`` (a loop: cheaper than any() of a generator)."""
+    for z in parts:  # noqa: SIM110 (a generator frame per call costs more)
+        if z in text:
+            return True
+    return False
+
+
 def _terms_evidence(
-    parse: EnglishTitleParse, title_zh: str, body_zh: Callable[[], str]
+    parse: EnglishTitleParse,
+    title_zh: str,
+    body_zh: Callable[[], str],
+    covers: list[tuple[int, ...]],
 ) -> Evidence:
     """How much of the title's subject terms the Chinese title (or, weaker, the text) holds."""
     got = total = 0.0
     hits = []
-    in_title = [any(z in title_zh for z in t.zh) for t in parse.terms]
+    in_title = [_any_in(t.zh, title_zh) for t in parse.terms]
     for i, t in enumerate(parse.terms):
         total += t.weight
         # A longer reading of the same words that the title holds (Trade Union: 工会)
         # answers for the words inside it (Trade: 贸易) too (looked for only when
         # the term itself is not in the title).
-        if in_title[i] or any(
-            ok and u.span != t.span and u.span[0] <= t.span[0] and t.span[1] <= u.span[1]
-            for u, ok in zip(parse.terms, in_title)
-        ):
+        if in_title[i] or any(in_title[j] for j in covers[i]):
             got += t.weight
             hits.append(t.en)
             continue
-        if any(z in body_zh() for z in t.zh):
+        if _any_in(t.zh, body_zh()):
             got += 0.5 * t.weight  # in the text, not the title: weaker
             hits.append(f"{t.en} (text)")
     return Evidence(
@@ -841,10 +930,14 @@ def _terms_evidence(
 
 
 def _doctype_evidence(
-    parse: EnglishTitleParse, doc: Document, title_zh: str, body_zh: Callable[[], str]
+    parse: EnglishTitleParse,
+    doc: Document,
+    title_zh: str,
+    body_zh: Callable[[], str],
+    want: set[str],
 ) -> Evidence:
-    """Whether the candidate is of the kind the title names (law, measures, plan ...)."""
-    want = {z for _, zs in parse.doctypes for z in zs}
+    """Whether the candidate is of the kind the title names (law, measures, plan ...:
+    ``want``, their Chinese)."""
     if doc.title:
         # The candidate's own kind ends its title (or the title it issues);
         # a kind only named inside it is a citation: 关于适用《…法》的解释 is no law.
@@ -1129,12 +1222,22 @@ class _Pool:
     seen: set[str] = field(default_factory=set)
     plan: Plan | None = None  # the main retrieval's
     main: RawResults | None = None
+    light: set[str] = field(default_factory=set)  # ids whose document in ``hits`` is light
 
     def add(self, found: list[tuple[Document, float]]) -> None:
         for d, sc in found:
             if d.id not in self.seen:
                 self.hits.append((d, sc))
                 self.seen.add(d.id)
+
+    def add_raw(self, raw: RawResults | None) -> None:
+        """A retrieval's hits (light documents noted)."""
+        if raw is None:
+            return
+        for h in raw.hits:
+            if h.document.id not in self.seen and h.light:
+                self.light.add(h.document.id)
+        self.add([(h.document, h.score) for h in raw.hits])
 
 
 # English document types whose Chinese is one word with its subject: "Insurance Law"
@@ -1215,21 +1318,21 @@ def _english_pool(
     pool = _Pool()
     pool.plan = _main_plan(engine, text, parse, fields, expand)
     if pool.plan is not None:
+        # Scoring reads the candidates' metadata and the head of their text: light
+        # documents (the ones shown are read whole, :func:`_whole_candidates`).
+        pool.plan.light_documents = True
         pool.main = _search_plan(engine, pool.plan, deadline)
-    if pool.main is not None:
-        pool.add([(h.document, h.score) for h in pool.main.hits])
+    pool.add_raw(pool.main)
     if pool.plan is not None and "title" in fields:
         tplan = _with_fields(replace(pool.plan, clauses=list(pool.plan.clauses)), ("title",))
         tplan.limit = TITLE_POOL
         if tplan.clauses:
-            traw = _search_plan(engine, tplan, deadline)
-            if traw is not None:
-                pool.add([(h.document, h.score) for h in traw.hits])
+            pool.add_raw(_search_plan(engine, tplan, deadline))
     # A second pool from the text alone: title matches (boosted, and 46k
     # title-only records) crowd out documents whose Chinese title is known only
     # from the head of their text (English-titled records).
-    pool.add(
-        retrieve(
+    pool.add_raw(
+        retrieve_raw(
             engine,
             text,
             expand=expand,
@@ -1237,14 +1340,15 @@ def _english_pool(
             limit=POOL // 2,
             deadline=deadline,
             max_df=BODY_MAX_DF,
+            light=True,
         )
     )
     if parse.provinces:
         # A province (or one of its cities) in the title: the province's own
         # documents form a third pool (its name is too common a word to rank
         # them by itself).
-        pool.add(
-            retrieve(
+        pool.add_raw(
+            retrieve_raw(
                 engine,
                 text,
                 expand=expand,
@@ -1253,6 +1357,7 @@ def _english_pool(
                 filters={"region": tuple(parse.provinces)},
                 max_df=REGION_MAX_DF,
                 deadline=deadline,
+                light=True,
             )
         )
     for dn in parse.docnums:  # a number in the title: its documents join the pool
@@ -1261,12 +1366,74 @@ def _english_pool(
 
 
 def _rank_english(
-    parse: EnglishTitleParse, pool: _Pool, limit: int, use_title_en: bool
+    parse: EnglishTitleParse,
+    pool: _Pool,
+    limit: int,
+    use_title_en: bool,
+    generation: Any = None,
 ) -> list[Candidate]:
-    """The pool scored against the title's structure, best first."""
+    """The pool scored against the title's structure, best first (``generation``:
+    the index generation the pool was read from, for the text-head cache)."""
     top = max((s for _, s in pool.hits), default=0.0) or 1.0
-    cands = [score_english(parse, d, s / top, use_title_en=use_title_en) for d, s in pool.hits]
+    sc = _EnglishScoring.of(parse, generation)
+    cands = [
+        score_english(parse, d, s / top, use_title_en=use_title_en, scoring=sc)
+        for d, s in pool.hits
+    ]
     return _rank(cands, limit)
+
+
+def _whole_document(engine: Any, light: Document) -> Document:
+    """The whole document of a light one (the light one if it was deleted meanwhile)."""
+    try:
+        return engine.backend.get_document(light.id)
+    except NotFound:
+        return light
+
+
+def _whole_candidates(engine: Any, cands: list[Candidate], pool: _Pool) -> None:
+    """The candidates kept, with their whole documents (the pools' may be light)."""
+    for c in cands:
+        if c.doc.id in pool.light:
+            c.doc = _whole_document(engine, c.doc)
+
+
+class _WholeOnRead(RawHit):
+    """A light hit of the lookup's main retrieval offered to the search box: its
+    whole document is read when first asked for (only the page's hits are)."""
+
+    def __init__(
+        self, hit: RawHit, engine: Any
+    ) -> None:  # not the dataclass init: no fields of its own
+        self.doc_id, self.score, self.passage, self.matched = (
+            hit.doc_id,
+            hit.score,
+            hit.passage,
+            hit.matched,
+        )
+        self.light = False
+        self._doc = hit.document
+        self._engine: Any = engine
+
+    @property  # type: ignore[override]
+    def document(self) -> Document:
+        if self._engine is not None:
+            self._doc, self._engine = _whole_document(self._engine, self._doc), None
+        return self._doc
+
+
+def _whole_results(engine: Any, raw: RawResults, cands: list[Candidate]) -> RawResults:
+    """``raw`` with whole documents: the candidates' own, else read when shown."""
+    whole = {c.doc.id: c.doc for c in cands}
+    hits: list[RawHit] = []
+    for h in raw.hits:
+        if not h.light:
+            hits.append(h)
+        elif h.doc_id in whole:
+            hits.append(replace(h, document=whole[h.doc_id], light=False))
+        else:
+            hits.append(_WholeOnRead(h, engine))
+    return replace(raw, hits=hits)
 
 
 def _english_outcome(res: TitleLookup) -> None:
@@ -1279,6 +1446,26 @@ def _english_outcome(res: TitleLookup) -> None:
         res.message = "No document in the index matches this English title."
     elif not res.exact:
         res.message = "No candidate matches all the evidence; the closest documents are shown."
+
+
+# Parsed English titles, like the plans of _BASE_PLANS: the senses kept depend on
+# the index's titles, so per glossary object and index generation. Read only.
+_EN_PARSES: dict[str, tuple[Any, EnglishTitleParse]] = {}
+_EN_PARSES_MAX = 512
+
+
+def _english_parse(engine: Any, text: str, generation: Any) -> EnglishTitleParse:
+    """:func:`parse_english_title` of ``text`` with the engine's glossary and titles
+    (kept per glossary and generation; callers do not change it)."""
+    owner = (engine.glossary, generation)
+    held = _EN_PARSES.get(text)
+    if held is not None and held[0][0] is owner[0] and held[0][1] == owner[1]:
+        return held[1]
+    parse = parse_english_title(text, engine.glossary, _title_df(engine))
+    if len(_EN_PARSES) >= _EN_PARSES_MAX:
+        _EN_PARSES.clear()
+    _EN_PARSES[text] = (owner, parse)
+    return parse
 
 
 def _lookup_english(
@@ -1294,11 +1481,15 @@ def _lookup_english(
     # "Five - Year", "New - Generation": spaced hyphens (common in scraped
     # translations) hide hyphenated glossary phrases.
     text = _SPACED_HYPHEN.sub("-", text)
-    parse = parse_english_title(text, engine.glossary, _title_df(engine))
+    # Before the pool is read: a commit during the lookup then keys its documents
+    # under a generation no later lookup asks for.
+    generation = engine.backend.generation()
+    parse = _english_parse(engine, text, generation)
     res.parsed = parse.to_dict()
     fields = _english_fields(use_title_en)
     pool = _english_pool(engine, text, parse, fields, expand, deadline)
-    res.candidates = _rank_english(parse, pool, limit, use_title_en)
+    res.candidates = _rank_english(parse, pool, limit, use_title_en, generation)
+    _whole_candidates(engine, res.candidates, pool)
     _english_outcome(res)
     return res, pool
 
@@ -1358,7 +1549,7 @@ def search_front(
     usable = bool(front.docs) and main is not None and same_fields
     usable = usable and not (front.cut_short or main.partial)
     if reuse and usable and (len(main.hits) >= reuse or main.total <= len(main.hits)):
-        front.results = main
+        front.results = _whole_results(engine, main, res.candidates)
     return front
 
 

@@ -132,3 +132,44 @@ def test_a_law_title_prefers_the_law_over_documents_citing_it() -> None:
     assert _ends_with_kind("国务院关于印发2030年前碳达峰行动方案的通知", {"行动方案"})
     assert _ends_with_kind("中华人民共和国宪法修正案（2018年）", {"修正案"})
     assert not _ends_with_kind("关于适用《中华人民共和国仲裁法》若干问题的解释", {"法"})
+
+
+def test_text_heads_are_kept_per_generation_and_bounded() -> None:
+    from search.titles import HEAD_CHARS, _compact, _TextHeads
+
+    heads = _TextHeads(max_chars=2 * HEAD_CHARS)
+    long_text = "為促進 船舶工業發展" * 600  # traditional, spaced, longer than the head
+    doc = Document(id="a", title="", body=long_text)
+    want = _compact(long_text[:HEAD_CHARS])
+    assert heads.get(1, doc) == want and "为促进船舶工业发展" in want
+    # Kept: the same document of the same generation is not compacted again.
+    assert heads.get(1, Document(id="a", title="", body=long_text)) is heads.get(1, doc)
+    # Another text under the same id (a commit in between) is never answered from the cache.
+    other = Document(id="a", title="", body="新的文本")
+    assert heads.get(1, other) == "新的文本"
+    assert heads.get(2, doc) == want  # another generation
+    # Bounded by characters: the least recently used heads go first.
+    for i in range(5):
+        heads.get(3, Document(id=f"d{i}", title="", body=long_text))
+    assert heads._chars <= 2 * HEAD_CHARS
+    assert (3, "d4") in heads._heads and (3, "d0") not in heads._heads
+    assert heads.get(1, Document(id="e", title="", body="")) == ""
+
+
+def test_scoring_made_once_per_title_gives_the_same_evidence() -> None:
+    # What a lookup makes once for all its candidates (and the text-head cache)
+    # changes nothing in any candidate's evidence.
+    from search.titles import _EnglishScoring
+
+    docs = [
+        Document(id="a", title="济南市人民政府关于印发智慧城市建设实施方案的通知", region="山东"),
+        Document(id="b", title="", body="为建设智慧城市，制定本方案。" * 400, region="山东"),
+        Document(id="c", title="关于印发实施方案的通知", body="智慧城市", region="广东"),
+    ]
+    for title in (JINAN_TITLE, "Anti-Unfair Competition Law of the People's Republic of China"):
+        p = parse_english_title(title, None)
+        sc = _EnglishScoring.of(p, generation="test-generation")
+        for doc in docs:
+            plain = score_english(p, doc, 0.5, use_title_en=False)
+            shared = score_english(p, doc, 0.5, use_title_en=False, scoring=sc)
+            assert shared == plain

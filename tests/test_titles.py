@@ -481,6 +481,50 @@ def test_title_lookup_floors(eval_index: Path) -> None:
     assert d["english_first_or_tied"] >= LOOKUP_FLOORS["docnum_en_first"], d
 
 
+@pytest.mark.slow
+def test_lookup_scoring_shortcuts_change_no_answer(eval_index: Path) -> None:
+    """On the full index, every English suite title: what the lookup makes once per
+    title or keeps per index generation (the parse, the per-title scoring parts, the
+    candidates' text heads, light documents in the pools) ranks the pool as scoring
+    each candidate afresh does, and the candidates it gives are whole."""
+    import sys
+
+    from conftest import stale_index
+
+    from index.config import shared_data_dir
+    from index.errors import IndexOutdated
+    from search.eval_suite import build_items
+    from search.titles import _SPACED_HYPHEN, _lookup_english, _rank, _title_df, score_english
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import titles_eval
+
+    try:
+        engine = titles_eval.open_engine(eval_index)
+    except IndexOutdated as e:
+        stale_index(eval_index, e.message)
+    engine.backend.time_limit = 60.0  # the answer, not the speed: nothing cut short
+    titles = [i.query for i in build_items(shared_data_dir(), None) if i.set == "en_title"]
+    assert len(titles) >= 60
+    try:
+        for text in titles:
+            for _ in range(2):  # the second time from the caches
+                res, pool = _lookup_english(engine, text, 10, True, False)
+                spaced = _SPACED_HYPHEN.sub("-", text)  # as the lookup writes it
+                fresh = parse_english_title(spaced, engine.glossary, _title_df(engine))
+                assert res.parsed == fresh.to_dict()
+                top = max((s for _, s in pool.hits), default=0.0) or 1.0
+                plain = [score_english(fresh, d, s / top, use_title_en=False) for d, s in pool.hits]
+                want = [(c.doc.id, c.confidence, c.evidence, c.mismatch) for c in _rank(plain, 10)]
+                got = [(c.doc.id, c.confidence, c.evidence, c.mismatch) for c in res.candidates]
+                assert got == want, text
+                # The candidates' documents are whole (the pools' may be light).
+                for c in res.candidates:
+                    assert c.doc == engine.backend.get_document(c.doc.id)
+    finally:
+        engine.backend.close()
+
+
 # --- the search's time budget -------------------------------------------------------------
 
 
@@ -637,3 +681,64 @@ def test_search_box_reuses_the_lookups_retrieval(engine, monkeypatch: pytest.Mon
     assert ids[: len(front)] == front
     assert ids[len(front) :] == [i for i in pool if i not in front]
     assert not any("cut short" in n for n in resp.notices)
+
+
+def test_light_documents_score_alike_and_are_shown_whole(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lookup's pools read light documents once their whole ones have left the
+    reader cache: the lookup and the search box answer as with whole documents, and
+    every document they give or show is whole."""
+    import index.whoosh_cache as wc
+    from index.plan import LIGHT_TEXT
+    from search.engine import Engine, SearchRequest
+    from search.titles import _whole_results, retrieve_raw
+
+    def answers(eng) -> tuple[list, list]:
+        res = lookup_title(eng, PLATFORM_EN)
+        got = [(c.doc, c.confidence, c.evidence, c.mismatch) for c in res.candidates]
+        pages = [eng.search(SearchRequest(q=PLATFORM_EN, page=p)) for p in (1, 2)]
+        shown = [(h.doc, h.score, h.passage, h.snippet) for r in pages for h in r.hits]
+        return got, shown
+
+    whole = answers(engine)
+    # An engine of its own (caches of its own) that keeps one whole document.
+    monkeypatch.setattr(wc, "MAX_CACHED_DOC_CHARS", 1)
+    eng = Engine(engine.backend.path, glossary=engine.glossary)
+    eng.backend.time_limit = engine.backend.time_limit
+    try:
+        raw = retrieve_raw(eng, PLATFORM_EN, light=True)
+        assert raw is not None and len(raw.hits) >= 2
+        assert not any(h.light for h in raw.hits)  # each read whole a first time
+        raw = retrieve_raw(eng, PLATFORM_EN, light=True)
+        assert raw is not None
+        light = [h for h in raw.hits if h.light]
+        assert light, "no light document read: the test no longer tests them"
+        for h in light:
+            full = eng.backend.get_document(h.doc_id)
+            assert h.document.body == full.body[:LIGHT_TEXT] and not h.document.passages
+            assert (h.document.title, h.document.issuer, h.document.titles_en) == (
+                full.title,
+                full.issuer,
+                full.titles_en,
+            )
+        assert answers(eng) == whole
+        # The main retrieval's light hits that are not candidates are read whole
+        # when the search box reads them (only the page's are), never before.
+        reads: list[str] = []
+        real = eng.backend.get_document
+
+        def get_document(doc_id: str):
+            reads.append(doc_id)
+            return real(doc_id)
+
+        monkeypatch.setattr(eng.backend, "get_document", get_document)
+        offered = _whole_results(eng, raw, [])
+        assert [h.doc_id for h in offered.hits] == [h.doc_id for h in raw.hits] and not reads
+        assert all(not h.light for h in offered.hits)
+        for h, before in zip(offered.hits, raw.hits):
+            assert h.score == before.score and h.passage == before.passage
+            assert h.document == real(h.doc_id)
+        assert reads == [h.doc_id for h in light]
+    finally:
+        eng.backend.close()
