@@ -111,6 +111,14 @@ class ReaderCache:
             v if isinstance(v, int) and 0 < v <= DATE_YEARS[1] * 10000 + 1231 else 0
             for v in (col[d] for d in self.head_docnum)
         ]
+        self._start_fills()
+        # Deleted records keep their docnum until a merge; live heads only.
+        self.live = None
+        if reader.has_deletions():
+            self.live = {d for d in range(n) if not reader.is_deleted(d)}
+
+    def _start_fills(self) -> None:
+        """The caches that searches fill as they go, empty."""
         self._allowed: OrderedDict = OrderedDict()
         self.value_counts: dict[str, dict[str, int]] = {}  # WhooshBackend.field_values
         self._lock = threading.Lock()
@@ -129,10 +137,6 @@ class ReaderCache:
         self._headings: dict[int, tuple[str, tuple[str, ...]]] = {}  # see heading()
         self._heading_count = 0
         self._df: dict[tuple[str, str], int] = {}
-        # Deleted records keep their docnum until a merge; live heads only.
-        self.live = None
-        if reader.has_deletions():
-            self.live = {d for d in range(n) if not reader.is_deleted(d)}
 
     def document(self, searcher, head: int) -> Document:
         """The document stored on a head record (cached; shared, read only)."""
