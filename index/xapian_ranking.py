@@ -82,7 +82,7 @@ def field_weight(field: str, plan: Plan) -> float:
 
 
 def _authority(meta: dict[str, str], ranking: RankingProfile) -> float:
-    return ranking.prior(meta["level"], meta["region"])
+    return ranking.prior(meta.get("level", ""), meta.get("region", ""))
 
 
 def _max_authority(ranking: RankingProfile) -> float:
@@ -229,6 +229,10 @@ def main_enquire(x: Any, db: Any, q: Any, plan: Plan) -> Any:
     enq.set_weighting_scheme(_weighting(x, plan.ranking))
     if plan.collapse:
         enq.set_collapse_key(S_META)
+    elif scores_with_prior(plan):
+        # Every record kept (at most a whole database's per key: nothing collapses),
+        # but each item names its document's metadata, which the prior reads.
+        enq.set_collapse_key(S_META, max(db.get_doccount(), 1))
     if plan.sort == "date":
         enq.set_sort_by_value_then_relevance(S_DATE_DESC, False)
     elif plan.sort == "date_asc":
@@ -237,6 +241,15 @@ def main_enquire(x: Any, db: Any, q: Any, plan: Plan) -> Any:
         enq.set_sort_by_relevance_then_value(S_DOCID, False)
     enq.set_docid_order(x.Enquire.ASCENDING)
     return enq
+
+
+def scores_with_prior(plan: Plan) -> bool:
+    """Whether scores are multiplied by the authority prior read from each match's
+    metadata (``_prior_top``): relevance order with the prior, collapsed to
+    documents or not (a question's article pool is not), as the Whoosh backend
+    weighs every record; title-first tiers with the prior read every match instead."""
+    every = plan.title_first and plan.collapse
+    return plan.authority_prior and plan.sort == "relevance" and not every
 
 
 def uses_tiers(plan: Plan) -> bool:
@@ -288,7 +301,7 @@ def ranked(
     n = db.get_doccount()
     want = plan.offset + plan.limit
     every = plan.title_first and plan.collapse and plan.sort == "relevance"
-    prior = plan.authority_prior and plan.collapse and plan.sort == "relevance" and not every
+    prior = scores_with_prior(plan)
     check = n if (plan.exact_total or plan.sort != "relevance" or prior) else want
     if every:
         mset = enq.get_mset(0, n, n)
@@ -345,8 +358,8 @@ def _prior_top(enq: Any, want: int, n: int, ranking: RankingProfile) -> tuple[An
 def _rerank(x: Any, db: Any, plan: Plan, q: Any, items: list, dl: Deadline) -> list:
     """Authority prior (score times the document's weight) and title-first tiers
     (index.title_rank: documents whose titles hold the whole query first)."""
-    metas = [parse_meta(it.collapse_key)[1] if plan.collapse else {} for it in items]
-    if plan.collapse and plan.authority_prior:
+    metas = [parse_meta(it.collapse_key)[1] if it.collapse_key else {} for it in items]
+    if plan.authority_prior:
         scored = [
             (it.weight * _authority(m, plan.ranking), it, m)
             for it, m in zip(items, metas, strict=True)

@@ -200,6 +200,8 @@ PLANS = {
         title_first=True,
     ),
     "passages": plan(term("个人信息"), collapse=False),
+    # A question's article pool: every record weighed by its document's authority.
+    "passages, prior": plan(term("数据"), collapse=False, authority_prior=True, limit=30),
     "second page": plan(term("个人信息"), offset=1),
     "second page by date": plan(term("规范"), sort="date", offset=2),
     # Facets with each ranking path (Xapian counts them apart from the ranking).
@@ -233,6 +235,22 @@ def test_same_hits_as_whoosh(backend, reference, name: str) -> None:
     assert got.total_exact or not want.total_exact
     if p.facets:
         assert got.facets == want.facets
+
+
+def test_prior_weighs_passages_as_documents(backend) -> None:
+    """The authority prior weighs every record, collapsed or not (a question's
+    article pool is not collapsed): each document's score is its best record's."""
+    for words in (("数据",), ("个人信息",)):
+        clause = term(*words)
+        docs = backend.search(plan(clause, authority_prior=True, limit=50))
+        recs = backend.search(plan(clause, authority_prior=True, collapse=False, limit=200))
+        best: dict[str, float] = {}
+        for h in recs.hits:
+            best.setdefault(h.doc_id, h.score)
+        assert len(recs.hits) > len(best) > 1, "the fixture must have several passages"
+        assert {h.doc_id: round(h.score, 4) for h in docs.hits} == {
+            d: round(s, 4) for d, s in best.items()
+        }
 
 
 def test_one_shard_and_two_remote_shards_rank_the_same(
