@@ -151,9 +151,32 @@ def filter_query(xapian: Any, plan: Plan) -> Any | None:
     return parts[0] if len(parts) == 1 else xapian.Query(xapian.Query.OP_AND, parts)
 
 
-def _weighting(xapian: Any, ranking: RankingProfile) -> Any:
-    """BM25 with the ranking profile's k1 and b (Xapian 1.4 has one b for all fields)."""
-    return xapian.BM25Weight(ranking.k1, 0.0, 1.0, ranking.b, 0.5)
+# Xapian 1.4's BM25 normalises by a record's whole length, and every passage record
+# also holds the Chinese title's terms (index.xapian_records: ~10 positions, more with
+# sub-words), so an article's own length moves a record's length less than it moves
+# Whoosh's per-field body length: the normalisation is damped. A plan scored on article
+# text alone (a question) takes b times this, at most 1 (STARD tune half, README:
+# b 0.75 -> 0.9 and 1.0 as below). Other plans keep the profile's b: their title
+# matches are normalised by the same whole record.
+BODY_ONLY_B_SCALE = 1.2
+
+
+def body_only(plan: Plan) -> bool:
+    """Whether every scoring alternative of the plan matches article text alone."""
+    alts = [a for c in plan.clauses if c.occur != "must_not" for a in c.alts]
+    return bool(alts) and all(set(a.fields) == {"body"} for a in alts)
+
+
+def bm25_b(plan: Plan) -> float:
+    """The b of the plan's BM25 on this backend (see ``BODY_ONLY_B_SCALE``)."""
+    b = plan.ranking.b_of("body")
+    return min(1.0, b * BODY_ONLY_B_SCALE) if body_only(plan) else plan.ranking.b
+
+
+def _weighting(xapian: Any, plan: Plan) -> Any:
+    """BM25 with the ranking profile's k1 and b (Xapian 1.4 has one b for all
+    fields; a plan on article text alone: ``bm25_b``)."""
+    return xapian.BM25Weight(plan.ranking.k1, 0.0, 1.0, bm25_b(plan), 0.5)
 
 
 def _tier_key(item: Any) -> tuple:
@@ -226,7 +249,7 @@ def main_enquire(x: Any, db: Any, q: Any, plan: Plan) -> Any:
     best passage per document (collapse), or a date order."""
     enq = x.Enquire(db)
     enq.set_query(q)
-    enq.set_weighting_scheme(_weighting(x, plan.ranking))
+    enq.set_weighting_scheme(_weighting(x, plan))
     if plan.collapse:
         enq.set_collapse_key(S_META)
     elif scores_with_prior(plan):
@@ -478,7 +501,7 @@ def _rest(
     record only), so the documents already picked -- every tier's, since the rest
     is read only once the tiers ran out -- are skipped: read that many more."""
     rest_q = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
-    e = _tier_enquire(x, db, rest_q, plan.ranking)
+    e = _tier_enquire(x, db, rest_q, plan)
     e.set_sort_by_relevance_then_value(S_DOCID, False)
     seen = {parse_meta(it.collapse_key)[0] for _s, it in picked}
     out = []
@@ -551,7 +574,7 @@ def _tier_top(
         return []
     tq = x.Query(x.Query.OP_FILTER, planned.query, g)
     ids = x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in cands])
-    e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, tq, ids), plan.ranking)
+    e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, tq, ids), plan)
     e.set_sort_by_relevance_then_value(S_DOCID, False)
     ranked_items = sorted(e.get_mset(0, len(cands)), key=_tier_key)
     return [(it.weight, it) for it in ranked_items[:need]]
@@ -600,10 +623,10 @@ def _tier_heads(x: Any, db: Any, tier: Any, need: int) -> list[str]:
     return out
 
 
-def _tier_enquire(x: Any, db: Any, q: Any, ranking: RankingProfile) -> Any:
+def _tier_enquire(x: Any, db: Any, q: Any, plan: Plan) -> Any:
     e = x.Enquire(db)
     e.set_query(q)
-    e.set_weighting_scheme(_weighting(x, ranking))
+    e.set_weighting_scheme(_weighting(x, plan))
     e.set_collapse_key(S_META)
     e.set_docid_order(x.Enquire.ASCENDING)
     return e

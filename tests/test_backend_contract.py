@@ -778,3 +778,34 @@ def test_xapian_is_never_given_a_time_limit(built: dict[str, Path], monkeypatch,
             b.search(PLANS[name], deadline=deadline)
     finally:
         b.close()
+
+
+def test_article_text_plans_take_a_larger_b(built: dict[str, Path]) -> None:
+    """A plan on article text alone (a question) is scored with BM25's b scaled up, since a
+    Xapian record's length also counts the title's terms; other plans keep the profile's."""
+    _need_xapian()
+    import xapian
+
+    from index.ranking import K1, B
+    from index.xapian_ranking import BODY_ONLY_B_SCALE, bm25_b
+
+    body = plan(term("数据", fields=("body",)), collapse=False, limit=100)
+    every = plan(term("数据"), collapse=False, limit=100)
+    assert bm25_b(body) == min(1.0, B * BODY_ONLY_B_SCALE) > bm25_b(every) == B
+    b = open_backend(built["xapian"])
+    try:
+        got = sorted(round(h.score, 6) for h in b.search(body).hits)
+    finally:
+        b.close()
+    db = xapian.Database(str(built["xapian"] / "shard-00"))
+    try:
+        scores = []
+        for bval in (bm25_b(body), bm25_b(every)):
+            enq = xapian.Enquire(db)
+            enq.set_query(xapian.Query("XB:数据"))
+            enq.set_weighting_scheme(xapian.BM25Weight(K1, 0.0, 1.0, bval, 0.5))
+            scores.append(sorted(round(m.weight, 6) for m in enq.get_mset(0, 100)))
+    finally:
+        db.close()
+    assert len(got) > 2
+    assert got == scores[0] != scores[1]
