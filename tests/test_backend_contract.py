@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -780,14 +781,15 @@ def test_xapian_is_never_given_a_time_limit(built: dict[str, Path], monkeypatch,
         b.close()
 
 
-def test_article_text_plans_take_a_larger_b(built: dict[str, Path]) -> None:
+def test_article_text_plans_take_a_larger_b_and_whoosh_idf(built: dict[str, Path]) -> None:
     """A plan on article text alone (a question) is scored with BM25's b scaled up, since a
-    Xapian record's length also counts the title's terms; other plans keep the profile's."""
+    Xapian record's length also counts the title's terms, and each term on Whoosh's idf
+    scale; other plans keep the profile's b and Xapian's idf."""
     _need_xapian()
     import xapian
 
     from index.ranking import K1, B
-    from index.xapian_ranking import BODY_ONLY_B_SCALE, bm25_b
+    from index.xapian_ranking import BODY_ONLY_B_SCALE, bm25_b, whoosh_idf_scale
 
     body = plan(term("数据", fields=("body",)), collapse=False, limit=100)
     every = plan(term("数据"), collapse=False, limit=100)
@@ -799,13 +801,27 @@ def test_article_text_plans_take_a_larger_b(built: dict[str, Path]) -> None:
         b.close()
     db = xapian.Database(str(built["xapian"] / "shard-00"))
     try:
+        scale = whoosh_idf_scale(db.get_doccount(), db.get_termfreq("XB:数据"))
         scores = []
         for bval in (bm25_b(body), bm25_b(every)):
             enq = xapian.Enquire(db)
             enq.set_query(xapian.Query("XB:数据"))
             enq.set_weighting_scheme(xapian.BM25Weight(K1, 0.0, 1.0, bval, 0.5))
-            scores.append(sorted(round(m.weight, 6) for m in enq.get_mset(0, 100)))
+            scores.append(sorted(round(m.weight * scale, 6) for m in enq.get_mset(0, 100)))
     finally:
         db.close()
-    assert len(got) > 2
+    assert len(got) > 2 and scale > 1.0
     assert got == scores[0] != scores[1]
+
+
+def test_whoosh_idf_scale() -> None:
+    """Xapian's BM25 idf times the scale is Whoosh's idf, log(N / (df + 1)) + 1."""
+    from index.xapian_ranking import whoosh_idf_scale
+
+    n = 192_820
+    for tf, xapian_idf in (
+        (10, math.log((n - 9.5) / 10.5)),
+        (n // 2, math.log(1.5)),
+    ):
+        assert whoosh_idf_scale(n, tf) * xapian_idf == pytest.approx(math.log(n / (tf + 1)) + 1)
+    assert whoosh_idf_scale(n, 0) == whoosh_idf_scale(0, 0) == 1.0
