@@ -203,6 +203,17 @@ PLANS = {
     "passages": plan(term("个人信息"), collapse=False),
     # A question's article pool: every record weighed by its document's authority.
     "passages, prior": plan(term("数据"), collapse=False, authority_prior=True, limit=30),
+    # A question: article text alone (Xapian: a larger b, Whoosh's idf), both rankings.
+    "article text": plan(
+        term("数据", fields=("body",)), term("安全", "should", ("body",)), authority_prior=True
+    ),
+    "article text, passages": plan(
+        term("数据", fields=("body",)),
+        term("安全", "should", ("body",)),
+        collapse=False,
+        authority_prior=True,
+        limit=30,
+    ),
     "second page": plan(term("个人信息"), offset=1),
     "second page by date": plan(term("规范"), sort="date", offset=2),
     # Facets with each ranking path (Xapian counts them apart from the ranking).
