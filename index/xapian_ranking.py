@@ -169,16 +169,18 @@ def filter_query(xapian: Any, plan: Plan) -> Any | None:
 BODY_ONLY_B_SCALE = 1.2
 
 
-def body_only(plan: Plan) -> bool:
-    """Whether every scoring alternative of the plan matches article text alone."""
+def question_plan(plan: Plan) -> bool:
+    """Whether the plan is a question's (search.planning): every scoring alternative
+    on article text alone, with the authority prior. Other plans on article text
+    (search.titles' text pools, whose scores meet title scores) keep Xapian's own."""
     alts = [a for c in plan.clauses if c.occur != "must_not" for a in c.alts]
-    return bool(alts) and all(set(a.fields) == {"body"} for a in alts)
+    return plan.authority_prior and bool(alts) and all(set(a.fields) == {"body"} for a in alts)
 
 
 def bm25_b(plan: Plan) -> float:
     """The b of the plan's BM25 on this backend (see ``BODY_ONLY_B_SCALE``)."""
     b = plan.ranking.b_of("body")
-    return min(1.0, b * BODY_ONLY_B_SCALE) if body_only(plan) else plan.ranking.b
+    return min(1.0, b * BODY_ONLY_B_SCALE) if question_plan(plan) else plan.ranking.b
 
 
 def _weighting(xapian: Any, plan: Plan) -> Any:
@@ -248,7 +250,7 @@ def plan_query(
     each term's weight put on Whoosh's idf scale (``whoosh_idf_scale``; ``termfreq``:
     the backend's cached term counts), as a question's re-ranking adds idf-sized
     heading bonuses to these scores (search.question)."""
-    idf = idf_scales(db, termfreq) if body_only(plan) else None
+    idf = idf_scales(db, termfreq) if question_plan(plan) else None
     q = build_query(x, plan, idf)
     if q is None:
         if not plan.match_all_if_empty:

@@ -797,14 +797,19 @@ def test_article_text_plans_take_a_larger_b_and_whoosh_idf(built: dict[str, Path
     Xapian record's length also counts the title's terms, and each term on Whoosh's idf
     scale; other plans keep the profile's b and Xapian's idf."""
     _need_xapian()
+    from dataclasses import replace
+
     import xapian
 
-    from index.ranking import K1, B
+    from index.ranking import K1, B, RankingProfile
     from index.xapian_ranking import BODY_ONLY_B_SCALE, bm25_b, whoosh_idf_scale
 
-    body = plan(term("数据", fields=("body",)), collapse=False, limit=100)
-    every = plan(term("数据"), collapse=False, limit=100)
-    assert bm25_b(body) == min(1.0, B * BODY_ONLY_B_SCALE) > bm25_b(every) == B
+    no_prior = RankingProfile(authority_prior={})  # the prior asked, every factor 1
+    body = plan(term("数据", fields=("body",)), collapse=False, limit=100, authority_prior=True)
+    body = replace(body, ranking=no_prior)
+    every = replace(body, clauses=[term("数据")])
+    pool = replace(body, authority_prior=False)  # search.titles' text pools: not a question
+    assert bm25_b(body) == min(1.0, B * BODY_ONLY_B_SCALE) > bm25_b(every) == bm25_b(pool) == B
     b = open_backend(built["xapian"])
     try:
         got = sorted(round(h.score, 6) for h in b.search(body).hits)
