@@ -290,8 +290,8 @@ def main_enquire(x: Any, db: Any, q: Any, plan: Plan) -> Any:
     if plan.collapse:
         enq.set_collapse_key(S_META)
     elif scores_with_prior(plan):
-        # Every record kept (at most a whole database's per key: nothing collapses),
-        # but each item names its document's metadata, which the prior reads.
+        # Every record kept (``_prior_top`` lets a key keep as many as it reads: nothing
+        # collapses), but each item names its document's metadata, which the prior reads.
         enq.set_collapse_key(S_META, max(db.get_doccount(), 1))
     if plan.sort == "date":
         enq.set_sort_by_value_then_relevance(S_DATE_DESC, False)
@@ -362,11 +362,14 @@ def ranked(
     want = plan.offset + plan.limit
     every = plan.title_first and plan.collapse and plan.sort == "relevance"
     prior = scores_with_prior(plan)
-    check = n if (plan.exact_total or plan.sort != "relevance" or prior) else want
+    # Records uncollapsed (a question's article pool): an estimated total, as without
+    # the prior, so Xapian may stop early; documents: every match checked, as before.
+    exact = plan.exact_total or plan.sort != "relevance" or (prior and plan.collapse)
+    check = n if exact else want
     if every:
         mset = enq.get_mset(0, n, n)
     elif prior:
-        mset, items = _prior_top(enq, want, n, plan.ranking)
+        mset, items = _prior_top(x, enq, want, check, plan)
     else:
         # From the first hit, not from the offset: the bindings' MSet.fetch crashes
         # the process (segmentation fault) on an MSet that starts past the first
@@ -396,13 +399,17 @@ def ranked(
     return Ranked(window, total, exact, facets)
 
 
-def _prior_top(enq: Any, want: int, n: int, ranking: RankingProfile) -> tuple[Any, list]:
+def _prior_top(x: Any, enq: Any, want: int, check: int, plan: Plan) -> tuple[Any, list]:
     """A top large enough that the authority prior (at most ``_max_authority``
-    times a score) cannot lift a document from below it into the first ``want``."""
+    times a score) cannot lift a document from below it into the first ``want``.
+    Uncollapsed, a key keeps up to the top's size: nothing is collapsed away."""
+    ranking = plan.ranking
     m = max(want * 20, 200)
     top = _max_authority(ranking)
     while True:
-        mset = enq.get_mset(0, m, n)
+        if not plan.collapse:
+            enq.set_collapse_key(S_META, m)
+        mset = enq.get_mset(0, m, max(check, m))
         items = list(mset)
         if len(items) < m:
             return mset, items
