@@ -247,6 +247,24 @@ class XapianBackend(XapianLifecycle):
             cache[key] = v
             return v
 
+    def _termfreq(self, db: Any) -> Callable[[str], int]:
+        """term -> how many records hold it, kept until the index changes (each
+        count is a round trip per remote shard)."""
+        cache = self._generation_cache(db)
+
+        def count(term: str) -> int:
+            key = ("tf", term)
+            got = cache.get(key)
+            if got is None:
+                got = int(db.get_termfreq(term))
+                with self._lock:
+                    if len(cache) > 100_000:
+                        cache.clear()
+                    cache[key] = got
+            return got
+
+        return count
+
     def _generation_cache(self, db: Any) -> dict:
         """A dict emptied whenever the index changes (keyed on the total document
         count and last document id: cheap to read, remotely too)."""
@@ -357,7 +375,7 @@ class XapianBackend(XapianLifecycle):
         if db.get_doccount() == 0:
             return RawResults([], 0, True)
         try:
-            planned = plan_query(x, db, plan, dl)
+            planned = plan_query(x, db, plan, dl, self._termfreq(db))
         except TimeUp:
             return RawResults([], 0, False)  # unknown exclusions: show nothing
         if planned is None:

@@ -22,7 +22,9 @@ of 4 processes). A single call is bounded by its ``check_at_least`` instead.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,7 +84,7 @@ def field_weight(field: str, plan: Plan) -> float:
 
 
 def _authority(meta: dict[str, str], ranking: RankingProfile) -> float:
-    return ranking.prior(meta["level"], meta["region"])
+    return ranking.prior(meta.get("level", ""), meta.get("region", ""))
 
 
 def _max_authority(ranking: RankingProfile) -> float:
@@ -95,7 +97,9 @@ def _max_authority(ranking: RankingProfile) -> float:
 # --- plan -> Xapian query --------------------------------------------------------------
 
 
-def _alt_query(xapian: Any, alt: Alt, plan: Plan) -> Any:
+def _alt_query(xapian: Any, alt: Alt, plan: Plan, idf: Callable[[str], float] | None = None) -> Any:
+    """One alternative in each of its fields, scaled by its weight (and with ``idf``,
+    each term's scale to Whoosh's idf: a phrase by its terms' mean)."""
     parts = []
     for f in alt.fields:
         prefix = PREFIX.get(f)
@@ -110,21 +114,25 @@ def _alt_query(xapian: Any, alt: Alt, plan: Plan) -> Any:
         else:
             q = xapian.Query(terms[0])
         scale = alt.weight * field_weight(f, plan)
+        if idf is not None and f != "docnum":
+            scale *= sum(idf(t) for t in terms) / len(terms)
         parts.append(xapian.Query(xapian.Query.OP_SCALE_WEIGHT, q, scale))
     if not parts:
         return xapian.Query()
     return parts[0] if len(parts) == 1 else xapian.Query(xapian.Query.OP_OR, parts)
 
 
-def _clause_query(xapian: Any, c: Clause, plan: Plan) -> Any:
-    qs = [_alt_query(xapian, a, plan) for a in c.alts]
+def _clause_query(
+    xapian: Any, c: Clause, plan: Plan, idf: Callable[[str], float] | None = None
+) -> Any:
+    qs = [_alt_query(xapian, a, plan, idf) for a in c.alts]
     return qs[0] if len(qs) == 1 else xapian.Query(xapian.Query.OP_OR, qs)
 
 
-def build_query(xapian: Any, plan: Plan) -> Any | None:
+def build_query(xapian: Any, plan: Plan, idf: Callable[[str], float] | None = None) -> Any | None:
     """The scoring query of a plan (without exclusions and filters), or None."""
-    must = [_clause_query(xapian, c, plan) for c in plan.clauses if c.occur == "must"]
-    should = [_clause_query(xapian, c, plan) for c in plan.clauses if c.occur == "should"]
+    must = [_clause_query(xapian, c, plan, idf) for c in plan.clauses if c.occur == "must"]
+    should = [_clause_query(xapian, c, plan, idf) for c in plan.clauses if c.occur == "should"]
     and_q = xapian.Query(xapian.Query.OP_AND, must) if must else None
     or_q = xapian.Query(xapian.Query.OP_OR, should) if should else None
     if and_q is not None and or_q is not None:
@@ -151,9 +159,34 @@ def filter_query(xapian: Any, plan: Plan) -> Any | None:
     return parts[0] if len(parts) == 1 else xapian.Query(xapian.Query.OP_AND, parts)
 
 
-def _weighting(xapian: Any, ranking: RankingProfile) -> Any:
-    """BM25 with the ranking profile's k1 and b (Xapian 1.4 has one b for all fields)."""
-    return xapian.BM25Weight(ranking.k1, 0.0, 1.0, ranking.b, 0.5)
+# Xapian 1.4's BM25 normalises by a record's whole length, and every passage record
+# also holds the Chinese title's terms (index.xapian_records: ~10 positions, more with
+# sub-words), so an article's own length moves a record's length less than it moves
+# Whoosh's per-field body length: the normalisation is damped. A plan scored on article
+# text alone (a question) takes b times this, at most 1 (STARD tune half, README:
+# b 0.75 -> 0.9 and 1.0 as below). Other plans keep the profile's b: their title
+# matches are normalised by the same whole record.
+BODY_ONLY_B_SCALE = 1.2
+
+
+def question_plan(plan: Plan) -> bool:
+    """Whether the plan is a question's (search.planning): every scoring alternative
+    on article text alone, with the authority prior. Other plans on article text
+    (search.titles' text pools, whose scores meet title scores) keep Xapian's own."""
+    alts = [a for c in plan.clauses if c.occur != "must_not" for a in c.alts]
+    return plan.authority_prior and bool(alts) and all(set(a.fields) == {"body"} for a in alts)
+
+
+def bm25_b(plan: Plan) -> float:
+    """The b of the plan's BM25 on this backend (see ``BODY_ONLY_B_SCALE``)."""
+    b = plan.ranking.b_of("body")
+    return min(1.0, b * BODY_ONLY_B_SCALE) if question_plan(plan) else plan.ranking.b
+
+
+def _weighting(xapian: Any, plan: Plan) -> Any:
+    """BM25 with the ranking profile's k1 and b (Xapian 1.4 has one b for all
+    fields; a plan on article text alone: ``bm25_b``)."""
+    return xapian.BM25Weight(plan.ranking.k1, 0.0, 1.0, bm25_b(plan), 0.5)
 
 
 def _tier_key(item: Any) -> tuple:
@@ -187,11 +220,38 @@ class Planned:
         return q
 
 
-def plan_query(x: Any, db: Any, plan: Plan, dl: Deadline) -> Planned | None:
+def whoosh_idf_scale(n: int, tf: int) -> float:
+    """Whoosh's idf of a term in ``tf`` of ``n`` records over Xapian 1.4's BM25 idf
+    (its formula, low weights lifted as it lifts them): what a term's Xapian score is
+    multiplied by to be on Whoosh's scale. Xapian's idf falls much faster for common
+    words (a word in half the records: 0.41 against Whoosh's 1.69)."""
+    if tf <= 0 or n <= 0:
+        return 1.0
+    tw = (n - tf + 0.5) / (tf + 0.5)
+    if tw < 2:
+        tw = tw * 0.5 + 1
+    xapian_idf = math.log(tw)
+    return (math.log(n / (tf + 1)) + 1) / xapian_idf if xapian_idf > 0 else 1.0
+
+
+def idf_scales(db: Any, termfreq: Callable[[str], int] | None = None) -> Callable[[str], float]:
+    """term -> ``whoosh_idf_scale`` of it in ``db`` (``termfreq``: a cached count)."""
+    n = db.get_doccount()
+    count = termfreq if termfreq is not None else db.get_termfreq
+    return lambda term: whoosh_idf_scale(n, count(term))
+
+
+def plan_query(
+    x: Any, db: Any, plan: Plan, dl: Deadline, termfreq: Callable[[str], int] | None = None
+) -> Planned | None:
     """The plan as one query: scoring clauses, filters, then exclusions (documents
     with any excluded passage); None when nothing can match. Raises TimeUp when
-    the exclusions could not be read in time."""
-    q = build_query(x, plan)
+    the exclusions could not be read in time. A plan on article text alone has
+    each term's weight put on Whoosh's idf scale (``whoosh_idf_scale``; ``termfreq``:
+    the backend's cached term counts), as a question's re-ranking adds idf-sized
+    heading bonuses to these scores (search.question)."""
+    idf = idf_scales(db, termfreq) if question_plan(plan) else None
+    q = build_query(x, plan, idf)
     if q is None:
         if not plan.match_all_if_empty:
             return None
@@ -226,9 +286,13 @@ def main_enquire(x: Any, db: Any, q: Any, plan: Plan) -> Any:
     best passage per document (collapse), or a date order."""
     enq = x.Enquire(db)
     enq.set_query(q)
-    enq.set_weighting_scheme(_weighting(x, plan.ranking))
+    enq.set_weighting_scheme(_weighting(x, plan))
     if plan.collapse:
         enq.set_collapse_key(S_META)
+    elif scores_with_prior(plan):
+        # Every record kept (``_prior_top`` lets a key keep as many as it reads: nothing
+        # collapses), but each item names its document's metadata, which the prior reads.
+        enq.set_collapse_key(S_META, max(db.get_doccount(), 1))
     if plan.sort == "date":
         enq.set_sort_by_value_then_relevance(S_DATE_DESC, False)
     elif plan.sort == "date_asc":
@@ -237,6 +301,15 @@ def main_enquire(x: Any, db: Any, q: Any, plan: Plan) -> Any:
         enq.set_sort_by_relevance_then_value(S_DOCID, False)
     enq.set_docid_order(x.Enquire.ASCENDING)
     return enq
+
+
+def scores_with_prior(plan: Plan) -> bool:
+    """Whether scores are multiplied by the authority prior read from each match's
+    metadata (``_prior_top``): relevance order with the prior, collapsed to
+    documents or not (a question's article pool is not), as the Whoosh backend
+    weighs every record; title-first tiers with the prior read every match instead."""
+    every = plan.title_first and plan.collapse
+    return plan.authority_prior and plan.sort == "relevance" and not every
 
 
 def uses_tiers(plan: Plan) -> bool:
@@ -288,12 +361,15 @@ def ranked(
     n = db.get_doccount()
     want = plan.offset + plan.limit
     every = plan.title_first and plan.collapse and plan.sort == "relevance"
-    prior = plan.authority_prior and plan.collapse and plan.sort == "relevance" and not every
-    check = n if (plan.exact_total or plan.sort != "relevance" or prior) else want
+    prior = scores_with_prior(plan)
+    # Records uncollapsed (a question's article pool): an estimated total, as without
+    # the prior, so Xapian may stop early; documents: every match checked, as before.
+    exact = plan.exact_total or plan.sort != "relevance" or (prior and plan.collapse)
+    check = n if exact else want
     if every:
         mset = enq.get_mset(0, n, n)
     elif prior:
-        mset, items = _prior_top(enq, want, n, plan.ranking)
+        mset, items = _prior_top(x, enq, want, check, plan)
     else:
         # From the first hit, not from the offset: the bindings' MSet.fetch crashes
         # the process (segmentation fault) on an MSet that starts past the first
@@ -323,13 +399,19 @@ def ranked(
     return Ranked(window, total, exact, facets)
 
 
-def _prior_top(enq: Any, want: int, n: int, ranking: RankingProfile) -> tuple[Any, list]:
+def _prior_top(x: Any, enq: Any, want: int, check: int, plan: Plan) -> tuple[Any, list]:
     """A top large enough that the authority prior (at most ``_max_authority``
-    times a score) cannot lift a document from below it into the first ``want``."""
-    m = max(want * 20, 200)
+    times a score) cannot lift a document from below it into the first ``want``.
+    Uncollapsed, a key keeps up to the top's size: nothing is collapsed away."""
+    ranking = plan.ranking
+    # Records: a shallower first read (15 STARD questions, 300 articles: x4 30 ms,
+    # x2 58 ms -- read twice --, x20 114 ms; the same hits), grown below when needed.
+    m = max(want * (20 if plan.collapse else 4), 200)
     top = _max_authority(ranking)
     while True:
-        mset = enq.get_mset(0, m, n)
+        if not plan.collapse:
+            enq.set_collapse_key(S_META, m)
+        mset = enq.get_mset(0, m, max(check, m))
         items = list(mset)
         if len(items) < m:
             return mset, items
@@ -345,8 +427,8 @@ def _prior_top(enq: Any, want: int, n: int, ranking: RankingProfile) -> tuple[An
 def _rerank(x: Any, db: Any, plan: Plan, q: Any, items: list, dl: Deadline) -> list:
     """Authority prior (score times the document's weight) and title-first tiers
     (index.title_rank: documents whose titles hold the whole query first)."""
-    metas = [parse_meta(it.collapse_key)[1] if plan.collapse else {} for it in items]
-    if plan.collapse and plan.authority_prior:
+    metas = [parse_meta(it.collapse_key)[1] if it.collapse_key else {} for it in items]
+    if plan.authority_prior:
         scored = [
             (it.weight * _authority(m, plan.ranking), it, m)
             for it, m in zip(items, metas, strict=True)
@@ -465,7 +547,7 @@ def _rest(
     record only), so the documents already picked -- every tier's, since the rest
     is read only once the tiers ran out -- are skipped: read that many more."""
     rest_q = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
-    e = _tier_enquire(x, db, rest_q, plan.ranking)
+    e = _tier_enquire(x, db, rest_q, plan)
     e.set_sort_by_relevance_then_value(S_DOCID, False)
     seen = {parse_meta(it.collapse_key)[0] for _s, it in picked}
     out = []
@@ -538,7 +620,7 @@ def _tier_top(
         return []
     tq = x.Query(x.Query.OP_FILTER, planned.query, g)
     ids = x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in cands])
-    e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, tq, ids), plan.ranking)
+    e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, tq, ids), plan)
     e.set_sort_by_relevance_then_value(S_DOCID, False)
     ranked_items = sorted(e.get_mset(0, len(cands)), key=_tier_key)
     return [(it.weight, it) for it in ranked_items[:need]]
@@ -587,10 +669,10 @@ def _tier_heads(x: Any, db: Any, tier: Any, need: int) -> list[str]:
     return out
 
 
-def _tier_enquire(x: Any, db: Any, q: Any, ranking: RankingProfile) -> Any:
+def _tier_enquire(x: Any, db: Any, q: Any, plan: Plan) -> Any:
     e = x.Enquire(db)
     e.set_query(q)
-    e.set_weighting_scheme(_weighting(x, ranking))
+    e.set_weighting_scheme(_weighting(x, plan))
     e.set_collapse_key(S_META)
     e.set_docid_order(x.Enquire.ASCENDING)
     return e

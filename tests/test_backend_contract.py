@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -200,6 +201,19 @@ PLANS = {
         title_first=True,
     ),
     "passages": plan(term("个人信息"), collapse=False),
+    # A question's article pool: every record weighed by its document's authority.
+    "passages, prior": plan(term("数据"), collapse=False, authority_prior=True, limit=30),
+    # A question: article text alone (Xapian: a larger b, Whoosh's idf), both rankings.
+    "article text": plan(
+        term("数据", fields=("body",)), term("安全", "should", ("body",)), authority_prior=True
+    ),
+    "article text, passages": plan(
+        term("数据", fields=("body",)),
+        term("安全", "should", ("body",)),
+        collapse=False,
+        authority_prior=True,
+        limit=30,
+    ),
     "second page": plan(term("个人信息"), offset=1),
     "second page by date": plan(term("规范"), sort="date", offset=2),
     # Facets with each ranking path (Xapian counts them apart from the ranking).
@@ -233,6 +247,22 @@ def test_same_hits_as_whoosh(backend, reference, name: str) -> None:
     assert got.total_exact or not want.total_exact
     if p.facets:
         assert got.facets == want.facets
+
+
+def test_prior_weighs_passages_as_documents(backend) -> None:
+    """The authority prior weighs every record, collapsed or not (a question's
+    article pool is not collapsed): each document's score is its best record's."""
+    for words in (("数据",), ("个人信息",)):
+        clause = term(*words)
+        docs = backend.search(plan(clause, authority_prior=True, limit=50))
+        recs = backend.search(plan(clause, authority_prior=True, collapse=False, limit=200))
+        best: dict[str, float] = {}
+        for h in recs.hits:
+            best.setdefault(h.doc_id, h.score)
+        assert len(recs.hits) > len(best) > 1, "the fixture must have several passages"
+        assert {h.doc_id: round(h.score, 4) for h in docs.hits} == {
+            d: round(s, 4) for d, s in best.items()
+        }
 
 
 def test_one_shard_and_two_remote_shards_rank_the_same(
@@ -760,3 +790,54 @@ def test_xapian_is_never_given_a_time_limit(built: dict[str, Path], monkeypatch,
             b.search(PLANS[name], deadline=deadline)
     finally:
         b.close()
+
+
+def test_article_text_plans_take_a_larger_b_and_whoosh_idf(built: dict[str, Path]) -> None:
+    """A plan on article text alone (a question) is scored with BM25's b scaled up, since a
+    Xapian record's length also counts the title's terms, and each term on Whoosh's idf
+    scale; other plans keep the profile's b and Xapian's idf."""
+    _need_xapian()
+    from dataclasses import replace
+
+    import xapian
+
+    from index.ranking import K1, B, RankingProfile
+    from index.xapian_ranking import BODY_ONLY_B_SCALE, bm25_b, whoosh_idf_scale
+
+    no_prior = RankingProfile(authority_prior={})  # the prior asked, every factor 1
+    body = plan(term("数据", fields=("body",)), collapse=False, limit=100, authority_prior=True)
+    body = replace(body, ranking=no_prior)
+    every = replace(body, clauses=[term("数据")])
+    pool = replace(body, authority_prior=False)  # search.titles' text pools: not a question
+    assert bm25_b(body) == min(1.0, B * BODY_ONLY_B_SCALE) > bm25_b(every) == bm25_b(pool) == B
+    b = open_backend(built["xapian"])
+    try:
+        got = sorted(round(h.score, 6) for h in b.search(body).hits)
+    finally:
+        b.close()
+    db = xapian.Database(str(built["xapian"] / "shard-00"))
+    try:
+        scale = whoosh_idf_scale(db.get_doccount(), db.get_termfreq("XB:数据"))
+        scores = []
+        for bval in (bm25_b(body), bm25_b(every)):
+            enq = xapian.Enquire(db)
+            enq.set_query(xapian.Query("XB:数据"))
+            enq.set_weighting_scheme(xapian.BM25Weight(K1, 0.0, 1.0, bval, 0.5))
+            scores.append(sorted(round(m.weight * scale, 6) for m in enq.get_mset(0, 100)))
+    finally:
+        db.close()
+    assert len(got) > 2 and scale > 1.0
+    assert got == scores[0] != scores[1]
+
+
+def test_whoosh_idf_scale() -> None:
+    """Xapian's BM25 idf times the scale is Whoosh's idf, log(N / (df + 1)) + 1."""
+    from index.xapian_ranking import whoosh_idf_scale
+
+    n = 192_820
+    for tf, xapian_idf in (
+        (10, math.log((n - 9.5) / 10.5)),
+        (n // 2, math.log(1.5)),
+    ):
+        assert whoosh_idf_scale(n, tf) * xapian_idf == pytest.approx(math.log(n / (tf + 1)) + 1)
+    assert whoosh_idf_scale(n, 0) == whoosh_idf_scale(0, 0) == 1.0
