@@ -1,0 +1,100 @@
+"""A search cut short by its time budget says so (issue: silent cuts under load).
+
+Property: for queries of every intent, a search whose budget runs out after K
+readings of the clock -- for every K from 0 to the number of readings a full
+search makes -- answers exactly what the unlimited search answers, or says it
+was cut short (the notice in JSON ``notices`` and on the HTML page).
+The clock is a counter: no test here measures time. Every ``Deadline`` made
+anywhere during the search (the engine's, a step's share, a backend's own) reads
+it, so a step that spends a budget of its own is caught too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from index.deadline import Deadline
+from search.engine import CUT_SHORT_NOTICE
+
+QUERIES = [
+    "著作权能设立质权吗",  # question (nothing in the corpus answers it)
+    "数据处理活动适用什么法律？",  # question
+    "关于促进平台经济规范健康发展的指导意见",  # Chinese title
+    "Guiding Opinions on Promoting the Standardized and Healthy Development of the Platform Economy",
+    "数据安全 管理",  # keywords
+    "国办发〔2019〕38号",  # document number
+]
+PAGES = (1, 2)
+TOOK = re.compile(r"[\d.]+ ms")  # the page's timing line, the only thing that may differ
+
+
+class StopAfter:
+    """A clock that reads 0 for its first ``k`` readings and far in the future after
+    (``k=None``: never), counting every reading."""
+
+    def __init__(self, k: int | None = None) -> None:
+        self.k = k
+        self.readings = 0
+
+    def __call__(self) -> float:
+        self.readings += 1
+        return 0.0 if self.k is None or self.readings <= self.k else 1e12
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[StopAfter]:
+    c = StopAfter()
+    monkeypatch.setattr(Deadline.__init__, "__defaults__", (c,))
+    yield c
+
+
+def _json(client: Any, q: str, page: int) -> dict[str, Any]:
+    resp = client.get("/api/v1/search", query_string={"q": q, "page": page, "facets": "1"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body = resp.get_json()
+    body.pop("took_ms", None)
+    return body
+
+
+def _html(client: Any, q: str, page: int) -> str:
+    resp = client.get("/search", query_string={"q": q, "page": page})
+    assert resp.status_code == 200
+    return TOOK.sub("", resp.get_data(as_text=True))
+
+
+def _ks(total: int) -> range:
+    """Every cut point up to the full search's readings (the first ones densely)."""
+    return range(0, total + 1)
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_a_search_is_complete_or_says_it_was_cut_short(
+    client: Any, clock: StopAfter, q: str
+) -> None:
+    for page in PAGES:
+        clock.k = None
+        full = _json(client, q, page)
+        full_html = _html(client, q, page)
+        assert CUT_SHORT_NOTICE not in full["notices"]
+        clock.readings = 0
+        _json(client, q, page)
+        total = clock.readings
+        assert total > 0  # the search does read its budget
+        silent: list[str] = []
+        for k in _ks(total):
+            clock.k, clock.readings = k, 0
+            got = _json(client, q, page)
+            if got != full and CUT_SHORT_NOTICE not in got["notices"]:
+                diff = sorted(key for key in full if full[key] != got.get(key))
+                silent.append(f"json page {page} cut after {k}/{total} readings: {diff}")
+            clock.readings = 0
+            html = _html(client, q, page)
+            if html != full_html and CUT_SHORT_NOTICE not in html:
+                silent.append(f"html page {page} cut after {k}/{total} readings")
+        clock.k = None
+        assert _json(client, q, page) == full  # nothing cut was kept for later
+        assert not silent, silent
