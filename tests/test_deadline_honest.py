@@ -33,8 +33,9 @@ TOOK = re.compile(r"[\d.]+ ms")  # the page's timing line, the only thing that m
 
 
 class StopAfter:
-    """A clock that reads 0 for its first ``k`` readings and far in the future after
-    (``k=None``: never), counting every reading."""
+    """A clock that stands still for its first ``k`` readings (``k=None``: always),
+    then leaps a million seconds at every reading: every budget, even one made
+    after the leap, runs out at its next check. It counts its readings."""
 
     def __init__(self, k: int | None = None) -> None:
         self.k = k
@@ -42,7 +43,7 @@ class StopAfter:
 
     def __call__(self) -> float:
         self.readings += 1
-        return 0.0 if self.k is None or self.readings <= self.k else 1e12
+        return 0.0 if self.k is None else 1e6 * max(0, self.readings - self.k)
 
 
 @pytest.fixture
@@ -57,13 +58,21 @@ def _json(client: Any, q: str, page: int) -> dict[str, Any]:
     assert resp.status_code == 200, resp.get_data(as_text=True)
     body = resp.get_json()
     body.pop("took_ms", None)
+    _not_reusable_if_cut(resp, CUT_SHORT_NOTICE in body["notices"])
     return body
 
 
 def _html(client: Any, q: str, page: int) -> str:
     resp = client.get("/search", query_string={"q": q, "page": page})
     assert resp.status_code == 200
-    return TOOK.sub("", resp.get_data(as_text=True))
+    html = resp.get_data(as_text=True)
+    assert not (CUT_SHORT_NOTICE in html and "ETag" in resp.headers)
+    return TOOK.sub("", html)
+
+
+def _not_reusable_if_cut(resp: Any, cut: bool) -> None:
+    """An answer cut short is not offered for reuse (no ETag); a complete one is."""
+    assert ("ETag" in resp.headers) is not cut, (cut, dict(resp.headers))
 
 
 def _ks(total: int) -> range:
