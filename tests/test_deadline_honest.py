@@ -11,11 +11,13 @@ it, so a step that spends a budget of its own is caught too.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest_web import FUNCTIONAL_TIME_LIMIT
 
 from index.deadline import Deadline
 from search.engine import CUT_SHORT_NOTICE
@@ -34,16 +36,21 @@ TOOK = re.compile(r"[\d.]+ ms")  # the page's timing line, the only thing that m
 
 class StopAfter:
     """A clock that stands still for its first ``k`` readings (``k=None``: always),
-    then leaps a million seconds at every reading: every budget, even one made
-    after the leap, runs out at its next check. It counts its readings."""
+    then leaps. ``leap=None``: a million seconds at every reading, so every budget,
+    even one made after, runs out at its next check. A number: once, by that many
+    seconds, so only budgets shorter than it run out (a step's share of the time,
+    not the whole search's). It counts its readings."""
 
-    def __init__(self, k: int | None = None) -> None:
+    def __init__(self, k: int | None = None, leap: float | None = None) -> None:
         self.k = k
+        self.leap = leap
         self.readings = 0
 
     def __call__(self) -> float:
         self.readings += 1
-        return 0.0 if self.k is None else 1e6 * max(0, self.readings - self.k)
+        if self.k is None or self.readings <= self.k:
+            return 0.0
+        return self.leap if self.leap is not None else 1e6 * (self.readings - self.k)
 
 
 @pytest.fixture
@@ -84,7 +91,10 @@ def _ks(total: int) -> range:
 def test_a_search_is_complete_or_says_it_was_cut_short(
     client: Any, clock: StopAfter, q: str
 ) -> None:
-    for page in PAGES:
+    # Past a step's share of the budget (the title lookup's half), not the whole one.
+    share = 0.75 * FUNCTIONAL_TIME_LIMIT
+    for page, leap in itertools.product(PAGES, (None, share)):
+        clock.leap = leap
         clock.k = None
         full = _json(client, q, page)
         full_html = _html(client, q, page)
@@ -99,11 +109,11 @@ def test_a_search_is_complete_or_says_it_was_cut_short(
             got = _json(client, q, page)
             if got != full and CUT_SHORT_NOTICE not in got["notices"]:
                 diff = sorted(key for key in full if full[key] != got.get(key))
-                silent.append(f"json page {page} cut after {k}/{total} readings: {diff}")
+                silent.append(f"json page {page} leap {leap} after {k}/{total} readings: {diff}")
             clock.readings = 0
             html = _html(client, q, page)
             if html != full_html and CUT_SHORT_NOTICE not in html:
-                silent.append(f"html page {page} cut after {k}/{total} readings")
+                silent.append(f"html page {page} leap {leap} after {k}/{total} readings")
         clock.k = None
         assert _json(client, q, page) == full  # nothing cut was kept for later
         assert not silent, silent
