@@ -11,7 +11,9 @@ it, so a step that spends a budget of its own is caught too.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -51,6 +53,36 @@ class StopAfter:
         if self.k is None or self.readings <= self.k:
             return 0.0
         return self.leap if self.leap is not None else 1e6 * (self.readings - self.k)
+
+
+@pytest.fixture(scope="module", params=["whoosh", "xapian"])
+def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The web fixture app on each engine (xapian: when its bindings are installed)."""
+    from conftest_web import configure_segmenter, fixture_documents
+    from web_apps import owned_app
+
+    from index.backends import open_backend
+
+    root = tmp_path_factory.mktemp(f"honest-{request.param}")
+    config: dict[str, Any] = {}
+    if request.param == "xapian":
+        if importlib.util.find_spec("xapian") is None:
+            if os.environ.get("DUIZHAO_REQUIRE_XAPIAN") == "1":
+                pytest.fail("DUIZHAO_REQUIRE_XAPIAN=1 but the xapian bindings are missing")
+            pytest.skip("the xapian bindings are not installed")
+        configure_segmenter()
+        backend = open_backend(root / "xapian", kind="xapian", create=True)
+        try:
+            assert not backend.add_documents(fixture_documents()).problems
+        finally:
+            backend.close()
+        config["INDEX_DIR"] = str(root / "xapian")
+    with owned_app(root, **config) as app:
+        assert (
+            type(app.extensions["duizhao"].engine.backend).__module__
+            == f"index.{request.param}_backend"
+        )
+        yield app
 
 
 @pytest.fixture
