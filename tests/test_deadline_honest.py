@@ -3,7 +3,8 @@
 Property: for queries of every intent, a search whose budget runs out after K
 readings of the clock -- for every K from 0 to the number of readings a full
 search makes -- answers exactly what the unlimited search answers, or says it
-was cut short (the notice in JSON ``notices`` and on the HTML page).
+was cut short (the notice in JSON ``notices`` and on the HTML page) and is not
+offered for reuse (no ETag on the API's answer).
 The clock is a counter: no test here measures time. Every ``Deadline`` made
 anywhere during the search (the engine's, a step's share, a backend's own) reads
 it, so a step that spends a budget of its own is caught too.
@@ -115,7 +116,7 @@ def _not_reusable_if_cut(resp: Any, cut: bool) -> None:
 
 
 def _ks(total: int) -> range:
-    """Every cut point up to the full search's readings (the first ones densely)."""
+    """Every cut point up to the full search's readings."""
     return range(0, total + 1)
 
 
