@@ -12,6 +12,7 @@ process), the glossary (segmentation words and expansion), and turns a
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -196,8 +197,17 @@ class Engine:
         self.backend = open_backend(index_path(index_dir), create=create)
         self._filters: FilterResolver | None = None
         self._issuer_names: IssuerNames | None = None
+        # This thread's latest search was cut short (HTTP caching: web/rest.py). The
+        # backend's own flag is not enough: a search is also cut short by a step
+        # after its last index search (snippets, title checks) or by the title lookup.
+        self._last_partial = threading.local()
         if check_glossary:
             self.backend.check_glossary(segmenter.fingerprint())
+
+    @property
+    def last_search_partial(self) -> bool:
+        """Whether this thread's latest :meth:`search` was cut short by the time limit."""
+        return bool(getattr(self._last_partial, "flag", False))
 
     # --- validation of request values -----------------------------------------------
     @staticmethod
@@ -263,6 +273,7 @@ class Engine:
         partial = raw.partial or dl.cut_short or bool(lf and lf.cut_short)
         if partial:
             notices.append(CUT_SHORT_NOTICE)
+        self._last_partial.flag = partial
         return SearchResponse(
             did_you_mean=self.did_you_mean(req.q),
             request=req,

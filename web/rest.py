@@ -183,7 +183,11 @@ def register(app: Flask) -> None:
 
 def _cut_short() -> bool:
     engine = state().engine
-    return engine is not None and bool(getattr(engine.backend, "last_search_partial", False))
+    if engine is None:
+        return False
+    # The engine's flag covers every step of a search; the backend's, index searches
+    # made without the engine (title lookups, feeds, charts).
+    return engine.last_search_partial or bool(getattr(engine.backend, "last_search_partial", False))
 
 
 def _if_none_match() -> set[str]:
