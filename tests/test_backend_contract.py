@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -305,6 +306,7 @@ def test_engine_over_every_backend(backend, reference) -> None:
     for b in (reference, backend):
         e = Engine.__new__(Engine)
         e.glossary, e.backend, e._filters, e._issuer_names = None, b, None, None
+        e._last_partial = threading.local()  # what Engine.__init__ sets besides
         engines.append(e)
     for q in ("个人信息", "平台经济", "personal information"):
         a, b = (e.search(SearchRequest(q, facets=True)) for e in engines)
