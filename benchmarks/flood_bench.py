@@ -213,12 +213,7 @@ def start(checkout: Path, index: str, port: int) -> subprocess.Popen:
 
 
 def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    load_bench.stop_server(proc)
 
 
 def measure(checkout: Path, args: argparse.Namespace, queries: list[str]) -> dict:

@@ -248,12 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                 results.setdefault(kind, {})[name] = summary
     finally:
         for proc in procs.values():
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            load_bench.stop_server(proc)
     out = {
         "index": args.index,
         "clients": args.clients,
