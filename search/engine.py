@@ -162,6 +162,7 @@ class SearchResponse:
             "took_ms": round(self.took_ms, 2),
             "expansions": [_expansion_dict(e) for e in self.expansions],
             "notices": self.notices,
+            "partial": self.partial,
             "did_you_mean": self.did_you_mean,
             "facets": self.facets,
             "facet_labels": self.facet_labels,

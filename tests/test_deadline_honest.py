@@ -98,7 +98,9 @@ def _json(client: Any, q: str, page: int) -> dict[str, Any]:
     assert resp.status_code == 200, resp.get_data(as_text=True)
     body = resp.get_json()
     body.pop("took_ms", None)
-    _not_reusable_if_cut(resp, CUT_SHORT_NOTICE in body["notices"])
+    cut = CUT_SHORT_NOTICE in body["notices"]
+    assert body["partial"] is cut  # the flag and the notice always agree
+    _not_reusable_if_cut(resp, cut)
     return body
 
 

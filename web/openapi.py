@@ -233,6 +233,11 @@ SCHEMAS: dict[str, Any] = {
             "took_ms": {"type": "number"},
             "expansions": {"type": "array", "items": _ref("Expansion")},
             "notices": {"type": "array", "items": {"type": "string"}},
+            "partial": {
+                "type": "boolean",
+                "description": "The time limit cut this search short (a notice says so too): "
+                "a page may hold fewer hits than match. Such an answer has no ETag.",
+            },
             "did_you_mean": {
                 "type": ["string", "null"],
                 "description": "The query with misspelled English words corrected, if any.",
