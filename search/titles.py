@@ -773,7 +773,20 @@ def _zh_title_text(doc: Document) -> str:
     title -- the head of its Chinese text, where the title usually stands."""
     if doc.title:
         return _compact(doc.title + doc.subtitle)
-    return _compact(doc.body[:160])
+    return _uncited_head(doc.body[:160])
+
+
+# A document quoted as the basis of another (为贯彻落实《…》, 根据«…»): the head
+# of a text that cites it is not that document.
+_CITED = re.compile(
+    r"(?:落实|贯彻|根据|依据|按照|实施|依照|遵照|对照|参照)[^《«]{0,4}(?:《[^《》]*》|«[^«»]*»)"
+)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _uncited_head(head: str) -> str:
+    """The head of a text, compacted, without the documents it cites as its basis."""
+    return _compact(_CITED.sub("", head))
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -895,7 +908,7 @@ def score_english(
         ev.append(_issuer_evidence(parse, doc, title_zh, mismatch))
     if parse.regions or parse.national:
         ev.append(_region_evidence(parse, doc, title_zh, mismatch))
-    elif doc.title and (place := _title_place(title_zh)):
+    elif place := _title_place(title_zh) if doc.title else _first_line_place(doc):
         # The Chinese title names a place the English one does not: a news title
         # of a local document names its province or city (Shanghai's plan is not
         # the national one of the same name).
@@ -1074,6 +1087,14 @@ _QUOTED = re.compile(r"《[^《》]*》")
 _LOCAL_ISSUER = re.compile(
     r"^(?:市|区|县)(?!场)(?:人民)?(?:政府|[^关于《]{0,12}?(?:委员会|委|局|厅|办))"
 )
+
+
+def _first_line_place(doc: Document) -> str | None:
+    """The place the first line of a text names (where the title of a record known
+    only by its text stands), outside what it quotes."""
+    line = _QUOTED.sub("", doc.body[:160].split("\n", 1)[0][:40])
+    m = _place_re().search(_compact(line)) if line else None
+    return m.group(0) if m else None
 
 
 def _about_another(title: str) -> bool:
