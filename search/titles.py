@@ -604,6 +604,34 @@ _NATIONAL = frozenset({"中华人民共和国", "中国", "全国", "国家"})
 # Five-Year Plan", and "Five-Year" alone is 五年.
 _FIVE_YEAR = re.compile(r"\b(1[1-5])(?:st|nd|rd|th)\s+Five[-\s]?Year\b", re.IGNORECASE)
 _PLAN_PERIODS = {11: "十一五", 12: "十二五", 13: "十三五", 14: "十四五", 15: "十五五"}
+# A numbered part in Roman numerals -- "Amendment (VII) to the Criminal Law",
+# "Amendment XI" -- is the Chinese numeral in brackets: 刑法修正案（七）.
+_ROMAN_PART = re.compile(r"\(([IVX]{1,5})\)|\bAmendment\s+([IVX]{1,5})\b")
+_ROMAN = {"I": 1, "V": 5, "X": 10}
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def _roman(s: str) -> int | None:
+    """A Roman numeral's value (1-39), or None when it is not one."""
+    total = 0
+    for i, ch in enumerate(s):
+        v = _ROMAN[ch]
+        total += -v if i + 1 < len(s) and _ROMAN[s[i + 1]] > v else v
+    return total if 0 < total < 40 and _roman_form(total) == s else None
+
+
+def _roman_form(n: int) -> str:
+    tens, ones = divmod(n, 10)
+    return "X" * tens + ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"][ones]
+
+
+def _zh_number(n: int) -> str:
+    """1-39 in Chinese numerals (十一, 二十三)."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else "十" if tens == 1 else _ZH_DIGITS[tens] + "十"
+    return head + (_ZH_DIGITS[ones] if ones else "")
+
+
 _PRC = re.compile(r"\bPeople['\u2019]s Republic of China\b|\bPRC\b", re.IGNORECASE)
 
 
@@ -670,6 +698,7 @@ def parse_english_title(
     if glossary is not None:
         _add_glossary_parts(p, text, glossary, title_df)
     _add_plan_periods(p, text)
+    _add_numbered_parts(p, text)
     for zh in cities().in_english(text):
         if zh not in p.regions:
             p.regions.append(zh)
@@ -741,6 +770,17 @@ def _add_plan_periods(p: EnglishTitleParse, text: str) -> None:
         span = inside[0].span if inside else (-1, -1)  # (-1, -1): holds no other term
         p.terms = [t for t in p.terms if t not in inside]
         p.terms.append(TermGroup(m.group(0), (zh,), "policy", 2.0, span))
+
+
+def _add_numbered_parts(p: EnglishTitleParse, text: str) -> None:
+    """A numbered part in Roman numerals as a key term: its Chinese numeral in
+    brackets, which sets one amendment (or batch) apart from its siblings."""
+    for m in _ROMAN_PART.finditer(text):
+        n = _roman(m.group(1) or m.group(2))
+        if n is None:
+            continue
+        zh = _zh_number(n)
+        p.terms.append(TermGroup(m.group(0), (f"（{zh}）", f"({zh})"), "general", 2.0, (-1, -1)))
 
 
 # Glossary categories that are parts of a title's structure, not its subject.
