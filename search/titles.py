@@ -603,6 +603,7 @@ _NATIONAL = frozenset({"中华人民共和国", "中国", "全国", "国家"})
 # Five-Year National Informatization Plan"); the glossary knows only "13th
 # Five-Year Plan", and "Five-Year" alone is 五年.
 _FIVE_YEAR = re.compile(r"\b(1[1-5])(?:st|nd|rd|th)\s+Five[-\s]?Year\b", re.IGNORECASE)
+_HYPHENS = re.compile(r"[-\s]+")
 _PLAN_PERIODS = {11: "十一五", 12: "十二五", 13: "十三五", 14: "十四五", 15: "十五五"}
 # A numbered part in Roman numerals -- "Amendment (VII) to the Criminal Law",
 # "Amendment XI" -- is the Chinese numeral in brackets: 刑法修正案（七）.
@@ -766,7 +767,10 @@ def _add_plan_periods(p: EnglishTitleParse, text: str) -> None:
         zh = _PLAN_PERIODS[int(m.group(1))]
         if any(zh in t.zh for t in p.terms):
             continue
-        inside = [t for t in p.terms if t.zh == ("五年",) and t.en.lower() in m.group(0).lower()]
+        said = _HYPHENS.sub(" ", m.group(0).lower())
+        inside = [
+            t for t in p.terms if t.zh == ("五年",) and _HYPHENS.sub(" ", t.en.lower()) in said
+        ]
         span = inside[0].span if inside else (-1, -1)  # (-1, -1): holds no other term
         p.terms = [t for t in p.terms if t not in inside]
         p.terms.append(TermGroup(m.group(0), (zh,), "policy", 2.0, span))

@@ -91,3 +91,61 @@ def test_shipped_policy_rows_name_corpus_documents() -> None:
     for r in read_policy_rows():
         assert r.doc_id in titles, f"{r.doc_id} ({r.en}) is not a policy_titles record"
         assert normalize_key(titles[r.doc_id]) == normalize_key(r.zh), r.doc_id
+
+
+# --- the second retrieval, from the parsed title ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_engine(tmp_path_factory: pytest.TempPathFactory):
+    from index.document import Document
+    from index.glossary import Glossary
+    from search.engine import Engine
+
+    engine = Engine(
+        tmp_path_factory.mktemp("parsepool") / "index",
+        glossary=Glossary.load(cedict=False),
+        create=True,
+    )
+    engine.backend.add_documents(
+        [
+            Document(
+                id="plan13", title="国务院关于印发“十三五”国家信息化规划的通知", region="全国"
+            ),
+            Document(id="law", title="山东省信息化促进条例", region="山东"),
+            Document(id="other", title="国务院关于印发“十三五”旅游业发展规划的通知", region="全国"),
+        ]
+    )
+    yield engine
+    engine.backend.close()
+
+
+def test_thin_pool_and_the_second_retrieval(small_engine) -> None:
+    from index.document import Document
+    from search.titles import (
+        EXACT_THRESHOLD,
+        Candidate,
+        _english_fields,
+        _english_pool,
+        _parse_pool,
+        _thin,
+        parse_english_title,
+    )
+
+    assert _thin([])
+    assert _thin([Candidate(Document(id="a", title=""), EXACT_THRESHOLD - 0.01)])
+    assert not _thin([Candidate(Document(id="a", title=""), EXACT_THRESHOLD)])
+
+    en = "13th Five-Year National Informatization Plan"
+    parse = parse_english_title(en, small_engine.glossary)
+    assert any("十三五" in t.zh for t in parse.terms)
+    fields = _english_fields(False)
+    pool = _english_pool(small_engine, en, parse, fields, True, None)
+    # As if the first retrievals had found nothing: the parsed readings (the plan
+    # period, 信息化, the document types) are searched in titles.
+    pool.hits, pool.seen = [], set()
+    found = [d.id for d, _ in _parse_pool(small_engine, parse, pool, fields, None)]
+    assert found[0] == "plan13"
+    assert set(found) <= {"plan13", "law", "other"}
+    # Documents already in the pool are not returned again.
+    assert _parse_pool(small_engine, parse, pool, fields, None) == []
