@@ -1550,25 +1550,32 @@ def _parse_pool(
     plan.limit = TITLE_POOL
     plan.light_documents = True
     raw = _search_plan(engine, plan, deadline)
-    if raw is None:
+    if raw is None or not raw.hits:
         return []
+    # Its scores, put on the first retrievals' scale at EXTRA_RETRIEVAL of their
+    # best: the pool then ranks as one (the candidates score as if found at once).
+    top = max((s for _, s in pool.hits), default=0.0) or 1.0
+    top_x = max(h.score for h in raw.hits) or 1.0
     n = len(pool.hits)
-    pool.add_raw(raw)
+    for h in raw.hits:
+        if h.document.id not in pool.seen and h.light:
+            pool.light.add(h.document.id)
+    pool.add([(h.document, EXTRA_RETRIEVAL * top * h.score / top_x) for h in raw.hits])
     return pool.hits[n:]
 
 
 def _score_extra(
     parse: EnglishTitleParse,
+    pool: _Pool,
     extra: list[tuple[Document, float]],
     use_title_en: bool,
     generation: Any,
 ) -> list[Candidate]:
-    """The second retrieval's documents scored like the pool's."""
-    top = max(s for _, s in extra) or 1.0
+    """The second retrieval's documents scored as :func:`_rank_english` scores the pool."""
+    top = max((s for _, s in pool.hits), default=0.0) or 1.0
     sc = _EnglishScoring.of(parse, generation)
     return [
-        score_english(parse, d, EXTRA_RETRIEVAL * s / top, use_title_en=use_title_en, scoring=sc)
-        for d, s in extra
+        score_english(parse, d, s / top, use_title_en=use_title_en, scoring=sc) for d, s in extra
     ]
 
 
@@ -1700,7 +1707,8 @@ def _lookup_english(
         extra = _parse_pool(engine, parse, pool, fields, deadline)
         if extra:
             res.candidates = _rank(
-                [*res.candidates, *_score_extra(parse, extra, use_title_en, generation)], limit
+                [*res.candidates, *_score_extra(parse, pool, extra, use_title_en, generation)],
+                limit,
             )
     _whole_candidates(engine, res.candidates, pool)
     _english_outcome(res)
