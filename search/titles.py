@@ -1173,9 +1173,14 @@ def _ends_with_kind(title: str, kinds: set[str]) -> bool:
         heads.append(inner)
     for h in heads:
         h = _TRAILING_NOTE.sub("", _compact(h)).rstrip('》」”"')
-        if h.endswith(tuple(kinds)):
-            return True
+        for k in kinds:
+            if h.endswith(k) and not (k == "法" and h.endswith(_NOT_LAWS)):
+                return True
     return False
+
+
+# Words ending in 法 that are no law: 办法 are measures (实施《…法》办法 is no law).
+_NOT_LAWS = ("办法", "方法", "做法")
 
 
 def _confidence(ev: list[Evidence]) -> float:

@@ -132,6 +132,9 @@ def test_a_law_title_prefers_the_law_over_documents_citing_it() -> None:
     assert _ends_with_kind("国务院关于印发2030年前碳达峰行动方案的通知", {"行动方案"})
     assert _ends_with_kind("中华人民共和国宪法修正案（2018年）", {"修正案"})
     assert not _ends_with_kind("关于适用《中华人民共和国仲裁法》若干问题的解释", {"法"})
+    # 办法 (measures) ends in 法 but is no law; asked for, it is its own kind.
+    assert not _ends_with_kind("河南省实施《中华人民共和国乡镇企业法》办法", {"法"})
+    assert _ends_with_kind("河南省实施《中华人民共和国乡镇企业法》办法", {"法", "办法"})
 
 
 def test_text_heads_are_kept_per_generation_and_bounded() -> None:
