@@ -14,6 +14,12 @@ File format (one TAB between fields; '#' lines and blank lines are ignored)::
 
 A malformed row stops loading with file, line and reason; the same Chinese
 title may not appear twice.
+
+``search/data/attested_policy_titles.tsv`` holds the same kind of fact for
+policy documents (意见, 通知, 方案, 规划 ...) with the sample corpus document it
+names: ``en<TAB>zh<TAB>doc_id<TAB>source<TAB>url``. It is an evaluation set for
+the English title lookup (``benchmarks/titles_eval.py``), read by
+:func:`read_policy_rows`; it is not attached to documents.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from index.scripts import has_han
 from search.title_lexicon import DATA_DIR, TitleDataError, normalize_key
 
 ATTESTED_FILE = DATA_DIR / "attested_titles.tsv"
+POLICY_FILE = DATA_DIR / "attested_policy_titles.tsv"
 
 _LATIN = re.compile(r"[A-Za-z]")
 _URL = re.compile(r"^https?://\S+$")
@@ -75,6 +82,57 @@ def read_attested(path: Path = ATTESTED_FILE) -> dict[str, AttestedTitle]:
         if key in out:
             raise TitleDataError(f"{where}: {zh} is listed twice", "keep one row per title")
         out[key] = AttestedTitle(zh, en, source, url)
+    return out
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    """One attested English title of a policy document in the sample corpus."""
+
+    en: str
+    zh: str
+    doc_id: str
+    source: str
+    url: str
+
+
+_DOC_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]*$")
+
+
+def read_policy_rows(path: Path = POLICY_FILE) -> list[PolicyRow]:
+    """Read and check an attested policy-titles file (rows in file order).
+
+    Every field is required (the url too: each row was looked up at a public
+    address); an English title may appear once."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise TitleDataError(f"cannot read {path}: {e}", "restore the file from git") from e
+    out: list[PolicyRow] = []
+    seen: set[str] = set()
+    for n, raw in enumerate(lines, 1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        where = f"{path.name} line {n}"
+        parts = [p.strip() for p in raw.split("\t")]
+        if len(parts) != 5 or not all(parts):
+            raise TitleDataError(
+                f"{where}: expected 5 non-empty fields (en, zh, doc_id, source, url)",
+                "separate fields with one TAB",
+            )
+        en, zh, doc_id, source, url = parts
+        if not _LATIN.search(en) or has_han(en):
+            raise TitleDataError(f"{where}: the English title {en!r} is not English")
+        if not has_han(zh):
+            raise TitleDataError(f"{where}: the Chinese title {zh!r} has no Chinese character")
+        if not _DOC_ID.match(doc_id):
+            raise TitleDataError(f"{where}: {doc_id!r} is not a document id")
+        if not _URL.match(url):
+            raise TitleDataError(f"{where}: {url!r} is not an http(s) address")
+        if en.casefold() in seen:
+            raise TitleDataError(f"{where}: {en} is listed twice", "keep one row per title")
+        seen.add(en.casefold())
+        out.append(PolicyRow(en, zh, doc_id, source, url))
     return out
 
 

@@ -599,6 +599,40 @@ _EN_REGION_RE = re.compile(
     + r")\b"
 )
 _NATIONAL = frozenset({"中华人民共和国", "中国", "全国", "国家"})
+# "14th Five-Year ..." names the plan period 十四五 wherever "Plan" stands ("13th
+# Five-Year National Informatization Plan"); the glossary knows only "13th
+# Five-Year Plan", and "Five-Year" alone is 五年.
+_FIVE_YEAR = re.compile(r"\b(1[1-5])(?:st|nd|rd|th)\s+Five[-\s]?Year\b", re.IGNORECASE)
+_HYPHENS = re.compile(r"[-\s]+")
+_PLAN_PERIODS = {11: "十一五", 12: "十二五", 13: "十三五", 14: "十四五", 15: "十五五"}
+# A numbered part in Roman numerals -- "Amendment (VII) to the Criminal Law",
+# "Amendment XI" -- is the Chinese numeral in brackets: 刑法修正案（七）.
+_ROMAN_PART = re.compile(r"\(([IVX]{1,5})\)|\bAmendment\s+([IVX]{1,5})\b")
+_ROMAN = {"I": 1, "V": 5, "X": 10}
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def _roman(s: str) -> int | None:
+    """A Roman numeral's value (1-39), or None when it is not one."""
+    total = 0
+    for i, ch in enumerate(s):
+        v = _ROMAN[ch]
+        total += -v if i + 1 < len(s) and _ROMAN[s[i + 1]] > v else v
+    return total if 0 < total < 40 and _roman_form(total) == s else None
+
+
+def _roman_form(n: int) -> str:
+    tens, ones = divmod(n, 10)
+    return "X" * tens + ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"][ones]
+
+
+def _zh_number(n: int) -> str:
+    """1-39 in Chinese numerals (十一, 二十三)."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else "十" if tens == 1 else _ZH_DIGITS[tens] + "十"
+    return head + (_ZH_DIGITS[ones] if ones else "")
+
+
 _PRC = re.compile(r"\bPeople['\u2019]s Republic of China\b|\bPRC\b", re.IGNORECASE)
 
 
@@ -664,6 +698,8 @@ def parse_english_title(
         p.docnums = []
     if glossary is not None:
         _add_glossary_parts(p, text, glossary, title_df)
+    _add_plan_periods(p, text)
+    _add_numbered_parts(p, text)
     for zh in cities().in_english(text):
         if zh not in p.regions:
             p.regions.append(zh)
@@ -724,6 +760,33 @@ def _add_glossary_parts(
             p.terms.append(g)
 
 
+def _add_plan_periods(p: EnglishTitleParse, text: str) -> None:
+    """The plan period (十四五) of every "14th Five-Year" the terms lack; it
+    replaces the bare "Five-Year" (五年) read inside it."""
+    for m in _FIVE_YEAR.finditer(text):
+        zh = _PLAN_PERIODS[int(m.group(1))]
+        if any(zh in t.zh for t in p.terms):
+            continue
+        said = _HYPHENS.sub(" ", m.group(0).lower())
+        inside = [
+            t for t in p.terms if t.zh == ("五年",) and _HYPHENS.sub(" ", t.en.lower()) in said
+        ]
+        span = inside[0].span if inside else (-1, -1)  # (-1, -1): holds no other term
+        p.terms = [t for t in p.terms if t not in inside]
+        p.terms.append(TermGroup(m.group(0), (zh,), "policy", 2.0, span))
+
+
+def _add_numbered_parts(p: EnglishTitleParse, text: str) -> None:
+    """A numbered part in Roman numerals as a key term: its Chinese numeral in
+    brackets, which sets one amendment (or batch) apart from its siblings."""
+    for m in _ROMAN_PART.finditer(text):
+        n = _roman(m.group(1) or m.group(2))
+        if n is None:
+            continue
+        zh = _zh_number(n)
+        p.terms.append(TermGroup(m.group(0), (f"（{zh}）", f"({zh})"), "general", 2.0, (-1, -1)))
+
+
 # Glossary categories that are parts of a title's structure, not its subject.
 _PART_KINDS = frozenset({"doctype", "issuer", "region"})
 
@@ -754,7 +817,20 @@ def _zh_title_text(doc: Document) -> str:
     title -- the head of its Chinese text, where the title usually stands."""
     if doc.title:
         return _compact(doc.title + doc.subtitle)
-    return _compact(doc.body[:160])
+    return _uncited_head(doc.body[:160])
+
+
+# A document quoted as the basis of another (为贯彻落实《…》, 根据«…»): the head
+# of a text that cites it is not that document.
+_CITED = re.compile(
+    r"(?:落实|贯彻|根据|依据|按照|实施|依照|遵照|对照|参照)[^《«]{0,4}(?:《[^《》]*》|«[^«»]*»)"
+)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _uncited_head(head: str) -> str:
+    """The head of a text, compacted, without the documents it cites as its basis."""
+    return _compact(_CITED.sub("", head))
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -815,6 +891,7 @@ class _EnglishScoring:
 
     covers: list[tuple[int, ...]]  # per term: the terms whose span holds its own
     doctypes: set[str]  # the Chinese document types the title names
+    specific: set[str]  # those of its most specific English (empty: all are)
     docnum_keys: set[str]
     generation: Any = None  # the index generation of the candidates (None: no cache)
 
@@ -829,9 +906,19 @@ class _EnglishScoring:
             )
             for t in spans
         ]
+        # "Plan" inside "Development Plan" is the same word read twice: the longer
+        # names the kind (发展规划); 方案 matches only the general word.
+        ens = [en.lower() for en, _ in parse.doctypes]
+        inner = {e for e in ens if any(o != e and o.endswith(" " + e) for o in ens)}
+        specific = (
+            {z for en, zs in parse.doctypes if en.lower() not in inner for z in zs}
+            if inner
+            else set()
+        )
         return cls(
             covers,
             {z for _, zs in parse.doctypes for z in zs},
+            specific,
             {k for dn in parse.docnums for k in (dn.key, dn.pinyin_key)},
             generation,
         )
@@ -860,11 +947,17 @@ def score_english(
     if parse.terms:
         ev.append(_terms_evidence(parse, title_zh, body_zh, sc.covers))
     if parse.doctypes:
-        ev.append(_doctype_evidence(parse, doc, title_zh, body_zh, sc.doctypes))
+        ev.append(_doctype_evidence(parse, doc, title_zh, body_zh, sc.doctypes, sc.specific))
     if parse.issuers:
         ev.append(_issuer_evidence(parse, doc, title_zh, mismatch))
     if parse.regions or parse.national:
         ev.append(_region_evidence(parse, doc, title_zh, mismatch))
+    elif place := _title_place(title_zh) if doc.title else _first_line_place(doc):
+        # The Chinese title names a place the English one does not: a news title
+        # of a local document names its province or city (Shanghai's plan is not
+        # the national one of the same name).
+        mismatch.append(f"region: the title names {place}, the English no place")
+        ev.append(Evidence("region", 0.0, W_REGION, f"{place}, not named"))
     if parse.years:
         y = doc.year
         ok = y is not None and any(abs(y - py) <= 1 for py in parse.years)
@@ -935,14 +1028,25 @@ def _doctype_evidence(
     title_zh: str,
     body_zh: Callable[[], str],
     want: set[str],
+    specific: set[str] | None = None,
 ) -> Evidence:
     """Whether the candidate is of the kind the title names (law, measures, plan ...:
-    ``want``, their Chinese)."""
+    ``want``, their Chinese). ``specific``: the kinds the title's most specific
+    English names (Development Plan: 发展规划, not the 方案 of "Plan" inside it)."""
     if doc.title:
         # The candidate's own kind ends its title (or the title it issues);
-        # a kind only named inside it is a citation: 关于适用《…法》的解释 is no law.
-        own = _ends_with_kind(doc.title, want) or doc.doctype in want
+        # a kind only named inside it is a citation: 关于适用《…法》的解释 is no law,
+        # and neither is the infographic of a plan (一图读懂《…规划》).
+        own = not _about_another(doc.title) and (
+            _ends_with_kind(doc.title, want) or doc.doctype in want
+        )
         dscore = 1.0 if own else 0.5 if any(z in title_zh for z in want) else 0.0
+        if (
+            own
+            and specific
+            and not (_ends_with_kind(doc.title, specific) or doc.doctype in specific)
+        ):
+            dscore = 0.75  # only the general kind inside what the title names
     else:
         dscore = 1.0 if any(z in title_zh for z in want) or doc.doctype in want else 0.0
     ok = dscore > 0
@@ -1019,6 +1123,45 @@ def _english_title_evidence(parse: EnglishTitleParse, doc: Document) -> Evidence
 
 
 _TRAILING_NOTE = re.compile(r"[（(][^（）()]{0,16}[)）]$")
+# A title about another document (its infographic, press conference, Q&A): the
+# kind it quotes is not its own.
+_ABOUT_ANOTHER = re.compile(r"一图读懂|一图看懂|一图了解|图解|解读|发布会|吹风会|问答|答记者问")
+_QUOTED = re.compile(r"《[^《》]*》")
+# A local body named without its place (Shanghai's 市政府, 市科委, 区政府 ...).
+_LOCAL_ISSUER = re.compile(
+    r"^(?:市|区|县)(?!场)(?:人民)?(?:政府|[^关于《]{0,12}?(?:委员会|委|局|厅|办))"
+)
+
+
+def _first_line_place(doc: Document) -> str | None:
+    """The place the first line of a text names (where the title of a record known
+    only by its text stands), outside what it quotes."""
+    line = _QUOTED.sub("", doc.body[:160].split("\n", 1)[0][:40])
+    m = _place_re().search(_compact(line)) if line else None
+    return m.group(0) if m else None
+
+
+def _about_another(title: str) -> bool:
+    """Whether a title is about a document it quotes (一图读懂《…规划》), not that document."""
+    return "《" in title and _ABOUT_ANOTHER.search(_QUOTED.sub("", title)) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _place_re() -> re.Pattern[str]:
+    """Provinces by name, cities with 市 (a bare city name can be a word: 大同, 长治)."""
+    names = [*REGIONS, *(f"{c}市" for c in cities().provinces)]
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _title_place(title: str) -> str | None:
+    """The first place a (compacted) Chinese title names, or a local body it names
+    without its place (市政府); None for a title of no place."""
+    m = _place_re().search(title)
+    if m:
+        return m.group(0)
+    m = _LOCAL_ISSUER.match(title)
+    return m.group(0) if m else None
 
 
 def _ends_with_kind(title: str, kinds: set[str]) -> bool:
@@ -1030,9 +1173,14 @@ def _ends_with_kind(title: str, kinds: set[str]) -> bool:
         heads.append(inner)
     for h in heads:
         h = _TRAILING_NOTE.sub("", _compact(h)).rstrip('》」”"')
-        if h.endswith(tuple(kinds)):
-            return True
+        for k in kinds:
+            if h.endswith(k) and not (k == "法" and h.endswith(_NOT_LAWS)):
+                return True
     return False
+
+
+# Words ending in 法 that are no law: 办法 are measures (实施《…法》办法 is no law).
+_NOT_LAWS = ("办法", "方法", "做法")
 
 
 def _confidence(ev: list[Evidence]) -> float:
@@ -1365,6 +1513,77 @@ def _english_pool(
     return pool
 
 
+def _thin(cands: list[Candidate]) -> bool:
+    """Whether the pool holds nothing the lookup would call the document: then a
+    second retrieval from the parsed title is worth its cost."""
+    return not cands or cands[0].confidence < EXACT_THRESHOLD
+
+
+# The share of the best score that a document found only by the second retrieval
+# is credited with: its scores come from another query, so they rank only among
+# themselves, and the first retrieval's documents keep their own.
+EXTRA_RETRIEVAL = 0.5
+
+
+def _parse_pool(
+    engine: Any,
+    parse: EnglishTitleParse,
+    pool: _Pool,
+    fields: tuple[str, ...],
+    deadline: Deadline | None,
+) -> list[tuple[Document, float]]:
+    """Titles searched for the parsed title's own readings -- each key term's
+    renderings (the plan period of "14th Five-Year", the dictionary senses titles
+    use) and the document types -- which the engine's expansion of the English
+    words does not all have: the documents the pool lacks, with their scores."""
+    from index.analysis import terms as analyze
+
+    if pool.plan is None or "title" not in fields:
+        return []
+    groups = [t.zh for t in parse.terms] + [zs for _, zs in parse.doctypes]
+    alts: list[Alt] = []
+    seen: set[tuple[str, ...]] = set()
+    for zs in groups:
+        for z in zs:
+            toks = tuple(analyze(z))
+            if toks and toks not in seen:
+                seen.add(toks)
+                alts.append(Alt(toks, 1.0, "title-parse", fields=("title",), display=z))
+    if len(alts) < 2:
+        return []
+    plan = replace(pool.plan, clauses=[Clause(tuple(alts), "should", "parsed title")])
+    plan.limit = TITLE_POOL
+    plan.light_documents = True
+    raw = _search_plan(engine, plan, deadline)
+    if raw is None or not raw.hits:
+        return []
+    # Its scores, put on the first retrievals' scale at EXTRA_RETRIEVAL of their
+    # best: the pool then ranks as one (the candidates score as if found at once).
+    top = max((s for _, s in pool.hits), default=0.0) or 1.0
+    top_x = max(h.score for h in raw.hits) or 1.0
+    n = len(pool.hits)
+    for h in raw.hits:
+        if h.document.id not in pool.seen and h.light:
+            pool.light.add(h.document.id)
+    pool.add([(h.document, EXTRA_RETRIEVAL * top * h.score / top_x) for h in raw.hits])
+    return pool.hits[n:]
+
+
+def _score_extra(
+    parse: EnglishTitleParse,
+    pool: _Pool,
+    extra: list[tuple[Document, float]],
+    use_title_en: bool,
+    generation: Any,
+) -> list[Candidate]:
+    """The second retrieval's documents scored as :func:`_rank_english` scores the pool."""
+    top = max((s for _, s in pool.hits), default=0.0) or 1.0
+    sc = _EnglishScoring.of(parse, generation)
+    return [
+        score_english(parse, d, s / top, use_title_en=use_title_en, scoring=sc) for d, s in extra
+    ]
+
+
 def _rank_english(
     parse: EnglishTitleParse,
     pool: _Pool,
@@ -1489,6 +1708,13 @@ def _lookup_english(
     fields = _english_fields(use_title_en)
     pool = _english_pool(engine, text, parse, fields, expand, deadline)
     res.candidates = _rank_english(parse, pool, limit, use_title_en, generation)
+    if expand and _thin(res.candidates) and not _cut(deadline):
+        extra = _parse_pool(engine, parse, pool, fields, deadline)
+        if extra:
+            res.candidates = _rank(
+                [*res.candidates, *_score_extra(parse, pool, extra, use_title_en, generation)],
+                limit,
+            )
     _whole_candidates(engine, res.candidates, pool)
     _english_outcome(res)
     return res, pool

@@ -132,6 +132,9 @@ def test_a_law_title_prefers_the_law_over_documents_citing_it() -> None:
     assert _ends_with_kind("国务院关于印发2030年前碳达峰行动方案的通知", {"行动方案"})
     assert _ends_with_kind("中华人民共和国宪法修正案（2018年）", {"修正案"})
     assert not _ends_with_kind("关于适用《中华人民共和国仲裁法》若干问题的解释", {"法"})
+    # 办法 (measures) ends in 法 but is no law; asked for, it is its own kind.
+    assert not _ends_with_kind("河南省实施《中华人民共和国乡镇企业法》办法", {"法"})
+    assert _ends_with_kind("河南省实施《中华人民共和国乡镇企业法》办法", {"法", "办法"})
 
 
 def test_text_heads_are_kept_per_generation_and_bounded() -> None:
@@ -173,3 +176,157 @@ def test_scoring_made_once_per_title_gives_the_same_evidence() -> None:
             plain = score_english(p, doc, 0.5, use_title_en=False)
             shared = score_english(p, doc, 0.5, use_title_en=False, scoring=sc)
             assert shared == plain
+
+
+# --- fourth round: places, derivative titles, plan periods, numbered parts --------------
+
+
+def _evidence(
+    title_en: str, doc: Document, glossary: object = None
+) -> tuple[dict[str, float], float, list[str]]:
+    c = score_english(parse_english_title(title_en, glossary), doc, 1.0, use_title_en=False)
+    return {e.kind: e.score for e in c.evidence}, c.confidence, c.mismatch
+
+
+def test_a_place_the_chinese_title_names_and_the_english_does_not() -> None:
+    from search.titles import _title_place
+
+    en = "Plan for the Development of the Digital Economy"
+    national, n_conf, n_mis = _evidence(
+        en, Document(id="a", title="国务院关于印发数字经济发展规划的通知", region="全国")
+    )
+    local, l_conf, l_mis = _evidence(
+        en, Document(id="b", title="上海市数字经济发展规划", region="上海")
+    )
+    assert "region" not in national and not n_mis
+    assert local["region"] == 0.0 and any("上海" in m for m in l_mis)
+    assert n_conf > l_conf
+    # When the English names the place, the place is evidence for it, as before.
+    named, _, named_mis = _evidence(
+        "Shanghai Plan for the Development of the Digital Economy",
+        Document(id="b", title="上海市数字经济发展规划", region="上海"),
+    )
+    assert named["region"] == 1.0 and not named_mis
+    # Provinces by name, cities with 市 (a bare city name can be a word), and a local
+    # body named without its place.
+    assert _title_place("河南省数字经济发展规划") == "河南"
+    assert _title_place("济南市数字经济发展规划") == "济南市"
+    assert _title_place("关于维护社会大同的意见") is None
+    assert _title_place("市政府关于印发科技创新规划的通知") == "市政府"
+    assert _title_place("市场监管总局关于印发规划的通知") is None
+
+
+def test_a_record_known_by_its_text_and_the_place_of_its_first_line() -> None:
+    en = "Plan for Scientific and Technological Innovation"
+    own = Document(
+        id="a", title="", body="山东省科技创新规划\n为深入实施《国家科技创新规划》，制定本规划。"
+    )
+    cites = Document(
+        id="b", title="", body="科技创新规划\n为贯彻《山东省科技创新规划》，制定本规划。"
+    )
+    ev_own, _, mis = _evidence(en, own)
+    ev_cites, _, _ = _evidence(en, cites)
+    assert ev_own["region"] == 0.0 and any("山东" in m for m in mis)
+    assert "region" not in ev_cites  # the place is only in what it quotes
+
+
+def test_the_head_of_a_text_without_the_documents_it_cites() -> None:
+    from search.titles import _uncited_head, _zh_title_text
+
+    head = "智能航运发展指导意见为深入落实«国务院关于印发新一代人工智能发展规划的通知»精神"
+    assert "新一代人工智能" not in _uncited_head(head)
+    assert _uncited_head(head).startswith("智能航运发展指导意见")
+    # A document issued (印发), not cited, stays: it is the record itself.
+    issued = "关于印发《智能制造发展规划》的通知各有关单位：现将《智能制造发展规划》印发给你们"
+    assert "智能制造发展规划" in _uncited_head(issued)
+    # A titled record is judged by its title.
+    assert (
+        _zh_title_text(Document(id="t", title="根据《某规划》的通知", body="x"))
+        == "根据《某规划》的通知"
+    )
+    ev, _, _ = _evidence(
+        "New Generation of Artificial Intelligence Development Plan",
+        Document(id="c", title="", body=head),
+        None,
+    )
+    assert ev["doctype"] == 0.0  # 发展规划 stood only in the cited title
+
+
+def test_a_title_about_another_document_is_not_of_its_kind() -> None:
+    from search.titles import _about_another
+
+    en = "Shanghai 14th Five-Year Plan for the Building of the International Financial Center"
+    notice, n_conf, _ = _evidence(
+        en,
+        Document(
+            id="a",
+            title="上海市人民政府关于印发《上海国际金融中心建设“十四五”规划》的通知",
+            region="上海",
+        ),
+    )
+    graphic, g_conf, _ = _evidence(
+        en, Document(id="b", title="一图读懂《上海国际金融中心建设“十四五”规划》", region="上海")
+    )
+    assert notice["doctype"] == 1.0 and graphic["doctype"] == 0.5
+    assert n_conf > g_conf
+    assert _about_another("市政府新闻发布会介绍《上海市加快新能源汽车产业发展实施计划》相关情况")
+    assert _about_another("《新时期促进集成电路产业和软件产业高质量发展的若干政策》政策问答")
+    assert not _about_another("上海市人民政府关于印发《上海国际金融中心建设规划》的通知")
+    assert not _about_another("关于做好政策解读工作的通知")  # quotes nothing
+
+
+def test_the_most_specific_document_type_outranks_the_general_word() -> None:
+    p = parse_english_title("New Energy Vehicle Industry Development Plan", None)
+    p.doctypes.append(("Plan", ("方案", "规划", "计划")))  # as the glossary adds it
+
+    def doctype(title: str) -> float:
+        c = score_english(p, Document(id="x", title=title), 1.0, use_title_en=False)
+        return next(e.score for e in c.evidence if e.kind == "doctype")
+
+    assert doctype("国务院办公厅关于印发新能源汽车产业发展规划的通知") == 1.0
+    assert doctype("河南省加快新能源汽车产业发展实施方案") == 0.75
+    assert doctype("关于新能源汽车的通知") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("title", "period"),
+    [
+        ("13th Five-Year National Informatization Plan", "十三五"),
+        ("14th Five Year Market Regulation Modernization Plan", "十四五"),
+        ("Shandong's 12th Five-Year Plan for Education", "十二五"),
+    ],
+)
+def test_an_ordinal_five_year_names_the_plan_period(title: str, period: str) -> None:
+    from search.titles import _add_plan_periods
+
+    p = parse_english_title(title, None)
+    assert any(period in t.zh for t in p.terms)
+    # Read once, replacing the bare "Five-Year" (五年) a glossary reads inside it.
+    from search.titles import TermGroup
+
+    p.terms = [TermGroup("Five-Year", ("五年",), "general", 1.0, (1, 2))]
+    _add_plan_periods(p, title)
+    assert [t.zh for t in p.terms] == [(period,)] and p.terms[0].span == (1, 2)
+    _add_plan_periods(p, title)
+    assert len(p.terms) == 1
+
+
+def test_roman_numbered_parts() -> None:
+    from search.titles import _roman, _zh_number
+
+    assert [_roman(r) for r in ("I", "IV", "IX", "XI", "XII", "XX")] == [1, 4, 9, 11, 12, 20]
+    assert _roman("IIII") is None and _roman("VX") is None
+    assert [_zh_number(n) for n in (1, 10, 11, 20, 23)] == ["一", "十", "十一", "二十", "二十三"]
+    en = "Amendment (VII) to the Criminal Law of the People's Republic of China"
+    p = parse_english_title(en, None)
+    assert any("（七）" in t.zh for t in p.terms)
+    assert any(
+        "（十一）" in t.zh for t in parse_english_title("Amendment XI to the Law", None).terms
+    )
+    seventh, s_conf, _ = _evidence(
+        en, Document(id="a", title="中华人民共和国刑法修正案（七）", region="全国")
+    )
+    second, o_conf, _ = _evidence(
+        en, Document(id="b", title="中华人民共和国刑法修正案（二）", region="全国")
+    )
+    assert seventh["terms"] > second["terms"] and s_conf > o_conf

@@ -1,0 +1,151 @@
+"""Tests for the attested English titles of policy documents
+(``search/data/attested_policy_titles.tsv``, read by
+``search.attested.read_policy_rows``): the reader's checks, and that every
+shipped row names a document of the sample corpus under the Chinese title it
+records."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from pathlib import Path
+
+import pytest
+
+from index.document import make_id
+from search.attested import POLICY_FILE, read_policy_rows
+from search.title_lexicon import TitleDataError, normalize_key
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+GOOD = (
+    "Action Plan for Water Pollution Prevention and Control\t国务院关于印发水污染防治行动计划的通知"
+    "\tpt-0b4310d0c286d5638b72\tChina Daily\thttp://example.org/a"
+)
+
+
+def test_policy_rows_are_read(tmp_path: Path) -> None:
+    p = tmp_path / "p.tsv"
+    p.write_text("# header\n\n" + GOOD + "\n", encoding="utf-8")
+    rows = read_policy_rows(p)
+    assert len(rows) == 1
+    r = rows[0]
+    assert r.en.startswith("Action Plan") and r.zh.endswith("的通知")
+    assert (r.doc_id, r.source, r.url) == (
+        "pt-0b4310d0c286d5638b72",
+        "China Daily",
+        "http://example.org/a",
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("Plan\t规划\tpt-1\tSource", "5 non-empty fields"),
+        ("Plan\t规划\tpt-1\t\thttp://example.org", "5 non-empty fields"),
+        ("规划\t规划\tpt-1\tSource\thttp://example.org", "not English"),
+        ("Plan\tPlan\tpt-1\tSource\thttp://example.org", "no Chinese"),
+        ("Plan\t规划\tpt 1\tSource\thttp://example.org", "not a document id"),
+        ("Plan\t规划\tpt-1\tSource\texample.org", "http"),
+        ("Plan\t规划\tpt-1\tS\thttp://a.org\nplan\t计划\tpt-2\tS\thttp://b.org", "twice"),
+    ],
+)
+def test_bad_policy_rows_are_refused(tmp_path: Path, row: str, reason: str) -> None:
+    p = tmp_path / "p.tsv"
+    p.write_text("# header\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(TitleDataError) as e:
+        read_policy_rows(p)
+    line = 2 + row.count("\n")  # the last row is the bad one
+    assert reason in e.value.message and f"line {line}:" in e.value.message
+
+
+def test_shipped_policy_rows_load() -> None:
+    rows = read_policy_rows()
+    assert POLICY_FILE.name == "attested_policy_titles.tsv"
+    assert 30 <= len(rows) <= 80
+    assert len({r.doc_id for r in rows}) == len(rows)  # one row per document
+    assert all(r.url.startswith(("http://", "https://")) for r in rows)
+    # Policy documents, not laws: every Chinese title ends in a policy kind.
+    kinds = ("通知", "意见", "方案", "规划", "办法", "计划", "措施", "纲要", "》")
+    assert all(r.zh.endswith(kinds) for r in rows), [r.zh for r in rows if not r.zh.endswith(kinds)]
+
+
+def _policy_titles_by_id() -> dict[str, str]:
+    """Document id -> title of policy_titles.csv.gz, ids as the reader makes them
+    (first record of a URL wins)."""
+    out: dict[str, str] = {}
+    with gzip.open(SHARED_DATA / "policy_titles.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        for rec in csv.DictReader(f):
+            url = (rec.get("url") or "").strip()
+            if url:
+                out.setdefault("pt-" + make_id(url), (rec.get("title") or "").strip())
+    return out
+
+
+@pytest.mark.skipif(
+    not (SHARED_DATA / "policy_titles.csv.gz").is_file(),
+    reason="needs the sample data beside the checkout",
+)
+def test_shipped_policy_rows_name_corpus_documents() -> None:
+    titles = _policy_titles_by_id()
+    for r in read_policy_rows():
+        assert r.doc_id in titles, f"{r.doc_id} ({r.en}) is not a policy_titles record"
+        assert normalize_key(titles[r.doc_id]) == normalize_key(r.zh), r.doc_id
+
+
+# --- the second retrieval, from the parsed title ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_engine(tmp_path_factory: pytest.TempPathFactory):
+    from index.document import Document
+    from index.glossary import Glossary
+    from search.engine import Engine
+
+    engine = Engine(
+        tmp_path_factory.mktemp("parsepool") / "index",
+        glossary=Glossary.load(cedict=False),
+        create=True,
+    )
+    engine.backend.add_documents(
+        [
+            Document(
+                id="plan13", title="国务院关于印发“十三五”国家信息化规划的通知", region="全国"
+            ),
+            Document(id="law", title="山东省信息化促进条例", region="山东"),
+            Document(id="other", title="国务院关于印发“十三五”旅游业发展规划的通知", region="全国"),
+        ]
+    )
+    yield engine
+    engine.backend.close()
+
+
+def test_thin_pool_and_the_second_retrieval(small_engine) -> None:
+    from index.document import Document
+    from search.titles import (
+        EXACT_THRESHOLD,
+        Candidate,
+        _english_fields,
+        _english_pool,
+        _parse_pool,
+        _thin,
+        parse_english_title,
+    )
+
+    assert _thin([])
+    assert _thin([Candidate(Document(id="a", title=""), EXACT_THRESHOLD - 0.01)])
+    assert not _thin([Candidate(Document(id="a", title=""), EXACT_THRESHOLD)])
+
+    en = "13th Five-Year National Informatization Plan"
+    parse = parse_english_title(en, small_engine.glossary)
+    assert any("十三五" in t.zh for t in parse.terms)
+    fields = _english_fields(False)
+    pool = _english_pool(small_engine, en, parse, fields, True, None)
+    # As if the first retrievals had found nothing: the parsed readings (the plan
+    # period, 信息化, the document types) are searched in titles.
+    pool.hits, pool.seen = [], set()
+    found = [d.id for d, _ in _parse_pool(small_engine, parse, pool, fields, None)]
+    assert found[0] == "plan13"
+    assert set(found) <= {"plan13", "law", "other"}
+    # Documents already in the pool are not returned again.
+    assert _parse_pool(small_engine, parse, pool, fields, None) == []
