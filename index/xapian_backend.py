@@ -438,7 +438,7 @@ class XapianBackend(XapianLifecycle):
             p = read[k][1] if k in read else self._passage(it, doc, head)
             hit = RawHit(i or "", float(score), p, doc)
             if explain:
-                for t in enq.matching_terms(it):
+                for t in enq.matching_terms(int(it.docid)):  # an MSetItem or an Item
                     term = t.decode("utf-8") if isinstance(t, bytes) else t
                     for prefix, field in FIELD_OF_PREFIX.items():
                         if term.startswith(prefix):
