@@ -27,6 +27,7 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from index.deadline import Deadline
@@ -242,13 +243,21 @@ def _weighting(xapian: Any, plan: Plan) -> Any:
     return xapian.BM25Weight(plan.ranking.k1, 0.0, 1.0, bm25_b(plan), 0.5)
 
 
-def _tier_key(item: Any) -> tuple:
-    """Order inside a title tier: level, in force, newer, score, then id."""
-    doc_id, m = parse_meta(item.collapse_key)
+@functools.lru_cache(maxsize=1 << 15)
+def _key_rank(key: bytes) -> tuple[str, str, int]:
+    """(id, ``rank_code``, date) of a collapse key: a pure function of the key, kept
+    across generations (a tier's documents are ranked by every search of its words)."""
+    doc_id, m = parse_meta(key)
     date = int(m.get("date") or 0)
     rank = rank_code(
         m.get("level", ""), m.get("region", ""), m.get("issuer", ""), m.get("status", "")
     )
+    return doc_id, rank, date
+
+
+def _tier_key(item: Any) -> tuple:
+    """Order inside a title tier: level, in force, newer, score, then id."""
+    doc_id, rank, date = _key_rank(item.collapse_key)
     return (rank, -date, -round(item.weight, 5), doc_id)
 
 
@@ -555,7 +564,7 @@ def _facets(keys: list[bytes], plan: Plan) -> dict[str, dict[str, int]]:
     for i, name in enumerate(META_FIELDS, start=1):
         if name in ("date", "title_len"):
             continue
-        c = Counter(r[i] for r in rows)
+        c = Counter(map(itemgetter(i), rows))  # no Python frame per document
         c.pop("", None)
         out[name] = dict(c.most_common())
     if plan.year_from is not None and plan.year_from == plan.year_to:
@@ -606,7 +615,7 @@ def _rest(
     e.set_sort_by_relevance_then_value(S_DOCID, False)
     seen = {parse_meta(it.collapse_key)[0] for _s, it in picked}
     out = []
-    for it in e.get_mset(0, need + len(seen)):
+    for it in mset_items(e.get_mset(0, need + len(seen))):
         if parse_meta(it.collapse_key)[0] not in seen and len(out) < need:
             out.append((it.weight, it))
     return out
@@ -677,18 +686,14 @@ def _tier_top(
     ids = x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in cands])
     e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, tq, ids), plan)
     e.set_sort_by_relevance_then_value(S_DOCID, False)
-    ranked_items = sorted(e.get_mset(0, len(cands)), key=_tier_key)
+    ranked_items = sorted(mset_items(e.get_mset(0, len(cands))), key=_tier_key)
     return [(it.weight, it) for it in ranked_items[:need]]
 
 
 def _head_rank(item: Any) -> tuple[str, str]:
     """(id, S_RANK value) of a head record read with the S_META collapse key."""
-    doc_id, m = parse_meta(item.collapse_key)
-    date = int(m.get("date") or 0)
-    level, region, issuer = m.get("level", ""), m.get("region", ""), m.get("issuer", "")
-    return doc_id, rank_code(level, region, issuer, m.get("status", "")) + (
-        f"{99999999 - date:08d}"
-    )
+    doc_id, rank, date = _key_rank(item.collapse_key)
+    return doc_id, rank + f"{99999999 - date:08d}"
 
 
 def _tier_heads(x: Any, db: Any, tier: Any, need: int) -> list[str]:
@@ -711,7 +716,7 @@ def _tier_heads(x: Any, db: Any, tier: Any, need: int) -> list[str]:
     e.set_sort_by_value(S_RANK, False)
     e.set_docid_order(x.Enquire.ASCENDING)
     k = need * TIER_HEADS_READ[0] + TIER_HEADS_READ[1]
-    got = [_head_rank(it) for it in e.get_mset(0, k)]
+    got = [_head_rank(it) for it in mset_items(e.get_mset(0, k))]
     if len(got) <= need:
         return [i for i, _r in got]
     cut = got[need - 1][1]
@@ -720,7 +725,8 @@ def _tier_heads(x: Any, db: Any, tier: Any, need: int) -> list[str]:
         e.set_query(
             x.Query(x.Query.OP_FILTER, heads, x.Query(x.Query.OP_VALUE_RANGE, S_RANK, cut, cut))
         )
-        out += [i for i, r in map(_head_rank, e.get_mset(0, db.get_doccount())) if i not in out]
+        every = mset_items(e.get_mset(0, db.get_doccount()))
+        out += [i for i, r in map(_head_rank, every) if i not in out]
     return out
 
 
