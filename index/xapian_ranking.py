@@ -141,6 +141,23 @@ def mset_items(mset: Any, start: int = 0) -> list[Item]:
     return out
 
 
+def spy_terms(xapian: Any, spy: Any) -> list[bytes]:
+    """The values a ValueCountMatchSpy saw, ascending, as ``spy.values()`` lists them
+    -- without the bindings' TermListItem per value, which also reads its count: a
+    facet count of 20,000 matching documents spent more CPU there than in the match."""
+    c = getattr(xapian, "_xapian", None)
+    begin = getattr(c, "ValueCountMatchSpy_values_begin", None)
+    end_of = getattr(c, "ValueCountMatchSpy_values_end", None)
+    if begin is None or end_of is None:  # pragma: no cover - other bindings
+        return [item.term for item in spy.values()]
+    out = []
+    it, end = begin(spy), end_of(spy)
+    while it != end:
+        out.append(it.get_term())
+        next(it)
+    return out
+
+
 def _max_authority(ranking: RankingProfile) -> float:
     p = ranking.authority_prior
     return max(p.get("level", {}).values(), default=1.0) * max(
@@ -405,7 +422,7 @@ def count_matches(x: Any, db: Any, q: Any, plan: Plan) -> Counts:
         spy = x.ValueCountMatchSpy(S_META)
         e.add_matchspy(spy)
     total = int(e.get_mset(0, 0, db.get_doccount()).get_matches_lower_bound())
-    facets = _facets([item.term for item in spy.values()], plan) if spy is not None else {}
+    facets = _facets(spy_terms(x, spy), plan) if spy is not None else {}
     return Counts(total, facets)
 
 

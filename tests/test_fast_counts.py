@@ -123,3 +123,21 @@ def test_authorities_equal_the_prior_of_each_parsed_key(tmp_path) -> None:
         assert _authorities([empty], DEFAULT_RANKING) == [DEFAULT_RANKING.prior("", "")]
     finally:
         db.close()
+
+
+def test_spy_terms_list_what_the_spy_values_list(tmp_path) -> None:
+    from index.xapian_ranking import spy_terms
+    from index.xapian_records import S_META
+
+    xapian, db = _xapian_db(tmp_path)
+    try:
+        e = xapian.Enquire(db)
+        e.set_query(xapian.Query("Xall"))
+        spy = xapian.ValueCountMatchSpy(S_META)
+        e.add_matchspy(spy)
+        e.get_mset(0, 0, db.get_doccount())
+        want = [item.term for item in spy.values()]
+        assert len(want) == 60
+        assert spy_terms(xapian, spy) == want
+    finally:
+        db.close()
