@@ -57,7 +57,7 @@ from search.title_draft import (
     draft_title,
     parse_title,
 )
-from search.title_lexicon import english_doctypes
+from search.title_lexicon import english_doctypes, word_sets
 
 POOL = 50  # candidates retrieved before re-ranking
 TITLE_POOL = 25
@@ -599,6 +599,9 @@ _EN_REGION_RE = re.compile(
     + r")\b"
 )
 _NATIONAL = frozenset({"中华人民共和国", "中国", "全国", "国家"})
+# Glossary region words that name no place (乡镇, 国际, 市): never the title's region.
+_NO_PLACE = word_sets()["no_place"]
+_REGION_SUFFIX = re.compile(r"(省|市|自治区)$")
 # "14th Five-Year ..." names the plan period 十四五 wherever "Plan" stands ("13th
 # Five-Year National Informatization Plan"); the glossary knows only "13th
 # Five-Year Plan", and "Five-Year" alone is 五年.
@@ -700,7 +703,8 @@ def parse_english_title(
         _add_glossary_parts(p, text, glossary, title_df)
     _add_plan_periods(p, text)
     _add_numbered_parts(p, text)
-    for zh in cities().in_english(text):
+    # A Roman-numbered part is no city (Amendment XI is not Xi'an).
+    for zh in cities().in_english(_ROMAN_PART.sub(" ", text)):
         if zh not in p.regions:
             p.regions.append(zh)
     # The corpus stores a document's province as its region: a city stands for
@@ -739,6 +743,7 @@ def _add_glossary_parts(
             # (Accounting: 问责): one more reading of the same subject term.
             curated.zh = (*curated.zh, *(z for z in g.zh if z not in curated.zh))
             del groups[(span, True)]
+    numbered = [m.span() for m in _ROMAN_PART.finditer(text) if _roman(m.group(1) or m.group(2))]
     for (_, dictionary), g in groups.items():
         if dictionary:
             # Always a subject term, even beside a stem-only region reading
@@ -750,12 +755,18 @@ def _add_glossary_parts(
         elif g.category == "issuer":
             p.issuers.append((g.en, g.zh))
         elif g.category == "region":
-            for z in g.zh:
-                base = re.sub(r"(省|市|自治区)$", "", z)
-                if base in _NATIONAL:
-                    continue  # "of the People's Republic of China": no province
+            if any(a < g.span[1] and g.span[0] < b for a, b in numbered):
+                continue  # a Roman-numbered part is no place (Amendment XI: not Xi'an)
+            places = _places(g.zh)
+            for base in places:
                 if base not in p.regions:
                     p.regions.append(base)
+            if not places and not any(z in _NATIONAL for z in g.zh):
+                # A region word that names no place (Township: 乡镇, International:
+                # 国际) is no region of the title, but it still says what it is about.
+                words = tuple(z for z in g.zh if len(z) > 1)
+                if words:
+                    p.terms.append(replace(g, zh=words, category="general"))
         else:
             p.terms.append(g)
 
@@ -785,6 +796,20 @@ def _add_numbered_parts(p: EnglishTitleParse, text: str) -> None:
             continue
         zh = _zh_number(n)
         p.terms.append(TermGroup(m.group(0), (f"（{zh}）", f"({zh})"), "general", 2.0, (-1, -1)))
+
+
+def _places(zhs: tuple[str, ...]) -> list[str]:
+    """The places among a region word's Chinese renderings, as the corpus names a
+    region (上海市 -> 上海): not the People's Republic (no province) and not the
+    region words that name no place (``no_place`` of title_sets.tsv: 乡镇, 国际, 市)."""
+    out: list[str] = []
+    for z in zhs:
+        if z in _NO_PLACE:
+            continue
+        base = _REGION_SUFFIX.sub("", z)
+        if base and base not in _NATIONAL and base not in out:
+            out.append(base)
+    return out
 
 
 # Glossary categories that are parts of a title's structure, not its subject.

@@ -742,3 +742,39 @@ def test_light_documents_score_alike_and_are_shown_whole(
         assert reads == [h.doc_id for h in light]
     finally:
         eng.backend.close()
+
+
+@pytest.mark.parametrize(
+    ("title", "term"),
+    [
+        ("Law of the People's Republic of China on Township Enterprises", "乡镇"),
+        ("Plan for the Building of Shanghai International Financial Center", "国际"),
+    ],
+)
+def test_region_words_that_name_no_place_are_key_terms(title: str, term: str) -> None:
+    # 乡镇 and 国际 are glossary region words but no place: not the title's region
+    # (a national law stays national), still a word of its subject.
+    p = parse_english_title(title, shipped_glossary())
+    assert term not in p.regions and "" not in p.regions
+    assert any(term in t.zh for t in p.terms)
+    assert p.national == ("Republic" in title)
+    assert p.regions == ([] if p.national else ["上海", "沪"])
+
+
+def test_places_drops_units_scopes_and_the_republic() -> None:
+    from search.titles import _places
+
+    assert _places(("上海市", "上海")) == ["上海"]
+    assert _places(("乡镇",)) == [] and _places(("国际", "国际化")) == []
+    assert _places(("市",)) == [] and _places(("中华人民共和国",)) == []
+    assert _places(("北京市", "长江")) == ["北京", "长江"]
+
+
+def test_roman_numbered_part_is_no_city() -> None:
+    # "Amendment XI" is the eleventh amendment, not Xi'an.
+    p = parse_english_title(
+        "Amendment XI to the Criminal Law of the People's Republic of China", shipped_glossary()
+    )
+    assert p.regions == [] and p.provinces == [] and p.national
+    assert any("（十一）" in t.zh for t in p.terms)
+    assert parse_english_title("Xi'an Municipal Plan", shipped_glossary()).regions == ["西安"]
