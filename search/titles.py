@@ -828,6 +828,7 @@ W_YEAR = 0.05
 W_DOCNUM = 0.3
 W_EN_TITLE = 0.3
 W_RETRIEVAL = 0.1
+W_FIT = 0.1  # a tie-breaker between titles holding the same terms
 
 
 @functools.lru_cache(maxsize=4096)
@@ -919,6 +920,7 @@ class _EnglishScoring:
     specific: set[str]  # those of its most specific English (empty: all are)
     docnum_keys: set[str]
     generation: Any = None  # the index generation of the candidates (None: no cache)
+    readings: tuple[str, ...] = ()  # every Chinese reading of the title, longest first
 
     @classmethod
     def of(cls, parse: EnglishTitleParse, generation: Any = None) -> _EnglishScoring:
@@ -946,7 +948,44 @@ class _EnglishScoring:
             specific,
             {k for dn in parse.docnums for k in (dn.key, dn.pinyin_key)},
             generation,
+            _readings(parse),
         )
+
+
+# What a Chinese title says that its English rendering need not: the People's
+# Republic (often left out: "Anti-Secession Law"), the words around the subject
+# (关于, 的, 印发), and all that is not a Han character (years, brackets).
+_UNSAID = re.compile(f"中华人民共和国|关于|印发|转发|[的和与及]|[^{HAN_CHARS}]")
+
+
+def _readings(parse: EnglishTitleParse) -> tuple[str, ...]:
+    """Every Chinese reading of an English title's parts (terms, kinds, issuers,
+    places), longest first; none when it has no key term (a title's fit to the
+    kind alone would only favour short titles)."""
+    if not parse.terms:
+        return ()
+    zs = {z for t in parse.terms for z in t.zh}
+    zs.update(z for _, g in (*parse.doctypes, *parse.issuers) for z in g)
+    zs.update(parse.regions)
+    return tuple(sorted((z for z in zs if z), key=len, reverse=True))
+
+
+def title_fit(title_zh: str, readings: tuple[str, ...]) -> float | None:
+    """The share of a (compacted) Chinese title that the English title's readings
+    account for, the words any title has left out; None for a title of none of
+    its own or no readings. Of two titles holding the same terms, the one with less besides them
+    is the likelier rendering (环境保护法, not 海洋环境保护法, for "Environmental
+    Protection Law"; 国籍法, not 反分裂国家法, for "Nationality Law")."""
+    core = _UNSAID.sub("", title_zh)
+    if not core or not readings:
+        return None
+    said = bytearray(len(core))
+    for z in readings:
+        i = core.find(z)
+        while i >= 0:
+            said[i : i + len(z)] = b"\x01" * len(z)
+            i = core.find(z, i + 1)
+    return sum(said) / len(core)
 
 
 def score_english(
@@ -993,6 +1032,9 @@ def score_english(
         dn = parse_docnum(doc.docnum) if doc.docnum else None
         ok = dn is not None and (dn.key in sc.docnum_keys or dn.pinyin_key in sc.docnum_keys)
         ev.append(Evidence("docnum", 1.0 if ok else 0.0, W_DOCNUM, doc.docnum or "none"))
+    fit = title_fit(title_zh, sc.readings) if doc.title else None
+    if fit is not None:
+        ev.append(Evidence("fit", fit, W_FIT, "share of the title the English accounts for"))
     if use_title_en and doc.titles_en:
         ev.append(_english_title_evidence(parse, doc))
     ev.append(Evidence("retrieval", retrieval, W_RETRIEVAL, "search score relative to the best"))
