@@ -1,7 +1,7 @@
 """How many CC-CEDICT fallback senses policy text uses (search/senses.py).
 
 Place in the flow: a measurement over ``search.expand`` + ``search.senses``.
-Run: ``python benchmarks/cedict_senses.py [INDEX]`` (default: $DUIZHAO_EVAL_INDEX).
+Run: ``python benchmarks/cedict_senses.py [--index DIR]`` (default: $DUIZHAO_EVAL_INDEX).
 
 Words: every distinct English word of the 70 English titles of
 ``en_titles/dev.jsonl`` and of the curated glossary's English renderings (the words
@@ -12,8 +12,8 @@ indexed document (title or text) contains it. Prints the counts and shares.
 
 from __future__ import annotations
 
+import argparse
 import json
-import os
 import re
 import sys
 from collections import Counter
@@ -21,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench_index import add_index_option, checked_index  # noqa: E402
 
 from index.config import shared_data_dir  # noqa: E402
 
@@ -38,15 +40,17 @@ def words() -> list[str]:
     return sorted({w.lower() for w in out})
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     from index.glossary import Glossary
     from search.engine import Engine
     from search.expand import expand
     from search.senses import sense_problem
 
-    index = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DUIZHAO_EVAL_INDEX")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_index_option(ap)
+    args = ap.parse_args(argv)
     glossary = Glossary.load([])
-    engine = Engine(index, glossary=glossary)
+    engine = Engine(checked_index(args.index), glossary=glossary)
     ws = words()
     verdicts: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
@@ -70,7 +74,8 @@ def main() -> None:
             f"  {kind:17} {n:5}  {n / max(total, 1):6.1%}   e.g. {', '.join(examples.get(kind, [])[:5])}"
         )
     engine.backend.close()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

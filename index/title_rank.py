@@ -20,11 +20,13 @@ Order, per document:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
+from index.deadline import Deadline
 from index.doctypes import LEVEL_RANK
 from index.plan import Alt, Plan
 
@@ -115,7 +117,7 @@ def title_match(s: Any, plan: Plan, cache: Any) -> np.ndarray:
     clause's best title match (the alternative's weight times its field's factor),
     0 when some clause matches no title. The user's own words weigh 1; a glossary
     rendering its expansion weight; a machine-drafted English title counts less."""
-    from whoosh import query as Q
+    from index.fast_scoring import phrase_matches
 
     doc_ord = cache.doc_ord_array()
     ndocs = len(cache.doc_ids)
@@ -123,10 +125,15 @@ def title_match(s: Any, plan: Plan, cache: Any) -> np.ndarray:
     for alts in title_alternatives(plan):
         hit = np.zeros(ndocs + 1, dtype=np.float32)  # last slot: records of no live document
         for a, f, val in alts:
+            scorer = cache.term_scorer(s, f)
             if a.phrase:
-                ids = np.fromiter(s.docs_for_query(Q.Phrase(f, list(a.words))), np.int64)
+                # The vectorized phrase check, unbounded as Whoosh's phrase matcher was
+                # (same records): its complete answer is kept for the index generation,
+                # where Whoosh's span matcher walked every candidate again on every
+                # search (a third of a warm Whoosh search's CPU).
+                ids = phrase_matches(s, scorer, a.words, Deadline(math.inf))[0]
             else:
-                ids = cache.term_scorer(s, f).postings(s, a.words[0])[0]
+                ids = scorer.postings(s, a.words[0])[0]
             if len(ids):
                 ords = doc_ord[ids]  # -1 lands on the spare slot
                 np.maximum.at(hit, ords, np.float32(val))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from whoosh import query as Q
 from whoosh import scoring
@@ -491,19 +492,53 @@ def date_order(first: dict[int, int], plan: Plan, cache: ReaderCache) -> list[Sc
     return [(first[o], None, o) for o in order[: plan.offset + plan.limit]]
 
 
+def _facet_codes(cache: ReaderCache) -> dict[str, tuple[Any, list]]:
+    """Per facet field: (a code per document, the value of each code), codes in order
+    of first appearance; built once per index generation (kept on the cache)."""
+    import numpy as np
+
+    got = getattr(cache, "_facet_codes", None)
+    if got is None:
+        got = {}
+        for name, values in cache.facet_values.items():
+            code: dict = {}
+            arr = np.fromiter(
+                (code.setdefault(v, len(code)) for v in values), np.int64, len(values)
+            )
+            got[name] = (arr, list(code))
+        cache._facet_codes = got  # per-generation cache lives on it
+    return got
+
+
 def count_facets(ords, cache: ReaderCache, plan: Plan, dl: Deadline) -> dict[str, dict[str, int]]:
-    """Facet counts of the documents ``ords`` (ordinals: an iterable or an array)."""
-    if hasattr(ords, "tolist"):
-        ords = ords.tolist()  # Python ints: list lookups by numpy ints cost more
+    """Facet counts of the documents ``ords`` (ordinals: an iterable or an array).
+
+    Counted on integer codes (``_facet_codes``) with numpy, in the order
+    ``Counter.most_common`` gives: most first, ties in order of first appearance in
+    ``ords``. A Counter over every matching document's values cost ~10 ms of CPU per
+    facet search on the sample corpus."""
+    import numpy as np
+
+    arr = np.asarray(ords, dtype=np.int64) if hasattr(ords, "dtype") else None
+    if arr is None:
+        arr = np.fromiter(ords, np.int64)
+    codes = _facet_codes(cache)
     facets: dict[str, dict[str, int]] = {}
-    for name, values in cache.facet_values.items():
+    for name in cache.facet_values:
         if dl.expired():
             break  # the facets counted so far (the search says it was cut short)
-        c = Counter(values[o] for o in ords)
-        for empty in ("", None, 0):
-            c.pop(empty, None)
-        facets[name] = {str(k): v for k, v in c.most_common()}
+        col, keys = codes[name]
+        sub = col[arr]
+        uniq, first, counts = np.unique(sub, return_index=True, return_counts=True)
+        out: dict[str, int] = {}
+        for j in np.lexsort((first, -counts)).tolist():
+            k = keys[uniq[j]]
+            if k is None or k == "" or k == 0:  # Counter.pop of "", None, 0 before
+                continue
+            out[str(k)] = int(counts[j])
+        facets[name] = out
     if plan.year_from is not None and plan.year_from == plan.year_to:
+        ords = arr.tolist()  # Python ints (``ords`` may be an iterator, read above)
         # One year chosen: its months ("2021-06"), for a timeline by month.
         dates = cache.dates
         months = Counter(dates[o] // 100 for o in ords)

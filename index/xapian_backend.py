@@ -54,6 +54,7 @@ from index.xapian_ranking import (
     main_enquire,
     plan_query,
     ranked,
+    spy_terms,
     title_tiers,
     uses_tiers,
     wants_counts,
@@ -341,8 +342,8 @@ class XapianBackend(XapianLifecycle):
             enq.add_matchspy(spy)
             mset = enq.get_mset(0, len(missing), len(missing))
             number = {it.collapse_key.decode("utf-8"): int(it.docid) for it in mset}
-            for v in spy.values():
-                doc = Document.from_json(v.term.decode("utf-8"))
+            for term in spy_terms(x, spy):
+                doc = Document.from_json(term.decode("utf-8"))
                 if doc.id in number:
                     out[doc.id] = (doc, number[doc.id])
             for it in mset:  # an index written before S_DOC: the record's data
@@ -438,7 +439,7 @@ class XapianBackend(XapianLifecycle):
             p = read[k][1] if k in read else self._passage(it, doc, head)
             hit = RawHit(i or "", float(score), p, doc)
             if explain:
-                for t in enq.matching_terms(it):
+                for t in enq.matching_terms(int(it.docid)):  # an MSetItem or an Item
                     term = t.decode("utf-8") if isinstance(t, bytes) else t
                     for prefix, field in FIELD_OF_PREFIX.items():
                         if term.startswith(prefix):

@@ -22,10 +22,12 @@ of 4 processes). A single call is bounded by its ``check_at_least`` instead.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from index.deadline import Deadline
@@ -83,8 +85,77 @@ def field_weight(field: str, plan: Plan) -> float:
     return r.index_boosts.get(field, 1.0) * r.field_weight(field, plan.title_weight)
 
 
-def _authority(meta: dict[str, str], ranking: RankingProfile) -> float:
-    return ranking.prior(meta.get("level", ""), meta.get("region", ""))
+@functools.lru_cache(maxsize=1 << 15)
+def _level_region(key: bytes) -> tuple[str, str]:
+    """A collapse key's level and region (a pure function of the key: kept across
+    index generations; a document's key is read by every search it matches)."""
+    m = parse_meta(key)[1] if key else {}
+    return m.get("level", ""), m.get("region", "")
+
+
+def _authorities(items: list, ranking: RankingProfile) -> list[float]:
+    """The authority prior (``RankingProfile.prior``) of each item's document: each key parsed
+    once per process and each (level, region) priced once per call -- a question's
+    pool reads 1,200 or more items, and parsing every key cost more CPU than the match."""
+    priced: dict[tuple[str, str], float] = {}
+    out = []
+    for it in items:
+        lr = _level_region(it.collapse_key)
+        a = priced.get(lr)
+        if a is None:
+            a = priced[lr] = ranking.prior(*lr)
+        out.append(a)
+    return out
+
+
+class Item:
+    """An MSet item with what ranking and hits read: document number, weight and
+    collapse key (the bindings' MSetItem also asks rank, percent and collapse count:
+    eight calls into the bindings per item, and a pool of 1,200 items cost ~2 ms).
+    ``document`` reads the record as MSetItem's does."""
+
+    __slots__ = ("docid", "weight", "collapse_key", "_mset", "_k")
+
+    def __init__(self, docid: int, weight: float, collapse_key: bytes, mset: Any, k: int) -> None:
+        self.docid = docid
+        self.weight = weight
+        self.collapse_key = collapse_key
+        self._mset = mset
+        self._k = k
+
+    @property
+    def document(self) -> Any:
+        return self._mset.get_hit(self._k).document
+
+
+def mset_items(mset: Any, start: int = 0) -> list[Item]:
+    """The items of an MSet (from its ``start``-th), as ``Item``s."""
+    out = []
+    it, end = mset._begin(), mset._end()
+    k = 0
+    while it != end:
+        if k >= start:
+            out.append(Item(it.get_docid(), it.get_weight(), it.get_collapse_key(), mset, k))
+        k += 1
+        next(it)
+    return out
+
+
+def spy_terms(xapian: Any, spy: Any) -> list[bytes]:
+    """The values a ValueCountMatchSpy saw, ascending, as ``spy.values()`` lists them
+    -- without the bindings' TermListItem per value, which also reads its count: a
+    facet count of 20,000 matching documents spent more CPU there than in the match."""
+    c = getattr(xapian, "_xapian", None)
+    begin = getattr(c, "ValueCountMatchSpy_values_begin", None)
+    end_of = getattr(c, "ValueCountMatchSpy_values_end", None)
+    if begin is None or end_of is None:  # pragma: no cover - other bindings
+        return [item.term for item in spy.values()]
+    out = []
+    it, end = begin(spy), end_of(spy)
+    while it != end:
+        out.append(it.get_term())
+        next(it)
+    return out
 
 
 def _max_authority(ranking: RankingProfile) -> float:
@@ -189,13 +260,21 @@ def _weighting(xapian: Any, plan: Plan) -> Any:
     return xapian.BM25Weight(plan.ranking.k1, 0.0, 1.0, bm25_b(plan), 0.5)
 
 
-def _tier_key(item: Any) -> tuple:
-    """Order inside a title tier: level, in force, newer, score, then id."""
-    doc_id, m = parse_meta(item.collapse_key)
+@functools.lru_cache(maxsize=1 << 15)
+def _key_rank(key: bytes) -> tuple[str, str, int]:
+    """(id, ``rank_code``, date) of a collapse key: a pure function of the key, kept
+    across generations (a tier's documents are ranked by every search of its words)."""
+    doc_id, m = parse_meta(key)
     date = int(m.get("date") or 0)
     rank = rank_code(
         m.get("level", ""), m.get("region", ""), m.get("issuer", ""), m.get("status", "")
     )
+    return doc_id, rank, date
+
+
+def _tier_key(item: Any) -> tuple:
+    """Order inside a title tier: level, in force, newer, score, then id."""
+    doc_id, rank, date = _key_rank(item.collapse_key)
     return (rank, -date, -round(item.weight, 5), doc_id)
 
 
@@ -343,7 +422,7 @@ def count_matches(x: Any, db: Any, q: Any, plan: Plan) -> Counts:
         spy = x.ValueCountMatchSpy(S_META)
         e.add_matchspy(spy)
     total = int(e.get_mset(0, 0, db.get_doccount()).get_matches_lower_bound())
-    facets = _facets([item.term for item in spy.values()], plan) if spy is not None else {}
+    facets = _facets(spy_terms(x, spy), plan) if spy is not None else {}
     return Counts(total, facets)
 
 
@@ -376,7 +455,7 @@ def ranked(
         # (hits' records are no longer fetched, but any later read stays safe).
         mset = enq.get_mset(0, want, check)
     if not prior:
-        items = list(mset)[plan.offset :] if not every else list(mset)
+        items = mset_items(mset, plan.offset if not every else 0)
     # Past the limit Xapian stopped matching early: the results are marked partial.
     dl.expired()
     if counts is not None:
@@ -412,11 +491,11 @@ def _prior_top(x: Any, enq: Any, want: int, check: int, plan: Plan) -> tuple[Any
         if not plan.collapse:
             enq.set_collapse_key(S_META, m)
         mset = enq.get_mset(0, m, max(check, m))
-        items = list(mset)
+        items = mset_items(mset)
         if len(items) < m:
             return mset, items
         adjusted = sorted(
-            (it.weight * _authority(parse_meta(it.collapse_key)[1], ranking) for it in items),
+            (it.weight * a for it, a in zip(items, _authorities(items, ranking), strict=True)),
             reverse=True,
         )
         if adjusted[min(want, len(adjusted)) - 1] >= items[-1].weight * top:
@@ -427,18 +506,20 @@ def _prior_top(x: Any, enq: Any, want: int, check: int, plan: Plan) -> tuple[Any
 def _rerank(x: Any, db: Any, plan: Plan, q: Any, items: list, dl: Deadline) -> list:
     """Authority prior (score times the document's weight) and title-first tiers
     (index.title_rank: documents whose titles hold the whole query first)."""
-    metas = [parse_meta(it.collapse_key)[1] if it.collapse_key else {} for it in items]
     if plan.authority_prior:
-        scored = [
-            (it.weight * _authority(m, plan.ranking), it, m)
-            for it, m in zip(items, metas, strict=True)
+        scores = [
+            it.weight * a for it, a in zip(items, _authorities(items, plan.ranking), strict=True)
         ]
     else:
-        scored = [(it.weight, it, m) for it, m in zip(items, metas, strict=True)]
+        scores = [it.weight for it in items]
     if plan.title_first and plan.collapse and not dl.expired():
+        # Only the tiers read the rest of the metadata.
+        metas = [parse_meta(it.collapse_key)[1] if it.collapse_key else {} for it in items]
+        scored = list(zip(scores, items, metas, strict=True))
         return _title_first(x, db, plan, q, scored)
-    scored.sort(key=lambda t: (-round(t[0], 5), t[1].collapse_key))
-    return [(sc, it) for sc, it, _m in scored]
+    pairs = list(zip(scores, items, strict=True))
+    pairs.sort(key=lambda t: (-round(t[0], 5), t[1].collapse_key))
+    return pairs
 
 
 def _title_strength(x: Any, db: Any, plan: Plan, q: Any) -> dict[bytes, float]:
@@ -500,7 +581,7 @@ def _facets(keys: list[bytes], plan: Plan) -> dict[str, dict[str, int]]:
     for i, name in enumerate(META_FIELDS, start=1):
         if name in ("date", "title_len"):
             continue
-        c = Counter(r[i] for r in rows)
+        c = Counter(map(itemgetter(i), rows))  # no Python frame per document
         c.pop("", None)
         out[name] = dict(c.most_common())
     if plan.year_from is not None and plan.year_from == plan.year_to:
@@ -551,7 +632,7 @@ def _rest(
     e.set_sort_by_relevance_then_value(S_DOCID, False)
     seen = {parse_meta(it.collapse_key)[0] for _s, it in picked}
     out = []
-    for it in e.get_mset(0, need + len(seen)):
+    for it in mset_items(e.get_mset(0, need + len(seen))):
         if parse_meta(it.collapse_key)[0] not in seen and len(out) < need:
             out.append((it.weight, it))
     return out
@@ -622,18 +703,14 @@ def _tier_top(
     ids = x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in cands])
     e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, tq, ids), plan)
     e.set_sort_by_relevance_then_value(S_DOCID, False)
-    ranked_items = sorted(e.get_mset(0, len(cands)), key=_tier_key)
+    ranked_items = sorted(mset_items(e.get_mset(0, len(cands))), key=_tier_key)
     return [(it.weight, it) for it in ranked_items[:need]]
 
 
 def _head_rank(item: Any) -> tuple[str, str]:
     """(id, S_RANK value) of a head record read with the S_META collapse key."""
-    doc_id, m = parse_meta(item.collapse_key)
-    date = int(m.get("date") or 0)
-    level, region, issuer = m.get("level", ""), m.get("region", ""), m.get("issuer", "")
-    return doc_id, rank_code(level, region, issuer, m.get("status", "")) + (
-        f"{99999999 - date:08d}"
-    )
+    doc_id, rank, date = _key_rank(item.collapse_key)
+    return doc_id, rank + f"{99999999 - date:08d}"
 
 
 def _tier_heads(x: Any, db: Any, tier: Any, need: int) -> list[str]:
@@ -656,7 +733,7 @@ def _tier_heads(x: Any, db: Any, tier: Any, need: int) -> list[str]:
     e.set_sort_by_value(S_RANK, False)
     e.set_docid_order(x.Enquire.ASCENDING)
     k = need * TIER_HEADS_READ[0] + TIER_HEADS_READ[1]
-    got = [_head_rank(it) for it in e.get_mset(0, k)]
+    got = [_head_rank(it) for it in mset_items(e.get_mset(0, k))]
     if len(got) <= need:
         return [i for i, _r in got]
     cut = got[need - 1][1]
@@ -665,7 +742,8 @@ def _tier_heads(x: Any, db: Any, tier: Any, need: int) -> list[str]:
         e.set_query(
             x.Query(x.Query.OP_FILTER, heads, x.Query(x.Query.OP_VALUE_RANGE, S_RANK, cut, cut))
         )
-        out += [i for i, r in map(_head_rank, e.get_mset(0, db.get_doccount())) if i not in out]
+        every = mset_items(e.get_mset(0, db.get_doccount()))
+        out += [i for i, r in map(_head_rank, every) if i not in out]
     return out
 
 

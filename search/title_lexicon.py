@@ -130,7 +130,13 @@ def words() -> TitleWords:
 
 
 # Sets of title_sets.tsv -> the script of their words; every one must have words.
-SETS = {"small_word": "en", "for_type": "en", "compound_type": "en", "governed_head": "zh"}
+SETS = {
+    "small_word": "en",
+    "for_type": "en",
+    "compound_type": "en",
+    "governed_head": "zh",
+    "no_place": "zh",
+}
 # Sets that name document types by their English: each word must be one (else a
 # misspelt type would silently match nothing).
 _DOCTYPE_SETS = ("for_type", "compound_type")

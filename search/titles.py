@@ -57,7 +57,7 @@ from search.title_draft import (
     draft_title,
     parse_title,
 )
-from search.title_lexicon import english_doctypes
+from search.title_lexicon import english_doctypes, word_sets
 
 POOL = 50  # candidates retrieved before re-ranking
 TITLE_POOL = 25
@@ -599,6 +599,9 @@ _EN_REGION_RE = re.compile(
     + r")\b"
 )
 _NATIONAL = frozenset({"中华人民共和国", "中国", "全国", "国家"})
+# Glossary region words that name no place (乡镇, 国际, 市): never the title's region.
+_NO_PLACE = word_sets()["no_place"]
+_REGION_SUFFIX = re.compile(r"(省|市|自治区)$")
 # "14th Five-Year ..." names the plan period 十四五 wherever "Plan" stands ("13th
 # Five-Year National Informatization Plan"); the glossary knows only "13th
 # Five-Year Plan", and "Five-Year" alone is 五年.
@@ -700,7 +703,8 @@ def parse_english_title(
         _add_glossary_parts(p, text, glossary, title_df)
     _add_plan_periods(p, text)
     _add_numbered_parts(p, text)
-    for zh in cities().in_english(text):
+    # A Roman-numbered part is no city (Amendment XI is not Xi'an).
+    for zh in cities().in_english(_ROMAN_PART.sub(" ", text)):
         if zh not in p.regions:
             p.regions.append(zh)
     # The corpus stores a document's province as its region: a city stands for
@@ -739,6 +743,7 @@ def _add_glossary_parts(
             # (Accounting: 问责): one more reading of the same subject term.
             curated.zh = (*curated.zh, *(z for z in g.zh if z not in curated.zh))
             del groups[(span, True)]
+    numbered = [m.span() for m in _ROMAN_PART.finditer(text) if _roman(m.group(1) or m.group(2))]
     for (_, dictionary), g in groups.items():
         if dictionary:
             # Always a subject term, even beside a stem-only region reading
@@ -750,12 +755,18 @@ def _add_glossary_parts(
         elif g.category == "issuer":
             p.issuers.append((g.en, g.zh))
         elif g.category == "region":
-            for z in g.zh:
-                base = re.sub(r"(省|市|自治区)$", "", z)
-                if base in _NATIONAL:
-                    continue  # "of the People's Republic of China": no province
+            if any(a < g.span[1] and g.span[0] < b for a, b in numbered):
+                continue  # a Roman-numbered part is no place (Amendment XI: not Xi'an)
+            places = _places(g.zh)
+            for base in places:
                 if base not in p.regions:
                     p.regions.append(base)
+            if not places and not any(z in _NATIONAL for z in g.zh):
+                # A region word that names no place (Township: 乡镇, International:
+                # 国际) is no region of the title, but it still says what it is about.
+                words = tuple(z for z in g.zh if len(z) > 1)
+                if words:
+                    p.terms.append(replace(g, zh=words, category="general"))
         else:
             p.terms.append(g)
 
@@ -787,6 +798,20 @@ def _add_numbered_parts(p: EnglishTitleParse, text: str) -> None:
         p.terms.append(TermGroup(m.group(0), (f"（{zh}）", f"({zh})"), "general", 2.0, (-1, -1)))
 
 
+def _places(zhs: tuple[str, ...]) -> list[str]:
+    """The places among a region word's Chinese renderings, as the corpus names a
+    region (上海市 -> 上海): not the People's Republic (no province) and not the
+    region words that name no place (``no_place`` of title_sets.tsv: 乡镇, 国际, 市)."""
+    out: list[str] = []
+    for z in zhs:
+        if z in _NO_PLACE:
+            continue
+        base = _REGION_SUFFIX.sub("", z)
+        if base and base not in _NATIONAL and base not in out:
+            out.append(base)
+    return out
+
+
 # Glossary categories that are parts of a title's structure, not its subject.
 _PART_KINDS = frozenset({"doctype", "issuer", "region"})
 
@@ -803,6 +828,7 @@ W_YEAR = 0.05
 W_DOCNUM = 0.3
 W_EN_TITLE = 0.3
 W_RETRIEVAL = 0.1
+W_FIT = 0.1  # a tie-breaker between titles holding the same terms
 
 
 @functools.lru_cache(maxsize=4096)
@@ -894,6 +920,7 @@ class _EnglishScoring:
     specific: set[str]  # those of its most specific English (empty: all are)
     docnum_keys: set[str]
     generation: Any = None  # the index generation of the candidates (None: no cache)
+    readings: tuple[str, ...] = ()  # every Chinese reading of the title, longest first
 
     @classmethod
     def of(cls, parse: EnglishTitleParse, generation: Any = None) -> _EnglishScoring:
@@ -921,7 +948,44 @@ class _EnglishScoring:
             specific,
             {k for dn in parse.docnums for k in (dn.key, dn.pinyin_key)},
             generation,
+            _readings(parse),
         )
+
+
+# What a Chinese title says that its English rendering need not: the People's
+# Republic (often left out: "Anti-Secession Law"), the words around the subject
+# (关于, 的, 印发), and all that is not a Han character (years, brackets).
+_UNSAID = re.compile(f"中华人民共和国|关于|印发|转发|[的和与及]|[^{HAN_CHARS}]")
+
+
+def _readings(parse: EnglishTitleParse) -> tuple[str, ...]:
+    """Every Chinese reading of an English title's parts (terms, kinds, issuers,
+    places), longest first; none when it has no key term (a title's fit to the
+    kind alone would only favour short titles)."""
+    if not parse.terms:
+        return ()
+    zs = {z for t in parse.terms for z in t.zh}
+    zs.update(z for _, g in (*parse.doctypes, *parse.issuers) for z in g)
+    zs.update(parse.regions)
+    return tuple(sorted((z for z in zs if z), key=len, reverse=True))
+
+
+def title_fit(title_zh: str, readings: tuple[str, ...]) -> float | None:
+    """The share of a (compacted) Chinese title that the English title's readings
+    account for, the words any title has left out; None for a title of none of
+    its own or no readings. Of two titles holding the same terms, the one with less besides them
+    is the likelier rendering (环境保护法, not 海洋环境保护法, for "Environmental
+    Protection Law"; 国籍法, not 反分裂国家法, for "Nationality Law")."""
+    core = _UNSAID.sub("", title_zh)
+    if not core or not readings:
+        return None
+    said = bytearray(len(core))
+    for z in readings:
+        i = core.find(z)
+        while i >= 0:
+            said[i : i + len(z)] = b"\x01" * len(z)
+            i = core.find(z, i + 1)
+    return sum(said) / len(core)
 
 
 def score_english(
@@ -968,6 +1032,9 @@ def score_english(
         dn = parse_docnum(doc.docnum) if doc.docnum else None
         ok = dn is not None and (dn.key in sc.docnum_keys or dn.pinyin_key in sc.docnum_keys)
         ev.append(Evidence("docnum", 1.0 if ok else 0.0, W_DOCNUM, doc.docnum or "none"))
+    fit = title_fit(title_zh, sc.readings) if doc.title else None
+    if fit is not None:
+        ev.append(Evidence("fit", fit, W_FIT, "share of the title the English accounts for"))
     if use_title_en and doc.titles_en:
         ev.append(_english_title_evidence(parse, doc))
     ev.append(Evidence("retrieval", retrieval, W_RETRIEVAL, "search score relative to the best"))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import InputError
+from index.glossary import Glossary
 from search.chrf import chrf, corpus_chrf
 from search.title_draft import (
     DRAFT_LABEL,
@@ -284,23 +285,28 @@ def test_title_sets_file_is_checked(tmp_path: Path) -> None:
     from search.title_lexicon import SETS, TitleDataError, read_sets
 
     p = tmp_path / "s.tsv"
-    base = "small_word\tof\nfor_type\tMeasures\ncompound_type\tPlan\ngoverned_head\t发展\n"
+    base = (
+        "small_word\tof\nfor_type\tMeasures\ncompound_type\tPlan\ngoverned_head\t发展\n"
+        "no_place\t乡镇\n"
+    )
     p.write_text(base, encoding="utf-8")
     types = frozenset({"Measures", "Plan"})
     assert read_sets(p, types)["governed_head"] == frozenset({"发展"})
+    assert read_sets(p, types)["no_place"] == frozenset({"乡镇"})
     bad_lines = [
         ("small_word", "2 fields"),
         ("nosuch\tof", "unknown set"),
         ("governed_head\tdevelopment", "not Chinese"),
+        ("no_place\ttownship", "not Chinese"),
         ("small_word\t的", "not English"),
         ("for_type\tMeasure", "no document type"),
         ("small_word\tof", "twice"),
     ]
-    _each_refused(p, base, bad_lines, lambda path: read_sets(path, types), "s.tsv line 5")
+    _each_refused(p, base, bad_lines, lambda path: read_sets(path, types), "s.tsv line 6")
     p.write_text(base.replace("small_word\tof\n", ""), encoding="utf-8")
     with pytest.raises(TitleDataError, match="set small_word is empty"):
         read_sets(p, types)
-    assert set(SETS) == {"small_word", "for_type", "compound_type", "governed_head"}
+    assert set(SETS) == {"small_word", "for_type", "compound_type", "governed_head", "no_place"}
 
 
 def test_shipped_title_sets_name_shipped_doctypes() -> None:
@@ -311,6 +317,20 @@ def test_shipped_title_sets_name_shipped_doctypes() -> None:
     sets = word_sets()
     assert sets["for_type"] | sets["compound_type"] <= set(DOCTYPES.values())
     assert "of" in sets["small_word"] and "发展" in sets["governed_head"]
+
+
+def test_shipped_no_place_words_are_glossary_words_and_no_places() -> None:
+    # Each word is one the glossary has (a misspelt one would silently match
+    # nothing), and none is a province or a city of the shipped tables.
+    from search.cities import cities
+    from search.title_draft import REGIONS
+    from search.title_lexicon import word_sets
+
+    glossary = Glossary.load(cedict=False)
+    words = word_sets()["no_place"]
+    assert {"乡镇", "国际", "市"} <= words
+    assert all(glossary.zh_entry(w) is not None for w in words)
+    assert not words & (set(REGIONS) | set(cities().provinces))
 
 
 def test_en_doctypes_file_is_checked(tmp_path: Path) -> None:

@@ -742,3 +742,68 @@ def test_light_documents_score_alike_and_are_shown_whole(
         assert reads == [h.doc_id for h in light]
     finally:
         eng.backend.close()
+
+
+@pytest.mark.parametrize(
+    ("title", "term"),
+    [
+        ("Law of the People's Republic of China on Township Enterprises", "乡镇"),
+        ("Plan for the Building of Shanghai International Financial Center", "国际"),
+    ],
+)
+def test_region_words_that_name_no_place_are_key_terms(title: str, term: str) -> None:
+    # 乡镇 and 国际 are glossary region words but no place: not the title's region
+    # (a national law stays national), still a word of its subject.
+    p = parse_english_title(title, shipped_glossary())
+    assert term not in p.regions and "" not in p.regions
+    assert any(term in t.zh for t in p.terms)
+    assert p.national == ("Republic" in title)
+    assert p.regions == ([] if p.national else ["上海", "沪"])
+
+
+def test_places_drops_units_scopes_and_the_republic() -> None:
+    from search.titles import _places
+
+    assert _places(("上海市", "上海")) == ["上海"]
+    assert _places(("乡镇",)) == [] and _places(("国际", "国际化")) == []
+    assert _places(("市",)) == [] and _places(("中华人民共和国",)) == []
+    assert _places(("北京市", "长江")) == ["北京", "长江"]
+
+
+def test_roman_numbered_part_is_no_city() -> None:
+    # "Amendment XI" is the eleventh amendment, not Xi'an.
+    p = parse_english_title(
+        "Amendment XI to the Criminal Law of the People's Republic of China", shipped_glossary()
+    )
+    assert p.regions == [] and p.provinces == [] and p.national
+    assert any("（十一）" in t.zh for t in p.terms)
+    assert parse_english_title("Xi'an Municipal Plan", shipped_glossary()).regions == ["西安"]
+
+
+def test_title_fit_is_the_share_the_english_accounts_for() -> None:
+    from search.titles import title_fit
+
+    readings = ("环境保护法", "环境保护", "法")
+    # The People's Republic, digits, brackets and 关于/印发/的 need no English word.
+    assert title_fit("中华人民共和国环境保护法", readings) == 1.0
+    assert title_fit("中华人民共和国海洋环境保护法", readings) == 5 / 7
+    assert title_fit("关于印发《2020》的通知", ("通知",)) == 1.0
+    assert title_fit("反分裂国家法", ("法",)) == 1 / 6
+    assert title_fit("中华人民共和国", readings) is None  # nothing of its own
+    assert title_fit("环境保护法", ()) is None  # no readings: no evidence
+
+
+def test_title_fit_needs_a_key_term_and_breaks_ties_between_laws() -> None:
+    from search.titles import _readings, score_english
+
+    glossary = shipped_glossary()
+    assert _readings(parse_english_title("Anti-Secession Law", glossary)) == ()
+    en = "Environmental Protection Law of the People's Republic of China"
+    p = parse_english_title(en, glossary)
+    assert "环境保护法" in _readings(p) and "法" in _readings(p)
+    own = Document(id="a", title="中华人民共和国环境保护法", body="", region="全国")
+    other = Document(id="b", title="中华人民共和国海洋环境保护法", body="", region="全国")
+    a, b = (score_english(p, d, 1.0, use_title_en=False) for d in (own, other))
+    fit = {c.doc.id: next(e.score for e in c.evidence if e.kind == "fit") for c in (a, b)}
+    assert fit["a"] == 1.0 and fit["b"] < 1.0
+    assert a.confidence > b.confidence
