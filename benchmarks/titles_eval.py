@@ -2,7 +2,7 @@
 original, document-number lookup, and draft chrF.
 
 Place in the flow: a benchmark over ``search.titles`` (not part of the engine).
-Run: ``python benchmarks/titles_eval.py [--attested-only] [INDEX]`` (default: $DUIZHAO_EVAL_INDEX,
+Run: ``python benchmarks/titles_eval.py [--attested-only] [--index DIR]`` (default: $DUIZHAO_EVAL_INDEX,
 else the CLI's index). The floors are asserted by the slow test
 ``tests/test_titles.py::test_title_lookup_floors``, which calls these functions.
 
@@ -22,10 +22,10 @@ two sources, or 豫/渝 twins in pinyin -- can take the first place).
 
 from __future__ import annotations
 
+import argparse
 import csv
 import gzip
 import json
-import os
 import statistics
 import sys
 import time
@@ -35,7 +35,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.config import index_path, shared_data_dir  # noqa: E402
+from bench_index import add_index_option, checked_index  # noqa: E402
+
+from index.config import shared_data_dir  # noqa: E402
 from index.docnumber import DocNumber, parse_docnum  # noqa: E402
 from index.document import make_id  # noqa: E402
 
@@ -46,11 +48,6 @@ BRACKETS = {
     "()": ("(", ")"),
     "【】": ("【", "】"),
 }
-
-
-def index_dir() -> Path:
-    """$DUIZHAO_EVAL_INDEX, else the CLI's index ($DUIZHAO_INDEX or ./instance/index)."""
-    return Path(os.environ.get("DUIZHAO_EVAL_INDEX") or index_path(None))
 
 
 def open_engine(path: Path) -> Any:
@@ -267,11 +264,17 @@ def _print_docnums(engine: Any) -> None:
 
 
 def main(argv: list[str]) -> int:
-    # --attested-only: only the attested law and policy titles (the quick loop
-    # for tuning the lookup; the 文号 pass alone takes minutes).
-    attested_only = "--attested-only" in argv
-    argv = [a for a in argv if a != "--attested-only"]
-    path = Path(argv[0]) if argv else index_dir()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_index_option(ap)
+    ap.add_argument(
+        "--attested-only",
+        action="store_true",
+        help="only the attested law and policy titles (the quick loop for tuning the lookup; "
+        "the 文号 pass alone takes minutes)",
+    )
+    args = ap.parse_args(argv)
+    attested_only = args.attested_only
+    path = Path(checked_index(args.index))
     engine = open_engine(path)
     print(f"index: {path} ({engine.backend.doc_count()} documents)")
     for expand in () if attested_only else (True, False):

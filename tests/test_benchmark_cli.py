@@ -1,0 +1,45 @@
+"""Every benchmark script answers ``--help`` with its usage, and a missing index with
+a one-line error: a benchmark is a user-facing command too (the README runs them).
+
+Place in the flow: outside the product; guards ``benchmarks/*.py``'s command lines.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# bench_index.py is the shared --index option, imported by the scripts, not run.
+SCRIPTS = sorted(p for p in (ROOT / "benchmarks").glob("*.py") if p.name != "bench_index.py")
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_help_prints_usage_and_does_no_work(script: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(script), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "usage:" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "cedict_senses.py"), "--index", str(missing)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert f"no index at {missing}: pass --index DIR" in proc.stderr
