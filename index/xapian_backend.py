@@ -389,9 +389,9 @@ class XapianBackend(XapianLifecycle):
         if not (plan.collapse and scores_with_prior(plan)) or plan.title_first:
             return None
         dl = deadline if deadline is not None else Deadline(self.time_limit)
-        arts = self.search(
-            replace(plan, collapse=False, offset=0, limit=pool, facets=False), deadline=dl
-        )
+        arts_plan = replace(plan, collapse=False, offset=0, limit=pool, facets=False)
+        with self._reading() as db:  # the pool's total is not read: hits only
+            arts = self._search(db, arts_plan, False, dl, hits_only=True)
         plain: list[RawResults] = []
 
         def documents() -> list[PoolHit]:
@@ -424,7 +424,9 @@ class XapianBackend(XapianLifecycle):
         got = self._counts(db, plan, planned.query, dl)
         return RawResults([], got.total, True, got.facets)
 
-    def _search(self, db: Any, plan: Plan, explain: bool, dl: Deadline) -> RawResults:
+    def _search(
+        self, db: Any, plan: Plan, explain: bool, dl: Deadline, *, hits_only: bool = False
+    ) -> RawResults:
         x = self._x
         if db.get_doccount() == 0:
             return RawResults([], 0, True)
@@ -440,7 +442,7 @@ class XapianBackend(XapianLifecycle):
             got = title_tiers(x, db, plan, planned, dl, self._counts(db, plan, q, dl))
         else:
             counts = self._counts(db, plan, q, dl) if wants_counts(plan) else None
-            got = ranked(x, db, plan, q, enq, dl, counts)
+            got = ranked(x, db, plan, q, enq, dl, counts, hits_only=hits_only)
         return RawResults(
             self._hits(db, got.window, explain, enq), got.total, got.exact, got.facets
         )
