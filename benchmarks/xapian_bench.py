@@ -10,7 +10,8 @@ sample corpus (../shared/data) and prints figures (nothing is asserted):
 4. queries drawn like benchmarks/load_bench.py (Chinese title words, STARD
    questions, English title words); the engine turns each into a plan once
    (glossary, expansions, profiles), then every backend runs the same plans:
-   backend latency median/p95 for Whoosh (``--whoosh``, optional), Xapian one
+   backend latency median/p95 (a question's pool and documents timed as one
+   backend call, ``QuestionCall``) for Whoosh (``--whoosh``, optional), Xapian one
    local shard, Xapian two remote shards; top-10 agreement between them
    (identical ids in order), and the engine's end-to-end latency per backend.
 
@@ -175,33 +176,68 @@ def print_figures(out: dict, as_json: bool, width: int) -> None:
 
 
 def capture_plans(engine, queries: list[str]) -> list:
-    """The plans the engine sends to its backend for ``queries`` (every try)."""
+    """The plans the engine sends to its backend for ``queries`` (every try): a
+    ``search`` call's plan, or a ``QuestionCall`` for a question's backend work
+    (``search.question.search``: its article pool and documents, in one or two
+    backend searches as the backend offers; timed as one, so that a backend that
+    answers a question in fewer searches is not timed on fewer plans)."""
+    from search import question
     from search.engine import SearchRequest
 
-    plans = []
-    real = engine.backend.search
+    plans: list = []
+    backend = engine.backend
+    real, real_question = backend.search, question.search
+    inner: list[list] = []  # the searches of the question call under way
 
     def spy(plan, **kw):
-        plans.append(plan)
+        (inner[-1] if inner else plans).append(plan)
         return real(plan, **kw)
 
-    engine.backend.search = spy
+    def spy_question(backend, plan, intent, **kw):
+        inner.append([])
+        try:
+            return real_question(backend, plan, intent, **kw)
+        finally:
+            made = inner.pop()
+            # Not a question (the plan searched as it is): a plain plan, as before.
+            plans.extend(made if made == [plan] else [QuestionCall(plan, intent)])
+
+    backend.search = spy
+    question.search = spy_question
     try:
         for q in queries:
             with contextlib.suppress(Exception):
                 engine.search(SearchRequest(q))
     finally:
-        del engine.backend.search
+        del backend.search
+        question.search = real_question
     return plans
+
+
+class QuestionCall:
+    """A captured ``search.question.search`` call, timed again as one backend search."""
+
+    def __init__(self, plan, intent) -> None:
+        self.plan, self.intent = plan, intent
+
+    def run(self, backend):
+        from search import question
+
+        return question.search(backend, self.plan, self.intent)
+
+
+def run_plan(backend, p):
+    """One captured plan (or ``QuestionCall``) on ``backend``."""
+    return p.run(backend) if isinstance(p, QuestionCall) else backend.search(p)
 
 
 def time_plans(backend, plans: list) -> tuple[list[float], list[list[str]]]:
     lat, tops = [], []
     for p in plans[: min(20, len(plans))]:  # warm caches
-        backend.search(p)
+        run_plan(backend, p)
     for p in plans:
         t0 = time.perf_counter()
-        r = backend.search(p)
+        r = run_plan(backend, p)
         lat.append((time.perf_counter() - t0) * 1000)
         # A search cut short by the time limit is marked: agreement is also given without them.
         tops.append([h.doc_id for h in r.hits[:10]] + (["<partial>"] if r.partial else []))
