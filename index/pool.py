@@ -6,11 +6,11 @@ those articles. It needs that pool *and* the plain ranking's hits, totals and
 facets -- but the stored documents of only the page it shows. :func:`search_pool`
 asks a backend that offers ``search_pool`` for all of it from one scoring pass
 (Whoosh: ``index.whoosh_pool``): pool hits carry no document, only their
-headings, and only the page's documents are read. Xapian (``XapianBackend.search_pool``) takes a question's
-documents: the pool, then the plain ranking only when ``rerank`` asks for it, else
-the counted totals and facets. Any other backend -- or a plan a backend leaves to
-the plain path -- gets :func:`two_searches`, the same results from two plain
-searches (``Backend.search``).
+headings, and only the page's documents are read. Xapian
+(``XapianBackend.search_pool``) takes a question's documents: the pool, then the
+plain ranking only when ``rerank`` asks for it, else the counted totals and
+facets. Any other backend -- or a plan a backend leaves to the plain path -- gets
+:func:`two_searches`, the same results from two plain searches (``Backend.search``).
 
 A backend's ``search_pool(plan, pool, rerank, *, deadline=None)`` returns the
 ``RawResults`` described at :func:`search_pool`, or None for a plan it does not
