@@ -326,6 +326,26 @@ def _law(i: int) -> Document:
     )
 
 
+# Two questions whose pools hold several laws' articles (the fixture's _law texts).
+POOL_QUESTIONS = [
+    "邻居盗窃了我家的财物，要承担赔偿责任吗？",
+    "离婚以后子女的抚养和财产怎么处理呢？",
+]
+
+
+def _count_searches(e, monkeypatch) -> list[Plan]:
+    """The plans of every plain backend search the engine makes from now on."""
+    plans: list[Plan] = []
+    search = e.backend.search
+
+    def counted(plan: Plan, **kw):
+        plans.append(plan)
+        return search(plan, **kw)
+
+    monkeypatch.setattr(e.backend, "search", counted)
+    return plans
+
+
 def _summary(res) -> tuple:
     hits = [(h.doc.id, h.passage.label if h.passage else None, round(h.score, 6)) for h in res.hits]
     return hits, res.total, res.total_exact, res.facets, res.notices, [h.snippet for h in res.hits]
@@ -345,25 +365,17 @@ def test_one_pass_pool_answers_as_two_plain_searches(tmp_path: Path, monkeypatch
     b = WhooshBackend(tmp_path / "ix", create=True)
     b.add_documents([_law(i) for i in range(40)])
     b.close()
-    questions = ["邻居盗窃了我家的财物，要承担赔偿责任吗？", "离婚以后子女的抚养和财产怎么处理呢？"]
     requests = [
         SearchRequest(q=q, page=page, per_page=5, passages=passages, facets=facets)
-        for q in questions
+        for q in POOL_QUESTIONS
         for page in (1, 2)
         for passages in (False, True)
         for facets in (False, True)
     ]
     e = Engine(tmp_path / "ix")
     try:
-        assert all(classify(q).kind == "question" for q in questions)
-        plain_searches: list[Plan] = []
-        search = e.backend.search
-
-        def counted(plan: Plan, **kw):
-            plain_searches.append(plan)
-            return search(plan, **kw)
-
-        monkeypatch.setattr(e.backend, "search", counted)
+        assert all(classify(q).kind == "question" for q in POOL_QUESTIONS)
+        plain_searches = _count_searches(e, monkeypatch)
         one_pass = [_summary(e.search(r)) for r in requests]
         assert plain_searches == []  # every question was served by one pass
         monkeypatch.setattr(e.backend, "search_pool", lambda *a, **kw: None)
@@ -415,25 +427,17 @@ def test_xapian_pool_answers_as_two_plain_searches(tmp_path: Path, monkeypatch) 
     # Enough articles that the prior's first top (200 records) is not always deep enough.
     b.add_documents([_law(i) for i in range(200)])
     b.close()
-    questions = ["邻居盗窃了我家的财物，要承担赔偿责任吗？", "离婚以后子女的抚养和财产怎么处理呢？"]
     requests = [
         SearchRequest(q=q, page=page, per_page=per_page, facets=facets)
-        for q in questions
+        for q in POOL_QUESTIONS
         for page in (1, 2)
         for per_page in (1, 5)
         for facets in (False, True)
     ]
     e = Engine(tmp_path / "xx")
     try:
-        assert all(classify(q).kind == "question" for q in questions)
-        searches: list[Plan] = []
-        search = e.backend.search
-
-        def counted(plan: Plan, **kw):
-            searches.append(plan)
-            return search(plan, **kw)
-
-        monkeypatch.setattr(e.backend, "search", counted)
+        assert all(classify(q).kind == "question" for q in POOL_QUESTIONS)
+        searches = _count_searches(e, monkeypatch)
         native = [_summary(e.search(r)) for r in requests]
         native_searches = len(searches)
         monkeypatch.setattr(e.backend, "search_pool", lambda *a, **kw: None)
