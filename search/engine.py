@@ -32,6 +32,7 @@ from search.filters import FilterResolver
 from search.intent import Intent, classify
 from search.planning import COVER_MAX_DF, SearchRequest, build_plan, mostly_han
 from search.query import ParsedQuery, parse_query
+from search.result_cache import ResultCache, copy_response, request_key
 from search.snippets import Fragments, highlight, snippet
 
 if TYPE_CHECKING:  # the lookup imports the planning this module uses
@@ -202,6 +203,10 @@ class Engine:
         # backend's own flag is not enough: a search is also cut short by a step
         # after its last index search (snippets, title checks) or by the title lookup.
         self._last_partial = threading.local()
+        # Complete results kept per request and index generation (search/result_cache.py);
+        # None: every search is made (the web server sets one from its settings).
+        self.result_cache: ResultCache | None = None
+        self._last_cached = threading.local()
         if check_glossary:
             self.backend.check_glossary(segmenter.fingerprint())
 
@@ -209,6 +214,11 @@ class Engine:
     def last_search_partial(self) -> bool:
         """Whether this thread's latest :meth:`search` was cut short by the time limit."""
         return bool(getattr(self._last_partial, "flag", False))
+
+    @property
+    def last_search_cached(self) -> bool:
+        """Whether this thread's latest :meth:`search` was answered from the result cache."""
+        return bool(getattr(self._last_cached, "flag", False))
 
     # --- validation of request values -----------------------------------------------
     @staticmethod
@@ -234,6 +244,29 @@ class Engine:
 
     # --- search ---------------------------------------------------------------------
     def search(self, req: SearchRequest) -> SearchResponse:
+        """The response to ``req``: from the result cache when this index generation
+        already answered the same request completely, else searched (and kept when
+        complete and the generation did not change meanwhile)."""
+        cache = self.result_cache
+        key = request_key(req) if cache is not None and cache.enabled else None
+        self._last_cached.flag = False
+        if cache is None or key is None:
+            return self._search(req)
+        t0 = time.perf_counter()
+        # The time limit is part of the key: a complete answer does not depend on it,
+        # but a server (or test) that changes it expects searches made under it.
+        key = (self.backend.generation(), self.backend.time_limit, key)
+        kept = cache.get(key)
+        if kept is not None:
+            self._last_partial.flag = False
+            self._last_cached.flag = True
+            return copy_response(kept, req, (time.perf_counter() - t0) * 1000)
+        resp = self._search(req)
+        if self.backend.generation() == key[0] and cache.put(key, resp):
+            return copy_response(resp, req, resp.took_ms)
+        return resp
+
+    def _search(self, req: SearchRequest) -> SearchResponse:
         t0 = time.perf_counter()
         self.validate(req)
         intent = classify(req.q)

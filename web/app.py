@@ -81,6 +81,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         glossary=glossary,
         reopen_seconds=float(app.config["REOPEN_SECONDS"]),
         time_limit=settings.value("SEARCH_TIME_LIMIT", app.config["SEARCH_TIME_LIMIT"]),
+        # Off in tests unless asked for (tests inject clocks and faults into searches).
+        result_cache=(
+            settings.value(
+                "RESULT_CACHE_ENTRIES",
+                app.config["RESULT_CACHE_ENTRIES"],
+                0 if app.testing else None,
+            ),
+            int(settings.value("RESULT_CACHE_MB", app.config["RESULT_CACHE_MB"]) * 2**20),
+        ),
     )
     if engine is not None:
         st.engine = engine

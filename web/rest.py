@@ -19,6 +19,8 @@ Place in the flow: HTTP request -> app hooks (**rest**, registered by
   ``CACHE_MAX_AGE`` seconds and then revalidate.
 * ``RateLimit-Limit`` / ``-Remaining`` / ``-Reset`` from the limiter's
   decision for this request (web/ratelimit.py), when the limiter is on.
+* ``X-Cache: hit`` or ``miss`` on a search (JSON or HTML) when the result cache
+  is on (search/result_cache.py): whether this process had the answer already.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ CORS_MAX_AGE = 86400  # seconds a browser may remember a preflight answer
 CACHEABLE_ENDPOINTS = frozenset(
     {"api.search", "api.document", "api.titles", "feeds.search_atom", "charts.chart"}
 )
+# Endpoints answered by one engine search: they say whether the result cache had it.
+SEARCH_ENDPOINTS = frozenset({"api.search", "ui.search"})
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
 
 # "*", or a list / comma-separated string of origins; "-" stderr, "" off (web/settings.py).
@@ -173,6 +177,7 @@ def register(app: Flask) -> None:
             resp.headers["ETag"] = etag
             age = int(app.config["CACHE_MAX_AGE"])
             resp.headers["Cache-Control"] = f"public, max-age={age}, must-revalidate"
+        _cache_header(resp)
         limiter = app.extensions.get("duizhao_limiter")
         decision = getattr(g, "rate_decision", None)
         if limiter is not None and decision is not None:
@@ -188,6 +193,15 @@ def _cut_short() -> bool:
     # The engine's flag covers every step of a search; the backend's, index searches
     # made without the engine (title lookups, feeds, charts).
     return engine.last_search_partial or bool(getattr(engine.backend, "last_search_partial", False))
+
+
+def _cache_header(resp: Response) -> None:
+    if resp.status_code != 200 or request.endpoint not in SEARCH_ENDPOINTS:
+        return
+    engine = state().engine
+    cache = getattr(engine, "result_cache", None)
+    if cache is not None and cache.enabled:
+        resp.headers["X-Cache"] = "hit" if engine.last_search_cached else "miss"
 
 
 def _if_none_match() -> set[str]:

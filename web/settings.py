@@ -110,6 +110,23 @@ SETTINGS: tuple[Setting, ...] = (
         kind=float,
     ),
     Setting(
+        "RESULT_CACHE_ENTRIES",
+        1000,
+        "complete search results each server process keeps per index commit, least "
+        "recently used out first (answers are the same with or without it); 0 turns it off "
+        "(off in tests)",
+        env="DUIZHAO_RESULT_CACHE_ENTRIES",
+        kind=int,
+    ),
+    Setting(
+        "RESULT_CACHE_MB",
+        64,
+        "megabytes those results may hold in each process (the hits' documents counted); "
+        "0 turns the cache off",
+        env="DUIZHAO_RESULT_CACHE_MB",
+        kind=float,
+    ),
+    Setting(
         "GC_THRESHOLD",
         10_000,
         "new container objects (net) before Python's garbage collector looks at the "

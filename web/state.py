@@ -18,6 +18,7 @@ from flask import current_app
 
 from index.errors import DuizhaoError
 from search.engine import Engine
+from search.result_cache import ResultCache
 
 
 @dataclass
@@ -30,6 +31,8 @@ class WebState:
     error: DuizhaoError | None = None
     reopen_seconds: float = 5.0
     time_limit: float | None = None
+    # (entries, bytes) of each engine's result cache; (0, 0): none.
+    result_cache: tuple[int, int] = (0, 0)
     _last_try: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _count: tuple[int, int] | None = None
@@ -45,8 +48,12 @@ class WebState:
             self.error = e
 
     def apply_time_limit(self) -> None:
+        """The server's time limit and result cache on the engine just opened or given."""
         if self.engine is not None and self.time_limit is not None:
             self.engine.backend.time_limit = self.time_limit
+        entries, size = self.result_cache
+        if self.engine is not None and entries > 0 and size > 0:
+            self.engine.result_cache = ResultCache(entries, size)
 
     def get_engine(self) -> Any:
         """The engine, or the DuizhaoError (503) saying why there is none."""
