@@ -8,7 +8,7 @@ Chinese and English queries drawn at run time from the data files in
 requests/s, latency percentiles and errors; ``--json`` for machines.
 
     python benchmarks/load_bench.py [--index DIR] [--clients 8] [--seconds 30]
-        [--before CHECKOUT [--rounds N] [--same N]]
+        [--before CHECKOUT | --cache-off-too] [--rounds N] [--same N] [--distinct]
 
 Besides latency it prints the CPU time the server's processes spent per request (the
 app processes and the front server apart): on a shared machine that moves far less
@@ -18,6 +18,14 @@ checkout runs over the same index; ``--rounds`` measuring phases alternate betwe
 them (before, after, after, before ...), and ``--same N`` first compares their answers
 to N queries drawn as the load is (JSON with and without facets, page 2, the HTML
 results page, pages 1 and 2): byte for byte, the timing fields aside.
+``--cache-off-too`` runs this checkout twice instead, its result cache off
+("before") and on ("after"), compared the same way.
+
+Clients draw their queries with replacement from a finite list (``--queries``), so
+a query comes back often, as on a real site, and the result cache answers it
+(search/result_cache.py). ``--distinct`` gives every request of a server a query
+of its own (no repeats in the whole run, warm-up included): what the cache cannot
+help. Each phase prints the share of searches the cache answered (``X-Cache``).
 
 Targets (issue 5): >= 100 req/s, p95 < 150 ms, 0 errors on a 2-core machine.
 Target (issue 13): >= 150 req/s over two remote Xapian shards.
@@ -251,6 +259,25 @@ def tree_memory(root: int) -> list[dict[str, object]]:
     return out
 
 
+class DistinctQueries:
+    """Queries handed out once each, shared by a server's clients (``--distinct``);
+    when they run out they start again, and every repeat is counted."""
+
+    def __init__(self, queries: list[str]) -> None:
+        self.queries = list(dict.fromkeys(queries))
+        self.i = 0
+        self.repeats = 0
+        self.lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self.lock:
+            if self.i >= len(self.queries):
+                self.repeats += 1
+            q = self.queries[self.i % len(self.queries)]
+            self.i += 1
+            return q
+
+
 def client(
     port: int,
     queries: list[str],
@@ -259,9 +286,11 @@ def client(
     out: dict,
     seed: int,
     source: str | None = None,
+    pick: DistinctQueries | None = None,
 ) -> None:
     """Loop searches until ``stop``; ``source`` binds the client to a loopback address
-    of its own (127.0.0.0/8), so the server sees distinct clients."""
+    of its own (127.0.0.0/8), so the server sees distinct clients; ``pick`` hands out
+    distinct queries (else each is drawn from ``queries`` with replacement)."""
     rng = random.Random(seed)
     src = (source, 0) if source else None
 
@@ -272,9 +301,10 @@ def client(
     lat: list[float] = []
     errors: list[str] = []
     statuses: dict[int, int] = {}
+    cache = {"hit": 0, "miss": 0}
     i = 0
     while time.monotonic() < stop:
-        q = rng.choice(queries)
+        q = pick() if pick is not None else rng.choice(queries)
         params = {"q": q, "per_page": 10}
         if facets_every and i % facets_every == 0:
             params["facets"] = "true"
@@ -291,11 +321,14 @@ def client(
             continue
         lat.append(time.perf_counter() - t0)
         statuses[r.status] = statuses.get(r.status, 0) + 1
+        said = r.getheader("X-Cache")
+        if said in cache:
+            cache[said] += 1
         # 400 is a correct answer to a query the parser refuses; only 5xx count as errors.
         if r.status >= 500:
             errors.append(f"{r.status} {q!r}: {body[:200]!r}")
     conn.close()
-    out["lat"], out["errors"], out["statuses"] = lat, errors, statuses
+    out["lat"], out["errors"], out["statuses"], out["cache"] = lat, errors, statuses, cache
 
 
 def client_threads(
@@ -335,10 +368,17 @@ def pct(sorted_vals: list[float], p: float) -> float:
 
 
 def run_load(
-    port: int, queries: list[str], clients: int, seconds: float, facets_every: int, seed: int
+    port: int,
+    queries: list[str],
+    clients: int,
+    seconds: float,
+    facets_every: int,
+    seed: int,
+    pick: DistinctQueries | None = None,
 ) -> tuple[list[dict], float]:
     """``clients`` clients (each from its own address, as real users: the front server
-    bounds the requests in flight per address, web/admission.py) for ``seconds``."""
+    bounds the requests in flight per address, web/admission.py) for ``seconds``;
+    ``pick``: the server's distinct queries (``--distinct``)."""
     outs: list[dict] = [{} for _ in range(clients)]
     t0 = time.monotonic()
     stop = t0 + seconds
@@ -346,7 +386,7 @@ def run_load(
         threading.Thread(
             target=client,
             args=(port, queries, stop, facets_every, outs[i], seed + i),
-            kwargs={"source": f"127.0.1.{i + 1}"},
+            kwargs={"source": f"127.0.1.{i + 1}", "pick": pick},
         )
         for i in range(clients)
     ]
@@ -371,6 +411,9 @@ def summary(outs: list[dict], elapsed: float, cpu: dict[str, float] | None = Non
         "error_samples": errors[:10],
         "statuses": statuses,
     }
+    hits = sum(o.get("cache", {}).get("hit", 0) for o in outs)
+    misses = sum(o.get("cache", {}).get("miss", 0) for o in outs)
+    out["cache_hit_rate"] = round(hits / (hits + misses), 3) if hits + misses else None
     if cpu is not None and lat:
         out["server_cpu_ms_per_request"] = round(cpu["total"] * 1000 / len(lat), 2)
         out["front_cpu_ms_per_request"] = round(cpu["front"] * 1000 / len(lat), 2)
@@ -385,12 +428,16 @@ _TIMING = (
 )
 
 
+def same_queries(queries: list[str], n: int) -> list[str]:
+    """The ``n`` queries whose answers the two servers compare."""
+    return random.Random(13).sample(queries, min(n, len(queries)))
+
+
 def same_requests(queries: list[str], n: int) -> list[str]:
     """Paths for ``n`` queries drawn as the load draws them: JSON with and without
     facets and its page 2, the HTML results page and its page 2."""
-    rng = random.Random(13)
     paths = []
-    for q in rng.sample(queries, min(n, len(queries))):
+    for q in same_queries(queries, n):
         paths.append("/api/v1/search?" + urlencode({"q": q, "per_page": 10}))
         paths.append("/api/v1/search?" + urlencode({"q": q, "per_page": 10, "facets": "true"}))
         paths.append("/api/v1/search?" + urlencode({"q": q, "per_page": 10, "page": 2}))
@@ -459,14 +506,39 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before", type=Path, help="another checkout (old code) to compare with")
     ap.add_argument("--rounds", type=int, default=1, help="measuring phases per server")
     ap.add_argument(
-        "--same", type=int, default=0, help="with --before: compare answers to N queries first"
+        "--cache-off-too",
+        action="store_true",
+        help="instead of --before: this checkout with its result cache off, then on",
+    )
+    ap.add_argument(
+        "--same",
+        type=int,
+        default=0,
+        help="with two servers: compare answers to N queries first",
+    )
+    ap.add_argument(
+        "--distinct",
+        action="store_true",
+        help="no query twice per server in the whole run (the cache cannot help)",
     )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     args.index = checked_index(args.index)
+    if args.before is not None and args.cache_off_too:
+        ap.error("--before or --cache-off-too, not both")
 
     queries = draw_queries(args.queries)
     roots = {"after": ROOT} if args.before is None else {"before": args.before, "after": ROOT}
+    envs: dict[str, dict[str, str]] = dict.fromkeys(roots, {})
+    if args.cache_off_too:
+        roots = {"before": ROOT, "after": ROOT}
+        envs = {"before": {"DUIZHAO_RESULT_CACHE_ENTRIES": "0"}, "after": {}}
+    picks: dict[str, DistinctQueries | None] = dict.fromkeys(roots)
+    if args.distinct:
+        # The compared queries are asked before the load: they would come back.
+        asked = set(same_queries(queries, args.same)) if args.same and len(roots) > 1 else set()
+        fresh = [q for q in queries if q not in asked]
+        picks = {name: DistinctQueries(fresh) for name in roots}
     procs: dict[str, subprocess.Popen] = {}
     ports: dict[str, int] = {}
     cpu = {name: {"total": 0.0, "front": 0.0} for name in roots}
@@ -477,18 +549,34 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name, root in roots.items():
             ports[name] = args.port if args.port and len(roots) == 1 else free_port()
-            procs[name] = start_server(args.index, ports[name], args.threads, root=root)
-        if args.same and args.before is not None:
+            procs[name] = start_server(
+                args.index, ports[name], args.threads, env=envs[name], root=root
+            )
+        if args.same and len(roots) > 1:
             same = compare_answers(ports, queries, args.same)
         for name in roots:
             if args.warmup > 0:
-                run_load(ports[name], queries, args.clients, args.warmup, args.facets_every, 100)
+                run_load(
+                    ports[name],
+                    queries,
+                    args.clients,
+                    args.warmup,
+                    args.facets_every,
+                    100,
+                    picks[name],
+                )
         for r in range(args.rounds):
             order = list(roots) if r % 2 == 0 else list(reversed(roots))
             for name in order:
                 c0 = tree_cpu(procs[name].pid)
                 o, secs = run_load(
-                    ports[name], queries, args.clients, args.seconds, args.facets_every, r * 100
+                    ports[name],
+                    queries,
+                    args.clients,
+                    args.seconds,
+                    args.facets_every,
+                    r * 100,
+                    picks[name],
                 )
                 c1 = tree_cpu(procs[name].pid)
                 for k in ("total", "front"):
@@ -503,7 +591,8 @@ def main(argv: list[str] | None = None) -> int:
                         f"  round {r + 1} {name:6} {s['req_per_s']:6} req/s, p50 "
                         f"{s['p50_ms']} ms, p95 {s['p95_ms']} ms, server CPU "
                         f"{s['server_cpu_ms_per_request']} ms/request (front "
-                        f"{s['front_cpu_ms_per_request']}); load {load[-1]:.1f}",
+                        f"{s['front_cpu_ms_per_request']}); cache hits "
+                        f"{s['cache_hit_rate']}; load {load[-1]:.1f}",
                         flush=True,
                     )
         memory = {name: tree_memory(procs[name].pid) for name in roots}
@@ -513,11 +602,17 @@ def main(argv: list[str] | None = None) -> int:
     results = {name: summary(outs[name], elapsed[name], cpu[name]) for name in roots}
     for name in roots:
         results[name]["memory"] = memory[name]
+        pick = picks[name]
+        if pick is not None:
+            results[name]["distinct_queries"] = len(pick.queries)
+            results[name]["repeated_queries"] = pick.repeats
     result = {
         "index": args.index,
         "clients": args.clients,
         "facets_every": args.facets_every,
         "rounds": args.rounds,
+        "distinct": args.distinct,
+        "cache_off_too": args.cache_off_too,
         "cpus": os.cpu_count(),
         "load_average": [round(x, 1) for x in (min(load), max(load))],
         **({"same": same} if same is not None else {}),
@@ -534,8 +629,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"p99 {s['p99_ms']} ms; errors {s['errors']}; statuses {s['statuses']}; server "
                 f"CPU {s.get('server_cpu_ms_per_request')} ms/request (app "
                 f"{s.get('app_cpu_ms_per_request')}, front {s.get('front_cpu_ms_per_request')}); "
-                f"memory RSS/PSS MB: {mem}"
+                f"cache hit rate {s['cache_hit_rate']}; memory RSS/PSS MB: {mem}"
             )
+            if "distinct_queries" in s:
+                print(
+                    f"  distinct queries: {s['distinct_queries']}, asked again after they "
+                    f"ran out: {s['repeated_queries']}"
+                )
             for e in s["error_samples"]:
                 print("  error:", e)
         print(f"load average {result['load_average'][0]}-{result['load_average'][1]}")
