@@ -13,9 +13,9 @@ computed on, read before and after the search (a commit in between: not kept).
 A new commit changes the generation, so older entries are never answered again
 (they age out of the LRU). Never kept: a search cut short by the time limit (its
 answer depends on the machine's load, not the request) and errors (raised, not
-returned). Bounded by entries and by an estimate of the bytes the entry holds
-alive (the hits' documents included, though the backend may share them), least
-recently used out first. Each process has its own (gunicorn workers share
+returned). Bounded by entries and by an estimate of the bytes the entries hold
+alive (the hits' whole documents included, each document object once however
+many entries hold it), least recently used out first. Each process has its own (gunicorn workers share
 nothing mutable). Callers get a copy of the containers they might change (the
 API blanks date-sorted scores, a cursor page replaces the hits), so no caller
 sees another's edits.
@@ -51,6 +51,7 @@ class CacheStats:
     bytes: int = 0
     max_entries: int = 0
     max_bytes: int = 0
+    documents: int = 0  # distinct document objects the entries hold
 
 
 def _frozen(v: Any) -> Hashable:
@@ -80,22 +81,34 @@ def _fragments_bytes(frags: Any) -> int:
     return sum(_str_bytes(t) + 64 for t, _m in frags)
 
 
-def estimate_bytes(resp: SearchResponse) -> int:
-    """What an entry keeps alive, roughly: its strings (the hits' whole documents
-    too) plus a fixed allowance per object."""
+def document_bytes(doc: Any) -> int:
+    """What one hit's document keeps alive: its strings (the whole text) and passages."""
+    n = HIT_OVERHEAD + 128 * len(doc.passages) + sum(_str_bytes(v) for v in vars(doc).values())
+    return n + sum(_str_bytes(t.text) + 64 for t in doc.titles_en)
+
+
+def own_bytes(resp: SearchResponse) -> int:
+    """What an entry keeps alive besides its hits' documents: highlighted fragments,
+    facets, labels, notices, plus a fixed allowance per object."""
     n = ENTRY_OVERHEAD
     for h in resp.hits:
-        d = h.doc
-        n += HIT_OVERHEAD + 128 * len(d.passages) + sum(_str_bytes(v) for v in vars(d).values())
-        n += sum(_str_bytes(t.text) + 64 for t in d.titles_en)
-        n += _fragments_bytes(h.title) + _fragments_bytes(h.title_en)
+        n += HIT_OVERHEAD + _fragments_bytes(h.title) + _fragments_bytes(h.title_en)
         n += _fragments_bytes(h.snippet) + 64 * len(h.matched)
     for counts in resp.facets.values():
         n += sum(_str_bytes(k) + 64 for k in counts)
     for labels in resp.facet_labels.values():
         n += sum(_str_bytes(k) + _str_bytes(v) + 64 for k, v in labels.items())
-    n += sum(_str_bytes(x) for x in resp.notices) + 256 * len(resp.expansions)
-    return n
+    return n + sum(_str_bytes(x) for x in resp.notices) + 256 * len(resp.expansions)
+
+
+def _documents(resp: SearchResponse) -> dict[int, Any]:
+    """The entry's document objects, each once (by identity)."""
+    return {id(h.doc): h.doc for h in resp.hits}
+
+
+def estimate_bytes(resp: SearchResponse) -> int:
+    """What an entry alone keeps alive, roughly (its documents included)."""
+    return own_bytes(resp) + sum(document_bytes(d) for d in _documents(resp).values())
 
 
 def copy_response(resp: SearchResponse, req: SearchRequest, took_ms: float) -> SearchResponse:
@@ -114,12 +127,21 @@ def copy_response(resp: SearchResponse, req: SearchRequest, took_ms: float) -> S
 
 
 class ResultCache:
-    """LRU of complete search responses, bounded by entries and estimated bytes."""
+    """LRU of complete search responses, bounded by entries and estimated bytes.
+
+    A document found by many searches (the hits of a backend's document cache are the
+    same objects) is counted once while any entry holds it: the bound is on what the
+    cache keeps alive, not on a sum that counts a popular law a hundred times."""
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max(0, int(max_entries))
         self.max_bytes = max(0, int(max_bytes))
-        self._items: OrderedDict[Hashable, tuple[SearchResponse, int]] = OrderedDict()
+        # key -> (response, its own bytes, its documents' ids)
+        self._items: OrderedDict[Hashable, tuple[SearchResponse, int, tuple[int, ...]]] = (
+            OrderedDict()
+        )
+        # id(document) -> [entries holding it, its bytes, the document (keeps the id valid)]
+        self._docs: dict[int, list[Any]] = {}
         self._bytes = 0
         self._hits = 0
         self._misses = 0
@@ -144,23 +166,48 @@ class ResultCache:
         """Keep a complete response; False when it is partial or alone over the bound."""
         if resp.partial or not self.enabled:
             return False
-        size = estimate_bytes(resp)
-        if size > self.max_bytes:
+        own = own_bytes(resp)
+        docs = _documents(resp)
+        sizes = {i: document_bytes(d) for i, d in docs.items()}
+        if own + sum(sizes.values()) > self.max_bytes:
             return False
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= old[1]
-            self._items[key] = (resp, size)
-            self._bytes += size
+            self._drop(key)
+            for i, d in docs.items():
+                held = self._docs.get(i)
+                if held is None:
+                    self._docs[i] = [1, sizes[i], d]
+                    self._bytes += sizes[i]
+                else:
+                    held[0] += 1
+            self._items[key] = (resp, own, tuple(docs))
+            self._bytes += own
             while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
-                _k, (_r, n) = self._items.popitem(last=False)
-                self._bytes -= n
+                self._drop(next(iter(self._items)))
         return True
+
+    def _drop(self, key: Hashable) -> None:
+        """Forget ``key`` (if kept) and the documents no other entry holds. Lock held."""
+        item = self._items.pop(key, None)
+        if item is None:
+            return
+        self._bytes -= item[1]
+        for i in item[2]:
+            held = self._docs[i]
+            held[0] -= 1
+            if not held[0]:
+                del self._docs[i]
+                self._bytes -= held[1]
+
+    def kept(self) -> list[SearchResponse]:
+        """The responses kept, least recently used first."""
+        with self._lock:
+            return [item[0] for item in self._items.values()]
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._docs.clear()
             self._bytes = 0
 
     def stats(self) -> CacheStats:
@@ -172,4 +219,5 @@ class ResultCache:
                 bytes=self._bytes,
                 max_entries=self.max_entries,
                 max_bytes=self.max_bytes,
+                documents=len(self._docs),
             )

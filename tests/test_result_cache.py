@@ -20,7 +20,13 @@ from conftest_web import add_documents, configure_segmenter, copy_index, fixture
 from web_apps import close_app, owned_app
 
 from search.engine import SearchRequest
-from search.result_cache import ResultCache, estimate_bytes, request_key
+from search.result_cache import (
+    ResultCache,
+    document_bytes,
+    estimate_bytes,
+    own_bytes,
+    request_key,
+)
 from web.app import create_app
 
 # The only bytes allowed to differ: how long the search took.
@@ -158,6 +164,30 @@ def test_a_search_cut_short_is_never_kept(apps: tuple[Any, Any], monkeypatch) ->
     assert engine.search(req).hits and engine.last_search_cached
 
 
+def _held_bytes(kept: list[Any]) -> int:
+    """What the kept responses hold, counted from scratch: each document object once."""
+    docs = {id(h.doc): h.doc for r in kept for h in r.hits}
+    return sum(own_bytes(r) for r in kept) + sum(document_bytes(d) for d in docs.values())
+
+
+def test_a_document_held_by_several_entries_is_counted_once(apps: tuple[Any, Any]) -> None:
+    engine = apps[1].extensions["duizhao"].engine
+    a = engine.search(SearchRequest(q="数据安全", per_page=5))
+    b = replace(a, hits=a.hits[:3], notices=["another answer"])  # the same document objects
+    assert len(a.hits) >= 3
+    cache = ResultCache(max_entries=10, max_bytes=10**9)
+    cache.put("a", a)
+    cache.put("b", b)
+    shared = sum(document_bytes(h.doc) for h in a.hits)
+    assert cache.stats().bytes == own_bytes(a) + own_bytes(b) + shared
+    assert cache.stats().documents == len(a.hits)
+    small = ResultCache(max_entries=1, max_bytes=10**9)
+    small.put("a", a)
+    small.put("b", b)  # "a" goes: its documents not in "b" are no longer counted
+    assert small.stats().bytes == estimate_bytes(b) == _held_bytes([b])
+    assert small.stats().documents == 3
+
+
 def test_the_entry_and_byte_bounds_hold(apps: tuple[Any, Any]) -> None:
     engine = apps[1].extensions["duizhao"].engine  # the uncached app's: plain searches
     responses = [
@@ -172,6 +202,7 @@ def test_the_entry_and_byte_bounds_hold(apps: tuple[Any, Any]) -> None:
         assert cache.put(key, resp)
         st = cache.stats()
         assert st.entries <= 4 and st.bytes <= cache.max_bytes
+        assert st.bytes == _held_bytes(cache.kept())
     assert 0 < cache.stats().entries <= 4
     # Least recently used out first: the last one put is there, the first is gone.
     assert cache.get(responses[-1][0]) is responses[-1][1]
