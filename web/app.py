@@ -42,6 +42,9 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# Added to every answer that has none of its own (after the views: a view's own wins).
+PAGE_HEADERS = (*SECURITY_HEADERS.items(), ("Cache-Control", "no-store"))
+STATIC_HEADERS = (*SECURITY_HEADERS.items(), ("Cache-Control", "public, max-age=3600"))
 
 DEFAULTS: dict[str, Any] = {
     "INDEX_DIR": None,  # None: index.config.index_path() ($DUIZHAO_INDEX or ./instance/index)
@@ -141,12 +144,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def _headers(resp: Response) -> Response:
-        for k, v in SECURITY_HEADERS.items():
-            resp.headers.setdefault(k, v)
-        if request.path.startswith("/static/"):
-            resp.headers.setdefault("Cache-Control", "public, max-age=3600")
-        else:
-            resp.headers.setdefault("Cache-Control", "no-store")
+        # The names present are looked at once: a setdefault per header scans the list
+        # each time (~25 us of every request's ~1.5 ms when the search is cached).
+        have = {k.lower() for k, _v in resp.headers}
+        static = request.path.startswith("/static/")
+        add = STATIC_HEADERS if static else PAGE_HEADERS
+        resp.headers.extend([(k, v) for k, v in add if k.lower() not in have])
         return resp
 
     register_outputs(app)  # feeds, exports, charts and the REST hooks (web/rest.py)
