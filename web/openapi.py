@@ -544,6 +544,12 @@ _CACHE_HEADERS = {
         "schema": {"type": "string"},
     },
 }
+_X_CACHE = {
+    "description": "hit: this server process had the answer to this request on this index "
+    "commit already (the same bytes as a search would give); miss: it searched. Absent when "
+    "the server's result cache is off.",
+    "schema": {"type": "string", "enum": ["hit", "miss"]},
+}
 _NOT_MODIFIED = {
     "304": {
         "description": "Not modified: If-None-Match named this answer's ETag.",
@@ -686,7 +692,10 @@ def _document(search_params: list[dict[str, Any]]) -> dict[str, Any]:
                     "parameters": [*search_params, _IF_NONE_MATCH],
                     "responses": _with_headers(
                         {
-                            "200": _json_ok(_ref("SearchResponse"), "A page of ranked results."),
+                            "200": {
+                                **_json_ok(_ref("SearchResponse"), "A page of ranked results."),
+                                "headers": {"X-Cache": _X_CACHE},
+                            },
                             **_NOT_MODIFIED,
                             **_error_responses(400, 503),
                         },
