@@ -381,3 +381,23 @@ def test_in_a_flood_the_costly_lane_pauses_after_each_search() -> None:
         return seen
 
     assert asyncio.run(scenario()) == [503, 503, "ok", "ok", "ok", "ok"]
+
+
+def test_a_remembered_cost_is_the_estimate_and_long_targets_are_not_kept() -> None:
+    from urllib.parse import quote
+
+    from web.admission import request_cost
+    from web.front import MEMO_TARGET, _memo_cost, cost_of
+
+    _memo_cost.cache_clear()
+    targets = [
+        b"/api/v1/search?q=" + quote("数据安全").encode(),
+        b"/search?q=" + quote('"个人信息" "数据"').encode() + b"&sort=date&per_page=100",
+        b"/api/v1/export?q=x&format=csv",
+        b"/static/app.css",
+        b"/api/v1/search?q=" + b"a+" * MEMO_TARGET,
+    ]
+    for t in targets * 2:
+        assert cost_of(t) == request_cost(t)
+    assert _memo_cost.cache_info().hits == len(targets) - 1  # the long one is not kept
+    assert _memo_cost.cache_info().currsize == len(targets) - 1
