@@ -78,12 +78,13 @@ def _str_bytes(s: Any) -> int:
 
 
 def _fragments_bytes(frags: Any) -> int:
-    return sum(_str_bytes(t) + 64 for t, _m in frags)
+    # map() over C functions: this runs for every search the cache does not hold.
+    return sum(map(sys.getsizeof, [t for t, _m in frags])) + 64 * len(frags)
 
 
 def document_bytes(doc: Any) -> int:
     """What one hit's document keeps alive: its strings (the whole text) and passages."""
-    n = HIT_OVERHEAD + 128 * len(doc.passages) + sum(_str_bytes(v) for v in vars(doc).values())
+    n = HIT_OVERHEAD + 128 * len(doc.passages) + sum(map(_str_bytes, vars(doc).values()))
     return n + sum(_str_bytes(t.text) + 64 for t in doc.titles_en)
 
 
@@ -95,10 +96,11 @@ def own_bytes(resp: SearchResponse) -> int:
         n += HIT_OVERHEAD + _fragments_bytes(h.title) + _fragments_bytes(h.title_en)
         n += _fragments_bytes(h.snippet) + 64 * len(h.matched)
     for counts in resp.facets.values():
-        n += sum(_str_bytes(k) + 64 for k in counts)
+        n += sum(map(sys.getsizeof, counts)) + 64 * len(counts)
     for labels in resp.facet_labels.values():
-        n += sum(_str_bytes(k) + _str_bytes(v) + 64 for k, v in labels.items())
-    return n + sum(_str_bytes(x) for x in resp.notices) + 256 * len(resp.expansions)
+        n += sum(map(sys.getsizeof, labels)) + sum(map(sys.getsizeof, labels.values()))
+        n += 64 * len(labels)
+    return n + sum(map(sys.getsizeof, resp.notices)) + 256 * len(resp.expansions)
 
 
 def _documents(resp: SearchResponse) -> dict[int, Any]:
@@ -168,7 +170,12 @@ class ResultCache:
             return False
         own = own_bytes(resp)
         docs = _documents(resp)
-        sizes = {i: document_bytes(d) for i, d in docs.items()}
+        # A document another entry holds was sized then (most hits come back often).
+        # (Read without the lock: a size read as another thread drops it is recomputed.)
+        sizes = {}
+        for i, d in docs.items():
+            held = self._docs.get(i)
+            sizes[i] = held[1] if held is not None else document_bytes(d)
         if own + sum(sizes.values()) > self.max_bytes:
             return False
         with self._lock:
