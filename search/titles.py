@@ -600,6 +600,11 @@ _IMPLEMENTATION_KIND = re.compile(
     r"\s+(?:for|on|of)\s+(?:the\s+)?implement(?:ation|ing)\b",
     re.IGNORECASE,
 )
+# A count of years in digits, as news headlines write it ("5-year plan", "3-year action
+# plan"), is the word the glossary and the document types know ("Five-Year Plan": 五年规划).
+_YEAR_COUNT = re.compile(r"\b([2-9]|10)(?=[-\s]years?\b)", re.IGNORECASE)
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+_COUNT_WORDS.update({7: "seven", 8: "eight", 9: "nine", 10: "ten"})
 _EN_REGIONS = {v.lower(): k for k, v in REGIONS.items()}
 _EN_REGION_RE = re.compile(
     r"\b("
@@ -692,6 +697,7 @@ def parse_english_title(
     English title (terms carry their Chinese renderings for matching). With
     ``title_df`` (records per title word) a word the curated glossary lacks has
     the dictionary senses that titles use (:func:`search.senses.title_senses`)."""
+    text = _YEAR_COUNT.sub(lambda m: _COUNT_WORDS[int(m.group(1))].title(), text)
     p = EnglishTitleParse(text)
     for m in _EN_DOCTYPE_RE.finditer(text):
         en = m.group(1)

@@ -146,3 +146,39 @@ def test_parse_pool_searches_the_named_province(crowded_engine) -> None:
     pool.hits, pool.seen = [], set()
     plain = [d.id for d, _ in _parse_pool(crowded_engine, parse, pool, fields, None)]
     assert len(plain) <= TITLE_POOL and "sh" not in plain
+
+
+@pytest.mark.parametrize(
+    ("title", "said"),
+    [
+        ("5-year plan for cold-chain logistics", "Five-year plan"),
+        ("Henan 3-year action plan for the metaverse", "Three-year action plan"),
+        ("A 10-year programme", "Ten-year programme"),
+    ],
+)
+def test_year_counts_in_digits_read_as_words(title: str, said: str, glossary: Glossary) -> None:
+    p = parse_english_title(title, glossary)
+    assert said in p.text
+    named = {z for _, zs in p.doctypes for z in zs} | {z for t in p.terms for z in t.zh}
+    assert {"五年规划", "三年行动计划"} & named or "Ten" in said
+
+
+def test_years_and_plan_periods_are_not_counts(glossary: Glossary) -> None:
+    p = parse_english_title("Plan for 2021-2025 (14th Five-Year Plan) and 15 years", glossary)
+    assert p.years == [2021, 2025] and "15 years" in p.text
+    assert any("十四五" in t.zh for t in p.terms)
+
+
+@pytest.mark.parametrize(
+    ("title", "en", "zh"),
+    [
+        ("5-year plan for cold-chain logistics", "cold-chain logistics", "冷链物流"),
+        ("Work Plan for a Zero-Waste City Pilot Project", "Zero-Waste City", "无废城市"),
+        ("Opinions on Relying on the Golden Waterway", "Golden Waterway", "黄金水道"),
+        ("Opinions on Revitalizing Existing Assets", "Assets", "资产"),
+        ("Opinions on the Employment of Veterans", "Veterans", "退役军人"),
+        ("Provisions on Fire Safety Management", "Fire Safety", "消防安全"),
+    ],
+)
+def test_more_policy_words(title: str, en: str, zh: str, glossary: Glossary) -> None:
+    assert zh in _readings(title, glossary)[en]
