@@ -182,3 +182,31 @@ def test_years_and_plan_periods_are_not_counts(glossary: Glossary) -> None:
 )
 def test_more_policy_words(title: str, en: str, zh: str, glossary: Glossary) -> None:
     assert zh in _readings(title, glossary)[en]
+
+
+@pytest.mark.parametrize(
+    ("title", "en", "zh"),
+    [
+        (
+            "People's Assessors Law of the People's Republic of China",
+            "People's Assessors",
+            "人民陪审员",
+        ),
+        ("PRC Deed Tax Law", "Deed Tax", "契税"),
+        ("Metrology Law of the People's Republic of China", "Metrology", "计量"),
+        ("Legal Aid Law of the People's Republic of China", "Legal Aid", "法律援助"),
+        ("Law on the Protection of Wildlife", "Wildlife", "野生动物"),
+        ("Law on the Territorial Sea and the Contiguous Zone", "Contiguous Zone", "毗连区"),
+    ],
+)
+def test_law_subjects_with_standard_renderings(
+    title: str, en: str, zh: str, glossary: Glossary
+) -> None:
+    assert zh in _readings(title, glossary)[en]
+
+
+def test_metrology_is_not_measures(glossary: Glossary) -> None:
+    # 计量 is "metrology" only: "Measures" (办法, 措施) and "measurement" stay apart.
+    p = parse_english_title("Measures for the Administration of Measurement Funds", glossary)
+    assert not any("计量" in t.zh for t in p.terms)
+    assert not any("计量" in zs for _, zs in p.doctypes)
