@@ -214,16 +214,16 @@ def attested_titles(engine: Any) -> dict[str, Any]:
     return {"n": n, "not_indexed": len(table) - n, "first": first / n, "top10": top10 / n}
 
 
-def attested_policy_titles(engine: Any) -> dict[str, Any]:
-    """The attested English titles of policy documents
-    (``search/data/attested_policy_titles.tsv``) through the title lookup,
-    English titles not searched: right when a candidate is the row's document
-    or has its Chinese title (a record and its reprint). **Tuned on** (its
-    misses were looked at): not a result."""
-    from search.attested import normalize_key, read_policy_rows
+def attested_policy_titles(engine: Any, path: Path | None = None) -> dict[str, Any]:
+    """The attested English titles of policy documents (one set of
+    ``search.attested.POLICY_FILES``, by default the first) through the title
+    lookup, English titles not searched: right when a candidate is the row's
+    document or has its Chinese title (a record and its reprint). **Tuned on**
+    (their misses were looked at): not a result."""
+    from search.attested import POLICY_FILE, normalize_key, read_policy_rows
     from search.titles import lookup_title
 
-    rows = read_policy_rows()
+    rows = read_policy_rows(path or POLICY_FILE)
     first = top10 = 0
     misses: list[tuple[int | None, str]] = []
     t0 = time.perf_counter()
@@ -303,14 +303,17 @@ def main(argv: list[str]) -> int:
         f"first {a['first']:.1%}, top 10 {a['top10']:.1%} of {a['n']} indexed "
         f"({a['not_indexed']} rows name no sample document)"
     )
-    p = attested_policy_titles(engine)
-    print(
-        f"attested English policy titles (TUNED ON, not a result), English titles not searched: "
-        f"first {p['first']:.1%}, top 10 {p['top10']:.1%} of {p['n']} "
-        f"({p['ms_per_query']:.0f} ms/query)"
-    )
-    for rank, title in p["misses"]:
-        print(f"   miss (rank {rank}): {title}")
+    from search.attested import POLICY_FILES
+
+    for path in POLICY_FILES:
+        p = attested_policy_titles(engine, path)
+        print(
+            f"attested English policy titles, {path.name} (TUNED ON, not a result), English "
+            f"titles not searched: first {p['first']:.1%}, top 10 {p['top10']:.1%} of {p['n']} "
+            f"({p['ms_per_query']:.0f} ms/query)"
+        )
+        for rank, title in p["misses"]:
+            print(f"   miss (rank {rank}): {title}")
     if not attested_only:
         print(f"draft chrF, report half of the attested references: {draft_chrf():.1f}")
     return 0

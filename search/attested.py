@@ -20,6 +20,7 @@ policy documents (意见, 通知, 方案, 规划 ...) with the sample corpus doc
 names: ``en<TAB>zh<TAB>doc_id<TAB>source<TAB>url``. It is an evaluation set for
 the English title lookup (``benchmarks/titles_eval.py``), read by
 :func:`read_policy_rows`; it is not attached to documents.
+``search/data/attested_policy_titles_b.tsv`` is a second such set.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ from search.title_lexicon import DATA_DIR, TitleDataError, normalize_key
 
 ATTESTED_FILE = DATA_DIR / "attested_titles.tsv"
 POLICY_FILE = DATA_DIR / "attested_policy_titles.tsv"
+# A second set in the same format, gathered later as fresh tuning data; kept apart so each
+# set's figures can be given on their own (``benchmarks/titles_eval.py``).
+POLICY_FILE_B = DATA_DIR / "attested_policy_titles_b.tsv"
+POLICY_FILES = (POLICY_FILE, POLICY_FILE_B)
 
 _LATIN = re.compile(r"[A-Za-z]")
 _URL = re.compile(r"^https?://\S+$")

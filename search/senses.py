@@ -59,9 +59,15 @@ MAX_PHRASE = 3  # longest English phrase looked up in CC-CEDICT as one (trade un
 MAX_SENSE_ALTS = 12  # senses added for one title in all (each alternative costs postings)
 
 
+# Words that end in -s but are no plural: "news" is not "new", "means" not "mean".
+_NOT_PLURAL = frozenset({"news", "means", "series", "species"})
+
+
 def _surface(word: str) -> str:
     """A word as CC-CEDICT's senses spell it: lower case, a plural's -s off."""
     w = word.lower()
+    if w in _NOT_PLURAL:
+        return w
     return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
 
 
@@ -69,6 +75,8 @@ def _forms(word: str) -> set[str]:
     """A word's lower-case singular forms (cities: citie, city; taxes: taxe, tax)."""
     w = word.lower()
     out = {w, _surface(w)}
+    if w in _NOT_PLURAL:
+        return out
     if w.endswith("ies"):
         out.add(w[:-3] + "y")
     if w.endswith("es"):

@@ -48,7 +48,7 @@ from index.title_rank import NATIONAL_REGION
 from search.attested import attested
 from search.cities import cities
 from search.planning import SearchRequest, build_plan
-from search.senses import title_senses
+from search.senses import stem_only, title_senses
 from search.title_draft import (
     MAX_TITLE,
     REGIONS,
@@ -592,6 +592,19 @@ _EN_DOCTYPE_RE = re.compile(
     r"\b(" + "|".join(re.escape(k) for k in sorted(_EN_DOCTYPES, key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
 )
+# "Plan for the Implementation of X" is X's 实施方案, as "Implementation Plan" is: the
+# Chinese puts 实施 before the kind, the English often after it ("Opinions on the
+# Implementation of ...": 实施意见; "Measures for Implementing ...": 实施办法).
+_IMPLEMENTATION_KIND = re.compile(
+    r"\b(plan|opinions|measures|rules|regulations|provisions|programme|program|scheme)"
+    r"\s+(?:for|on|of)\s+(?:the\s+)?implement(?:ation|ing)\b",
+    re.IGNORECASE,
+)
+# A count of years in digits, as news headlines write it ("5-year plan", "3-year action
+# plan"), is the word the glossary and the document types know ("Five-Year Plan": 五年规划).
+_YEAR_COUNT = re.compile(r"\b([2-9]|10)(?=[-\s]years?\b)", re.IGNORECASE)
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+_COUNT_WORDS.update({7: "seven", 8: "eight", 9: "nine", 10: "ten"})
 _EN_REGIONS = {v.lower(): k for k, v in REGIONS.items()}
 _EN_REGION_RE = re.compile(
     r"\b("
@@ -684,12 +697,14 @@ def parse_english_title(
     English title (terms carry their Chinese renderings for matching). With
     ``title_df`` (records per title word) a word the curated glossary lacks has
     the dictionary senses that titles use (:func:`search.senses.title_senses`)."""
+    text = _YEAR_COUNT.sub(lambda m: _COUNT_WORDS[int(m.group(1))].title(), text)
     p = EnglishTitleParse(text)
     for m in _EN_DOCTYPE_RE.finditer(text):
         en = m.group(1)
         zhs = tuple(_EN_DOCTYPES[en.lower()])
         if all(en.lower() != d.lower() for d, _ in p.doctypes):
             p.doctypes.append((en, zhs))
+    _add_implementation_kinds(p, text)
     for m in _EN_REGION_RE.finditer(text):
         zh = _EN_REGIONS[m.group(1).lower()]
         if zh not in p.regions:
@@ -736,6 +751,9 @@ def _add_glossary_parts(
             g = groups[key] = TermGroup(e.source, (), e.category, weight, tuple(e.span))
         if e.target not in g.zh:
             g.zh = (*g.zh, e.target)
+    for (_, dictionary), g in groups.items():
+        if not dictionary:
+            _drop_stem_only(g, glossary)
     for (span, dictionary), g in list(groups.items()):
         curated = groups.get((span, False))
         if dictionary and curated is not None and curated.category not in _PART_KINDS:
@@ -769,6 +787,28 @@ def _add_glossary_parts(
                     p.terms.append(replace(g, zh=words, category="general"))
         else:
             p.terms.append(g)
+
+
+def _add_implementation_kinds(p: EnglishTitleParse, text: str) -> None:
+    """The 实施 kind of "<kind> for/on the Implementation of" (实施方案, 实施意见 ...)."""
+    for m in _IMPLEMENTATION_KIND.finditer(text):
+        zhs = tuple(
+            dict.fromkeys(
+                z if z.startswith("实施") else "实施" + z for z in _EN_DOCTYPES[m.group(1).lower()]
+            )
+        )
+        if zhs and all(m.group(0).lower() != d.lower() for d, _ in p.doctypes):
+            p.doctypes.append((m.group(0), zhs))
+
+
+def _drop_stem_only(g: TermGroup, glossary: Any) -> None:
+    """A word's curated readings spelled as the word outrank those the glossary
+    reached through its stem alone: "New" reads 新型 and 新兴 ("new"), not 新闻
+    ("news"); "Packaging" 包装, not 一揽子 ("package"). The stem-only readings stay
+    when the word has no other (Accounting: 问责, through "accountability")."""
+    stemmed = [z for z in g.zh if stem_only(glossary, g.en, z)]
+    if stemmed and len(stemmed) < len(g.zh):
+        g.zh = tuple(z for z in g.zh if z not in stemmed)
 
 
 def _add_plan_periods(p: EnglishTitleParse, text: str) -> None:
@@ -1622,6 +1662,16 @@ def _parse_pool(
     plan.limit = TITLE_POOL
     plan.light_documents = True
     raw = _search_plan(engine, plan, deadline)
+    if parse.provinces:
+        # A province in the title: its own titles holding the readings, which the
+        # whole corpus's (every province's 碳达峰实施方案) can crowd out of the pool.
+        rplan = replace(plan, filters={**plan.filters, "region": tuple(parse.provinces)})
+        local = _search_plan(engine, rplan, deadline)
+        if local is not None and local.hits:
+            if raw is None or not raw.hits:
+                raw = local
+            else:
+                raw = replace(raw, hits=_merge_hits(raw.hits, local.hits))
     if raw is None or not raw.hits:
         return []
     # Its scores, put on the first retrievals' scale at EXTRA_RETRIEVAL of their
@@ -1634,6 +1684,16 @@ def _parse_pool(
             pool.light.add(h.document.id)
     pool.add([(h.document, EXTRA_RETRIEVAL * top * h.score / top_x) for h in raw.hits])
     return pool.hits[n:]
+
+
+def _merge_hits(a: list[Any], b: list[Any]) -> list[Any]:
+    """Two retrievals' hits as one list, each document once (its first hit), the
+    second list's scores put on the first's scale (both are searches of the same
+    readings, one of them within a region)."""
+    top_a = max((h.score for h in a), default=0.0) or 1.0
+    top_b = max((h.score for h in b), default=0.0) or 1.0
+    seen = {h.doc_id for h in a}
+    return [*a, *(replace(h, score=h.score * top_a / top_b) for h in b if h.doc_id not in seen)]
 
 
 def _score_extra(

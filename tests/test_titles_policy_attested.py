@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from index.document import make_id
-from search.attested import POLICY_FILE, read_policy_rows
+from search.attested import POLICY_FILE, POLICY_FILES, read_policy_rows
 from search.title_lexicon import TitleDataError, normalize_key
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -59,15 +59,23 @@ def test_bad_policy_rows_are_refused(tmp_path: Path, row: str, reason: str) -> N
     assert reason in e.value.message and f"line {line}:" in e.value.message
 
 
-def test_shipped_policy_rows_load() -> None:
-    rows = read_policy_rows()
-    assert POLICY_FILE.name == "attested_policy_titles.tsv"
+@pytest.mark.parametrize("path", POLICY_FILES, ids=lambda p: p.name)
+def test_shipped_policy_rows_load(path: Path) -> None:
+    rows = read_policy_rows(path)
     assert 30 <= len(rows) <= 80
     assert len({r.doc_id for r in rows}) == len(rows)  # one row per document
     assert all(r.url.startswith(("http://", "https://")) for r in rows)
     # Policy documents, not laws: every Chinese title ends in a policy kind.
     kinds = ("通知", "意见", "方案", "规划", "办法", "计划", "措施", "纲要", "》")
     assert all(r.zh.endswith(kinds) for r in rows), [r.zh for r in rows if not r.zh.endswith(kinds)]
+
+
+def test_policy_sets_do_not_overlap() -> None:
+    """The sets are scored apart, so no document and no English title is in two."""
+    assert POLICY_FILE.name == "attested_policy_titles.tsv" and POLICY_FILE in POLICY_FILES
+    rows = [r for path in POLICY_FILES for r in read_policy_rows(path)]
+    assert len({r.doc_id for r in rows}) == len(rows)
+    assert len({r.en.casefold() for r in rows}) == len(rows)
 
 
 def _policy_titles_by_id() -> dict[str, str]:
@@ -88,7 +96,7 @@ def _policy_titles_by_id() -> dict[str, str]:
 )
 def test_shipped_policy_rows_name_corpus_documents() -> None:
     titles = _policy_titles_by_id()
-    for r in read_policy_rows():
+    for r in (r for path in POLICY_FILES for r in read_policy_rows(path)):
         assert r.doc_id in titles, f"{r.doc_id} ({r.en}) is not a policy_titles record"
         assert normalize_key(titles[r.doc_id]) == normalize_key(r.zh), r.doc_id
 

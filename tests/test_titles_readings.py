@@ -1,0 +1,212 @@
+"""Tests for how an English title is read (``search.titles``, ``search.senses``):
+readings reached through the stem alone, the 实施 kind of "Plan for the
+Implementation of", the glossary words added for policy titles, and the second
+retrieval within the province the title names."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.glossary import Glossary
+from search.titles import parse_english_title
+
+
+@pytest.fixture(scope="module")
+def glossary() -> Glossary:
+    return Glossary.load(cedict=False)
+
+
+def _readings(title: str, glossary: Glossary) -> dict[str, tuple[str, ...]]:
+    return {t.en: t.zh for t in parse_english_title(title, glossary).terms}
+
+
+def test_news_is_no_plural_of_new() -> None:
+    from search.senses import _forms, _surface
+
+    assert _surface("news") == "news" and _forms("news") == {"news"}
+    assert _surface("Plans") == "plan" and "city" in _forms("cities")
+
+
+def test_spelled_readings_outrank_stem_only_ones(glossary: Glossary) -> None:
+    # "New" reaches 新闻 only through the stem of "news": 新型 and 新兴 say "new".
+    new = _readings("New Investment Policies of Hainan", glossary)["New"]
+    assert "新闻" not in new and {"新型", "新兴"} <= set(new)
+    # The word itself still reads as itself.
+    assert _readings("News Release Measures", glossary)["News"] == ("新闻",)
+    # "Packaging" is 包装; 一揽子 ("package") is reached through the stem only.
+    assert _readings("Green Packaging Action Plan", glossary)["Packaging"] == ("包装",)
+    assert _readings("Package of Policies", glossary)["Package"] == ("一揽子",)
+
+
+def test_stem_only_readings_stay_when_there_is_no_other(glossary: Glossary) -> None:
+    from search.senses import stem_only
+    from search.titles import TermGroup, _drop_stem_only
+
+    g = TermGroup("Accounting", ("问责",), "general", 1.0, (0, 10))
+    assert stem_only(glossary, "Accounting", "问责")
+    _drop_stem_only(g, glossary)
+    assert g.zh == ("问责",)
+
+
+@pytest.mark.parametrize(
+    ("title", "kinds"),
+    [
+        ("Action Plan for the Implementation of Carbon Peak in Shanghai", {"实施方案"}),
+        ("Measures for Implementing the Land Administration Law", {"实施办法"}),
+        ("Opinions on the Implementation of the Healthy China Initiative", {"实施意见"}),
+        ("Regulations on the Implementation of the Tax Law", {"实施条例"}),
+    ],
+)
+def test_kind_for_the_implementation_is_the_shi_shi_kind(
+    title: str, kinds: set[str], glossary: Glossary
+) -> None:
+    doctypes = parse_english_title(title, glossary).doctypes
+    named = {z for _, zs in doctypes for z in zs}
+    assert kinds <= named
+    # The plain kind is kept: "Opinions on the Implementation of X" may be X's 意见.
+    assert any(
+        en.split()[0].lower() in {"action", "measures", "opinions", "regulations"}
+        for en, _ in doctypes
+    )
+
+
+def test_no_shi_shi_kind_without_implementation(glossary: Glossary) -> None:
+    named = {
+        z
+        for _, zs in parse_english_title("Action Plan for Carbon Peak", glossary).doctypes
+        for z in zs
+    }
+    assert not any(z.startswith("实施") for z in named)
+
+
+@pytest.mark.parametrize(
+    ("title", "en", "zh"),
+    [
+        (
+            "Opinions on Speeding up the Implementation of Free Trade Zone Strategy",
+            "Free Trade Zone",
+            "自由贸易区",
+        ),
+        ("China (Hainan) Free Trade Zone General Plan", "Free Trade Zone", "自由贸易试验区"),
+        ("Salt Industry System Reform Plan", "Salt Industry", "盐业"),
+        ("Trust Law of the People's Republic of China", "Trust", "信托"),
+        ("Stamp Tax Law of the People's Republic of China", "Stamp Tax", "印花税"),
+        ("Anti-money Laundering Law", "Anti-money Laundering", "反洗钱"),
+    ],
+)
+def test_policy_words_with_standard_renderings(
+    title: str, en: str, zh: str, glossary: Glossary
+) -> None:
+    assert zh in _readings(title, glossary)[en]
+
+
+@pytest.fixture(scope="module")
+def crowded_engine(tmp_path_factory: pytest.TempPathFactory):
+    """Many provinces' 碳达峰 plans and one Shanghai one that the others outscore."""
+    from index.document import Document
+    from search.engine import Engine
+
+    engine = Engine(
+        tmp_path_factory.mktemp("regionpool") / "index",
+        glossary=Glossary.load(cedict=False),
+        create=True,
+    )
+    others = [
+        Document(
+            id=f"p{i}",
+            title=f"关于贯彻落实碳达峰行动方案的实施方案（第{i}批）",
+            region="全国" if i % 2 else "四川",
+        )
+        for i in range(40)
+    ]
+    target = Document(
+        id="sh", title="上海市人民政府关于印发《上海市碳达峰实施方案》的通知", region="上海"
+    )
+    engine.backend.add_documents([*others, target])
+    yield engine
+    engine.backend.close()
+
+
+def test_parse_pool_searches_the_named_province(crowded_engine) -> None:
+    from search.titles import TITLE_POOL, _english_fields, _english_pool, _parse_pool
+
+    en = "Action Plan for the Implementation of Carbon Peak in Shanghai"
+    parse = parse_english_title(en, crowded_engine.glossary)
+    assert parse.provinces == ["上海"]
+    fields = _english_fields(False)
+    pool = _english_pool(crowded_engine, en, parse, fields, True, None)
+    pool.hits, pool.seen = [], set()
+    found = [d.id for d, _ in _parse_pool(crowded_engine, parse, pool, fields, None)]
+    # The 40 others fill the whole-corpus search; the province's own search adds its plan.
+    assert len(found) > TITLE_POOL and "sh" in found
+    assert len(found) == len(set(found))
+    # Without the province the whole-corpus search alone decides.
+    parse.provinces = []
+    pool = _english_pool(crowded_engine, en, parse, fields, True, None)
+    pool.hits, pool.seen = [], set()
+    plain = [d.id for d, _ in _parse_pool(crowded_engine, parse, pool, fields, None)]
+    assert len(plain) <= TITLE_POOL and "sh" not in plain
+
+
+@pytest.mark.parametrize(
+    ("title", "said"),
+    [
+        ("5-year plan for cold-chain logistics", "Five-year plan"),
+        ("Henan 3-year action plan for the metaverse", "Three-year action plan"),
+        ("A 10-year programme", "Ten-year programme"),
+    ],
+)
+def test_year_counts_in_digits_read_as_words(title: str, said: str, glossary: Glossary) -> None:
+    p = parse_english_title(title, glossary)
+    assert said in p.text
+    named = {z for _, zs in p.doctypes for z in zs} | {z for t in p.terms for z in t.zh}
+    assert {"五年规划", "三年行动计划"} & named or "Ten" in said
+
+
+def test_years_and_plan_periods_are_not_counts(glossary: Glossary) -> None:
+    p = parse_english_title("Plan for 2021-2025 (14th Five-Year Plan) and 15 years", glossary)
+    assert p.years == [2021, 2025] and "15 years" in p.text
+    assert any("十四五" in t.zh for t in p.terms)
+
+
+@pytest.mark.parametrize(
+    ("title", "en", "zh"),
+    [
+        ("5-year plan for cold-chain logistics", "cold-chain logistics", "冷链物流"),
+        ("Work Plan for a Zero-Waste City Pilot Project", "Zero-Waste City", "无废城市"),
+        ("Opinions on Relying on the Golden Waterway", "Golden Waterway", "黄金水道"),
+        ("Opinions on Revitalizing Existing Assets", "Assets", "资产"),
+        ("Opinions on the Employment of Veterans", "Veterans", "退役军人"),
+        ("Provisions on Fire Safety Management", "Fire Safety", "消防安全"),
+    ],
+)
+def test_more_policy_words(title: str, en: str, zh: str, glossary: Glossary) -> None:
+    assert zh in _readings(title, glossary)[en]
+
+
+@pytest.mark.parametrize(
+    ("title", "en", "zh"),
+    [
+        (
+            "People's Assessors Law of the People's Republic of China",
+            "People's Assessors",
+            "人民陪审员",
+        ),
+        ("PRC Deed Tax Law", "Deed Tax", "契税"),
+        ("Metrology Law of the People's Republic of China", "Metrology", "计量"),
+        ("Legal Aid Law of the People's Republic of China", "Legal Aid", "法律援助"),
+        ("Law on the Protection of Wildlife", "Wildlife", "野生动物"),
+        ("Law on the Territorial Sea and the Contiguous Zone", "Contiguous Zone", "毗连区"),
+    ],
+)
+def test_law_subjects_with_standard_renderings(
+    title: str, en: str, zh: str, glossary: Glossary
+) -> None:
+    assert zh in _readings(title, glossary)[en]
+
+
+def test_metrology_is_not_measures(glossary: Glossary) -> None:
+    # 计量 is "metrology" only: "Measures" (办法, 措施) and "measurement" stay apart.
+    p = parse_english_title("Measures for the Administration of Measurement Funds", glossary)
+    assert not any("计量" in t.zh for t in p.terms)
+    assert not any("计量" in zs for _, zs in p.doctypes)
