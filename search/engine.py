@@ -197,6 +197,24 @@ class Engine:
         if glossary is not None:
             segmenter.configure(glossary.segmentation_words())
         self.backend = open_backend(index_path(index_dir), create=create)
+        self._init_state()
+        if check_glossary:
+            self.backend.check_glossary(segmenter.fingerprint())
+
+    @classmethod
+    def over(cls, backend: Any, *, glossary: Any = None) -> Engine:
+        """An engine over an already opened backend (no glossary check): what the
+        backend contract tests use to search one corpus through every backend."""
+        if glossary is not None:
+            segmenter.configure(glossary.segmentation_words())
+        engine = cls.__new__(cls)
+        engine.glossary, engine.backend = glossary, backend
+        engine._init_state()
+        return engine
+
+    def _init_state(self) -> None:
+        """Per-process state besides the index and glossary (filters, per-thread flags,
+        the result cache), in one place for both constructors."""
         self._filters: FilterResolver | None = None
         self._issuer_names: IssuerNames | None = None
         # This thread's latest search was cut short (HTTP caching: web/rest.py). The
@@ -207,8 +225,6 @@ class Engine:
         # None: every search is made (the web server sets one from its settings).
         self.result_cache: ResultCache | None = None
         self._last_cached = threading.local()
-        if check_glossary:
-            self.backend.check_glossary(segmenter.fingerprint())
 
     @property
     def last_search_partial(self) -> bool:

@@ -304,10 +304,7 @@ def test_engine_over_every_backend(backend, reference) -> None:
         assert b.check_reading()["searches"] > 0
     engines = []
     for b in (reference, backend):
-        e = Engine.__new__(Engine)
-        e.glossary, e.backend, e._filters, e._issuer_names = None, b, None, None
-        e._last_partial = threading.local()  # what Engine.__init__ sets besides
-        engines.append(e)
+        engines.append(Engine.over(b))
     for q in ("个人信息", "平台经济", "personal information"):
         a, b = (e.search(SearchRequest(q, facets=True)) for e in engines)
         assert [h.doc.id for h in a.hits] == [h.doc.id for h in b.hits]
@@ -554,7 +551,6 @@ def test_remote_readers_see_each_commit(tmp_path: Path) -> None:
     that generation changed: both see a delete, and the hit is gone from searches."""
     _need_xapian()
     import queue
-    import threading
 
     path = tmp_path / "x"
     _build(path, "xapian", shards=2)
