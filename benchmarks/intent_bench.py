@@ -10,7 +10,9 @@ Prints median and p95 per intent for the second pass, grouped as the targets
 are (short queries, titles, questions), and the first pass's groups.
 
 With ``--before DIR`` the same run is first made on another checkout (the code
-before a change), in the same invocation, so both share the machine's load;
+before a change), in the same invocation, so both share the machine's load
+(``--before-index DIR``: the old code opens an index of its own, for a change that
+needs its index rebuilt, such as new glossary segmentation words);
 ``--rounds N`` alternates the two N times, in the other order every other round,
 and pools each one's times (a machine whose load changes during the run then
 weighs on both alike); ``--only KINDS``
@@ -30,7 +32,8 @@ Chinese and English suite title (English ones with and without their own English
 titles): hit ids, order, scores (to 1e-6), totals, notices, snippets and the
 lookups' whole answers. It prints the differences and exits 1 when there are any:
 
-    python benchmarks/intent_bench.py [--index DIR] [--before CHECKOUT] [--rounds N]
+    python benchmarks/intent_bench.py [--index DIR] [--before CHECKOUT] [--before-index DIR]
+        [--rounds N]
         [--only en_title,question] [--cpu] [--python-gc] [--json] [--check]
 """
 
@@ -248,6 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("index_pos", nargs="?", help=argparse.SUPPRESS)
     ap.add_argument("--index", default=os.environ.get("DUIZHAO_EVAL_INDEX", "instance/index"))
     ap.add_argument("--before", type=Path, help="another checkout to time first (old code)")
+    ap.add_argument(
+        "--before-index",
+        help="the index the --before checkout opens (default: --index); for a change that "
+        "needs its own index, e.g. new glossary segmentation words",
+    )
     ap.add_argument("--rounds", type=int, default=1, help="alternate the checkouts N times")
     ap.add_argument("--only", default="", help="intents to time, comma-separated")
     ap.add_argument("--cpu", action="store_true", help="time by CPU time, not wall time")
@@ -278,13 +286,14 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args.before.resolve(), index)
     codes = {"before": args.before.resolve()} if args.before else {}
     codes["after"] = ROOT
+    indexes = {"before": args.before_index or index, "after": index}
     results: dict[str, dict[str, dict[str, list[float]]]] = {}
     for r in range(max(1, args.rounds)):
         # Every other round in the other order (before, after, after, before ...): a
         # load that rises or falls during the run then weighs on both alike.
         for label, code in list(codes.items())[:: -1 if r % 2 else 1]:
             print(f"round {r + 1}, {label}: {code} ...", file=sys.stderr, flush=True)
-            got = run_code(code, index, args.only, args.cpu, not args.python_gc)
+            got = run_code(code, indexes[label], args.only, args.cpu, not args.python_gc)
             for pass_, times in got.items():
                 for kind, ts in times.items():
                     results.setdefault(label, {}).setdefault(pass_, {}).setdefault(kind, [])
@@ -293,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"index": index, "clock": "cpu" if args.cpu else "wall", **results}))
         return 0
     clock = "CPU ms" if args.cpu else "ms"
-    print(f"index {index}; {clock} per search; second pass per intent, then both passes per group")
+    where = index if not args.before_index else f"{index} (before: {args.before_index})"
+    print(f"index {where}; {clock} per search; second pass per intent, then both passes per group")
     labels = list(results)
     head = "".join(f"{lab + ' median':>16}{lab + ' p95':>13}" for lab in labels)
     print(f"{'intent':14}{'n':>6}{head}")
