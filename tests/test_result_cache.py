@@ -164,6 +164,34 @@ def test_a_search_cut_short_is_never_kept(apps: tuple[Any, Any], monkeypatch) ->
     assert engine.search(req).hits and engine.last_search_cached
 
 
+def test_an_answer_from_the_cache_keeps_its_etag_after_a_search_cut_short(
+    apps: tuple[Any, Any], monkeypatch
+) -> None:
+    """The backend remembers this thread's latest index search was cut short; an answer
+    the cache gives next on the same thread ran no index search and is whole."""
+    from index.deadline import Deadline
+
+    on = apps[0]
+    client = on.test_client()  # one thread: the flags are per thread
+    kept = "/api/v1/search?q=数据安全&per_page=4"
+    first = client.get(kept)
+    assert first.status_code == 200 and first.headers.get("ETag")
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 100.0
+        return now[0]
+
+    monkeypatch.setattr("search.engine.Deadline", lambda s: Deadline(s, clock=clock))
+    cut = client.get("/api/v1/search?q=个人信息 保护&per_page=3")
+    assert cut.status_code == 200 and cut.get_json()["partial"] is True
+    assert "ETag" not in cut.headers
+    monkeypatch.undo()
+    again = client.get(kept)
+    assert again.headers.get("X-Cache") == "hit"
+    assert again.headers.get("ETag") == first.headers["ETag"]
+
+
 def _held_bytes(kept: list[Any]) -> int:
     """What the kept responses hold, counted from scratch: each document object once."""
     docs = {id(h.doc): h.doc for r in kept for h in r.hits}

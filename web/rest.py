@@ -190,6 +190,10 @@ def _cut_short() -> bool:
     engine = state().engine
     if engine is None:
         return False
+    if request.endpoint in SEARCH_ENDPOINTS and engine.last_search_cached:
+        # Answered from the result cache, which keeps only complete answers: no index
+        # search ran for this request, so the backend's flag is an earlier request's.
+        return False
     # The engine's flag covers every step of a search; the backend's, index searches
     # made without the engine (title lookups, feeds, charts).
     return engine.last_search_partial or bool(getattr(engine.backend, "last_search_partial", False))
