@@ -6,7 +6,7 @@ import pytest
 
 from index.title_rank import level_rank
 from search.engine import SearchRequest
-from search.eval_suite import half_of
+from search.eval_suite import fold_of, half_of
 from search.intent import classify, compact
 from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
 
@@ -95,6 +95,18 @@ def test_halves_are_fixed_and_balanced() -> None:
     halves = [half_of("s", str(i)) for i in range(1000)]
     assert 400 < halves.count("tune") < 600
     assert compact(" 數據 安全法 ") == "数据安全法"
+
+
+def test_folds_are_fixed_balanced_and_cut_across_the_halves() -> None:
+    """The folds of the question audit (benchmarks/question_folds.py) split each half,
+    not follow it: both folds hold about half of the tune items and of the report items."""
+    assert fold_of("stard", "q1") == fold_of("stard", "q1")
+    keys = [str(i) for i in range(2000)]
+    for half in ("tune", "report"):
+        inside = [k for k in keys if half_of("stard", k) == half]
+        folds = [fold_of("stard", k) for k in inside]
+        assert set(folds) == {"A", "B"}
+        assert 0.4 * len(inside) < folds.count("A") < 0.6 * len(inside)
 
 
 def test_title_first_on_fixture(engine) -> None:
