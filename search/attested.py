@@ -20,7 +20,8 @@ policy documents (意见, 通知, 方案, 规划 ...) with the sample corpus doc
 names: ``en<TAB>zh<TAB>doc_id<TAB>source<TAB>url``. It is an evaluation set for
 the English title lookup (``benchmarks/titles_eval.py``), read by
 :func:`read_policy_rows`; it is not attached to documents.
-``search/data/attested_policy_titles_b.tsv`` is a second such set.
+``search/data/attested_policy_titles_b.tsv`` and ``attested_policy_titles_c.tsv`` are a
+second and a third such set.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ POLICY_FILE = DATA_DIR / "attested_policy_titles.tsv"
 # A second set in the same format, gathered later as fresh tuning data; kept apart so each
 # set's figures can be given on their own (``benchmarks/titles_eval.py``).
 POLICY_FILE_B = DATA_DIR / "attested_policy_titles_b.tsv"
-POLICY_FILES = (POLICY_FILE, POLICY_FILE_B)
+# A third, gathered when the first two were at their ceiling (other kinds, regions, issuers).
+POLICY_FILE_C = DATA_DIR / "attested_policy_titles_c.tsv"
+POLICY_FILES = (POLICY_FILE, POLICY_FILE_B, POLICY_FILE_C)
 
 _LATIN = re.compile(r"[A-Za-z]")
 _URL = re.compile(r"^https?://\S+$")

@@ -731,6 +731,9 @@ def parse_english_title(
     return p
 
 
+PARSE_READINGS = 4  # Chinese readings kept per English word or phrase of a title
+
+
 def _add_glossary_parts(
     p: EnglishTitleParse, text: str, glossary: Any, title_df: Callable[[str], int] | None
 ) -> None:
@@ -738,7 +741,10 @@ def _add_glossary_parts(
     from search.expand import expand
 
     groups: dict[tuple[tuple[int, ...], bool], TermGroup] = {}
-    exps = expand(text, glossary, max_per_term=4, max_total=48)
+    # More readings per word than are kept: those reached through the word's stem
+    # alone are dropped first (below), so they no longer crowd out a spelled one
+    # (Industries: 工业, 产业 and 行业, not 工业化 and 产业化 in 行业's place).
+    exps = expand(text, glossary, max_per_term=PARSE_READINGS + 2, max_total=48)
     if title_df is not None:
         exps = title_senses(text, exps, glossary, title_df)
     for e in exps:
@@ -754,6 +760,7 @@ def _add_glossary_parts(
     for (_, dictionary), g in groups.items():
         if not dictionary:
             _drop_stem_only(g, glossary)
+        g.zh = g.zh[:PARSE_READINGS]
     for (span, dictionary), g in list(groups.items()):
         curated = groups.get((span, False))
         if dictionary and curated is not None and curated.category not in _PART_KINDS:
@@ -825,6 +832,11 @@ def _add_plan_periods(p: EnglishTitleParse, text: str) -> None:
         span = inside[0].span if inside else (-1, -1)  # (-1, -1): holds no other term
         p.terms = [t for t in p.terms if t not in inside]
         p.terms.append(TermGroup(m.group(0), (zh,), "policy", 2.0, span))
+    # The period written out, as the titles of the plans themselves have it
+    # (国民经济和社会发展第十四个五年规划纲要): 十四五 also reads 第十四个五年.
+    for t in p.terms:
+        longer = [f"第{_zh_number(n)}个五年" for n, zh in _PLAN_PERIODS.items() if zh in t.zh]
+        t.zh = (*t.zh, *(z for z in longer if z not in t.zh))
 
 
 def _add_numbered_parts(p: EnglishTitleParse, text: str) -> None:
@@ -1079,7 +1091,24 @@ def score_english(
         ev.append(_english_title_evidence(parse, doc))
     ev.append(Evidence("retrieval", retrieval, W_RETRIEVAL, "search score relative to the best"))
     conf = _confidence(ev)
+    if parse.regions and _other_province(parse, doc, ev):
+        # A document of another province than the one the title names is not its
+        # document, however well its words match (Shandong's 十四五 outline is not
+        # Henan's; a record without a Chinese title escapes the title-fit evidence
+        # that weighs on the right one).
+        conf = round(conf * REGION_CLASH, 3)
     return Candidate(doc, conf, ev, retrieval, mismatch)
+
+
+REGION_CLASH = 0.8  # confidence kept by a candidate of another province than the one named
+
+
+def _other_province(parse: EnglishTitleParse, doc: Document, ev: list[Evidence]) -> bool:
+    """Whether the candidate is of a province (not national) the title does not name."""
+    if not doc.region or doc.region == NATIONAL_REGION:
+        return False
+    region = next((e for e in ev if e.kind == "region"), None)
+    return region is not None and region.score == 0.0
 
 
 def _once(make: Callable[[], str]) -> Callable[[], str]:
@@ -1121,12 +1150,40 @@ def _terms_evidence(
             got += t.weight
             hits.append(t.en)
             continue
+        if _split_in(t.zh, title_zh):
+            got += t.weight
+            hits.append(f"{t.en} (split)")
+            continue
         if _any_in(t.zh, body_zh()):
             got += 0.5 * t.weight  # in the text, not the title: weaker
             hits.append(f"{t.en} (text)")
     return Evidence(
         "terms", got / total, W_TERMS, f"{len(hits)}/{len(parse.terms)}: {', '.join(hits)}"
     )
+
+
+SPLIT_GAP = 8  # characters a title may put between the two halves of a reading
+
+
+def _split_in(parts: tuple[str, ...], title: str) -> bool:
+    """Whether a title holds a reading of four to eight characters split in two
+    words with what they govern between them, as Chinese titles write a verb
+    phrase around its object: 加快发展 in 加快新能源汽车产业发展, 促进消费 in
+    促进文化消费 (each half two characters or more, in order, at most
+    ``SPLIT_GAP`` apart)."""
+    for z in parts:
+        n = len(z)
+        if not 4 <= n <= 8:
+            continue
+        for k in range(2, n - 1):
+            a, b = z[:k], z[k:]
+            i = title.find(a)
+            while i >= 0:
+                j = title.find(b, i + k)
+                if 0 <= j - (i + k) <= SPLIT_GAP:
+                    return True
+                i = title.find(a, i + 1)
+    return False
 
 
 def _doctype_evidence(

@@ -210,3 +210,74 @@ def test_metrology_is_not_measures(glossary: Glossary) -> None:
     p = parse_english_title("Measures for the Administration of Measurement Funds", glossary)
     assert not any("计量" in t.zh for t in p.terms)
     assert not any("计量" in zs for _, zs in p.doctypes)
+
+
+# --- the third tuning set's rules (attested_policy_titles_c.tsv) ---------------------------
+
+
+def test_spelled_reading_is_not_crowded_out_by_stem_only_ones(glossary: Glossary) -> None:
+    # 工业化 and 产业化 ("industrialization") reach "Industries" through its stem only;
+    # dropping them leaves room for 行业, which the glossary spells "industries".
+    zh = _readings("Several Measures on Supporting Industries", glossary)["Industries"]
+    assert "行业" in zh and "工业化" not in zh and len(zh) <= 4
+
+
+def test_plan_period_is_also_written_out(glossary: Glossary) -> None:
+    p = parse_english_title(
+        "The Outline of the 14th Five-Year Plan for National Economic and Social Development",
+        glossary,
+    )
+    period = next(t for t in p.terms if "十四五" in t.zh)
+    assert "第十四个五年" in period.zh
+
+
+@pytest.mark.parametrize(
+    ("title", "en", "zh"),
+    [
+        ("Hydrogen Energy Industry Development Plan", "Hydrogen Energy", "氢能"),
+        ("Several Measures for Further Promoting Consumption", "Promoting Consumption", "促进消费"),
+        ("Measures to Boost Consumer Confidence", "Consumer Confidence", "消费信心"),
+        ("Measures to Unleash Consumer Demand", "Consumer Demand", "消费需求"),
+        ("Plan for Economic Recovery and Revitalization", "Revitalization", "重振"),
+        (
+            "Overseas Higher Education Institutions Running Schools",
+            "Higher Education Institutions",
+            "高等教育机构",
+        ),
+        ("Overseas Higher Education Institutions Running Schools", "Overseas", "境外"),
+        ("Overseas Higher Education Institutions Running Schools", "Running Schools", "办学"),
+    ],
+)
+def test_words_of_the_third_set(title: str, en: str, zh: str, glossary: Glossary) -> None:
+    assert zh in _readings(title, glossary)[en]
+
+
+@pytest.mark.parametrize(
+    ("readings", "title", "held"),
+    [
+        (("加快发展",), "河南省人民政府办公厅关于进一步加快新能源汽车产业发展的指导意见", True),
+        (("促进消费",), "关于促进文化和旅游消费的意见", True),
+        (("加快发展",), "关于加快推进农业机械化和农机装备产业转型升级的指导意见", False),
+        (("发展加快",), "关于加快新能源汽车产业发展的意见", False),  # out of order
+        (("十四五",), "十四五规划", False),  # three characters: never split
+    ],
+)
+def test_split_readings(readings: tuple[str, ...], title: str, held: bool) -> None:
+    from search.titles import _split_in
+
+    assert _split_in(readings, title) is held
+
+
+def test_another_province_costs_confidence(glossary: Glossary) -> None:
+    from index.document import Document
+    from search.titles import REGION_CLASH, score_english
+
+    p = parse_english_title("Outline of the 14th Five-Year Plan of Henan Province", glossary)
+    body = "山东省国民经济和社会发展第十四个五年规划和2035年远景目标纲要"
+    shandong = Document(id="sd", title="", body=body, region="山东")
+    national = Document(id="cn", title="", body=body, region="全国")
+    sd = score_english(p, shandong, 1.0)
+    cn = score_english(p, national, 1.0)
+    # The same evidence; the province the English does not name keeps REGION_CLASH of it.
+    assert sd.confidence == pytest.approx(round(cn.confidence * REGION_CLASH, 3), abs=0.002)
+    assert any(m.startswith("region: 山东") for m in sd.mismatch)
