@@ -263,6 +263,9 @@ def _serve_gunicorn(app: Any, backend: socket.socket, threads: int, workers: int
                 "worker_class": "gthread",
                 "threads": max(1, threads // workers),
                 "timeout": 60,
+                # The front keeps its connections to us alive (web/front.py, BackendPool)
+                # for POOL_IDLE (2 s) at most: idle ones are closed here only after that.
+                "keepalive": 5,
                 "graceful_timeout": 10,
                 "limit_request_line": 8190,
                 "limit_request_field_size": 16384,
