@@ -490,24 +490,27 @@ async def _read_chunked(
         pos += size + 2
 
 
+_FRAMING = re.compile(rb"\r\n(connection|content-length|transfer-encoding)[ \t]*:([^\r\n]*)")
+
+
 def _framing(head: bytes) -> tuple[int, bool, int | None, bool]:
     """From an answer's head: status code, whether the app server closes the connection
-    after it, the body's Content-Length (None if not given), whether it is chunked."""
-    lines = head.split(b"\r\n")
-    status = lines[0].split(b" ", 2)
+    after it, the body's Content-Length (None if not given), whether it is chunked.
+    Only the three framing fields are looked at (one search of the lowered head: the
+    app's answers carry some twenty fields)."""
+    status = head[: head.find(b"\r\n") if b"\r\n" in head else len(head)].split(b" ", 2)
     if len(status) < 2 or not status[0].startswith(b"HTTP/1.") or not status[1].isdigit():
         raise BadAnswer("malformed status line")
     close = status[0] != b"HTTP/1.1"
     lengths: set[bytes] = set()
     chunked = False
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.strip().lower()
+    for name, value in _FRAMING.findall(head.lower()):
+        value = value.strip()
         if name == b"connection":
             close = close or b"close" in {t.strip() for t in value.split(b",")}
         elif name == b"content-length":
             lengths.add(value)
-        elif name == b"transfer-encoding":
+        else:
             chunked = value.split(b",")[-1].strip() == b"chunked"
             if not chunked:
                 raise BadAnswer("a transfer coding other than chunked")
