@@ -242,8 +242,22 @@ def test_kept_alive_connection_serves_several_requests(served: int) -> None:
             assert headers["connection"] == "keep-alive"
 
 
-def test_pooled_answers_are_byte_identical_to_a_connection_per_request(served: int) -> None:
-    # Two fronts in this process before the served app server (gunicorn, 2 processes):
+@pytest.fixture(scope="module")
+def served_by_waitress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The port of a running ``duizhao serve --workers 1`` (waitress)."""
+    port = _free_port()
+    args = ("--port", str(port), "--workers", "1", "--base-url", BASE_URL)
+    with running_server(tmp_path_factory.mktemp("front1"), *args) as proc:
+        SERVED[port] = proc
+        yield port
+
+
+@pytest.mark.parametrize("server", ["served", "served_by_waitress"])
+def test_pooled_answers_are_byte_identical_to_a_connection_per_request(
+    server: str, request: pytest.FixtureRequest
+) -> None:
+    served = request.getfixturevalue(server)
+    # Two fronts in this process before the served app server (gunicorn or waitress):
     # kept-alive HTTP/1.1 connections, and HTTP/1.0 with a connection per request (the
     # relay before the pool). Each request from an address of its own on each side (the
     # rate limit's headers), answers compared whole but for what changes every time.
