@@ -173,6 +173,23 @@ def test_idle_connections_are_bounded(tmp_path: Path) -> None:
     run(app, tmp_path, body)
 
 
+def test_a_drained_pool_closes_its_idle_connections_and_keeps_none(tmp_path: Path) -> None:
+    # The app server is stopping (web/serve.py signals the front): its workers would wait
+    # on every kept connection before leaving.
+    app = FakeApp()
+
+    async def body(path: str) -> None:
+        pool = pool_for(path, 4)
+        await asyncio.gather(*(pool.fetch(GET, b"GET") for _ in range(3)))
+        assert len(pool.idle) == 3
+        pool.drain()
+        assert not pool.idle
+        assert await pool.fetch(GET, b"GET") == OK
+        assert not pool.idle and pool.opened == 4
+
+    run(app, tmp_path, body)
+
+
 def test_an_idle_connection_is_kept_no_longer_than_its_time(tmp_path: Path) -> None:
     app = FakeApp()
 

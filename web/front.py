@@ -352,6 +352,12 @@ class BackendPool:
         while self.idle:
             self.idle.popleft().sock.close()
 
+    def drain(self) -> None:
+        """The app server is stopping: idle connections closed, none kept from now on
+        (its workers would wait on each kept one before leaving)."""
+        self.size = 0
+        self.close()
+
     def _take(self) -> _Conn | None:
         """The oldest idle connection still open and young enough, if any."""
         now = time.monotonic()
@@ -642,6 +648,7 @@ async def run(
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, front.pool.drain)  # from web/serve.py
     parent = os.getppid()
     async with server:
         while not stop.is_set():
@@ -666,6 +673,9 @@ def main(argv: list[str] | None = None) -> int:
         "0: a new connection per request)",
     )
     args = p.parse_args(argv)
+    # SIGUSR1 (the app server stopping, web/serve.py) before run() handles it: ignored,
+    # not the default (which ends the process).
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     # Each connection is a file descriptor: allow MAX_CONNECTIONS plus the backend's.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = 2 * MAX_CONNECTIONS + 64
