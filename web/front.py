@@ -9,7 +9,8 @@ a few sockets that send one header byte every few seconds (slowloris) hold all
 of them. Here a connection costs one coroutine until its whole request (head
 and body) has arrived, within ``HEADER_TIMEOUT`` and ``BODY_TIMEOUT``; only a
 complete request is passed to the backend, whose full answer is read before it
-is written back, so a slow reader does not hold a worker either. Each client
+is written back, so a slow reader does not hold a worker either (requests reach the
+backend on kept-alive connections, ``BackendPool``). Each client
 address may hold at most ``PER_CLIENT`` connections (``MAX_CONNECTIONS`` in
 all). Malformed or oversized requests are answered here, in the app's JSON
 error shape with its security headers (web/errors.py, web/app.py).
@@ -332,8 +333,8 @@ class BackendPool:
         self.size = size
         self.idle_for = idle
         self.idle: collections.deque[_Conn] = collections.deque()
-        self.opened = 0  # connections made, and requests sent on a kept one (tests)
-        self.reused = 0
+        self.opened = 0  # connections made (tests)
+        self.reused = 0  # requests sent on a kept connection (tests)
 
     async def fetch(self, request: bytes, method: bytes) -> bytes:
         """The app server's answer to ``request``: its head, a blank line and the body
