@@ -8,10 +8,12 @@ their own loopback addresses (127.0.0.x), as distinct users would.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,7 +28,7 @@ from pathlib import Path
 import pytest
 from procs import REACT_WITHIN
 
-from web.front import PER_CLIENT
+from web.front import PER_CLIENT, Front
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_URL = "https://cite.example.org/duizhao"
@@ -103,12 +105,16 @@ def running_server(
                 proc.wait()
 
 
+SERVED: dict[int, subprocess.Popen] = {}  # the server process answering on a port
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """The port of a running ``duizhao serve --base-url BASE_URL`` (gunicorn, 2 processes)."""
     port = _free_port()
     args = ("--port", str(port), "--workers", "2", "--base-url", BASE_URL)
-    with running_server(tmp_path_factory.mktemp("front"), *args):
+    with running_server(tmp_path_factory.mktemp("front"), *args) as proc:
+        SERVED[port] = proc
         yield port
 
 
@@ -234,6 +240,103 @@ def test_kept_alive_connection_serves_several_requests(served: int) -> None:
             status, headers, body = read_answer(s)
             assert status == 200 and json.loads(body)["status"]
             assert headers["connection"] == "keep-alive"
+
+
+@pytest.fixture(scope="module")
+def served_by_waitress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The port of a running ``duizhao serve --workers 1`` (waitress)."""
+    port = _free_port()
+    args = ("--port", str(port), "--workers", "1", "--base-url", BASE_URL)
+    with running_server(tmp_path_factory.mktemp("front1"), *args) as proc:
+        SERVED[port] = proc
+        yield port
+
+
+@pytest.mark.parametrize("server", ["served", "served_by_waitress"])
+def test_pooled_answers_are_byte_identical_to_a_connection_per_request(
+    server: str, request: pytest.FixtureRequest
+) -> None:
+    served = request.getfixturevalue(server)
+    # Two fronts in this process before the served app server (gunicorn or waitress):
+    # kept-alive HTTP/1.1 connections, and HTTP/1.0 with a connection per request (the
+    # relay before the pool). Each request from an address of its own on each side (the
+    # rate limit's headers), answers compared whole but for what changes every time.
+    proc = SERVED[served]
+    (front_pid,) = [
+        pid
+        for pid in os.listdir("/proc")
+        if pid.isdigit() and _ppid(pid) == proc.pid and b"web.front" in _cmdline(pid)
+    ]
+    argv = _cmdline(front_pid).split(b"\0")
+    backend = argv[argv.index(b"--backend") + 1].decode()
+    get_ = [(b"host", b"127.0.0.1")]
+    requests: list[tuple[bytes, bytes, list[tuple[bytes, bytes]], bytes]] = [
+        (b"GET", "/api/v1/search?q=个人信息".encode(), get_, b""),
+        (b"GET", b"/api/v1/search?q=%E4%B8%AA%E4%BA%BA%E4%BF%A1%E6%81%AF&facets=1", get_, b""),
+        (b"GET", b"/api/v1/search?q=data&page=2&per_page=1", get_, b""),
+        (b"GET", b"/search?q=%E6%95%B0%E6%8D%AE", get_, b""),
+        (b"GET", f"/api/v1/documents/{DOC_ID}".encode(), get_, b""),
+        (b"GET", f"/doc/{DOC_ID}".encode(), get_, b""),
+        (b"HEAD", b"/api/v1/health", get_, b""),
+        (b"GET", b"/api/v1/openapi.json", get_, b""),
+        (b"GET", b"/no/such/page", get_, b""),
+        (b"GET", b"/api/v1/health", [], b""),  # an HTTP/1.0 client's, without a Host
+        (b"GET", b"/api/v1/search?q=%22", get_, b""),
+        (
+            b"POST",
+            b"/api/v1/mentions",
+            [
+                *get_,
+                (b"content-type", b"application/x-www-form-urlencoded"),
+                (b"content-length", b"23"),
+            ],
+            b"text=%E6%95%B0%E6%8D%AE",
+        ),
+    ]
+
+    varying = (b"date:", b"x-request-id:", b"x-cache:", b"content-length:")
+
+    def steady(answer: bytes, method: bytes) -> bytes:
+        """The answer without what changes from one request to the next: the date, the
+        request id, whether the result cache held it, the search's time (so the length
+        too, once checked)."""
+        head, sep, body = answer.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        length = [h.partition(b":")[2].strip() for h in lines if h.lower().startswith(varying[3])]
+        if method != b"HEAD" and b" 304 " not in lines[0]:
+            assert length == [str(len(body)).encode()], head
+        body = re.sub(rb'"took_ms": ?-?[0-9.e+-]+', b'"took_ms":0', body)
+        body = re.sub(rb"\xc2\xb7 [0-9]+ ms</span>", b"\xc2\xb7 0 ms</span>", body)
+        return b"\r\n".join(h for h in lines if not h.lower().startswith(varying)) + sep + body
+
+    async def ask() -> tuple[list[bytes], list[bytes], int]:
+        pooled, plain = Front(backend, threads=8), Front(backend, threads=8, pool=0)
+        got: tuple[list[bytes], list[bytes]] = ([], [])
+        try:
+            # A conditional request, with the ETag the app gave (a 304).
+            first = await plain._relay(b"GET", b"/api/v1/search?q=x", get_, b"", fresh(), True)
+            (etag,) = [
+                h.partition(b":")[2].strip()
+                for h in first.partition(b"\r\n\r\n")[0].split(b"\r\n")
+                if h.lower().startswith(b"etag:")
+            ]
+            requests.append((b"GET", b"/api/v1/search?q=x", [*get_, (b"if-none-match", etag)], b""))
+            for _ in range(2):  # the second round on kept connections
+                for method, target, headers, body in requests:
+                    for front, out in ((pooled, got[0]), (plain, got[1])):
+                        answer = await front._relay(method, target, headers, body, fresh(), True)
+                        out.append(steady(answer, method))
+            return got[0], got[1], pooled.pool.opened
+        finally:
+            pooled.pool.close()
+
+    pooled, plain, opened = asyncio.run(ask())
+    statuses = {int(a.split(b" ", 2)[1]) for a in pooled}
+    assert {200, 404, 400, 304} <= statuses, statuses
+    assert 503 not in statuses
+    for i, (a, b) in enumerate(zip(pooled, plain, strict=True)):
+        assert a == b, (requests[i % len(requests)][:2], a[:600], b[:600])
+    assert opened < len(pooled)  # kept connections were used
 
 
 # --- the server's own errors ----------------------------------------------------------------

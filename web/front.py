@@ -9,7 +9,8 @@ a few sockets that send one header byte every few seconds (slowloris) hold all
 of them. Here a connection costs one coroutine until its whole request (head
 and body) has arrived, within ``HEADER_TIMEOUT`` and ``BODY_TIMEOUT``; only a
 complete request is passed to the backend, whose full answer is read before it
-is written back, so a slow reader does not hold a worker either. Each client
+is written back, so a slow reader does not hold a worker either (requests reach the
+backend on kept-alive connections, ``BackendPool``). Each client
 address may hold at most ``PER_CLIENT`` connections (``MAX_CONNECTIONS`` in
 all). Malformed or oversized requests are answered here, in the app's JSON
 error shape with its security headers (web/errors.py, web/app.py).
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import functools
 import json
@@ -35,6 +37,7 @@ import resource
 import signal
 import socket
 import sys
+import time
 from http import HTTPStatus
 
 from search.cost import Cost
@@ -47,6 +50,12 @@ IDLE_TIMEOUT = 5.0  # seconds a kept-alive connection may wait for its next requ
 BODY_TIMEOUT = 10.0  # seconds for a request body
 WRITE_TIMEOUT = 30.0  # seconds for a client to take the answer
 BACKEND_TIMEOUT = 70.0  # above gunicorn's worker timeout (60 s): its answer comes first
+# Kept-alive connections to the app server (BackendPool): at most POOL_SIZE idle ones
+# (None: one per app server thread, the most the admission lets be in use at once), each
+# kept POOL_IDLE seconds at most -- under the app server's keep-alive (web/serve.py).
+POOL_SIZE: int | None = None
+POOL_IDLE = 2.0
+MAX_ANSWER_HEAD = 64 * 1024  # the app server's answer head (the app's are under 2 KB)
 PER_CLIENT = 32  # open connections per client address
 MAX_CONNECTIONS = 1024  # open connections in all
 MAX_REQUESTS = 1000  # requests per kept-alive connection
@@ -133,8 +142,9 @@ def error_response(status: int, message: str, hint: str = "", head_only: bool = 
 class Front:
     """Accepts clients on a listening socket and relays whole requests to the backend."""
 
-    def __init__(self, backend: str, threads: int = 8) -> None:
+    def __init__(self, backend: str, threads: int = 8, pool: int | None = POOL_SIZE) -> None:
         self.backend = backend
+        self.pool = BackendPool(backend, threads if pool is None else pool)
         self.admission = Admission(
             Limits(
                 slots=max(1, threads - COSTLY_SLOTS - EXPORT_SLOTS),
@@ -216,7 +226,9 @@ class Front:
                     writer, error_response(e.status, e.message, e.hint, method == b"HEAD")
                 )
                 return
-            keep = wants_keepalive(version, headers)
+            # The last request a connection may carry is answered "Connection: close": a
+            # client that was told keep-alive would send another and find it closed.
+            keep = wants_keepalive(version, headers) and n + 1 < MAX_REQUESTS
             try:
                 cost = cost_of(target)
             except Exception:  # a bug in the estimate must not cost the request
@@ -244,30 +256,26 @@ class Front:
         addr: str,
         keep: bool,
     ) -> bytes:
-        # HTTP/1.0 to the backend: it answers with a plain body and closes, so
-        # the whole answer is what arrives before EOF.
+        # HTTP/1.1 on a kept connection (BackendPool); without a pool, HTTP/1.0 and a
+        # connection per request, as before it.
         # Raw UTF-8 in the path (curl sends it) percent-encoded, as browsers send it.
         target = _HIGH.sub(lambda m: b"%%%02X" % m.group()[0], target)
-        out = [method + b" " + target + b" HTTP/1.0"]
+        pooled = self.pool.size > 0
+        out = [method + b" " + target + (b" HTTP/1.1" if pooled else b" HTTP/1.0")]
         out += [k + b": " + v for k, v in headers if k not in _DROP]
-        out += [b"X-Forwarded-For: " + addr.encode(), b"Connection: close"]
+        out.append(b"X-Forwarded-For: " + addr.encode())
+        if not pooled:
+            out.append(b"Connection: close")
         request = b"\r\n".join(out) + b"\r\n\r\n" + body
-        loop = asyncio.get_running_loop()
-        # Plain non-blocking socket calls: cheaper than a stream pair per request.
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        chunks = []
         try:
             async with asyncio.timeout(BACKEND_TIMEOUT):
-                await loop.sock_connect(sock, self.backend)
-                await loop.sock_sendall(sock, request)
-                while data := await loop.sock_recv(sock, 256 * 1024):
-                    chunks.append(data)
+                raw = await self.pool.fetch(request, method)
         except (OSError, TimeoutError):
             return error_response(503, "the search service is not answering", "retry in a moment")
-        finally:
-            sock.close()
-        raw = b"".join(chunks)
+        except BadAnswer:
+            return error_response(
+                503, "the search service gave no valid answer", "retry in a moment"
+            )
         return rewrite_response(raw, method == b"HEAD", keep)
 
     async def _send(self, writer: asyncio.StreamWriter, data: bytes) -> bool:
@@ -284,6 +292,239 @@ class Front:
         with contextlib.suppress(OSError, TimeoutError):
             async with asyncio.timeout(1.0):
                 await writer.wait_closed()
+
+
+class BadAnswer(Exception):
+    """The app server's answer cannot be framed (a bad head, length or chunk)."""
+
+
+class _Stale(Exception):
+    """A kept connection the app server had closed: it read none of the request."""
+
+
+class _Conn:
+    """One connection to the app server, with the bytes read past the last answer."""
+
+    __slots__ = ("sock", "buf", "since")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
+        self.since = 0.0
+
+
+class BackendPool:
+    """Kept-alive HTTP/1.1 connections to the app server (its Unix socket).
+
+    A connection per request cost the front a connect and the app server an accept, a
+    connection object, a parser and a close on every request. Here an answered
+    connection goes back to the pool, at most ``size`` of them idle (the admission
+    bounds those in use), each for ``idle`` seconds at most: under the app server's own
+    keep-alive (web/serve.py), so it is rarely the app server that closes one first.
+    If it did, a kept connection that gives no byte of an answer is dropped and a GET or
+    HEAD asked again on a fresh one; any other method is only ever sent on a fresh
+    connection, so it is never sent twice. Idle ones are taken oldest first, spreading
+    requests over the app server's processes (each connection stays with the process
+    that accepted it). ``size`` 0: a fresh connection for every request, closed after.
+    """
+
+    def __init__(self, path: str, size: int = 8, idle: float = POOL_IDLE) -> None:
+        self.path = path
+        self.size = size
+        self.idle_for = idle
+        self.idle: collections.deque[_Conn] = collections.deque()
+        self.opened = 0  # connections made (tests)
+        self.reused = 0  # requests sent on a kept connection (tests)
+
+    async def fetch(self, request: bytes, method: bytes) -> bytes:
+        """The app server's answer to ``request``: its head, a blank line and the body
+        (de-chunked). Raises OSError (or TimeoutError, from the caller's timeout) when
+        the app server is not answering, BadAnswer when its answer cannot be framed."""
+        if method in (b"GET", b"HEAD"):
+            while (kept := self._take()) is not None:
+                self.reused += 1
+                try:
+                    return await self._exchange(kept, request, method, kept=True)
+                except _Stale:
+                    continue
+        return await self._exchange(await self._connect(), request, method, kept=False)
+
+    def close(self) -> None:
+        while self.idle:
+            self.idle.popleft().sock.close()
+
+    def drain(self) -> None:
+        """The app server is stopping: idle connections closed, none kept from now on
+        (its workers would wait on each kept one before leaving)."""
+        self.size = 0
+        self.close()
+
+    def _take(self) -> _Conn | None:
+        """The oldest idle connection still open and young enough, if any."""
+        now = time.monotonic()
+        while self.idle:
+            conn = self.idle.popleft()
+            if now - conn.since <= self.idle_for and _still_open(conn.sock):
+                return conn
+            conn.sock.close()
+        return None
+
+    def _give_back(self, conn: _Conn) -> None:
+        if len(self.idle) >= self.size:
+            conn.sock.close()
+            return
+        conn.since = time.monotonic()
+        self.idle.append(conn)
+
+    async def _connect(self) -> _Conn:
+        # Plain non-blocking socket calls: cheaper than a stream pair per connection.
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        try:
+            await asyncio.get_running_loop().sock_connect(sock, self.path)
+        except BaseException:
+            sock.close()
+            raise
+        self.opened += 1
+        return _Conn(sock)
+
+    async def _exchange(self, conn: _Conn, request: bytes, method: bytes, kept: bool) -> bytes:
+        loop = asyncio.get_running_loop()
+        reusable = False
+        try:
+            try:
+                await loop.sock_sendall(conn.sock, request)
+                head_end = await _read_until(loop, conn, b"\r\n\r\n", 0, MAX_ANSWER_HEAD)
+            except (ConnectionError, _Eof):
+                # Nothing of an answer came: on a kept connection the app server had
+                # closed it (it closes idle ones) before reading the request.
+                if kept and not conn.buf:
+                    raise _Stale from None
+                raise ConnectionResetError("the app server closed the connection") from None
+            head = bytes(conn.buf[:head_end])
+            code, close, length, chunked = _framing(head)
+            while 100 <= code < 200:  # an interim answer (none is asked for): the next
+                if code == 101:
+                    raise BadAnswer("the app server switched protocols")
+                del conn.buf[: head_end + 4]
+                head_end = await _read_until(loop, conn, b"\r\n\r\n", 0, MAX_ANSWER_HEAD)
+                head = bytes(conn.buf[:head_end])
+                code, close, length, chunked = _framing(head)
+            pos = head_end + 4
+            if method == b"HEAD" or code in (204, 304):
+                body = b""
+            elif chunked:
+                body, pos = await _read_chunked(loop, conn, pos)
+            elif length is not None:
+                await _read_to(loop, conn, pos + length)
+                body, pos = bytes(conn.buf[pos : pos + length]), pos + length
+            else:  # delimited by the close
+                with contextlib.suppress(_Eof):
+                    while True:
+                        await _recv_more(loop, conn)
+                body, pos, close = bytes(conn.buf[pos:]), len(conn.buf), True
+            extra = len(conn.buf) > pos  # bytes nobody asked for: not kept
+            del conn.buf[:pos]
+            reusable = not close and not extra and self.size > 0
+            return head + b"\r\n\r\n" + body
+        except _Eof:
+            raise BadAnswer("the answer ended early") from None
+        finally:
+            if reusable:
+                self._give_back(conn)
+            else:
+                conn.sock.close()
+
+
+class _Eof(Exception):
+    pass
+
+
+def _still_open(sock: socket.socket) -> bool:
+    """An idle connection the app server has not closed (nor sent anything on)."""
+    try:
+        sock.recv(1, socket.MSG_PEEK)  # b"": closed; a byte: sent unasked
+    except BlockingIOError:
+        return True
+    except OSError:
+        pass
+    return False
+
+
+async def _recv_more(loop: asyncio.AbstractEventLoop, conn: _Conn) -> None:
+    data = await loop.sock_recv(conn.sock, 256 * 1024)
+    if not data:
+        raise _Eof
+    conn.buf += data
+
+
+async def _read_until(
+    loop: asyncio.AbstractEventLoop, conn: _Conn, sep: bytes, start: int, limit: int
+) -> int:
+    """The position of ``sep`` in the connection's bytes from ``start``, reading on."""
+    while (at := conn.buf.find(sep, start)) < 0:
+        if len(conn.buf) - start > limit:
+            raise BadAnswer("an answer's head or chunk line is too long")
+        await _recv_more(loop, conn)
+    return at
+
+
+async def _read_to(loop: asyncio.AbstractEventLoop, conn: _Conn, end: int) -> None:
+    while len(conn.buf) < end:
+        await _recv_more(loop, conn)
+
+
+async def _read_chunked(
+    loop: asyncio.AbstractEventLoop, conn: _Conn, pos: int
+) -> tuple[bytes, int]:
+    """A chunked body from ``pos``: its data, and the position after it (trailers
+    dropped)."""
+    parts = []
+    while True:
+        nl = await _read_until(loop, conn, b"\r\n", pos, 1024)
+        size_text = bytes(conn.buf[pos:nl]).partition(b";")[0].strip()
+        if not size_text or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+            raise BadAnswer("malformed chunk size")
+        size, pos = int(size_text, 16), nl + 2
+        if size == 0:
+            while (nl := await _read_until(loop, conn, b"\r\n", pos, MAX_ANSWER_HEAD)) != pos:
+                pos = nl + 2  # a trailer field
+            return b"".join(parts), pos + 2
+        await _read_to(loop, conn, pos + size + 2)
+        if conn.buf[pos + size : pos + size + 2] != b"\r\n":
+            raise BadAnswer("a chunk does not end where its size says")
+        parts.append(bytes(conn.buf[pos : pos + size]))
+        pos += size + 2
+
+
+_FRAMING = re.compile(rb"\r\n(connection|content-length|transfer-encoding)[ \t]*:([^\r\n]*)")
+
+
+def _framing(head: bytes) -> tuple[int, bool, int | None, bool]:
+    """From an answer's head: status code, whether the app server closes the connection
+    after it, the body's Content-Length (None if not given), whether it is chunked.
+    Only the three framing fields are looked at (one search of the lowered head: the
+    app's answers carry some twenty fields)."""
+    status = head[: head.find(b"\r\n") if b"\r\n" in head else len(head)].split(b" ", 2)
+    if len(status) < 2 or not status[0].startswith(b"HTTP/1.") or not status[1].isdigit():
+        raise BadAnswer("malformed status line")
+    close = status[0] != b"HTTP/1.1"
+    lengths: set[bytes] = set()
+    chunked = False
+    for name, value in _FRAMING.findall(head.lower()):
+        value = value.strip()
+        if name == b"connection":
+            close = close or b"close" in {t.strip() for t in value.split(b",")}
+        elif name == b"content-length":
+            lengths.add(value)
+        else:
+            chunked = value.split(b",")[-1].strip() == b"chunked"
+            if not chunked:
+                raise BadAnswer("a transfer coding other than chunked")
+    if len(lengths) > 1 or (lengths and not next(iter(lengths)).isdigit()):
+        raise BadAnswer("malformed Content-Length")
+    length = int(lengths.pop()) if lengths and not chunked else None
+    return int(status[1]), close, length, chunked
 
 
 # Requests come back (a results page, its next page, a popular word): the cost of a
@@ -397,8 +638,10 @@ def rewrite_response(raw: bytes, head_only: bool, keep: bool) -> bytes:
     return b"\r\n".join(out) + b"\r\n\r\n" + (b"" if head_only else body)
 
 
-async def run(sock: socket.socket, backend: str, threads: int = 8) -> None:
-    front = Front(backend, threads)
+async def run(
+    sock: socket.socket, backend: str, threads: int = 8, pool: int | None = POOL_SIZE
+) -> None:
+    front = Front(backend, threads, pool)
     request_cost(b"/search?q=warm")  # loads the segmenter now, not on a client's request
     # The stream limit bounds the one readuntil() of a head.
     server = await asyncio.start_server(front.handle, sock=sock, limit=MAX_HEAD)
@@ -406,6 +649,7 @@ async def run(sock: socket.socket, backend: str, threads: int = 8) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, front.pool.drain)  # from web/serve.py
     parent = os.getppid()
     async with server:
         while not stop.is_set():
@@ -422,7 +666,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fd", type=int, required=True, help="listening socket (inherited)")
     p.add_argument("--backend", required=True, help="Unix socket of the app server")
     p.add_argument("--threads", type=int, default=8, help="the app server's threads in all")
+    p.add_argument(
+        "--pool",
+        type=int,
+        default=POOL_SIZE,
+        help="idle kept-alive connections to the app server at most (default: --threads; "
+        "0: a new connection per request)",
+    )
     args = p.parse_args(argv)
+    # SIGUSR1 (the app server stopping, web/serve.py) before run() handles it: ignored,
+    # not the default (which ends the process).
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     # Each connection is a file descriptor: allow MAX_CONNECTIONS plus the backend's.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = 2 * MAX_CONNECTIONS + 64
@@ -433,7 +687,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     sock = socket.socket(fileno=args.fd)
     try:
-        asyncio.run(run(sock, args.backend, args.threads))
+        asyncio.run(run(sock, args.backend, args.threads, args.pool))
     finally:
         sock.close()
     return 0

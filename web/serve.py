@@ -152,7 +152,7 @@ def serve(
         )
         try:
             if workers > 1:
-                _serve_gunicorn(app, backend, threads, workers)
+                _serve_gunicorn(app, backend, threads, workers, front)
             else:
                 _serve_waitress(app, backend, threads)
         except (SystemExit, KeyboardInterrupt):
@@ -252,8 +252,26 @@ def _serve_waitress(app: Any, backend: socket.socket, threads: int) -> None:
     )
 
 
-def _serve_gunicorn(app: Any, backend: socket.socket, threads: int, workers: int) -> None:
+def _serve_gunicorn(
+    app: Any,
+    backend: socket.socket,
+    threads: int,
+    workers: int,
+    front: subprocess.Popen | None = None,
+) -> None:
     from gunicorn.app.base import BaseApplication
+    from gunicorn.arbiter import Arbiter
+
+    class _Arbiter(Arbiter):
+        def stop(self, graceful: bool = True) -> None:
+            # A stopping worker keeps each idle kept-alive connection open for up to 2 s
+            # (a request may be on its way): the front closes its idle ones first
+            # (SIGUSR1, web/front.py), so the workers leave at once.
+            # (send_signal: nothing if the front has already been reaped.)
+            if front is not None:
+                with contextlib.suppress(OSError):
+                    front.send_signal(signal.SIGUSR1)
+            super().stop(graceful)
 
     class _App(BaseApplication):
         def load_config(self) -> None:
@@ -263,6 +281,9 @@ def _serve_gunicorn(app: Any, backend: socket.socket, threads: int, workers: int
                 "worker_class": "gthread",
                 "threads": max(1, threads // workers),
                 "timeout": 60,
+                # The front keeps its connections to us alive (web/front.py, BackendPool)
+                # for POOL_IDLE (2 s) at most: idle ones are closed here only after that.
+                "keepalive": 5,
                 "graceful_timeout": 10,
                 "limit_request_line": 8190,
                 "limit_request_field_size": 16384,
@@ -276,5 +297,12 @@ def _serve_gunicorn(app: Any, backend: socket.socket, threads: int, workers: int
 
         def load(self) -> Any:
             return app
+
+        def run(self) -> None:  # BaseApplication.run with the arbiter above
+            try:
+                _Arbiter(self).run()
+            except RuntimeError as e:
+                print(f"\nError: {e}\n", file=sys.stderr, flush=True)
+                sys.exit(1)
 
     _App().run()
