@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar
 
 from index.errors import InputError
@@ -122,17 +122,39 @@ class Document:
 
     def content_hash(self) -> str:
         """Hash of everything indexed: re-indexing skips documents whose hash is unchanged."""
-        payload = json.dumps(self.to_dict(with_passages=False), ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+        return _hash_of(self.to_dict(with_passages=False))
 
     def to_dict(self, with_passages: bool = True) -> dict[str, Any]:
-        d = asdict(self)
-        if not with_passages:
-            d.pop("passages")
+        """``dataclasses.asdict`` of the document (equal to it, keys in field order),
+        built without its generic recursion and deep copies: the index writers call
+        it two or three times per document. ``with_passages=False`` leaves out the
+        passages (never converted)."""
+        if type(self) is not Document:  # a subclass may add fields: the generic way
+            d = asdict(self)
+            if not with_passages:
+                d.pop("passages")
+            return d
+        d = {}
+        for name in _FIELD_NAMES:
+            v = getattr(self, name)
+            if name == "passages":
+                if not with_passages:
+                    continue
+                v = [_plain(p) for p in v]
+            elif type(v) is not str and v is not None:
+                v = _plain(v)
+            d[name] = v
         return d
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return _json_of(self.to_dict())
+
+    def hash_and_json(self) -> tuple[str, str]:
+        """``(content_hash(), to_json())`` from one ``to_dict``."""
+        d = self.to_dict()
+        stored = _json_of(d)
+        d.pop("passages")
+        return _hash_of(d), stored
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Document:
@@ -190,3 +212,35 @@ def make_id(*parts: str) -> str:
     """A stable id for sources that give none (policy titles: their URL)."""
     h = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
     return h[:20]
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Document))
+_ATOMIC = (str, int, float, bool, type(None))
+
+
+def _plain(v: Any) -> Any:
+    """A value as ``dataclasses.asdict`` gives it: dataclasses as dicts, lists,
+    tuples and dicts rebuilt, atomic values as they are, anything else deep-copied."""
+    if isinstance(v, _ATOMIC):
+        return v
+    if is_dataclass(v) and not isinstance(v, type):
+        return {f.name: _plain(getattr(v, f.name)) for f in fields(v)}
+    if type(v) is list:
+        return [_plain(x) for x in v]
+    if type(v) is dict:
+        return {_plain(k): _plain(x) for k, x in v.items()}
+    return asdict(_Box(v))["v"]  # tuples, named tuples, other types: as asdict does
+
+
+@dataclass
+class _Box:
+    v: Any
+
+
+def _json_of(d: dict[str, Any]) -> str:
+    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+
+def _hash_of(d: dict[str, Any]) -> str:
+    payload = json.dumps(d, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]

@@ -47,7 +47,8 @@ def records_for(doc: Document) -> Iterator[dict]:
     passages = doc.passages
     head_body = doc.body[passages[0].start : passages[0].end] if passages else doc.body
     head = dict(common)
-    head.update(pid=doc.id, head="1", pidx=0, hash=doc.content_hash(), doc=doc.to_json())
+    content_hash, stored = doc.hash_and_json()
+    head.update(pid=doc.id, head="1", pidx=0, hash=content_hash, doc=stored)
     # The Chinese title is indexed once, on the head record; at query time its score
     # counts for every passage of the document (WhooshBackend._vector_scores).
     title = doc.title + (" " + doc.subtitle if doc.subtitle else "")

@@ -81,6 +81,7 @@ def _shard_worker(path: str, conn: Any, rebuild: bool, meta: str, inherited: lis
 
     for c in inherited:  # the parent's pipe ends, copied by fork: EOF needs them closed
         c.close()
+    _quiet_gc()
 
     problems: list[str] = []
     passages = 0
@@ -105,6 +106,23 @@ def _shard_worker(path: str, conn: Any, rebuild: bool, meta: str, inherited: lis
             conn.send(("error", type(e).__name__, str(e)[:300]))
     finally:
         conn.close()
+
+
+# A writer process's cyclic garbage collector: collect the young generation after this
+# many allocations (Python's default: 700). The records it builds are mostly acyclic.
+WRITER_GC_THRESHOLD = (50_000, 20, 20)
+
+
+def _quiet_gc() -> None:
+    """In a forked writer process only: everything inherited from the parent (modules,
+    the glossary, the segmenter's words) is frozen out of the collector's scans, and
+    the young generation is collected less often -- the collections scanned the word
+    -> terms table and the inherited heap again and again (a tenth of the records'
+    CPU, measured on the whole sample corpus). Nothing written changes."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(*WRITER_GC_THRESHOLD)
 
 
 class ParallelSink:

@@ -148,3 +148,45 @@ def test_an_index_url_reaches_the_factory_whole(tmp_path: Path) -> None:
     # pathlib folds "//": the URL of remote shards must reach the factory unchanged.
     with pytest.raises(InputError, match="unknown index URL scheme 'nosuch'"):
         index_paths("nosuch://127.0.0.1:1,127.0.0.1:2", [DOCS])
+
+
+def _asdict_forms(doc: Document) -> tuple[str, str, dict]:
+    """(content hash, stored JSON, dict) as ``dataclasses.asdict`` made them before."""
+    import dataclasses
+    import hashlib
+    import json
+
+    d = dataclasses.asdict(doc)
+    stored = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    no_passages = {k: v for k, v in d.items() if k != "passages"}
+    payload = json.dumps(no_passages, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24], stored, d
+
+
+def test_document_stored_forms_equal_asdict() -> None:
+    """``Document.to_dict`` (built without ``asdict``'s recursion), the content hash
+    and the stored JSON are exactly what ``dataclasses.asdict`` gave: same keys in the
+    same order, same values, copies not shared with the document."""
+    from index.document import EnglishTitle
+    from index.readers import read_paths
+    from index.structure import split_passages
+
+    docs = [d for d in read_paths([DOCS]) if isinstance(d, Document)]
+    odd = Document(id="odd-1", title="关于印发〈办法〉的通知", history=["2001 公布", "2010 修改"])
+    odd.titles_en = [EnglishTitle("Notice", "draft", attested=False)]
+    odd.body, odd.issue_date, odd.publish_date = "第一条 总则。\n第二条 适用。", "2020-01-02", None
+    docs.append(odd)
+    assert len(docs) > 3
+    for doc in docs:
+        doc.passages = split_passages(doc.body)
+        want_hash, want_json, want_dict = _asdict_forms(doc)
+        got = doc.to_dict()
+        assert list(got) == list(want_dict) and got == want_dict
+        assert got["titles_en"] is not doc.titles_en and got["history"] is not doc.history
+        assert doc.to_dict(with_passages=False) == {
+            k: v for k, v in want_dict.items() if k != "passages"
+        }
+        assert doc.content_hash() == want_hash
+        assert doc.to_json() == want_json
+        assert doc.hash_and_json() == (want_hash, want_json)
+    assert any(d.passages for d in docs) and any(d.titles_en for d in docs)
