@@ -108,14 +108,19 @@ def running_server(
 SERVED: dict[int, subprocess.Popen] = {}  # the server process answering on a port
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """The port of a running ``duizhao serve --base-url BASE_URL`` (gunicorn, 2 processes)."""
+def _serve_with(factory: pytest.TempPathFactory, name: str, workers: int) -> Iterator[int]:
+    """The port of a running ``duizhao serve --workers N --base-url BASE_URL``."""
     port = _free_port()
-    args = ("--port", str(port), "--workers", "2", "--base-url", BASE_URL)
-    with running_server(tmp_path_factory.mktemp("front"), *args) as proc:
+    args = ("--port", str(port), "--workers", str(workers), "--base-url", BASE_URL)
+    with running_server(factory.mktemp(name), *args) as proc:
         SERVED[port] = proc
         yield port
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The port of a running ``duizhao serve`` (gunicorn, 2 processes)."""
+    yield from _serve_with(tmp_path_factory, "front", 2)
 
 
 _ADDRESSES = itertools.count(1)
@@ -245,11 +250,7 @@ def test_kept_alive_connection_serves_several_requests(served: int) -> None:
 @pytest.fixture(scope="module")
 def served_by_waitress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """The port of a running ``duizhao serve --workers 1`` (waitress)."""
-    port = _free_port()
-    args = ("--port", str(port), "--workers", "1", "--base-url", BASE_URL)
-    with running_server(tmp_path_factory.mktemp("front1"), *args) as proc:
-        SERVED[port] = proc
-        yield port
+    yield from _serve_with(tmp_path_factory, "front1", 1)
 
 
 @pytest.mark.parametrize("server", ["served", "served_by_waitress"])
