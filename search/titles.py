@@ -881,6 +881,8 @@ W_DOCNUM = 0.3
 W_EN_TITLE = 0.3
 W_RETRIEVAL = 0.1
 W_FIT = 0.1  # a tie-breaker between titles holding the same terms
+REGION_CLASH = 0.8  # confidence kept by a candidate of another province than the one named
+SPLIT_GAP = 8  # characters a title may put between the two halves of a reading
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1100,9 +1102,6 @@ def score_english(
     return Candidate(doc, conf, ev, retrieval, mismatch)
 
 
-REGION_CLASH = 0.8  # confidence kept by a candidate of another province than the one named
-
-
 def _other_province(parse: EnglishTitleParse, doc: Document, ev: list[Evidence]) -> bool:
     """Whether the candidate is of a province (not national) the title does not name."""
     if not doc.region or doc.region == NATIONAL_REGION:
@@ -1160,9 +1159,6 @@ def _terms_evidence(
     return Evidence(
         "terms", got / total, W_TERMS, f"{len(hits)}/{len(parse.terms)}: {', '.join(hits)}"
     )
-
-
-SPLIT_GAP = 8  # characters a title may put between the two halves of a reading
 
 
 def _split_in(parts: tuple[str, ...], title: str) -> bool:
