@@ -33,7 +33,7 @@ def _date_int(d: str | None) -> int | None:
         return None
 
 
-def records_for(doc: Document) -> Iterator[dict]:
+def records_for(doc: Document, content_hash: str | None = None) -> Iterator[dict]:
     """The Whoosh records of one document: its head record, then one per passage.
 
     Metadata (level, region, dates ...) is indexed on the head record only:
@@ -47,7 +47,10 @@ def records_for(doc: Document) -> Iterator[dict]:
     passages = doc.passages
     head_body = doc.body[passages[0].start : passages[0].end] if passages else doc.body
     head = dict(common)
-    content_hash, stored = doc.hash_and_json()
+    if content_hash is None:
+        content_hash, stored = doc.hash_and_json()
+    else:  # computed by the caller (index.report.changed_documents)
+        stored = doc.to_json()
     head.update(pid=doc.id, head="1", pidx=0, hash=content_hash, doc=stored)
     # The Chinese title is indexed once, on the head record; at query time its score
     # counts for every passage of the document (WhooshBackend._vector_scores).

@@ -55,11 +55,11 @@ def changed_documents(
     report: IndexReport,
     *,
     on_item: Callable[[object], None] | None = None,
-    prepare: Callable[[Document], Any] | None = None,
+    prepare: Callable[[Document, str], Any] | None = None,
 ) -> Iterator[tuple[Document, str | None, Any]]:
     """The documents of an ``add_documents`` run that must be written, as
-    ``(document, old content hash or None, prepare(document))``; every backend
-    triages the same way. Into ``report``: the readers' problems and warnings, a
+    ``(document, old content hash or None, prepare(document, content hash))`` (no
+    ``prepare``: the content hash itself); every backend triages the same way. Into ``report``: the readers' problems and warnings, a
     repeated id (the first is kept), a document that cannot be prepared (skipped,
     the run goes on), unchanged documents (same content hash as ``existing``),
     and the added/updated counts and characters of the rest."""
@@ -79,7 +79,7 @@ def changed_documents(
         try:  # everything that can fail for one document, before it is written
             doc.passages = split_passages(doc.body)
             h = doc.content_hash()
-            prepared = prepare(doc) if prepare is not None else None
+            prepared = prepare(doc, h) if prepare is not None else h
         except Exception as e:  # skip this document, keep the run
             where = doc.origin or doc.id
             report.problems.append(f"{where}: cannot be indexed ({type(e).__name__})")

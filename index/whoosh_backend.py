@@ -257,8 +257,9 @@ class WhooshBackend(WhooshLifecycle):
         """Write each new or changed document's records, counting into ``report``:
         problems and warnings of the readers, duplicates, unchanged documents."""
 
-        def records(doc: Document) -> list[dict]:
-            return list(records_for(doc))  # built in full first: a failure writes nothing
+        def records(doc: Document, content_hash: str) -> list[dict]:
+            # built in full first: a failure writes nothing
+            return list(records_for(doc, content_hash))
 
         for doc, old, recs in changed_documents(
             docs, existing, report, on_item=on_item, prepare=records

@@ -169,8 +169,8 @@ class XapianBackend(XapianLifecycle):
         else:
             sink = LocalSink(self, timeout, rebuild, meta)
         try:
-            for doc, old, _ in changed_documents(docs, existing, report, on_item=on_item):
-                sink.put(shard_of(doc.id, self.shards), doc, old is not None)
+            for doc, old, h in changed_documents(docs, existing, report, on_item=on_item):
+                sink.put(shard_of(doc.id, self.shards), doc, old is not None, h)
             passages, problems = sink.commit()
             report.passages += passages
             report.problems.extend(problems)

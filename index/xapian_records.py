@@ -258,12 +258,13 @@ def _add_head(x: Any, doc: Document, head: dict) -> None:
     x.add_value(S_DOC, head["doc"])
 
 
-def xapian_documents(doc: Document) -> list[Any]:
-    """The Xapian documents of one Document: its head record, then one per passage."""
+def xapian_documents(doc: Document, content_hash: str | None = None) -> list[Any]:
+    """The Xapian documents of one Document: its head record, then one per passage
+    (``content_hash``: the document's, when the caller has it already)."""
     xapian = load_xapian()
     from index.records import records_for
 
-    recs = list(records_for(doc))
+    recs = list(records_for(doc, content_hash))
     head = recs[0]
     shared = _shared(doc, head)
     out = []

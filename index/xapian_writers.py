@@ -14,7 +14,7 @@ from typing import Any
 
 from index.document import Document
 from index.errors import IndexWriteFailed
-from index.xapian_lifecycle import METADATA_KEY, XapianLifecycle, bump_generation
+from index.xapian_lifecycle import METADATA_KEY, XapianLifecycle, bump_generation, open_writable
 from index.xapian_records import bterm, xapian_documents
 
 
@@ -31,8 +31,10 @@ class LocalSink:
             if rebuild:
                 _clear(db)
 
-    def put(self, shard: int, doc: Document, replace: bool) -> None:
-        self.passages += _write(self.dbs[shard], doc, replace, self.problems)
+    def put(
+        self, shard: int, doc: Document, replace: bool, content_hash: str | None = None
+    ) -> None:
+        self.passages += _write(self.dbs[shard], doc, replace, self.problems, content_hash)
 
     def commit(self) -> tuple[int, list[str]]:
         for k, db in enumerate(self.dbs):
@@ -60,9 +62,11 @@ def _clear(db: Any) -> None:
         db.delete_document(t.term)
 
 
-def _write(db: Any, doc: Document, replace: bool, problems: list[str]) -> int:
+def _write(
+    db: Any, doc: Document, replace: bool, problems: list[str], content_hash: str | None = None
+) -> int:
     try:
-        xdocs = xapian_documents(doc)
+        xdocs = xapian_documents(doc, content_hash)
     except Exception as e:  # skip this document, keep the run
         problems.append(f"{doc.origin or doc.id}: cannot be indexed ({type(e).__name__})")
         return 0
@@ -86,7 +90,7 @@ def _shard_worker(path: str, conn: Any, rebuild: bool, meta: str, inherited: lis
     problems: list[str] = []
     passages = 0
     try:
-        db = xapian.WritableDatabase(path, xapian.DB_OPEN)
+        db = open_writable(xapian, path)
         db.begin_transaction()
         if rebuild:
             _clear(db)
@@ -94,8 +98,8 @@ def _shard_worker(path: str, conn: Any, rebuild: bool, meta: str, inherited: lis
             batch = conn.recv()
             if batch is None:
                 break
-            for doc, replace in batch:
-                passages += _write(db, doc, replace, problems)
+            for doc, replace, content_hash in batch:
+                passages += _write(db, doc, replace, problems, content_hash)
         db.set_metadata(METADATA_KEY, meta)
         bump_generation(db)
         db.commit_transaction()
@@ -158,9 +162,11 @@ class ParallelSink:
             self.conns.append(parent)
             self.batches.append([])
 
-    def put(self, shard: int, doc: Document, replace: bool) -> None:
+    def put(
+        self, shard: int, doc: Document, replace: bool, content_hash: str | None = None
+    ) -> None:
         b = self.batches[shard]
-        b.append((doc, replace))
+        b.append((doc, replace, content_hash))
         if len(b) >= self.BATCH:
             self.conns[shard].send(b)
             self.batches[shard] = []
