@@ -82,7 +82,7 @@ def lookup_without_title_glossary() -> Callable[[str], str | None]:
 def shipped_lookup() -> Callable[[str], str | None]:
     from search.titles import _lookup_table
 
-    return _lookup_table(None).get
+    return _lookup_table(None)
 
 
 def spearman(xs: list[float], ys: list[float]) -> float:

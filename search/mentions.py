@@ -290,7 +290,7 @@ def _resolve(engine: Any, m: Mention) -> None:
     if m.en and m.zh:
         m.counterpart, m.counterpart_label = m.zh, "Chinese title given in the text"
     elif m.zh:
-        d = draft_title(m.zh, _lookup_table(engine.glossary).get)
+        d = draft_title(m.zh, _lookup_table(engine.glossary))
         m.counterpart, m.counterpart_label = d.text, d.label
     elif m.en:
         gloss = _draft_zh(m.en, engine.glossary) if engine.glossary is not None else ""

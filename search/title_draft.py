@@ -45,6 +45,7 @@ from search.query import MAX_QUERY_CHARS
 from search.title_lexicon import cedict_titles, word_sets, words
 
 Lookup = Callable[[str], "str | None"]
+MAX_GLOSSARY_MATCH = 16  # characters: the longest glossary term a draft looks for
 MAX_TITLE = MAX_QUERY_CHARS  # a title is asked for like a query, with the same limit
 DRAFT_LABEL = "draft (machine-generated, not an official translation)"
 
@@ -68,6 +69,41 @@ NAMES: dict[str, str] = _WORDS["name"]
 _REGION_UNITS = tuple(_WORDS["region_unit"].items())
 _ORG_TAILS = tuple(_WORDS["org_tail"].items())
 _CITY_UNITS = tuple(_WORDS["city_unit"].items())
+# Title-structure tables as (table, role, key lengths longest first): a draft probes
+# only the lengths a table has (most have words of 2-4 characters).
+_STRUCTURE = tuple(
+    (table, role, tuple(sorted({len(k) for k in table if len(k) <= 6}, reverse=True)))
+    for table, role in ((VERBS, "verb"), (ADVERBS, "adv"), (HEADS, "head"), (ADJECTIVES, "adj"))
+)
+
+
+class TermTable(dict):
+    """A glossary lookup (zh -> English) that also tells which of its terms start at
+    a position of a text: a draft asks that at every character of a title, and
+    probing every substring of up to :data:`MAX_GLOSSARY_MATCH` characters was
+    most of drafting's time when indexing tens of thousands of titles. Any plain
+    :data:`Lookup` still works; this one is faster."""
+
+    def __call__(self, zh: str) -> str | None:
+        return self.get(zh)
+
+    def lengths_at(self, text: str, i: int, most: int) -> list[int]:
+        """The lengths ``L <= most`` for which ``text[i:i+L]`` is a term, ascending."""
+        prefixes = self.__dict__.get("_prefixes")
+        if prefixes is None:  # built once, on first use (mentions never need it)
+            prefixes = self.__dict__["_prefixes"] = {
+                k[:j] for k in self for j in range(1, min(len(k), MAX_GLOSSARY_MATCH) + 1)
+            }
+        out = []
+        for L in range(1, most + 1):
+            piece = text[i : i + L]
+            if piece not in prefixes:
+                break
+            if piece in self:
+                out.append(L)
+        return out
+
+
 _REGIONS_BY_LEN = sorted(REGIONS, key=len, reverse=True)
 
 _DOCTYPES_BY_LEN = sorted(DOCTYPES, key=len, reverse=True)
@@ -642,8 +678,10 @@ def _non_han(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
 
 def _glossary_match(text: str, i: int, ctx: _Ctx) -> tuple[int, Token | None]:
     """The longest glossary term starting at ``i`` (up to 16 characters)."""
-    n = len(text)
-    for L in range(min(16, n - i), 0, -1):
+    most = min(MAX_GLOSSARY_MATCH, len(text) - i)
+    lengths_at = getattr(ctx.lookup, "lengths_at", None)
+    candidates = reversed(lengths_at(text, i, most)) if lengths_at else range(most, 0, -1)
+    for L in candidates:
         piece = text[i : i + L]
         if not (HAN_RE.match(piece[-1]) or piece[-1].isalnum() or piece[-1] == "+"):
             continue
@@ -658,9 +696,11 @@ def _structure_match(
 ) -> tuple[int, Token | None]:
     """Title-structure words against the glossary match: the glossary wins only
     when strictly longer (促进 is a verb here even if the glossary has it)."""
-    n = len(text)
-    for table, role in ((VERBS, "verb"), (ADVERBS, "adv"), (HEADS, "head"), (ADJECTIVES, "adj")):
-        for L in range(min(6, n - i), 0, -1):
+    room = len(text) - i
+    for table, role, lengths in _STRUCTURE:
+        for L in lengths:
+            if L > room:  # noqa: SIM300 (L is a length, not a constant)
+                continue
             piece = text[i : i + L]
             if (
                 piece in table

@@ -53,6 +53,7 @@ from search.title_draft import (
     MAX_TITLE,
     REGIONS,
     DraftTitle,
+    TermTable,
     TitleStructure,
     draft_title,
     parse_title,
@@ -82,12 +83,13 @@ _SPACED_HYPHEN = re.compile(r"(?<=[A-Za-z])\s+[-\u2013]\s+(?=[A-Za-z])")
 # --- fast draft titles at index time ------------------------------------------------
 
 
-def _lookup_table(glossary: Any) -> dict[str, str]:
+def _lookup_table(glossary: Any) -> TermTable:
     """zh -> preferred English of the curated/user entries, cached on the glossary.
 
-    A plain dict.get is what makes drafting ~0.3 ms a title: ``Glossary.zh_entry``
-    converts every miss to simplified Chinese again, and a draft probes hundreds
-    of substrings that are mostly misses (titles are simplified already).
+    A plain dict lookup is what makes drafting fast: ``Glossary.zh_entry`` converts
+    every miss to simplified Chinese again, and a draft probes hundreds of
+    substrings that are mostly misses (titles are simplified already);
+    ``TermTable.lengths_at`` skips the substrings no term starts with.
     """
     if glossary is None:
         from search.title_draft import _default_glossary
@@ -96,7 +98,7 @@ def _lookup_table(glossary: Any) -> dict[str, str]:
     derived = getattr(glossary, "derived", None)
     table = derived.get("titles.lookup") if derived is not None else None
     if table is None:
-        table = {e.zh: e.preferred for e in glossary.entries() if e.preferred}
+        table = TermTable((e.zh, e.preferred) for e in glossary.entries() if e.preferred)
         if derived is not None:
             derived["titles.lookup"] = table
     return table
@@ -120,7 +122,7 @@ def add_draft_title(doc: Document, glossary: Any) -> None:
     if doc.titles_en:
         return
     try:
-        draft = draft_title(doc.title, _lookup_table(glossary).get)
+        draft = draft_title(doc.title, _lookup_table(glossary))
     except InputError:
         return
     if draft.text:
@@ -1507,7 +1509,7 @@ def _lookup_chinese(
     for c in res.candidates:
         if c.confidence >= 1.0:
             _add_renderings(res, c.doc)
-    res.draft = draft_title(text, _lookup_table(engine.glossary).get)
+    res.draft = draft_title(text, _lookup_table(engine.glossary))
     if res.renderings:
         res.message = "English renderings given by sources (attested) are listed first."
     else:

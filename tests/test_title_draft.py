@@ -533,3 +533,24 @@ def test_national_laws_in_force_mostly_have_an_attested_title() -> None:
     assert total >= 100, total  # the sample corpus holds some 300 distinct laws in force
     # measured (benchmarks/title_draft_eval.py): 252 of 308 (81.8%)
     assert attested / total >= 0.80, (attested, total)
+
+
+@pytest.mark.integration
+def test_term_table_drafts_what_a_plain_lookup_drafts() -> None:
+    """TermTable skips substrings no glossary term starts with: on real titles its
+    drafts equal those of the same table read through a plain ``dict.get``."""
+    import gzip
+
+    from search.titles import _lookup_table
+
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "policy_titles.csv.gz"
+    if not path.exists():
+        pytest.skip("../shared data not present")
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+        titles = [r["title"] for r in csv.DictReader(f) if r["title"].strip()][::40]
+    table = _lookup_table(None)
+    plain = dict(table).get
+    assert len(titles) > 500
+    assert table.lengths_at("平台经济规范健康发展", 0, 16)  # a term starts here
+    for t in titles:
+        assert draft_title(t, table) == draft_title(t, plain), t
