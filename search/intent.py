@@ -35,6 +35,8 @@ MAX_KEYWORD_WORDS = 4
 MIN_TITLE_CHARS = 8  # a Chinese title shorter than this is a name or keywords
 LONG_TITLE_CHARS = 10  # unbroken Chinese this long, not a question: a title whatever its ending
 _SENTENCE_MARKS = "，。；！,;!"
+# What a title copied out of a sentence carries after it (…的指导意见。): not part of it.
+_TRAILING_MARKS = "，。；！：、,.;!:．\uff0e"
 
 # Trailing notes of titles: （试行）, (2019年修订), （草案）.
 _TRAILER = re.compile(r"[（(][^（）()]{0,16}[)）]$")
@@ -216,10 +218,17 @@ def _classify(query: object) -> Intent:
     han = han_count(norm)
     latin_words = _LATIN_WORD.findall(norm)
     if '"' in norm:
-        # Quotes are a phrase search -- except inside an English title ("Smart Shandong").
-        intent = _classify_english(query, latin_words) if latin_words and not han else None
+        # Quotes are a phrase search -- except inside an English title ("Smart Shandong"),
+        # and around all of a Chinese title or law name, which is read as one.
+        if latin_words and not han:
+            intent = _classify_english(query, latin_words)
+        else:
+            intent = _quoted_chinese(query, norm)
         return (
-            intent if intent is not None and intent.kind == "en_title" else Intent("words", query)
+            intent
+            if intent is not None
+            and intent.kind in ("en_title", "title", "law_name", "zh_keywords")
+            else Intent("words", query)
         )
     if han >= 2 and han >= 2 * sum(len(w) for w in latin_words):
         return _classify_chinese(query, norm)
@@ -228,12 +237,23 @@ def _classify(query: object) -> Intent:
     return Intent("words", query)
 
 
+def _quoted_chinese(query: str, norm: str) -> Intent | None:
+    """The intent of a query that is one quoted Chinese phrase ("个人信息保护法"),
+    None for anything else (several phrases, words outside the quotes)."""
+    inner = norm.strip()
+    if len(inner) < 3 or inner[0] != '"' or inner[-1] != '"' or '"' in inner[1:-1]:
+        return None
+    if han_count(inner) < 2 or _LATIN_WORD.search(inner):
+        return None
+    return _classify_chinese(query, inner)
+
+
 def _classify_chinese(query: str, norm: str) -> Intent:
     simp = to_simplified(norm)
     if _is_question(simp):
         return Intent("question", query)
     cleaned = norm.translate(_BOOK).strip()  # the parser converts (and says so)
-    cleaned = _SPACE_BETWEEN_HAN.sub("", cleaned)
+    cleaned = _SPACE_BETWEEN_HAN.sub("", cleaned).rstrip(_TRAILING_MARKS).rstrip()
     t = compact(cleaned)
     spaced = len(cleaned.split())
     note = "cleaned: " + cleaned if cleaned != query.strip() else ""

@@ -79,6 +79,10 @@ _NOT_BIGRAM_CHAR = re.compile(f"[^{HAN_CHARS}A-Za-z0-9]")
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)")
 _SPACES = re.compile(r"\s+")
 _SPACED_HYPHEN = re.compile(r"(?<=[A-Za-z])\s+[-\u2013]\s+(?=[A-Za-z])")
+# Dashes that news text and word processors put where a title has a hyphen
+# ("2021–2023", "AI–enabled"): the analyzer keeps "2021-2023" one word, and
+# splits at the others.
+_DASH_IN_WORD = re.compile(r"(?<=[A-Za-z0-9])[\u2010-\u2014\u2212](?=[A-Za-z0-9])")
 
 # --- fast draft titles at index time ------------------------------------------------
 
@@ -259,10 +263,54 @@ class TitleLookup:
 # --- input classification -----------------------------------------------------------------
 
 
+# Quotation marks a title is pasted in (from news text, or typed around it): the
+# lookup reads what is inside. Only a pair that encloses the whole text is taken off.
+_ENCLOSING = {
+    '"': '"',
+    "'": "'",
+    "\u201c": "\u201d",
+    "\u2018": "\u2019",
+    "\u300a": "\u300b",
+    "\u300c": "\u300d",
+    "\u300e": "\u300f",
+    "\u3008": "\u3009",
+    "\u00ab": "\u00bb",
+}
+
+
+def _unquoted(t: str) -> str:
+    """``t`` without the quotation marks that enclose all of it (nested pairs too)."""
+    while len(t) > 2 and _ENCLOSING.get(t[0]) == t[-1] and _encloses(t):
+        t = t[1:-1].strip()
+    return t
+
+
+def _encloses(t: str) -> bool:
+    """Whether the quotation mark opening ``t`` is closed only by its last character:
+    not '"A" and "B"'; yes '"Guidelines on "Smart Cities""'. A straight quote
+    opens after a space and closes before one; inside a word it is an apostrophe
+    (People's), as a right single quotation mark is (People’s)."""
+    o, c = t[0], t[-1]
+    depth = 0
+    for i, ch in enumerate(t):
+        if ch != o and ch != c:
+            continue
+        before = t[i - 1] if i else " "
+        after = t[i + 1] if i + 1 < len(t) else " "
+        if ch in "'\u2019" and before.isalnum() and after.isalnum():
+            continue  # an apostrophe
+        last = i == len(t) - 1
+        opens = ch == o and (o != c or (not last and (before.isspace() or before in "([{")))
+        depth += 1 if opens else -1
+        if depth == 0 and not last:
+            return False
+    return depth == 0
+
+
 def _clean(text: object) -> str:
     if not isinstance(text, str):
         raise InputError("a title must be text", hint=f"got {type(text).__name__}")
-    t = _SPACES.sub(" ", text.replace("\u3000", " ")).strip()
+    t = _unquoted(_SPACES.sub(" ", text.replace("\u3000", " ")).strip())
     if not t:
         raise InputError(
             "empty title",
@@ -1881,7 +1929,7 @@ def _lookup_english(
     res = TitleLookup(text, "en_title")
     # "Five - Year", "New - Generation": spaced hyphens (common in scraped
     # translations) hide hyphenated glossary phrases.
-    text = _SPACED_HYPHEN.sub("-", text)
+    text = _SPACED_HYPHEN.sub("-", _DASH_IN_WORD.sub("-", text))
     # Before the pool is read: a commit during the lookup then keys its documents
     # under a generation no later lookup asks for.
     generation = engine.backend.generation()

@@ -32,6 +32,13 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
         ("Notice on Strengthening the Management of Mobile Intelligent Terminals", "en_title"),
         ("platform economy", "en_keywords"),
         ("how do I register a company?", "question"),
+        ("国务院办公厅关于促进平台经济规范健康发展的指导意见。", "title"),  # copied with its 。
+        ("个人信息保护法，", "law_name"),
+        ('"个人信息保护法"', "law_name"),  # one quoted name or title is read as one
+        ('"中华人民共和国数据安全法"', "title"),
+        ('"平台经济"', "zh_keywords"),  # still a phrase search (the text keeps its quotes)
+        ('"平台经济" 数据', "words"),
+        ('"个人信息" "保护法"', "words"),
         ("营商环境 OR 放管服", "words"),
         ("-废止 平台经济", "words"),
         ("", "words"),
@@ -40,6 +47,14 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
 )
 def test_classify(query: str, kind: str) -> None:
     assert classify(query).kind == kind
+
+
+def test_pasted_marks_are_not_searched() -> None:
+    """A trailing 。 or enclosing quotes are cleaned off titles and names; a quoted
+    keyword stays a phrase."""
+    assert classify("中华人民共和国数据安全法。").text == "中华人民共和国数据安全法"
+    assert classify('"个人信息保护法"').text == "个人信息保护法"
+    assert classify('"平台经济"').text == '"平台经济"'
 
 
 def test_classify_never_raises_on_odd_input() -> None:

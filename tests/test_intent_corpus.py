@@ -49,6 +49,26 @@ def test_pasted_titles_come_first(corpus_engine, title: str) -> None:
     assert not any("exactly this title" in n for n in r.notices)
 
 
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        (
+            "国务院办公厅关于促进平台经济规范健康发展的指导意见。",
+            "国务院办公厅关于促进平台经济规范健康发展的指导意见",
+        ),
+        ('"个人信息保护法"', "中华人民共和国个人信息保护法"),
+        ('"中华人民共和国数据安全法"', "中华人民共和国数据安全法"),
+        ("数据安全法。", "中华人民共和国数据安全法"),
+    ],
+)
+def test_titles_pasted_with_marks_come_first(corpus_engine, query: str, title: str) -> None:
+    """Copied out of a sentence (its 。) or quoted as a phrase, a title or law name
+    is still read as one (before: the 。 put the policy title out of the top 10, and a
+    quoted short name ranked citations of the law first)."""
+    r = _search(corpus_engine, query)
+    assert r.hits[0].doc.title == title
+
+
 def test_pasted_amendment_title_comes_first(corpus_engine) -> None:
     # 宪法修正案 straddles the indexed words 中华人民共和国宪法 / 修正案, and the
     # stored title keeps its full-width brackets.

@@ -13,6 +13,7 @@ from index.errors import InputError
 from index.glossary import Glossary
 from search.titles import (
     DRAFT_SOURCE,
+    _unquoted,
     add_draft_title,
     classify,
     lookup_title,
@@ -378,6 +379,39 @@ def test_english_title_of_english_only_document(engine) -> None:
     assert with_en.candidates[0].doc.id == "en-only"
     assert with_en.candidates[0].confidence >= without.candidates[0].confidence
     assert any(e.kind == "english_title" and e.score == 1.0 for e in with_en.candidates[0].evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "inside"),
+    [
+        ('"Notice on X"', "Notice on X"),
+        ("\u201cNotice on X\u201d", "Notice on X"),
+        ("'Law of the People's Republic'", "Law of the People's Republic"),
+        ("\u2018People\u2019s Law\u2019", "People\u2019s Law"),
+        ('"Guidelines on "Smart Cities""', 'Guidelines on "Smart Cities"'),
+        ('"Create a "5+" Chain"', 'Create a "5+" Chain'),
+        ("\u201c《关于X的通知》\u201d", "关于X的通知"),
+        ("《关于印发《X》的通知》", "关于印发《X》的通知"),
+        ('"A" and "B"', '"A" and "B"'),  # two quotations, not one
+        ("《A》和《B》", "《A》和《B》"),
+        ("\u201cA\u201d and \u201cB\u201d", "\u201cA\u201d and \u201cB\u201d"),
+        ("Notice on X", "Notice on X"),
+    ],
+)
+def test_enclosing_quotation_marks_are_taken_off(text: str, inside: str) -> None:
+    assert _unquoted(text) == inside
+
+
+@pytest.mark.parametrize("quote", [('"', '"'), ("\u201c", "\u201d"), ("\u300a", "\u300b")])
+def test_quoted_title_is_looked_up_as_the_title(engine, quote: tuple[str, str]) -> None:
+    """A title pasted with its quotation marks (news text) gets the same answer."""
+    for title in (PLATFORM_EN, PLATFORM_ZH):
+        plain = lookup_title(engine, title, use_title_en=False)
+        quoted = lookup_title(engine, quote[0] + title + quote[1], use_title_en=False)
+        assert [c.doc.id for c in quoted.candidates] == [c.doc.id for c in plain.candidates]
+        assert quoted.candidates[0].confidence == plain.candidates[0].confidence
+    with pytest.raises(InputError, match="empty"):
+        lookup_title(engine, quote[0] + " " + quote[1])
 
 
 def test_english_title_with_docnum(engine) -> None:
