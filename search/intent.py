@@ -40,8 +40,9 @@ _TRAILING_MARKS = "，。；！：、,.;!:．\uff0e"
 
 # Trailing notes of titles: （试行）, (2019年修订), （草案）.
 _TRAILER = re.compile(r"[（(][^（）()]{0,16}[)）]$")
+ISSUER_CHARS = 40  # the longest issuer (or joint issuers) a title may start with
 _WRAPPER = re.compile(
-    r"^(?P<issuer>.{0,40}?)关于(?:印发|转发|发布|公布)(?P<inner>.+?)的(?:通知|公告|决定)$"
+    rf"^(?P<issuer>.{{0,{ISSUER_CHARS}}}?)关于(?:印发|转发|发布|公布)(?P<inner>.+?)的(?:通知|公告|决定)$"
 )
 _BOOK = str.maketrans("", "", "《》〈〉「」『』“”\"'")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
@@ -153,6 +154,16 @@ def compact(text: str) -> str:
     half-width (a query is NFKC-normalized, a stored title keeps its （2018年）):
     titles are compared in this form."""
     return re.sub(r"\s+", "", fold_for_segmentation(text).translate(_BOOK))
+
+
+def issuer_omitted(title: str, query: str) -> bool:
+    """Whether a compact ``title`` is the compact ``query`` with its issuer in front:
+    news cites a title from 关于 on (《关于加快推动平台经济规范健康持续发展的实施意见》),
+    the document's title starts with who issued it (山东省人民政府办公厅关于…)."""
+    if not query.startswith("关于") or not title.endswith(query):
+        return False
+    issuer = title[: len(title) - len(query)]
+    return 0 < len(issuer) <= ISSUER_CHARS and "关于" not in issuer and "《" not in issuer
 
 
 def _strip_trailer(t: str) -> str:

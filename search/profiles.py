@@ -86,9 +86,14 @@ def exact_lengths(intent: Intent) -> tuple[int, ...]:
 
 
 def is_exact(intent: Intent, title: str) -> bool:
-    from search.intent import compact
+    """Whether ``title`` is the one the query names: identical (as typed, with or without
+    中华人民共和国 or a 关于印发…的通知 wrapper), or the query with the issuer in front."""
+    from search.intent import compact, issuer_omitted
 
-    return bool(title) and compact(title) in intent.titles
+    if not title:
+        return False
+    t = compact(title)
+    return t in intent.titles or any(issuer_omitted(t, v) for v in intent.titles)
 
 
 def title_lookup_front(

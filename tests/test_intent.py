@@ -49,6 +49,19 @@ def test_classify(query: str, kind: str) -> None:
     assert classify(query).kind == kind
 
 
+def test_issuer_omitted() -> None:
+    from search.intent import issuer_omitted
+
+    q = "关于促进平台经济规范健康发展的指导意见"
+    assert issuer_omitted("国务院办公厅" + q, q)
+    assert issuer_omitted("中共中央办公厅国务院办公厅" + q, q)
+    assert not issuer_omitted(q, q)  # identical: exact already, not this rule
+    assert not issuer_omitted("国务院办公厅关于印发" + q + "的通知", q)  # not its end
+    assert not issuer_omitted("国务院关于转发《" + q, q)  # another document about it
+    assert not issuer_omitted("某" * 41 + q, q)  # too long for an issuer
+    assert not issuer_omitted("国务院数据安全法", "数据安全法")  # only titles from 关于 on
+
+
 def test_pasted_marks_are_not_searched() -> None:
     """A trailing 。 or enclosing quotes are cleaned off titles and names; a quoted
     keyword stays a phrase."""

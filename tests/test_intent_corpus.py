@@ -59,6 +59,16 @@ def test_pasted_titles_come_first(corpus_engine, title: str) -> None:
         ('"个人信息保护法"', "中华人民共和国个人信息保护法"),
         ('"中华人民共和国数据安全法"', "中华人民共和国数据安全法"),
         ("数据安全法。", "中华人民共和国数据安全法"),
+        # Cited from 关于 on, as news cites titles (before: the State Council's
+        # 印发…实施方案 came first).
+        (
+            "关于深化收费公路制度改革取消高速公路省界收费站的通知",
+            "四川省人民政府办公厅关于深化收费公路制度改革取消高速公路省界收费站的通知",
+        ),
+        (
+            "关于同意建立云南省服务业发展联席会议制度的函",
+            "云南省人民政府办公厅关于同意建立云南省服务业发展联席会议制度的函",
+        ),
     ],
 )
 def test_titles_pasted_with_marks_come_first(corpus_engine, query: str, title: str) -> None:
