@@ -51,6 +51,9 @@ class Clause:
     alts: tuple[Alt, ...]
     occur: Literal["must", "should", "must_not"] = "must"
     display: str = ""
+    # Title-first ranking (index.title_rank) asks titles for every clause but these:
+    # a word the user added to ask for documents (政策, 文件), not a topic word.
+    title_optional: bool = False
 
 
 @dataclass

@@ -53,7 +53,7 @@ def title_alternatives(plan: Plan) -> Iterator[list[tuple[Alt, str, float]]]:
     backends' title strength reads this."""
     origins = TITLE_ORIGINS if plan.title_expansions else ("user",)
     for c in plan.clauses:
-        if c.occur == "must_not":
+        if c.occur == "must_not" or c.title_optional:
             continue
         yield [
             (a, f, a.weight * TITLE_FIELD_FACTOR[f])

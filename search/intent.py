@@ -250,9 +250,11 @@ def _classify(query: object) -> Intent:
 
 def _quoted_chinese(query: str, norm: str) -> Intent | None:
     """The intent of a query that is one quoted Chinese phrase ("个人信息保护法"),
-    None for anything else (several phrases, words outside the quotes)."""
+    None for anything else (several phrases, words outside the quotes, spaces)."""
     inner = norm.strip()
     if len(inner) < 3 or inner[0] != '"' or inner[-1] != '"' or '"' in inner[1:-1]:
+        return None
+    if any(ch.isspace() for ch in inner):  # words in a phrase, not a pasted title
         return None
     if han_count(inner) < 2 or _LATIN_WORD.search(inner):
         return None

@@ -8,8 +8,10 @@ backend. This module sits below both callers so that neither imports the other.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 from index import segmenter
@@ -50,6 +52,8 @@ class PlanProfile(Protocol):
     def title_weight(self) -> float | None: ...
     @property
     def title_expansions(self) -> bool: ...
+    @property
+    def optional_request_words(self) -> bool: ...
 
 
 def mostly_han(text: str) -> bool:
@@ -147,6 +151,8 @@ def build_plan(
     positive = [u for u in pq.units if not u.negated]
     clauses, used = _expansion_clauses(positive, expansions, how)
     clauses += _unit_clauses([u for i, u in enumerate(positive) if i not in used], how)
+    if profile is not None and profile.optional_request_words:
+        clauses = _request_words_optional(clauses)
     clauses += _negated_clauses(pq.units)
     filters = _filters(pq, req)
     year_from, year_to = parse_year_range(req.year) if req.year else (pq.year_from, pq.year_to)
@@ -222,6 +228,29 @@ def _expansion_clauses(
                 alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
         clauses.append(Clause(tuple(alts), how.occur, display=exps[0].source))
     return clauses, used
+
+
+REQUEST_WORDS_FILE = Path(__file__).resolve().parent / "data" / "request_words.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def request_words() -> frozenset[str]:
+    """Words that ask for documents about a topic (search/data/request_words.txt)."""
+    lines = REQUEST_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if (w := line.split("#", 1)[0].strip()))
+
+
+def _request_words_optional(clauses: list[Clause]) -> list[Clause]:
+    """The clauses of request words (政策, 文件) made optional -- matched where they
+    occur, not required, nor asked of titles -- when a topic word is left to require."""
+    words = request_words()
+    optional = [c.occur == "must" and c.display in words for c in clauses]
+    if not any(c.occur == "must" and not o for c, o in zip(clauses, optional, strict=True)):
+        return clauses
+    return [
+        replace(c, occur="should", title_optional=True) if o else c
+        for c, o in zip(clauses, optional, strict=True)
+    ]
 
 
 def _unit_clauses(units: list[Unit], how: _Matching) -> list[Clause]:

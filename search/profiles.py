@@ -45,6 +45,7 @@ class Profile:
     long_question: bool = True  # a long Chinese query is a question (body only, prior)
     title_lookup_front: bool = False
     title_expansions: bool = True  # glossary renderings count as title matches
+    optional_request_words: bool = False  # 政策, 文件 ... need not match (planning.py)
 
 
 PROFILES: dict[str, Profile] = {
@@ -57,7 +58,13 @@ PROFILES: dict[str, Profile] = {
     "law_name": Profile(
         "law_name", title_first=True, title_weight=1.0, long_question=False, title_expansions=False
     ),
-    "zh_keywords": Profile("zh_keywords", title_first=True, title_weight=1.0, long_question=False),
+    "zh_keywords": Profile(
+        "zh_keywords",
+        title_first=True,
+        title_weight=1.0,
+        long_question=False,
+        optional_request_words=True,
+    ),
     "en_keywords": Profile("en_keywords", title_first=True),
     "en_title": Profile("en_title", title_lookup_front=True),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from index.plan import Plan
 from index.title_rank import level_rank
 from search.engine import SearchRequest
 from search.eval_suite import fold_of, half_of
@@ -47,6 +48,32 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
 )
 def test_classify(query: str, kind: str) -> None:
     assert classify(query).kind == kind
+
+
+def test_request_words_are_optional_with_a_topic() -> None:
+    """政策, 文件 next to a topic: matched where they occur, not required, not asked of
+    titles; alone, or outside keyword queries, they stay required."""
+    from index.plan import Alt, Clause
+    from index.title_rank import title_alternatives
+    from search.planning import _request_words_optional, request_words
+
+    assert {"政策", "文件"} <= request_words()
+
+    def clause(w: str) -> Clause:
+        return Clause((Alt((w,), 1.0, "user"),), "must", display=w)
+
+    topic, policy = clause("平台经济"), clause("政策")
+    got = _request_words_optional([topic, policy])
+    assert got[0] == topic
+    assert got[1].occur == "should" and got[1].title_optional
+    assert _request_words_optional([policy]) == [policy]  # nothing else to require
+    assert _request_words_optional([policy, clause("文件")])[0].occur == "must"
+    plan = Plan(clauses=got, title_first=True)
+    assert [[a.words for a, _f, _w in alts][0] for alts in title_alternatives(plan)] == [
+        ("平台经济",)
+    ]
+    assert PROFILES["zh_keywords"].optional_request_words
+    assert not PROFILES["words"].optional_request_words
 
 
 def test_issuer_omitted() -> None:

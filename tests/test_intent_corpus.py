@@ -117,6 +117,18 @@ def test_topic_keywords_rank_titles_first(corpus_engine, term: str) -> None:
     assert all(titled[:available]), titled
 
 
+@pytest.mark.parametrize("query", ["平台经济 政策", "平台经济相关政策", "平台经济 文件"])
+def test_topic_with_a_request_word_ranks_titles_first(corpus_engine, query: str) -> None:
+    """平台经济 政策 asks for documents about 平台经济 (before: five documents that
+    happen to hold both words, none with the topic in its title)."""
+    topic = _search(corpus_engine, "平台经济")
+    r = _search(corpus_engine, query)
+    assert r.intent is not None and r.intent.kind == "zh_keywords"
+    assert r.total >= topic.total
+    assert [h.doc.id for h in r.hits[:2]] == [h.doc.id for h in topic.hits[:2]]
+    assert all("平台经济" in h.doc.title for h in r.hits[:2])
+
+
 def test_platform_economy_opinion_first(corpus_engine) -> None:
     r = _search(corpus_engine, "平台经济")
     dn = parse_docnum(r.hits[0].doc.docnum or "")
