@@ -1,0 +1,117 @@
+"""The relevance suite asked as people paste and type it, tune half by default:
+``python benchmarks/paste_probe.py [--index DIR] [--half tune] [--forms A,B] [--misses]``.
+
+Place in the flow: reads the suite's sets (``search.eval_suite``: fixed seeds, fixed
+halves) and asks each item again in other written forms -- a title copied with its 。,
+in quotation marks, cited from 关于 on without its issuer, a topic with 政策 after it,
+an English title in quotes or with en dashes -- through the search box (the engine,
+as ``duizhao eval --suite`` asks it) or the title lookup (``lookup_title``, own English
+titles unused, as the suite's lookup set). Prints, per form and set, how many items the
+form changes and the suite's metrics for them; ``plain`` is the set as the suite asks
+it. Nothing is asserted (the rules these forms led to have tests of their own).
+
+The forms are for finding what a rule misses, so its figures are tuned on: run it on
+the tune half (the default); a report-half figure is a result only for a form no rule
+was written from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from statistics import mean
+
+from bench_index import add_index_option, checked_index  # puts the checkout on sys.path
+
+from index.config import shared_data_dir
+from index.errors import DuizhaoError
+from index.glossary import load_glossary
+from search import eval_suite as es
+from search.engine import Engine
+from search.planning import SearchRequest
+from search.titles import lookup_title
+
+_ISSUER_AND_ABOUT = re.compile(r"^.{1,40}?(?=关于)")
+
+
+def _no_issuer(q: str) -> str:
+    return _ISSUER_AND_ABOUT.sub("", q, count=1)
+
+
+# form -> (the sets it applies to, how it rewrites a query)
+FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
+    "plain": (("title_law", "title_policy", "law_short", "topic_zh", "en_title"), lambda q: q),
+    "period": (("title_law", "title_policy", "law_short"), lambda q: q + "。"),
+    "ascii_quotes": (("title_law", "title_policy", "law_short", "en_title"), lambda q: f'"{q}"'),
+    "curly_quotes": (("title_law", "law_short", "en_title"), lambda q: f"\u201c{q}\u201d"),
+    "book_marks": (("title_policy", "law_short", "topic_zh"), lambda q: f"《{q}》"),
+    "no_issuer": (("title_policy",), _no_issuer),
+    "plus_policy": (("law_short", "topic_zh"), lambda q: q + " 政策"),
+    "en_dash": (("en_title",), lambda q: q.replace("-", "\u2013")),
+    "lower": (("en_title",), str.lower),
+}
+
+
+def _box(engine: Engine, item: es.Item, q: str) -> dict[str, float]:
+    fields = es.KNOWN_ITEM_FIELDS if item.set == "en_title" else None
+    try:
+        hits = engine.search(SearchRequest(q=q, per_page=10, fields=fields)).hits
+    except DuizhaoError:
+        hits = []
+    return es.judge(item, hits)
+
+
+def _lookup(engine: Engine, item: es.Item, q: str) -> dict[str, float]:
+    try:
+        ids = [c.doc.id for c in lookup_title(engine, q, 10, use_title_en=False).candidates]
+    except DuizhaoError:
+        ids = []
+    want = item.answer["id"]
+    return {"first": float(ids[:1] == [want]), "top10": float(want in ids)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_index_option(ap)
+    ap.add_argument("--half", choices=("tune", "report"), default="tune")
+    ap.add_argument("--forms", help="comma-separated forms (default: all)", default="")
+    ap.add_argument("--misses", action="store_true", help="print the queries a form misses")
+    args = ap.parse_args()
+    glossary = load_glossary()
+    engine = Engine(checked_index(args.index), glossary=glossary)
+    items = [i for i in es.build_items(shared_data_dir(), glossary) if i.half == args.half]
+    # Warm the process (the first searches of a cold one may be cut short by their budget).
+    for item in items[:20]:
+        _box(engine, item, item.query)
+    forms = [f for f in args.forms.split(",") if f] or list(FORMS)
+    print(f"half: {args.half} ({'tuned on' if args.half == 'tune' else 'report'})")
+    print(f"{'form':14} {'set':18} {'asked':>5}  metrics")
+    for form in forms:
+        sets, rewrite = FORMS[form]
+        for name in sets:
+            for ask in (_box, _lookup) if name == "en_title" else (_box,):
+                label = name + (" (lookup)" if ask is _lookup else "")
+                scores, missed = [], []
+                for item in (i for i in items if i.set == name):
+                    q = rewrite(item.query)
+                    if q == item.query and form != "plain":
+                        continue
+                    got = ask(engine, item, q)
+                    scores.append(got)
+                    if not got.get("first", 1.0):
+                        missed.append(q)
+                if not scores:
+                    continue
+                keys = list(scores[0])
+                figures = "  ".join(f"{k} {mean(s[k] for s in scores):.3f}" for k in keys)
+                print(f"{form:14} {label:18} {len(scores):>5}  {figures}")
+                if args.misses:
+                    for q in missed:
+                        print(f"{'':34}miss: {q}")
+    engine.backend.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
