@@ -220,6 +220,12 @@ PLANS = {
     "second page by date": plan(term("规范"), sort="date", offset=2),
     # Facets with each ranking path (Xapian counts them apart from the ranking).
     "title first, facets": plan(term("平台"), term("经济"), title_first=True, facets=True),
+    # A request word next to a topic (平台 政策): optional, and not asked of titles.
+    "title first, optional word": plan(
+        term("平台"),
+        Clause((Alt(("规范",)),), "should", title_optional=True),
+        title_first=True,
+    ),
     "authority prior, facets": plan(term("数据"), authority_prior=True, facets=True),
     "date sort, facets, one year": plan(
         term("数据"), sort="date", facets=True, year_from=2021, year_to=2021
