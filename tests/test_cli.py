@@ -156,3 +156,19 @@ def test_killed_indexing_leaves_last_commit_readable(tmp_path: Path) -> None:
     assert json.loads(p.stdout)["added"] == count
     p = run("search", "qwertyuiop", "--json", index=idx)
     assert json.loads(p.stdout)["total"] == count
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_first_english_title_search_of_a_process_is_complete(eval_index: Path) -> None:
+    """A one-off `duizhao search` builds its caches inside its first search; with a
+    served search's budget an English title came back cut short and empty."""
+    title = "Notice on Strengthening the Management of Mobile Intelligent Terminals"
+    got = json.loads(run("search", title, "--json", index=eval_index).stdout)
+    assert not got.get("partial")
+    assert got["hits"][0]["id"] == "xv-central-002"
+    # The setting is read (a tiny budget cuts the same search short again).
+    cut = run(
+        "search", title, "--json", index=eval_index, env={"DUIZHAO_CLI_SEARCH_TIME_LIMIT": "0.01"}
+    )
+    assert json.loads(cut.stdout).get("partial")

@@ -61,6 +61,15 @@ SETTINGS: tuple[Setting, ...] = (
         kind=float,
     ),
     Setting(
+        "CLI_SEARCH_TIME_LIMIT",
+        30.0,
+        "seconds one search from the command line (duizhao search, title, mentions) may "
+        "run: a one-off process builds inside its first search the caches a server builds "
+        "at warm-up, and one person waits for one complete answer",
+        env="DUIZHAO_CLI_SEARCH_TIME_LIMIT",
+        kind=float,
+    ),
+    Setting(
         "RATE_LIMIT",
         50.0,
         "requests per second per client address, shared by every process using the same "
