@@ -40,6 +40,21 @@ def _no_issuer(q: str) -> str:
     return _ISSUER_AND_ABOUT.sub("", q, count=1)
 
 
+def _spaced_words(q: str) -> str:
+    """A topic typed as its words with spaces between (新能源 汽车): the subwords the
+    index splits a long word into."""
+    from index import segmenter
+
+    ends: dict[int, int] = {}
+    for _w, start, end in segmenter.subwords(q) if len(q) > 2 else []:
+        ends[start] = max(ends.get(start, 0), end)
+    cut, pos = [], 0
+    while pos < len(q) and pos in ends:
+        cut.append(q[pos : ends[pos]])
+        pos = ends[pos]
+    return " ".join(cut) if pos == len(q) and len(cut) > 1 else q
+
+
 # form -> (the sets it applies to, how it rewrites a query)
 FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "plain": (("title_law", "title_policy", "law_short", "topic_zh", "en_title"), lambda q: q),
@@ -49,6 +64,7 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "book_marks": (("title_policy", "law_short", "topic_zh"), lambda q: f"《{q}》"),
     "no_issuer": (("title_policy",), _no_issuer),
     "plus_policy": (("law_short", "topic_zh"), lambda q: q + " 政策"),
+    "spaced_words": (("topic_zh",), _spaced_words),
     "en_dash": (("en_title",), lambda q: q.replace("-", "\u2013")),
     "lower": (("en_title",), str.lower),
 }

@@ -54,6 +54,8 @@ class PlanProfile(Protocol):
     def title_expansions(self) -> bool: ...
     @property
     def optional_request_words(self) -> bool: ...
+    @property
+    def join_typed_apart(self) -> bool: ...
 
 
 def mostly_han(text: str) -> bool:
@@ -153,6 +155,8 @@ def build_plan(
     clauses += _unit_clauses([u for i, u in enumerate(positive) if i not in used], how)
     if profile is not None and profile.optional_request_words:
         clauses = _request_words_optional(clauses)
+    if profile is not None and profile.join_typed_apart:
+        clauses += _joined_words(positive, how)
     clauses += _negated_clauses(pq.units)
     filters = _filters(pq, req)
     year_from, year_to = parse_year_range(req.year) if req.year else (pq.year_from, pq.year_to)
@@ -251,6 +255,33 @@ def _request_words_optional(clauses: list[Clause]) -> list[Clause]:
         replace(c, occur="should", title_optional=True) if o else c
         for c, o in zip(clauses, optional, strict=True)
     ]
+
+
+MAX_JOINED_UNITS = 3  # words typed apart that may make one word (新能源 汽车 -> 新能源汽车)
+
+
+def _joined_words(units: list[Unit], how: _Matching) -> list[Clause]:
+    """Chinese words typed apart that the index keeps as one word (新能源 汽车:
+    新能源汽车), as optional clauses. Title-first ranking asks titles for them too, so
+    titles holding the compound come before titles holding its parts apart; every
+    document the parts match still matches."""
+    out: list[Clause] = []
+    asks = request_words()
+    for i in range(len(units) - 1):
+        for j in range(i + 2, min(i + MAX_JOINED_UNITS, len(units)) + 1):
+            run = units[i:j]
+            if any(
+                len(u.terms) != 1 or u.or_group >= 0 or not has_han(u.text) or u.text in asks
+                for u in run
+            ):
+                break  # request words (政策) ask for documents: never part of a topic word
+            if len({u.chunk for u in run if u.chunk >= 0}) < sum(u.chunk >= 0 for u in run):
+                break  # parts of one typed word: the analyzer already cut it so
+            joined = "".join(u.terms[0] for u in run)
+            if analyze(joined) == [joined]:
+                alt = Alt((joined,), 1.0, "user", how.fields((joined,)), display=joined)
+                out.append(Clause((alt,), "should", display=joined))
+    return out
 
 
 def _unit_clauses(units: list[Unit], how: _Matching) -> list[Clause]:

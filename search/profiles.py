@@ -46,6 +46,7 @@ class Profile:
     title_lookup_front: bool = False
     title_expansions: bool = True  # glossary renderings count as title matches
     optional_request_words: bool = False  # 政策, 文件 ... need not match (planning.py)
+    join_typed_apart: bool = False  # 新能源 汽车 also asks for 新能源汽车 (planning.py)
 
 
 PROFILES: dict[str, Profile] = {
@@ -64,6 +65,7 @@ PROFILES: dict[str, Profile] = {
         title_weight=1.0,
         long_question=False,
         optional_request_words=True,
+        join_typed_apart=True,
     ),
     "en_keywords": Profile("en_keywords", title_first=True),
     "en_title": Profile("en_title", title_lookup_front=True),

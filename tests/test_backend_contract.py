@@ -220,6 +220,10 @@ PLANS = {
     "second page by date": plan(term("规范"), sort="date", offset=2),
     # Facets with each ranking path (Xapian counts them apart from the ranking).
     "title first, facets": plan(term("平台"), term("经济"), title_first=True, facets=True),
+    # Words typed apart that make one word (平台 经济): the word optional, asked of titles.
+    "title first, joined word": plan(
+        term("个人"), term("信息"), Clause((Alt(("个人信息",)),), "should"), title_first=True
+    ),
     # A request word next to a topic (平台 政策): optional, and not asked of titles.
     "title first, optional word": plan(
         term("平台"),

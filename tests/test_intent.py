@@ -76,6 +76,30 @@ def test_request_words_are_optional_with_a_topic() -> None:
     assert not PROFILES["words"].optional_request_words
 
 
+def test_words_typed_apart_also_ask_for_the_word_they_make() -> None:
+    from index import segmenter
+    from search.planning import _joined_words, _Matching
+    from search.query import Unit
+
+    segmenter.configure(["新能源汽车"])
+    try:
+        how = _Matching("must", ("title", "body"), True, None)
+        units = [Unit("新能源", ("新能源",), chunk=0), Unit("汽车", ("汽车",), chunk=1)]
+        (joined,) = _joined_words(units, how)
+        assert joined.occur == "should" and not joined.title_optional
+        assert joined.alts[0].words == ("新能源汽车",)
+        # Not a word of the index; one typed word's parts; a request word; an OR group.
+        assert _joined_words([Unit("汽车", ("汽车",)), Unit("新能源", ("新能源",))], how) == []
+        one = [Unit("新能源", ("新能源",), chunk=0), Unit("汽车", ("汽车",), chunk=0)]
+        assert _joined_words(one, how) == []
+        assert _joined_words([units[0], Unit("政策", ("政策",), chunk=1)], how) == []
+        assert _joined_words([units[0], Unit("汽车", ("汽车",), or_group=0)], how) == []
+    finally:
+        segmenter.configure([])
+    assert PROFILES["zh_keywords"].join_typed_apart
+    assert not PROFILES["title"].join_typed_apart
+
+
 def test_issuer_omitted() -> None:
     from search.intent import issuer_omitted
 

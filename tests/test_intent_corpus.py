@@ -129,6 +129,21 @@ def test_topic_with_a_request_word_ranks_titles_first(corpus_engine, query: str)
     assert all("平台经济" in h.doc.title for h in r.hits[:2])
 
 
+@pytest.mark.parametrize(
+    ("query", "term"), [("新能源 汽车", "新能源汽车"), ("平台 经济", "平台经济")]
+)
+def test_topic_typed_as_its_words_ranks_its_titles_first(
+    corpus_engine, query: str, term: str
+) -> None:
+    """新能源 汽车 asks for 新能源汽车: titles holding it come before titles holding the
+    words apart (before: 平台 经济 put 上海市经济和信息化委员会 …平台… notices third)."""
+    in_titles = _search(corpus_engine, f'"{term}"', fields=("title",)).total
+    r = _search(corpus_engine, query)
+    assert r.total >= _search(corpus_engine, term).total  # nothing matched is lost
+    titled = [term in h.doc.title for h in r.hits]
+    assert all(titled[: min(10, in_titles)]), titled
+
+
 def test_platform_economy_opinion_first(corpus_engine) -> None:
     r = _search(corpus_engine, "平台经济")
     dn = parse_docnum(r.hits[0].doc.docnum or "")
