@@ -261,12 +261,25 @@ def _quoted_chinese(query: str, norm: str) -> Intent | None:
     return _classify_chinese(query, inner)
 
 
+def _without_request_word(t: str) -> str:
+    """A title or name without the request word typed after it (…的指导意见 全文,
+    个人信息保护法原文): no title ends in one (search/data/request_words.txt)."""
+    from search.planning import request_words
+
+    for w in request_words():
+        rest = t[: -len(w)].rstrip() if t.endswith(w) else ""
+        if rest and _ends_like_title(compact(rest), TITLE_ENDINGS + NAME_ENDINGS):
+            return rest
+    return t
+
+
 def _classify_chinese(query: str, norm: str) -> Intent:
     simp = to_simplified(norm)
     if _is_question(simp):
         return Intent("question", query)
     cleaned = norm.translate(_BOOK).strip()  # the parser converts (and says so)
     cleaned = _SPACE_BETWEEN_HAN.sub("", cleaned).rstrip(_TRAILING_MARKS).rstrip()
+    cleaned = _without_request_word(cleaned)
     t = compact(cleaned)
     spaced = len(cleaned.split())
     note = "cleaned: " + cleaned if cleaned != query.strip() else ""

@@ -40,6 +40,8 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
         ('"平台经济"', "zh_keywords"),  # still a phrase search (the text keeps its quotes)
         ('"平台经济" 数据', "words"),
         ('"个人信息" "保护法"', "words"),
+        ("个人信息保护法 全文", "law_name"),  # what is asked for after a name
+        ("国务院办公厅关于促进平台经济规范健康发展的指导意见原文", "title"),
         ("营商环境 OR 放管服", "words"),
         ("-废止 平台经济", "words"),
         ("", "words"),
@@ -119,6 +121,8 @@ def test_pasted_marks_are_not_searched() -> None:
     assert classify("中华人民共和国数据安全法。").text == "中华人民共和国数据安全法"
     assert classify('"个人信息保护法"').text == "个人信息保护法"
     assert classify('"平台经济"').text == '"平台经济"'
+    assert classify("个人信息保护法 全文").text == "个人信息保护法"
+    assert classify("国务院关于若干政策").kind == "zh_keywords"  # no title ends in 若干
 
 
 def test_classify_never_raises_on_odd_input() -> None:

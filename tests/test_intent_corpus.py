@@ -59,6 +59,11 @@ def test_pasted_titles_come_first(corpus_engine, title: str) -> None:
         ('"个人信息保护法"', "中华人民共和国个人信息保护法"),
         ('"中华人民共和国数据安全法"', "中华人民共和国数据安全法"),
         ("数据安全法。", "中华人民共和国数据安全法"),
+        (
+            "中华人民共和国各级人民代表大会常务委员会监督法 全文",
+            "中华人民共和国各级人民代表大会常务委员会监督法",
+        ),
+        ("个人信息保护法原文", "中华人民共和国个人信息保护法"),
         # Cited from 关于 on, as news cites titles (before: the State Council's
         # 印发…实施方案 came first).
         (
