@@ -110,6 +110,9 @@ _EN_TITLE_WORDS = frozenset(
         "report",
     ]
 )
+# Without capitals, a long run of English words joined by these reads as a title.
+_EN_LINKING_WORDS = frozenset(["of", "on", "for", "and", "the", "in", "to"])
+MIN_LOWER_TITLE_WORDS = 8
 _EN_QUESTION = re.compile(
     r"^(how|what|when|where|why|who|which|can|could|should|is|are|do|does)\b", re.I
 )
@@ -307,4 +310,6 @@ def _classify_english(query: str, words: list[str]) -> Intent:
         return Intent("en_title", query)  # Title Case: a headline's document name
     if len(words) <= 6:
         return Intent("en_keywords", query)
+    if len(words) >= MIN_LOWER_TITLE_WORDS and any(w in _EN_LINKING_WORDS for w in lower):
+        return Intent("en_title", query)  # a long title typed or pasted in lower case
     return Intent("words", query)

@@ -32,6 +32,11 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
         ("劳动合同解除后经济补偿金怎么算", "question"),
         ("Notice on Strengthening the Management of Mobile Intelligent Terminals", "en_title"),
         ("platform economy", "en_keywords"),
+        (
+            "preparatory meeting for the national new energy vehicle big data alliance",
+            "en_title",
+        ),  # a long title typed in lower case
+        ("data flows between china and the eu", "words"),  # seven words: as before
         ("how do I register a company?", "question"),
         ("国务院办公厅关于促进平台经济规范健康发展的指导意见。", "title"),  # copied with its 。
         ("个人信息保护法，", "law_name"),
