@@ -498,7 +498,10 @@ def _parse(req: SearchRequest, intent: Intent) -> ParsedQuery:
     """The query parsed; a 文号 typed as plain text becomes a 文号 filter."""
     # Titles and names are searched as cleaned (no 《》, no stray spaces).
     # A 文号 inside a title is part of the title, not a filter.
-    text, numbers = (intent.text, []) if intent.title_like else split_docnums(req.q)
+    if intent.title_like:
+        text, numbers = intent.text, []
+    else:  # an English title is searched as cleaned too (no enclosing quotes)
+        text, numbers = split_docnums(intent.text if intent.kind == "en_title" else req.q)
     pq = parse_query(text, allow_empty=bool(req.filters or req.year or numbers))
     if numbers:
         pq.filters.setdefault("docnum", []).extend(numbers)

@@ -152,6 +152,50 @@ class Intent:
         return self.kind in ("title", "law_name")
 
 
+# Quotation marks a title is pasted in (from news text, or typed around it): the
+# title lookup and an English title in the search box read what is inside. Only a pair that encloses the whole text is taken off.
+_ENCLOSING = {
+    '"': '"',
+    "'": "'",
+    "\u201c": "\u201d",
+    "\u2018": "\u2019",
+    "\u300a": "\u300b",
+    "\u300c": "\u300d",
+    "\u300e": "\u300f",
+    "\u3008": "\u3009",
+    "\u00ab": "\u00bb",
+}
+
+
+def unquoted(t: str) -> str:
+    """``t`` without the quotation marks that enclose all of it (nested pairs too)."""
+    while len(t) > 2 and _ENCLOSING.get(t[0]) == t[-1] and _encloses(t):
+        t = t[1:-1].strip()
+    return t
+
+
+def _encloses(t: str) -> bool:
+    """Whether the quotation mark opening ``t`` is closed only by its last character:
+    not '"A" and "B"'; yes '"Guidelines on "Smart Cities""'. A straight quote
+    opens after a space and closes before one; inside a word it is an apostrophe
+    (People's), as a right single quotation mark is (People’s)."""
+    o, c = t[0], t[-1]
+    depth = 0
+    for i, ch in enumerate(t):
+        if ch != o and ch != c:
+            continue
+        before = t[i - 1] if i else " "
+        after = t[i + 1] if i + 1 < len(t) else " "
+        if ch in "'\u2019" and before.isalnum() and after.isalnum():
+            continue  # an apostrophe
+        last = i == len(t) - 1
+        opens = ch == o and (o != c or (not last and (before.isspace() or before in "([{")))
+        depth += 1 if opens else -1
+        if depth == 0 and not last:
+            return False
+    return depth == 0
+
+
 def compact(text: str) -> str:
     """Simplified Chinese without spaces or book-title marks, full-width ASCII made
     half-width (a query is NFKC-normalized, a stored title keeps its （2018年）):
@@ -235,7 +279,12 @@ def _classify(query: object) -> Intent:
         # Quotes are a phrase search -- except inside an English title ("Smart Shandong"),
         # and around all of a Chinese title or law name, which is read as one.
         if latin_words and not han:
+            inner = unquoted(query.strip())
             intent = _classify_english(query, latin_words)
+            if intent.kind == "en_title" and inner != query.strip():
+                # Pasted in quotation marks: the title is what is inside (a phrase
+                # of its every word would be refused past 32 words).
+                intent = Intent("en_title", inner, note="cleaned: " + inner)
         else:
             intent = _quoted_chinese(query, norm)
         return (

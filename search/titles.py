@@ -47,6 +47,7 @@ from index.scripts import HAN_CHARS, han_count, has_han
 from index.title_rank import NATIONAL_REGION
 from search.attested import attested
 from search.cities import cities
+from search.intent import unquoted
 from search.planning import SearchRequest, build_plan
 from search.senses import stem_only, title_senses
 from search.title_draft import (
@@ -263,54 +264,10 @@ class TitleLookup:
 # --- input classification -----------------------------------------------------------------
 
 
-# Quotation marks a title is pasted in (from news text, or typed around it): the
-# lookup reads what is inside. Only a pair that encloses the whole text is taken off.
-_ENCLOSING = {
-    '"': '"',
-    "'": "'",
-    "\u201c": "\u201d",
-    "\u2018": "\u2019",
-    "\u300a": "\u300b",
-    "\u300c": "\u300d",
-    "\u300e": "\u300f",
-    "\u3008": "\u3009",
-    "\u00ab": "\u00bb",
-}
-
-
-def _unquoted(t: str) -> str:
-    """``t`` without the quotation marks that enclose all of it (nested pairs too)."""
-    while len(t) > 2 and _ENCLOSING.get(t[0]) == t[-1] and _encloses(t):
-        t = t[1:-1].strip()
-    return t
-
-
-def _encloses(t: str) -> bool:
-    """Whether the quotation mark opening ``t`` is closed only by its last character:
-    not '"A" and "B"'; yes '"Guidelines on "Smart Cities""'. A straight quote
-    opens after a space and closes before one; inside a word it is an apostrophe
-    (People's), as a right single quotation mark is (People’s)."""
-    o, c = t[0], t[-1]
-    depth = 0
-    for i, ch in enumerate(t):
-        if ch != o and ch != c:
-            continue
-        before = t[i - 1] if i else " "
-        after = t[i + 1] if i + 1 < len(t) else " "
-        if ch in "'\u2019" and before.isalnum() and after.isalnum():
-            continue  # an apostrophe
-        last = i == len(t) - 1
-        opens = ch == o and (o != c or (not last and (before.isspace() or before in "([{")))
-        depth += 1 if opens else -1
-        if depth == 0 and not last:
-            return False
-    return depth == 0
-
-
 def _clean(text: object) -> str:
     if not isinstance(text, str):
         raise InputError("a title must be text", hint=f"got {type(text).__name__}")
-    t = _unquoted(_SPACES.sub(" ", text.replace("\u3000", " ")).strip())
+    t = unquoted(_SPACES.sub(" ", text.replace("\u3000", " ")).strip())
     if not t:
         raise InputError(
             "empty title",

@@ -149,6 +149,16 @@ def test_bad_queries_get_clear_errors(engine, q: str, fragment: str) -> None:
     assert fragment in e.value.message
 
 
+def test_quoted_english_title_is_searched_as_the_title(engine) -> None:
+    """An English title pasted in quotation marks is the title, not a phrase of its
+    every word (which the query language refuses past 32 words)."""
+    title = "Notice on the " + " and ".join(["Data Security Management"] * 12) + " Work"
+    res = engine.search(SearchRequest(q=f'"{title}"'))
+    assert res.intent is not None and res.intent.kind == "en_title"
+    with pytest.raises(QueryError, match="phrase"):  # the same words typed as a phrase
+        engine.search(SearchRequest(q='"' + "data " * 40 + '"'))
+
+
 @pytest.mark.parametrize(
     "req",
     [

@@ -127,6 +127,9 @@ def test_pasted_marks_are_not_searched() -> None:
     assert classify('"个人信息保护法"').text == "个人信息保护法"
     assert classify('"平台经济"').text == '"平台经济"'
     assert classify("个人信息保护法 全文").text == "个人信息保护法"
+    quoted = classify('"Notice on Strengthening the Management of Mobile Intelligent Terminals"')
+    assert quoted.kind == "en_title" and quoted.text.startswith("Notice on")
+    assert classify('Notice on "Smart Cities" Pilot Work for Shandong').text.count('"') == 2
     assert classify("国务院关于若干政策").kind == "zh_keywords"  # no title ends in 若干
 
 

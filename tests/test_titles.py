@@ -11,9 +11,9 @@ import pytest
 from index.document import Document, EnglishTitle
 from index.errors import InputError
 from index.glossary import Glossary
+from search.intent import unquoted
 from search.titles import (
     DRAFT_SOURCE,
-    _unquoted,
     add_draft_title,
     classify,
     lookup_title,
@@ -399,7 +399,7 @@ def test_english_title_of_english_only_document(engine) -> None:
     ],
 )
 def test_enclosing_quotation_marks_are_taken_off(text: str, inside: str) -> None:
-    assert _unquoted(text) == inside
+    assert unquoted(text) == inside
 
 
 @pytest.mark.parametrize("quote", [('"', '"'), ("\u201c", "\u201d"), ("\u300a", "\u300b")])
