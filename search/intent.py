@@ -36,7 +36,7 @@ MIN_TITLE_CHARS = 8  # a Chinese title shorter than this is a name or keywords
 LONG_TITLE_CHARS = 10  # unbroken Chinese this long, not a question: a title whatever its ending
 _SENTENCE_MARKS = "，。；！,;!"
 # What a title copied out of a sentence carries after it (…的指导意见。): not part of it.
-_TRAILING_MARKS = "，。；！：、,.;!:．\uff0e"
+_TRAILING_MARKS = _SENTENCE_MARKS + "：、.:．"
 
 # Trailing notes of titles: （试行）, (2019年修订), （草案）.
 _TRAILER = re.compile(r"[（(][^（）()]{0,16}[)）]$")
