@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.errors import InputError
 from index.normalize import to_simplified
@@ -235,6 +236,21 @@ def _latin_key(words: list[str]) -> str:
     return "".join(w.lower().replace("'", "").replace("-", "").replace("v", "u") for w in words)
 
 
+@lru_cache(maxsize=4096)
+def _simple_char(ch: str) -> str:
+    """A traditional character's simplified form when it is one character (國 -> 国),
+    else the character: issuer codes are read in simplified, offsets stay the text's."""
+    simple = to_simplified(ch)
+    return simple if len(simple) == 1 else ch
+
+
+def _code_char(ch: str) -> bool:
+    """Whether ``ch`` (or its simplified form) can stand in an issuer code in text."""
+    if ch not in PINYIN:
+        ch = _simple_char(ch)
+    return ch in PINYIN and ch not in _TEXT_STOP
+
+
 def _han_prefix(folded: str, end: int, whole: bool) -> tuple[str, int] | None:
     """Issuer code in Chinese ending just before ``end``; (prefix, start)."""
     i = end
@@ -243,7 +259,7 @@ def _han_prefix(folded: str, end: int, whole: bool) -> tuple[str, int] | None:
     while i > 0 and len(chars) < limit:
         ch = folded[i - 1]
         if is_han(ch):
-            if not whole and (ch not in PINYIN or ch in _TEXT_STOP) and chars:
+            if not whole and not _code_char(ch) and chars:
                 break
             chars.append(ch)
             i -= 1
@@ -255,15 +271,19 @@ def _han_prefix(folded: str, end: int, whole: bool) -> tuple[str, int] | None:
         return None
     prefix = "".join(reversed(chars))
     if not whole:
-        if prefix[0] not in PINYIN or prefix[0] in _TEXT_STOP:
+        if not _code_char(prefix[0]):
             return None
+        # Lead words are matched in simplified (根據 as 根据); one character each way,
+        # so the simplified prefix's length is the text's.
+        simple = "".join(ch if ch in PINYIN else _simple_char(ch) for ch in prefix)
         changed = True
         while changed:
             changed = False
             for w in _LEAD_WORDS:
-                if prefix.startswith(w) and len(prefix) > len(w):
-                    prefix = prefix[len(w) :]
+                if simple.startswith(w) and len(simple) > len(w):
+                    simple = simple[len(w) :]
                     changed = True
+        prefix = prefix[len(prefix) - len(simple) :]
         i = end - len(prefix)
     return prefix, i
 

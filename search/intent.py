@@ -40,6 +40,13 @@ _TRAILING_MARKS = _SENTENCE_MARKS + "：、.:．"
 
 # Trailing notes of titles: （试行）, (2019年修订), （草案）.
 _TRAILER = re.compile(r"[（(][^（）()]{0,16}[)）]$")
+# A version mark copied with a law's title from a law database: （2018年修正）,
+# (2019修订), 【2021年10月23日修正本】. Stored titles sometimes keep one (…应急预案
+# （2011年10月16日修订）), so the title as typed stays an exact reading too.
+_VERSION_TRAILER = re.compile(
+    r"\s*[（(【\[]\s*(?:\d{4}\s*年?(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?)?\s*"
+    r"(?:第?[一二三四五六七八九十\d]{1,3}次)?\s*(?:修正|修订|修改)(?:本|文本|版)?\s*[)）】\]]$"
+)
 ISSUER_CHARS = 40  # the longest issuer (or joint issuers) a title may start with
 _WRAPPER = re.compile(
     rf"^(?P<issuer>.{{0,{ISSUER_CHARS}}}?)关于(?:印发|转发|发布|公布)(?P<inner>.+?)的(?:通知|公告|决定)$"
@@ -325,6 +332,24 @@ def _without_request_word(t: str) -> str:
     return t
 
 
+def _without_version(t: str) -> str:
+    """A title or name without the version mark copied after it (…计量法（2018年修正）):
+    the law is searched by its title; the version is not a word of it."""
+    m = _VERSION_TRAILER.search(t)
+    if not m or m.start() == 0:
+        return t
+    rest = t[: m.start()].rstrip()
+    return rest if _ends_like_title(compact(rest), TITLE_ENDINGS + NAME_ENDINGS) else t
+
+
+def _exact_readings(t: str, typed: str) -> tuple[str, ...]:
+    """The exact readings of compact title ``t``, and of the title as typed when a
+    version mark was cleaned off it (a stored title may keep its mark)."""
+    if typed == t:
+        return _title_variants(t)
+    return tuple(dict.fromkeys(_title_variants(t) + _title_variants(compact(typed))))
+
+
 def _classify_chinese(query: str, norm: str) -> Intent:
     simp = to_simplified(norm)
     if _is_question(simp):
@@ -332,13 +357,15 @@ def _classify_chinese(query: str, norm: str) -> Intent:
     cleaned = norm.translate(_BOOK).strip()  # the parser converts (and says so)
     cleaned = _SPACE_BETWEEN_HAN.sub("", cleaned).rstrip(_TRAILING_MARKS).rstrip()
     cleaned = _without_request_word(cleaned)
+    typed = cleaned
+    cleaned = _without_version(cleaned)
     t = compact(cleaned)
     spaced = len(cleaned.split())
     note = "cleaned: " + cleaned if cleaned != query.strip() else ""
     if len(t) >= MIN_TITLE_CHARS and _ends_like_title(t, TITLE_ENDINGS) and spaced <= 2:
-        return Intent("title", cleaned, _title_variants(t), note)
+        return Intent("title", cleaned, _exact_readings(t, typed), note)
     if _ends_like_title(t, NAME_ENDINGS) and spaced == 1 and len(t) <= 24:
-        return Intent("law_name", cleaned, _title_variants(t), note)
+        return Intent("law_name", cleaned, _exact_readings(t, typed), note)
     if spaced <= MAX_KEYWORD_WORDS and len(t) <= 16:
         return Intent("zh_keywords", query)
     if len(t) >= LONG_TITLE_CHARS and spaced == 1 and not any(p in t for p in _SENTENCE_MARKS):

@@ -124,6 +124,25 @@ def test_find_in_text_with_offsets() -> None:
     ]
 
 
+def test_find_traditional_numbers_in_text() -> None:
+    """A number written in traditional characters (a Hong Kong or Taiwan source) is read
+    whole, with its lead words: before, 國 stopped the issuer code, so 國函（2007）75號
+    was read as 函〔2007〕75号 and searched as that filter plus the word 国."""
+    text = "根據國辦發〔2019〕38號文件，粵府【2016】140號及國函（2007）75號"
+    found = find_docnums(text)
+    assert [d.key for d, _ in found] == [
+        "国办发〔2019〕38号",
+        "粤府〔2016〕140号",
+        "国函〔2007〕75号",
+    ]
+    assert [text[a:b] for _, (a, b) in found] == [
+        "國辦發〔2019〕38號",
+        "粵府【2016】140號",
+        "國函（2007）75號",
+    ]
+    assert [d.key for d, _ in find_docnums("關於印發國發[2021]23號")] == ["国发〔2021〕23号"]
+
+
 def test_find_empty_and_no_numbers() -> None:
     assert find_docnums("") == []
     assert find_docnums("国务院关于促进平台经济规范健康发展的指导意见，2019年8月1日") == []

@@ -133,6 +133,30 @@ def test_pasted_marks_are_not_searched() -> None:
     assert classify("国务院关于若干政策").kind == "zh_keywords"  # no title ends in 若干
 
 
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ("中华人民共和国计量法（2018年修正）", "中华人民共和国计量法"),
+        ("计量法(2018修正)", "计量法"),
+        ("刑法【2020年12月26日修正本】", "刑法"),
+        ("上海市消防条例（第三次修订）", "上海市消防条例"),
+    ],
+)
+def test_version_marks_are_not_searched(query: str, text: str) -> None:
+    """A version mark copied from a law database is cleaned off the title; the title
+    as typed stays an exact reading, since some stored titles keep theirs."""
+    intent = classify(query)
+    assert intent.title_like and intent.text == text
+    assert is_exact(intent, text) and is_exact(intent, query)
+
+
+def test_version_marks_that_are_titles_stay() -> None:
+    # A bracket without 修正/修订 is part of the title; so is a mark after a text
+    # that does not end like a title.
+    assert classify("中华人民共和国宪法修正案（2018年）").text.endswith("(2018年)")
+    assert classify("国家通信保障应急预案(2011年12月10日修订)").text.endswith("修订)")
+
+
 def test_classify_never_raises_on_odd_input() -> None:
     for q in (None, 5, "《》", "？", "a" * 5000, "法" * 600, "\ud800"):
         assert classify(q).kind in PROFILES  # type: ignore[arg-type]

@@ -64,6 +64,11 @@ def test_pasted_titles_come_first(corpus_engine, title: str) -> None:
             "中华人民共和国各级人民代表大会常务委员会监督法",
         ),
         ("个人信息保护法原文", "中华人民共和国个人信息保护法"),
+        # Copied from a law database with its version mark (before: 宪法修正案（2018年） first).
+        ("中华人民共和国计量法（2018年修正）", "中华人民共和国计量法"),
+        ("计量法(2018修正)", "中华人民共和国计量法"),
+        # A 文号 in traditional characters (before: nothing found).
+        ("國函（2007）75號", "国务院关于同意设立武汉东湖新技术开发区海关的批复"),
         # Cited from 关于 on, as news cites titles (before: the State Council's
         # 印发…实施方案 came first).
         (
