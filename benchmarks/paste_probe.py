@@ -90,11 +90,33 @@ def _line_break(q: str) -> str:
 
 _VERSION = "（2018年修正）"
 
+# American -> British spellings (Reuters, the FT and the SCMP write British).
+_BRITISH = [
+    (re.compile(r"(?<=[a-z]{3})iz(?=(?:e|es|ed|ing|ation|ations)\b)"), "is"),
+    (re.compile(r"(?<=[a-z])yz(?=(?:e|es|ed|ing)\b)"), "ys"),
+    (re.compile(r"\b([Cc])enter(s?)\b"), r"\1entre\2"),
+    (re.compile(r"\b([Pp])rogram(s?)\b"), r"\1rogramme\2"),
+    (re.compile(r"\b([Ll])abor\b"), r"\1abour"),
+    (re.compile(r"\b([Dd])efense\b"), r"\1efence"),
+    (re.compile(r"\b([Ff])iber\b"), r"\1ibre"),
+    (re.compile(r"\b([Bb])ehavior(s?)\b"), r"\1ehaviour\2"),
+    (re.compile(r"\b([Hh])arbor(s?)\b"), r"\1arbour\2"),
+]
+
+
+def _british(q: str) -> str:
+    for pattern, repl in _BRITISH:
+        q = pattern.sub(repl, q)
+    return q
+
+
+_DE_BEFORE_KIND = re.compile(r"的(?=(?:通知|意见|指导意见|实施意见|决定|批复|函|通告|公告)$)")
+
 
 # form -> (the sets it applies to, how it rewrites a query)
 FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "plain": (
-        ("title_law", "title_policy", "law_short", "topic_zh", "docnum", "en_title"),
+        ("title_law", "title_policy", "law_short", "topic_zh", "topic_en", "docnum", "en_title"),
         lambda q: q,
     ),
     "period": (("title_law", "title_policy", "law_short"), lambda q: q + "。"),
@@ -113,6 +135,8 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "line_break": (("title_law", "title_policy"), _line_break),
     "law_book_marks": (("title_law",), lambda q: f"《{q}》"),
     "law_version": (("title_law", "law_short"), lambda q: q + _VERSION),
+    "british": (("topic_en", "en_title"), _british),
+    "drop_de": (("title_policy",), lambda q: _DE_BEFORE_KIND.sub("", q)),
 }
 
 

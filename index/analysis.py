@@ -248,11 +248,14 @@ def _cached_tokens(text: str, mode: str, _generation: int) -> tuple[tuple[str, i
 def en_key(phrase: str) -> str:
     """The match key of an English word or phrase: lower-cased, stemmed words joined
     by single spaces, English stop words dropped ("the Platform Economies" ->
-    "platform economi"). Glossary lookups
-    and query expansion compare English on this key."""
+    "platform economi"), British spellings folded to American ones (labour, defence,
+    standardisation: ``index.british``). Glossary lookups and query expansion compare
+    English on this key."""
+    from index.british import american
+
     words = re.findall(r"[A-Za-z0-9\u00c0-\u024f]+", phrase.lower())
     return " ".join(
-        porter_stem(w) if len(w) > 2 and _LATIN_ALPHA.match(w) else w
+        porter_stem(american(w)) if len(w) > 2 and _LATIN_ALPHA.match(w) else w
         for w in words
         if w not in ENGLISH_STOP_WORDS
     )

@@ -232,3 +232,33 @@ def test_suite_report_floors(corpus_engine) -> None:
         for metric, floor in floors.items():
             value = res.mean("report", metric)
             assert value is not None and value >= floor, (name, metric, value)
+
+
+@pytest.mark.parametrize(
+    ("british", "us"),
+    [
+        ("national defence", "national defense"),
+        ("standardisation", "standardization"),
+        ("labour protection", "labor protection"),
+        ("pilot programme", "pilot program"),
+    ],
+)
+def test_british_queries_find_what_american_ones_find(corpus_engine, british: str, us: str) -> None:
+    """Before: "national defence" found 5 documents against 38 (none about 国防 first);
+    "standardisation" shared 0 of its top 10 with "standardization"."""
+    a = _search(corpus_engine, us, per_page=10)
+    b = _search(corpus_engine, british, per_page=10)
+    assert b.total == a.total
+    assert [h.doc.id for h in b.hits] == [h.doc.id for h in a.hits]
+
+
+def test_british_english_title_finds_the_law(corpus_engine) -> None:
+    """An English title spelled the British way (before: not in the lookup's top 10)."""
+    from search.titles import lookup_title
+
+    for title, zh in (
+        ("Law of the People's Republic of China on National Defence", "中华人民共和国国防法"),
+        ("Notarisation Law of the People's Republic of China", "中华人民共和国公证法"),
+    ):
+        res = lookup_title(corpus_engine, title, 10, use_title_en=False)
+        assert res.candidates and res.candidates[0].doc.title == zh
