@@ -136,6 +136,8 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "law_book_marks": (("title_law",), lambda q: f"《{q}》"),
     "law_version": (("title_law", "law_short"), lambda q: q + _VERSION),
     "british": (("topic_en", "en_title"), _british),
+    "no_inner_quotes": (("title_law", "title_policy"), lambda q: re.sub("[“”‘’\"']", "", q)),
+    "ascii_dash": (("title_law", "title_policy"), lambda q: re.sub("[—–－~～]+", "-", q)),
     "drop_de": (("title_policy",), lambda q: _DE_BEFORE_KIND.sub("", q)),
 }
 

@@ -262,3 +262,17 @@ def test_british_english_title_finds_the_law(corpus_engine) -> None:
     ):
         res = lookup_title(corpus_engine, title, 10, use_title_en=False)
         assert res.candidates and res.candidates[0].doc.title == zh
+
+
+@pytest.mark.parametrize(
+    ("acronym", "title"),
+    [
+        ("PIPL", "中华人民共和国个人信息保护法"),
+        ("DSL", "中华人民共和国数据安全法"),
+        ("CSL", "中华人民共和国网络安全法"),  # before: nothing found
+        ("AUCL", "中华人民共和国反不正当竞争法"),  # before: nothing found
+        ("FIL", "中华人民共和国外商投资法"),  # before: nothing found
+    ],
+)
+def test_law_acronyms_of_the_english_press(corpus_engine, acronym: str, title: str) -> None:
+    assert _search(corpus_engine, acronym).hits[0].doc.title == title
