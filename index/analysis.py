@@ -14,8 +14,9 @@ The pipeline is made of small Whoosh-composable steps::
   queries work and highlights land on the right characters for simplified and
   traditional documents alike. (jieba's own Whoosh analyzer stores character
   offsets as positions and emits overlapping sub-words, which breaks phrases.)
-* ``LatinStemFilter`` Porter-stems alphabetic tokens only (economies ->
-  economi); Chinese tokens pass through.
+* ``LatinStemFilter`` stems alphabetic tokens only (economies -> economi;
+  ``latin_term``: British spellings as American ones, -ization words as -ize);
+  Chinese tokens pass through.
 * Stop words are English function words only; Chinese stop words are dropped
   at query time for long questions, never at index time, so phrases keep
   every word.
@@ -138,14 +139,14 @@ class SegmentingTokenizer(Tokenizer):
 
 
 class LatinStemFilter(Filter):
-    """Porter-stem lower-case alphabetic tokens; leave Chinese and numbers alone."""
+    """Stem lower-case alphabetic tokens (``latin_term``); leave Chinese and numbers alone."""
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         match = _LATIN_ALPHA.match
         for t in tokens:
             text = t.text
             if len(text) > 2 and match(text):
-                t.text = porter_stem(text)
+                t.text = latin_term(text)
             yield t
 
 
@@ -235,9 +236,31 @@ def _word_info(word: str) -> tuple:
 
 def _term_text(word: str) -> str:
     """A segmented word as the analyzer's filters leave it: lower-cased, and
-    Porter-stemmed when alphabetic Latin (the stop filter only marks)."""
-    text = word.lower()
-    return porter_stem(text) if len(text) > 2 and _LATIN_ALPHA.match(text) else text
+    stemmed when alphabetic Latin (the stop filter only marks)."""
+    return latin_term(word.lower())
+
+
+# -ize words and their -ization nouns keep "ize": Porter takes them to their root
+# (urbanization -> urban, industrialization -> industri, legalization -> legal), so
+# "urbanization" matched every English title with "Urban" in it and was a rendering
+# of 城市 (urban); "industrialization" put the Film Industry Promotion Law first.
+_IZE = re.compile(r"^([a-z]{3,})iz(?:e|ed|es|ing|ation|ations|er|ers)$")
+
+
+@functools.lru_cache(maxsize=100_000)
+def latin_term(word: str) -> str:
+    """The index term of one lower-case word: an alphabetic Latin word (3 letters or
+    more) in its American spelling (``index.british``), -ize/-ization words as
+    "<root>ize", other words Porter-stemmed; anything else (Chinese, numbers) as it
+    is. Index and queries, and every English comparison (``en_key``), use this one
+    function, so they always agree."""
+    if len(word) <= 2 or not _LATIN_ALPHA.match(word):
+        return word
+    from index.british import american
+
+    word = american(word)
+    m = _IZE.match(word)
+    return m.group(1) + "ize" if m else porter_stem(word)
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -251,11 +274,5 @@ def en_key(phrase: str) -> str:
     "platform economi"), British spellings folded to American ones (labour, defence,
     standardisation: ``index.british``). Glossary lookups and query expansion compare
     English on this key."""
-    from index.british import american
-
     words = re.findall(r"[A-Za-z0-9\u00c0-\u024f]+", phrase.lower())
-    return " ".join(
-        porter_stem(american(w)) if len(w) > 2 and _LATIN_ALPHA.match(w) else w
-        for w in words
-        if w not in ENGLISH_STOP_WORDS
-    )
+    return " ".join(latin_term(w) for w in words if w not in ENGLISH_STOP_WORDS)

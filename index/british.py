@@ -1,9 +1,9 @@
 """British spellings folded to American ones, one English word at a time.
 
-Place in the flow: a step of English matching (:func:`index.analysis.en_key`, the
-key every glossary, CC-CEDICT and title-lookup comparison uses) and of query
-expansion (``search.expand``: the American spelling searched beside the word as
-typed). News that China-policy readers quote is often British (labour, defence,
+Place in the flow: a step of analysis (:func:`index.analysis.latin_term`, the one
+rule for an English word's index term, used for documents, queries and
+:func:`index.analysis.en_key`, the key every glossary, CC-CEDICT and title-lookup
+comparison uses). News that China-policy readers quote is often British (labour, defence,
 standardisation, programme), while the glossary, CC-CEDICT and most official
 English titles are American; without the fold "national defence" found nothing
 about 国防 and "standardisation" matched 规范.
@@ -11,8 +11,8 @@ about 国防 and "standardisation" matched 规范.
 Two kinds of knowledge, both data: a word table (``data/british_spellings.tsv``:
 -our, -re, -ence, doubled l, ae/oe and single words) and the -ise/-isation/-yse
 rule below, with the words American English spells -ise too in
-``data/ise_words.txt``. Index terms are not folded (the analyzer is unchanged, so
-no index needs rebuilding); the query side carries both spellings.
+``data/ise_words.txt``. A change to either changes index terms: bump
+``index.segmenter.ANALYSIS_VERSION`` so that indexes are rebuilt.
 """
 
 from __future__ import annotations

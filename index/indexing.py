@@ -80,8 +80,8 @@ def _open_for_writing(
     path: str | os.PathLike, kind: str | None, rebuild: bool, options: dict
 ) -> Any:
     """The backend to write into: created when new, emptied first by ``rebuild``
-    when it cannot be opened (another version, damaged); refused when the glossary's
-    words changed since it was built, unless rebuilding."""
+    when it cannot be opened (another version, damaged); refused when the analysis
+    rules or the glossary's words changed since it was built, unless rebuilding."""
     try:
         backend = open_backend(path, kind=kind, create=True, **options)
     except (IndexOutdated, IndexCorrupt):
@@ -93,7 +93,10 @@ def _open_for_writing(
         try:
             segmenter.check_built_with(
                 backend.meta().get("glossary"),
-                hint="re-run with --rebuild to re-index everything with the new words",
+                hint=(
+                    "re-run with --rebuild (scripts/demo --rebuild) to re-index everything"
+                    " with this version's analysis rules and glossary words"
+                ),
             )
         except IndexOutdated as e:
             # The person indexing can fix this with a flag: an input error, not a 503.

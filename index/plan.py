@@ -37,7 +37,7 @@ class Alt:
 
     words: tuple[str, ...]
     weight: float = 1.0
-    origin: str = "user"  # "user" | "spelling" | "curated" | "user-glossary" | "cc-cedict"
+    origin: str = "user"  # "user" | "curated" | "user-glossary" | "cc-cedict"
     fields: tuple[str, ...] = TEXT_FIELDS
     display: str = ""  # the text the user typed or the rendering, for explain
 

@@ -46,8 +46,9 @@ def configure(words: Iterable[str]) -> str:
     return fingerprint()
 
 
-# Bump when segmentation or sub-word rules change: indexes built before must be rebuilt.
-ANALYSIS_VERSION = "2"
+# Bump when segmentation, sub-word or term rules change: indexes built before must be
+# rebuilt. 3: Latin terms in American spelling, -ization words as -ize (index.analysis).
+ANALYSIS_VERSION = "3"
 
 
 def fingerprint() -> str:
@@ -68,7 +69,7 @@ def check_built_with(
     current = fingerprint() if current is None else current
     if built and built != current:
         raise IndexOutdated(
-            "the glossary's segmentation words changed since this index was built",
+            "this index was built with other analysis rules or glossary segmentation words",
             hint,
             built=built,
             current=current,

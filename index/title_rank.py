@@ -34,9 +34,7 @@ from index.plan import Alt, Plan
 # Chinese title in English, so matching it is weaker than a glossary rendering
 # matching the Chinese title itself (0.7 for a preferred rendering).
 TITLE_FIELD_FACTOR = {"title": 1.0, "title_en": 1.0, "title_draft": 0.65}
-# Dictionary senses do not count; a word's other spelling (defence: defense) is the word.
-USER_ORIGINS = ("user", "spelling")
-TITLE_ORIGINS = (*USER_ORIGINS, "curated", "user-glossary")
+TITLE_ORIGINS = ("user", "curated", "user-glossary")  # dictionary senses do not count
 
 # Higher is more authoritative (see module doc). Facts about the corpus's values:
 # levels of the laws data (LEVEL_RANK, index/doctypes.py), 全国 as the national region, State Council issuers.
@@ -53,7 +51,7 @@ def title_alternatives(plan: Plan) -> Iterator[list[tuple[Alt, str, float]]]:
     title evidence: (alternative, title field, its weight times the field's factor).
     Dictionary senses count only when the plan asks for title expansions. Both
     backends' title strength reads this."""
-    origins = TITLE_ORIGINS if plan.title_expansions else USER_ORIGINS
+    origins = TITLE_ORIGINS if plan.title_expansions else ("user",)
     for c in plan.clauses:
         if c.occur == "must_not" or c.title_optional:
             continue

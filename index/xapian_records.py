@@ -22,7 +22,6 @@ on both engines. Per record:
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import zlib
 from dataclasses import dataclass
@@ -150,11 +149,10 @@ def _analyse_word(prefix: str, word: str) -> tuple[str, ...] | None:
     return tuple(t for t in terms if len(t.encode("utf-8")) <= MAX_TERM_BYTES or not prefix)
 
 
-@functools.lru_cache(maxsize=100_000)
 def _stem(t: str) -> str:
-    from index.analysis import _LATIN_ALPHA, porter_stem
+    from index.analysis import latin_term
 
-    return porter_stem(t) if len(t) > 2 and _LATIN_ALPHA.match(t) else t
+    return latin_term(t)
 
 
 def date_int(d: str | None) -> int:

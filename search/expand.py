@@ -39,8 +39,7 @@ from index.normalize import to_simplified
 from index.scripts import HAN_CHARS, all_han, has_han
 
 # Weights: the user's own words weigh 1.0.
-# A word's American spelling is the same word (defence: defense), searched just below it.
-WEIGHT = {"curated": 0.7, "user": 0.7, "cc-cedict": 0.3, "spelling": 0.95}
+WEIGHT = {"curated": 0.7, "user": 0.7, "cc-cedict": 0.3}
 # Later targets of the same source weigh less than the first one.
 SECONDARY = 0.85
 CEDICT_MAX_SENSES = 2
@@ -82,7 +81,7 @@ class Expansion:
     target: str  # the rendering to add
     target_lang: str  # "zh" or "en"
     weight: float  # < 1.0; the user's own words weigh 1.0
-    origin: str  # "curated" | "user" | "cc-cedict" | "spelling"
+    origin: str  # "curated" | "user" | "cc-cedict"
     category: str
 
 
@@ -216,20 +215,6 @@ def _expand_english(
                         )
                     )
             i += 1
-
-
-def _expand_spelling(text: str, out: list) -> None:
-    """A British spelling's American form (labour: labor), for English fields: the
-    glossary and CC-CEDICT already compare both alike (``index.analysis.en_key``)."""
-    from index.british import american
-
-    for m in _EN_WORD.finditer(text):
-        word = m.group(0)
-        us = american(word.lower())
-        if us != word.lower():
-            out.append(
-                Expansion(word, m.span(), us, "en", WEIGHT["spelling"], "spelling", "spelling")
-            )
 
 
 # --- Chinese -> English --------------------------------------------------------
@@ -373,7 +358,6 @@ def expand(
     idx = _index(glossary)
     out: list[Expansion] = []
     _expand_english(text, glossary, idx, max_per_term, out)
-    _expand_spelling(text, out)
     _expand_chinese(text, glossary, idx, max_per_term, out)
     # One target per source span (the two sides can reach the same target).
     seen: set[tuple[tuple[int, int], str]] = set()

@@ -228,10 +228,7 @@ def _expansion_clauses(
             words = tuple(analyze(e.target))
             if words and words not in seen:
                 seen.add(words)
-                if e.origin == "spelling":  # the user's word, spelled another way
-                    fields = how.fields(words)
-                else:
-                    fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else how.han
+                fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else how.han
                 alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
         clauses.append(Clause(tuple(alts), how.occur, display=exps[0].source))
     return clauses, used

@@ -1,5 +1,5 @@
-"""British spellings (index/british.py): folded to American ones in English matching
-(``en_key``) and searched beside the word as typed, so a query written the way UK and
+"""British spellings (index/british.py): folded to American ones by the analyzer (index
+and queries) and in English matching (``en_key``), so a query written the way UK and
 Hong Kong news write it finds what the American spelling finds (the whole-corpus
 checks are in tests/test_intent_corpus.py)."""
 
@@ -67,13 +67,12 @@ def test_spelling_tables_are_well_formed() -> None:
     assert all(w.endswith("ise") for w in ise_words())
 
 
-def test_expansion_searches_the_american_spelling_in_the_users_fields() -> None:
-    from index.glossary import Glossary
-    from search.expand import expand
+def test_index_and_queries_take_the_american_spelling() -> None:
+    """The analyzer folds both sides, so a British query finds American text and the
+    other way round; -ization words keep "ize" (urbanization is not urban)."""
+    from index.analysis import terms as analyze
 
-    exps = expand("labour protection", Glossary.load(cedict=False))
-    spelled = [e for e in exps if e.origin == "spelling"]
-    assert [(e.source, e.target, e.target_lang) for e in spelled] == [("labour", "labor", "en")]
-    assert not [
-        e for e in expand("labor protection", Glossary.load(cedict=False)) if e.origin == "spelling"
-    ]
+    assert analyze("Labour Protection Centre") == analyze("labor protection center")
+    assert analyze("urbanisation") == analyze("urbanization") == ["urbanize"]
+    assert analyze("urbanization") != analyze("urban")
+    assert analyze("industrialization") != analyze("industry")

@@ -55,12 +55,7 @@ def test_english_phrases_longest_match_with_inflection(g: Glossary) -> None:
     "word", ["standardised", "Standardized", "standardise", "regulated", "Regulate"]
 )
 def test_spelling_variants_and_inflections_reach_the_same_term(g: Glossary, word: str) -> None:
-    exps = expand(f"{word} pilot", g)
-    assert targets([e for e in exps if e.target_lang == "zh"]) == ["规范", "试点"]
-    # A British spelling is also searched as the American one, in the user's fields.
-    assert [e.target for e in exps if e.origin == "spelling"] == (
-        [word.lower().replace("is", "iz")] if "standardis" in word else []
-    )
+    assert targets(expand(f"{word} pilot", g)) == ["规范", "试点"]
 
 
 def test_stop_words_inside_a_phrase_do_not_break_it(g: Glossary) -> None:

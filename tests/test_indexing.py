@@ -96,6 +96,22 @@ def test_a_changed_glossary_asks_for_a_rebuild(tmp_path: Path) -> None:
     assert index_paths(ix, [DOCS], glossary=Words(), rebuild=True).added == N_DOCS
 
 
+def test_changed_analysis_rules_ask_for_a_rebuild(tmp_path: Path, monkeypatch) -> None:
+    """An index written under other term rules (ANALYSIS_VERSION) is not added to: its
+    English terms would not meet the queries' (labour vs labor); the error names the
+    flag, and the demo script forwards it."""
+    from index import segmenter
+
+    ix = tmp_path / "ix"
+    index_paths(ix, [DOCS], limit=2)
+    monkeypatch.setattr(segmenter, "ANALYSIS_VERSION", "older")
+    with pytest.raises(InputError, match=r"scripts/demo --rebuild"):
+        index_paths(ix, [DOCS])
+    assert index_paths(ix, [DOCS], rebuild=True).added == N_DOCS
+    demo = (Path(__file__).resolve().parents[1] / "scripts" / "demo").read_text("utf-8")
+    assert 'index --sample --progress "$@"' in demo
+
+
 def test_reset_refuses_a_folder_that_is_not_an_index(tmp_path: Path) -> None:
     (tmp_path / "mine.txt").write_text("keep me")
     with pytest.raises(InputError, match="does not look like a Duizhao index"):

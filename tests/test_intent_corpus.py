@@ -276,3 +276,14 @@ def test_british_english_title_finds_the_law(corpus_engine) -> None:
 )
 def test_law_acronyms_of_the_english_press(corpus_engine, acronym: str, title: str) -> None:
     assert _search(corpus_engine, acronym).hits[0].doc.title == title
+
+
+@pytest.mark.parametrize(
+    ("query", "term"),
+    [("urbanization", "城镇化"), ("urbanisation", "城镇化"), ("marketization", "市场化")],
+)
+def test_ization_topics_are_not_their_root(corpus_engine, query: str, term: str) -> None:
+    """Porter took urbanization to "urban": the Urban Maintenance and Construction Tax
+    Law came first, through its English title, and 城市 was read as a rendering."""
+    hits = _search(corpus_engine, query).hits
+    assert all(term in h.doc.title for h in hits[:3])
