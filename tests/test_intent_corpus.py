@@ -272,6 +272,7 @@ def test_british_english_title_finds_the_law(corpus_engine) -> None:
         ("CSL", "中华人民共和国网络安全法"),  # before: nothing found
         ("AUCL", "中华人民共和国反不正当竞争法"),  # before: nothing found
         ("FIL", "中华人民共和国外商投资法"),  # before: nothing found
+        ("VAT", "中华人民共和国增值税法"),  # before: nothing found
     ],
 )
 def test_law_acronyms_of_the_english_press(corpus_engine, acronym: str, title: str) -> None:
@@ -287,3 +288,14 @@ def test_ization_topics_are_not_their_root(corpus_engine, query: str, term: str)
     Law came first, through its English title, and 城市 was read as a rendering."""
     hits = _search(corpus_engine, query).hits
     assert all(term in h.doc.title for h in hits[:3])
+
+
+@pytest.mark.parametrize(
+    ("query", "term"),
+    # before: 价值/加进/税收 and 家庭/登记/注册, word by word from CC-CEDICT
+    [("value-added tax", "增值税"), ("household registration", "户籍"), ("hukou", "户籍")],
+)
+def test_glossary_terms_of_the_english_press(corpus_engine, query: str, term: str) -> None:
+    r = _search(corpus_engine, query)
+    assert term in [x.target for x in r.expansions]
+    assert all(term in h.doc.title for h in r.hits[:2])
