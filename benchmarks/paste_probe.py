@@ -110,6 +110,16 @@ def _british(q: str) -> str:
     return q
 
 
+_EN_ISSUING = re.compile(
+    r"^Notice (?:of|from) .+? on (?:Issuing|Printing and Distributing|Forwarding) (?:the )?", re.I
+)
+
+
+def _inner_en(q: str) -> str:
+    """The document a "Notice of ... on Issuing the ..." issues, named as news names it."""
+    return _EN_ISSUING.sub("", q, count=1)
+
+
 _DE_BEFORE_KIND = re.compile(r"的(?=(?:通知|意见|指导意见|实施意见|决定|批复|函|通告|公告)$)")
 
 
@@ -136,6 +146,8 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "law_book_marks": (("title_law",), lambda q: f"《{q}》"),
     "law_version": (("title_law", "law_short"), lambda q: q + _VERSION),
     "british": (("topic_en", "en_title"), _british),
+    "inner_en": (("en_title",), _inner_en),
+    "no_year": (("en_title",), lambda q: re.sub(r"\s*\((?:\d{4}\s*-\s*)?\d{4}[^)]*\)", "", q)),
     "no_inner_quotes": (("title_law", "title_policy"), lambda q: re.sub("[“”‘’\"']", "", q)),
     "ascii_dash": (("title_law", "title_policy"), lambda q: re.sub("[—–－~～]+", "-", q)),
     "drop_de": (("title_policy",), lambda q: _DE_BEFORE_KIND.sub("", q)),

@@ -347,12 +347,15 @@ class Engine:
         expansions = []
         if req.expand and self.glossary is not None and pq.positive_units:
             from search.expand import expand
-            from search.senses import usable_senses
+            from search.senses import sense_problem, usable_senses
             from search.spelling import pinyin_expansions
+
+            def usable(zh: str) -> bool:
+                return sense_problem(self.backend, zh) is None
 
             expansions = [
                 e
-                for e in expand(pq.expansion_text, self.glossary)
+                for e in expand(pq.expansion_text, self.glossary, usable=usable)
                 if e.target not in req.removed_expansions
             ]
             # Dictionary senses no policy text uses ("push" -> 捘) are dropped.

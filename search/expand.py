@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from index import segmenter
@@ -172,49 +173,101 @@ def _english_runs(text: str) -> list[list[tuple[str, int, int]]]:
 
 
 def _expand_english(
-    text: str, glossary: Glossary, idx: _Index, max_per_term: int, out: list
+    text: str,
+    glossary: Glossary,
+    idx: _Index,
+    max_per_term: int,
+    out: list,
+    usable: Callable[[str], bool] | None = None,
+    phrases: bool = True,
 ) -> None:
+    """Left to right over each run of English words: a curated phrase (longest first),
+    else (with ``phrases``) a CC-CEDICT phrase, else a curated word, else the word's
+    CC-CEDICT senses."""
     for run in _english_runs(text):
         i = 0
         while i < len(run):
-            matched = False
-            for n in range(min(idx.en_max, len(run) - i), 0, -1):
-                words = tuple(k for k, _, _ in run[i : i + n])
-                entries = idx.en.get(words)
-                if not entries:
-                    continue
-                start, end = run[i][1], run[i + n - 1][2]
-                source = text[start:end]
-                entries = [e for e in entries if e.zh not in ZH_FUNCTION_WORDS]
-                for rank, e in enumerate(entries[:max_per_term]):
-                    w = WEIGHT.get(e.source, 0.7) * (SECONDARY if rank else 1.0)
-                    out.append(
-                        Expansion(
-                            source, (start, end), e.zh, "zh", round(w, 3), e.source, e.category
-                        )
-                    )
-                matched = True
-                i += n
-                break
-            if matched:
-                continue
-            key, start, end = run[i]
-            word = text[start:end]
-            if (
-                glossary.cedict_enabled
-                and len(word) >= 3
-                and word.isalpha()
-                and word.lower() not in EN_NO_CEDICT
-                and word.lower() not in ENGLISH_STOP_WORDS
-            ):
-                for rank, e in enumerate(glossary.cedict_en_entries(key, limit=CEDICT_MAX_SENSES)):
-                    w = WEIGHT["cc-cedict"] * (SECONDARY if rank else 1.0)
-                    out.append(
-                        Expansion(
-                            word, (start, end), e.zh, "zh", round(w, 3), "cc-cedict", e.category
-                        )
-                    )
-            i += 1
+            n = (
+                _curated_at(text, run, i, idx, max_per_term, out, min_words=2)
+                or (_cedict_phrase_at(text, run, i, glossary, out, usable) if phrases else 0)
+                or _curated_at(text, run, i, idx, max_per_term, out, min_words=1)
+            )
+            if not n:
+                _cedict_word_at(text, run[i], glossary, out)
+            i += n or 1
+
+
+def _curated_at(
+    text: str, run: list, i: int, idx: _Index, max_per_term: int, out: list, min_words: int
+) -> int:
+    """The longest curated phrase (at least ``min_words`` words) at ``run[i]``: its
+    expansions added, its length returned (0: none)."""
+    for n in range(min(idx.en_max, len(run) - i), min_words - 1, -1):
+        entries = idx.en.get(tuple(k for k, _, _ in run[i : i + n]))
+        if not entries:
+            continue
+        start, end = run[i][1], run[i + n - 1][2]
+        source = text[start:end]
+        entries = [e for e in entries if e.zh not in ZH_FUNCTION_WORDS]
+        for rank, e in enumerate(entries[:max_per_term]):
+            w = WEIGHT.get(e.source, 0.7) * (SECONDARY if rank else 1.0)
+            out.append(
+                Expansion(source, (start, end), e.zh, "zh", round(w, 3), e.source, e.category)
+            )
+        return n
+    return 0
+
+
+def _cedict_phrase_at(
+    text: str,
+    run: list,
+    i: int,
+    glossary: Glossary,
+    out: list,
+    usable: Callable[[str], bool] | None = None,
+) -> int:
+    """A CC-CEDICT sense spelled as the 3 or 2 words at ``run[i]`` (national defense:
+    国防; trade union: 工会), before their words' own senses (defense: 防务). The words
+    must stand next to each other, no stop word between, and the sense be ``usable``."""
+    if not glossary.cedict_enabled:
+        return 0
+    for n in (3, 2):
+        if i + n > len(run):
+            continue
+        words = run[i : i + n]
+        start, end = words[0][1], words[-1][2]
+        if len(text[start:end].split()) != n or not all(k.isalpha() for k, _, _ in words):
+            continue  # a stop word or a number inside: no dictionary phrase
+        entries = glossary.cedict_en_entries(" ".join(k for k, _, _ in words), CEDICT_MAX_SENSES)
+        entries = [e for e in entries if usable is None or usable(e.zh)]
+        for rank, e in enumerate(entries):
+            w = WEIGHT["cc-cedict"] * (SECONDARY if rank else 1.0)
+            out.append(
+                Expansion(
+                    text[start:end], (start, end), e.zh, "zh", round(w, 3), "cc-cedict", e.category
+                )
+            )
+        if entries:
+            return n
+    return 0
+
+
+def _cedict_word_at(text: str, word_at: tuple, glossary: Glossary, out: list) -> None:
+    """The CC-CEDICT senses of one content word no curated term covers."""
+    key, start, end = word_at
+    word = text[start:end]
+    if (
+        glossary.cedict_enabled
+        and len(word) >= 3
+        and word.isalpha()
+        and word.lower() not in EN_NO_CEDICT
+        and word.lower() not in ENGLISH_STOP_WORDS
+    ):
+        for rank, e in enumerate(glossary.cedict_en_entries(key, limit=CEDICT_MAX_SENSES)):
+            w = WEIGHT["cc-cedict"] * (SECONDARY if rank else 1.0)
+            out.append(
+                Expansion(word, (start, end), e.zh, "zh", round(w, 3), "cc-cedict", e.category)
+            )
 
 
 # --- Chinese -> English --------------------------------------------------------
@@ -344,9 +397,20 @@ _CATEGORY_RANK = {"policy": 0, "legal": 0, "issuer": 1, "region": 1, "doctype": 
 
 
 def expand(
-    text: str, glossary: Glossary, *, max_per_term: int = 3, max_total: int = 16
+    text: str,
+    glossary: Glossary,
+    *,
+    max_per_term: int = 3,
+    max_total: int = 16,
+    usable: Callable[[str], bool] | None = None,
+    cedict_phrases: bool = True,
 ) -> list[Expansion]:
     """Expansions of ``text`` (normalized query text) in both directions.
+
+    ``usable`` (a Chinese word -> whether the corpus uses it) decides whether a
+    CC-CEDICT phrase sense stands for its English words; without it, any does.
+    ``cedict_phrases=False`` reads English words one by one, as a caller that
+    chooses phrase senses itself wants (the title lookup).
 
     At most ``max_per_term`` targets per matched source and ``max_total`` in
     all; when there are more, curated before CC-CEDICT, longer sources and
@@ -357,7 +421,7 @@ def expand(
         return []
     idx = _index(glossary)
     out: list[Expansion] = []
-    _expand_english(text, glossary, idx, max_per_term, out)
+    _expand_english(text, glossary, idx, max_per_term, out, usable, cedict_phrases)
     _expand_chinese(text, glossary, idx, max_per_term, out)
     # One target per source span (the two sides can reach the same target).
     seen: set[tuple[tuple[int, int], str]] = set()

@@ -751,7 +751,10 @@ def _add_glossary_parts(
     # More readings per word than are kept: those reached through the word's stem
     # alone are dropped first (below), so they no longer crowd out a spelled one
     # (Industries: 工业, 产业 and 行业, not 工业化 and 产业化 in 行业's place).
-    exps = expand(text, glossary, max_per_term=PARSE_READINGS + 2, max_total=48)
+    # CC-CEDICT phrases are chosen by title evidence below (title_senses), not read first.
+    exps = expand(
+        text, glossary, max_per_term=PARSE_READINGS + 2, max_total=48, cedict_phrases=False
+    )
     if title_df is not None:
         exps = title_senses(text, exps, glossary, title_df)
     for e in exps:

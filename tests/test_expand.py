@@ -215,6 +215,21 @@ def test_cedict_fallback_bounded_and_low_weight(gc: Glossary) -> None:
     assert all(e.origin == "curated" for e in expand("发展", gc))
 
 
+def test_cedict_phrase_before_its_words(gc: Glossary) -> None:
+    """Two English words that are one CC-CEDICT sense are read as it, not word by
+    word (before: "national defense" was 全国 + 防务, and found 38 of 280 documents)."""
+    exps = [e for e in expand("national defense", gc) if e.origin == "cc-cedict"]
+    assert [(e.source, e.target) for e in exps] == [("national defense", "国防")]
+    # a sense the corpus does not use stands for nothing: the words are read one by one
+    alone = expand("national defense", gc, usable=lambda zh: zh != "国防")
+    assert "国防" not in targets(alone) and "防务" in targets(alone)
+    # the title lookup chooses phrase senses itself
+    words = expand("national defense", gc, cedict_phrases=False)
+    assert "国防" not in targets(words) and "防务" in targets(words)
+    # a stop word between the words: no dictionary phrase
+    assert "国防" not in targets(expand("national and defense", gc))
+
+
 def test_no_cedict_when_disabled(g: Glossary) -> None:
     assert expand("解除 steamship", g) == []
 

@@ -299,3 +299,18 @@ def test_glossary_terms_of_the_english_press(corpus_engine, query: str, term: st
     r = _search(corpus_engine, query)
     assert term in [x.target for x in r.expansions]
     assert all(term in h.doc.title for h in r.hits[:2])
+
+
+@pytest.mark.parametrize(
+    ("query", "term", "in_title"),
+    [
+        ("national defense", "国防", "国防"),  # a CC-CEDICT phrase (before: 全国 + 防务, 38 found)
+        ("drunk driving", "醉酒驾驶", "道路交通安全法"),  # before: 带动, 推动 ("drive" growth)
+        ("facial recognition", "人脸识别", "人脸识别"),  # before: 做脸 ("to have a facial")
+    ],
+)
+def test_english_phrases_read_as_one(corpus_engine, query: str, term: str, in_title: str) -> None:
+    r = _search(corpus_engine, query)
+    assert term in [x.target for x in r.expansions]
+    assert not [x for x in r.expansions if x.source != query and x.origin == "cc-cedict"]
+    assert in_title in r.hits[0].doc.title

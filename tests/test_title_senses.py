@@ -109,7 +109,8 @@ def test_title_senses_replace_the_plain_fallback(engine: Engine) -> None:
 
 def test_a_dictionary_phrase_beside_a_curated_word(engine: Engine) -> None:
     text = "Law on National Defense"
-    chosen = title_senses(text, expand(text, engine.glossary), engine.glossary, title_df(engine))
+    exps = expand(text, engine.glossary, cedict_phrases=False)  # as the title lookup asks
+    chosen = title_senses(text, exps, engine.glossary, title_df(engine))
     targets = {(e.source, e.target) for e in chosen}
     assert ("National Defense", "国防") in targets
     assert ("National", "国家") in targets  # the curated reading stays
