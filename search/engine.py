@@ -351,7 +351,10 @@ class Engine:
             from search.spelling import pinyin_expansions
 
             def usable(zh: str) -> bool:
-                return sense_problem(self.backend, zh) is None
+                # A phrase's sense stands for its words when the corpus writes it as
+                # one indexed word (国防, 童工); 交通意外 (the corpus says 交通事故)
+                # would lose what the words find one by one.
+                return len(analyze(zh)) == 1 and sense_problem(self.backend, zh) is None
 
             expansions = [
                 e

@@ -407,7 +407,7 @@ def expand(
 ) -> list[Expansion]:
     """Expansions of ``text`` (normalized query text) in both directions.
 
-    ``usable`` (a Chinese word -> whether the corpus uses it) decides whether a
+    ``usable`` (a Chinese word -> whether the corpus writes it) decides whether a
     CC-CEDICT phrase sense stands for its English words; without it, any does.
     ``cedict_phrases=False`` reads English words one by one, as a caller that
     chooses phrase senses itself wants (the title lookup).
