@@ -291,6 +291,8 @@ class Engine:
         notices: list[str] = []
         if pq.was_traditional:
             notices.append(f"Traditional characters were converted to simplified: {pq.simplified}")
+        if pq.numbered:
+            notices.append(f"Article numbers were searched as laws write them: {pq.simplified}")
         expansions = self._expansions(req, pq)
         planned = self._resolve_filters(req, pq, notices)
         plan_for = functools.partial(build_plan, pq, expansions, planned, profile=profile)

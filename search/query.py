@@ -202,6 +202,7 @@ class ParsedQuery:
     year_from: int | None = None
     year_to: int | None = None
     was_traditional: bool = False
+    numbered: bool = False  # an article number in digits was written as the law writes it
     long: bool = False  # ranked "any word" mode
     filter_spans: list[tuple[int, int]] = field(default_factory=list)  # `field:value` tokens
 
@@ -224,6 +225,26 @@ class ParsedQuery:
 
 # long: one tokenizer loop over the query syntax; each token kind is a branch that updates the
 # same OR-group state and limit counters.
+# An article, chapter or section number in digits (第13条, Article 13, Art. 13): laws
+# write it in Chinese numerals (第十三条), one indexed word, while 13 alone matches every
+# "13名同志" of the corpus.
+_PART_IN_DIGITS = re.compile(r"第\s*(\d{1,4})\s*([条章节款项编])")
+_ARTICLE_EN = re.compile(r"\b(?:Article|Art\.)\s*(\d{1,4})\b", re.IGNORECASE)
+
+
+def article_numbers(text: str) -> str:
+    """``text`` with article, chapter and section numbers in the law's own numerals:
+    第13条 -> 第十三条, Article 13 -> 第十三条, 第2章 -> 第二章 (0 is left alone)."""
+    from index.structure import int_to_cn
+
+    def cn(m: re.Match[str], unit: str) -> str:
+        n = int(m.group(1))
+        return f"第{int_to_cn(n)}{unit}" if n else m.group(0)
+
+    text = _PART_IN_DIGITS.sub(lambda m: cn(m, m.group(2)), text)
+    return _ARTICLE_EN.sub(lambda m: cn(m, "条"), text)
+
+
 def parse_query(text: str | None, *, allow_empty: bool = False) -> ParsedQuery:
     """Parse and validate a query; raises QueryError with a hint on bad input."""
     if text is None:
@@ -241,8 +262,9 @@ def parse_query(text: str | None, *, allow_empty: bool = False) -> ParsedQuery:
             f"the query is too long ({len(norm):,} characters; the limit is {MAX_QUERY_CHARS})",
             "shorten it to its key words, or search for a title with `duizhao title`",
         )
-    simp = to_simplified(norm)
-    pq = ParsedQuery(text, norm, simp, was_traditional=simp != norm)
+    written = article_numbers(norm)
+    simp = to_simplified(written)
+    pq = ParsedQuery(text, written, simp, was_traditional=simp != written, numbered=written != norm)
     or_group = 0
     pending_or = False
     phrases = negs = ors = 0

@@ -355,3 +355,23 @@ def test_index_generation_checked_once_per_searcher(engine, monkeypatch) -> None
     with backend.searcher() as s:  # a new searcher checks again
         assert backend._reader_cache(s) is first  # same generation
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("个人信息保护法第13条", "个人信息保护法第十三条"),
+        ("第 1260 条", "第一千二百六十条"),
+        ("民法典第1043条之一", "民法典第一千零四十三条之一"),
+        ("Article 13 PIPL", "第十三条 PIPL"),
+        ("art. 110", "第一百一十条"),
+        ("第2章", "第二章"),
+        ("国办发第13号", "国办发第13号"),  # a number, not a part of a law
+        ("第0条", "第0条"),
+    ],
+)
+def test_article_numbers_are_written_as_laws_write_them(typed: str, written: str) -> None:
+    from search.query import article_numbers, parse_query
+
+    assert article_numbers(typed) == written
+    assert parse_query(typed).numbered == (typed != written)

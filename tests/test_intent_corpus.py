@@ -314,3 +314,18 @@ def test_english_phrases_read_as_one(corpus_engine, query: str, term: str, in_ti
     assert term in [x.target for x in r.expansions]
     assert not [x for x in r.expansions if x.source != query and x.origin == "cc-cedict"]
     assert in_title in r.hits[0].doc.title
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "article"),
+    [
+        ("个人信息保护法第13条", "中华人民共和国个人信息保护法", "第十三条"),
+        ("Article 13 PIPL", "中华人民共和国个人信息保护法", "第十三条"),
+        ("民法典第1043条", "中华人民共和国民法典", "第一千零四十三条"),
+    ],
+)
+def test_article_numbers_in_digits(corpus_engine, query: str, title: str, article: str) -> None:
+    """Before: 13 matched every 关于…等13名同志任免职的通知 first (2,674 found)."""
+    r = _search(corpus_engine, query)
+    assert r.hits[0].doc.title == title and r.hits[0].passage.label == article
+    assert any("as laws write them" in n for n in r.notices)
