@@ -300,11 +300,20 @@ def _classify(query: object) -> Intent:
             and intent.kind in ("en_title", "title", "law_name", "zh_keywords")
             else Intent("words", query)
         )
-    if han >= 2 and han >= 2 * sum(len(w) for w in latin_words):
+    if han >= 2 and (han >= 2 * sum(len(w) for w in latin_words) or _only_requests(latin_words)):
         return _classify_chinese(query, norm)
     if latin_words and han == 0:
         return _classify_english(query, latin_words)
     return Intent("words", query)
+
+
+def _only_requests(latin_words: list[str]) -> bool:
+    """Whether the English words beside Chinese ones only ask for a version of it
+    (数据安全法 English version): search/data/request_words.txt."""
+    from search.planning import request_words
+
+    words = request_words()
+    return bool(latin_words) and " ".join(latin_words).lower() in words
 
 
 def _quoted_chinese(query: str, norm: str) -> Intent | None:
@@ -326,7 +335,7 @@ def _without_request_word(t: str) -> str:
     from search.planning import request_words
 
     for w in request_words():
-        rest = t[: -len(w)].rstrip() if t.endswith(w) else ""
+        rest = t[: -len(w)].rstrip() if t.lower().endswith(w) else ""
         if rest and _ends_like_title(compact(rest), TITLE_ENDINGS + NAME_ENDINGS):
             return rest
     return t

@@ -248,7 +248,7 @@ def _request_words_optional(clauses: list[Clause]) -> list[Clause]:
     """The clauses of request words (政策, 文件) made optional -- matched where they
     occur, not required, nor asked of titles -- when a topic word is left to require."""
     words = request_words()
-    optional = [c.occur == "must" and c.display in words for c in clauses]
+    optional = [c.occur == "must" and c.display.lower() in words for c in clauses]
     if not any(c.occur == "must" and not o for c, o in zip(clauses, optional, strict=True)):
         return clauses
     return [

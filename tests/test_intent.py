@@ -150,6 +150,17 @@ def test_version_marks_are_not_searched(query: str, text: str) -> None:
     assert is_exact(intent, text) and is_exact(intent, query)
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["数据安全法 English", "数据安全法 English version", "数据安全法英文版", "数据安全法 英文"],
+)
+def test_asking_for_the_english_version_is_a_request(query: str) -> None:
+    """The name is searched; the results show every English title there is (before,
+    "数据安全法 English" was words, and the 反间谍法 came first)."""
+    intent = classify(query)
+    assert intent.kind == "law_name" and intent.text == "数据安全法"
+
+
 def test_version_marks_that_are_titles_stay() -> None:
     # A bracket without 修正/修订 is part of the title; so is a mark after a text
     # that does not end like a title.

@@ -64,6 +64,8 @@ def test_pasted_titles_come_first(corpus_engine, title: str) -> None:
             "中华人民共和国各级人民代表大会常务委员会监督法",
         ),
         ("个人信息保护法原文", "中华人民共和国个人信息保护法"),
+        ("数据安全法 English", "中华人民共和国数据安全法"),  # before: 反间谍法 first
+        ("个人信息保护法英文版", "中华人民共和国个人信息保护法"),
         # Copied from a law database with its version mark (before: 宪法修正案（2018年） first).
         ("中华人民共和国计量法（2018年修正）", "中华人民共和国计量法"),
         ("计量法(2018修正)", "中华人民共和国计量法"),
