@@ -331,3 +331,12 @@ def test_article_numbers_in_digits(corpus_engine, query: str, title: str, articl
     r = _search(corpus_engine, query)
     assert r.hits[0].doc.title == title and r.hits[0].passage.label == article
     assert any("as laws write them" in n for n in r.notices)
+
+
+def test_issuer_short_names(corpus_engine) -> None:
+    """国办 is what Chinese text calls the State Council's General Office (国办发, 国办函);
+    before, "国办 平台经济" found no document with both words and fell back to any word,
+    with an airport regulation first."""
+    r = _search(corpus_engine, "国办 平台经济")
+    assert "国务院办公厅" in [x.target for x in r.expansions]
+    assert r.hits[0].doc.title == "国务院办公厅关于促进平台经济规范健康发展的指导意见"
