@@ -288,11 +288,7 @@ class Engine:
         intent = classify(req.q)
         profile = profiles.profile_for(intent)
         pq = _parse(req, intent)
-        notices: list[str] = []
-        if pq.was_traditional:
-            notices.append(f"Traditional characters were converted to simplified: {pq.simplified}")
-        if pq.numbered:
-            notices.append(f"Article numbers were searched as laws write them: {pq.simplified}")
+        notices = _rewrite_notices(pq)
         expansions = self._expansions(req, pq)
         planned = self._resolve_filters(req, pq, notices)
         plan_for = functools.partial(build_plan, pq, expansions, planned, profile=profile)
@@ -500,6 +496,16 @@ class Engine:
         if self._filters is None:
             self._filters = FilterResolver(self.backend.field_values, self.glossary)
         return self._filters
+
+
+def _rewrite_notices(pq: ParsedQuery) -> list[str]:
+    """What the parser changed in the query, said to the user."""
+    notices = []
+    if pq.was_traditional:
+        notices.append(f"Traditional characters were converted to simplified: {pq.simplified}")
+    if pq.numbered:
+        notices.append(f"Article numbers were searched as laws write them: {pq.simplified}")
+    return notices
 
 
 def _parse(req: SearchRequest, intent: Intent) -> ParsedQuery:

@@ -223,8 +223,6 @@ class ParsedQuery:
         return sum(len(u.terms) for u in self.units)
 
 
-# long: one tokenizer loop over the query syntax; each token kind is a branch that updates the
-# same OR-group state and limit counters.
 # An article, chapter or section number in digits (第13条, Article 13, Art. 13): laws
 # write it in Chinese numerals (第十三条), one indexed word, while 13 alone matches every
 # "13名同志" of the corpus.
@@ -245,6 +243,8 @@ def article_numbers(text: str) -> str:
     return _ARTICLE_EN.sub(lambda m: cn(m, "条"), text)
 
 
+# long: one tokenizer loop over the query syntax; each token kind is a branch that updates the
+# same OR-group state and limit counters.
 def parse_query(text: str | None, *, allow_empty: bool = False) -> ParsedQuery:
     """Parse and validate a query; raises QueryError with a hint on bad input."""
     if text is None:

@@ -741,23 +741,26 @@ def parse_english_title(
 PARSE_READINGS = 4  # Chinese readings kept per English word or phrase of a title
 
 
+def _title_readings(text: str, glossary: Any, title_df: Callable[[str], int] | None) -> list[Any]:
+    """The glossary's and CC-CEDICT's readings of an English title's words. More per
+    word than are kept: those reached through the word's stem alone are dropped first
+    (``_drop_stem_only``), so they no longer crowd out a spelled one (Industries: 工业,
+    产业 and 行业, not 工业化 and 产业化 in 行业's place). CC-CEDICT phrases are chosen by
+    title evidence (``title_senses``), not read before their words."""
+    from search.expand import expand
+
+    exps = expand(
+        text, glossary, max_per_term=PARSE_READINGS + 2, max_total=48, cedict_phrases=False
+    )
+    return exps if title_df is None else title_senses(text, exps, glossary, title_df)
+
+
 def _add_glossary_parts(
     p: EnglishTitleParse, text: str, glossary: Any, title_df: Callable[[str], int] | None
 ) -> None:
     """Issuers, regions, document types and key terms the glossary finds in ``text``."""
-    from search.expand import expand
-
     groups: dict[tuple[tuple[int, ...], bool], TermGroup] = {}
-    # More readings per word than are kept: those reached through the word's stem
-    # alone are dropped first (below), so they no longer crowd out a spelled one
-    # (Industries: 工业, 产业 and 行业, not 工业化 and 产业化 in 行业's place).
-    # CC-CEDICT phrases are chosen by title evidence below (title_senses), not read first.
-    exps = expand(
-        text, glossary, max_per_term=PARSE_READINGS + 2, max_total=48, cedict_phrases=False
-    )
-    if title_df is not None:
-        exps = title_senses(text, exps, glossary, title_df)
-    for e in exps:
+    for e in _title_readings(text, glossary, title_df):
         if e.target_lang != "zh":
             continue
         key = (tuple(e.span), e.origin == "cc-cedict")
