@@ -446,8 +446,44 @@ def find_docnums(text: str) -> list[tuple[DocNumber, tuple[int, int]]]:
 
 def docnum_keys(text: str) -> list[str]:
     """Lookup keys for what a user typed: [key] for a Chinese form,
-    [pinyin_key] for an English one, [] when it is not a document number."""
+    [pinyin_key] for an English one, the key of every year for a number typed
+    without its year (``parse_yearless``), [] when it is not a document number."""
     dn = parse_docnum(text)
     if dn is None:
-        return []
+        found = parse_yearless(text)
+        return [] if found is None else yearless_keys(*found)
     return [dn.pinyin_key] if dn.is_pinyin else [dn.key]
+
+
+# A number said without its year, as speech and news say it: 国办发38号, 国发35号文.
+_YEARLESS = re.compile(
+    r"^\s*(?P<code>[^\W\d_]{2,8}?)\s*第?\s*(?P<n>\d{1,5})\s*号\s*(?:文件|文)?\s*$"
+)
+FIRST_YEAR = 1949  # the first year a 文号 can carry
+
+
+def parse_yearless(text: str) -> tuple[str, int] | None:
+    """(issuer code in simplified, number) of a whole string that is a 文号 without its
+    year (国办发38号, 國發35號文); None for anything else. The code must be made of
+    characters real issuer codes use and end in a kind of document (发, 函, 字 ...)."""
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    m = _YEARLESS.match(_fold(text))
+    if not m or not all(is_han(ch) and _code_char(ch) for ch in m.group("code")):
+        return None
+    code = "".join(ch if ch in PINYIN else _simple_char(ch) for ch in m.group("code"))
+    if code[-1] not in _KIND_ENDS or int(m.group("n")) == 0:
+        return None
+    return code, int(m.group("n"))
+
+
+# The last character of a yearless issuer code: the kind of document it numbers.
+_KIND_ENDS = frozenset("发函字令办复电通")
+
+
+def yearless_keys(code: str, number: int, this_year: int | None = None) -> list[str]:
+    """The key of ``code``〔year〕``number``号 for every year, newest first."""
+    import datetime
+
+    last = this_year or datetime.date.today().year
+    return [str(DocNumber(code, y, number)) for y in range(last, FIRST_YEAR - 1, -1)]

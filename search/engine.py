@@ -380,12 +380,20 @@ class Engine:
         self, req: SearchRequest, pq: ParsedQuery, notices: list[str]
     ) -> SearchRequest:
         """Filter values in English, pinyin or short forms become the stored values
-        (the query's in ``pq``, the request's in the request returned); notices added."""
+        (the query's in ``pq``, the request's in the request returned); notices added.
+        A 文号 without its year (国办发38号) matches it in every year, which relevance
+        cannot tell apart: such a search sorts newest first."""
         pq.filters, more = self.filter_resolver().apply(pq.filters)
         notices += more
         resolved, more = self.filter_resolver().apply(req.filters)
         notices += [n for n in more if n not in notices]
-        return replace(req, filters=resolved)
+        sort = req.sort
+        for code, n, typed in _yearless_numbers(pq):
+            notices.append(
+                f"{typed} gives no year: searched as {code}〔any year〕{n}号, newest first"
+            )
+            sort = "date" if sort == "relevance" else sort
+        return replace(req, filters=resolved, sort=sort)
 
     def _title_front(
         self,
@@ -498,6 +506,18 @@ class Engine:
         return self._filters
 
 
+def _yearless_numbers(pq: ParsedQuery) -> list[tuple[str, int, str]]:
+    """(issuer code, number, as typed) of the query's 文号 typed without a year."""
+    from index.docnumber import parse_docnum, parse_yearless
+
+    out = []
+    for v in pq.filters.get("docnum", []):
+        found = parse_yearless(v) if parse_docnum(v) is None else None
+        if found is not None:
+            out.append((*found, v))
+    return out
+
+
 def _rewrite_notices(pq: ParsedQuery) -> list[str]:
     """What the parser changed in the query, said to the user."""
     notices = []
@@ -592,13 +612,14 @@ def split_docnums(q: str | None) -> tuple[str, list[str]]:
     become a document-number filter; the rest of the query is searched as words."""
     if not q or not isinstance(q, str) or len(q) > 2000 or "docnum:" in q or "文号:" in q:
         return q or "", []
-    from index.docnumber import find_docnums
+    from index.docnumber import find_docnums, parse_yearless
     from index.normalize import normalize_query
 
     norm = normalize_query(q)
     found = find_docnums(norm)
     if not found:
-        return q, []
+        # A number said without its year (国办发38号) is searched in every year.
+        return ("", [norm.strip()]) if parse_yearless(norm) is not None else (q, [])
     rest, numbers, pos = [], [], 0
     for _dn, (start, end) in found:
         rest.append(norm[pos:start])

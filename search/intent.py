@@ -278,6 +278,10 @@ def _classify(query: object) -> Intent:
             if intent.kind == "title":
                 return intent
         return Intent("docnum", query)
+    from index.docnumber import parse_yearless
+
+    if parse_yearless(norm) is not None:  # 国办发38号: every year's
+        return Intent("docnum", query)
     if _OPERATORS.search(norm):
         return Intent("words", query)
     han = han_count(norm)

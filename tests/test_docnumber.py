@@ -194,3 +194,35 @@ def test_every_real_doc_number_parses() -> None:
 def test_pinyin_table_is_lowercase_syllables() -> None:
     assert all(v.isascii() and v.isalpha() and v.islower() for v in PINYIN.values())
     assert PINYIN["国"] == "guo" and PINYIN["豫"] == "yu" and PINYIN["渝"] == "yu"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("国办发38号", ("国办发", 38)),
+        ("國辦發38號文", ("国办发", 38)),
+        ("国发35号文件", ("国发", 35)),
+        ("国办发第38号", ("国办发", 38)),
+        ("国办函 12 号", ("国办函", 12)),
+        # not a number without its year
+        ("国办发〔2019〕38号", None),
+        ("数据安全法38号", None),  # no issuer code ends in 法
+        ("关于38号", None),
+        ("38号", None),
+        ("国办发0号", None),
+    ],
+)
+def test_numbers_typed_without_their_year(text: str, found: tuple | None) -> None:
+    from index.docnumber import parse_yearless
+
+    assert parse_yearless(text) == found
+
+
+def test_a_yearless_number_asks_for_every_year_newest_first() -> None:
+    from index.docnumber import FIRST_YEAR, docnum_keys, yearless_keys
+
+    keys = yearless_keys("国办发", 38, this_year=2026)
+    assert keys[0] == "国办发〔2026〕38号" and keys[-1] == f"国办发〔{FIRST_YEAR}〕38号"
+    assert len(keys) == 2026 - FIRST_YEAR + 1
+    assert "国办发〔2019〕38号" in docnum_keys("国办发38号")
+    assert docnum_keys("国办发〔2019〕38号") == ["国办发〔2019〕38号"]

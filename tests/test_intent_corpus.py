@@ -340,3 +340,16 @@ def test_issuer_short_names(corpus_engine) -> None:
     r = _search(corpus_engine, "国办 平台经济")
     assert "国务院办公厅" in [x.target for x in r.expansions]
     assert r.hits[0].doc.title == "国务院办公厅关于促进平台经济规范健康发展的指导意见"
+
+
+def test_a_docnum_without_its_year(corpus_engine) -> None:
+    """国办发38号, as speech and news say it, was searched as words (2,716 found with
+    some of them, none numbered 38); now every year's 国办发〔…〕38号, newest first."""
+    r = _search(corpus_engine, "国办发38号")
+    assert r.intent is not None and r.intent.kind == "docnum"
+    nums = [h.doc.docnum for h in r.hits]
+    assert nums[0] == "国办发〔2019〕38号"
+    assert all(n.startswith("国办发〔") and n.endswith("〕38号") for n in nums)
+    years = [int(n[4:8]) for n in nums]
+    assert years == sorted(years, reverse=True)
+    assert any("gives no year" in n for n in r.notices)
