@@ -22,6 +22,7 @@ on both engines. Per record:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import zlib
 from dataclasses import dataclass
@@ -149,7 +150,9 @@ def _analyse_word(prefix: str, word: str) -> tuple[str, ...] | None:
     return tuple(t for t in terms if len(t.encode("utf-8")) <= MAX_TERM_BYTES or not prefix)
 
 
+@functools.lru_cache(maxsize=100_000)
 def _stem(t: str) -> str:
+    # Cached here too: one lookup per token of the whole corpus (no second call).
     from index.analysis import latin_term
 
     return latin_term(t)
