@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from index.deadline import Deadline
-from index.docnumber import DocNumber, find_docnums, parse_docnum
+from index.docnumber import DocNumber, find_docnums, parse_docnum, parse_yearless, yearless_keys
 from index.document import Document, EnglishTitle
 from index.errors import DuizhaoError, InputError, NotFound, QueryError
 from index.normalize import to_simplified
@@ -283,7 +283,7 @@ def _clean(text: object) -> str:
 
 def classify(text: str) -> str:
     """'docnum', 'zh_title', 'en_title' or 'none' (nothing to look up)."""
-    if parse_docnum(text) is not None:
+    if parse_docnum(text) is not None or parse_yearless(text) is not None:
         return "docnum"
     han = han_count(text)
     latin = len(_LATIN.findall(text))
@@ -1454,7 +1454,8 @@ def _lookup_docnum(
     engine: Any, text: str, limit: int, deadline: Deadline | None = None
 ) -> TitleLookup:
     dn = parse_docnum(text)
-    assert dn is not None
+    if dn is None:
+        return _lookup_yearless(engine, text, limit, deadline)
     res = TitleLookup(text, "docnum", parsed={"docnum": dn.key, "pinyin_key": dn.pinyin_key})
     res.candidates = docnum_candidates(engine, dn, limit, deadline)
     if not res.candidates:
@@ -1466,6 +1467,32 @@ def _lookup_docnum(
         )
     for c in res.candidates:
         _add_renderings(res, c.doc)
+    return res
+
+
+def _lookup_yearless(
+    engine: Any, text: str, limit: int, deadline: Deadline | None = None
+) -> TitleLookup:
+    """A 文号 typed without its year (国办发38号): that number in every year, newest
+    first, each as likely as the others."""
+    found = parse_yearless(text)
+    assert found is not None
+    code, number = found
+    res = TitleLookup(text, "docnum", parsed={"docnum": f"{code}〔?〕{number}号"})
+    alts = tuple(Alt((k.lower(),), 1.0, "user", fields=("docnum",)) for k in yearless_keys(*found))
+    plan = Plan(clauses=[Clause(alts, "must")], limit=limit, sort="date")
+    kw = {"deadline": deadline} if deadline is not None else {}
+    hits = engine.backend.search(plan, **kw).hits
+    for h in hits:
+        ev = Evidence("docnum", 1.0, 1.0, f"same issuer code and number: {h.document.docnum}")
+        res.candidates.append(
+            Candidate(h.document, round(0.9 / len(hits) ** 0.5, 3), [ev], h.score)
+        )
+        _add_renderings(res, h.document)
+    if not res.candidates:
+        res.message = f"No indexed document has the number {code}〔any year〕{number}号."
+    else:
+        res.notices.append(f"{text.strip()} gives no year: every year's, newest first.")
     return res
 
 

@@ -313,6 +313,16 @@ def test_docnum_pinyin_ambiguity(engine) -> None:
     assert exact.candidates[1].confidence < 1.0
 
 
+def test_docnum_without_its_year(engine) -> None:
+    """国办发38号, as speech says it: every year's 国办发〔…〕38号, each as likely."""
+    res = lookup_title(engine, "国办发38号")
+    assert res.kind == "docnum"
+    assert [c.doc.id for c in res.candidates] == ["gov-platform"]
+    assert res.candidates[0].confidence < 1.0 and res.notices
+    missing = lookup_title(engine, "国发999号")
+    assert missing.candidates == [] and "any year" in missing.message
+
+
 def test_docnum_not_in_index(engine) -> None:
     res = lookup_title(engine, "国发〔2099〕1号")
     assert res.candidates == [] and "No indexed document" in res.message
