@@ -11,7 +11,9 @@ Order, per document:
    index tokens long as one of ``plan.exact_title_lengths``);
 2. every query clause matched in a title field (Chinese title, attested or
    draft English title), strongest match first (the user's own words over
-   glossary renderings, see ``title_match``) -- then higher level first (法律 > 行政法规 >
+   glossary renderings, see ``title_match``) -- then titles where the clauses
+   stand together in the query's order (``title_phrases``: 能源发展 in 能源发展战略
+   before 新能源高质量发展), then higher level first (法律 > 行政法规 >
    国务院 and its offices > departments > local), then in force, then newer,
    then the text score. Title-only records compete on equal terms: only titles
    and metadata decide inside this tier;
@@ -62,6 +64,32 @@ def title_alternatives(plan: Plan) -> Iterator[list[tuple[Alt, str, float]]]:
             for f in a.fields
             if f in TITLE_FIELD_FACTOR
         ]
+
+
+def title_phrases(plan: Plan) -> list[tuple[str, tuple[str, ...]]]:
+    """(title field, words): the whole query as one phrase in each title field --
+    every scoring clause's strongest alternative in that field, in the query's
+    order. Empty for a one-clause query (its title match already is the phrase)
+    and when some clause has no place in the query (an OR group; words typed apart
+    joined, whose title tier already asks for the compound); a field that some
+    clause cannot match is left out. Both backends' title tiers read this."""
+    scoring = [c for c in plan.clauses if c.occur != "must_not" and not c.title_optional]
+    if len(scoring) < 2 or any(c.start < 0 for c in scoring):
+        return []
+    order = sorted(range(len(scoring)), key=lambda i: scoring[i].start)
+    alts_of = list(title_alternatives(plan))  # one list per scoring clause, same order
+    clauses = [alts_of[i] for i in order]
+    out = []
+    for f in TITLE_FIELD_FACTOR:
+        words: list[str] = []
+        for alts in clauses:
+            mine = [(val, a) for a, field, val in alts if field == f]
+            if not mine:
+                break
+            words.extend(max(mine, key=lambda t: t[0])[1].words)  # first of equals
+        else:
+            out.append((f, tuple(words)))
+    return out
 
 
 def level_rank(level: str, region: str, issuer: str) -> int:
@@ -142,6 +170,21 @@ def title_match(s: Any, plan: Plan, cache: Any) -> np.ndarray:
     return out if out is not None else np.zeros(ndocs, dtype=np.float32)
 
 
+def title_phrase(s: Any, plan: Plan, cache: Any) -> np.ndarray:
+    """Per document, whether a title field holds the whole query as one phrase
+    (``title_phrases``)."""
+    from index.fast_scoring import phrase_matches
+
+    doc_ord = cache.doc_ord_array()
+    ndocs = len(cache.doc_ids)
+    hit = np.zeros(ndocs + 1, dtype=bool)  # last slot: records of no live document
+    for f, words in title_phrases(plan):
+        ids = phrase_matches(s, cache.term_scorer(s, f), words, Deadline(math.inf))[0]
+        if len(ids):
+            hit[doc_ord[ids]] = True
+    return hit[:ndocs]
+
+
 def rank_title_first(
     s: Any, plan: Plan, cache: Any, scores: np.ndarray, keep: np.ndarray
 ) -> tuple[list[tuple[int, float, int]], int, list[int]]:
@@ -158,6 +201,7 @@ def rank_title_first(
         return [], 0, []
     strength = title_match(s, plan, cache)[cand]
     in_title = strength > 0
+    together = title_phrase(s, plan, cache)[cand] if in_title.any() else in_title
     level, status, dates = _static(cache)
     exact = np.zeros(len(cand), dtype=bool)
     if plan.exact_title_lengths:
@@ -175,6 +219,7 @@ def rank_title_first(
             -dates[t],
             -status[t].astype(np.int16),
             -level[t].astype(np.int16),
+            ~together[tier_idx],
             -np.round(strength[tier_idx], 3),
             ~exact[tier_idx],
         )

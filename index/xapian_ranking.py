@@ -579,12 +579,38 @@ def _title_strength(x: Any, db: Any, plan: Plan, q: Any) -> dict[bytes, float]:
     return strength or {}
 
 
+def _phrase_query(x: Any, plan: Plan) -> Any | None:
+    """The whole query as one phrase in some title field (``title_rank.title_phrases``),
+    or None when there is no such phrase."""
+    from index.title_rank import title_phrases
+
+    qs = [_alt_query(x, Alt(words, 1.0, "user", (f,)), plan) for f, words in title_phrases(plan)]
+    if not qs:
+        return None
+    return qs[0] if len(qs) == 1 else x.Query(x.Query.OP_OR, qs)
+
+
+def _title_phrase(x: Any, db: Any, plan: Plan, q: Any) -> set[bytes]:
+    """Collapse keys of the matches whose title holds the whole query as one phrase."""
+    pq = _phrase_query(x, plan)
+    if pq is None:
+        return set()
+    n = db.get_doccount()
+    enq = x.Enquire(db)
+    enq.set_query(x.Query(x.Query.OP_FILTER, q, pq))
+    enq.set_weighting_scheme(x.BoolWeight())
+    enq.set_collapse_key(S_META)
+    return {it.collapse_key for it in enq.get_mset(0, n, n)}
+
+
 def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
     """Title-first tiers over every scored match (index.title_rank's order):
-    exact titles, title strength, level, in force, newer, score; then the rest."""
+    exact titles, title strength, the whole query together in a title, level, in
+    force, newer, score; then the rest."""
     from index.title_rank import STATUS_RANK, level_rank
 
     strength = _title_strength(x, db, plan, q)
+    together = _title_phrase(x, db, plan, q) if strength else set()
     exact_lengths = set(plan.exact_title_lengths)
     tier, rest = [], []
     for score, it, m in scored:
@@ -594,13 +620,14 @@ def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
             status = STATUS_RANK.get(m.get("status", ""), 0)
             exact = bool(exact_lengths) and int(m.get("title_len") or 0) in exact_lengths
             date = int(m.get("date") or 0)
-            key = (not exact, -round(s, 3), -level, -status, -date, -score, it.collapse_key)
+            apart = it.collapse_key not in together
+            key = (not exact, -round(s, 3), apart, -level, -status, -date, -score, it.collapse_key)
             tier.append((key, it))
         else:
             rest.append((-round(score, 5), it.collapse_key, it))
     tier.sort(key=lambda t: t[0])
     rest.sort(key=lambda t: (t[0], t[1]))
-    return [(k[5] * -1.0, it) for k, it in tier] + [(-t[0], t[2]) for t in rest]
+    return [(k[6] * -1.0, it) for k, it in tier] + [(-t[0], t[2]) for t in rest]
 
 
 def _facets(keys: list[bytes], plan: Plan) -> dict[str, dict[str, int]]:
@@ -697,15 +724,21 @@ def _at_least(x: Any, options: list[list[tuple[float, Any]]], level: float) -> A
 
 def _tier_groups(x: Any, plan: Plan) -> tuple[list[Any], Any | None]:
     """The tiers' filter queries, strongest first (with exact titles: every tier's
-    exact-length part first), and the query of every tier together (or None)."""
+    exact-length part first; in each strength, the titles holding the whole query
+    as one phrase first), and the query of every tier together (or None)."""
     options = _title_options(x, plan)
+    phrase = _phrase_query(x, plan)
     groups: list[Any] = []
     reached = None
     for level in sorted({st for opts in options for st, _q in opts if st > 0}, reverse=True):
         cur = _at_least(x, options, level)
         if cur is None:
             continue
-        groups.append(cur if reached is None else x.Query(x.Query.OP_AND_NOT, cur, reached))
+        g = cur if reached is None else x.Query(x.Query.OP_AND_NOT, cur, reached)
+        if phrase is not None:
+            groups.append(x.Query(x.Query.OP_FILTER, g, phrase))
+            g = x.Query(x.Query.OP_AND_NOT, g, phrase)
+        groups.append(g)
         reached = cur
     if plan.exact_title_lengths and groups:
         lengths = [

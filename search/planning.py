@@ -230,7 +230,7 @@ def _expansion_clauses(
                 seen.add(words)
                 fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else how.han
                 alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
-        clauses.append(Clause(tuple(alts), how.occur, display=exps[0].source))
+        clauses.append(Clause(tuple(alts), how.occur, display=exps[0].source, start=span[0]))
     return clauses, used
 
 
@@ -292,7 +292,8 @@ def _unit_clauses(units: list[Unit], how: _Matching) -> list[Clause]:
         if u.or_group >= 0:
             groups.setdefault(u.or_group, []).append(u)
         else:
-            clauses.append(Clause(tuple(how.user_alts(u.terms, u.text)), how.occur, display=u.text))
+            alts = tuple(how.user_alts(u.terms, u.text))
+            clauses.append(Clause(alts, how.occur, display=u.text, start=u.span[0]))
     return clauses + [_or_clause(group, how.occur) for group in groups.values()]
 
 
@@ -345,6 +346,4 @@ def _only_fields(clauses: list[Clause], fields: tuple[str, ...]) -> list[Clause]
         raise QueryError(
             f"unknown field(s) {', '.join(sorted(bad))}", f"fields: {', '.join(TEXT_FIELDS)}"
         )
-    return [
-        Clause(tuple(_restrict(a, fields) for a in c.alts), c.occur, c.display) for c in clauses
-    ]
+    return [replace(c, alts=tuple(_restrict(a, fields) for a in c.alts)) for c in clauses]

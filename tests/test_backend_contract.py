@@ -235,6 +235,12 @@ PLANS = {
         term("数据"), sort="date", facets=True, year_from=2021, year_to=2021
     ),
     "title first, prior": plan(term("平台"), term("经济"), title_first=True, authority_prior=True),
+    # Clauses that know their place in the query: the whole query together in a title first.
+    "title first, together": plan(
+        Clause((Alt(("健康",)),), "must", start=2),
+        Clause((Alt(("规范",)),), "must", start=0),
+        title_first=True,
+    ),
 }
 
 
@@ -394,6 +400,49 @@ def test_totals_and_facets_follow_each_commit(tmp_path: Path, kind: str) -> None
         )
     finally:
         b.close()
+
+
+def test_title_tier_puts_the_whole_query_together_first(tmp_path: Path) -> None:
+    """Inside the title tier, a title holding the query's words side by side in the
+    query's order comes before a higher-level title holding them apart -- on both
+    backends, and only when the clauses know their place in the query."""
+    _need_xapian()
+    from index.document import Document
+
+    docs = [
+        Document.from_dict(
+            {
+                "id": "apart",
+                "title": "国务院关于农村改革和经济发展的意见",
+                "level": "行政法规",
+                "body": "农村 发展。",
+            }
+        ),
+        Document.from_dict(
+            {
+                "id": "together",
+                "title": "河南省关于促进农村发展的意见",
+                "level": "地方性法规",
+                "body": "农村 发展。",
+            }
+        ),
+        Document.from_dict({"id": "body", "title": "其他", "body": "农村发展。"}),
+    ]
+    placed = plan(
+        Clause((Alt(("发展",)),), "must", start=2),
+        Clause((Alt(("农村",)),), "must", start=0),
+        title_first=True,
+    )
+    unplaced = plan(term("发展"), term("农村"), title_first=True)
+    for kind in ("whoosh", "xapian"):
+        segmenter.configure([])
+        b = open_backend(tmp_path / kind, kind=kind, create=True)
+        try:
+            b.add_documents(docs)
+            assert ids(b.search(placed)) == ["together", "apart", "body"], kind
+            assert ids(b.search(unplaced)) == ["apart", "together", "body"], kind
+        finally:
+            b.close()
 
 
 @pytest.mark.parametrize("where", ["xapian", "xapian-remote"])

@@ -83,6 +83,45 @@ def test_request_words_are_optional_with_a_topic() -> None:
     assert not PROFILES["words"].optional_request_words
 
 
+def test_title_phrase_is_the_query_in_its_own_order() -> None:
+    """The whole query as one phrase per title field: each clause's strongest
+    alternative there, clauses in the order the user typed them."""
+    from index.plan import Alt, Clause
+    from index.title_rank import title_phrases
+
+    fields = ("title", "body", "title_en", "title_draft")
+    energy = Clause(
+        (Alt(("能源",), fields=fields), Alt(("energi",), 0.7, "curated", ("title_en",))),
+        start=0,
+    )
+    growth = Clause(
+        (
+            Alt(("发展",), fields=fields),
+            Alt(("growth",), 0.5, "curated", ("title_en",)),
+            Alt(("develop",), 0.7, "curated", ("title_en",)),
+        ),
+        start=2,
+    )
+    plan = Plan(clauses=[growth, energy], title_first=True, title_expansions=True)
+    got = dict(title_phrases(plan))
+    assert got["title"] == ("能源", "发展")  # the query's order, not the clauses'
+    assert got["title_en"] == ("能源", "发展")  # the user's own words weigh most
+    plan.title_expansions = False
+    assert dict(title_phrases(plan))["title_en"] == ("能源", "发展")
+    # A field some clause cannot match has no phrase.
+    only_zh = Clause((Alt(("规划",), fields=("title", "body")),), start=4)
+    assert set(dict(title_phrases(Plan([energy, only_zh], title_first=True)))) == {"title"}
+    # One clause, a clause without a place, an optional request word.
+    assert title_phrases(Plan([energy], title_first=True)) == []
+    joined = Clause((Alt(("能源发展",), fields=fields),), "should")
+    assert title_phrases(Plan([energy, growth, joined], title_first=True)) == []
+    asks = Clause((Alt(("政策",), fields=fields),), "should", title_optional=True, start=4)
+    assert title_phrases(Plan([energy, growth, asks], title_first=True))[0] == (
+        "title",
+        ("能源", "发展"),
+    )
+
+
 def test_words_typed_apart_also_ask_for_the_word_they_make() -> None:
     from index import segmenter
     from search.planning import _joined_words, _Matching

@@ -156,6 +156,22 @@ def test_topic_typed_as_its_words_ranks_its_titles_first(
     assert all(titled[: min(10, in_titles)]), titled
 
 
+@pytest.mark.parametrize("term", ["农村发展", "制度建设", "无害化处理"])
+def test_topic_the_segmenter_cuts_ranks_titles_holding_it_whole_first(
+    corpus_engine, term: str
+) -> None:
+    """A topic the glossary lacks is two words to the segmenter (能源 / 发展): titles
+    holding them side by side, in that order, come before titles holding them apart
+    (before: 农村发展 put …促进农村一二三产业融合发展 first, 制度建设 …失信约束制度构建诚信建设…)."""
+    plan = _search(corpus_engine, term, explain=True).plan
+    assert plan is not None and sum(c.occur == "must" for c in plan.clauses) >= 2
+    in_titles = sum(term in h.doc.title for h in _search(corpus_engine, term, per_page=50).hits)
+    r = _search(corpus_engine, term)
+    titled = [term in h.doc.title for h in r.hits]
+    assert titled[0], r.hits[0].doc.title
+    assert sum(titled) >= min(7, in_titles), titled
+
+
 def test_platform_economy_opinion_first(corpus_engine) -> None:
     r = _search(corpus_engine, "平台经济")
     dn = parse_docnum(r.hits[0].doc.docnum or "")
