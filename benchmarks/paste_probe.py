@@ -123,6 +123,18 @@ def _inner_en(q: str) -> str:
 _DE_BEFORE_KIND = re.compile(r"的(?=(?:通知|意见|指导意见|实施意见|决定|批复|函|通告|公告)$)")
 
 
+_CORE = re.compile(
+    r"^(?:.{0,40}?关于)?(?:印发|转发)?(?P<core>.{4,}?)的?(?:通知|意见|指导意见|实施意见|决定|批复|函|通告|公告)$"
+)
+
+
+def _core(q: str) -> str:
+    """The subject alone, as a headline names it: 关于促进平台经济规范健康发展的指导意见 ->
+    促进平台经济规范健康发展 (no issuer, 关于 or document type)."""
+    m = _CORE.match(q)
+    return m.group("core").strip("《》") if m and "《" not in m.group("core")[1:-1] else q
+
+
 # form -> (the sets it applies to, how it rewrites a query)
 FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "plain": (
@@ -151,6 +163,7 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "no_inner_quotes": (("title_law", "title_policy"), lambda q: re.sub("[“”‘’\"']", "", q)),
     "ascii_dash": (("title_law", "title_policy"), lambda q: re.sub("[—–－~～]+", "-", q)),
     "drop_de": (("title_policy",), lambda q: _DE_BEFORE_KIND.sub("", q)),
+    "core": (("title_policy",), _core),
 }
 
 
