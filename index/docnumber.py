@@ -444,11 +444,33 @@ def find_docnums(text: str) -> list[tuple[DocNumber, tuple[int, int]]]:
     return [(_finish(dn), span) for dn, span in _scan(_fold(text), whole=False)]
 
 
+# A whole 文号 typed with its year but without brackets, as copied text and speech
+# give it: 粤府 2016 140号, 粤府2016140号 (brackets lost), 2016年粤府140号 (year first).
+_LOOSE = re.compile(
+    rf"^(?:(?P<y0>{_YEAR})\s*年\s*)?(?P<code>[^\W\d_]{{2,{_MAX_PREFIX_WHOLE}}}?)\s*"
+    rf"(?:(?P<y1>{_YEAR})\s*年?\s*)?(?:第\s*)?(?P<n>\d{{1,5}})\s*号\s*(?:文件|文)?$"
+)
+
+
+def parse_typed(text: str) -> DocNumber | None:
+    """``parse_docnum``, and on the query side also the forms people type without
+    brackets (``_LOOSE``). Only for what a user typed: a document's own 文号 field
+    is read by ``parse_docnum`` alone, so indexing is unchanged."""
+    dn = parse_docnum(text)
+    if dn is not None or not isinstance(text, str) or len(text) > 60:
+        return dn
+    m = _LOOSE.match(_TRAILING_JUNK.sub("", _fold(text)).strip())
+    if not m or (m.group("y0") is None) == (m.group("y1") is None):
+        return None
+    year = m.group("y0") or m.group("y1")
+    return parse_docnum(f"{m.group('code')}〔{year}〕{m.group('n')}号")
+
+
 def docnum_keys(text: str) -> list[str]:
     """Lookup keys for what a user typed: [key] for a Chinese form,
     [pinyin_key] for an English one, the key of every year for a number typed
     without its year (``parse_yearless``), [] when it is not a document number."""
-    dn = parse_docnum(text)
+    dn = parse_typed(text)
     if dn is None:
         found = parse_yearless(text)
         return [] if found is None else yearless_keys(*found)

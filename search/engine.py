@@ -612,14 +612,16 @@ def split_docnums(q: str | None) -> tuple[str, list[str]]:
     become a document-number filter; the rest of the query is searched as words."""
     if not q or not isinstance(q, str) or len(q) > 2000 or "docnum:" in q or "文号:" in q:
         return q or "", []
-    from index.docnumber import find_docnums, parse_yearless
+    from index.docnumber import find_docnums, parse_typed, parse_yearless
     from index.normalize import normalize_query
 
     norm = normalize_query(q)
     found = find_docnums(norm)
     if not found:
-        # A number said without its year (国办发38号) is searched in every year.
-        return ("", [norm.strip()]) if parse_yearless(norm) is not None else (q, [])
+        # A number said without its year (国办发38号) is searched in every year; one
+        # typed without brackets (粤府 2016 140号, 2016年粤府140号) is that number.
+        whole = parse_yearless(norm) is not None or parse_typed(norm) is not None
+        return ("", [norm.strip()]) if whole else (q, [])
     rest, numbers, pos = [], [], 0
     for _dn, (start, end) in found:
         rest.append(norm[pos:start])

@@ -278,9 +278,11 @@ def _classify(query: object) -> Intent:
             if intent.kind == "title":
                 return intent
         return Intent("docnum", query)
-    from index.docnumber import parse_yearless
+    from index.docnumber import parse_typed, parse_yearless
 
     if parse_yearless(norm) is not None:  # 国办发38号: every year's
+        return Intent("docnum", query)
+    if parse_typed(norm) is not None:  # 粤府 2016 140号, 2016年粤府140号
         return Intent("docnum", query)
     if _OPERATORS.search(norm):
         return Intent("words", query)

@@ -38,7 +38,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from index.deadline import Deadline
-from index.docnumber import DocNumber, find_docnums, parse_docnum, parse_yearless, yearless_keys
+from index.docnumber import (
+    DocNumber,
+    find_docnums,
+    parse_docnum,
+    parse_typed,
+    parse_yearless,
+    yearless_keys,
+)
 from index.document import Document, EnglishTitle
 from index.errors import DuizhaoError, InputError, NotFound, QueryError
 from index.normalize import to_simplified
@@ -283,7 +290,7 @@ def _clean(text: object) -> str:
 
 def classify(text: str) -> str:
     """'docnum', 'zh_title', 'en_title' or 'none' (nothing to look up)."""
-    if parse_docnum(text) is not None or parse_yearless(text) is not None:
+    if parse_typed(text) is not None or parse_yearless(text) is not None:
         return "docnum"
     han = han_count(text)
     latin = len(_LATIN.findall(text))
@@ -1453,7 +1460,7 @@ def _rank(cands: list[Candidate], limit: int) -> list[Candidate]:
 def _lookup_docnum(
     engine: Any, text: str, limit: int, deadline: Deadline | None = None
 ) -> TitleLookup:
-    dn = parse_docnum(text)
+    dn = parse_typed(text)
     if dn is None:
         return _lookup_yearless(engine, text, limit, deadline)
     res = TitleLookup(text, "docnum", parsed={"docnum": dn.key, "pinyin_key": dn.pinyin_key})

@@ -218,6 +218,36 @@ def test_numbers_typed_without_their_year(text: str, found: tuple | None) -> Non
     assert parse_yearless(text) == found
 
 
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("粤府 2016 140号", "粤府〔2016〕140号"),  # brackets copied as spaces
+        ("粤府2016140号", "粤府〔2016〕140号"),  # brackets lost
+        ("国函200775号", "国函〔2007〕75号"),
+        ("2019年国办发38号文", "国办发〔2019〕38号"),  # year first, as speech says it
+        ("2016年粤府第140号", "粤府〔2016〕140号"),
+        ("國辦發 2019 38號", "国办发〔2019〕38号"),
+        ("国办发〔2019〕38号", "国办发〔2019〕38号"),  # what parse_docnum reads, as it reads it
+        # not one number typed without brackets
+        ("粤府140号", None),  # no year: parse_yearless's
+        ("2016年2019年粤府140号", None),  # two years
+        ("粤府-2016-140", None),
+        ("关于2019年工作的通知", None),
+        ("2019年38号", None),
+    ],
+)
+def test_numbers_typed_without_brackets(text: str, key: str | None) -> None:
+    from index.docnumber import docnum_keys, parse_docnum, parse_typed
+
+    dn = parse_typed(text)
+    assert (dn.key if dn else None) == key
+    if key is not None:
+        assert docnum_keys(text) == [key]
+        if "〔" not in text:
+            # A document's own 文号 field is read strictly: indexing is unchanged.
+            assert parse_docnum(text) is None or "年" in text
+
+
 def test_a_yearless_number_asks_for_every_year_newest_first() -> None:
     from index.docnumber import FIRST_YEAR, docnum_keys, yearless_keys
 

@@ -358,6 +358,17 @@ def test_issuer_short_names(corpus_engine) -> None:
     assert r.hits[0].doc.title == "国务院办公厅关于促进平台经济规范健康发展的指导意见"
 
 
+@pytest.mark.parametrize("query", ["国办发 2019 38号", "国办发201938号", "2019年国办发38号文"])
+def test_a_docnum_typed_without_brackets(corpus_engine, query: str) -> None:
+    """Brackets lost in copying, or the year said first: the number, not words (before:
+    国办发 2019 38号 found 1,636 documents, 2019年国办发38号文 7,110, the opinion in
+    neither's top 3)."""
+    r = _search(corpus_engine, query)
+    assert r.intent is not None and r.intent.kind == "docnum"
+    assert r.hits[0].doc.docnum == "国办发〔2019〕38号"
+    assert r.total <= 3
+
+
 def test_a_docnum_without_its_year(corpus_engine) -> None:
     """国办发38号, as speech and news say it, was searched as words (2,716 found with
     some of them, none numbered 38); now every year's 国办发〔…〕38号, newest first."""

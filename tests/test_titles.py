@@ -323,6 +323,14 @@ def test_docnum_without_its_year(engine) -> None:
     assert missing.candidates == [] and "any year" in missing.message
 
 
+@pytest.mark.parametrize("typed", ["国办发 2019 38号", "2019年国办发38号文", "国办发201938号"])
+def test_docnum_typed_without_brackets(engine, typed: str) -> None:
+    res = lookup_title(engine, typed)
+    assert res.kind == "docnum" and res.parsed["docnum"] == "国办发〔2019〕38号"
+    assert [c.doc.id for c in res.candidates] == ["gov-platform"]
+    assert res.candidates[0].confidence == 1.0
+
+
 def test_docnum_not_in_index(engine) -> None:
     res = lookup_title(engine, "国发〔2099〕1号")
     assert res.candidates == [] and "No indexed document" in res.message
