@@ -69,10 +69,13 @@ def title_alternatives(plan: Plan) -> Iterator[list[tuple[Alt, str, float]]]:
 def title_phrases(plan: Plan) -> list[tuple[str, tuple[str, ...]]]:
     """(title field, words): the whole query as one phrase in each title field --
     every scoring clause's strongest alternative in that field, in the query's
-    order. Empty for a one-clause query (its title match already is the phrase)
+    order. Empty unless the plan asks for it (keywords, ``Plan.title_together``),
+    for a one-clause query (its title match already is the phrase)
     and when some clause has no place in the query (an OR group; words typed apart
     joined, whose title tier already asks for the compound); a field that some
     clause cannot match is left out. Both backends' title tiers read this."""
+    if not plan.title_together:
+        return []
     scoring = [c for c in plan.clauses if c.occur != "must_not" and not c.title_optional]
     if len(scoring) < 2 or any(c.start < 0 for c in scoring):
         return []

@@ -56,6 +56,8 @@ class PlanProfile(Protocol):
     def optional_request_words(self) -> bool: ...
     @property
     def join_typed_apart(self) -> bool: ...
+    @property
+    def title_together(self) -> bool: ...
 
 
 def mostly_han(text: str) -> bool:
@@ -181,6 +183,7 @@ def build_plan(
         authority_prior=question,
         collapse=not req.passages,
         title_first=bool(profile and profile.title_first),
+        title_together=bool(profile and profile.title_together),
         title_weight=profile.title_weight if profile is not None else None,
         title_expansions=profile.title_expansions if profile is not None else True,
     )

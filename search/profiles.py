@@ -47,6 +47,10 @@ class Profile:
     title_expansions: bool = True  # glossary renderings count as title matches
     optional_request_words: bool = False  # 政策, 文件 ... need not match (planning.py)
     join_typed_apart: bool = False  # 新能源 汽车 also asks for 新能源汽车 (planning.py)
+    # Keywords: titles holding them side by side first (index.title_rank.title_phrases).
+    # Not for titles and names: a title typed short (2019年政府工作报告) is not a phrase
+    # of the stored one (2019年中华人民共和国国务院政府工作报告).
+    title_together: bool = False
 
 
 PROFILES: dict[str, Profile] = {
@@ -66,8 +70,9 @@ PROFILES: dict[str, Profile] = {
         long_question=False,
         optional_request_words=True,
         join_typed_apart=True,
+        title_together=True,
     ),
-    "en_keywords": Profile("en_keywords", title_first=True),
+    "en_keywords": Profile("en_keywords", title_first=True, title_together=True),
     "en_title": Profile("en_title", title_lookup_front=True),
 }
 

@@ -240,6 +240,7 @@ PLANS = {
         Clause((Alt(("健康",)),), "must", start=2),
         Clause((Alt(("规范",)),), "must", start=0),
         title_first=True,
+        title_together=True,
     ),
 }
 
@@ -432,6 +433,7 @@ def test_title_tier_puts_the_whole_query_together_first(tmp_path: Path) -> None:
         Clause((Alt(("发展",)),), "must", start=2),
         Clause((Alt(("农村",)),), "must", start=0),
         title_first=True,
+        title_together=True,
     )
     unplaced = plan(term("发展"), term("农村"), title_first=True)
     for kind in ("whoosh", "xapian"):
@@ -462,6 +464,7 @@ def test_title_tiers_read_heads_past_ties(
                 title_first=True,
                 exact_title_lengths=p.exact_title_lengths,
                 title_expansions=p.title_expansions,
+                title_together=p.title_together,
                 offset=offset,
                 limit=limit,
             )

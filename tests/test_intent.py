@@ -103,6 +103,8 @@ def test_title_phrase_is_the_query_in_its_own_order() -> None:
         start=2,
     )
     plan = Plan(clauses=[growth, energy], title_first=True, title_expansions=True)
+    assert title_phrases(plan) == []  # only when the plan asks for it (keywords)
+    plan.title_together = True
     got = dict(title_phrases(plan))
     assert got["title"] == ("能源", "发展")  # the query's order, not the clauses'
     assert got["title_en"] == ("能源", "发展")  # the user's own words weigh most
@@ -110,13 +112,14 @@ def test_title_phrase_is_the_query_in_its_own_order() -> None:
     assert dict(title_phrases(plan))["title_en"] == ("能源", "发展")
     # A field some clause cannot match has no phrase.
     only_zh = Clause((Alt(("规划",), fields=("title", "body")),), start=4)
-    assert set(dict(title_phrases(Plan([energy, only_zh], title_first=True)))) == {"title"}
+    together = {"title_first": True, "title_together": True}
+    assert set(dict(title_phrases(Plan([energy, only_zh], **together)))) == {"title"}
     # One clause, a clause without a place, an optional request word.
-    assert title_phrases(Plan([energy], title_first=True)) == []
+    assert title_phrases(Plan([energy], **together)) == []
     joined = Clause((Alt(("能源发展",), fields=fields),), "should")
-    assert title_phrases(Plan([energy, growth, joined], title_first=True)) == []
+    assert title_phrases(Plan([energy, growth, joined], **together)) == []
     asks = Clause((Alt(("政策",), fields=fields),), "should", title_optional=True, start=4)
-    assert title_phrases(Plan([energy, growth, asks], title_first=True))[0] == (
+    assert title_phrases(Plan([energy, growth, asks], **together))[0] == (
         "title",
         ("能源", "发展"),
     )

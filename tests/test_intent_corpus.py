@@ -358,6 +358,16 @@ def test_issuer_short_names(corpus_engine) -> None:
     assert r.hits[0].doc.title == "国务院办公厅关于促进平台经济规范健康发展的指导意见"
 
 
+@pytest.mark.parametrize("year", [2010, 2019, 2023])
+def test_a_work_report_typed_short_comes_first(corpus_engine, year: int) -> None:
+    """2019年政府工作报告 names the State Council's report, stored as
+    2019年中华人民共和国国务院政府工作报告: a title typed short is not asked to be a
+    phrase of the stored one (the keyword tier's side-by-side order put Yunnan's
+    …印发2019年政府工作报告重点工作任务分解的通知 first)."""
+    r = _search(corpus_engine, f"{year}年政府工作报告")
+    assert r.hits[0].doc.title == f"{year}年中华人民共和国国务院政府工作报告"
+
+
 @pytest.mark.parametrize("query", ["国办发 2019 38号", "国办发201938号", "2019年国办发38号文"])
 def test_a_docnum_typed_without_brackets(corpus_engine, query: str) -> None:
     """Brackets lost in copying, or the year said first: the number, not words (before:
