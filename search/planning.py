@@ -86,17 +86,16 @@ def _restrict(alt: Alt, fields: tuple[str, ...]) -> Alt:
 # Records: a phrase whose rarest part is commoner costs more to check than the rest
 # of a short query (平台 经济: 2,821; 宪法 修正案: 96).
 COVER_MAX_DF = 500
+TITLE_COVER_FIELDS = ("title",)
 
 
-def _subword_cover(
-    term: str, affordable: Callable[[tuple[str, ...]], bool] | None = None
-) -> tuple[str, ...]:
+def _subword_cover(term: str) -> tuple[str, ...]:
     """The smaller words a long Chinese query word splits into (个人信息保护 ->
     个人信息 保护), as a phrase alternative: the same characters in a document
     may have been cut at other boundaries (个人信息 / 保护法). Dictionary words
     too: the index's sub-words find one inside a longer word, not one that
-    straddles two (中华人民共和国宪法 / 修正案 holds no 宪法修正案) -- when
-    ``affordable`` says the phrase of its parts is cheap enough to check."""
+    straddles two (中华人民共和国宪法 / 修正案 holds no 宪法修正案); where the phrase
+    costs too much to check in the text, in titles only (``_costly_cover``)."""
     if len(term) < 3 or not is_han(term[0]):
         return ()
     subs = sorted(segmenter.subwords(term), key=lambda t: (t[1], -(t[2] - t[1])))
@@ -108,9 +107,15 @@ def _subword_cover(
             pos = e
     if pos != len(term) or len(cover) < 2:
         return ()
-    if affordable is not None and segmenter.has_word(term) and not affordable(tuple(cover)):
-        return ()
     return tuple(cover)
+
+
+def _costly_cover(
+    term: str, cover: tuple[str, ...], affordable: Callable[[tuple[str, ...]], bool] | None
+) -> bool:
+    """A dictionary word's cover whose phrase check over titles and text costs more
+    than the rest of a short query (jieba-made words are rare: always checked)."""
+    return affordable is not None and segmenter.has_word(term) and not affordable(cover)
 
 
 @dataclass(frozen=True)
@@ -129,9 +134,13 @@ class _Matching:
     def user_alts(self, words: tuple[str, ...], display: str) -> list[Alt]:
         """The user's words as typed, then (for one long word) its sub-word cover."""
         alts = [Alt(words, 1.0, "user", self.fields(words), display=display)]
-        cover = _subword_cover(words[0], self.affordable) if len(words) == 1 and self.cover else ()
+        cover = _subword_cover(words[0]) if len(words) == 1 and self.cover else ()
         if cover:
-            alts.append(Alt(cover, 0.9, "user", HAN_FIELDS, display=display))
+            # Too costly in the text: titles only (a title straddling the word,
+            # 特色 / 产业园区 for 特色产业, is what title-first ranking needs).
+            costly = _costly_cover(words[0], cover, self.affordable)
+            fields = TITLE_COVER_FIELDS if costly else HAN_FIELDS
+            alts.append(Alt(cover, 0.9, "user", fields, display=display))
         return alts
 
 
