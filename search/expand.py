@@ -209,6 +209,9 @@ def _curated_at(
         start, end = run[i][1], run[i + n - 1][2]
         source = text[start:end]
         entries = [e for e in entries if e.zh not in ZH_FUNCTION_WORDS]
+        # Terms spelled as typed first: the key is a stem, and a stem joins words
+        # apart ("integrity" and "integration" are both "integr": 诚信 before 一体化).
+        entries.sort(key=lambda e: not spelled_as(e, source))
         for rank, e in enumerate(entries[:max_per_term]):
             w = WEIGHT.get(e.source, 0.7) * (SECONDARY if rank else 1.0)
             out.append(
@@ -216,6 +219,13 @@ def _curated_at(
             )
         return n
     return 0
+
+
+def spelled_as(e: Entry, typed: str) -> bool:
+    """Whether one of the entry's English renderings is ``typed`` itself (case and a
+    plural s aside), not only a word sharing its stem."""
+    t = " ".join(typed.lower().split())
+    return any(r.lower() in (t, t + "s") or r.lower() + "s" == t for r in e.en)
 
 
 def _cedict_phrase_at(

@@ -87,6 +87,7 @@ def _restrict(alt: Alt, fields: tuple[str, ...]) -> Alt:
 # of a short query (平台 经济: 2,821; 宪法 修正案: 96).
 COVER_MAX_DF = 500
 TITLE_COVER_FIELDS = ("title",)
+COVER_WEIGHT = 0.9  # the phrase of a word's parts, against the word itself
 
 
 def _subword_cover(term: str) -> tuple[str, ...]:
@@ -134,14 +135,29 @@ class _Matching:
     def user_alts(self, words: tuple[str, ...], display: str) -> list[Alt]:
         """The user's words as typed, then (for one long word) its sub-word cover."""
         alts = [Alt(words, 1.0, "user", self.fields(words), display=display)]
+        return alts + self.cover_alts(words, set(), 1.0, "user", display)
+
+    def cover_alts(
+        self,
+        words: tuple[str, ...],
+        seen: set,
+        weight: float,
+        origin: str,
+        display: str,
+        titles: bool = False,
+    ) -> list[Alt]:
+        """One long Chinese word (the user's, or a glossary rendering: 数据开放 in
+        公共数据 / 开放) also as the phrase of its sub-words, unless ``seen``; with
+        ``titles``, matched in titles only."""
         cover = _subword_cover(words[0]) if len(words) == 1 and self.cover else ()
-        if cover:
-            # Too costly in the text: titles only (a title straddling the word,
-            # 特色 / 产业园区 for 特色产业, is what title-first ranking needs).
-            costly = _costly_cover(words[0], cover, self.affordable)
-            fields = TITLE_COVER_FIELDS if costly else HAN_FIELDS
-            alts.append(Alt(cover, 0.9, "user", fields, display=display))
-        return alts
+        if not cover or cover in seen:
+            return []
+        seen.add(cover)
+        # Too costly in the text: titles only (a title straddling the word,
+        # 特色 / 产业园区 for 特色产业, is what title-first ranking needs).
+        costly = titles or _costly_cover(words[0], cover, self.affordable)
+        fields = TITLE_COVER_FIELDS if costly else HAN_FIELDS
+        return [Alt(cover, round(weight * COVER_WEIGHT, 3), origin, fields, display=display)]
 
 
 def build_plan(
@@ -242,6 +258,11 @@ def _expansion_clauses(
                 seen.add(words)
                 fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else how.han
                 alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
+                if e.target_lang == "zh":
+                    # In titles only: what title-first ranking needs, for the cost of
+                    # a phrase check kept per index generation.
+                    cover = how.cover_alts(words, seen, e.weight, e.origin, e.target, titles=True)
+                    alts.extend(cover)
         clauses.append(Clause(tuple(alts), how.occur, display=exps[0].source, start=span[0]))
     return clauses, used
 

@@ -335,6 +335,15 @@ def test_dictionary_word_straddling_two_indexed_words_is_matched_as_a_phrase() -
         )
         (phrase,) = [a for c in dear.clauses for a in c.alts if a.phrase]
         assert phrase.words == ("宪法", "修正案") and phrase.fields == ("title",)
+        # A glossary rendering of an English query too, in titles only, below it.
+        from search.expand import Expansion
+
+        q = "constitutional amendment"
+        exp = Expansion(q, (0, len(q)), "宪法修正案", "zh", 0.7, "curated", "legal")
+        en = build_plan(parse_query(q), [exp], SearchRequest(q=q))
+        (cover,) = [a for c in en.clauses for a in c.alts if a.words == ("宪法", "修正案")]
+        assert cover.fields == ("title",) and cover.origin == "curated"
+        assert cover.weight == pytest.approx(0.63)
         # A long Chinese question keeps its tuned plan: no phrase alternatives added.
         q = "宪法修正案规定了哪些国家机构的职权，公民对此可以提出什么样的意见和建议"
         long_plan = build_plan(parse_query(q), [], SearchRequest(q=q))

@@ -82,6 +82,18 @@ def test_shared_rendering_gives_several_targets_capped(g: Glossary) -> None:
     )
 
 
+def test_terms_spelled_as_typed_come_before_terms_sharing_the_stem(tmp_path: Path) -> None:
+    """ "integrity" and "integration" share a stem: typed "integrity" reads 诚信 first
+    (it read 一体化 first, in the glossary's order)."""
+    tsv = tmp_path / "g.tsv"
+    tsv.write_text("一体化\tintegration\tpolicy\n诚信\tintegrity\tpolicy\n", encoding="utf-8")
+    gl = Glossary.load(cedict=False, shipped=[tsv])
+    assert targets(expand("integrity", gl)) == ["诚信", "一体化"]
+    assert targets(expand("Integration", gl)) == ["一体化", "诚信"]
+    first = expand("integrity", gl)
+    assert first[0].weight > first[1].weight
+
+
 # --- Chinese -> English ----------------------------------------------------------
 
 
