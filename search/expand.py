@@ -183,12 +183,16 @@ def _expand_english(
 ) -> None:
     """Left to right over each run of English words: a curated phrase (longest first),
     else (with ``phrases``) a CC-CEDICT phrase, else a curated word, else the word's
-    CC-CEDICT senses."""
+    CC-CEDICT senses. A curated phrase that starts inside the one taken and ends
+    after it is read too (``_overlapping_at``)."""
     for run in _english_runs(text):
         i = 0
         while i < len(run):
+            n = _curated_at(text, run, i, idx, max_per_term, out, min_words=2)
+            if n:
+                _overlapping_at(text, run, i, n, idx, max_per_term, out)
             n = (
-                _curated_at(text, run, i, idx, max_per_term, out, min_words=2)
+                n
                 or (_cedict_phrase_at(text, run, i, glossary, out, usable) if phrases else 0)
                 or _curated_at(text, run, i, idx, max_per_term, out, min_words=1)
             )
@@ -219,6 +223,21 @@ def _curated_at(
             )
         return n
     return 0
+
+
+def _overlapping_at(
+    text: str, run: list, i: int, n: int, idx: _Index, max_per_term: int, out: list
+) -> None:
+    """A curated phrase starting inside ``run[i : i + n]`` (the phrase just read) and
+    ending after it, read as well: English stacks nouns, and the longest phrase from
+    the left can take the first word of the one that names the subject ("Internet
+    Platform Economies": 互联网平台, and 平台经济 too)."""
+    for j in range(i + 1, i + n):
+        sub = run[j:]
+        if len(sub) > i + n - j and _curated_at(
+            text, sub, 0, idx, max_per_term, out, i + n - j + 1
+        ):
+            return
 
 
 def spelled_as(e: Entry, typed: str) -> bool:

@@ -230,41 +230,58 @@ def _expansion_clauses(
     positive: list[Unit], expansions: list[Any], how: _Matching
 ) -> tuple[list[Clause], set[int]]:
     """One clause per expanded span: the user's words inside it and their expansions.
-    Also the indexes (in ``positive``) of the units these clauses took."""
+    Also the indexes (in ``positive``) of the units these clauses took.
+
+    Spans can overlap (search.expand reads "Platform Economies" inside "Internet
+    Platform Economies" after "Internet Platform"): the later span's clause takes the
+    words left to it, and a span inside those words alone ("Economies": 经济) adds
+    its expansions to that clause instead of being dropped."""
     clauses: list[Clause] = []
+    seen_of: list[set] = []
     used: set[int] = set()
+    overlap_owner: dict[int, int] = {}  # unit -> clause of a span that overlapped another
     by_span: dict[tuple[int, int], list[Any]] = {}
     for e in expansions:
         by_span.setdefault(tuple(e.span), []).append(e)
     for span, exps in sorted(by_span.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
-        inside = [
+        within = [
             i
             for i, u in enumerate(positive)
-            if i not in used
-            and not u.phrase
-            and u.or_group < 0
-            and span[0] <= u.span[0]
-            and u.span[1] <= span[1]
+            if not u.phrase and u.or_group < 0 and span[0] <= u.span[0] and u.span[1] <= span[1]
         ]
+        inside = [i for i in within if i not in used]
         if not inside:
+            owners = {overlap_owner.get(i) for i in within}
+            if len(owners) == 1 and (k := owners.pop()) is not None:
+                more = _expansion_alts(exps, how, seen_of[k])
+                clauses[k] = replace(clauses[k], alts=clauses[k].alts + tuple(more))
             continue
         used.update(inside)
         user_words = tuple(t for i in inside for t in positive[i].terms)
         alts = how.user_alts(user_words, exps[0].source)
         seen = {user_words}
-        for e in exps:
-            words = tuple(analyze(e.target))
-            if words and words not in seen:
-                seen.add(words)
-                fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else how.han
-                alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
-                if e.target_lang == "zh":
-                    # In titles only: what title-first ranking needs, for the cost of
-                    # a phrase check kept per index generation.
-                    cover = how.cover_alts(words, seen, e.weight, e.origin, e.target, titles=True)
-                    alts.extend(cover)
+        alts += _expansion_alts(exps, how, seen)
+        if len(inside) < len(within):
+            overlap_owner.update(dict.fromkeys(inside, len(clauses)))
         clauses.append(Clause(tuple(alts), how.occur, display=exps[0].source, start=span[0]))
+        seen_of.append(seen)
     return clauses, used
+
+
+def _expansion_alts(exps: list[Any], how: _Matching, seen: set) -> list[Alt]:
+    """The alternatives of one span's expansions not already ``seen`` (updated)."""
+    alts: list[Alt] = []
+    for e in exps:
+        words = tuple(analyze(e.target))
+        if words and words not in seen:
+            seen.add(words)
+            fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else how.han
+            alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
+            if e.target_lang == "zh":
+                # In titles only: what title-first ranking needs, for the cost of
+                # a phrase check kept per index generation.
+                alts += how.cover_alts(words, seen, e.weight, e.origin, e.target, titles=True)
+    return alts
 
 
 REQUEST_WORDS_FILE = Path(__file__).resolve().parent / "data" / "request_words.txt"

@@ -94,6 +94,37 @@ def test_terms_spelled_as_typed_come_before_terms_sharing_the_stem(tmp_path: Pat
     assert first[0].weight > first[1].weight
 
 
+def test_a_phrase_overlapping_the_one_read_is_read_too(tmp_path: Path) -> None:
+    """ "Internet Platform Economies": the longest phrase from the left (internet
+    platform) took "platform" from the one that names the subject (platform economy);
+    both are read now, and the word left over keeps its own reading."""
+    from search.engine import SearchRequest, build_plan
+    from search.query import parse_query
+
+    tsv = tmp_path / "g.tsv"
+    tsv.write_text(
+        "互联网平台\tinternet platform\tpolicy\n平台经济\tplatform economy\tpolicy\n"
+        "经济\teconomy\tgeneral\n",
+        encoding="utf-8",
+    )
+    gl = Glossary.load(cedict=False, shipped=[tsv])
+    q = "Internet Platform Economies"
+    exps = expand(q, gl)
+    check_spans(q, exps)
+    assert [(e.source, e.target) for e in exps] == [
+        ("Internet Platform", "互联网平台"),
+        ("Platform Economies", "平台经济"),
+        ("Economies", "经济"),
+    ]
+    # No overlap, no change.
+    assert targets(expand("platform economies", gl)) == ["平台经济"]
+    # In a plan: one clause per word left, the overlapping phrase's with the word's own.
+    plan = build_plan(parse_query(q), exps, SearchRequest(q=q))
+    read = [{"".join(a.words) for a in c.alts if a.origin == "curated"} for c in plan.clauses]
+    assert len(plan.clauses) == 2
+    assert read[0] == {"互联网平台"} and {"平台经济", "经济"} <= read[1]
+
+
 # --- Chinese -> English ----------------------------------------------------------
 
 

@@ -183,6 +183,19 @@ def test_topic_in_english_still_finds_titles(corpus_engine) -> None:
     assert "碳达峰" in r.hits[0].doc.title
 
 
+def test_the_news_headline_of_a_platform_economy_opinion(corpus_engine) -> None:
+    """The use case's own example: an English report names a province's opinions on
+    "Internet Platform Economies". The lookup read "Internet Platform" (互联网平台) and
+    left "Economies" (经济): no 平台经济 reading, and Henan's opinions on it were not
+    first. (The report's own document, Shandong's, is not in the sample corpus.)"""
+    from search.titles import lookup_title
+
+    q = "Implementation Opinions on Accelerating the Push for Internet Platform Economies"
+    res = lookup_title(corpus_engine, q)
+    assert res.candidates[0].doc.title == "河南省人民政府办公厅关于加快平台经济健康发展的实施意见"
+    assert any("平台经济" in t["zh"] for t in res.parsed["key_terms"])
+
+
 def test_english_title_uses_the_title_lookup(corpus_engine) -> None:
     from search.titles import lookup_title
 
