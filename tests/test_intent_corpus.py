@@ -183,6 +183,23 @@ def test_topic_in_english_still_finds_titles(corpus_engine) -> None:
     assert "碳达峰" in r.hits[0].doc.title
 
 
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("off-campus tutoring", "校外培训"),
+        ("prepaid cards", "预付卡"),
+        ("private pension", "个人养老金"),
+        ("disorderly expansion of capital", "资本无序扩张"),
+    ],
+)
+def test_words_of_the_english_press(corpus_engine, english: str, chinese: str) -> None:
+    """Words the English press uses for Chinese policies (before: "tutoring" read
+    导师, "capital" 资金, "prepaid cards" 储值卡 (one result), "private" 列兵 "private
+    soldier"; no first result held the term)."""
+    r = _search(corpus_engine, english)
+    assert chinese in r.hits[0].doc.title or chinese in r.hits[0].doc.body
+
+
 def test_the_news_headline_of_a_platform_economy_opinion(corpus_engine) -> None:
     """The use case's own example: an English report names a province's opinions on
     "Internet Platform Economies". The lookup read "Internet Platform" (互联网平台) and
