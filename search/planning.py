@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from index import segmenter
 from index.analysis import terms as analyze
 from index.docnumber import docnum_keys as keys_of
+from index.doctypes import TITLE_ENDINGS
 from index.errors import QueryError
 from index.plan import EXPANSION_EN_FIELDS, HAN_FIELDS, TEXT_FIELDS, Alt, Clause, Plan
 from index.scripts import han_count, has_han, is_han
@@ -184,6 +185,8 @@ def build_plan(
         clauses = _request_words_optional(clauses)
     if profile is not None and profile.join_typed_apart:
         clauses += _joined_words(positive, how)
+    if force_any:
+        clauses = _kinds_light(clauses)
     clauses += _negated_clauses(pq.units)
     filters = _filters(pq, req)
     year_from, year_to = parse_year_range(req.year) if req.year else (pq.year_from, pq.year_to)
@@ -304,6 +307,33 @@ def _request_words_optional(clauses: list[Clause]) -> list[Clause]:
     return [
         replace(c, occur="should", title_optional=True) if o else c
         for c, o in zip(clauses, optional, strict=True)
+    ]
+
+
+# A document type's weight when a query is ranked by any of its words: a title that
+# is not in the index (网络安全审查办法) is then ranked by its subject, not by 办法.
+KIND_WEIGHT_ANY = 0.1
+
+
+def _kinds_light(clauses: list[Clause]) -> list[Clause]:
+    """The clauses of document-type words (办法, 管理规定, 实施意见) weighed
+    ``KIND_WEIGHT_ANY`` and not asked of titles, when another clause is left to
+    rank by: a query ranked by any word (nothing has every word) otherwise lists
+    whatever documents are 办法 first."""
+    kind = [
+        c.occur == "should" and c.display in TITLE_ENDINGS and not c.title_optional for c in clauses
+    ]
+    if all(kind) or not any(kind):
+        return clauses
+    return [
+        replace(
+            c,
+            alts=tuple(replace(a, weight=round(a.weight * KIND_WEIGHT_ANY, 3)) for a in c.alts),
+            title_optional=True,
+        )
+        if k
+        else c
+        for c, k in zip(clauses, kind, strict=True)
     ]
 
 

@@ -1547,7 +1547,7 @@ def _lookup_chinese(
             seen.add(d.id)
     top = max((s for _, s in hits), default=0.0) or 1.0
     cands = [score_chinese(st, d, s / top, region=region) for d, s in hits]
-    res.candidates = _rank(cands, limit)
+    res.candidates = _rank(_about_the_subject(st, cands), limit)
     a = attested(text)
     if a is not None:  # known from a source even when no indexed document has the title
         res.renderings.append(Rendering(a.en, "en", a.citation, True))
@@ -1565,6 +1565,19 @@ def _lookup_chinese(
     if not res.exact:
         res.notices.append("The exact document is not in the index; closest documents shown.")
     return res
+
+
+def _about_the_subject(st: Any, cands: list[Candidate]) -> list[Candidate]:
+    """The candidates whose title shares a word of the title's subject (or is the
+    title): a document that is only of the same kind (another 办法 for
+    网络安全审查办法) is not close to it, and naming it as close misleads."""
+    if not st.subject:
+        return cands
+    return [
+        c
+        for c in cands
+        if c.confidence >= 1.0 or any(e.kind == "terms" and e.score > 0 for e in c.evidence)
+    ]
 
 
 @dataclass

@@ -352,6 +352,28 @@ def test_dictionary_word_straddling_two_indexed_words_is_matched_as_a_phrase() -
         segmenter.configure(before)
 
 
+def test_a_kind_word_weighs_little_when_any_word_will_do() -> None:
+    """Ranked by any word (nothing has them all), a title that is not in the index is
+    ranked by its subject: its document type (办法) weighs a tenth and is not asked
+    of titles; with every word required it is untouched."""
+    from search.engine import build_plan
+    from search.planning import KIND_WEIGHT_ANY
+    from search.query import parse_query
+
+    q = "网络安全审查办法"
+    every = build_plan(parse_query(q), [], SearchRequest(q=q))
+    kind = [c for c in every.clauses if c.display == "办法"]
+    assert kind and kind[0].alts[0].weight == 1.0 and not kind[0].title_optional
+    anyw = build_plan(parse_query(q), [], SearchRequest(q=q), force_any=True)
+    light = [c for c in anyw.clauses if c.display == "办法"][0]
+    assert light.title_optional and light.alts[0].weight == KIND_WEIGHT_ANY
+    subject = [c for c in anyw.clauses if c.display != "办法"]
+    assert subject and all(a.weight >= 0.9 for c in subject for a in c.alts if a.origin == "user")
+    # A query of kind words alone keeps them.
+    only = build_plan(parse_query("通知 办法"), [], SearchRequest(q="通知 办法"), force_any=True)
+    assert all(a.weight == 1.0 for c in only.clauses for a in c.alts if a.origin == "user")
+
+
 def test_index_generation_checked_once_per_searcher(engine, monkeypatch) -> None:
     # The check lists the index folder; a title lookup asks a searcher for hundreds
     # of document frequencies.

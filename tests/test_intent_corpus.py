@@ -224,6 +224,17 @@ def test_english_title_uses_the_title_lookup(corpus_engine) -> None:
     assert "平台经济" in r.hits[0].doc.title
 
 
+def test_a_missing_title_is_ranked_by_its_subject(corpus_engine) -> None:
+    """网络安全审查办法 is not in the sample corpus: ranked by any word, documents that
+    are only some other 办法 came first (保税区海关监管办法), and the notice named three
+    such 办法 as the closest."""
+    subject = _search(corpus_engine, "网络安全审查")
+    r = _search(corpus_engine, "网络安全审查办法")
+    assert subject.hits and r.hits[0].doc.id == subject.hits[0].doc.id
+    notice = next(n for n in r.notices if "exactly this title" in n)
+    assert "Closest" not in notice
+
+
 def test_missing_title_notice_in_api_shape(corpus_engine) -> None:
     r = _search(corpus_engine, "国务院办公厅关于促进平台经济发展壮大的若干意见")
     d = r.to_dict()

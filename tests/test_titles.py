@@ -367,6 +367,20 @@ def test_chinese_title_without_attested_gets_labelled_draft(engine) -> None:
     assert d["draft"]["glossary_used"] and d["candidates"][0]["id"] == "gov-platform"
 
 
+def test_a_missing_title_has_no_closest_document_of_its_kind_alone(engine) -> None:
+    """A document that only shares the title's kind (another 通知) is not close to it:
+    naming it as the closest misleads (the box's notice named them)."""
+    res = lookup_title(engine, "国务院关于推进碳达峰碳中和的通知")
+    assert res.kind == "zh_title" and not res.exact
+    assert res.candidates == []
+    # One that shares a subject word still is.
+    near = lookup_title(engine, "河南省人民政府关于加强粮食储备工作的通知")
+    assert (
+        near.candidates
+        and near.candidates[0].doc.title == "河南省人民政府关于加强粮食安全工作的通知"
+    )
+
+
 def test_chinese_title_region_mismatch_is_not_exact(engine) -> None:
     res = lookup_title(engine, "关于加快推动平台经济规范健康持续发展的实施意见", region="山东")
     ids = [c.doc.id for c in res.candidates]
