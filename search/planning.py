@@ -9,6 +9,7 @@ backend. This module sits below both callers so that neither imports the other.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -187,6 +188,7 @@ def build_plan(
         clauses += _joined_words(positive, how)
     if force_any:
         clauses = _kinds_light(clauses)
+    clauses = _article_parts_untitled(clauses, pq)
     clauses += _negated_clauses(pq.units)
     filters = _filters(pq, req)
     year_from, year_to = parse_year_range(req.year) if req.year else (pq.year_from, pq.year_to)
@@ -308,6 +310,26 @@ def _request_words_optional(clauses: list[Clause]) -> list[Clause]:
         replace(c, occur="should", title_optional=True) if o else c
         for c, o in zip(clauses, optional, strict=True)
     ]
+
+
+# An article, chapter or section as laws write it (第一千一百六十五条, 第三章): the query
+# (parse_query) has put numbers in digits in this form already.
+_ARTICLE_PART = re.compile(r"第[零〇一二三四五六七八九十百千万两]+[条章节款项编]")
+
+
+def _article_parts_untitled(clauses: list[Clause], pq: ParsedQuery) -> list[Clause]:
+    """The clauses of an article number (民法典 第一千一百六十五条: 第一千 / 一百六十五 /
+    条) not asked of titles: they find the passage, while the title-first tier asks
+    titles for the law. Without it no title held every word, and an interpretation
+    citing the article outranked the Civil Code itself."""
+    spans = [m.span() for m in _ARTICLE_PART.finditer(pq.normalized)]
+    if not spans:
+        return clauses
+    part = [c.start >= 0 and any(a <= c.start < b for a, b in spans) for c in clauses]
+    scoring = [c.occur != "must_not" and not c.title_optional for c in clauses]
+    if not any(s and not p for s, p in zip(scoring, part, strict=True)):
+        return clauses  # the article alone: nothing else to ask of titles
+    return [replace(c, title_optional=True) if p else c for c, p in zip(clauses, part, strict=True)]
 
 
 # A document type's weight when a query is ranked by any of its words: a title that

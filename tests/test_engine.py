@@ -374,6 +374,24 @@ def test_a_kind_word_weighs_little_when_any_word_will_do() -> None:
     assert all(a.weight == 1.0 for c in only.clauses for a in c.alts if a.origin == "user")
 
 
+def test_article_numbers_are_not_asked_of_titles() -> None:
+    """民法典 第1165条: the article's words find the passage; titles are asked for the
+    law alone (an article number alone is still asked of titles: nothing else is)."""
+    from search.engine import build_plan
+    from search.query import parse_query
+
+    q = "民法典 第1165条"
+    plan = build_plan(parse_query(q), [], SearchRequest(q=q))
+    law = [c for c in plan.clauses if c.display == "民法典"]
+    rest = [c for c in plan.clauses if c.display != "民法典"]
+    assert law and not law[0].title_optional
+    assert rest and all(c.title_optional and c.occur == "must" for c in rest)
+    alone = build_plan(parse_query("第1165条"), [], SearchRequest(q="第1165条"))
+    assert not any(c.title_optional for c in alone.clauses)
+    plain = build_plan(parse_query("民法典 侵权"), [], SearchRequest(q="民法典 侵权"))
+    assert not any(c.title_optional for c in plain.clauses)
+
+
 def test_index_generation_checked_once_per_searcher(engine, monkeypatch) -> None:
     # The check lists the index folder; a title lookup asks a searcher for hundreds
     # of document frequencies.

@@ -224,6 +224,15 @@ def test_english_title_uses_the_title_lookup(corpus_engine) -> None:
     assert "平台经济" in r.hits[0].doc.title
 
 
+@pytest.mark.parametrize("query", ["民法典 第1165条", "民法典第1165条"])
+def test_a_law_and_an_article_put_the_law_first(corpus_engine, query: str) -> None:
+    """No title holds an article number: the tier asked titles for every word and
+    found none, and an interpretation citing the article came before the Civil Code."""
+    r = _search(corpus_engine, query)
+    assert r.hits[0].doc.title == "中华人民共和国民法典"
+    assert r.hits[0].passage is not None and r.hits[0].passage.label == "第一千一百六十五条"
+
+
 def test_a_missing_title_is_ranked_by_its_subject(corpus_engine) -> None:
     """网络安全审查办法 is not in the sample corpus: ranked by any word, documents that
     are only some other 办法 came first (保税区海关监管办法), and the notice named three
