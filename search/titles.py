@@ -1419,6 +1419,11 @@ def score_chinese(
         ev.append(Evidence("title", 1.0, 1.0, "same title"))
         return Candidate(doc, 1.0, ev, retrieval)
     cst = _parsed_title(cand_title) if doc.title else TitleStructure(title=cand_title)
+    if cst.inner_title and not st.inner_title:
+        # A 关于印发…的通知 of the document the title names: compare with what it
+        # issues (新能源汽车产业发展规划 is the 规划 that 国务院办公厅关于印发新能源汽车
+        # 产业发展规划（2021—2035年）的通知 issues, not a 通知 about 印发…).
+        cst = _parsed_title(cst.inner_title)
     q_subject = st.inner_title or st.subject or st.title
     c_subject = cst.inner_title or cst.subject or cand_title
     sim = _dice(q_subject, c_subject)
