@@ -136,21 +136,14 @@ class _Matching:
 
     def user_alts(self, words: tuple[str, ...], display: str) -> list[Alt]:
         """The user's words as typed, then (for one long word) its sub-word cover."""
-        alts = [Alt(words, 1.0, "user", self.fields(words), display=display)]
-        return alts + self.cover_alts(words, set(), 1.0, "user", display)
+        alt = Alt(words, 1.0, "user", self.fields(words), display=display)
+        return [alt, *self.cover_alts(alt, set())]
 
-    def cover_alts(
-        self,
-        words: tuple[str, ...],
-        seen: set,
-        weight: float,
-        origin: str,
-        display: str,
-        titles: bool = False,
-    ) -> list[Alt]:
-        """One long Chinese word (the user's, or a glossary rendering: 数据开放 in
-        公共数据 / 开放) also as the phrase of its sub-words, unless ``seen``; with
+    def cover_alts(self, alt: Alt, seen: set, titles: bool = False) -> list[Alt]:
+        """``alt``'s one long Chinese word (the user's, or a glossary rendering: 数据开放
+        in 公共数据 / 开放) also as the phrase of its sub-words, unless ``seen``; with
         ``titles``, matched in titles only."""
+        words = alt.words
         cover = _subword_cover(words[0]) if len(words) == 1 and self.cover else ()
         if not cover or cover in seen:
             return []
@@ -159,7 +152,9 @@ class _Matching:
         # 特色 / 产业园区 for 特色产业, is what title-first ranking needs).
         costly = titles or _costly_cover(words[0], cover, self.affordable)
         fields = TITLE_COVER_FIELDS if costly else HAN_FIELDS
-        return [Alt(cover, round(weight * COVER_WEIGHT, 3), origin, fields, display=display)]
+        return [
+            replace(alt, words=cover, weight=round(alt.weight * COVER_WEIGHT, 3), fields=fields)
+        ]
 
 
 def build_plan(
@@ -281,11 +276,12 @@ def _expansion_alts(exps: list[Any], how: _Matching, seen: set) -> list[Alt]:
         if words and words not in seen:
             seen.add(words)
             fields = EXPANSION_EN_FIELDS if e.target_lang == "en" else how.han
-            alts.append(Alt(words, e.weight, e.origin, fields, display=e.target))
+            alt = Alt(words, e.weight, e.origin, fields, display=e.target)
+            alts.append(alt)
             if e.target_lang == "zh":
                 # In titles only: what title-first ranking needs, for the cost of
                 # a phrase check kept per index generation.
-                alts += how.cover_alts(words, seen, e.weight, e.origin, e.target, titles=True)
+                alts += how.cover_alts(alt, seen, titles=True)
     return alts
 
 
