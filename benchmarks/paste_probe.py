@@ -164,6 +164,8 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "ascii_dash": (("title_law", "title_policy"), lambda q: re.sub("[—–－~～]+", "-", q)),
     "drop_de": (("title_policy",), lambda q: _DE_BEFORE_KIND.sub("", q)),
     "core": (("title_policy",), _core),
+    # The date a government site prints after the title, copied with it.
+    "plus_date": (("title_law", "title_policy"), lambda q: q + " 2021年6月10日"),
 }
 
 

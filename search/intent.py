@@ -47,6 +47,12 @@ _VERSION_TRAILER = re.compile(
     r"\s*[（(【\[]\s*(?:\d{4}\s*年?(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?)?\s*"
     r"(?:第?[一二三四五六七八九十\d]{1,3}次)?\s*(?:修正|修订|修改)(?:本|文本|版)?\s*[)）】\]]$"
 )
+# The date a government site prints after a title (…的指导意见 2019年8月1日, …（2019-08-01）):
+# copied with it, it is no word of the title.
+_DATE_TRAILER = re.compile(
+    r"[\s（(【\[]*(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|"
+    r"[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2})\s*[)）】\]]?$"
+)
 ISSUER_CHARS = 40  # the longest issuer (or joint issuers) a title may start with
 _WRAPPER = re.compile(
     rf"^(?P<issuer>.{{0,{ISSUER_CHARS}}}?)关于(?:印发|转发|发布|公布)(?P<inner>.+?)的(?:通知|公告|决定)$"
@@ -348,13 +354,20 @@ def _without_request_word(t: str) -> str:
 
 
 def _without_version(t: str) -> str:
-    """A title or name without the version mark copied after it (…计量法（2018年修正）):
-    the law is searched by its title; the version is not a word of it."""
-    m = _VERSION_TRAILER.search(t)
-    if not m or m.start() == 0:
-        return t
-    rest = t[: m.start()].rstrip()
-    return rest if _ends_like_title(compact(rest), TITLE_ENDINGS + NAME_ENDINGS) else t
+    """A title or name without the version mark or the date copied after it
+    (…计量法（2018年修正）, …的指导意见 2019年8月1日): the document is searched by its
+    title; the version and the date are no words of it."""
+    for trailer in (_DATE_TRAILER, _VERSION_TRAILER):
+        m = trailer.search(t)
+        if not m or m.start() == 0:
+            continue
+        rest = t[: m.start()].rstrip()
+        titled = _ends_like_title(compact(rest), TITLE_ENDINGS + NAME_ENDINGS)
+        # A news-style title ends in anything: after a date, long unbroken Chinese.
+        unbroken = trailer is _DATE_TRAILER and len(rest) >= LONG_TITLE_CHARS and " " not in rest
+        if titled or unbroken:
+            t = rest
+    return t
 
 
 def _exact_readings(t: str, typed: str) -> tuple[str, ...]:

@@ -182,6 +182,13 @@ def test_pasted_marks_are_not_searched() -> None:
         ("计量法(2018修正)", "计量法"),
         ("刑法【2020年12月26日修正本】", "刑法"),
         ("上海市消防条例（第三次修订）", "上海市消防条例"),
+        # The date a government site prints after a title.
+        (
+            "国务院办公厅关于促进平台经济规范健康发展的指导意见 2019年8月1日",
+            "国务院办公厅关于促进平台经济规范健康发展的指导意见",
+        ),
+        ("中华人民共和国数据安全法（2021-06-10）", "中华人民共和国数据安全法"),
+        ("中华人民共和国数据安全法 2021.6.10", "中华人民共和国数据安全法"),
     ],
 )
 def test_version_marks_are_not_searched(query: str, text: str) -> None:
@@ -208,6 +215,9 @@ def test_version_marks_that_are_titles_stay() -> None:
     # that does not end like a title.
     assert classify("中华人民共和国宪法修正案（2018年）").text.endswith("(2018年)")
     assert classify("国家通信保障应急预案(2011年12月10日修订)").text.endswith("修订)")
+    # A date after words that are no title stays a word of the query.
+    assert classify("平台经济 2019年8月1日").kind != "title"
+    assert "2019" in classify("平台经济 2019年8月1日").text
 
 
 def test_classify_never_raises_on_odd_input() -> None:

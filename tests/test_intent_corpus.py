@@ -233,6 +233,24 @@ def test_a_law_and_an_article_put_the_law_first(corpus_engine, query: str) -> No
     assert r.hits[0].passage is not None and r.hits[0].passage.label == "第一千一百六十五条"
 
 
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        (
+            "国务院办公厅关于促进平台经济规范健康发展的指导意见 2019年8月1日",
+            "国务院办公厅关于促进平台经济规范健康发展的指导意见",
+        ),
+        ("中华人民共和国数据安全法（2021-06-10）", "中华人民共和国数据安全法"),
+    ],
+)
+def test_a_title_pasted_with_its_date_comes_first(corpus_engine, query: str, title: str) -> None:
+    """A title copied with the date a government site prints after it was read as
+    words: 体育法 first, the opinion not in the top 10."""
+    r = _search(corpus_engine, query)
+    assert r.intent is not None and r.intent.kind == "title"
+    assert r.hits[0].doc.title == title
+
+
 def test_a_title_issued_by_a_notice_is_the_closest(corpus_engine) -> None:
     """新能源汽车产业发展规划 is issued by 国务院办公厅关于印发新能源汽车产业发展规划
     （2021—2035年）的通知: the lookup compares the title with what a 印发 notice issues
