@@ -166,6 +166,10 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "core": (("title_policy",), _core),
     # The date a government site prints after the title, copied with it.
     "plus_date": (("title_law", "title_policy"), lambda q: q + " 2021年6月10日"),
+    # A browser tab's title: the page title and the site's name.
+    "site_suffix": (("title_law", "title_policy"), lambda q: q + "_中国政府网"),
+    "site_dash": (("title_policy",), lambda q: q + " - 上海市人民政府"),
+    "en_plus_date": (("en_title",), lambda q: q + " (June 10, 2021)"),
 }
 
 

@@ -53,6 +53,17 @@ _DATE_TRAILER = re.compile(
     r"[\s（(【\[]*(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|"
     r"[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2})\s*[)）】\]]?$"
 )
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_EN_DATE_TRAILER = re.compile(
+    rf"[\s,(（\[]*(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|"
+    r"\d{4}-\d{1,2}-\d{1,2})\s*[)）\]]?\s*$",
+    re.IGNORECASE,
+)
+MIN_EN_TITLE_WORDS = 4  # what must be left of an English title once a date is cleaned off
+# A browser tab's title: the page's title, then the site's name (…的通知_中国政府网,
+# …的通知 - 上海市人民政府, …｜北大法宝). A dash needs spaces around it: 2021—2035年 is
+# part of a title.
+_SITE_TRAILER = re.compile(r"(?:\s*[_|｜]\s*|\s+[-—–]+\s+)[^\s_|｜—–-]{2,20}$")
 ISSUER_CHARS = 40  # the longest issuer (or joint issuers) a title may start with
 _WRAPPER = re.compile(
     rf"^(?P<issuer>.{{0,{ISSUER_CHARS}}}?)关于(?:印发|转发|发布|公布)(?P<inner>.+?)的(?:通知|公告|决定)$"
@@ -261,6 +272,11 @@ def _title_variants(t: str) -> tuple[str, ...]:
 def classify(query: object) -> Intent:
     """The intent of a query as typed. Never raises: unreadable input is ``words``."""
     try:
+        cleaned = without_english_date(query)  # type: ignore[arg-type]
+        if cleaned is not query:
+            intent = _classify(cleaned)
+            if intent.kind == "en_title":
+                return Intent("en_title", intent.text, intent.titles, "cleaned: " + intent.text)
         return _classify(query)
     except Exception:  # intent is advice; the query is still searched
         return Intent("words", query if isinstance(query, str) else "")
@@ -319,6 +335,17 @@ def _classify(query: object) -> Intent:
     return Intent("words", query)
 
 
+def without_english_date(text: str) -> str:
+    """An English title without the date a page prints after it ("… (June 10, 2021)",
+    ", 10 June 2021", "(2021-06-10)"); ``text`` itself when no date ends it or too
+    little would be left. Its words are no words of the title."""
+    m = _EN_DATE_TRAILER.search(text) if isinstance(text, str) else None
+    if m is None or han_count(text):
+        return text
+    rest = text[: m.start()].rstrip(" ,;:-")
+    return rest if len(_LATIN_WORD.findall(rest)) >= MIN_EN_TITLE_WORDS else text
+
+
 def _only_requests(latin_words: list[str]) -> bool:
     """Whether the English words beside Chinese ones only ask for a version of it
     (数据安全法 English version): search/data/request_words.txt."""
@@ -354,17 +381,18 @@ def _without_request_word(t: str) -> str:
 
 
 def _without_version(t: str) -> str:
-    """A title or name without the version mark or the date copied after it
-    (…计量法（2018年修正）, …的指导意见 2019年8月1日): the document is searched by its
-    title; the version and the date are no words of it."""
-    for trailer in (_DATE_TRAILER, _VERSION_TRAILER):
+    """A title or name without the site's name, the date or the version mark copied
+    after it (…的通知_中国政府网, …的指导意见 2019年8月1日, …计量法（2018年修正）): the
+    document is searched by its title; these are no words of it."""
+    for trailer in (_SITE_TRAILER, _DATE_TRAILER, _VERSION_TRAILER):
         m = trailer.search(t)
         if not m or m.start() == 0:
             continue
         rest = t[: m.start()].rstrip()
         titled = _ends_like_title(compact(rest), TITLE_ENDINGS + NAME_ENDINGS)
         # A news-style title ends in anything: after a date, long unbroken Chinese.
-        unbroken = trailer is _DATE_TRAILER and len(rest) >= LONG_TITLE_CHARS and " " not in rest
+        unbroken = trailer is not _VERSION_TRAILER and len(rest) >= LONG_TITLE_CHARS
+        unbroken = unbroken and " " not in rest
         if titled or unbroken:
             t = rest
     return t

@@ -189,6 +189,12 @@ def test_pasted_marks_are_not_searched() -> None:
         ),
         ("中华人民共和国数据安全法（2021-06-10）", "中华人民共和国数据安全法"),
         ("中华人民共和国数据安全法 2021.6.10", "中华人民共和国数据安全法"),
+        # A browser tab's title: the page's, then the site's name.
+        (
+            "国务院办公厅关于促进平台经济规范健康发展的指导意见_中国政府网",
+            "国务院办公厅关于促进平台经济规范健康发展的指导意见",
+        ),
+        ("上海市数据条例 - 上海市人民政府", "上海市数据条例"),
     ],
 )
 def test_version_marks_are_not_searched(query: str, text: str) -> None:
@@ -215,9 +221,21 @@ def test_version_marks_that_are_titles_stay() -> None:
     # that does not end like a title.
     assert classify("中华人民共和国宪法修正案（2018年）").text.endswith("(2018年)")
     assert classify("国家通信保障应急预案(2011年12月10日修订)").text.endswith("修订)")
+    # A dash inside a title's years is no site's name.
+    assert classify("新能源汽车产业发展规划（2021—2035年）").text.endswith("2035年)")
     # A date after words that are no title stays a word of the query.
     assert classify("平台经济 2019年8月1日").kind != "title"
     assert "2019" in classify("平台经济 2019年8月1日").text
+
+
+@pytest.mark.parametrize("date", [" (June 10, 2021)", ", 10 June 2021", " (2021-06-10)"])
+def test_an_english_title_without_the_date_after_it(date: str) -> None:
+    title = "Notice on Strengthening the Management of Mobile Intelligent Terminals"
+    intent = classify(title + date)
+    assert intent.kind == "en_title" and intent.text == title
+    assert classify('"Smart Shandong" Pilot Work Opinions' + date).text.endswith("Opinions")
+    # Too little left to be a title: the date stays.
+    assert classify("Data Security Law" + date).text.endswith(date.strip(" ,"))
 
 
 def test_classify_never_raises_on_odd_input() -> None:

@@ -337,6 +337,13 @@ def test_docnum_not_in_index(engine) -> None:
     assert res.confidence == 0.0
 
 
+def test_english_title_with_the_date_after_it(engine) -> None:
+    plain = lookup_title(engine, PLATFORM_EN, use_title_en=False)
+    dated = lookup_title(engine, PLATFORM_EN + " (August 1, 2019)", use_title_en=False)
+    assert dated.query == PLATFORM_EN and dated.kind == "en_title"
+    assert [c.doc.id for c in dated.candidates] == [c.doc.id for c in plain.candidates]
+
+
 def test_chinese_title_with_attested_rendering(engine) -> None:
     res = lookup_title(engine, "中华人民共和国数据安全法")
     assert res.kind == "zh_title"
