@@ -378,7 +378,10 @@ def _joined_words(units: list[Unit], how: _Matching) -> list[Clause]:
             joined = "".join(u.terms[0] for u in run)
             if analyze(joined) == [joined]:
                 alt = Alt((joined,), 1.0, "user", how.fields((joined,)), display=joined)
-                out.append(Clause((alt,), "should", display=joined))
+                # Its parts side by side too, in titles: 高技能人才 holds 技能人才 cut
+                # as 高技能 / 人才, not the word.
+                alts = (alt, *how.cover_alts(alt, set(), titles=True))
+                out.append(Clause(alts, "should", display=joined))
     return out
 
 

@@ -137,6 +137,9 @@ def test_words_typed_apart_also_ask_for_the_word_they_make() -> None:
         (joined,) = _joined_words(units, how)
         assert joined.occur == "should" and not joined.title_optional
         assert joined.alts[0].words == ("新能源汽车",)
+        # Its parts side by side count too, in titles only (高技能 / 人才 for 技能人才).
+        (parts,) = [a for a in joined.alts if a.phrase]
+        assert parts.words == ("新能源", "汽车") and parts.fields == ("title",)
         # Not a word of the index; one typed word's parts; a request word; an OR group.
         assert _joined_words([Unit("汽车", ("汽车",)), Unit("新能源", ("新能源",))], how) == []
         one = [Unit("新能源", ("新能源",), chunk=0), Unit("汽车", ("汽车",), chunk=0)]
