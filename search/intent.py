@@ -380,7 +380,7 @@ def _without_request_word(t: str) -> str:
     return t
 
 
-def _without_version(t: str) -> str:
+def _without_trailers(t: str) -> str:
     """A title or name without the site's name, the date or the version mark copied
     after it (…的通知_中国政府网, …的指导意见 2019年8月1日, …计量法（2018年修正）): the
     document is searched by its title; these are no words of it."""
@@ -414,7 +414,7 @@ def _classify_chinese(query: str, norm: str) -> Intent:
     cleaned = _SPACE_BETWEEN_HAN.sub("", cleaned).rstrip(_TRAILING_MARKS).rstrip()
     cleaned = _without_request_word(cleaned)
     typed = cleaned
-    cleaned = _without_version(cleaned)
+    cleaned = _without_trailers(cleaned)
     t = compact(cleaned)
     spaced = len(cleaned.split())
     note = "cleaned: " + cleaned if cleaned != query.strip() else ""
