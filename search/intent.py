@@ -306,6 +306,12 @@ def _classify(query: object) -> Intent:
         return Intent("docnum", query)
     if parse_typed(norm) is not None:  # 粤府 2016 140号, 2016年粤府140号
         return Intent("docnum", query)
+    site = _SITE_TRAILER.search(norm)
+    if site and han_count(norm[: site.start()]) >= MIN_TITLE_CHARS:
+        # …的通知｜北大法宝: the bar before a site's name is no OR of the query language.
+        intent = _classify_chinese(query, norm[: site.start()])
+        if intent.title_like and not _OPERATORS.search(intent.text):
+            return intent
     if _OPERATORS.search(norm):
         return Intent("words", query)
     han = han_count(norm)
