@@ -32,6 +32,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from index import segmenter
 from index.analysis import ENGLISH_STOP_WORDS, en_key
@@ -113,6 +114,11 @@ class _Index:
             if len(zhs) > 1:
                 for z in zhs:
                     self.aliases[z] = [o for o in zhs if o != z]
+        for short, full in short_forms():
+            if short in self.zh:
+                self.aliases.setdefault(short, []).insert(0, full)
+            if full in self.zh:
+                self.aliases.setdefault(full, []).append(short)
         # First distinct-key variant per entry, computed once.
         self.variants: dict[str, list[str]] = {}
         for e in glossary.entries():
@@ -124,6 +130,21 @@ class _Index:
                     keys.add(k)
                     out.append(r)
             self.variants[e.zh] = out
+
+
+SHORT_FORMS_FILE = Path(__file__).resolve().parent / "data" / "zh_short_forms.tsv"
+
+
+@functools.lru_cache(maxsize=1)
+def short_forms() -> tuple[tuple[str, str], ...]:
+    """(short, full) Chinese forms of one policy term (``data/zh_short_forms.tsv``):
+    双碳 is what people type, 碳达峰碳中和 what documents write."""
+    rows = []
+    for line in SHORT_FORMS_FILE.read_text(encoding="utf-8").splitlines():
+        parts = line.split("#", 1)[0].strip().split("\t")
+        if len(parts) == 2 and all(parts):
+            rows.append((parts[0].strip(), parts[1].strip()))
+    return tuple(rows)
 
 
 _BUILD_LOCK = threading.Lock()

@@ -125,6 +125,24 @@ def test_a_phrase_overlapping_the_one_read_is_read_too(tmp_path: Path) -> None:
     assert read[0] == {"互联网平台"} and {"平台经济", "经济"} <= read[1]
 
 
+def test_a_short_form_also_searches_the_full_form(tmp_path: Path) -> None:
+    """双碳 is what people type, 碳达峰碳中和 what documents write (search/data/
+    zh_short_forms.tsv); 新型基础设施 also finds 新基建. Below the term itself."""
+    from search.expand import short_forms
+
+    assert ("双碳", "碳达峰碳中和") in short_forms()
+    tsv = tmp_path / "g.tsv"
+    tsv.write_text(
+        "双碳\tdual carbon\tpolicy\n新基建\tnew infrastructure\tpolicy\n"
+        "新型基础设施\tnew infrastructure\tpolicy\n",
+        encoding="utf-8",
+    )
+    gl = Glossary.load(cedict=False, shipped=[tsv])
+    got = {(e.target, e.target_lang): e.weight for e in expand("双碳", gl)}
+    assert got[("dual carbon", "en")] > got[("碳达峰碳中和", "zh")] > 0
+    assert ("新基建", "zh") in {(e.target, e.target_lang) for e in expand("新型基础设施", gl)}
+
+
 # --- Chinese -> English ----------------------------------------------------------
 
 

@@ -200,6 +200,14 @@ def test_words_of_the_english_press(corpus_engine, english: str, chinese: str) -
     assert chinese in r.hits[0].doc.title or chinese in r.hits[0].doc.body
 
 
+def test_a_short_form_finds_what_documents_write(corpus_engine) -> None:
+    """双碳 found one document (an English-titled record); documents write
+    碳达峰碳中和."""
+    r = _search(corpus_engine, "双碳")
+    assert r.total >= 10
+    assert "碳达峰碳中和" in r.hits[0].doc.title
+
+
 def test_the_news_headline_of_a_platform_economy_opinion(corpus_engine) -> None:
     """The use case's own example: an English report names a province's opinions on
     "Internet Platform Economies". The lookup read "Internet Platform" (互联网平台) and
