@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -307,12 +308,10 @@ class Engine:
         want = plan.offset + plan.limit
         shared = lf.results if lf else None
         raw = self._backend_search(req, intent, plan, front, want, dl, shared=shared)
-        if _worth_any_word_try(raw, pq, plan, dl):
-            # Nothing has every word: rank by any word instead, and say so.
-            plan = plan_for(force_any=True, affordable=self._cheap_phrase)
-            raw = self._backend_search(req, intent, plan, front, want, dl)
-            mode = "any"
-            if raw.total:
+        if not raw.total and not dl.expired():
+            first = (plan, raw, mode)
+            plan, raw, mode = self._second_try(req, intent, pq, plan_for, first, front, dl)
+            if raw.total and mode == "any":
                 notices.append(SOME_WORDS_NOTICE)
         if front:
             _put_in_front(raw, plan, front, want, req.per_page)
@@ -493,6 +492,31 @@ class Engine:
             return bool(words) and all(any(df(f, w) for f in fields) for w in words)
 
         return did_you_mean(q, self.glossary, known)
+
+    def _second_try(
+        self,
+        req: SearchRequest,
+        intent: Intent,
+        pq: ParsedQuery,
+        plan_for: Callable[..., Plan],
+        first: tuple[Plan, RawResults, str],
+        front: list[Document],
+        dl: Deadline,
+    ) -> tuple[Plan, RawResults, str]:
+        """(plan, results, mode) of a second search when the first found nothing:
+        a short query of several words ranked by any word; a short question (借钱不还
+        怎么办: no law says 借钱) asked as a question, its everyday words reaching
+        legal ones (借款). Else ``first``."""
+        plan, raw, mode = first
+        if _worth_any_word_try(raw, pq, plan, dl):
+            plan = plan_for(force_any=True, affordable=self._cheap_phrase)
+        elif intent.kind == "question" and not pq.long:
+            pq.long = True  # the plan below ranks it as a question (planning._is_question)
+            plan = question.refine(plan_for(affordable=self._cheap_phrase), intent)
+        else:
+            return first
+        want = plan.offset + plan.limit
+        return plan, self._backend_search(req, intent, plan, front, want, dl), "any"
 
     def _cheap_phrase(self, words: tuple[str, ...]) -> bool:
         """True when the rarest of ``words`` is in at most COVER_MAX_DF records."""

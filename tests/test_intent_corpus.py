@@ -302,6 +302,15 @@ def test_questions_keep_their_ranking(corpus_engine) -> None:
     assert r.plan is not None and r.plan.authority_prior and not r.plan.title_first
 
 
+def test_a_short_question_nothing_answers_word_for_word(corpus_engine) -> None:
+    """借钱不还怎么办 required 借钱, which no law writes: 0 results. Asked again as a
+    question, its everyday words reach legal ones (借款, 借贷)."""
+    r = _search(corpus_engine, "借钱不还怎么办")
+    assert r.intent is not None and r.intent.kind == "question"
+    assert r.total > 10
+    assert "借贷" in r.hits[0].doc.title or "借款" in r.hits[0].doc.title
+
+
 def test_question_in_everyday_words_reaches_articles_in_legal_words(corpus_engine) -> None:
     """房东 (landlord) is 出租人 in the law: the question's articles say so."""
     r = _search(corpus_engine, "房东一直不退还押金，我该怎么办？", passages=True, explain=True)
