@@ -28,6 +28,13 @@ def gc() -> Glossary:
     return Glossary.load(cedict=True, shipped=[SMALL], cedict_path=CEDICT_SAMPLE)
 
 
+def glossary_of(tmp_path: Path, *rows: str) -> Glossary:
+    """A glossary of these ``zh<TAB>en<TAB>category`` rows alone."""
+    tsv = tmp_path / "g.tsv"
+    tsv.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    return Glossary.load(cedict=False, shipped=[tsv])
+
+
 def targets(exps: list[Expansion], source: str | None = None) -> list[str]:
     return [e.target for e in exps if source is None or e.source == source]
 
@@ -85,9 +92,7 @@ def test_shared_rendering_gives_several_targets_capped(g: Glossary) -> None:
 def test_terms_spelled_as_typed_come_before_terms_sharing_the_stem(tmp_path: Path) -> None:
     """ "integrity" and "integration" share a stem: typed "integrity" reads 诚信 first
     (it read 一体化 first, in the glossary's order)."""
-    tsv = tmp_path / "g.tsv"
-    tsv.write_text("一体化\tintegration\tpolicy\n诚信\tintegrity\tpolicy\n", encoding="utf-8")
-    gl = Glossary.load(cedict=False, shipped=[tsv])
+    gl = glossary_of(tmp_path, "一体化\tintegration\tpolicy", "诚信\tintegrity\tpolicy")
     assert targets(expand("integrity", gl)) == ["诚信", "一体化"]
     assert targets(expand("Integration", gl)) == ["一体化", "诚信"]
     first = expand("integrity", gl)
@@ -101,13 +106,12 @@ def test_a_phrase_overlapping_the_one_read_is_read_too(tmp_path: Path) -> None:
     from search.engine import SearchRequest, build_plan
     from search.query import parse_query
 
-    tsv = tmp_path / "g.tsv"
-    tsv.write_text(
-        "互联网平台\tinternet platform\tpolicy\n平台经济\tplatform economy\tpolicy\n"
-        "经济\teconomy\tgeneral\n",
-        encoding="utf-8",
+    gl = glossary_of(
+        tmp_path,
+        "互联网平台\tinternet platform\tpolicy",
+        "平台经济\tplatform economy\tpolicy",
+        "经济\teconomy\tgeneral",
     )
-    gl = Glossary.load(cedict=False, shipped=[tsv])
     q = "Internet Platform Economies"
     exps = expand(q, gl)
     check_spans(q, exps)
@@ -131,13 +135,12 @@ def test_a_short_form_also_searches_the_full_form(tmp_path: Path) -> None:
     from search.expand import short_forms
 
     assert ("双碳", "碳达峰碳中和") in short_forms()
-    tsv = tmp_path / "g.tsv"
-    tsv.write_text(
-        "双碳\tdual carbon\tpolicy\n新基建\tnew infrastructure\tpolicy\n"
-        "新型基础设施\tnew infrastructure\tpolicy\n",
-        encoding="utf-8",
+    gl = glossary_of(
+        tmp_path,
+        "双碳\tdual carbon\tpolicy",
+        "新基建\tnew infrastructure\tpolicy",
+        "新型基础设施\tnew infrastructure\tpolicy",
     )
-    gl = Glossary.load(cedict=False, shipped=[tsv])
     got = {(e.target, e.target_lang): e.weight for e in expand("双碳", gl)}
     assert got[("dual carbon", "en")] > got[("碳达峰碳中和", "zh")] > 0
     assert ("新基建", "zh") in {(e.target, e.target_lang) for e in expand("新型基础设施", gl)}
