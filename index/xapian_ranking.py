@@ -558,19 +558,14 @@ def _title_strength(x: Any, db: Any, plan: Plan, q: Any) -> dict[bytes, float]:
     weakest clause's best title alternative); documents with none are left out."""
     from index.title_rank import title_alternatives
 
-    n = db.get_doccount()
     strength: dict[bytes, float] | None = None
     for alts in title_alternatives(plan):
         hit: dict[bytes, float] = {}
         for a, f, val in alts:
             sub = _alt_query(x, Alt(a.words, 1.0, a.origin, (f,)), plan)
-            enq = x.Enquire(db)
-            enq.set_query(x.Query(x.Query.OP_FILTER, q, sub))
-            enq.set_weighting_scheme(x.BoolWeight())
-            enq.set_collapse_key(S_META)
-            for it in enq.get_mset(0, n, n):
-                if hit.get(it.collapse_key, 0.0) < val:
-                    hit[it.collapse_key] = val
+            for key in _keys_matching(x, db, q, sub):
+                if hit.get(key, 0.0) < val:
+                    hit[key] = val
         strength = (
             hit
             if strength is None
@@ -593,14 +588,18 @@ def _phrase_query(x: Any, plan: Plan) -> Any | None:
 def _title_phrase(x: Any, db: Any, plan: Plan, q: Any) -> set[bytes]:
     """Collapse keys of the matches whose title holds the whole query as one phrase."""
     pq = _phrase_query(x, plan)
-    if pq is None:
-        return set()
+    return set() if pq is None else set(_keys_matching(x, db, q, pq))
+
+
+def _keys_matching(x: Any, db: Any, q: Any, sub: Any) -> list[bytes]:
+    """Collapse keys (one per document) of the matches of ``q`` that ``sub`` matches
+    too, unscored."""
     n = db.get_doccount()
     enq = x.Enquire(db)
-    enq.set_query(x.Query(x.Query.OP_FILTER, q, pq))
+    enq.set_query(x.Query(x.Query.OP_FILTER, q, sub))
     enq.set_weighting_scheme(x.BoolWeight())
     enq.set_collapse_key(S_META)
-    return {it.collapse_key for it in enq.get_mset(0, n, n)}
+    return [it.collapse_key for it in enq.get_mset(0, n, n)]
 
 
 def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
