@@ -251,16 +251,20 @@ _IZE = re.compile(r"^([a-z]{3,})iz(?:e|ed|es|ing|ation|ations|er|ers)$")
 def latin_term(word: str) -> str:
     """The index term of one lower-case word: an alphabetic Latin word (3 letters or
     more) in its American spelling (``index.british``), -ize/-ization words as
-    "<root>ize", other words Porter-stemmed; anything else (Chinese, numbers) as it
+    "<root>ize", other words Porter-stemmed (``index.stems``: words whose Porter stems
+    would collide keep terms of their own); anything else (Chinese, numbers) as it
     is. Index and queries, and every English comparison (``en_key``), use this one
     function, so they always agree."""
     if len(word) <= 2 or not _LATIN_ALPHA.match(word):
         return word
     from index.british import american
+    from index.stems import exceptions
 
     word = american(word)
     m = _IZE.match(word)
-    return m.group(1) + "ize" if m else porter_stem(word)
+    if m:
+        return m.group(1) + "ize"
+    return exceptions().get(word) or porter_stem(word)
 
 
 @functools.lru_cache(maxsize=20_000)
