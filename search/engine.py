@@ -45,6 +45,10 @@ LONG_QUERY_EXPANSIONS = 4
 SORTS = ("relevance", "date", "date_asc")
 FILTER_NAMES = FACET_FIELDS  # every facet is a filter
 SOME_WORDS_NOTICE = "No document contains all the words; showing documents with some of them."
+FEW_WORDS_NOTICE = (
+    "Few documents contain all the words; showing documents with some of them, "
+    "ranked as answers to the question."
+)
 CUT_SHORT_NOTICE = (
     "This search took too long and was cut short: results and counts may be "
     "incomplete. Add words or filters to narrow it."
@@ -308,11 +312,12 @@ class Engine:
         want = plan.offset + plan.limit
         shared = lf.results if lf else None
         raw = self._backend_search(req, intent, plan, front, want, dl, shared=shared)
-        if not raw.total and not dl.expired():
+        if _worth_second_try(raw, intent, pq, dl):
+            few = raw.total
             first = (plan, raw, mode)
             plan, raw, mode = self._second_try(req, intent, pq, plan_for, first, front, dl)
             if raw.total and mode == "any":
-                notices.append(SOME_WORDS_NOTICE)
+                notices.append(FEW_WORDS_NOTICE if few else SOME_WORDS_NOTICE)
         if front:
             _put_in_front(raw, plan, front, want, req.per_page)
         self._title_checks(req, intent, raw, plan, dl, notices)
@@ -503,16 +508,20 @@ class Engine:
         front: list[Document],
         dl: Deadline,
     ) -> tuple[Plan, RawResults, str]:
-        """(plan, results, mode) of a second search when the first found nothing:
-        a short query of several words ranked by any word; a short question (借钱不还
-        怎么办: no law says 借钱) asked as a question, its everyday words reaching
-        legal ones (借款). Else ``first``."""
+        """(plan, results, mode) of a second search when the first found few or none.
+        A short question (借钱不还怎么办: no law says 借钱) is asked as a question, its
+        everyday words reaching legal ones (借款) and its long words their parts -- also
+        when the first found less than a page (公司拖欠工资怎么办: a guide and a work
+        report hold both words; the Labour Law's article on wages says neither 公司 nor
+        拖欠工资). Another short query of several words that found nothing is ranked by
+        any word. Else ``first``."""
         plan, raw, mode = first
-        if _worth_any_word_try(raw, pq, plan, dl):
-            plan = plan_for(force_any=True, affordable=self._cheap_phrase)
-        elif intent.kind == "question" and not pq.long:
+        if intent.kind == "question" and not pq.long:
             pq.long = True  # the plan below ranks it as a question (planning._is_question)
+            pq.units = question.with_parts(pq.units)
             plan = question.refine(plan_for(affordable=self._cheap_phrase), intent)
+        elif not raw.total and _worth_any_word_try(pq, plan):
+            plan = plan_for(force_any=True, affordable=self._cheap_phrase)
         else:
             return first
         want = plan.offset + plan.limit
@@ -566,14 +575,19 @@ def _parse(req: SearchRequest, intent: Intent) -> ParsedQuery:
     return pq
 
 
-def _worth_any_word_try(raw: RawResults, pq: ParsedQuery, plan: Plan, dl: Deadline) -> bool:
-    """Nothing has every word of a short query of several words, and time is left."""
-    return (
-        raw.total == 0
-        and not dl.expired()  # a search out of time gets no second try: one budget
-        and not pq.long
-        and sum(c.occur == "must" for c in plan.clauses) > 1
-    )
+def _worth_second_try(raw: RawResults, intent: Intent, pq: ParsedQuery, dl: Deadline) -> bool:
+    """Time is left, and the first search found nothing -- or, for a short question,
+    fewer than a page of answers (``question.FEW_ANSWERS``)."""
+    if dl.expired():  # a search out of time gets no second try: one budget
+        return False
+    if not raw.total:
+        return True
+    return intent.kind == "question" and not pq.long and raw.total < question.FEW_ANSWERS
+
+
+def _worth_any_word_try(pq: ParsedQuery, plan: Plan) -> bool:
+    """A short query of several words, every one required."""
+    return not pq.long and sum(c.occur == "must" for c in plan.clauses) > 1
 
 
 def _put_in_front(

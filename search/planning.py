@@ -92,7 +92,7 @@ TITLE_COVER_FIELDS = ("title",)
 COVER_WEIGHT = 0.9  # the phrase of a word's parts, against the word itself
 
 
-def _subword_cover(term: str) -> tuple[str, ...]:
+def subword_cover(term: str) -> tuple[str, ...]:
     """The smaller words a long Chinese query word splits into (个人信息保护 ->
     个人信息 保护), as a phrase alternative: the same characters in a document
     may have been cut at other boundaries (个人信息 / 保护法). Dictionary words
@@ -144,7 +144,7 @@ class _Matching:
         in 公共数据 / 开放) also as the phrase of its sub-words, unless ``seen``; with
         ``titles``, matched in titles only."""
         words = alt.words
-        cover = _subword_cover(words[0]) if len(words) == 1 and self.cover else ()
+        cover = subword_cover(words[0]) if len(words) == 1 and self.cover else ()
         if not cover or cover in seen:
             return []
         seen.add(cover)

@@ -45,6 +45,7 @@ from index.deadline import Deadline
 from index.plan import Alt, Backend, Clause, Plan, RawHit, RawResults
 from index.pool import PoolHit, Rerank, search_pool
 from search.intent import Intent
+from search.query import Unit
 
 Hit = TypeVar("Hit", RawHit, PoolHit)  # a backend's hit, or a pool's (index.pool)
 
@@ -52,6 +53,10 @@ DATA = Path(__file__).resolve().parent / "data" / "layperson_terms.tsv"
 # A legal word added for an everyday one counts this much of a typed word: less than
 # what the user typed (STARD tune half: 0.3-1.0 all helped, more weight more; 0.8 kept).
 LEGAL_WEIGHT = 0.8
+# A short question whose every word fewer documents hold than this (less than a page)
+# is asked again as a question (search.engine): the answer to 公司拖欠工资怎么办 is the
+# Labour Law's article on wages, which does not say 公司.
+FEW_ANSWERS = 10
 
 
 class TableError(ValueError):
@@ -133,6 +138,22 @@ GROUP_OTHERS = 3  # how many of its law's other articles count
 # Articles re-ranked (the backend's top); deeper ones keep their order. 300: articles
 # 201-300 can rise into the top 100 (STARD tune half R@100 0.720 -> 0.737; 400: no more).
 GROUP_POOL = 300
+
+
+def with_parts(units: list[Unit]) -> list[Unit]:
+    """A short question's long words also as their parts (拖欠工资 -> 拖欠, 工资), for
+    asking it again as a question: the Labour Law says 拖欠劳动者的工资, which holds
+    the parts, not the word. Words typed apart and function words are as they were."""
+    from search.planning import subword_cover
+
+    out: list[Unit] = []
+    for u in units:
+        out.append(u)
+        if u.negated or u.phrase or len(u.terms) != 1:
+            continue
+        for part in subword_cover(u.terms[0]):
+            out.append(replace(u, text=part, terms=tuple(analyze(part))))
+    return out
 
 
 def support(scores: list[float], others: int = GROUP_OTHERS) -> list[float]:

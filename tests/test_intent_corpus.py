@@ -311,6 +311,20 @@ def test_a_short_question_nothing_answers_word_for_word(corpus_engine) -> None:
     assert "借贷" in r.hits[0].doc.title or "借款" in r.hits[0].doc.title
 
 
+def test_a_short_question_few_documents_answer_word_for_word(corpus_engine) -> None:
+    """公司拖欠工资怎么办: two documents hold 公司 and 拖欠工资 (a guide, a work report);
+    the laws on unpaid wages say 拖欠劳动者的工资. Asked again as a question, with
+    拖欠工资 also as its parts, a law on wages comes first, not the Company Law."""
+    from search.engine import FEW_WORDS_NOTICE
+
+    r = _search(corpus_engine, "公司拖欠工资怎么办")
+    assert r.intent is not None and r.intent.kind == "question"
+    assert r.mode == "any" and FEW_WORDS_NOTICE in r.notices
+    assert r.total > 10
+    assert "工资" in r.hits[0].doc.title or "劳动" in r.hits[0].doc.title
+    assert not any(h.doc.title == "中华人民共和国公司法" for h in r.hits[:3])
+
+
 def test_question_in_everyday_words_reaches_articles_in_legal_words(corpus_engine) -> None:
     """房东 (landlord) is 出租人 in the law: the question's articles say so."""
     r = _search(corpus_engine, "房东一直不退还押金，我该怎么办？", passages=True, explain=True)

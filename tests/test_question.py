@@ -40,6 +40,28 @@ def test_every_table_entry_is_one_index_term_on_each_side() -> None:
             assert w != everyday
 
 
+def test_a_short_questions_long_words_also_stand_as_their_parts() -> None:
+    from search.query import Unit
+
+    segmenter.configure([])
+    units = [
+        Unit("公司", ("公司",)),
+        Unit("拖欠工资", ("拖欠工资",), chunk=1),
+        Unit("个人信息", ("个人信息",), phrase=True),
+        Unit("违法", ("违法",), negated=True),
+    ]
+    out = question.with_parts(units)
+    assert [u.terms for u in out] == [
+        ("公司",),
+        ("拖欠工资",),
+        ("拖欠",),
+        ("工资",),
+        ("个人信息",),
+        ("违法",),
+    ]
+    assert out[2].chunk == out[3].chunk == 1  # the parts stay in the word's chunk
+
+
 def test_table_rows_are_read_and_malformed_ones_refused(tmp_path: Path) -> None:
     good = tmp_path / "good.tsv"
     good.write_text("# comment\n偷\t盗窃\n\n老公\t配偶, 夫妻  # trailing comment\n偷\t窃取\n")
