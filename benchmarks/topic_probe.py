@@ -18,6 +18,11 @@ holding the term)). The draw is shuffled with a fixed seed: its first ``HALF_SIZ
 terms are the tune half (looked at when the title tier learned to put titles that
 hold the whole query as one phrase first, ``index.title_rank.title_phrases``), the
 next ``HALF_SIZE`` the report half.
+
+The draw of 2026-12-03 is kept in ``data/topic_probe_terms.tsv`` and the probe reads
+it: the draw leaves glossary terms out, so every glossary word added later would
+reshuffle it, and terms looked at while tuning would land in the report half.
+``--draw`` prints a fresh draw in the file's format (for a new probe, not this one).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ TITLE_SAMPLE = 20000  # titles read for the draw (a fixed sample of the corpus's
 MIN_TITLES = 4  # in the sample
 HALF_SIZE = 80
 FUNCTION_WORDS_FILE = Path(__file__).resolve().parent / "data" / "title_function_words.txt"
+TERMS_FILE = Path(__file__).resolve().parent / "data" / "topic_probe_terms.tsv"
 ISSUER_PARTS = ("人民政府", "办公厅", "国务院", "委员会", "管理局", "厅", "省", "市", "县", "区")
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
@@ -78,6 +84,13 @@ def draw(titles: list[str], glossary_words: set[str]) -> list[str]:
     return pool
 
 
+def kept_terms(half: str) -> list[str]:
+    """The kept draw's terms of one half (``data/topic_probe_terms.tsv``), in order."""
+    rows = TERMS_FILE.read_text(encoding="utf-8").splitlines()
+    pairs = [r.split("\t") for r in rows if r.strip() and not r.startswith("#")]
+    return [term for h, term in pairs if h == half]
+
+
 def ask(engine: Engine, term: str, titles: list[str]) -> dict[str, float]:
     """``first`` and ``title_share`` of one term in the search box."""
     available = min(10, sum(1 for t in titles if term in t))
@@ -92,13 +105,18 @@ def main() -> None:
     add_index_option(ap)
     ap.add_argument("--half", choices=("tune", "report"), default="tune")
     ap.add_argument("--misses", action="store_true", help="print the terms below 1.0")
+    ap.add_argument("--draw", action="store_true", help="print a fresh draw and stop")
     args = ap.parse_args()
-    index = checked_index(args.index)
     glossary = load_glossary()
     titles = [es.compact(d.title) for d in es._corpus(shared_data_dir()) if d.title]
-    terms = draw(titles, {e.zh for e in glossary.entries()})
-    start = 0 if args.half == "tune" else HALF_SIZE
-    terms = terms[start : start + HALF_SIZE]
+    if args.draw:
+        fresh = draw(titles, {e.zh for e in glossary.entries()})
+        for half, start in (("tune", 0), ("report", HALF_SIZE)):
+            for t in fresh[start : start + HALF_SIZE]:
+                print(f"{half}\t{t}")
+        return
+    index = checked_index(args.index)
+    terms = kept_terms(args.half)
     engine = Engine(index, glossary=glossary)
     scores = {t: ask(engine, t, titles) for t in terms}
     label = "tuned on" if args.half == "tune" else "report"
