@@ -135,6 +135,18 @@ def _core(q: str) -> str:
     return m.group("core").strip("《》") if m and "《" not in m.group("core")[1:-1] else q
 
 
+_BRACKETED_NUMBER = re.compile(
+    r"^(?P<code>[^\d\s〔\[(（【]+)\s*[〔\[(（【](?P<y>\d{4})[〕\])）】]\s*第?(?P<n>\d+)号$"
+)
+
+
+def _dashed(q: str) -> str:
+    """A 文号 with its parts joined by dashes, as file names give it: 粤府〔2016〕140号 ->
+    粤府-2016-140 (an English form is left as it is)."""
+    m = _BRACKETED_NUMBER.match(q)
+    return f"{m.group('code')}-{m.group('y')}-{m.group('n')}" if m else q
+
+
 # form -> (the sets it applies to, how it rewrites a query)
 FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "plain": (
@@ -170,6 +182,7 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "site_suffix": (("title_law", "title_policy"), lambda q: q + "_中国政府网"),
     "site_dash": (("title_policy",), lambda q: q + " - 上海市人民政府"),
     "en_plus_date": (("en_title",), lambda q: q + " (June 10, 2021)"),
+    "dashed": (("docnum",), _dashed),
 }
 
 

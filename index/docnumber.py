@@ -450,19 +450,31 @@ _LOOSE = re.compile(
     rf"^(?:(?P<y0>{_YEAR})\s*年\s*)?(?P<code>[^\W\d_]{{2,{_MAX_PREFIX_WHOLE}}}?)\s*"
     rf"(?:(?P<y1>{_YEAR})\s*年?\s*)?(?:第\s*)?(?P<n>\d{{1,5}})\s*号\s*(?:文件|文)?$"
 )
+# ... or with its parts joined by dashes or slashes, as file names and some databases
+# write it: 粤府-2016-140, 国办发/2019/38号.
+_DASHED = re.compile(
+    rf"^(?P<code>[^\W\d_]{{2,{_MAX_PREFIX_WHOLE}}}?)\s*[-‐–—/]?\s*(?P<y1>{_YEAR})\s*[-‐–—/]\s*"
+    rf"(?P<n>\d{{1,5}})\s*(?:号\s*(?:文件|文)?)?$"
+)
 
 
 def parse_typed(text: str) -> DocNumber | None:
     """``parse_docnum``, and on the query side also the forms people type without
-    brackets (``_LOOSE``). Only for what a user typed: a document's own 文号 field
+    brackets (``_LOOSE``, ``_DASHED``). Only for what a user typed: a document's own 文号 field
     is read by ``parse_docnum`` alone, so indexing is unchanged."""
     dn = parse_docnum(text)
     if dn is not None or not isinstance(text, str) or len(text) > 60:
         return dn
-    m = _LOOSE.match(_TRAILING_JUNK.sub("", _fold(text)).strip())
-    if not m or (m.group("y0") is None) == (m.group("y1") is None):
+    folded = _TRAILING_JUNK.sub("", _fold(text)).strip()
+    m = _LOOSE.match(folded) or _DASHED.match(folded)
+    if not m:
         return None
-    year = m.group("y0") or m.group("y1")
+    y0 = m.group("y0") if "y0" in m.re.groupindex else None
+    if (y0 is None) == (m.group("y1") is None):
+        return None
+    if m.re is _DASHED and not all(is_han(ch) and _code_char(ch) for ch in m.group("code")):
+        return None  # dashes join other things too (平台经济-2019-38 is no 文号)
+    year = y0 or m.group("y1")
     return parse_docnum(f"{m.group('code')}〔{year}〕{m.group('n')}号")
 
 

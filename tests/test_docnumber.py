@@ -228,10 +228,14 @@ def test_numbers_typed_without_their_year(text: str, found: tuple | None) -> Non
         ("2016年粤府第140号", "粤府〔2016〕140号"),
         ("國辦發 2019 38號", "国办发〔2019〕38号"),
         ("国办发〔2019〕38号", "国办发〔2019〕38号"),  # what parse_docnum reads, as it reads it
+        ("粤府-2016-140", "粤府〔2016〕140号"),  # parts joined by dashes (file names)
+        ("国办发/2019/38号", "国办发〔2019〕38号"),
+        ("粤府2016-140号", "粤府〔2016〕140号"),
         # not one number typed without brackets
         ("粤府140号", None),  # no year: parse_yearless's
         ("2016年2019年粤府140号", None),  # two years
-        ("粤府-2016-140", None),
+        ("平台经济-2019-38", None),  # dashes join other things too: no issuer code
+        ("2019-38", None),
         ("关于2019年工作的通知", None),
         ("2019年38号", None),
     ],
