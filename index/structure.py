@@ -96,7 +96,8 @@ def split_passages(body: str) -> list[Passage]:
     passages: list[Passage] = []
     headings = _headings(body)
     first = starts[0].start()
-    preamble = [ln for ln in body[:first].split("\n") if ln.strip()]
+    # A line of bare heading marks ("##", an empty heading in the laws data) is no text.
+    preamble = [ln for ln in body[:first].split("\n") if ln.strip().strip("#").strip()]
     if any(not HEADING_RE.match(ln.strip()) for ln in preamble):
         passages.append(Passage("序言", None, "", 0, first))
     for i, m in enumerate(starts):

@@ -40,6 +40,15 @@ def test_article_label_normalizes_forms() -> None:
     assert article_label("第一百零五条") == "第一百零五条"
 
 
+def test_bare_heading_marks_are_no_preamble() -> None:
+    """The laws data opens some records with an empty heading ("##"): no passage of its
+    own (a hit on the record showed "##" as its passage and snippet)."""
+    body = "##\n\n第一千二百五十九条 民法所称的以上包括本数。\n\n第一千二百六十条 本法自公布之日起施行。"
+    ps = split_passages(body)
+    assert [p.label for p in ps] == ["第一千二百五十九条", "第一千二百六十条"]
+    assert body[ps[0].start :].startswith("第一千二百五十九条")
+
+
 def test_split_articles_with_chapters_and_preamble() -> None:
     body = "序言内容。\n\n## 第一章 总则\n\n第一条 一。\n\n第二条 二。\n第二款。\n\n## 第二章 附则\n\n第三条 三。"
     ps = split_passages(body)
