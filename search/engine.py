@@ -72,6 +72,7 @@ class Hit:
             "id": d.id,
             "score": round(self.score, 4) if self.score is not None else None,
             "title": d.title,
+            "subtitle": d.subtitle,
             "titles_en": [
                 {"text": t.text, "source": t.source, "attested": t.attested} for t in d.titles_en
             ],

@@ -292,3 +292,23 @@ def test_static_files(client) -> None:
         r = client.get(f"/static/{name}")
         assert r.status_code == 200 and r.mimetype == mime
         r.close()
+
+
+def test_records_of_one_law_are_told_apart_by_their_part(app) -> None:
+    """民法典 is held as several records titled alike (总则, 物权编 ...): a hit carries the
+    part it holds, in the page's view and in the API's JSON."""
+    from index.document import Document
+    from search.engine import Hit
+    from web.ui import hit_view
+
+    doc = Document(
+        id="cc-1", title="中华人民共和国民法典", subtitle="物权编", body="第二百零五条 本编调整。"
+    )
+    hit = Hit(doc, 1.0, None, [], [], [])
+    plain = Hit(
+        Document(id="x", title="中华人民共和国公司法", body="第一条"), 1.0, None, [], [], []
+    )
+    with app.test_request_context("/search?q=民法典"):  # hit_view builds links
+        assert hit_view(hit, "民法典")["subtitle"] == "物权编"
+        assert hit_view(plain, "公司法")["subtitle"] == ""
+    assert hit.to_dict()["subtitle"] == "物权编"

@@ -48,6 +48,7 @@ CSV_FIELDS = (
     "id",
     "score",
     "title",
+    "subtitle",
     "title_en",
     "title_en_source",
     "title_en_attested",

@@ -178,6 +178,10 @@ SCHEMAS: dict[str, Any] = {
             "id": {"type": "string"},
             "score": {"type": ["number", "null"]},
             "title": {"type": "string"},
+            "subtitle": {
+                "type": "string",
+                "description": "the part of a law a record holds (民法典: 总则, 物权编 ...)",
+            },
             "titles_en": {"type": "array", "items": _ref("EnglishTitle")},
             "level": {"type": "string"},
             "doctype": {"type": "string"},

@@ -178,6 +178,9 @@ def hit_view(hit: Any, q: str) -> dict[str, Any]:
         "url": doc_url(doc.id, q),
         "title": title,
         "title_lang": lang_of(doc.display_title),
+        # A law held as several records titled alike (民法典: 总则, 物权编 ...) is told
+        # apart by the part each holds.
+        "subtitle": doc.subtitle,
         "title_en": title_en_view(doc, hit.title_en) if doc.title else None,
         "meta": meta_rows(doc),
         "passage": passage,
