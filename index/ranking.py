@@ -15,7 +15,7 @@ Scoring is BM25F per field, summed over a clause's alternatives:
 * ``k1``, ``b`` and ``field_b``: BM25's term-frequency saturation and length
   normalisation (per field where it differs);
 * ``authority_prior``: a document's score is multiplied by the factor of its
-  level, of its region and of its status, when the plan asks for the prior (questions).
+  level and of its region, when the plan asks for the prior (questions).
 """
 
 from __future__ import annotations
@@ -50,15 +50,11 @@ FIELD_B: Mapping[str, float] = _frozen({"title": 0.3, "title_en": 0.3})
 # A static prior for question ranking: a layperson's legal question is answered first
 # by national laws and judicial interpretations; local regulations mostly restate
 # them. Tuned on the STARD dev questions (README: article R@100 0.568 -> 0.627,
-# nDCG@10 0.295 -> 0.345); applied only to questions. A status factor is read too but
-# none is set: 已废止 (repealed) at 0.5 gained on the STARD tune half and lost article
-# R@100 on the report half (README, "Twelfth round"); 10 of the 479 STARD dev answers
-# are articles of repealed laws.
+# nDCG@10 0.295 -> 0.345); applied only to long questions.
 AUTHORITY_PRIOR: Mapping[str, Mapping[str, float]] = _frozen(
     {
         "level": _frozen({"法律": 1.4, "司法解释": 1.2, "行政法规": 1.1}),
         "region": _frozen({"全国": 1.5}),
-        "status": _frozen({}),
     }
 )
 
@@ -87,14 +83,10 @@ class RankingProfile:
         """BM25's length normalisation for field ``name``."""
         return self.field_b.get(name, self.b)
 
-    def prior(self, level: str, region: str, status: str = "") -> float:
-        """The authority factor of a document of this level, region and status (1.0: none)."""
+    def prior(self, level: str, region: str) -> float:
+        """The authority factor of a document of this level and region (1.0: none)."""
         p = self.authority_prior
-        return (
-            p.get("level", {}).get(level, 1.0)
-            * p.get("region", {}).get(region, 1.0)
-            * p.get("status", {}).get(status, 1.0)
-        )
+        return p.get("level", {}).get(level, 1.0) * p.get("region", {}).get(region, 1.0)
 
 
 DEFAULT_RANKING = RankingProfile()

@@ -245,10 +245,9 @@ class ReaderCache:
         if self._prior is None or self._prior[0] is not ranking:
             import numpy as np
 
-            fv = self.facet_values
-            lv, rg, st = fv["level"], fv["region"], fv["status"]
+            lv, rg = self.facet_values["level"], self.facet_values["region"]
             per_doc = np.array(
-                [ranking.prior(lv[o], rg[o], st[o]) for o in range(len(lv))], dtype=np.float32
+                [ranking.prior(lv[o], rg[o]) for o in range(len(lv))], dtype=np.float32
             )
             do = self.doc_ord_array()
             prior = np.where(do >= 0, per_doc[np.maximum(do, 0)], 1.0).astype(np.float32)

@@ -86,18 +86,18 @@ def field_weight(field: str, plan: Plan) -> float:
 
 
 @functools.lru_cache(maxsize=1 << 15)
-def _level_region(key: bytes) -> tuple[str, str, str]:
-    """A collapse key's level, region and status (a pure function of the key: kept
-    across index generations; a document's key is read by every search it matches)."""
+def _level_region(key: bytes) -> tuple[str, str]:
+    """A collapse key's level and region (a pure function of the key: kept across
+    index generations; a document's key is read by every search it matches)."""
     m = parse_meta(key)[1] if key else {}
-    return m.get("level", ""), m.get("region", ""), m.get("status", "")
+    return m.get("level", ""), m.get("region", "")
 
 
 def _authorities(items: list, ranking: RankingProfile) -> list[float]:
     """The authority prior (``RankingProfile.prior``) of each item's document: each key parsed
-    once per process and each (level, region, status) priced once per call -- a question's
+    once per process and each (level, region) priced once per call -- a question's
     pool reads 1,200 or more items, and parsing every key cost more CPU than the match."""
-    priced: dict[tuple[str, str, str], float] = {}
+    priced: dict[tuple[str, str], float] = {}
     out = []
     for it in items:
         lr = _level_region(it.collapse_key)
@@ -159,8 +159,10 @@ def spy_terms(xapian: Any, spy: Any) -> list[bytes]:
 
 
 def _max_authority(ranking: RankingProfile) -> float:
-    """The largest factor the prior gives a document (a document outside a table gets 1)."""
-    return math.prod(max((1.0, *t.values())) for t in ranking.authority_prior.values())
+    p = ranking.authority_prior
+    return max(p.get("level", {}).values(), default=1.0) * max(
+        p.get("region", {}).values(), default=1.0
+    )
 
 
 # --- plan -> Xapian query --------------------------------------------------------------

@@ -284,24 +284,6 @@ def test_prior_weighs_passages_as_documents(backend) -> None:
         }
 
 
-def test_the_prior_weighs_a_repealed_document_less(backend) -> None:
-    """The prior's status factor (a repealed law answers a question less well) is read
-    by every backend from the document's metadata (the fixture's pt-labour is 已废止)."""
-    from index.ranking import RankingProfile
-
-    clauses = (term("劳动合同", "should"), term("管理", "should"))
-    flat = RankingProfile(authority_prior={})
-    repealed = RankingProfile(authority_prior={"status": {"已废止": 0.25}})
-    plain = backend.search(plan(*clauses, authority_prior=True, ranking=flat, limit=50))
-    weighed = backend.search(plan(*clauses, authority_prior=True, ranking=repealed, limit=50))
-    before = {h.doc_id: h.score for h in plain.hits}
-    after = {h.doc_id: h.score for h in weighed.hits}
-    assert "pt-labour" in before and len(before) > 1
-    for doc_id, s in before.items():
-        factor = 0.25 if doc_id == "pt-labour" else 1.0
-        assert after[doc_id] == pytest.approx(factor * s, rel=1e-4)
-
-
 def test_one_shard_and_two_remote_shards_rank_the_same(
     built: dict[str, Path], remote_url: str
 ) -> None:

@@ -116,9 +116,7 @@ def test_authorities_equal_the_prior_of_each_parsed_key(tmp_path) -> None:
         want = []
         for it in items:
             m = parse_meta(it.collapse_key)[1]
-            want.append(
-                DEFAULT_RANKING.prior(m.get("level", ""), m.get("region", ""), m.get("status", ""))
-            )
+            want.append(DEFAULT_RANKING.prior(m.get("level", ""), m.get("region", "")))
         assert _authorities(items, DEFAULT_RANKING) == want
         assert len(set(want)) > 1  # the keys differ in level and region
         empty = SimpleNamespace(collapse_key=b"")
