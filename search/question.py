@@ -147,12 +147,16 @@ def with_parts(units: list[Unit]) -> list[Unit]:
     from search.planning import subword_cover
 
     out: list[Unit] = []
+    have = {u.terms for u in units}
     for u in units:
         out.append(u)
         if u.negated or u.phrase or len(u.terms) != 1:
             continue
         for part in subword_cover(u.terms[0]):
-            out.append(replace(u, text=part, terms=tuple(analyze(part))))
+            terms = tuple(analyze(part))
+            if terms not in have:  # 拖欠 拖欠工资: 拖欠 is asked once
+                have.add(terms)
+                out.append(replace(u, text=part, terms=terms))
     return out
 
 

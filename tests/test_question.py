@@ -60,6 +60,8 @@ def test_a_short_questions_long_words_also_stand_as_their_parts() -> None:
         ("违法",),
     ]
     assert out[2].chunk == out[3].chunk == 1  # the parts stay in the word's chunk
+    typed = question.with_parts([Unit("拖欠", ("拖欠",)), Unit("拖欠工资", ("拖欠工资",))])
+    assert [u.terms for u in typed] == [("拖欠",), ("拖欠工资",), ("工资",)]
 
 
 def test_table_rows_are_read_and_malformed_ones_refused(tmp_path: Path) -> None:
