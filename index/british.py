@@ -11,8 +11,9 @@ about 国防 and "standardisation" matched 规范.
 Two kinds of knowledge, both data: a word table (``data/british_spellings.tsv``:
 -our, -re, -ence, doubled l, ae/oe and single words) and the -ise/-isation/-yse
 rule below, with the words American English spells -ise too in
-``data/ise_words.txt``. A change to either changes index terms: bump
-``index.segmenter.ANALYSIS_VERSION`` so that indexes are rebuilt.
+``data/ise_words.txt``. A change to either changes index terms: the tables' rows are
+part of the analysis fingerprint (``index.segmenter``), so an index built before the
+change is refused until it is rebuilt.
 """
 
 from __future__ import annotations

@@ -48,8 +48,23 @@ def configure(words: Iterable[str]) -> str:
 
 # Bump when segmentation, sub-word or term rules change: indexes built before must be
 # rebuilt. 3: Latin terms in American spelling, -ization words as -ize (index.analysis).
-# 4: words whose Porter stems collide keep terms of their own (index.stems).
+# 4: words whose Porter stems collide keep terms of their own (index.stems). The word
+# tables of those rules are part of the fingerprint themselves (_term_tables).
 ANALYSIS_VERSION = "4"
+
+
+@functools.lru_cache(maxsize=1)
+def _term_tables() -> tuple[str, ...]:
+    """The rows of the word tables that decide English index terms (British spellings,
+    -ise words, stem exceptions): an edit to one changes terms as a version bump does,
+    so an index built before it is refused until rebuilt. Comments do not count."""
+    from index.british import ise_words, word_table
+    from index.stems import exceptions
+
+    rows = [f"{k}\t{v}" for k, v in sorted(word_table().items())]
+    rows += sorted(ise_words())
+    rows += [f"{k}\t{v}" for k, v in sorted(exceptions().items())]
+    return tuple(rows)
 
 
 def fingerprint() -> str:
@@ -79,7 +94,8 @@ def check_built_with(
 
 def fingerprint_of(words: Iterable[str]) -> str:
     normalized = sorted({w.strip() for w in words if w and w.strip()})
-    h = hashlib.sha256("\n".join((ANALYSIS_VERSION, *normalized)).encode("utf-8"))
+    parts = (ANALYSIS_VERSION, *_term_tables(), "", *normalized)
+    h = hashlib.sha256("\n".join(parts).encode("utf-8"))
     return h.hexdigest()[:16]
 
 

@@ -10,8 +10,9 @@ Porter joins words a policy reader keeps apart: "general" (General Office, 办�
 to "secur"; "emergency" (应急) and "emerging" (新兴) to "emerg". The table
 ``data/stem_exceptions.tsv`` (word, term) gives such words a term of their own -- or
 the term of the family they belong to (production with producing, 生产; not with
-product, 产品). A change to it changes index terms: bump
-``index.segmenter.ANALYSIS_VERSION`` so that indexes are rebuilt.
+product, 产品). A change to it changes index terms: its rows are part of the analysis
+fingerprint (``index.segmenter``), so an index built before the change is refused until
+it is rebuilt.
 """
 
 from __future__ import annotations

@@ -58,3 +58,20 @@ def test_every_row_changes_what_porter_would_give() -> None:
     for word, term in table.items():
         assert word.isascii() and word.islower() and term.isalpha(), word
         assert porter_stem(word) != term, f"{word}: Porter gives {term} already"
+
+
+def test_an_edit_to_the_table_makes_older_indexes_outdated(monkeypatch) -> None:
+    """The table decides index terms: its rows are part of the analysis fingerprint, so an
+    index built before an edit is refused (rebuild) instead of searched with other terms."""
+    from index import segmenter, stems
+
+    before = segmenter.fingerprint_of(["平台经济"])
+    edited = {**exceptions(), "generative": "gener"}
+    monkeypatch.setattr(stems, "exceptions", lambda: edited)
+    segmenter._term_tables.cache_clear()
+    try:
+        assert segmenter.fingerprint_of(["平台经济"]) != before
+    finally:
+        monkeypatch.undo()
+        segmenter._term_tables.cache_clear()
+    assert segmenter.fingerprint_of(["平台经济"]) == before
