@@ -12,6 +12,7 @@ process), the glossary (segmentation words and expansion), and turns a
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from index.document import FACET_FIELDS, Document, Passage
 from index.errors import QueryError
 from index.issuers import IssuerNames
 from index.plan import HAN_FIELDS, Plan, RawHit, RawResults
-from search import profiles, question
+from search import law_abbreviations, profiles, question
 from search.filters import FilterResolver
 from search.intent import Intent, classify
 from search.planning import COVER_MAX_DF, SearchRequest, build_plan, mostly_han
@@ -39,6 +40,8 @@ from search.snippets import Fragments, highlight, snippet
 if TYPE_CHECKING:  # the lookup imports the planning this module uses
     from search.titles import SearchFront
 
+# An article's label as laws write it and the index holds it (第四十七条, 第一千零一条).
+_ARTICLE_WORD = re.compile(r"第[〇零一二三四五六七八九十百千]+条")
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 1000  # deepest result reachable by paging
 LONG_QUERY_EXPANSIONS = 4
@@ -288,13 +291,14 @@ class Engine:
             return copy_response(resp, req, resp.took_ms)
         return resp
 
-    def _search(self, req: SearchRequest) -> SearchResponse:
+    def _search(self, typed: SearchRequest) -> SearchResponse:
         t0 = time.perf_counter()
-        self.validate(req)
+        self.validate(typed)
+        req, notices = _without_abbreviations(typed)
         intent = classify(req.q)
         profile = profiles.profile_for(intent)
         pq = _parse(req, intent)
-        notices = _rewrite_notices(pq)
+        notices += _rewrite_notices(pq)
         expansions = self._expansions(req, pq)
         planned = self._resolve_filters(req, pq, notices)
         plan_for = functools.partial(build_plan, pq, expansions, planned, profile=profile)
@@ -328,8 +332,8 @@ class Engine:
             notices.append(CUT_SHORT_NOTICE)
         self._last_partial.flag = partial
         return SearchResponse(
-            did_you_mean=self.did_you_mean(req.q),
-            request=req,
+            did_you_mean=self.did_you_mean(typed.q),
+            request=typed,
             parsed=pq,
             hits=hits,
             total=raw.total,
@@ -552,6 +556,15 @@ def _yearless_numbers(pq: ParsedQuery) -> list[tuple[str, int, str]]:
     return out
 
 
+def _without_abbreviations(req: SearchRequest) -> tuple[SearchRequest, list[str]]:
+    """The request with law abbreviations (刑诉法) spelled out, and a notice saying so."""
+    full, named = law_abbreviations.expand(req.q) if req.q and len(req.q) <= 2000 else (req.q, [])
+    if not named:
+        return req, []
+    said = ", ".join(f"{a} -> {n}" for a, n in dict.fromkeys(named))
+    return replace(req, q=full), [f"Law abbreviations were searched by their full names: {said}"]
+
+
 def _rewrite_notices(pq: ParsedQuery) -> list[str]:
     """What the parser changed in the query, said to the user."""
     notices = []
@@ -606,18 +619,52 @@ def _put_in_front(
 def _hits(raw: RawResults, plan: Plan, dl: Deadline) -> list[Hit]:
     """The page's hits with their best passage, highlighted title and snippet."""
     words, phrases = highlight_terms(plan)
+    articles = asked_articles(words)
     hits = []
     for rh in raw.hits:
         if dl.expired():  # out of time: titles and snippets are shown unmarked
             words, phrases = set(), []
-        hits.append(make_hit(rh, words, phrases))
+        hits.append(make_hit(rh, words, phrases, articles))
     return hits
 
 
-def make_hit(rh: RawHit, words: set[str], phrases: list[tuple[str, ...]]) -> Hit:
-    """A search hit: its best passage, highlighted titles and snippet."""
+def asked_articles(words: set[str]) -> frozenset[str]:
+    """The article labels a query names (劳动合同法第四十七条 -> 第四十七条)."""
+    return frozenset(w for w in words if _ARTICLE_WORD.fullmatch(w))
+
+
+def article_passage(doc: Document, words: set[str], articles: frozenset[str]) -> int | None:
+    """The index of the article a query names, when the document is the one it names.
+
+    劳动合同法第四十七条 matches the law's article 87 too ("…依照本法第四十七条…"), which
+    can score higher than article 47 itself; the reader asked for article 47. A
+    document counts as named when its title holds another query word (or the query
+    names only the article)."""
+    if not articles:
+        return None
+    others = [w for w in words if w not in articles and mostly_han(w)]
+    if others and not any(w in doc.title for w in others):
+        return None
+    for i, p in enumerate(doc.passages):
+        if p.label in articles:
+            return i
+    return None
+
+
+def make_hit(
+    rh: RawHit,
+    words: set[str],
+    phrases: list[tuple[str, ...]],
+    articles: frozenset[str] = frozenset(),
+) -> Hit:
+    """A search hit: its best passage (the article the query names, if it has it),
+    highlighted titles and snippet."""
     doc = rh.document
-    passage = doc.passages[rh.passage] if 0 <= rh.passage < len(doc.passages) else None
+    idx = rh.passage
+    if articles and not (0 <= idx < len(doc.passages) and doc.passages[idx].label in articles):
+        named = article_passage(doc, words, articles)
+        idx = idx if named is None else named
+    passage = doc.passages[idx] if 0 <= idx < len(doc.passages) else None
     text = doc.body[passage.start : passage.end] if passage else doc.body
     return Hit(
         doc=doc,

@@ -227,12 +227,16 @@ class ParsedQuery:
 # write it in Chinese numerals (第十三条), one indexed word, while 13 alone matches every
 # "13名同志" of the corpus.
 _PART_IN_DIGITS = re.compile(r"第\s*(\d{1,4})\s*([条章节款项编])")
+# Right after a law's name the 第 is often left out (劳动合同法47条, 民法典1165条); elsewhere
+# "20条" is a count (稳经济20条), so only a name's ending lets it be read as an article.
+_ARTICLE_AFTER_NAME = re.compile(r"(?<=[法例典则])\s*(\d{1,4})\s*条")
 _ARTICLE_EN = re.compile(r"\b(?:Article|Art\.)\s*(\d{1,4})\b", re.IGNORECASE)
 
 
 def article_numbers(text: str) -> str:
     """``text`` with article, chapter and section numbers in the law's own numerals:
-    第13条 -> 第十三条, Article 13 -> 第十三条, 第2章 -> 第二章 (0 is left alone)."""
+    第13条 -> 第十三条, Article 13 -> 第十三条, 第2章 -> 第二章, 劳动合同法47条 ->
+    劳动合同法第四十七条 (0 is left alone)."""
     from index.structure import int_to_cn
 
     def cn(m: re.Match[str], unit: str) -> str:
@@ -240,6 +244,7 @@ def article_numbers(text: str) -> str:
         return f"第{int_to_cn(n)}{unit}" if n else m.group(0)
 
     text = _PART_IN_DIGITS.sub(lambda m: cn(m, m.group(2)), text)
+    text = _ARTICLE_AFTER_NAME.sub(lambda m: cn(m, "条"), text)
     return _ARTICLE_EN.sub(lambda m: cn(m, "条"), text)
 
 

@@ -419,6 +419,9 @@ def test_index_generation_checked_once_per_searcher(engine, monkeypatch) -> None
         ("art. 110", "第一百一十条"),
         ("第2章", "第二章"),
         ("国办发第13号", "国办发第13号"),  # a number, not a part of a law
+        ("劳动合同法47条", "劳动合同法第四十七条"),  # 第 left out after a law's name
+        ("民法典 1165 条", "民法典第一千一百六十五条"),
+        ("稳经济20条", "稳经济20条"),  # a count of measures, not an article
         ("第0条", "第0条"),
     ],
 )

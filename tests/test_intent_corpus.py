@@ -456,6 +456,8 @@ def test_english_phrases_read_as_one(corpus_engine, query: str, term: str, in_ti
         ("个人信息保护法第13条", "中华人民共和国个人信息保护法", "第十三条"),
         ("Article 13 PIPL", "中华人民共和国个人信息保护法", "第十三条"),
         ("民法典第1043条", "中华人民共和国民法典", "第一千零四十三条"),
+        ("劳动合同法47条", "中华人民共和国劳动合同法", "第四十七条"),
+        ("《网络安全法》第21条", "中华人民共和国网络安全法", "第二十一条"),
     ],
 )
 def test_article_numbers_in_digits(corpus_engine, query: str, title: str, article: str) -> None:
@@ -463,6 +465,35 @@ def test_article_numbers_in_digits(corpus_engine, query: str, title: str, articl
     r = _search(corpus_engine, query)
     assert r.hits[0].doc.title == title and r.hits[0].passage.label == article
     assert any("as laws write them" in n for n in r.notices)
+
+
+def test_the_named_article_is_the_passage_shown(corpus_engine) -> None:
+    """Before: the law came first with its article 87 ("…依照本法第四十七条…"), which
+    scores higher than article 47 itself; a hit whose title is another law keeps its
+    own best passage."""
+    r = _search(corpus_engine, "劳动合同法第四十七条")
+    assert r.hits[0].doc.title == "中华人民共和国劳动合同法"
+    assert r.hits[0].passage.label == "第四十七条"
+    rule = next(h for h in r.hits if h.doc.title == "中华人民共和国劳动合同法实施条例")
+    assert "第四十七条" in rule.doc.body[rule.passage.start : rule.passage.end]
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "article"),
+    [
+        ("刑诉法", "中华人民共和国刑事诉讼法", None),
+        ("个保法", "中华人民共和国个人信息保护法", None),
+        ("民诉法第122条", "中华人民共和国民事诉讼法", "第一百二十二条"),
+    ],
+)
+def test_law_abbreviations(corpus_engine, query: str, title: str, article: str | None) -> None:
+    """Before: 刑诉法 found nothing, 个保法 ranked 行政机关公务员处分条例 first (by 个)."""
+    r = _search(corpus_engine, query)
+    assert r.hits[0].doc.title == title
+    assert any("abbreviations were searched by their full names" in n for n in r.notices)
+    assert r.request.q == query  # the response echoes what was typed
+    if article:
+        assert r.hits[0].passage.label == article
 
 
 def test_issuer_short_names(corpus_engine) -> None:
