@@ -1,7 +1,8 @@
 """Latency per query intent, in process: ``python benchmarks/intent_bench.py [INDEX]``.
 
 Queries are the relevance suite's sets (``search.eval_suite``: titles, law names,
-topic keywords, 文号, English titles) plus the STARD dev questions, each searched
+topic keywords, 文号, English titles) plus the STARD dev questions and the several
+keywords of ``anyword_probe.py`` (a group of their own), each searched
 as the search box does (top 10, snippets, expansion on), twice: the first pass
 reads postings from disk and fills the per-index-generation caches as it goes
 (each query is new to the process, though earlier queries may have read its
@@ -52,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 GROUPS = {
     "short": ("zh_keywords", "en_keywords", "law_name", "docnum"),
+    "several keywords": ("several_keywords",),
     "titles": ("title", "en_title"),
     "questions": ("question",),
 }
@@ -91,6 +93,8 @@ def worker(
         stard = data / "stard" / "dev_queries.tsv"
         if stard.is_file():
             queries += list(read_queries(stard).values())
+        several = set(_several_keywords())
+        queries += sorted(several)
         for q in ("国务院 通知", "Notice of the State Council"):  # dictionaries, index caches
             engine.search(SearchRequest(q=q))
         if server_gc:
@@ -99,7 +103,7 @@ def worker(
         clock = time.process_time if cpu else time.perf_counter
         for run in ("first", "second"):
             for q in queries:
-                kind = classify(q).kind
+                kind = "several_keywords" if q in several else classify(q).kind
                 if only and kind not in only:
                     continue
                 t0 = clock()
@@ -108,6 +112,14 @@ def worker(
         return out
     finally:
         engine.backend.close()
+
+
+def _several_keywords() -> list[str]:
+    """Three or four keywords no title holds together (``anyword_probe.py``'s draw,
+    both halves): the partial title tier and the few-answers fill are their cost."""
+    path = Path(__file__).resolve().parent / "data" / "anyword_probe_queries.tsv"
+    rows = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return [r.split("\t")[1] for r in rows if r.strip() and not r.startswith("#")]
 
 
 def _search_record(engine, req) -> dict:

@@ -79,6 +79,7 @@ class Plan:
     title_first: bool = False
     exact_title_lengths: tuple[int, ...] = ()  # title token counts that make a match exact
     title_together: bool = False  # in the title tier, the query's words side by side first
+    title_partial: bool = False  # then titles holding most of the words (title_rank.partial_need)
     title_weight: float | None = None  # query-time Chinese title weight (None: the default)
     title_expansions: bool = True  # glossary renderings count as title matches
     ranking: RankingProfile = DEFAULT_RANKING  # field weights, BM25 parameters, priors

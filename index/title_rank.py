@@ -17,7 +17,12 @@ Order, per document:
    国务院 and its offices > departments > local), then in force, then newer,
    then the text score. Title-only records compete on equal terms: only titles
    and metadata decide inside this tier;
-3. everything else by its text score.
+3. keywords only (``plan.title_partial``), when the query has at least
+   ``PARTIAL_MIN_CLAUSES`` clauses: documents whose titles hold part of it (at
+   least ``partial_need``), more clauses first, then rarer ones (``title_rarity``),
+   then the text score -- 绿色金融 titles for 绿色 金融 体制改革, where no title holds
+   all three and the text score put passing mentions first;
+4. everything else by its text score.
 """
 
 from __future__ import annotations
@@ -148,11 +153,20 @@ def title_match(s: Any, plan: Plan, cache: Any) -> np.ndarray:
     clause's best title match (the alternative's weight times its field's factor),
     0 when some clause matches no title. The user's own words weigh 1; a glossary
     rendering its expansion weight; a machine-drafted English title counts less."""
+    return title_matches(s, plan, cache)[0]
+
+
+def title_matches(s: Any, plan: Plan, cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per document: ``title_match``; how many scoring clauses its titles hold; and
+    the sum of their rarity (the idf of each held clause among titles: a title that
+    holds 新能源汽车 says more than one that holds 农村)."""
     from index.fast_scoring import phrase_matches
 
     doc_ord = cache.doc_ord_array()
     ndocs = len(cache.doc_ids)
     out: np.ndarray | None = None
+    held = np.zeros(ndocs, dtype=np.int16)
+    rarity = np.zeros(ndocs, dtype=np.float32)
     for alts in title_alternatives(plan):
         hit = np.zeros(ndocs + 1, dtype=np.float32)  # last slot: records of no live document
         for a, f, val in alts:
@@ -169,8 +183,36 @@ def title_match(s: Any, plan: Plan, cache: Any) -> np.ndarray:
                 ords = doc_ord[ids]  # -1 lands on the spare slot
                 np.maximum.at(hit, ords, np.float32(val))
         hit = hit[:ndocs]
+        has = hit > 0
+        held += has
+        rarity[has] += title_rarity(ndocs, int(has.sum()))
         out = hit if out is None else np.minimum(out, hit)
-    return out if out is not None else np.zeros(ndocs, dtype=np.float32)
+    return (out if out is not None else np.zeros(ndocs, dtype=np.float32)), held, rarity
+
+
+# A query of this many clauses or more has titles that hold part of it ranked above
+# text matches; with two, part of it is one word (电力监管条例 for 平台经济 监管).
+PARTIAL_MIN_CLAUSES = 3
+
+
+def partial_need(clauses: int) -> int:
+    """How many of a query's clauses a title must hold to rank above text matches
+    when it does not hold them all: two, and at least half; 0 when the query is too
+    short for part of it to say anything (``PARTIAL_MIN_CLAUSES``)."""
+    return max(2, -(-clauses // 2)) if clauses >= PARTIAL_MIN_CLAUSES else 0
+
+
+def title_rarity(documents: int, holding: int) -> float:
+    """What holding one clause in its title says of a document: the clause's idf
+    among titles (``holding`` of ``documents`` titles hold it). Both backends."""
+    return math.log(1 + documents / (1 + holding))
+
+
+def partial_key(held: int, rarity: float, score: float) -> tuple[int, float, float]:
+    """Order of the titles that hold part of the query: more clauses, rarer ones, then
+    the text score, as an ascending sort key: Xapian's partial tier sorts by it, and
+    Whoosh's vectorized sort (``rank_title_first``) uses the same keys."""
+    return (-held, -round(rarity, 3), -score)
 
 
 def title_phrase(s: Any, plan: Plan, cache: Any) -> np.ndarray:
@@ -188,6 +230,17 @@ def title_phrase(s: Any, plan: Plan, cache: Any) -> np.ndarray:
     return hit[:ndocs]
 
 
+def _partial_tier(
+    plan: Plan, docs: np.ndarray, held: np.ndarray, rarity: np.ndarray, best: np.ndarray, cache: Any
+) -> np.ndarray:
+    """The documents of ``docs`` whose titles hold part of the query, in
+    ``partial_key`` order (more clauses, rarer ones, the text score, then id)."""
+    need = partial_need(sum(1 for _ in title_alternatives(plan)))
+    p = docs[held[docs] >= need] if need else docs[:0]
+    keys = (_id_rank(cache)[p], -best[p], -np.round(rarity[p], 3), -held[p])
+    return p[np.lexsort(keys)]
+
+
 def rank_title_first(
     s: Any, plan: Plan, cache: Any, scores: np.ndarray, keep: np.ndarray
 ) -> tuple[list[tuple[int, float, int]], int, list[int]]:
@@ -202,7 +255,8 @@ def rank_title_first(
     want = plan.offset + plan.limit
     if not len(cand):
         return [], 0, []
-    strength = title_match(s, plan, cache)[cand]
+    strength_all, held_all, rarity_all = title_matches(s, plan, cache)
+    strength = strength_all[cand]
     in_title = strength > 0
     together = title_phrase(s, plan, cache)[cand] if in_title.any() else in_title
     level, status, dates = _static(cache)
@@ -227,6 +281,10 @@ def rank_title_first(
             ~exact[tier_idx],
         )
         order.extend(t[np.lexsort(keys)][:want].tolist())
+    if len(order) < want and len(rest_idx) and plan.title_partial:
+        part = _partial_tier(plan, cand[rest_idx], held_all, rarity_all, best, cache)
+        order.extend(part[: want - len(order)].tolist())
+        rest_idx = rest_idx[~np.isin(cand[rest_idx], part)]
     if len(order) < want and len(rest_idx):
         r = cand[rest_idx]
         need = want - len(order)
@@ -234,13 +292,18 @@ def rank_title_first(
             r = r[np.argpartition(-best[r], need - 1)[:need]]
         r = sorted(r.tolist(), key=lambda o: (-round(float(best[o]), 5), cache.doc_ids[o]))
         order.extend(r[:need])
-    chosen = np.asarray(order, dtype=np.int64)
-    # The best-scoring record of each chosen document is its hit (its best passage).
-    mask = np.isin(doc_ord[nz], chosen)
-    recs = nz[mask]
+    return _hits_of(order, nz, scores, best, cache), len(cand), cand.tolist()
+
+
+def _hits_of(
+    order: list[int], nz: np.ndarray, scores: np.ndarray, best: np.ndarray, cache: Any
+) -> list[tuple[int, float, int]]:
+    """(record, score, document ordinal) per ordered document: the best-scoring
+    record of each is its hit (its best passage)."""
+    doc_ord = cache.doc_ord_array()
+    recs = nz[np.isin(doc_ord[nz], np.asarray(order, dtype=np.int64))]
     recs = recs[scores[recs] >= best[doc_ord[recs]]]
     first: dict[int, int] = {}
     for d in recs.tolist():
         first.setdefault(int(doc_ord[d]), d)
-    hits = [(first.get(o, cache.head_docnum[o]), float(best[o]), o) for o in order]
-    return hits, len(cand), cand.tolist()
+    return [(first.get(o, cache.head_docnum[o]), float(best[o]), o) for o in order]

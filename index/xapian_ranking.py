@@ -670,11 +670,69 @@ def title_tiers(
         if len(picked) >= want or dl.expired():
             break
         picked += _tier_top(x, db, planned, g, want - len(picked), plan, dl)
+    if len(picked) < want and plan.title_partial and not dl.expired():
+        part, reached = _partial_tier(x, db, plan, q, reached)
+        picked += part[: want - len(picked)]
     if len(picked) < want and not dl.expired():
         picked += _rest(x, db, q, reached, picked, want - len(picked), plan, dl)
     dl.expired()  # marks a tiering cut short as partial
     window = picked[plan.offset : want]
     return Ranked(window, counts.total, True, counts.facets)
+
+
+def _partial_tier(
+    x: Any, db: Any, plan: Plan, q: Any, reached: Any | None
+) -> tuple[list, Any | None]:
+    """The documents outside every tier whose titles hold part of the query
+    (``title_rank.partial_need``) as (score, item) in ``title_rank.partial_key`` order,
+    and ``reached`` widened by them (so the rest leaves them out)."""
+    from index.title_rank import partial_key, partial_need, title_rarity
+
+    options = _title_options(x, plan)
+    need = partial_need(len(options))
+    clause_qs = [_any_query(x, [sq for st, sq in opts if st > 0]) for opts in options]
+    if not need:
+        return [], reached
+    outside = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
+    documents = db.get_termfreq(HEAD_TERM)
+    held: Counter[str] = Counter()
+    rarity: Counter[str] = Counter()
+    for cq in clause_qs:
+        if cq is None:
+            continue
+        weight = title_rarity(documents, _count_documents(x, db, cq))
+        for key in _keys_matching(x, db, outside, cq):
+            doc_id = parse_meta(key)[0]
+            held[doc_id] += 1
+            rarity[doc_id] += weight
+    ids = sorted(i for i, k in held.items() if k >= need)
+    if not ids:
+        return [], reached
+    mine = x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in ids])
+    e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, outside, mine), plan)
+    items = mset_items(e.get_mset(0, len(ids)))
+    items.sort(key=lambda it: _partial_sort(it, held, rarity, partial_key))
+    widened = mine if reached is None else x.Query(x.Query.OP_OR, reached, mine)
+    return [(it.weight, it) for it in items], widened
+
+
+def _partial_sort(it: Any, held: Counter, rarity: Counter, key: Callable) -> tuple:
+    doc_id = parse_meta(it.collapse_key)[0]
+    return (*key(held[doc_id], rarity[doc_id], it.weight), doc_id)
+
+
+def _any_query(x: Any, qs: list) -> Any | None:
+    return None if not qs else qs[0] if len(qs) == 1 else x.Query(x.Query.OP_OR, qs)
+
+
+def _count_documents(x: Any, db: Any, q: Any) -> int:
+    """How many documents have a record matching ``q`` (exact, not estimated)."""
+    e = x.Enquire(db)
+    e.set_query(q)
+    e.set_weighting_scheme(x.BoolWeight())
+    e.set_collapse_key(S_DOCID)
+    n = db.get_doccount()
+    return int(e.get_mset(0, 0, n).get_matches_lower_bound())
 
 
 def _rest(

@@ -46,11 +46,16 @@ MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 1000  # deepest result reachable by paging
 LONG_QUERY_EXPANSIONS = 4
 SORTS = ("relevance", "date", "date_asc")
+# Intents whose few all-word answers are followed by documents holding some of the words.
+KEYWORD_KINDS = ("zh_keywords", "en_keywords")
 FILTER_NAMES = FACET_FIELDS  # every facet is a filter
 SOME_WORDS_NOTICE = "No document contains all the words; showing documents with some of them."
 FEW_WORDS_NOTICE = (
     "Few documents contain all the words; showing documents with some of them, "
     "ranked as answers to the question."
+)
+FEW_KEYWORDS_NOTICE = (
+    "Few documents contain all the words: they come first, then documents with some of them."
 )
 CUT_SHORT_NOTICE = (
     "This search took too long and was cut short: results and counts may be "
@@ -322,7 +327,7 @@ class Engine:
             first = (plan, raw, mode)
             plan, raw, mode = self._second_try(req, intent, pq, plan_for, first, front, dl)
             if raw.total and mode == "any":
-                notices.append(FEW_WORDS_NOTICE if few else SOME_WORDS_NOTICE)
+                notices.append(_second_try_notice(intent, few))
         if front:
             _put_in_front(raw, plan, front, want, req.per_page)
         self._title_checks(req, intent, raw, plan, dl, notices)
@@ -527,10 +532,40 @@ class Engine:
             plan = question.refine(plan_for(affordable=self._cheap_phrase), intent)
         elif not raw.total and _worth_any_word_try(pq, plan):
             plan = plan_for(force_any=True, affordable=self._cheap_phrase)
+        elif intent.kind in KEYWORD_KINDS and _words_to_fill(intent, pq, plan):
+            return self._all_words_first(req, intent, first, plan_for, dl)
         else:
             return first
         want = plan.offset + plan.limit
         return plan, self._backend_search(req, intent, plan, front, want, dl), "any"
+
+    def _all_words_first(
+        self,
+        req: SearchRequest,
+        intent: Intent,
+        first: tuple[Plan, RawResults, str],
+        plan_for: Callable[..., Plan],
+        dl: Deadline,
+    ) -> tuple[Plan, RawResults, str]:
+        """Keywords that fewer than a page of documents hold together (绿色 金融 体制改革:
+        two work reports): those documents first, then the rest ranked by any word --
+        titles holding most of the words first (``index.title_rank``), so 关于构建绿色
+        金融体系的指导意见 is on the page. Nothing the first search found is lost."""
+        plan, raw, _mode = first
+        want = plan.offset + plan.limit
+        every = raw.hits
+        if plan.offset or len(raw.hits) < raw.total:  # a later page: the first ones again
+            whole = replace(plan, offset=0, limit=question.FEW_ANSWERS)
+            every = self._backend_search(req, intent, whole, [], question.FEW_ANSWERS, dl).hits
+        wider = plan_for(force_any=True, affordable=self._cheap_phrase)
+        wider.offset, wider.limit = 0, want + len(every)
+        more = self._backend_search(req, intent, wider, [], want + len(every), dl)
+        ids = {h.doc_id for h in every}
+        merged = every + [h for h in more.hits if h.doc_id not in ids]
+        more.hits = merged[plan.offset : want]
+        more.total = max(more.total, len(merged))
+        wider.offset, wider.limit = plan.offset, plan.limit
+        return wider, more, "any"
 
     def _cheap_phrase(self, words: tuple[str, ...]) -> bool:
         """True when the rarest of ``words`` is in at most COVER_MAX_DF records."""
@@ -590,13 +625,29 @@ def _parse(req: SearchRequest, intent: Intent) -> ParsedQuery:
 
 
 def _worth_second_try(raw: RawResults, intent: Intent, pq: ParsedQuery, dl: Deadline) -> bool:
-    """Time is left, and the first search found nothing -- or, for a short question,
-    fewer than a page of answers (``question.FEW_ANSWERS``)."""
+    """Time is left, and the first search found nothing -- or, for a short question or
+    keywords, fewer than a page of answers (``question.FEW_ANSWERS``)."""
     if dl.expired():  # a search out of time gets no second try: one budget
         return False
     if not raw.total:
         return True
-    return intent.kind == "question" and not pq.long and raw.total < question.FEW_ANSWERS
+    few = raw.total < question.FEW_ANSWERS and not pq.long
+    return few and intent.kind in ("question", *KEYWORD_KINDS)
+
+
+def _second_try_notice(intent: Intent, few: int) -> str:
+    if not few:
+        return SOME_WORDS_NOTICE
+    return FEW_KEYWORDS_NOTICE if intent.kind in KEYWORD_KINDS else FEW_WORDS_NOTICE
+
+
+def _words_to_fill(intent: Intent, pq: ParsedQuery, plan: Plan) -> bool:
+    """Keywords typed as enough words that a title holding part of them is an answer
+    (个保法 告知同意 is a law and one of its terms: its one document is the answer)."""
+    from index.title_rank import PARTIAL_MIN_CLAUSES
+
+    typed = len(intent.text.split())
+    return _worth_any_word_try(pq, plan) and typed >= PARTIAL_MIN_CLAUSES
 
 
 def _worth_any_word_try(pq: ParsedQuery, plan: Plan) -> bool:

@@ -412,11 +412,20 @@ def _exact_readings(t: str, typed: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_title_variants(t) + _title_variants(compact(typed))))
 
 
+def _ends_in_a_word(pieces: list[str]) -> bool:
+    """Words typed apart whose last is a word of two characters that ends like a
+    document (试点 农民 住房 执法, 公积金 提取 办法): keywords, not a title with stray
+    spaces -- a title's own ending is not typed apart from it, and 执法, 依法 are no
+    law's name; 中华人民共和国 宪法 is one."""
+    return len(pieces) >= 2 and len(pieces[-1]) <= 2 and "".join(pieces[:-1]) != LAW_PREFIX
+
+
 def _classify_chinese(query: str, norm: str) -> Intent:
     simp = to_simplified(norm)
     if _is_question(simp):
         return Intent("question", query)
     cleaned = norm.translate(_BOOK).strip()  # the parser converts (and says so)
+    pieces = _without_request_word(cleaned).split()
     cleaned = _SPACE_BETWEEN_HAN.sub("", cleaned).rstrip(_TRAILING_MARKS).rstrip()
     cleaned = _without_request_word(cleaned)
     typed = cleaned
@@ -424,9 +433,10 @@ def _classify_chinese(query: str, norm: str) -> Intent:
     t = compact(cleaned)
     spaced = len(cleaned.split())
     note = "cleaned: " + cleaned if cleaned != query.strip() else ""
-    if len(t) >= MIN_TITLE_CHARS and _ends_like_title(t, TITLE_ENDINGS) and spaced <= 2:
+    named = not _ends_in_a_word(pieces)
+    if named and len(t) >= MIN_TITLE_CHARS and _ends_like_title(t, TITLE_ENDINGS) and spaced <= 2:
         return Intent("title", cleaned, _exact_readings(t, typed), note)
-    if _ends_like_title(t, NAME_ENDINGS) and spaced == 1 and len(t) <= 24:
+    if named and _ends_like_title(t, NAME_ENDINGS) and spaced == 1 and len(t) <= 24:
         return Intent("law_name", cleaned, _exact_readings(t, typed), note)
     if spaced <= MAX_KEYWORD_WORDS and len(t) <= 16:
         return Intent("zh_keywords", query)

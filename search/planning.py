@@ -60,6 +60,8 @@ class PlanProfile(Protocol):
     def join_typed_apart(self) -> bool: ...
     @property
     def title_together(self) -> bool: ...
+    @property
+    def title_partial(self) -> bool: ...
 
 
 def mostly_han(text: str) -> bool:
@@ -209,6 +211,7 @@ def build_plan(
         collapse=not req.passages,
         title_first=bool(profile and profile.title_first),
         title_together=bool(profile and profile.title_together),
+        title_partial=bool(profile and profile.title_partial),
         title_weight=profile.title_weight if profile is not None else None,
         title_expansions=profile.title_expansions if profile is not None else True,
     )

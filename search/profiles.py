@@ -51,6 +51,9 @@ class Profile:
     # Not for titles and names: a title typed short (2019年政府工作报告) is not a phrase
     # of the stored one (2019年中华人民共和国国务院政府工作报告).
     title_together: bool = False
+    # Keywords: when no title holds every word, titles that hold most of them (two at
+    # least, and half) come before documents that hold them in their text only.
+    title_partial: bool = False
 
 
 PROFILES: dict[str, Profile] = {
@@ -71,8 +74,11 @@ PROFILES: dict[str, Profile] = {
         optional_request_words=True,
         join_typed_apart=True,
         title_together=True,
+        title_partial=True,
     ),
-    "en_keywords": Profile("en_keywords", title_first=True, title_together=True),
+    "en_keywords": Profile(
+        "en_keywords", title_first=True, title_together=True, title_partial=True
+    ),
     "en_title": Profile("en_title", title_lookup_front=True),
 }
 

@@ -447,6 +447,39 @@ def test_title_tier_puts_the_whole_query_together_first(tmp_path: Path) -> None:
             b.close()
 
 
+def test_titles_holding_part_of_the_keywords_come_before_text_matches(tmp_path: Path) -> None:
+    """Keywords no title holds together (绿色 金融 改革): titles holding two of them
+    before a document that holds all three in its text only, the rarer pair first
+    (绿色 is in one title, 改革 in four) -- on both backends, and only for plans that
+    ask for it (``title_partial``)."""
+    _need_xapian()
+    from index.document import Document
+
+    def doc(i: str, title: str, body: str = "内容。") -> Document:
+        return Document.from_dict({"id": i, "title": title, "body": body})
+
+    docs = [
+        doc("rare", "关于绿色、金融的意见"),
+        doc("common", "关于金融、改革的意见"),
+        doc("text", "关于改革的意见", "绿色，金融，改革。绿色，金融。"),
+        doc("one", "改革的决定", "改革。"),
+        doc("two", "改革的通知", "改革。"),
+    ]
+    words = [term(w, "should") for w in ("绿色", "金融", "改革")]
+    partial = plan(*words, title_first=True, title_partial=True)
+    plain = plan(*words, title_first=True)
+    for kind in ("whoosh", "xapian"):
+        segmenter.configure([])
+        b = open_backend(tmp_path / kind, kind=kind, create=True)
+        try:
+            b.add_documents(docs)
+            assert ids(b.search(partial))[:3] == ["rare", "common", "text"], kind
+            assert ids(b.search(plain))[0] == "text", kind
+            assert b.search(partial).total == b.search(plain).total == 5, kind
+        finally:
+            b.close()
+
+
 @pytest.mark.parametrize("where", ["xapian", "xapian-remote"])
 def test_title_tiers_read_heads_past_ties(
     built: dict[str, Path], remote_url: str, monkeypatch: pytest.MonkeyPatch, where: str

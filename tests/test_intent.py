@@ -28,6 +28,13 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
         ("刑法修正案", "law_name"),
         ("平台经济", "zh_keywords"),
         ("碳达峰 新能源汽车", "zh_keywords"),
+        # Words typed apart, the last a two-character word that ends like a document:
+        # keywords (before: titles with stray spaces, 执法 read as a law's name).
+        ("创新 中小企业 资金 执法", "zh_keywords"),
+        ("个人所得税 专项附加扣除 办法", "zh_keywords"),
+        ("奖励 废止 依法", "zh_keywords"),
+        ("数据 安全法", "law_name"),
+        ("中华人民共和国 宪法", "title"),
         ("夫妻一方经营个体工商户所欠债务，谁偿还？", "question"),
         ("劳动合同解除后经济补偿金怎么算", "question"),
         ("Notice on Strengthening the Management of Mobile Intelligent Terminals", "en_title"),

@@ -496,6 +496,31 @@ def test_law_abbreviations(corpus_engine, query: str, title: str, article: str |
         assert r.hits[0].passage.label == article
 
 
+def test_titles_holding_most_keywords_come_first(corpus_engine) -> None:
+    """No document holds 外商投资 商业 清理 普查; before, the first hits were titles
+    holding one of the words, ranked by their text (全国污染源普查条例). Now the title
+    that holds three of the four comes first."""
+    r = _search(corpus_engine, "外商投资 商业 清理 普查")
+    assert r.mode == "any"
+    held = [sum(w in h.doc.title for w in ("外商投资", "商业", "清理", "普查")) for h in r.hits]
+    assert held[0] == 3
+    assert held[:3] == sorted(held[:3], reverse=True)
+
+
+def test_few_keyword_answers_are_followed_by_titles_holding_some(corpus_engine) -> None:
+    """Two work reports hold 绿色 金融 体制改革; before, they were all a reader saw.
+    They still come first, then titles holding 绿色金融, with a notice; two typed
+    words that a law and its term make are left as they were."""
+    r = _search(corpus_engine, "绿色 金融 体制改革")
+    assert any(n.startswith("Few documents contain all the words") for n in r.notices)
+    assert all("工作报告" in h.doc.title for h in r.hits[:2])
+    assert any("绿色金融" in h.doc.title for h in r.hits[2:10])
+    pages = [_search(corpus_engine, "绿色 金融 体制改革", per_page=5, page=p) for p in (1, 2)]
+    assert [h.doc.id for p in pages for h in p.hits] == [h.doc.id for h in r.hits[:10]]
+    one = _search(corpus_engine, "个人信息保护法 告知同意")
+    assert one.mode == "all" and one.hits[0].doc.title == "中华人民共和国个人信息保护法"
+
+
 def test_issuer_short_names(corpus_engine) -> None:
     """国办 is what Chinese text calls the State Council's General Office (国办发, 国办函);
     before, "国办 平台经济" found no document with both words and fell back to any word,
