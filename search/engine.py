@@ -596,8 +596,7 @@ def _without_abbreviations(req: SearchRequest) -> tuple[SearchRequest, list[str]
     full, named = law_abbreviations.expand(req.q) if req.q and len(req.q) <= 2000 else (req.q, [])
     if not named:
         return req, []
-    said = ", ".join(f"{a} -> {n}" for a, n in dict.fromkeys(named))
-    return replace(req, q=full), [f"Law abbreviations were searched by their full names: {said}"]
+    return replace(req, q=full), [law_abbreviations.notice(named)]
 
 
 def _rewrite_notices(pq: ParsedQuery) -> list[str]:

@@ -2,7 +2,7 @@
 
 Place in the flow: ``search.engine`` asks :func:`expand` before the query's intent
 is read, so 刑诉法 is read and ranked as the law name 刑事诉讼法 (and 刑诉法第一百条 as
-that name and an article). No title or article writes an abbreviation, so searched
+that name and an article); ``search.titles`` asks it before a Chinese title lookup. No title or article writes an abbreviation, so searched
 as typed it finds nothing (or, cut into single characters, anything). The table is
 data: ``search/data/law_abbreviations.tsv``.
 
@@ -50,3 +50,9 @@ def expand(text: str) -> tuple[str, list[tuple[str, str]]]:
         return names[m.group(1)]
 
     return _pattern().sub(full, text), found
+
+
+def notice(named: list[tuple[str, str]]) -> str:
+    """What the search box and the title lookup say when they spelled abbreviations out."""
+    said = ", ".join(f"{a} -> {n}" for a, n in dict.fromkeys(named))
+    return f"Law abbreviations were searched by their full names: {said}"

@@ -52,6 +52,7 @@ from index.normalize import to_simplified
 from index.plan import LIGHT_TEXT, TEXT_FIELDS, Alt, Clause, Plan, RawHit, RawResults
 from index.scripts import HAN_CHARS, han_count, has_han
 from index.title_rank import NATIONAL_REGION
+from search import law_abbreviations
 from search.attested import attested
 from search.cities import cities
 from search.intent import unquoted, without_english_date
@@ -2059,7 +2060,12 @@ def lookup_title(
     if kind == "docnum":
         return _lookup_docnum(engine, text, limit, deadline)
     if kind == "zh_title":
-        return _lookup_chinese(engine, text, limit, region, expand, deadline)
+        full, named = law_abbreviations.expand(text)
+        res = _lookup_chinese(engine, full, limit, region, expand, deadline)
+        if named:  # 个保法: the law's name was looked up
+            res.query = text
+            res.notices.insert(0, law_abbreviations.notice(named))
+        return res
     if kind == "en_title":
         return _lookup_english(engine, text, limit, expand, use_title_en, deadline)[0]
     return TitleLookup(

@@ -496,6 +496,17 @@ def test_law_abbreviations(corpus_engine, query: str, title: str, article: str |
         assert r.hits[0].passage.label == article
 
 
+def test_title_lookup_reads_law_abbreviations(corpus_engine) -> None:
+    """Before: 个保法 drafted "Gebao Law" and named no document."""
+    from search.titles import lookup_title
+
+    res = lookup_title(corpus_engine, "个保法")
+    assert res.query == "个保法"
+    assert res.candidates[0].doc.title == "中华人民共和国个人信息保护法"
+    assert "Personal Information Protection" in res.draft.text
+    assert any("abbreviations" in n for n in res.notices)
+
+
 def test_titles_holding_most_keywords_come_first(corpus_engine) -> None:
     """No document holds 外商投资 商业 清理 普查; before, the first hits were titles
     holding one of the words, ranked by their text (全国污染源普查条例). Now the title
