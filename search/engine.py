@@ -532,7 +532,7 @@ class Engine:
             plan = question.refine(plan_for(affordable=self._cheap_phrase), intent)
         elif not raw.total and _worth_any_word_try(pq, plan):
             plan = plan_for(force_any=True, affordable=self._cheap_phrase)
-        elif intent.kind in KEYWORD_KINDS and _words_to_fill(intent, pq, plan):
+        elif intent.kind in KEYWORD_KINDS and _words_to_fill(pq, plan):
             return self._all_words_first(req, intent, first, plan_for, dl)
         else:
             return first
@@ -548,9 +548,11 @@ class Engine:
         dl: Deadline,
     ) -> tuple[Plan, RawResults, str]:
         """Keywords that fewer than a page of documents hold together (绿色 金融 体制改革:
-        two work reports): those documents first, then the rest ranked by any word --
-        titles holding most of the words first (``index.title_rank``), so 关于构建绿色
-        金融体系的指导意见 is on the page. Nothing the first search found is lost."""
+        two work reports): those documents first, then the documents whose titles hold
+        most of the words (``index.title_rank`` ranks them first among any-word
+        matches), so 关于构建绿色金融体系的指导意见 is on the page; documents holding
+        fewer are not added (个人信息保护法 告知同意: the law alone). Nothing the first
+        search found is lost; ``first`` when no title holds enough of the words."""
         plan, raw, _mode = first
         want = plan.offset + plan.limit
         every = raw.hits
@@ -561,9 +563,14 @@ class Engine:
         wider.offset, wider.limit = 0, want + len(every)
         more = self._backend_search(req, intent, wider, [], want + len(every), dl)
         ids = {h.doc_id for h in every}
-        merged = every + [h for h in more.hits if h.doc_id not in ids]
+        fetched = [h for h in more.hits if h.doc_id not in ids]
+        part = _titles_holding_part(fetched, wider)
+        if not part:
+            return first
+        merged = every + part
         more.hits = merged[plan.offset : want]
-        more.total = max(more.total, len(merged))
+        more.total = len(merged)
+        more.total_exact = len(part) < len(fetched)  # else more may follow
         wider.offset, wider.limit = plan.offset, plan.limit
         return wider, more, "any"
 
@@ -640,13 +647,33 @@ def _second_try_notice(intent: Intent, few: int) -> str:
     return FEW_KEYWORDS_NOTICE if intent.kind in KEYWORD_KINDS else FEW_WORDS_NOTICE
 
 
-def _words_to_fill(intent: Intent, pq: ParsedQuery, plan: Plan) -> bool:
-    """Keywords typed as enough words that a title holding part of them is an answer
-    (个保法 告知同意 is a law and one of its terms: its one document is the answer)."""
+def _words_to_fill(pq: ParsedQuery, plan: Plan) -> bool:
+    """Keywords of enough words that a title holding part of them is an answer."""
     from index.title_rank import PARTIAL_MIN_CLAUSES
 
-    typed = len(intent.text.split())
-    return _worth_any_word_try(pq, plan) and typed >= PARTIAL_MIN_CLAUSES
+    musts = sum(c.occur == "must" for c in plan.clauses)
+    return not pq.long and musts >= PARTIAL_MIN_CLAUSES
+
+
+def _titles_holding_part(hits: list[RawHit], plan: Plan) -> list[RawHit]:
+    """The leading ``hits`` whose Chinese title holds at least ``partial_need`` of the
+    plan's clauses (a clause is held when the title holds one of its Chinese readings:
+    the user's words, or the glossary's for English keywords)."""
+    from index.title_rank import TITLE_ORIGINS, partial_need
+
+    readings = [
+        {"".join(a.words) for a in c.alts if a.origin in TITLE_ORIGINS and mostly_han(a.words[0])}
+        for c in plan.clauses
+        if c.occur != "must_not" and not c.title_optional
+    ]
+    need = partial_need(len(readings))
+    out = []
+    for h in hits:
+        title = h.document.title.replace(" ", "")
+        if not need or sum(any(r in title for r in rs) for rs in readings) < need:
+            break
+        out.append(h)
+    return out
 
 
 def _worth_any_word_try(pq: ParsedQuery, plan: Plan) -> bool:

@@ -528,8 +528,18 @@ def test_few_keyword_answers_are_followed_by_titles_holding_some(corpus_engine) 
     assert any("绿色金融" in h.doc.title for h in r.hits[2:10])
     pages = [_search(corpus_engine, "绿色 金融 体制改革", per_page=5, page=p) for p in (1, 2)]
     assert [h.doc.id for p in pages for h in p.hits] == [h.doc.id for h in r.hits[:10]]
-    one = _search(corpus_engine, "个人信息保护法 告知同意")
+    one = _search(corpus_engine, "个人信息保护法 告知同意")  # no title holds two of the words
     assert one.mode == "all" and one.hits[0].doc.title == "中华人民共和国个人信息保护法"
+    assert one.total == 1
+
+
+def test_one_long_keyword_with_few_answers(corpus_engine) -> None:
+    """新能源汽车充电基础设施 (three words to the segmenter) is in one work report; the
+    corpus's charging documents say 电动汽车. They now follow it, and nothing else does."""
+    r = _search(corpus_engine, "新能源汽车充电基础设施")
+    assert r.hits[0].doc.title == "2019年中华人民共和国国务院政府工作报告"
+    assert r.hits[1:] and all("充电基础设施" in h.doc.title for h in r.hits[1:])
+    assert r.total == len(r.hits) and r.total_exact
 
 
 def test_issuer_short_names(corpus_engine) -> None:
