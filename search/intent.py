@@ -412,11 +412,18 @@ def _exact_readings(t: str, typed: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_title_variants(t) + _title_variants(compact(typed))))
 
 
-def _ends_in_a_word(pieces: list[str]) -> bool:
-    """Words typed apart whose last is a word of two characters that ends like a
-    document (试点 农民 住房 执法, 公积金 提取 办法): keywords, not a title with stray
-    spaces -- a title's own ending is not typed apart from it, and 执法, 依法 are no
-    law's name; 中华人民共和国 宪法 is one."""
+KEYWORD_PIECE_CHARS = 6  # three or more pieces no longer than this are keywords, not a title
+
+
+def _typed_as_keywords(pieces: list[str]) -> bool:
+    """Words typed apart that are keywords, not a title with stray spaces: three or
+    more short ones (外资 准入 负面清单: 清单 ends titles too), or words whose last is a
+    word of two characters that ends like a document (试点 农民 住房 执法, 公积金 提取
+    办法) -- a title's own ending is not typed apart from it, and 执法, 依法 are no
+    law's name; 中华人民共和国 宪法 is one. A pasted title's stray spaces leave long
+    pieces (中共云南省委办公厅 云南省人民政府办公厅印发…)."""
+    if len(pieces) >= 3 and all(len(p) <= KEYWORD_PIECE_CHARS for p in pieces):
+        return True
     return len(pieces) >= 2 and len(pieces[-1]) <= 2 and "".join(pieces[:-1]) != LAW_PREFIX
 
 
@@ -433,7 +440,7 @@ def _classify_chinese(query: str, norm: str) -> Intent:
     t = compact(cleaned)
     spaced = len(cleaned.split())
     note = "cleaned: " + cleaned if cleaned != query.strip() else ""
-    named = not _ends_in_a_word(pieces)
+    named = not _typed_as_keywords(pieces)
     if named and len(t) >= MIN_TITLE_CHARS and _ends_like_title(t, TITLE_ENDINGS) and spaced <= 2:
         return Intent("title", cleaned, _exact_readings(t, typed), note)
     if named and _ends_like_title(t, NAME_ENDINGS) and spaced == 1 and len(t) <= 24:

@@ -33,6 +33,7 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
         ("创新 中小企业 资金 执法", "zh_keywords"),
         ("个人所得税 专项附加扣除 办法", "zh_keywords"),
         ("奖励 废止 依法", "zh_keywords"),
+        ("外资 准入 负面清单", "zh_keywords"),  # 清单 ends titles too
         ("数据 安全法", "law_name"),
         ("中华人民共和国 宪法", "title"),
         ("夫妻一方经营个体工商户所欠债务，谁偿还？", "question"),
