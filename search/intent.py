@@ -32,6 +32,7 @@ from search.query import MAX_QUERY_CHARS
 
 LAW_PREFIX = "中华人民共和国"
 MAX_KEYWORD_WORDS = 4
+MAX_KEYWORD_CHARS = 16  # Chinese keywords longer than this together are a title or words
 MIN_TITLE_CHARS = 8  # a Chinese title shorter than this is a name or keywords
 LONG_TITLE_CHARS = 10  # unbroken Chinese this long, not a question: a title whatever its ending
 _SENTENCE_MARKS = "，。；！,;!"
@@ -412,19 +413,23 @@ def _exact_readings(t: str, typed: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_title_variants(t) + _title_variants(compact(typed))))
 
 
-KEYWORD_PIECE_CHARS = 6  # three or more pieces no longer than this are keywords, not a title
+KEYWORD_PIECE_CHARS = 6  # pieces typed apart no longer than this can be keywords, not a title
 
 
 def _typed_as_keywords(pieces: list[str]) -> bool:
-    """Words typed apart that are keywords, not a title with stray spaces: three or
-    more short ones (外资 准入 负面清单: 清单 ends titles too), or words whose last is a
-    word of two characters that ends like a document (试点 农民 住房 执法, 公积金 提取
-    办法) -- a title's own ending is not typed apart from it, and 执法, 依法 are no
-    law's name; 中华人民共和国 宪法 is one. A pasted title's stray spaces leave long
-    pieces (中共云南省委办公厅 云南省人民政府办公厅印发…)."""
-    if len(pieces) >= 3 and all(len(p) <= KEYWORD_PIECE_CHARS for p in pieces):
-        return True
-    return len(pieces) >= 2 and len(pieces[-1]) <= 2 and "".join(pieces[:-1]) != LAW_PREFIX
+    """Words typed apart that are keywords, not a title with stray spaces: two to four
+    short pieces, up to keywords' length, three or more of them (外资 准入 负面清单: 清单
+    ends titles too) or the last a two-character word that ends like a document
+    (公积金 提取 办法, 创新 中小企业 资金 执法: 执法 and 依法 are no law's name). A title
+    pasted with stray spaces leaves a long piece (中华人民共和国 宪法, …的指导 意见) or a
+    stray character (个人信息保护 法)."""
+    if not 2 <= len(pieces) <= MAX_KEYWORD_WORDS:
+        return False
+    if any(len(p) > KEYWORD_PIECE_CHARS for p in pieces):
+        return False
+    if len("".join(pieces)) > MAX_KEYWORD_CHARS:
+        return False
+    return len(pieces) >= 3 or len(pieces[-1]) == 2
 
 
 def _classify_chinese(query: str, norm: str) -> Intent:
@@ -445,7 +450,7 @@ def _classify_chinese(query: str, norm: str) -> Intent:
         return Intent("title", cleaned, _exact_readings(t, typed), note)
     if named and _ends_like_title(t, NAME_ENDINGS) and spaced == 1 and len(t) <= 24:
         return Intent("law_name", cleaned, _exact_readings(t, typed), note)
-    if spaced <= MAX_KEYWORD_WORDS and len(t) <= 16:
+    if spaced <= MAX_KEYWORD_WORDS and len(t) <= MAX_KEYWORD_CHARS:
         return Intent("zh_keywords", query)
     if len(t) >= LONG_TITLE_CHARS and spaced == 1 and not any(p in t for p in _SENTENCE_MARKS):
         # Long unbroken Chinese that is not a question reads as a pasted title

@@ -34,6 +34,8 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
         ("个人所得税 专项附加扣除 办法", "zh_keywords"),
         ("奖励 废止 依法", "zh_keywords"),
         ("外资 准入 负面清单", "zh_keywords"),  # 清单 ends titles too
+        ("国务院 办公厅 关于 促进 平台经济 规范 健康 发展 的 指导意见", "title"),  # word by word
+        ("国务院办公厅关于促进平台经济规范健康发展的指导 意见", "title"),
         ("数据 安全法", "law_name"),
         ("中华人民共和国 宪法", "title"),
         ("夫妻一方经营个体工商户所欠债务，谁偿还？", "question"),
