@@ -159,7 +159,8 @@ def title_match(s: Any, plan: Plan, cache: Any) -> np.ndarray:
 def title_matches(s: Any, plan: Plan, cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per document: ``title_match``; how many scoring clauses its titles hold; and
     the sum of their rarity (the idf of each held clause among titles: a title that
-    holds 新能源汽车 says more than one that holds 农村)."""
+    holds 新能源汽车 says more than one that holds 农村). The last two are counted for
+    plans that rank by them (``plan.title_partial``), zeros otherwise."""
     from index.fast_scoring import phrase_matches
 
     doc_ord = cache.doc_ord_array()
@@ -183,9 +184,10 @@ def title_matches(s: Any, plan: Plan, cache: Any) -> tuple[np.ndarray, np.ndarra
                 ords = doc_ord[ids]  # -1 lands on the spare slot
                 np.maximum.at(hit, ords, np.float32(val))
         hit = hit[:ndocs]
-        has = hit > 0
-        held += has
-        rarity[has] += title_rarity(ndocs, int(has.sum()))
+        if plan.title_partial:  # only keywords rank by part of the query
+            has = hit > 0
+            held += has
+            rarity[has] += title_rarity(ndocs, int(has.sum()))
         out = hit if out is None else np.minimum(out, hit)
     return (out if out is not None else np.zeros(ndocs, dtype=np.float32)), held, rarity
 
