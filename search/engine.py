@@ -12,7 +12,6 @@ process), the glossary (segmentation words and expansion), and turns a
 from __future__ import annotations
 
 import functools
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -40,8 +39,6 @@ from search.snippets import Fragments, highlight, snippet
 if TYPE_CHECKING:  # the lookup imports the planning this module uses
     from search.titles import SearchFront
 
-# An article's label as laws write it and the index holds it (第四十七条, 第一千零一条).
-_ARTICLE_WORD = re.compile(r"第[〇零一二三四五六七八九十百千]+条")
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 1000  # deepest result reachable by paging
 LONG_QUERY_EXPANSIONS = 4
@@ -707,7 +704,9 @@ def _hits(raw: RawResults, plan: Plan, dl: Deadline) -> list[Hit]:
 
 def asked_articles(words: set[str]) -> frozenset[str]:
     """The article labels a query names (劳动合同法第四十七条 -> 第四十七条)."""
-    return frozenset(w for w in words if _ARTICLE_WORD.fullmatch(w))
+    from search.baseline import is_article_label
+
+    return frozenset(w for w in words if is_article_label(w))
 
 
 def article_passage(doc: Document, words: set[str], articles: frozenset[str]) -> int | None:
