@@ -686,13 +686,13 @@ def _partial_tier(
     """The documents outside every tier whose titles hold part of the query
     (``title_rank.partial_need``) as (score, item) in ``title_rank.partial_key`` order,
     and ``reached`` widened by them (so the rest leaves them out)."""
-    from index.title_rank import partial_key, partial_need, title_rarity
+    from index.title_rank import partial_need, title_rarity
 
     options = _title_options(x, plan)
     need = partial_need(len(options))
-    clause_qs = [_any_query(x, [sq for st, sq in opts if st > 0]) for opts in options]
     if not need:
         return [], reached
+    clause_qs = [_any_query(x, [sq for st, sq in opts if st > 0]) for opts in options]
     outside = q if reached is None else x.Query(x.Query.OP_AND_NOT, q, reached)
     documents = db.get_termfreq(HEAD_TERM)
     held: Counter[str] = Counter()
@@ -711,14 +711,17 @@ def _partial_tier(
     mine = x.Query(x.Query.OP_OR, [x.Query(bterm("Q", i)) for i in ids])
     e = _tier_enquire(x, db, x.Query(x.Query.OP_FILTER, outside, mine), plan)
     items = mset_items(e.get_mset(0, len(ids)))
-    items.sort(key=lambda it: _partial_sort(it, held, rarity, partial_key))
+    items.sort(key=lambda it: _partial_order(it, held, rarity))
     widened = mine if reached is None else x.Query(x.Query.OP_OR, reached, mine)
     return [(it.weight, it) for it in items], widened
 
 
-def _partial_sort(it: Any, held: Counter, rarity: Counter, key: Callable) -> tuple:
+def _partial_order(it: Any, held: Counter, rarity: Counter) -> tuple:
+    """``title_rank.partial_key`` of one item, then its id (the final tie-break)."""
+    from index.title_rank import partial_key
+
     doc_id = parse_meta(it.collapse_key)[0]
-    return (*key(held[doc_id], rarity[doc_id], it.weight), doc_id)
+    return (*partial_key(held[doc_id], rarity[doc_id], it.weight), doc_id)
 
 
 def _any_query(x: Any, qs: list) -> Any | None:

@@ -33,6 +33,7 @@ from search.query import MAX_QUERY_CHARS
 LAW_PREFIX = "中华人民共和国"
 MAX_KEYWORD_WORDS = 4
 MAX_KEYWORD_CHARS = 16  # Chinese keywords longer than this together are a title or words
+KEYWORD_PIECE_CHARS = 6  # pieces typed apart no longer than this can be keywords, not a title
 MIN_TITLE_CHARS = 8  # a Chinese title shorter than this is a name or keywords
 LONG_TITLE_CHARS = 10  # unbroken Chinese this long, not a question: a title whatever its ending
 _SENTENCE_MARKS = "，。；！,;!"
@@ -411,9 +412,6 @@ def _exact_readings(t: str, typed: str) -> tuple[str, ...]:
     if typed == t:
         return _title_variants(t)
     return tuple(dict.fromkeys(_title_variants(t) + _title_variants(compact(typed))))
-
-
-KEYWORD_PIECE_CHARS = 6  # pieces typed apart no longer than this can be keywords, not a title
 
 
 def _typed_as_keywords(pieces: list[str]) -> bool:
