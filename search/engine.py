@@ -695,11 +695,46 @@ def _hits(raw: RawResults, plan: Plan, dl: Deadline) -> list[Hit]:
     words, phrases = highlight_terms(plan)
     articles = asked_articles(words)
     hits = []
-    for rh in raw.hits:
+    for rh in in_reading_order(raw.hits, words):
         if dl.expired():  # out of time: titles and snippets are shown unmarked
             words, phrases = set(), []
         hits.append(make_hit(rh, words, phrases, articles))
     return hits
+
+
+def in_reading_order(hits: list[RawHit], words: set[str]) -> list[RawHit]:
+    """``hits`` with each run of one law's parts (records with the same title and a
+    subtitle: the Civil Code's books) in the law's own order -- 总则 before 附则 --
+    when every Chinese query word is in that title, so nothing but the title matched
+    and their scores differ only by the parts' lengths. A query with other words
+    (民法典 侵权) keeps the order of the parts' text matches."""
+    out = list(hits)
+    i = 0
+    while i < len(out):
+        j = i + 1
+        while j < len(out) and _same_law_parts(out[i].document, out[j].document):
+            j += 1
+        title = out[i].document.title
+        if j - i > 1 and all(w in title for w in words if mostly_han(w)):
+            out[i:j] = sorted(out[i:j], key=lambda h: _first_article(h.document))
+        i = j
+    return out
+
+
+def _same_law_parts(a: Document, b: Document) -> bool:
+    return bool(a.subtitle and b.subtitle and a.title == b.title)
+
+
+def _first_article(doc: Document) -> int:
+    """The number of a document's first article (a large one when it has none)."""
+    from index.structure import cn_to_int
+    from search.baseline import is_article_label
+
+    for p in doc.passages:
+        if is_article_label(p.label):
+            n = cn_to_int(p.label[1:].split("条", 1)[0])
+            return n if n is not None else 1 << 30
+    return 1 << 30
 
 
 def asked_articles(words: set[str]) -> frozenset[str]:

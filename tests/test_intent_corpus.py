@@ -522,6 +522,16 @@ def test_law_abbreviations(corpus_engine, query: str, title: str, article: str |
         assert r.hits[0].passage.label == article
 
 
+def test_a_law_in_parts_is_listed_in_its_own_order(corpus_engine) -> None:
+    """The Civil Code is stored as one record per book, all titled alike; a search for
+    the code listed them by score (附则 first). Now 总则 ... 附则; a query with another
+    word keeps the part whose text matched it first."""
+    books = ["总则", "物权编", "合同编", "人格权编", "婚姻家庭编", "继承编", "侵权责任编", "附则"]
+    r = _search(corpus_engine, "民法典")
+    assert [h.doc.subtitle for h in r.hits[:8]] == books
+    assert _search(corpus_engine, "民法典 侵权").hits[0].doc.subtitle == "侵权责任编"
+
+
 def test_title_lookup_reads_law_abbreviations(corpus_engine) -> None:
     """Before: 个保法 drafted "Gebao Law" and named no document."""
     from search.titles import lookup_title
