@@ -38,7 +38,7 @@ from pathlib import Path
 from statistics import mean
 
 from bench_index import add_index_option, checked_index  # puts the checkout on sys.path
-from topic_probe import _HAN, ISSUER_PARTS, function_words
+from topic_probe import _HAN, ISSUER_PARTS, function_words, kept_terms
 
 from index import segmenter
 from index.config import shared_data_dir
@@ -117,9 +117,7 @@ def draw(titles: list[str]) -> list[tuple[int, str]]:
 
 def kept_queries(half: str) -> list[str]:
     """The kept draw's queries of one half (``data/anyword_probe_queries.tsv``)."""
-    rows = QUERIES_FILE.read_text(encoding="utf-8").splitlines()
-    parts = [r.split("\t") for r in rows if r.strip() and not r.startswith("#")]
-    return [q for h, q in parts if h == half]
+    return kept_terms(half, QUERIES_FILE)
 
 
 def best_count(words: list[str], titles: list[str]) -> tuple[int, int]:

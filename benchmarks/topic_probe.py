@@ -84,9 +84,10 @@ def draw(titles: list[str], glossary_words: set[str]) -> list[str]:
     return pool
 
 
-def kept_terms(half: str) -> list[str]:
-    """The kept draw's terms of one half (``data/topic_probe_terms.tsv``), in order."""
-    rows = TERMS_FILE.read_text(encoding="utf-8").splitlines()
+def kept_terms(half: str, path: Path = TERMS_FILE) -> list[str]:
+    """The kept draw's terms of one half (``data/topic_probe_terms.tsv``, or another
+    probe's kept draw in the same half<TAB>term format), in order."""
+    rows = path.read_text(encoding="utf-8").splitlines()
     pairs = [r.split("\t") for r in rows if r.strip() and not r.startswith("#")]
     return [term for h, term in pairs if h == half]
 

@@ -2,9 +2,10 @@
 
 Place in the flow: ``search.engine`` asks :func:`expand` before the query's intent
 is read, so 刑诉法 is read and ranked as the law name 刑事诉讼法 (and 刑诉法第一百条 as
-that name and an article); ``search.titles`` asks it before a Chinese title lookup. No title or article writes an abbreviation, so searched
-as typed it finds nothing (or, cut into single characters, anything). The table is
-data: ``search/data/law_abbreviations.tsv``.
+that name and an article); ``search.titles`` asks it before a Chinese title lookup.
+No title or article writes an abbreviation, so searched as typed it finds nothing
+(or, cut into single characters, anything). The table is data:
+``search/data/law_abbreviations.tsv``.
 
 An abbreviation is replaced only where it stands as a word of its own: after the
 start, a space or a mark, and before the end, a space, a mark, a digit or 第. Inside
@@ -27,7 +28,7 @@ ABBREVIATIONS_FILE = Path(__file__).resolve().parent / "data" / "law_abbreviatio
 @functools.lru_cache(maxsize=1)
 def table() -> dict[str, str]:
     """abbreviation -> the law's name (without 中华人民共和国)."""
-    return dict((row[0], row[1]) for _where, row in data_rows(ABBREVIATIONS_FILE, ("abbr", "name")))
+    return {row[0]: row[1] for _where, row in data_rows(ABBREVIATIONS_FILE, ("abbr", "name"))}
 
 
 @functools.lru_cache(maxsize=1)
