@@ -28,7 +28,7 @@ from index.document import FACET_FIELDS, Document, Passage
 from index.errors import QueryError
 from index.issuers import IssuerNames
 from index.plan import HAN_FIELDS, Plan, RawHit, RawResults
-from search import law_abbreviations, profiles, question
+from search import fill, law_abbreviations, profiles, question
 from search.filters import FilterResolver
 from search.intent import Intent, classify
 from search.planning import COVER_MAX_DF, SearchRequest, build_plan, mostly_han
@@ -529,7 +529,7 @@ class Engine:
             plan = question.refine(plan_for(affordable=self._cheap_phrase), intent)
         elif not raw.total and _worth_any_word_try(pq, plan):
             plan = plan_for(force_any=True, affordable=self._cheap_phrase)
-        elif intent.kind in KEYWORD_KINDS and _words_to_fill(pq, plan):
+        elif intent.kind in KEYWORD_KINDS and fill.words_to_fill(pq.long, plan):
             return self._all_words_first(req, intent, first, plan_for, dl)
         else:
             return first
@@ -546,22 +546,24 @@ class Engine:
     ) -> tuple[Plan, RawResults, str]:
         """Keywords that fewer than a page of documents hold together (绿色 金融 体制改革:
         two work reports): those documents first, then the documents whose titles hold
-        most of the words (``index.title_rank`` ranks them first among any-word
-        matches), so 关于构建绿色金融体系的指导意见 is on the page; documents holding
-        fewer are not added (个人信息保护法 告知同意: the law alone). Nothing the first
-        search found is lost; ``first`` when no title holds enough of the words."""
+        part of the words (``search.fill``), so 关于构建绿色金融体系的指导意见 is on the
+        page; documents holding less are not added (个人信息保护法 告知同意: the law
+        alone). Nothing the first search found is lost; ``first`` when no title holds
+        enough of the words."""
         plan, raw, _mode = first
         want = plan.offset + plan.limit
         every = raw.hits
         if plan.offset or len(raw.hits) < raw.total:  # a later page: the first ones again
             whole = replace(plan, offset=0, limit=question.FEW_ANSWERS)
             every = self._backend_search(req, intent, whole, [], question.FEW_ANSWERS, dl).hits
-        wider = plan_for(force_any=True, affordable=self._cheap_phrase)
+        wider = self._fill_plan(plan, plan_for)
+        if wider is None:
+            return first
         wider.offset, wider.limit = 0, want + len(every)
         more = self._backend_search(req, intent, wider, [], want + len(every), dl)
         ids = {h.doc_id for h in every}
         fetched = [h for h in more.hits if h.doc_id not in ids]
-        part = _titles_holding_part(fetched, wider)
+        part = fill.titles_holding(fetched, wider)
         if not part:
             return first
         merged = every + part
@@ -570,6 +572,15 @@ class Engine:
         more.total_exact = len(part) < len(fetched)  # else more may follow
         wider.offset, wider.limit = plan.offset, plan.limit
         return wider, more, "any"
+
+    def _fill_plan(self, plan: Plan, plan_for: Callable[..., Plan]) -> Plan | None:
+        """The search whose title hits fill a page of few all-word answers: any word
+        ranked by how much of the query a title holds, or for two words the rarer
+        one alone (``search.fill``)."""
+        if fill.by_part(plan):
+            return plan_for(force_any=True, affordable=self._cheap_phrase)
+        df = self.backend.doc_frequency
+        return fill.rarer_word_plan(plan, lambda w: df("title", w))
 
     def _cheap_phrase(self, words: tuple[str, ...]) -> bool:
         """True when the rarest of ``words`` is in at most COVER_MAX_DF records."""
@@ -642,35 +653,6 @@ def _second_try_notice(intent: Intent, few: int) -> str:
     if not few:
         return SOME_WORDS_NOTICE
     return FEW_KEYWORDS_NOTICE if intent.kind in KEYWORD_KINDS else FEW_WORDS_NOTICE
-
-
-def _words_to_fill(pq: ParsedQuery, plan: Plan) -> bool:
-    """Keywords of enough words that a title holding part of them is an answer."""
-    from index.title_rank import PARTIAL_MIN_CLAUSES
-
-    musts = sum(c.occur == "must" for c in plan.clauses)
-    return not pq.long and musts >= PARTIAL_MIN_CLAUSES
-
-
-def _titles_holding_part(hits: list[RawHit], plan: Plan) -> list[RawHit]:
-    """The leading ``hits`` whose Chinese title holds at least ``partial_need`` of the
-    plan's clauses (a clause is held when the title holds one of its Chinese readings:
-    the user's words, or the glossary's for English keywords)."""
-    from index.title_rank import TITLE_ORIGINS, partial_need
-
-    readings = [
-        {"".join(a.words) for a in c.alts if a.origin in TITLE_ORIGINS and mostly_han(a.words[0])}
-        for c in plan.clauses
-        if c.occur != "must_not" and not c.title_optional
-    ]
-    need = partial_need(len(readings))
-    out = []
-    for h in hits:
-        title = h.document.title.replace(" ", "")
-        if not need or sum(any(r in title for r in rs) for rs in readings) < need:
-            break
-        out.append(h)
-    return out
 
 
 def _worth_any_word_try(pq: ParsedQuery, plan: Plan) -> bool:

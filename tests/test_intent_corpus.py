@@ -569,6 +569,36 @@ def test_few_keyword_answers_are_followed_by_titles_holding_some(corpus_engine) 
     assert one.total == 1
 
 
+@pytest.mark.parametrize(
+    ("q", "word"),
+    [("平台经济 监管", "平台经济"), ("数字经济 税收", "数字经济"), ("碳达峰 交通", "碳达峰")],
+)
+def test_two_keywords_with_few_answers_are_followed_by_the_rarer_words_titles(
+    corpus_engine, q: str, word: str
+) -> None:
+    """Six documents mention both 平台经济 and 监管, none of them in its title, and the
+    State Council's 平台经济 guidance (a title-only record) was not among them. The
+    documents holding both words still come first; then titles holding the rarer
+    word, never the commoner one (电力监管条例, 税收 rules)."""
+    before = _search(corpus_engine, q, per_page=50)
+    r = _search(corpus_engine, q)
+    assert any(n.startswith("Few documents contain all the words") for n in r.notices)
+    both = [h for h in r.hits if word not in h.doc.title]
+    assert both and r.hits[: len(both)] == both  # the all-word documents lead
+    filled = r.hits[len(both) :]
+    assert filled and all(word in h.doc.title for h in filled)
+    assert {h.doc.id for h in both} <= {h.doc.id for h in before.hits}
+    pages = [_search(corpus_engine, q, per_page=4, page=p) for p in (1, 2)]
+    assert [h.doc.id for p in pages for h in p.hits] == [h.doc.id for h in r.hits[:8]]
+
+
+def test_two_keywords_fill_in_english_and_the_guidance_is_found(corpus_engine) -> None:
+    r = _search(corpus_engine, "平台经济 监管")
+    assert "国务院办公厅关于促进平台经济规范健康发展的指导意见" in [h.doc.title for h in r.hits]
+    en = _search(corpus_engine, "new energy vehicles subsidies")
+    assert en.total > 1 and all("新能源汽车" in h.doc.title for h in en.hits[1:])
+
+
 def test_one_long_keyword_with_few_answers(corpus_engine) -> None:
     """新能源汽车充电基础设施 (three words to the segmenter) is in one work report; the
     corpus's charging documents say 电动汽车. They now follow it, and nothing else does."""
