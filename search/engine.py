@@ -551,19 +551,24 @@ class Engine:
         alone). Nothing the first search found is lost; ``first`` when no title holds
         enough of the words."""
         plan, raw, _mode = first
+        fs = fill.fill_search(
+            plan,
+            lambda: plan_for(force_any=True, affordable=self._cheap_phrase),
+            lambda w: self.backend.doc_frequency("title", w),
+        )
+        if fs is None:
+            return first
         want = plan.offset + plan.limit
         every = raw.hits
         if plan.offset or len(raw.hits) < raw.total:  # a later page: the first ones again
             whole = replace(plan, offset=0, limit=question.FEW_ANSWERS)
             every = self._backend_search(req, intent, whole, [], question.FEW_ANSWERS, dl).hits
-        wider = self._fill_plan(plan, plan_for)
-        if wider is None:
-            return first
+        wider = fs.plan
         wider.offset, wider.limit = 0, want + len(every)
         more = self._backend_search(req, intent, wider, [], want + len(every), dl)
         ids = {h.doc_id for h in every}
         fetched = [h for h in more.hits if h.doc_id not in ids]
-        part = fill.titles_holding(fetched, wider)
+        part = fill.titles_holding(fetched, fs)
         if not part:
             return first
         merged = every + part
@@ -572,15 +577,6 @@ class Engine:
         more.total_exact = len(part) < len(fetched)  # else more may follow
         wider.offset, wider.limit = plan.offset, plan.limit
         return wider, more, "any"
-
-    def _fill_plan(self, plan: Plan, plan_for: Callable[..., Plan]) -> Plan | None:
-        """The search whose title hits fill a page of few all-word answers: any word
-        ranked by how much of the query a title holds, or for two words the rarer
-        one alone (``search.fill``)."""
-        if fill.by_part(plan):
-            return plan_for(force_any=True, affordable=self._cheap_phrase)
-        df = self.backend.doc_frequency
-        return fill.rarer_word_plan(plan, lambda w: df("title", w))
 
     def _cheap_phrase(self, words: tuple[str, ...]) -> bool:
         """True when the rarest of ``words`` is in at most COVER_MAX_DF records."""

@@ -3,17 +3,21 @@
 Place in the flow: ``search.engine`` calls this module when a keyword search
 (``zh_keywords`` / ``en_keywords``) finds fewer than a page
 (``question.FEW_ANSWERS``) of documents holding every word. Those documents come
-first; then documents whose titles hold part of the words, found by a second
-search that this module plans and judges:
+first; then documents whose titles hold part of the query, found by a second
+search that this module plans (``fill_search``) and judges (``titles_holding``):
 
 * three words or more: the any-word search, whose title-first ranking puts titles
   holding most of the words first (``index.title_rank.partial_need``); the leading
   hits whose titles hold enough of them are kept (绿色 金融 体制改革: the 绿色金融
-  guidance);
-* two words: part of them is one word, and only the rarer one (by how many titles
-  hold it) says what the query is about -- 平台经济 监管 is filled with 平台经济
-  titles, never with 监管 ones (电力监管条例). The rarer word is searched alone,
-  title first, and the hits whose titles hold it are kept.
+  guidance). A single typed word the segmenter cuts in three counts by its parts
+  (新能源汽车充电基础设施: the 电动汽车充电基础设施 documents);
+* two typed words: part of them is one word, and only the rarer one (by how many
+  titles hold it) says what the query is about -- 平台经济 监管 is filled with
+  平台经济 titles, never with 监管 ones (电力监管条例). The rarer word is searched
+  alone, title first, and the hits whose titles hold all of it are kept. A typed
+  word the segmenter cut (共享单车: 共享 单车) is held only whole, so 共享管理办法 is
+  not an answer to 共享单车 管理. One typed word cut in two is not filled (数据出境
+  is not filled with 出境 titles).
 
 The judgement reads Chinese titles (a clause is held when the title contains one
 of its Chinese readings: the user's words, or the glossary's for English keywords).
@@ -22,72 +26,103 @@ of its Chinese readings: the user's words, or the glossary's for English keyword
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from index.plan import Clause, Plan, RawHit
 from index.title_rank import PARTIAL_MIN_CLAUSES, TITLE_ORIGINS, partial_need
 from search.planning import mostly_han
 
-PAIR = 2  # two words: the titles holding the rarer one fill the page
+PAIR = 2  # two typed words: the titles holding the rarer one fill the page
+
+
+@dataclass
+class FillSearch:
+    """The search whose leading title hits fill the page, and how many of its
+    clauses a title must hold to be one of them."""
+
+    plan: Plan
+    need: int
 
 
 def words_to_fill(long_query: bool, plan: Plan) -> bool:
-    """Keywords of enough words that a title holding part of them is an answer."""
+    """Keywords of enough words that a title holding part of them may be an answer."""
     return not long_query and len(_musts(plan)) >= PAIR
 
 
-def by_part(plan: Plan) -> bool:
-    """True when the fill is the any-word search ranked by how much of the query a
-    title holds; False for two words (the rarer one is searched alone)."""
-    return len(_musts(plan)) >= PARTIAL_MIN_CLAUSES
+def fill_search(
+    plan: Plan, any_word: Callable[[], Plan], title_df: Callable[[str], int]
+) -> FillSearch | None:
+    """The fill's search for the first search's ``plan`` (module doc): ``any_word``
+    makes the any-word plan, ``title_df`` says how many titles hold a word. None
+    when nothing should fill the page."""
+    musts = _musts(plan)
+    words = typed_words(musts)
+    if len(words) == PAIR:
+        return rarer_word_search(plan, words, title_df)
+    if len(musts) >= PARTIAL_MIN_CLAUSES:
+        wider = any_word()
+        return FillSearch(wider, partial_need(len(_scoring(wider))))
+    return None
 
 
-def rarer_word_plan(plan: Plan, title_df: Callable[[str], int]) -> Plan | None:
-    """``plan`` with its rarer word only (``title_df``: how many titles hold a
-    word), its exclusions and filters kept; None when neither word can be told rare
-    (a word with no Chinese reading, or one no title holds)."""
-    rarest = rarest_clause(_musts(plan), title_df)
-    if rarest is None:
+def typed_words(clauses: list[Clause]) -> list[list[Clause]]:
+    """``clauses`` grouped by the word the user typed them in: clauses that follow
+    each other in the query with nothing between them are one typed word (共享单车 ->
+    共享, 单车). A clause of no one place (``start`` -1) is a word of its own."""
+    groups: list[list[Clause]] = [[c] for c in clauses if c.start < 0]
+    end = None
+    for c in sorted((c for c in clauses if c.start >= 0), key=lambda c: c.start):
+        if c.start == end:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+        end = c.start + len(c.display)
+    return groups
+
+
+def rarer_word_search(
+    plan: Plan, words: list[list[Clause]], title_df: Callable[[str], int]
+) -> FillSearch | None:
+    """``plan`` with its rarer typed word only, its exclusions and filters kept;
+    None when neither word can be told rare (a part with no Chinese reading, or a
+    rarer word that no title holds)."""
+    counted = []
+    for word in words:
+        dfs = [clause_title_df(c, title_df) for c in word]
+        if any(d is None for d in dfs):
+            return None
+        counted.append((min(d for d in dfs if d is not None), word))
+    df, rarer = min(counted, key=lambda t: t[0])
+    if not df:
         return None
     rest = [c for c in plan.clauses if c.occur == "must_not"]
-    one = replace(rarest, title_optional=False)
-    return replace(plan, clauses=[one, *rest], title_partial=False, exact_title_lengths=())
+    mine = [replace(c, title_optional=False) for c in rarer]
+    one = replace(plan, clauses=[*mine, *rest], title_partial=False, exact_title_lengths=())
+    return FillSearch(one, len(mine))
 
 
-def rarest_clause(clauses: list[Clause], title_df: Callable[[str], int]) -> Clause | None:
-    """The clause the fewest titles hold (counted over its Chinese readings); None
-    when some clause has no Chinese reading, or the rarest is in no title. A clause
-    counts as its commonest reading: readings overlap (补贴, 补助资金)."""
-    counted = []
-    for c in clauses:
-        readings = _readings(c)
-        if not readings:
-            return None
-        # A word's own count; a phrase's (新能源 汽车) is only bounded by its rarest
-        # word, so it counts only for a clause with no one-word reading.
-        words = [r for r in readings if len(r) == 1] or readings
-        counted.append((max(_reading_df(r, title_df) for r in words), c))
-    if not counted:
+def clause_title_df(c: Clause, title_df: Callable[[str], int]) -> int | None:
+    """How many titles hold the clause, counted over its Chinese readings; None when
+    it has none. A word counts by its own count; a phrase's (新能源 汽车) is only
+    bounded by its rarest word, so it counts only for a clause with no one-word
+    reading. Readings overlap (补贴, 补助资金): the commonest is the count."""
+    readings = _readings(c)
+    if not readings:
         return None
-    df, clause = min(counted, key=lambda t: t[0])
-    return clause if df else None
+    words = [r for r in readings if len(r) == 1] or readings
+    return max(_reading_df(r, title_df) for r in words)
 
 
-def titles_holding(hits: list[RawHit], plan: Plan) -> list[RawHit]:
-    """The leading ``hits`` whose Chinese title holds enough of ``plan``'s clauses:
-    ``partial_need`` of them for three or more, the one clause of a rarer-word plan."""
-    readings = [
-        {"".join(r) for r in _readings(c)}
-        for c in plan.clauses
-        if c.occur != "must_not" and not c.title_optional
-    ]
-    need = 1 if len(readings) == 1 else partial_need(len(readings))
+def titles_holding(hits: list[RawHit], fs: FillSearch) -> list[RawHit]:
+    """The leading ``hits`` whose Chinese title holds at least ``fs.need`` of the
+    fill search's clauses."""
+    readings = [{"".join(r) for r in _readings(c)} for c in _scoring(fs.plan)]
     out = []
     for h in hits:
         title = h.document.title.replace(" ", "")
         if not title:
             continue  # known by an English title only: not judged here, not added
-        if not need or sum(any(r in title for r in rs) for rs in readings) < need:
+        if not fs.need or sum(any(r in title for r in rs) for rs in readings) < fs.need:
             break
         out.append(h)
     return out
@@ -95,6 +130,11 @@ def titles_holding(hits: list[RawHit], plan: Plan) -> list[RawHit]:
 
 def _musts(plan: Plan) -> list[Clause]:
     return [c for c in plan.clauses if c.occur == "must"]
+
+
+def _scoring(plan: Plan) -> list[Clause]:
+    """The clauses a title is judged by: not exclusions, not request words (政策)."""
+    return [c for c in plan.clauses if c.occur != "must_not" and not c.title_optional]
 
 
 def _readings(c: Clause) -> list[tuple[str, ...]]:

@@ -7,73 +7,120 @@ from index.plan import Alt, Clause, Plan, RawHit
 from search import fill
 
 DF = {"平台经济": 2, "监管": 424, "数字": 74, "经济": 1127, "数字经济": 17, "税收": 71}
+DF |= {"共享": 36, "单车": 0, "数据": 92, "出境": 14, "管理": 900}
 
 
 def df(word: str) -> int:
     return DF.get(word, 0)
 
 
-def clause(*readings: tuple[str, ...], occur: str = "must", origin: str = "user") -> Clause:
-    return Clause(tuple(Alt(r, 1.0, origin) for r in readings), occur)  # type: ignore[arg-type]
+def clause(
+    *readings: tuple[str, ...], start: int = -1, occur: str = "must", origin: str = "user"
+) -> Clause:
+    display = "".join(readings[0]) if readings else ""
+    alts = tuple(Alt(r, 1.0, origin) for r in readings)
+    return Clause(alts, occur, display=display, start=start)  # type: ignore[arg-type]
+
+
+def typed(query: str, occur: str = "must") -> list[Clause]:
+    """One clause per space-separated word, or per '/'-separated part of one word."""
+    out, pos = [], 0
+    for word in query.split(" "):
+        for part in word.split("/"):
+            out.append(clause((part,), start=pos, occur=occur))
+            pos += len(part)
+        pos += 1
+    return out
 
 
 def hit(title: str, doc_id: str = "") -> RawHit:
     return RawHit(doc_id or title, 1.0, 0, Document(id=doc_id or title or "x", title=title))
 
 
-def test_the_rarer_word_is_the_one_fewer_titles_hold() -> None:
-    a, b = clause(("平台经济",)), clause(("监管",))
-    assert fill.rarest_clause([b, a], df) is a
+def never() -> Plan:
+    raise AssertionError("the any-word plan is not asked for")
+
+
+def words_of(p: Plan) -> list[tuple[str, ...]]:
+    return [c.alts[0].words for c in p.clauses]
+
+
+def test_typed_words_group_the_parts_of_one_word() -> None:
+    groups = fill.typed_words(typed("共享/单车 管理"))
+    assert [[c.display for c in g] for g in groups] == [["共享", "单车"], ["管理"]]
+    assert len(fill.typed_words([clause(("平台经济",)), *typed("监管")])) == 2
+
+
+def test_the_rarer_of_two_words_is_searched_alone() -> None:
+    plan = Plan(clauses=typed("监管 平台经济"), title_first=True, title_partial=True)
+    fs = fill.fill_search(plan, never, df)
+    assert fs is not None and words_of(fs.plan) == [("平台经济",)] and fs.need == 1
+    assert fs.plan.title_first and not fs.plan.title_partial
+    assert words_of(plan) == [("监管",), ("平台经济",)]  # the first plan is left as it was
 
 
 def test_a_word_counts_by_itself_not_by_its_phrase_bound() -> None:
     # 数字 经济 as a phrase is bounded by 数字's 74 titles, more than 税收's 71; the
     # word 数字经济 itself is in 17.
-    digital = clause(("数字经济",), ("数字", "经济"))
-    tax = clause(("税收",), ("tax",), origin="curated")
-    assert fill.rarest_clause([digital, tax], df) is digital
-    phrase_only = clause(("数字", "经济"))
-    assert fill.rarest_clause([phrase_only, tax], df) is tax
+    digital = clause(("数字经济",), ("数字", "经济"), start=0)
+    tax = clause(("税收",), ("tax",), start=5)
+    assert fill.clause_title_df(digital, df) == 17
+    fs = fill.fill_search(Plan(clauses=[digital, tax]), never, df)
+    assert fs is not None and words_of(fs.plan) == [("数字经济",)]
+    assert fill.clause_title_df(clause(("数字", "经济")), df) == 74
+
+
+def test_exclusions_and_filters_stay_with_the_rarer_word() -> None:
+    plan = Plan(
+        clauses=[*typed("平台经济 监管"), clause(("电力",), occur="must_not")],
+        filters={"region": ("广东",)},
+    )
+    fs = fill.fill_search(plan, never, df)
+    assert fs is not None and words_of(fs.plan) == [("平台经济",), ("电力",)]
+    assert [c.occur for c in fs.plan.clauses] == ["must", "must_not"]
+    assert fs.plan.filters == plan.filters
+
+
+def test_a_word_cut_in_parts_is_held_only_whole() -> None:
+    # 共享单车 管理: 单车 is in no title, so 共享单车 is in none: nothing fills the page
+    # (before, titles holding 共享 and 管理 -- data-sharing rules -- did).
+    assert fill.fill_search(Plan(clauses=typed("共享/单车 管理")), never, df) is None
+    fs = fill.fill_search(Plan(clauses=typed("数据/出境 平台经济")), never, df)
+    assert fs is not None and words_of(fs.plan) == [("平台经济",)]
+    fs = fill.fill_search(Plan(clauses=typed("监管 数据/出境")), never, df)
+    assert fs is not None and words_of(fs.plan) == [("数据",), ("出境",)] and fs.need == 2
+
+
+def test_one_word_cut_in_two_is_not_filled() -> None:
+    assert fill.fill_search(Plan(clauses=typed("数据/出境")), never, df) is None
+    assert not fill.words_to_fill(False, Plan(clauses=typed("监管")))
+    assert not fill.words_to_fill(True, Plan(clauses=typed("平台经济 监管")))  # a question
 
 
 def test_no_rarer_word_without_chinese_readings_or_titles() -> None:
-    english_only = clause(("tax",))
-    assert fill.rarest_clause([english_only, clause(("监管",))], df) is None
-    assert fill.rarest_clause([clause(("告知同意",)), clause(("监管",))], df) is None
-    assert fill.rarest_clause([], df) is None
+    english = Plan(clauses=[clause(("tax",), start=0), clause(("监管",), start=4)])
+    assert fill.fill_search(english, never, df) is None
+    assert fill.fill_search(Plan(clauses=typed("告知同意 监管")), never, df) is None
 
 
-def test_two_words_search_the_rarer_alone_with_exclusions_and_filters() -> None:
-    plan = Plan(
-        clauses=[clause(("平台经济",)), clause(("监管",)), clause(("电力",), occur="must_not")],
-        filters={"region": ("广东",)},
-        title_first=True,
-        title_partial=True,
-    )
-    assert fill.words_to_fill(False, plan) and not fill.by_part(plan)
-    assert not fill.words_to_fill(True, plan)  # a question is not keywords
-    one = fill.rarer_word_plan(plan, df)
-    assert one is not None
-    assert [c.alts[0].words for c in one.clauses] == [("平台经济",), ("电力",)]
-    assert [c.occur for c in one.clauses] == ["must", "must_not"]
-    assert one.filters == plan.filters and one.title_first and not one.title_partial
-    assert plan.clauses[1].alts[0].words == ("监管",)  # the first plan is left as it was
+def test_three_words_rank_by_part() -> None:
+    three = Plan(clauses=typed("绿色 金融 体制改革"))
+    wide = Plan(clauses=typed("绿色 金融 体制改革", occur="should"))
+    fs = fill.fill_search(three, lambda: wide, df)
+    assert fs is not None and fs.plan is wide and fs.need == 2
+    one_word = Plan(clauses=typed("新能源汽车/充电/基础设施"))
+    fs = fill.fill_search(one_word, lambda: wide, df)
+    assert fs is not None and fs.need == 2
 
 
-def test_one_word_is_not_filled_and_three_rank_by_part() -> None:
-    assert not fill.words_to_fill(False, Plan(clauses=[clause(("监管",))]))
-    three = Plan(clauses=[clause(("绿色",)), clause(("金融",)), clause(("体制改革",))])
-    assert fill.by_part(three)
-
-
-def test_titles_holding_the_one_word_lead_and_english_only_titles_are_passed_over() -> None:
-    plan = Plan(clauses=[clause(("平台经济",))])
+def test_titles_holding_lead_and_english_only_titles_are_passed_over() -> None:
+    fs = fill.FillSearch(Plan(clauses=typed("平台经济")), 1)
     hits = [hit("", "en-only"), hit("关于促进平台经济规范健康发展的指导意见"), hit("电力监管条例")]
     hits.append(hit("平台经济 专项"))  # after a title without the word: not read
-    assert [h.doc_id for h in fill.titles_holding(hits, plan)] == [hits[1].doc_id]
+    assert [h.doc_id for h in fill.titles_holding(hits, fs)] == [hits[1].doc_id]
 
 
 def test_titles_holding_part_of_three_words() -> None:
-    plan = Plan(clauses=[clause(("绿色",)), clause(("金融",)), clause(("体制改革",))])
+    fs = fill.FillSearch(Plan(clauses=typed("绿色 金融 体制改革")), 2)
     hits = [hit("关于构建绿色金融体系的指导意见"), hit("绿色建筑条例"), hit("绿色金融条例")]
-    assert [h.document.title for h in fill.titles_holding(hits, plan)] == [hits[0].document.title]
+    assert [h.doc_id for h in fill.titles_holding(hits, fs)] == [hits[0].doc_id]

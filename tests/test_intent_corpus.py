@@ -617,6 +617,14 @@ def test_issuer_short_names(corpus_engine) -> None:
     assert r.hits[0].doc.title == "国务院办公厅关于促进平台经济规范健康发展的指导意见"
 
 
+def test_the_everyday_short_form_of_ride_hailing(corpus_engine) -> None:
+    """网约车 is what people type; titles write 网络预约出租汽车. Before, city taxi
+    regulations mentioning 网约车 in passing came first and Shanghai's 网络预约出租汽车
+    rules were not found."""
+    r = _search(corpus_engine, "网约车")
+    assert "网络预约出租汽车" in r.hits[0].doc.title
+
+
 @pytest.mark.parametrize("year", [2010, 2019, 2023])
 def test_a_work_report_typed_short_comes_first(corpus_engine, year: int) -> None:
     """2019年政府工作报告 names the State Council's report, stored as
