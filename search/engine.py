@@ -527,12 +527,17 @@ class Engine:
             pq.long = True  # the plan below ranks it as a question (planning._is_question)
             pq.units = question.with_parts(pq.units)
             plan = question.refine(plan_for(affordable=self._cheap_phrase), intent)
-        elif not raw.total and _worth_any_word_try(pq, plan):
-            plan = plan_for(force_any=True, affordable=self._cheap_phrase)
-        elif intent.kind in KEYWORD_KINDS and fill.words_to_fill(pq.long, plan):
-            return self._all_words_first(req, intent, first, plan_for, dl)
         else:
-            return first
+            # Keywords with a few answers, or with none and a year typed (碳达峰 2022:
+            # documents of 2022, not ones that write 2022): the fill.
+            to_fill = intent.kind in KEYWORD_KINDS and fill.words_to_fill(pq.long, plan)
+            if to_fill and (raw.total or fill.typed_a_year(plan)):
+                filled = self._all_words_first(req, intent, first, plan_for, dl)
+                if filled is not first:
+                    return filled
+            if raw.total or not _worth_any_word_try(pq, plan):
+                return first
+            plan = plan_for(force_any=True, affordable=self._cheap_phrase)
         want = plan.offset + plan.limit
         return plan, self._backend_search(req, intent, plan, front, want, dl), "any"
 

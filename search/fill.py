@@ -25,6 +25,7 @@ of its Chinese readings: the user's words, or the glossary's for English keyword
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -33,6 +34,7 @@ from index.title_rank import PARTIAL_MIN_CLAUSES, TITLE_ORIGINS, partial_need
 from search.planning import mostly_han
 
 PAIR = 2  # two typed words: the titles holding the rarer one fill the page
+_YEAR = re.compile(r"((?:19|20)\d\d)年?")
 
 
 @dataclass
@@ -57,12 +59,44 @@ def fill_search(
     when nothing should fill the page."""
     musts = _musts(plan)
     words = typed_words(musts)
+    dated = year_search(plan, words)
+    if dated is not None:
+        return dated
     if len(words) == PAIR:
         return rarer_word_search(plan, words, title_df)
     if len(musts) >= PARTIAL_MIN_CLAUSES:
         wider = any_word()
         return FillSearch(wider, partial_need(len(_scoring(wider))))
     return None
+
+
+def typed_year(word: list[Clause]) -> int | None:
+    """The year a typed word is (2021, 2021年), else None."""
+    shown = "".join(c.display for c in word)
+    m = _YEAR.fullmatch(shown)
+    return int(m.group(1)) if m else None
+
+
+def typed_a_year(plan: Plan) -> bool:
+    """Whether the plan's words are keywords and one year (``year_search``)."""
+    return year_search(plan, typed_words(_musts(plan))) is not None
+
+
+def year_search(plan: Plan, words: list[list[Clause]]) -> FillSearch | None:
+    """A year typed among keywords (碳达峰 2021): the other words in documents of
+    that year, whose titles hold them all -- documents rarely write their own year
+    in their text, so the all-word search finds work reports that mention it. None
+    without such a year, or when the plan already has a year range."""
+    if plan.year_from is not None or plan.year_to is not None:
+        return None
+    years = [typed_year(w) for w in words]
+    if sum(y is not None for y in years) != 1 or len(words) < PAIR:
+        return None
+    year = next(y for y in years if y is not None)
+    other = [c for w, y in zip(words, years, strict=True) if y is None for c in w]
+    rest = [c for c in plan.clauses if c.occur == "must_not"]
+    dated = replace(plan, clauses=[*other, *rest], year_from=year, year_to=year)
+    return FillSearch(dated, len(_scoring(dated)))
 
 
 def typed_words(clauses: list[Clause]) -> list[list[Clause]]:

@@ -124,3 +124,20 @@ def test_titles_holding_part_of_three_words() -> None:
     fs = fill.FillSearch(Plan(clauses=typed("绿色 金融 体制改革")), 2)
     hits = [hit("关于构建绿色金融体系的指导意见"), hit("绿色建筑条例"), hit("绿色金融条例")]
     assert [h.doc_id for h in fill.titles_holding(hits, fs)] == [hits[0].doc_id]
+
+
+def test_a_year_typed_among_keywords_searches_that_years_titles() -> None:
+    for query in ("碳达峰 2021", "2021/年 碳达峰"):
+        plan = Plan(clauses=typed(query))
+        assert fill.typed_a_year(plan)
+        fs = fill.fill_search(plan, never, df)
+        assert fs is not None and words_of(fs.plan) == [("碳达峰",)] and fs.need == 1
+        assert (fs.plan.year_from, fs.plan.year_to) == (2021, 2021)
+
+
+def test_no_year_search_without_one_year_and_other_words() -> None:
+    assert not fill.typed_a_year(Plan(clauses=typed("2021/年")))
+    assert not fill.typed_a_year(Plan(clauses=typed("2020 2021 碳达峰")))
+    assert not fill.typed_a_year(Plan(clauses=typed("1840 碳达峰")))  # not a document year
+    ranged = Plan(clauses=typed("碳达峰 2021"), year_from=2019, year_to=2023)
+    assert not fill.typed_a_year(ranged)  # the user's own range stands

@@ -599,6 +599,25 @@ def test_two_keywords_fill_in_english_and_the_guidance_is_found(corpus_engine) -
     assert en.total > 1 and all("新能源汽车" in h.doc.title for h in en.hits[1:])
 
 
+@pytest.mark.parametrize("q", ["碳达峰 2021", "2021年 碳达峰", "carbon peaking 2021"])
+def test_a_year_among_keywords_is_the_year_of_issue(corpus_engine, q: str) -> None:
+    """Documents rarely write their own year: 碳达峰 2021 found one work report (it
+    writes 2021); the 2021 action plan on 碳达峰 now follows it, and every document
+    added is of 2021 with 碳达峰 in its title."""
+    r = _search(corpus_engine, q)
+    assert r.hits[0].doc.title == "2021年中华人民共和国国务院政府工作报告"
+    assert "国务院关于印发2030年前碳达峰行动方案的通知" in [h.doc.title for h in r.hits]
+    for h in r.hits[1:]:
+        assert "碳达峰" in h.doc.title and h.doc.year == 2021
+
+
+def test_a_year_with_keywords_no_document_holds(corpus_engine) -> None:
+    """2022年 平台经济: no document writes both, and the any-word fallback listed
+    2022 annual reports by the word 2022; the year's 平台经济 titles now answer."""
+    r = _search(corpus_engine, "2022年 平台经济")
+    assert r.hits and all("平台经济" in h.doc.title for h in r.hits)
+
+
 def test_one_long_keyword_with_few_answers(corpus_engine) -> None:
     """新能源汽车充电基础设施 (three words to the segmenter) is in one work report; the
     corpus's charging documents say 电动汽车. They now follow it, and nothing else does."""
