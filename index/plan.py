@@ -110,6 +110,9 @@ class RawHit:
     # ``document`` is light: its text cut to LIGHT_TEXT characters and no passages
     # (only with ``Plan.light_documents``; read the whole one with ``get_document``).
     light: bool = False
+    # The title-first tier the hit was ranked in (index.title_rank.TITLE_TIERS:
+    # "exact", "title", "partial"); "" when ranked by its text or without title-first.
+    tier: str = ""
 
 
 # How much of the text a light document keeps.

@@ -43,6 +43,11 @@ from index.plan import Alt, Plan
 TITLE_FIELD_FACTOR = {"title": 1.0, "title_en": 1.0, "title_draft": 0.65}
 TITLE_ORIGINS = ("user", "curated", "user-glossary")  # dictionary senses do not count
 
+# The tiers of the module doc, as each hit carries it (``RawHit.tier``): what a caller
+# needs to know of a hit without judging its title again (search.fill).
+EXACT, TITLE, PARTIAL = "exact", "title", "partial"
+TITLE_TIERS = (EXACT, TITLE, PARTIAL)
+
 # Higher is more authoritative (see module doc). Facts about the corpus's values:
 # levels of the laws data (LEVEL_RANK, index/doctypes.py), 全国 as the national region, State Council issuers.
 CENTRAL_ISSUERS = ("国务院", "中共中央", "全国人民代表大会", "中央军委")
@@ -245,8 +250,9 @@ def _partial_tier(
 
 def rank_title_first(
     s: Any, plan: Plan, cache: Any, scores: np.ndarray, keep: np.ndarray
-) -> tuple[list[tuple[int, float, int]], int, list[int]]:
-    """(hits as (record, score, document ordinal), total documents, every matching ordinal)."""
+) -> tuple[list[tuple[int, float, int]], int, list[int], dict[int, str]]:
+    """(hits as (record, score, document ordinal), total documents, every matching
+    ordinal, the tier of each hit ranked in a title tier by its ordinal)."""
     doc_ord = cache.doc_ord_array()
     nz = np.flatnonzero(keep)
     ndocs = len(cache.doc_ids)
@@ -256,7 +262,7 @@ def rank_title_first(
     cand = np.flatnonzero(best > 0)
     want = plan.offset + plan.limit
     if not len(cand):
-        return [], 0, []
+        return [], 0, [], {}
     strength_all, held_all, rarity_all = title_matches(s, plan, cache)
     strength = strength_all[cand]
     in_title = strength > 0
@@ -269,6 +275,7 @@ def rank_title_first(
     tier_idx = np.flatnonzero(in_title)
     rest_idx = np.flatnonzero(~in_title)
     order: list[int] = []
+    tiers: dict[int, str] = {}
     if len(tier_idx):
         t = cand[tier_idx]
         # np.lexsort: the last key is the primary one.
@@ -283,9 +290,13 @@ def rank_title_first(
             ~exact[tier_idx],
         )
         order.extend(t[np.lexsort(keys)][:want].tolist())
+        is_exact = dict(zip(t.tolist(), exact[tier_idx].tolist(), strict=True))
+        tiers.update((o, EXACT if is_exact[o] else TITLE) for o in order)
     if len(order) < want and len(rest_idx) and plan.title_partial:
         part = _partial_tier(plan, cand[rest_idx], held_all, rarity_all, best, cache)
-        order.extend(part[: want - len(order)].tolist())
+        shown = part[: want - len(order)].tolist()
+        order.extend(shown)
+        tiers.update((o, PARTIAL) for o in shown)
         rest_idx = rest_idx[~np.isin(cand[rest_idx], part)]
     if len(order) < want and len(rest_idx):
         r = cand[rest_idx]
@@ -294,7 +305,7 @@ def rank_title_first(
             r = r[np.argpartition(-best[r], need - 1)[:need]]
         r = sorted(r.tolist(), key=lambda o: (-round(float(best[o]), 5), cache.doc_ids[o]))
         order.extend(r[:need])
-    return _hits_of(order, nz, scores, best, cache), len(cand), cand.tolist()
+    return _hits_of(order, nz, scores, best, cache), len(cand), cand.tolist(), tiers
 
 
 def _hits_of(

@@ -469,9 +469,11 @@ class WhooshBackend(WhooshLifecycle):
                 facets = count_facets(ords, cache, plan, dl) if plan.facets else {}
                 return raw_results(s, q, hits, plan, cache, total, True, facets, explain, dl, lazy)
             if plan.sort == "relevance" and vectorizable(plan):
-                hits, total, ords = fast_top(s, allowed, plan, cache, excluded, dl)
+                hits, total, ords, tiers = fast_top(s, allowed, plan, cache, excluded, dl)
                 facets = count_facets(ords, cache, plan, dl) if plan.facets else {}
-                return raw_results(s, q, hits, plan, cache, total, True, facets, explain, dl, lazy)
+                return raw_results(
+                    s, q, hits, plan, cache, total, True, facets, explain, dl, lazy, tiers
+                )
             if plan.sort == "relevance":
                 hits, exhausted = top_docs(s, q, allowed, plan, cache, excluded, dl)
                 # Without facets the total is a lower bound (the documents seen while

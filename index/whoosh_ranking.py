@@ -66,10 +66,14 @@ def raw_results(
     explain,
     dl: Deadline,
     lazy=False,
+    tiers: dict[int, str] | None = None,
 ):
+    """The page of ``hits`` ((record, score, document ordinal) triples) as RawHits;
+    ``tiers``: the title-first tier of a hit, by its document ordinal."""
+    tiers = tiers or {}
     if lazy:
         window = hits[plan.offset : plan.offset + plan.limit]
-        return RawResults(lazy_hits(s.reader(), window, cache), total, total_exact, facets)
+        return RawResults(lazy_hits(s.reader(), window, cache, tiers), total, total_exact, facets)
     out = []
     for docnum, score, ordn in hits[plan.offset : plan.offset + plan.limit]:
         if len(out) >= MIN_HITS_WHEN_CUT_SHORT and dl.expired():
@@ -83,7 +87,7 @@ def raw_results(
         else:
             doc = cache.document(s, head)
         pidx = cache.passage_index(s, docnum) if docnum != head else 0
-        hit = RawHit(doc.id, score, pidx, doc, light=light)
+        hit = RawHit(doc.id, score, pidx, doc, light=light, tier=tiers.get(ordn, ""))
         if explain and not dl.expired():
             hit.matched = explain_scores(s, q, docnum)
         out.append(hit)
@@ -263,7 +267,7 @@ def fast_top(s, allowed, plan: Plan, cache: ReaderCache, excluded: set[int] | No
     # The matching documents from a mask (np.unique sorted ~50k ordinals: ~10 ms).
     ords_all = np.flatnonzero(_docs_of(nz, cache))
     ranked = top_records(nz, scores, cache, plan.collapse, plan.offset + plan.limit)
-    return ranked, len(ords_all) if plan.collapse else len(nz), ords_all
+    return ranked, len(ords_all) if plan.collapse else len(nz), ords_all, {}
 
 
 def ranked_records(
@@ -549,13 +553,16 @@ def count_facets(ords, cache: ReaderCache, plan: Plan, dl: Deadline) -> dict[str
     return facets
 
 
-def lazy_hits(reader, window, cache: ReaderCache) -> Iterator[RawHit]:
+def lazy_hits(
+    reader, window, cache: ReaderCache, tiers: dict[int, str] | None = None
+) -> Iterator[RawHit]:
     """The hits of ``window`` ((docnum, score, ordinal) triples), read one at a time."""
+    tiers = tiers or {}
     for docnum, score, ordn in window:
         head = cache.head_docnum[ordn]
         doc = Document.from_json(reader.stored_fields(head)["doc"])
         pidx = reader.stored_fields(docnum).get("pidx", 0) if docnum != head else 0
-        yield RawHit(doc.id, score, pidx, doc)
+        yield RawHit(doc.id, score, pidx, doc, tier=tiers.get(ordn, ""))
 
 
 # --- plan -> Whoosh queries ----------------------------------------------------

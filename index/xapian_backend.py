@@ -444,7 +444,10 @@ class XapianBackend(XapianLifecycle):
             counts = self._counts(db, plan, q, dl) if wants_counts(plan) else None
             got = ranked(x, db, plan, q, enq, dl, counts, hits_only=hits_only)
         return RawResults(
-            self._hits(db, got.window, explain, enq), got.total, got.exact, got.facets
+            self._hits(db, got.window, explain, enq, got.tiers),
+            got.total,
+            got.exact,
+            got.facets,
         )
 
     def _counts(self, db: Any, plan: Plan, q: Any, dl: Deadline) -> Counts:
@@ -467,7 +470,9 @@ class XapianBackend(XapianLifecycle):
                     cache[key] = got
         return got
 
-    def _hits(self, db: Any, window: list, explain: bool, enq: Any) -> list[RawHit]:
+    def _hits(
+        self, db: Any, window: list, explain: bool, enq: Any, tiers: list[str] | None = None
+    ) -> list[RawHit]:
         """RawHits of (score, MSet item) pairs, without reading the hits' records:
         the document id is the collapse key's first part (ids hold no control
         character such as its separator: index.document), and the passage number
@@ -492,7 +497,8 @@ class XapianBackend(XapianLifecycle):
                 continue  # deleted between the two reads
             doc, head = got
             p = read[k][1] if k in read else self._passage(it, doc, head)
-            hit = RawHit(i or "", float(score), p, doc)
+            tier = tiers[k] if tiers and k < len(tiers) else ""
+            hit = RawHit(i or "", float(score), p, doc, tier=tier)
             if explain:
                 for t in enq.matching_terms(int(it.docid)):  # an MSetItem or an Item
                     term = t.decode("utf-8") if isinstance(t, bytes) else t

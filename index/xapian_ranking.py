@@ -67,6 +67,7 @@ class Ranked:
     total: int
     exact: bool
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    tiers: list[str] = field(default_factory=list)  # each hit's title tier (RawHit.tier)
 
 
 @dataclass(frozen=True)
@@ -662,22 +663,27 @@ def title_tiers(
     matched in a title field at least that strongly), each tier ordered by the
     S_RANK value (level, in force, newer) then score, ties by id; then the rest by
     score. ``counts`` (``count_matches``) give the total and facets."""
+    from index.title_rank import PARTIAL
+
     q = planned.query
     want = plan.offset + plan.limit
-    groups, reached = _tier_groups(x, plan)
+    groups, labels, reached = _tier_groups(x, plan)
     picked: list[tuple[float, Any]] = []
-    for g in groups:
+    tiers: list[str] = []
+    for g, label in zip(groups, labels, strict=True):
         if len(picked) >= want or dl.expired():
             break
         picked += _tier_top(x, db, planned, g, want - len(picked), plan, dl)
+        tiers += [label] * (len(picked) - len(tiers))
     if len(picked) < want and plan.title_partial and not dl.expired():
         part, reached = _partial_tier(x, db, plan, q, reached)
         picked += part[: want - len(picked)]
+        tiers += [PARTIAL] * (len(picked) - len(tiers))
     if len(picked) < want and not dl.expired():
         picked += _rest(x, db, q, reached, picked, want - len(picked), plan, dl)
     dl.expired()  # marks a tiering cut short as partial
     window = picked[plan.offset : want]
-    return Ranked(window, counts.total, True, counts.facets)
+    return Ranked(window, counts.total, True, counts.facets, tiers[plan.offset : want])
 
 
 def _partial_tier(
@@ -782,10 +788,13 @@ def _at_least(x: Any, options: list[list[tuple[float, Any]]], level: float) -> A
     return parts[0] if len(parts) == 1 else x.Query(x.Query.OP_AND, parts)
 
 
-def _tier_groups(x: Any, plan: Plan) -> tuple[list[Any], Any | None]:
+def _tier_groups(x: Any, plan: Plan) -> tuple[list[Any], list[str], Any | None]:
     """The tiers' filter queries, strongest first (with exact titles: every tier's
     exact-length part first; in each strength, the titles holding the whole query
-    as one phrase first), and the query of every tier together (or None)."""
+    as one phrase first), their ``title_rank`` tier names, and the query of every
+    tier together (or None)."""
+    from index.title_rank import EXACT, TITLE
+
     options = _title_options(x, plan)
     phrase = _phrase_query(x, plan)
     groups: list[Any] = []
@@ -809,7 +818,9 @@ def _tier_groups(x: Any, plan: Plan) -> tuple[list[Any], Any | None]:
         groups = [x.Query(x.Query.OP_FILTER, g, exact) for g in groups] + [
             x.Query(x.Query.OP_AND_NOT, g, exact) for g in groups
         ]
-    return groups, reached
+        half = len(groups) // 2
+        return groups, [EXACT] * half + [TITLE] * half, reached
+    return groups, [TITLE] * len(groups), reached
 
 
 def _tier_top(

@@ -573,7 +573,7 @@ class Engine:
         more = self._backend_search(req, intent, wider, [], want + len(every), dl)
         ids = {h.doc_id for h in every}
         fetched = [h for h in more.hits if h.doc_id not in ids]
-        part = fill.titles_holding(fetched, fs)
+        part = fill.titles_holding(fetched)
         if not part:
             return first
         merged = every + part

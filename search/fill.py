@@ -17,10 +17,16 @@ search that this module plans (``fill_search``) and judges (``titles_holding``):
   alone, title first, and the hits whose titles hold all of it are kept. A typed
   word the segmenter cut (共享单车: 共享 单车) is held only whole, so 共享管理办法 is
   not an answer to 共享单车 管理. One typed word cut in two is not filled (数据出境
-  is not filled with 出境 titles).
+  is not filled with 出境 titles);
+* a year among keywords (碳达峰 2021): documents rarely write their own year, so
+  the other words are searched in the documents of that year, and the hits whose
+  titles hold them all are kept.
 
-The judgement reads Chinese titles (a clause is held when the title contains one
-of its Chinese readings: the user's words, or the glossary's for English keywords).
+The judgement is the backend's own: a hit of the fill search is kept when its
+title-first ranking put it in a title tier (``RawHit.tier``, ``index.title_rank``),
+so a title holds a word as the ranking reads it, in any title field (a document
+known by an English title only too). Which of two words is rarer is read from how
+many Chinese titles hold its Chinese readings.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from index.plan import Clause, Plan, RawHit
-from index.title_rank import PARTIAL_MIN_CLAUSES, TITLE_ORIGINS, partial_need
+from index.title_rank import PARTIAL_MIN_CLAUSES, TITLE_ORIGINS, TITLE_TIERS
 from search.planning import mostly_han
 
 PAIR = 2  # two typed words: the titles holding the rarer one fill the page
@@ -39,11 +45,9 @@ _YEAR = re.compile(r"((?:19|20)\d\d)年?")
 
 @dataclass
 class FillSearch:
-    """The search whose leading title hits fill the page, and how many of its
-    clauses a title must hold to be one of them."""
+    """The search whose leading title hits fill the page (``titles_holding``)."""
 
     plan: Plan
-    need: int
 
 
 def words_to_fill(long_query: bool, plan: Plan) -> bool:
@@ -65,8 +69,7 @@ def fill_search(
     if len(words) == PAIR:
         return rarer_word_search(plan, words, title_df)
     if len(musts) >= PARTIAL_MIN_CLAUSES:
-        wider = any_word()
-        return FillSearch(wider, partial_need(len(_scoring(wider))))
+        return FillSearch(any_word())
     return None
 
 
@@ -96,7 +99,7 @@ def year_search(plan: Plan, words: list[list[Clause]]) -> FillSearch | None:
     other = [c for w, y in zip(words, years, strict=True) if y is None for c in w]
     rest = [c for c in plan.clauses if c.occur == "must_not"]
     dated = replace(plan, clauses=[*other, *rest], year_from=year, year_to=year)
-    return FillSearch(dated, len(_scoring(dated)))
+    return FillSearch(dated)
 
 
 def typed_words(clauses: list[Clause]) -> list[list[Clause]]:
@@ -132,7 +135,7 @@ def rarer_word_search(
     rest = [c for c in plan.clauses if c.occur == "must_not"]
     mine = [replace(c, title_optional=False) for c in rarer]
     one = replace(plan, clauses=[*mine, *rest], title_partial=False, exact_title_lengths=())
-    return FillSearch(one, len(mine))
+    return FillSearch(one)
 
 
 def clause_title_df(c: Clause, title_df: Callable[[str], int]) -> int | None:
@@ -147,16 +150,13 @@ def clause_title_df(c: Clause, title_df: Callable[[str], int]) -> int | None:
     return max(_reading_df(r, title_df) for r in words)
 
 
-def titles_holding(hits: list[RawHit], fs: FillSearch) -> list[RawHit]:
-    """The leading ``hits`` whose Chinese title holds at least ``fs.need`` of the
-    fill search's clauses."""
-    readings = [{"".join(r) for r in _readings(c)} for c in _scoring(fs.plan)]
+def titles_holding(hits: list[RawHit]) -> list[RawHit]:
+    """The leading ``hits`` that the fill search ranked in a title tier
+    (``RawHit.tier``, set by the backend's title-first ranking): titles holding the
+    rarer word, or the other words of a year, or enough of three or more."""
     out = []
     for h in hits:
-        title = h.document.title.replace(" ", "")
-        if not title:
-            continue  # known by an English title only: not judged here, not added
-        if not fs.need or sum(any(r in title for r in rs) for rs in readings) < fs.need:
+        if h.tier not in TITLE_TIERS:
             break
         out.append(h)
     return out
@@ -164,11 +164,6 @@ def titles_holding(hits: list[RawHit], fs: FillSearch) -> list[RawHit]:
 
 def _musts(plan: Plan) -> list[Clause]:
     return [c for c in plan.clauses if c.occur == "must"]
-
-
-def _scoring(plan: Plan) -> list[Clause]:
-    """The clauses a title is judged by: not exclusions, not request words (政策)."""
-    return [c for c in plan.clauses if c.occur != "must_not" and not c.title_optional]
 
 
 def _readings(c: Clause) -> list[tuple[str, ...]]:

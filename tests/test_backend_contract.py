@@ -476,6 +476,42 @@ def test_titles_holding_part_of_the_keywords_come_before_text_matches(tmp_path: 
             assert ids(b.search(partial))[:3] == ["rare", "common", "text"], kind
             assert ids(b.search(plain))[0] == "text", kind
             assert b.search(partial).total == b.search(plain).total == 5, kind
+            tiers = [h.tier for h in b.search(partial).hits]
+            assert tiers == ["partial", "partial", "", "", ""], kind
+            assert {h.tier for h in b.search(plain).hits} == {""}, kind
+        finally:
+            b.close()
+
+
+def test_hits_carry_their_title_tier(tmp_path: Path) -> None:
+    """Each hit says which title-first tier ranked it (``RawHit.tier``), alike on
+    both backends, on every page: an exact title, titles holding every word, the
+    rest; without title-first ranking no hit has a tier."""
+    _need_xapian()
+    from index.document import Document
+
+    def doc(i: str, title: str, body: str = "内容。") -> Document:
+        return Document.from_dict({"id": i, "title": title, "body": body})
+
+    docs = [
+        doc("exact", "绿色金融"),
+        doc("title", "关于绿色金融的意见"),
+        doc("text", "关于改革的意见", "绿色金融。"),
+    ]
+    words = [term(w) for w in ("绿色", "金融")]
+    first = plan(*words, title_first=True, exact_title_lengths=(2,))
+    want = {"exact": "exact", "title": "title", "text": ""}
+    for kind in ("whoosh", "xapian"):
+        segmenter.configure([])
+        b = open_backend(tmp_path / kind, kind=kind, create=True)
+        try:
+            b.add_documents(docs)
+            got = b.search(first).hits
+            assert [h.doc_id for h in got] == ["exact", "title", "text"], kind
+            assert {h.doc_id: h.tier for h in got} == want, kind
+            second = b.search(plan(*words, title_first=True, offset=1, limit=1)).hits
+            assert [(h.doc_id, h.tier) for h in second] == [("title", "title")], kind
+            assert {h.tier for h in b.search(plan(*words)).hits} == {""}, kind
         finally:
             b.close()
 

@@ -54,7 +54,7 @@ def test_typed_words_group_the_parts_of_one_word() -> None:
 def test_the_rarer_of_two_words_is_searched_alone() -> None:
     plan = Plan(clauses=typed("监管 平台经济"), title_first=True, title_partial=True)
     fs = fill.fill_search(plan, never, df)
-    assert fs is not None and words_of(fs.plan) == [("平台经济",)] and fs.need == 1
+    assert fs is not None and words_of(fs.plan) == [("平台经济",)]
     assert fs.plan.title_first and not fs.plan.title_partial
     assert words_of(plan) == [("监管",), ("平台经济",)]  # the first plan is left as it was
 
@@ -88,7 +88,7 @@ def test_a_word_cut_in_parts_is_held_only_whole() -> None:
     fs = fill.fill_search(Plan(clauses=typed("数据/出境 平台经济")), never, df)
     assert fs is not None and words_of(fs.plan) == [("平台经济",)]
     fs = fill.fill_search(Plan(clauses=typed("监管 数据/出境")), never, df)
-    assert fs is not None and words_of(fs.plan) == [("数据",), ("出境",)] and fs.need == 2
+    assert fs is not None and words_of(fs.plan) == [("数据",), ("出境",)]
 
 
 def test_one_word_cut_in_two_is_not_filled() -> None:
@@ -107,23 +107,19 @@ def test_three_words_rank_by_part() -> None:
     three = Plan(clauses=typed("绿色 金融 体制改革"))
     wide = Plan(clauses=typed("绿色 金融 体制改革", occur="should"))
     fs = fill.fill_search(three, lambda: wide, df)
-    assert fs is not None and fs.plan is wide and fs.need == 2
+    assert fs is not None and fs.plan is wide
     one_word = Plan(clauses=typed("新能源汽车/充电/基础设施"))
     fs = fill.fill_search(one_word, lambda: wide, df)
-    assert fs is not None and fs.need == 2
+    assert fs is not None
 
 
-def test_titles_holding_lead_and_english_only_titles_are_passed_over() -> None:
-    fs = fill.FillSearch(Plan(clauses=typed("平台经济")), 1)
-    hits = [hit("", "en-only"), hit("关于促进平台经济规范健康发展的指导意见"), hit("电力监管条例")]
-    hits.append(hit("平台经济 专项"))  # after a title without the word: not read
-    assert [h.doc_id for h in fill.titles_holding(hits, fs)] == [hits[1].doc_id]
-
-
-def test_titles_holding_part_of_three_words() -> None:
-    fs = fill.FillSearch(Plan(clauses=typed("绿色 金融 体制改革")), 2)
-    hits = [hit("关于构建绿色金融体系的指导意见"), hit("绿色建筑条例"), hit("绿色金融条例")]
-    assert [h.doc_id for h in fill.titles_holding(hits, fs)] == [hits[0].doc_id]
+def test_the_fill_is_the_leading_hits_of_a_title_tier() -> None:
+    tiers = ["title", "exact", "partial", "", "title"]
+    hits = [hit(f"t{k}", f"d{k}") for k in range(len(tiers))]
+    for h, t in zip(hits, tiers, strict=True):
+        h.tier = t
+    assert [h.doc_id for h in fill.titles_holding(hits)] == ["d0", "d1", "d2"]
+    assert fill.titles_holding(hits[3:]) == []
 
 
 def test_a_year_typed_among_keywords_searches_that_years_titles() -> None:
@@ -131,7 +127,7 @@ def test_a_year_typed_among_keywords_searches_that_years_titles() -> None:
         plan = Plan(clauses=typed(query))
         assert fill.typed_a_year(plan)
         fs = fill.fill_search(plan, never, df)
-        assert fs is not None and words_of(fs.plan) == [("碳达峰",)] and fs.need == 1
+        assert fs is not None and words_of(fs.plan) == [("碳达峰",)]
         assert (fs.plan.year_from, fs.plan.year_to) == (2021, 2021)
 
 
