@@ -114,9 +114,11 @@ class _Index:
             if len(zhs) > 1:
                 for z in zhs:
                     self.aliases[z] = [o for o in zhs if o != z]
+        self.full_forms: dict[str, str] = {}  # short form -> the full form documents write
         for short, full in short_forms():
             if short in self.zh:
                 self.aliases.setdefault(short, []).insert(0, full)
+                self.full_forms[short] = full
             if full in self.zh:
                 self.aliases.setdefault(full, []).append(short)
         # First distinct-key variant per entry, computed once.
@@ -237,11 +239,17 @@ def _curated_at(
         # Terms spelled as typed first: the key is a stem, and a stem joins words
         # apart ("integrity" and "integration" are both "integr": 诚信 before 一体化).
         entries.sort(key=lambda e: not spelled_as(e, source))
-        for rank, e in enumerate(entries[:max_per_term]):
+        shown = entries[:max_per_term]
+        for rank, e in enumerate(shown):
             w = WEIGHT.get(e.source, 0.7) * (SECONDARY if rank else 1.0)
             out.append(
                 Expansion(source, (start, end), e.zh, "zh", round(w, 3), e.source, e.category)
             )
+            full = idx.full_forms.get(e.zh)
+            if full and not rank and all(o.zh != full for o in shown):
+                # ride-hailing: 网约车, and 网络预约出租汽车 as titles write it
+                w = round(w * SECONDARY, 3)
+                out.append(Expansion(source, (start, end), full, "zh", w, e.source, e.category))
         return n
     return 0
 

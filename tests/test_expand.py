@@ -144,6 +144,12 @@ def test_a_short_form_also_searches_the_full_form(tmp_path: Path) -> None:
     got = {(e.target, e.target_lang): e.weight for e in expand("双碳", gl)}
     assert got[("dual carbon", "en")] > got[("碳达峰碳中和", "zh")] > 0
     assert ("新基建", "zh") in {(e.target, e.target_lang) for e in expand("新型基础设施", gl)}
+    # English reaching a short form reaches the full form too, below it (ride-hailing:
+    # 网约车, and 网络预约出租汽车 as titles write it).
+    got = {e.target: e.weight for e in expand("dual carbon", gl)}
+    assert got["双碳"] > got["碳达峰碳中和"] > 0
+    targets = [e.target for e in expand("new infrastructure", gl)]
+    assert len(targets) == len(set(targets))  # both forms are entries: each once
 
 
 # --- Chinese -> English ----------------------------------------------------------
