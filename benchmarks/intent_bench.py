@@ -1,8 +1,9 @@
 """Latency per query intent, in process: ``python benchmarks/intent_bench.py [INDEX]``.
 
 Queries are the relevance suite's sets (``search.eval_suite``: titles, law names,
-topic keywords, 文号, English titles) plus the STARD dev questions and the several
-keywords of ``anyword_probe.py`` (a group of their own), each searched
+topic keywords, 文号, English titles) plus the STARD dev questions, the several
+keywords of ``anyword_probe.py`` and the two keywords of ``data/two_keywords.txt``
+(groups of their own), each searched
 as the search box does (top 10, snippets, expansion on), twice: the first pass
 reads postings from disk and fills the per-index-generation caches as it goes
 (each query is new to the process, though earlier queries may have read its
@@ -54,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GROUPS = {
     "short": ("zh_keywords", "en_keywords", "law_name", "docnum"),
     "several keywords": ("several_keywords",),
+    "two keywords": ("two_keywords",),
     "titles": ("title", "en_title"),
     "questions": ("question",),
 }
@@ -95,6 +97,8 @@ def worker(
             queries += list(read_queries(stard).values())
         several = set(_several_keywords())
         queries += sorted(several)
+        two = set(_lines("two_keywords.txt"))
+        queries += sorted(two)
         for q in ("国务院 通知", "Notice of the State Council"):  # dictionaries, index caches
             engine.search(SearchRequest(q=q))
         if server_gc:
@@ -103,7 +107,13 @@ def worker(
         clock = time.process_time if cpu else time.perf_counter
         for run in ("first", "second"):
             for q in queries:
-                kind = "several_keywords" if q in several else classify(q).kind
+                kind = (
+                    "several_keywords"
+                    if q in several
+                    else "two_keywords"
+                    if q in two
+                    else classify(q).kind
+                )
                 if only and kind not in only:
                     continue
                 t0 = clock()
@@ -120,6 +130,14 @@ def _several_keywords() -> list[str]:
     path = Path(__file__).resolve().parent / "data" / "anyword_probe_queries.tsv"
     rows = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
     return [r.split("\t")[1] for r in rows if r.strip() and not r.startswith("#")]
+
+
+def _lines(name: str) -> list[str]:
+    """The queries of ``data/NAME``, one a line (``#`` comments): ``two_keywords.txt``
+    holds the two-keyword queries of issue 11's fourteenth round, judged by hand."""
+    path = Path(__file__).resolve().parent / "data" / name
+    rows = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return [r.strip() for r in rows if r.strip() and not r.startswith("#")]
 
 
 def _search_record(engine, req) -> dict:
