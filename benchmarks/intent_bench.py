@@ -180,6 +180,8 @@ def check_worker(index: str) -> dict[str, object]:
         queries = [(i.set, i.query) for i in items]
         if stard.is_file():
             queries += [("stard", q) for q in read_queries(stard).values()]
+        queries += [("several_keywords", q) for q in _several_keywords()]
+        queries += [("two_keywords", q) for q in _lines("two_keywords.txt")]
         for kind, q in queries:
             out[f"box|{q}"] = _search_record(engine, SearchRequest(q=q))
             if kind != "en_title":
