@@ -230,6 +230,11 @@ def run_check(before: Path, index: str) -> int:
     print(f"index {index}: {searches} searches, {lookups} title lookups; {len(diffs)} differences")
     for d in diffs[:50]:
         print("  " + d)
+    requests = sorted({d.split("/")[1] for d in diffs})  # "/box|query/hits: ..."
+    if requests:
+        print(f"{len(requests)} requests differ:")
+        for r in requests:
+            print("  " + r)
     return 1 if diffs else 0
 
 
