@@ -447,17 +447,33 @@ def test_title_tier_puts_the_whole_query_together_first(tmp_path: Path) -> None:
             b.close()
 
 
+def both_backends(tmp_path: Path, docs: list) -> Iterator[tuple[str, Any]]:
+    """(kind, backend) for a new Whoosh and a new Xapian index of ``docs``, each
+    closed when the loop moves on."""
+    for kind in ("whoosh", "xapian"):
+        segmenter.configure([])
+        b = open_backend(tmp_path / kind, kind=kind, create=True)
+        try:
+            b.add_documents(docs)
+            yield kind, b
+        finally:
+            b.close()
+
+
+def titled_doc(i: str, title: str, body: str = "内容。"):
+    """A document of a title and a short text, for the title-tier tests."""
+    from index.document import Document
+
+    return Document.from_dict({"id": i, "title": title, "body": body})
+
+
 def test_titles_holding_part_of_the_keywords_come_before_text_matches(tmp_path: Path) -> None:
     """Keywords no title holds together (绿色 金融 改革): titles holding two of them
     before a document that holds all three in its text only, the rarer pair first
     (绿色 is in one title, 改革 in four) -- on both backends, and only for plans that
     ask for it (``title_partial``)."""
     _need_xapian()
-    from index.document import Document
-
-    def doc(i: str, title: str, body: str = "内容。") -> Document:
-        return Document.from_dict({"id": i, "title": title, "body": body})
-
+    doc = titled_doc
     docs = [
         doc("rare", "关于绿色、金融的意见"),
         doc("common", "关于金融、改革的意见"),
@@ -468,19 +484,13 @@ def test_titles_holding_part_of_the_keywords_come_before_text_matches(tmp_path: 
     words = [term(w, "should") for w in ("绿色", "金融", "改革")]
     partial = plan(*words, title_first=True, title_partial=True)
     plain = plan(*words, title_first=True)
-    for kind in ("whoosh", "xapian"):
-        segmenter.configure([])
-        b = open_backend(tmp_path / kind, kind=kind, create=True)
-        try:
-            b.add_documents(docs)
-            assert ids(b.search(partial))[:3] == ["rare", "common", "text"], kind
-            assert ids(b.search(plain))[0] == "text", kind
-            assert b.search(partial).total == b.search(plain).total == 5, kind
-            tiers = [h.tier for h in b.search(partial).hits]
-            assert tiers == ["partial", "partial", "", "", ""], kind
-            assert {h.tier for h in b.search(plain).hits} == {""}, kind
-        finally:
-            b.close()
+    for kind, b in both_backends(tmp_path, docs):
+        assert ids(b.search(partial))[:3] == ["rare", "common", "text"], kind
+        assert ids(b.search(plain))[0] == "text", kind
+        assert b.search(partial).total == b.search(plain).total == 5, kind
+        tiers = [h.tier for h in b.search(partial).hits]
+        assert tiers == ["partial", "partial", "", "", ""], kind
+        assert {h.tier for h in b.search(plain).hits} == {""}, kind
 
 
 def test_hits_carry_their_title_tier(tmp_path: Path) -> None:
@@ -488,32 +498,18 @@ def test_hits_carry_their_title_tier(tmp_path: Path) -> None:
     both backends, on every page: an exact title, titles holding every word, the
     rest; without title-first ranking no hit has a tier."""
     _need_xapian()
-    from index.document import Document
-
-    def doc(i: str, title: str, body: str = "内容。") -> Document:
-        return Document.from_dict({"id": i, "title": title, "body": body})
-
-    docs = [
-        doc("exact", "绿色金融"),
-        doc("title", "关于绿色金融的意见"),
-        doc("text", "关于改革的意见", "绿色金融。"),
-    ]
+    titles = {"exact": "绿色金融", "title": "关于绿色金融的意见", "text": "关于改革的意见"}
+    docs = [titled_doc(i, t, "绿色金融。" if i == "text" else "内容。") for i, t in titles.items()]
     words = [term(w) for w in ("绿色", "金融")]
     first = plan(*words, title_first=True, exact_title_lengths=(2,))
     want = {"exact": "exact", "title": "title", "text": ""}
-    for kind in ("whoosh", "xapian"):
-        segmenter.configure([])
-        b = open_backend(tmp_path / kind, kind=kind, create=True)
-        try:
-            b.add_documents(docs)
-            got = b.search(first).hits
-            assert [h.doc_id for h in got] == ["exact", "title", "text"], kind
-            assert {h.doc_id: h.tier for h in got} == want, kind
-            second = b.search(plan(*words, title_first=True, offset=1, limit=1)).hits
-            assert [(h.doc_id, h.tier) for h in second] == [("title", "title")], kind
-            assert {h.tier for h in b.search(plan(*words)).hits} == {""}, kind
-        finally:
-            b.close()
+    for kind, b in both_backends(tmp_path, docs):
+        got = b.search(first).hits
+        assert [h.doc_id for h in got] == ["exact", "title", "text"], kind
+        assert {h.doc_id: h.tier for h in got} == want, kind
+        second = b.search(plan(*words, title_first=True, offset=1, limit=1)).hits
+        assert [(h.doc_id, h.tier) for h in second] == [("title", "title")], kind
+        assert {h.tier for h in b.search(plan(*words)).hits} == {""}, kind
 
 
 @pytest.mark.parametrize("where", ["xapian", "xapian-remote"])
