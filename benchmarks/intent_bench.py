@@ -2,8 +2,8 @@
 
 Queries are the relevance suite's sets (``search.eval_suite``: titles, law names,
 topic keywords, 文号, English titles) plus the STARD dev questions, the several
-keywords of ``anyword_probe.py`` and the two keywords of ``data/two_keywords.txt``
-(groups of their own), each searched
+keywords of ``anyword_probe.py``, the two keywords of ``data/two_keywords.txt`` and
+the English questions of ``data/en_questions.txt`` (groups of their own), each searched
 as the search box does (top 10, snippets, expansion on), twice: the first pass
 reads postings from disk and fills the per-index-generation caches as it goes
 (each query is new to the process, though earlier queries may have read its
@@ -56,6 +56,7 @@ GROUPS = {
     "short": ("zh_keywords", "en_keywords", "law_name", "docnum"),
     "several keywords": ("several_keywords",),
     "two keywords": ("two_keywords",),
+    "English questions": ("en_questions",),
     "titles": ("title", "en_title"),
     "questions": ("question",),
 }
@@ -98,7 +99,8 @@ def worker(
         several = set(_several_keywords())
         queries += sorted(several)
         two = set(_lines("two_keywords.txt"))
-        queries += sorted(two)
+        asked = set(_lines("en_questions.txt"))
+        queries += sorted(two) + sorted(asked)
         for q in ("国务院 通知", "Notice of the State Council"):  # dictionaries, index caches
             engine.search(SearchRequest(q=q))
         if server_gc:
@@ -112,6 +114,8 @@ def worker(
                     if q in several
                     else "two_keywords"
                     if q in two
+                    else "en_questions"
+                    if q in asked
                     else classify(q).kind
                 )
                 if only and kind not in only:
@@ -134,7 +138,7 @@ def _several_keywords() -> list[str]:
 
 def _lines(name: str) -> list[str]:
     """The queries of ``data/NAME``, one a line (``#`` comments): ``two_keywords.txt``
-    holds the two-keyword queries of issue 11's fourteenth round, judged by hand."""
+    and ``en_questions.txt`` hold issue 11's fourteenth-round queries, judged by hand."""
     path = Path(__file__).resolve().parent / "data" / name
     rows = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
     return [r.strip() for r in rows if r.strip() and not r.startswith("#")]
@@ -182,6 +186,7 @@ def check_worker(index: str) -> dict[str, object]:
             queries += [("stard", q) for q in read_queries(stard).values()]
         queries += [("several_keywords", q) for q in _several_keywords()]
         queries += [("two_keywords", q) for q in _lines("two_keywords.txt")]
+        queries += [("en_questions", q) for q in _lines("en_questions.txt")]
         for kind, q in queries:
             out[f"box|{q}"] = _search_record(engine, SearchRequest(q=q))
             if kind != "en_title":

@@ -22,8 +22,10 @@ Classification never raises: whatever it cannot read is ``words``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from index.doctypes import NAME_ENDINGS, TITLE_ENDINGS
 from index.normalize import fold_for_segmentation, normalize_query, to_simplified
@@ -61,6 +63,7 @@ _EN_DATE_TRAILER = re.compile(
     r"\d{4}-\d{1,2}-\d{1,2})\s*[)）\]]?\s*$",
     re.IGNORECASE,
 )
+MAX_EN_KEYWORD_WORDS = 6  # English keywords (or a question's words once its own are dropped)
 MIN_EN_TITLE_WORDS = 4  # what must be left of an English title once a date is cleaned off
 # A browser tab's title: the page's title, then the site's name (…的通知_中国政府网,
 # …的通知 - 上海市人民政府, …｜北大法宝). A dash needs spaces around it: 2021—2035年 is
@@ -457,16 +460,44 @@ def _classify_chinese(query: str, norm: str) -> Intent:
     return Intent("words", query)
 
 
+_PLAIN_EN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
+QUESTION_WORDS_FILE = Path(__file__).resolve().parent / "data" / "en_question_words.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def en_question_words() -> frozenset[str]:
+    """Words that make an English question one (``data/en_question_words.txt``)."""
+    lines = QUESTION_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for w in (ln.split("#", 1)[0].strip().lower() for ln in lines) if w)
+
+
+def _english_question(query: str, words: list[str]) -> Intent:
+    """An English question that asks about a few words (how to apply for minimum
+    living allowance) is searched as those keywords, title first, with the keyword
+    fallbacks; a longer one stays a question (ranked by any word)."""
+    from index.analysis import ENGLISH_STOP_WORDS
+
+    skip = ENGLISH_STOP_WORDS | en_question_words()
+    # The typed words, hyphens kept (cross-border), end marks off (license?).
+    typed = [t.strip("?!.,;:") for t in query.split()]
+    kept = [t for t in typed if len(t) > 1 and t.lower() not in skip]
+    plain = all(_PLAIN_EN_WORD.fullmatch(t) for t in kept)
+    if not kept or len(kept) > MAX_EN_KEYWORD_WORDS or not plain:
+        return Intent("question", query)  # quotes, operators, Chinese: as typed
+    text = " ".join(kept)
+    return Intent("en_keywords", text, note="question words dropped: " + text)
+
+
 def _classify_english(query: str, words: list[str]) -> Intent:
     lower = [w.lower() for w in words]
     if _EN_QUESTION.match(query.strip()) or query.strip().endswith("?"):
-        return Intent("question", query)
+        return _english_question(query, words)
     if len(words) >= 4 and any(w in _EN_TITLE_WORDS for w in lower):
         return Intent("en_title", query)
     long_words = [w for w in words if len(w) >= 4]
     if len(words) >= 6 and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words):
         return Intent("en_title", query)  # Title Case: a headline's document name
-    if len(words) <= 6:
+    if len(words) <= MAX_EN_KEYWORD_WORDS:
         return Intent("en_keywords", query)
     if len(words) >= MIN_LOWER_TITLE_WORDS and any(w in _EN_LINKING_WORDS for w in lower):
         return Intent("en_title", query)  # a long title typed or pasted in lower case

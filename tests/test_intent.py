@@ -47,7 +47,13 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
             "en_title",
         ),  # a long title typed in lower case
         ("data flows between china and the eu", "words"),  # seven words: as before
-        ("how do I register a company?", "question"),
+        # A question asking about a few words is searched as those words.
+        ("how do I register a company?", "en_keywords"),
+        (
+            "what are the rules for cross-border data transfer and personal data export in free trade zones",
+            "question",
+        ),
+        ('how do I register a "limited company"?', "words"),  # quotes: as typed
         ("国务院办公厅关于促进平台经济规范健康发展的指导意见。", "title"),  # copied with its 。
         ("个人信息保护法，", "law_name"),
         ('"个人信息保护法"', "law_name"),  # one quoted name or title is read as one
@@ -65,6 +71,26 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
 )
 def test_classify(query: str, kind: str) -> None:
     assert classify(query).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("how do I register a company?", "register company"),
+        ("How to apply for minimum living allowance", "minimum living allowance"),
+        ("what are the rules for cross-border data transfer", "rules cross-border data transfer"),
+        (
+            "what does the Data Security Law say about important data?",
+            "Data Security Law important data",
+        ),
+    ],
+)
+def test_an_english_question_about_a_few_words_is_searched_as_them(query: str, words: str) -> None:
+    """Question words (search/data/en_question_words.txt) and stop words dropped; the
+    rest, hyphens kept, is the text searched and is said in the intent's note."""
+    intent = classify(query)
+    assert (intent.kind, intent.text) == ("en_keywords", words)
+    assert words in intent.note
 
 
 def test_request_words_are_optional_with_a_topic() -> None:

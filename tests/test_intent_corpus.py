@@ -643,6 +643,18 @@ def test_issuer_short_names(corpus_engine) -> None:
     assert r.hits[0].doc.title == "国务院办公厅关于促进平台经济规范健康发展的指导意见"
 
 
+def test_english_questions_about_a_few_words(corpus_engine) -> None:
+    """Asked as questions (any word), these put 规章制定程序条例 (rules -> 规章) and
+    上海市社会救助条例 first; searched as their words, the documents about them lead."""
+    r = _search(corpus_engine, "how to apply for minimum living allowance?")
+    assert r.intent.kind == "en_keywords"
+    assert all("最低生活保障" in h.doc.title for h in r.hits[:5])
+    r = _search(corpus_engine, "what are the rules for cross-border data transfer")
+    assert r.hits[0].doc.title in ("深圳经济特区数据条例", "网络数据安全管理条例")
+    r = _search(corpus_engine, "what is the penalty for drunk driving")
+    assert r.hits[0].doc.title == "中华人民共和国道路交通安全法"
+
+
 def test_the_everyday_short_form_of_ride_hailing(corpus_engine) -> None:
     """网约车 is what people type; titles write 网络预约出租汽车. Before, city taxi
     regulations mentioning 网约车 in passing came first and Shanghai's 网络预约出租汽车
