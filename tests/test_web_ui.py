@@ -104,6 +104,15 @@ def test_search_page_chinese(client) -> None:
     assert "page=2" in page.link("Next")
 
 
+def test_the_page_says_how_the_query_was_read(client) -> None:
+    """The quiet "read as" line names the intent and what was taken off the query:
+    an English question's own words, a pasted title's wrappers."""
+    html, _page = get_page(client, "/search", query_string={"q": "how to apply for data security?"})
+    assert "read as English keywords (question words dropped: data security)" in html
+    html, _page = get_page(client, "/search", query_string={"q": "《数据安全法》。"})
+    assert "read as a law or regulation name (cleaned: 数据安全法)" in html
+
+
 def test_search_page_under_100kb_for_20_results(client) -> None:
     r = client.get("/search", query_string={"q": "数据安全", "per_page": 20})
     assert r.get_data(as_text=True).count('class="hit"') == 20
