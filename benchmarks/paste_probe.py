@@ -3,7 +3,7 @@
 
 Place in the flow: reads the suite's sets (``search.eval_suite``: fixed seeds, fixed
 halves) and asks each item again in other written forms -- a title copied with its 。,
-in quotation marks, cited from 关于 on without its issuer, a topic with 政策 after it,
+in quotation marks, cited from 关于 on without its issuer, a topic with 政策 (or an English one with policy) after it,
 an English title in quotes or with en dashes -- through the search box (the engine,
 as ``duizhao eval --suite`` asks it) or the title lookup (``lookup_title``, own English
 titles unused, as the suite's lookup set). Prints, per form and set, how many items the
@@ -159,6 +159,7 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "book_marks": (("title_policy", "law_short", "topic_zh"), lambda q: f"《{q}》"),
     "no_issuer": (("title_policy",), _no_issuer),
     "plus_policy": (("law_short", "topic_zh"), lambda q: q + " 政策"),
+    "plus_policy_en": (("topic_en",), lambda q: q + " policy"),
     "plus_full_text": (("title_law", "title_policy", "law_short"), lambda q: q + " 全文"),
     "spaced_words": (("topic_zh",), _spaced_words),
     "en_dash": (("en_title",), lambda q: q.replace("-", "\u2013")),

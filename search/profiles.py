@@ -77,7 +77,11 @@ PROFILES: dict[str, Profile] = {
         title_partial=True,
     ),
     "en_keywords": Profile(
-        "en_keywords", title_first=True, title_together=True, title_partial=True
+        "en_keywords",
+        title_first=True,
+        optional_request_words=True,
+        title_together=True,
+        title_partial=True,
     ),
     "en_title": Profile("en_title", title_lookup_front=True),
 }

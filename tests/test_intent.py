@@ -116,7 +116,10 @@ def test_request_words_are_optional_with_a_topic() -> None:
         ("平台经济",)
     ]
     assert PROFILES["zh_keywords"].optional_request_words
+    assert PROFILES["en_keywords"].optional_request_words  # platform economy policy
     assert not PROFILES["words"].optional_request_words
+    english = _request_words_optional([clause("platform economy"), clause("Policies")])
+    assert english[1].occur == "should" and english[1].title_optional
 
 
 def test_title_phrase_is_the_query_in_its_own_order() -> None:

@@ -655,6 +655,18 @@ def test_english_questions_about_a_few_words(corpus_engine) -> None:
     assert r.hits[0].doc.title == "中华人民共和国道路交通安全法"
 
 
+@pytest.mark.parametrize(
+    ("q", "term"),
+    [("platform economy policy", "平台经济"), ("carbon peaking policies", "碳达峰")],
+)
+def test_an_english_topic_with_policy_after_it(corpus_engine, q: str, term: str) -> None:
+    """policy, like 政策, asks for documents about the topic: not required. Before,
+    documents that write 政策 near a passing 平台经济 (a county's autonomy regulation,
+    work reports) came first and the State Council's guidance sixth."""
+    r = _search(corpus_engine, q)
+    assert term in r.hits[0].doc.title and not r.notices
+
+
 def test_the_everyday_short_form_of_ride_hailing(corpus_engine) -> None:
     """网约车 is what people type; titles write 网络预约出租汽车. Before, city taxi
     regulations mentioning 网约车 in passing came first and Shanghai's 网络预约出租汽车
