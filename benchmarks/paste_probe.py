@@ -3,12 +3,13 @@
 
 Place in the flow: reads the suite's sets (``search.eval_suite``: fixed seeds, fixed
 halves) and asks each item again in other written forms -- a title copied with its 。,
-in quotation marks, cited from 关于 on without its issuer, a topic with 政策 (or an English one with policy) after it,
-an English title in quotes or with en dashes -- through the search box (the engine,
-as ``duizhao eval --suite`` asks it) or the title lookup (``lookup_title``, own English
-titles unused, as the suite's lookup set). Prints, per form and set, how many items the
-form changes and the suite's metrics for them; ``plain`` is the set as the suite asks
-it. Nothing is asserted (the rules these forms led to have tests of their own).
+in quotation marks, cited from 关于 on without its issuer, a topic with 政策 (an English
+one with policy) after it, an English title in quotes or with en dashes -- through the
+search box (the engine, as ``duizhao eval --suite`` asks it) or the title lookup
+(``lookup_title``, own English titles unused, as the suite's lookup set). Prints, per
+form and set, how many items the form changes and the suite's metrics for them;
+``plain`` is the set as the suite asks it. Nothing is asserted (the rules these forms
+led to have tests of their own).
 
 The forms are for finding what a rule misses, so its figures are tuned on: run it on
 the tune half (the default); a report-half figure is a result only for a form no rule
