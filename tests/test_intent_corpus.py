@@ -657,12 +657,17 @@ def test_english_questions_about_a_few_words(corpus_engine) -> None:
 
 @pytest.mark.parametrize(
     ("q", "term"),
-    [("platform economy policy", "平台经济"), ("carbon peaking policies", "碳达峰")],
+    [
+        ("platform economy policy", "平台经济"),
+        ("carbon peaking policies", "碳达峰"),
+        ("China platform economy", "平台经济"),
+    ],
 )
 def test_an_english_topic_with_policy_after_it(corpus_engine, q: str, term: str) -> None:
-    """policy, like 政策, asks for documents about the topic: not required. Before,
-    documents that write 政策 near a passing 平台经济 (a county's autonomy regulation,
-    work reports) came first and the State Council's guidance sixth."""
+    """policy, like 政策, asks for documents about the topic, and China names the
+    country every document is from: neither is required. Before, documents that
+    write 政策 (or 中国) near a passing 平台经济 (a county's autonomy regulation, the
+    Work Safety Law, work reports) came first and the State Council's guidance sixth."""
     r = _search(corpus_engine, q)
     assert term in r.hits[0].doc.title and not r.notices
 
