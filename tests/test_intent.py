@@ -120,7 +120,7 @@ def test_request_words_are_optional_with_a_topic() -> None:
     assert not PROFILES["words"].optional_request_words
     english = _request_words_optional([clause("platform economy"), clause("Policies")])
     assert english[1].occur == "should" and english[1].title_optional
-    assert {"policy", "documents", "china", "china's"} <= request_words()
+    assert {"policy", "documents", "china", "china's", "中国", "我国"} <= request_words()
 
 
 def test_title_phrase_is_the_query_in_its_own_order() -> None:
