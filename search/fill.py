@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 
 from index.plan import Clause, Plan, RawHit
 from index.title_rank import PARTIAL_MIN_CLAUSES, TITLE_ORIGINS, TITLE_TIERS
-from search.planning import mostly_han
+from search.planning import mostly_han, typed_words
 
 PAIR = 2  # two typed words: the titles holding the rarer one fill the page
 _YEAR = re.compile(r"((?:19|20)\d\d)年?")
@@ -100,21 +100,6 @@ def year_search(plan: Plan, words: list[list[Clause]]) -> FillSearch | None:
     rest = [c for c in plan.clauses if c.occur == "must_not"]
     dated = replace(plan, clauses=[*other, *rest], year_from=year, year_to=year)
     return FillSearch(dated)
-
-
-def typed_words(clauses: list[Clause]) -> list[list[Clause]]:
-    """``clauses`` grouped by the word the user typed them in: clauses that follow
-    each other in the query with nothing between them are one typed word (共享单车 ->
-    共享, 单车). A clause of no one place (``start`` -1) is a word of its own."""
-    groups: list[list[Clause]] = [[c] for c in clauses if c.start < 0]
-    end = None
-    for c in sorted((c for c in clauses if c.start >= 0), key=lambda c: c.start):
-        if c.start == end:
-            groups[-1].append(c)
-        else:
-            groups.append([c])
-        end = c.start + len(c.display)
-    return groups
 
 
 def rarer_word_search(

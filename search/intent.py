@@ -421,7 +421,8 @@ def _typed_as_keywords(pieces: list[str]) -> bool:
     """Words typed apart that are keywords, not a title with stray spaces: two to four
     short pieces, up to keywords' length, three or more of them (外资 准入 负面清单: 清单
     ends titles too) or the last a two-character word that ends like a document
-    (公积金 提取 办法, 创新 中小企业 资金 执法: 执法 and 依法 are no law's name). A title
+    (公积金 提取 办法, 创新 中小企业 资金 执法: 执法 and 依法 are no law's name), or a
+    request (营商环境 相关规定: 规定 ends titles too). A title
     pasted with stray spaces leaves a long piece (中华人民共和国 宪法, …的指导 意见) or a
     stray character (个人信息保护 法)."""
     if not 2 <= len(pieces) <= MAX_KEYWORD_WORDS:
@@ -430,7 +431,14 @@ def _typed_as_keywords(pieces: list[str]) -> bool:
         return False
     if len("".join(pieces)) > MAX_KEYWORD_CHARS:
         return False
-    return len(pieces) >= 3 or len(pieces[-1]) == 2
+    return len(pieces) >= 3 or len(pieces[-1]) == 2 or _is_request(pieces[-1])
+
+
+def _is_request(piece: str) -> bool:
+    """A piece that asks for documents (相关规定 after a topic), not a title's ending."""
+    from search.planning import request_words
+
+    return piece.lower() in request_words()
 
 
 def _classify_chinese(query: str, norm: str) -> Intent:

@@ -298,17 +298,41 @@ def request_words() -> frozenset[str]:
     return frozenset(w for line in lines if (w := line.split("#", 1)[0].strip()))
 
 
+def typed_words(clauses: list[Clause]) -> list[list[Clause]]:
+    """``clauses`` grouped by the word the user typed them in: clauses that follow
+    each other in the query with nothing between them are one typed word (共享单车 ->
+    共享, 单车). A clause of no one place (``start`` -1) is a word of its own."""
+    groups: list[list[Clause]] = [[c] for c in clauses if c.start < 0]
+    end = None
+    for c in sorted((c for c in clauses if c.start >= 0), key=lambda c: c.start):
+        if c.start == end:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+        end = c.start + len(c.display)
+    return groups
+
+
 def _request_words_optional(clauses: list[Clause]) -> list[Clause]:
     """The clauses of request words (政策, 文件) made optional -- matched where they
-    occur, not required, nor asked of titles -- when a topic word is left to require."""
+    occur, not required, nor asked of titles -- when a topic word is left to require.
+    A request typed as one word that the segmenter cuts (相关规定: 相关 / 规定) is one
+    request, though 规定 alone asks for a kind of document."""
     words = request_words()
-    optional = [c.occur == "must" and c.display.lower() in words for c in clauses]
+    asked = {id(c) for w in typed_words(clauses) if _typed(w).lower() in words for c in w}
+    optional = [
+        c.occur == "must" and (id(c) in asked or c.display.lower() in words) for c in clauses
+    ]
     if not any(c.occur == "must" and not o for c, o in zip(clauses, optional, strict=True)):
         return clauses
     return [
         replace(c, occur="should", title_optional=True) if o else c
         for c, o in zip(clauses, optional, strict=True)
     ]
+
+
+def _typed(word: list[Clause]) -> str:
+    return "".join(c.display for c in word)
 
 
 # An article, chapter or section as laws write it (第一千一百六十五条, 第三章): the query

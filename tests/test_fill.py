@@ -5,6 +5,7 @@ from __future__ import annotations
 from index.document import Document
 from index.plan import Alt, Clause, Plan, RawHit
 from search import fill
+from search.planning import typed_words
 
 DF = {"平台经济": 2, "监管": 424, "数字": 74, "经济": 1127, "数字经济": 17, "税收": 71}
 DF |= {"共享": 36, "单车": 0, "数据": 92, "出境": 14, "管理": 900}
@@ -46,9 +47,9 @@ def words_of(p: Plan) -> list[tuple[str, ...]]:
 
 
 def test_typed_words_group_the_parts_of_one_word() -> None:
-    groups = fill.typed_words(typed("共享/单车 管理"))
+    groups = typed_words(typed("共享/单车 管理"))
     assert [[c.display for c in g] for g in groups] == [["共享", "单车"], ["管理"]]
-    assert len(fill.typed_words([clause(("平台经济",)), *typed("监管")])) == 2
+    assert len(typed_words([clause(("平台经济",)), *typed("监管")])) == 2
 
 
 def test_the_rarer_of_two_words_is_searched_alone() -> None:

@@ -34,6 +34,7 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
         ("个人所得税 专项附加扣除 办法", "zh_keywords"),
         ("奖励 废止 依法", "zh_keywords"),
         ("外资 准入 负面清单", "zh_keywords"),  # 清单 ends titles too
+        ("营商环境 相关规定", "zh_keywords"),  # a request, though 规定 ends titles
         ("国务院 办公厅 关于 促进 平台经济 规范 健康 发展 的 指导意见", "title"),  # word by word
         ("国务院办公厅关于促进平台经济规范健康发展的指导 意见", "title"),
         ("数据 安全法", "law_name"),
@@ -121,6 +122,18 @@ def test_request_words_are_optional_with_a_topic() -> None:
     english = _request_words_optional([clause("platform economy"), clause("Policies")])
     assert english[1].occur == "should" and english[1].title_optional
     assert {"policy", "documents", "china", "china's", "中国", "我国"} <= request_words()
+    # A request the segmenter cuts (相关规定: 相关 / 规定) is one request, though 规定
+    # alone asks for a kind of document.
+    cut = [
+        Clause((Alt((w,), 1.0, "user"),), "must", display=w, start=k)
+        for w, k in (("营商环境", 0), ("相关", 5), ("规定", 7))
+    ]
+    assert [c.occur for c in _request_words_optional(cut)] == ["must", "should", "should"]
+    apart = [
+        Clause((Alt((w,), 1.0, "user"),), "must", display=w, start=k)
+        for w, k in (("营商环境", 0), ("规定", 5))
+    ]
+    assert [c.occur for c in _request_words_optional(apart)] == ["must", "must"]
 
 
 def test_title_phrase_is_the_query_in_its_own_order() -> None:
