@@ -162,6 +162,7 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "plus_policy": (("law_short", "topic_zh"), lambda q: q + " 政策"),
     "plus_policy_en": (("topic_en",), lambda q: q + " policy"),
     "plus_provisions": (("topic_zh",), lambda q: q + " 相关规定"),
+    "plus_laws": (("topic_zh",), lambda q: q + " 法律法规"),
     "china_en": (("topic_en",), lambda q: "China " + q),
     "china_zh": (("topic_zh",), lambda q: "中国 " + q),
     "plus_full_text": (("title_law", "title_policy", "law_short"), lambda q: q + " 全文"),

@@ -664,6 +664,7 @@ def test_english_questions_about_a_few_words(corpus_engine) -> None:
         ("中国 平台经济", "平台经济"),
         ("我国 碳达峰", "碳达峰"),
         ("营商环境 相关规定", "营商环境"),
+        ("数据安全 法律法规", "数据安全"),
     ],
 )
 def test_an_english_topic_with_policy_after_it(corpus_engine, q: str, term: str) -> None:
