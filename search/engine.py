@@ -556,19 +556,18 @@ class Engine:
         alone). Nothing the first search found is lost; ``first`` when no title holds
         enough of the words."""
         plan, raw, _mode = first
-        fs = fill.fill_search(
+        wider = fill.fill_search(
             plan,
             lambda: plan_for(force_any=True, affordable=self._cheap_phrase),
             lambda w: self.backend.doc_frequency("title", w),
         )
-        if fs is None:
+        if wider is None:
             return first
         want = plan.offset + plan.limit
         every = raw.hits
         if plan.offset or len(raw.hits) < raw.total:  # a later page: the first ones again
             whole = replace(plan, offset=0, limit=question.FEW_ANSWERS)
             every = self._backend_search(req, intent, whole, [], question.FEW_ANSWERS, dl).hits
-        wider = fs.plan
         wider.offset, wider.limit = 0, want + len(every)
         more = self._backend_search(req, intent, wider, [], want + len(every), dl)
         ids = {h.doc_id for h in every}

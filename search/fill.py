@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from index.plan import Clause, Plan, RawHit
 from index.title_rank import PARTIAL_MIN_CLAUSES, TITLE_ORIGINS, TITLE_TIERS
@@ -43,13 +43,6 @@ PAIR = 2  # two typed words: the titles holding the rarer one fill the page
 _YEAR = re.compile(r"((?:19|20)\d\d)年?")
 
 
-@dataclass
-class FillSearch:
-    """The search whose leading title hits fill the page (``titles_holding``)."""
-
-    plan: Plan
-
-
 def words_to_fill(long_query: bool, plan: Plan) -> bool:
     """Keywords of enough words that a title holding part of them may be an answer."""
     return not long_query and len(_musts(plan)) >= PAIR
@@ -57,8 +50,9 @@ def words_to_fill(long_query: bool, plan: Plan) -> bool:
 
 def fill_search(
     plan: Plan, any_word: Callable[[], Plan], title_df: Callable[[str], int]
-) -> FillSearch | None:
-    """The fill's search for the first search's ``plan`` (module doc): ``any_word``
+) -> Plan | None:
+    """The plan of the search whose leading title hits fill the page
+    (``titles_holding``), for the first search's ``plan`` (module doc): ``any_word``
     makes the any-word plan, ``title_df`` says how many titles hold a word. None
     when nothing should fill the page."""
     musts = _musts(plan)
@@ -69,7 +63,7 @@ def fill_search(
     if len(words) == PAIR:
         return rarer_word_search(plan, words, title_df)
     if len(musts) >= PARTIAL_MIN_CLAUSES:
-        return FillSearch(any_word())
+        return any_word()
     return None
 
 
@@ -85,7 +79,7 @@ def typed_a_year(plan: Plan) -> bool:
     return year_search(plan, typed_words(_musts(plan))) is not None
 
 
-def year_search(plan: Plan, words: list[list[Clause]]) -> FillSearch | None:
+def year_search(plan: Plan, words: list[list[Clause]]) -> Plan | None:
     """A year typed among keywords (碳达峰 2021): the other words in documents of
     that year, whose titles hold them all -- documents rarely write their own year
     in their text, so the all-word search finds work reports that mention it. None
@@ -98,13 +92,12 @@ def year_search(plan: Plan, words: list[list[Clause]]) -> FillSearch | None:
     year = next(y for y in years if y is not None)
     other = [c for w, y in zip(words, years, strict=True) if y is None for c in w]
     rest = [c for c in plan.clauses if c.occur == "must_not"]
-    dated = replace(plan, clauses=[*other, *rest], year_from=year, year_to=year)
-    return FillSearch(dated)
+    return replace(plan, clauses=[*other, *rest], year_from=year, year_to=year)
 
 
 def rarer_word_search(
     plan: Plan, words: list[list[Clause]], title_df: Callable[[str], int]
-) -> FillSearch | None:
+) -> Plan | None:
     """``plan`` with its rarer typed word only, its exclusions and filters kept;
     None when neither word can be told rare (a part with no Chinese reading, or a
     rarer word that no title holds)."""
@@ -119,8 +112,7 @@ def rarer_word_search(
         return None
     rest = [c for c in plan.clauses if c.occur == "must_not"]
     mine = [replace(c, title_optional=False) for c in rarer]
-    one = replace(plan, clauses=[*mine, *rest], title_partial=False, exact_title_lengths=())
-    return FillSearch(one)
+    return replace(plan, clauses=[*mine, *rest], title_partial=False, exact_title_lengths=())
 
 
 def clause_title_df(c: Clause, title_df: Callable[[str], int]) -> int | None:

@@ -7,7 +7,9 @@ intent picks a ranking profile (``search.profiles``) and is shown in
 Kinds (first that applies):
 
 * ``docnum`` -- the query holds a 文号 (国办发〔2019〕38号, "Guo Fa [2017] No. 35");
-* ``question`` -- a natural-language question (question words or marks);
+* ``question`` -- a natural-language question (question words or marks); an English
+  one that asks about at most six words (how to apply for minimum living allowance)
+  is ``en_keywords`` of those words (``data/en_question_words.txt``);
 * ``title`` -- an exact or near-exact Chinese title: ends in a document type
   (通知, 意见, 办法, 条例, 法 ...) and is long enough to be a title, with or without
   《》, 中华人民共和国, 关于印发…的通知 wrappers, traditional characters, stray spaces;
@@ -479,7 +481,7 @@ def en_question_words() -> frozenset[str]:
     return frozenset(w for w in (ln.split("#", 1)[0].strip().lower() for ln in lines) if w)
 
 
-def _english_question(query: str, words: list[str]) -> Intent:
+def _english_question(query: str) -> Intent:
     """An English question that asks about a few words (how to apply for minimum
     living allowance) is searched as those keywords, title first, with the keyword
     fallbacks; a longer one stays a question (ranked by any word)."""
@@ -499,7 +501,7 @@ def _english_question(query: str, words: list[str]) -> Intent:
 def _classify_english(query: str, words: list[str]) -> Intent:
     lower = [w.lower() for w in words]
     if _EN_QUESTION.match(query.strip()) or query.strip().endswith("?"):
-        return _english_question(query, words)
+        return _english_question(query)
     if len(words) >= 4 and any(w in _EN_TITLE_WORDS for w in lower):
         return Intent("en_title", query)
     long_words = [w for w in words if len(w) >= 4]

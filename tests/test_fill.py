@@ -54,9 +54,9 @@ def test_typed_words_group_the_parts_of_one_word() -> None:
 
 def test_the_rarer_of_two_words_is_searched_alone() -> None:
     plan = Plan(clauses=typed("监管 平台经济"), title_first=True, title_partial=True)
-    fs = fill.fill_search(plan, never, df)
-    assert fs is not None and words_of(fs.plan) == [("平台经济",)]
-    assert fs.plan.title_first and not fs.plan.title_partial
+    filler = fill.fill_search(plan, never, df)
+    assert filler is not None and words_of(filler) == [("平台经济",)]
+    assert filler.title_first and not filler.title_partial
     assert words_of(plan) == [("监管",), ("平台经济",)]  # the first plan is left as it was
 
 
@@ -66,8 +66,8 @@ def test_a_word_counts_by_itself_not_by_its_phrase_bound() -> None:
     digital = clause(("数字经济",), ("数字", "经济"), start=0)
     tax = clause(("税收",), ("tax",), start=5)
     assert fill.clause_title_df(digital, df) == 17
-    fs = fill.fill_search(Plan(clauses=[digital, tax]), never, df)
-    assert fs is not None and words_of(fs.plan) == [("数字经济",)]
+    filler = fill.fill_search(Plan(clauses=[digital, tax]), never, df)
+    assert filler is not None and words_of(filler) == [("数字经济",)]
     assert fill.clause_title_df(clause(("数字", "经济")), df) == 74
 
 
@@ -76,20 +76,20 @@ def test_exclusions_and_filters_stay_with_the_rarer_word() -> None:
         clauses=[*typed("平台经济 监管"), clause(("电力",), occur="must_not")],
         filters={"region": ("广东",)},
     )
-    fs = fill.fill_search(plan, never, df)
-    assert fs is not None and words_of(fs.plan) == [("平台经济",), ("电力",)]
-    assert [c.occur for c in fs.plan.clauses] == ["must", "must_not"]
-    assert fs.plan.filters == plan.filters
+    filler = fill.fill_search(plan, never, df)
+    assert filler is not None and words_of(filler) == [("平台经济",), ("电力",)]
+    assert [c.occur for c in filler.clauses] == ["must", "must_not"]
+    assert filler.filters == plan.filters
 
 
 def test_a_word_cut_in_parts_is_held_only_whole() -> None:
     # 共享单车 管理: 单车 is in no title, so 共享单车 is in none: nothing fills the page
     # (before, titles holding 共享 and 管理 -- data-sharing rules -- did).
     assert fill.fill_search(Plan(clauses=typed("共享/单车 管理")), never, df) is None
-    fs = fill.fill_search(Plan(clauses=typed("数据/出境 平台经济")), never, df)
-    assert fs is not None and words_of(fs.plan) == [("平台经济",)]
-    fs = fill.fill_search(Plan(clauses=typed("监管 数据/出境")), never, df)
-    assert fs is not None and words_of(fs.plan) == [("数据",), ("出境",)]
+    filler = fill.fill_search(Plan(clauses=typed("数据/出境 平台经济")), never, df)
+    assert filler is not None and words_of(filler) == [("平台经济",)]
+    filler = fill.fill_search(Plan(clauses=typed("监管 数据/出境")), never, df)
+    assert filler is not None and words_of(filler) == [("数据",), ("出境",)]
 
 
 def test_one_word_cut_in_two_is_not_filled() -> None:
@@ -107,11 +107,11 @@ def test_no_rarer_word_without_chinese_readings_or_titles() -> None:
 def test_three_words_rank_by_part() -> None:
     three = Plan(clauses=typed("绿色 金融 体制改革"))
     wide = Plan(clauses=typed("绿色 金融 体制改革", occur="should"))
-    fs = fill.fill_search(three, lambda: wide, df)
-    assert fs is not None and fs.plan is wide
+    filler = fill.fill_search(three, lambda: wide, df)
+    assert filler is wide
     one_word = Plan(clauses=typed("新能源汽车/充电/基础设施"))
-    fs = fill.fill_search(one_word, lambda: wide, df)
-    assert fs is not None
+    filler = fill.fill_search(one_word, lambda: wide, df)
+    assert filler is not None
 
 
 def test_the_fill_is_the_leading_hits_of_a_title_tier() -> None:
@@ -127,9 +127,9 @@ def test_a_year_typed_among_keywords_searches_that_years_titles() -> None:
     for query in ("碳达峰 2021", "2021/年 碳达峰"):
         plan = Plan(clauses=typed(query))
         assert fill.typed_a_year(plan)
-        fs = fill.fill_search(plan, never, df)
-        assert fs is not None and words_of(fs.plan) == [("碳达峰",)]
-        assert (fs.plan.year_from, fs.plan.year_to) == (2021, 2021)
+        filler = fill.fill_search(plan, never, df)
+        assert filler is not None and words_of(filler) == [("碳达峰",)]
+        assert (filler.year_from, filler.year_to) == (2021, 2021)
 
 
 def test_no_year_search_without_one_year_and_other_words() -> None:
