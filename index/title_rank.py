@@ -289,9 +289,10 @@ def rank_title_first(
             -np.round(strength[tier_idx], 3),
             ~exact[tier_idx],
         )
-        order.extend(t[np.lexsort(keys)][:want].tolist())
-        is_exact = dict(zip(t.tolist(), exact[tier_idx].tolist(), strict=True))
-        tiers.update((o, EXACT if is_exact[o] else TITLE) for o in order)
+        first = np.lexsort(keys)[:want]
+        order.extend(t[first].tolist())
+        shown_exact = exact[tier_idx][first].tolist()
+        tiers.update((o, EXACT if e else TITLE) for o, e in zip(order, shown_exact, strict=True))
     if len(order) < want and len(rest_idx) and plan.title_partial:
         part = _partial_tier(plan, cand[rest_idx], held_all, rarity_all, best, cache)
         shown = part[: want - len(order)].tolist()
