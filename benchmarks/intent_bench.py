@@ -96,11 +96,8 @@ def worker(
         stard = data / "stard" / "dev_queries.tsv"
         if stard.is_file():
             queries += list(read_queries(stard).values())
-        several = set(_several_keywords())
-        queries += sorted(several)
-        two = set(_lines("two_keywords.txt"))
-        asked = set(_lines("en_questions.txt"))
-        queries += sorted(two) + sorted(asked)
+        groups = _own_groups()
+        queries += sorted(groups)
         for q in ("国务院 通知", "Notice of the State Council"):  # dictionaries, index caches
             engine.search(SearchRequest(q=q))
         if server_gc:
@@ -109,15 +106,7 @@ def worker(
         clock = time.process_time if cpu else time.perf_counter
         for run in ("first", "second"):
             for q in queries:
-                kind = (
-                    "several_keywords"
-                    if q in several
-                    else "two_keywords"
-                    if q in two
-                    else "en_questions"
-                    if q in asked
-                    else classify(q).kind
-                )
+                kind = groups.get(q) or classify(q).kind
                 if only and kind not in only:
                     continue
                 t0 = clock()
@@ -128,17 +117,21 @@ def worker(
         engine.backend.close()
 
 
-def _several_keywords() -> list[str]:
-    """Three or four keywords no title holds together (``anyword_probe.py``'s draw,
-    both halves): the partial title tier and the few-answers fill are their cost."""
-    path = Path(__file__).resolve().parent / "data" / "anyword_probe_queries.tsv"
-    rows = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-    return [r.split("\t")[1] for r in rows if r.strip() and not r.startswith("#")]
+def _own_groups() -> dict[str, str]:
+    """Queries timed as groups of their own, whatever their intent: the several
+    keywords of ``anyword_probe.py``'s draw (both halves: the partial title tier and
+    the few-answers fill are their cost), and issue 11's fourteenth-round queries,
+    judged by hand (``data/two_keywords.txt``, ``data/en_questions.txt``)."""
+    several = [r.split("\t")[1] for r in _lines("anyword_probe_queries.tsv")]
+    return (
+        dict.fromkeys(several, "several_keywords")
+        | dict.fromkeys(_lines("two_keywords.txt"), "two_keywords")
+        | dict.fromkeys(_lines("en_questions.txt"), "en_questions")
+    )
 
 
 def _lines(name: str) -> list[str]:
-    """The queries of ``data/NAME``, one a line (``#`` comments): ``two_keywords.txt``
-    and ``en_questions.txt`` hold issue 11's fourteenth-round queries, judged by hand."""
+    """The rows of ``data/NAME``, ``#`` comments and blank lines left out."""
     path = Path(__file__).resolve().parent / "data" / name
     rows = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
     return [r.strip() for r in rows if r.strip() and not r.startswith("#")]
@@ -184,9 +177,7 @@ def check_worker(index: str) -> dict[str, object]:
         queries = [(i.set, i.query) for i in items]
         if stard.is_file():
             queries += [("stard", q) for q in read_queries(stard).values()]
-        queries += [("several_keywords", q) for q in _several_keywords()]
-        queries += [("two_keywords", q) for q in _lines("two_keywords.txt")]
-        queries += [("en_questions", q) for q in _lines("en_questions.txt")]
+        queries += [(kind, q) for q, kind in _own_groups().items()]
         for kind, q in queries:
             out[f"box|{q}"] = _search_record(engine, SearchRequest(q=q))
             if kind != "en_title":

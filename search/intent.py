@@ -477,8 +477,9 @@ QUESTION_WORDS_FILE = Path(__file__).resolve().parent / "data" / "en_question_wo
 @functools.lru_cache(maxsize=1)
 def en_question_words() -> frozenset[str]:
     """Words that make an English question one (``data/en_question_words.txt``)."""
-    lines = QUESTION_WORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(w for w in (ln.split("#", 1)[0].strip().lower() for ln in lines) if w)
+    from search.planning import word_list
+
+    return word_list(QUESTION_WORDS_FILE)
 
 
 def _english_question(query: str) -> Intent:

@@ -291,11 +291,16 @@ def _expansion_alts(exps: list[Any], how: _Matching, seen: set) -> list[Alt]:
 REQUEST_WORDS_FILE = Path(__file__).resolve().parent / "data" / "request_words.txt"
 
 
+def word_list(path: Path) -> frozenset[str]:
+    """The words of a word table (one word or phrase a line, ``#`` comments), lower case."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.lower() for line in lines if (w := line.split("#", 1)[0].strip()))
+
+
 @functools.lru_cache(maxsize=1)
 def request_words() -> frozenset[str]:
     """Words that ask for documents about a topic (search/data/request_words.txt)."""
-    lines = REQUEST_WORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(w for line in lines if (w := line.split("#", 1)[0].strip()))
+    return word_list(REQUEST_WORDS_FILE)
 
 
 def typed_words(clauses: list[Clause]) -> list[list[Clause]]:
