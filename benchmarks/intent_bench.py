@@ -3,7 +3,8 @@
 Queries are the relevance suite's sets (``search.eval_suite``: titles, law names,
 topic keywords, 文号, English titles) plus the STARD dev questions, the several
 keywords of ``anyword_probe.py``, the two keywords of ``data/two_keywords.txt`` and
-the English questions of ``data/en_questions.txt`` (groups of their own), each searched
+the English questions of ``data/en_questions.txt`` and the English topics with a kind
+after them of ``data/en_kinds.txt`` (groups of their own), each searched
 as the search box does (top 10, snippets, expansion on), twice: the first pass
 reads postings from disk and fills the per-index-generation caches as it goes
 (each query is new to the process, though earlier queries may have read its
@@ -57,6 +58,7 @@ GROUPS = {
     "several keywords": ("several_keywords",),
     "two keywords": ("two_keywords",),
     "English questions": ("en_questions",),
+    "English kinds": ("en_kinds",),
     "titles": ("title", "en_title"),
     "questions": ("question",),
 }
@@ -120,13 +122,15 @@ def worker(
 def _own_groups() -> dict[str, str]:
     """Queries timed as groups of their own, whatever their intent: the several
     keywords of ``anyword_probe.py``'s draw (both halves: the partial title tier and
-    the few-answers fill are their cost), and issue 11's fourteenth-round queries,
-    judged by hand (``data/two_keywords.txt``, ``data/en_questions.txt``)."""
+    the few-answers fill are their cost), and issue 11's fourteenth- and fifteenth-round
+    queries, judged by hand (``data/two_keywords.txt``, ``data/en_questions.txt``,
+    ``data/en_kinds.txt``)."""
     several = [r.split("\t")[1] for r in _lines("anyword_probe_queries.tsv")]
     return (
         dict.fromkeys(several, "several_keywords")
         | dict.fromkeys(_lines("two_keywords.txt"), "two_keywords")
         | dict.fromkeys(_lines("en_questions.txt"), "en_questions")
+        | dict.fromkeys(_lines("en_kinds.txt"), "en_kinds")
     )
 
 

@@ -54,6 +54,11 @@ class Clause:
     # Title-first ranking (index.title_rank) asks titles for every clause but these:
     # a word the user added to ask for documents (政策, 文件), not a topic word.
     title_optional: bool = False
+    # A kind of document asked for in English after a topic (platform economy
+    # regulations): not required, and inside a title tier the titles that hold it
+    # come first (index.title_rank) -- an English kind word is looser than a
+    # Chinese one (监管, 条例 or 法规 for "regulations").
+    title_preferred: bool = False
     # Where the clause's words begin in the query (title_rank.title_phrases puts the
     # clauses back in the query's order); -1 for clauses made of words from several
     # places (OR groups, words typed apart joined) or by the engine.

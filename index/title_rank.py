@@ -11,9 +11,11 @@ Order, per document:
    index tokens long as one of ``plan.exact_title_lengths``);
 2. every query clause matched in a title field (Chinese title, attested or
    draft English title), strongest match first (the user's own words over
-   glossary renderings, see ``title_match``) -- then titles where the clauses
-   stand together in the query's order (``title_phrases``: 能源发展 in 能源发展战略
-   before 新能源高质量发展), then higher level first (法律 > 行政法规 >
+   glossary renderings, see ``title_match``; but first the titles holding the
+   kind of document asked for in English, ``preferred_alternatives``: 条例 for
+   digital economy regulations) -- then titles where the clauses stand together in the
+   query's order (``title_phrases``: 能源发展 in 能源发展战略 before
+   新能源高质量发展), then higher level first (法律 > 行政法规 >
    国务院 and its offices > departments > local), then in force, then newer,
    then the text score. Title-only records compete on equal terms: only titles
    and metadata decide inside this tier;
@@ -41,6 +43,7 @@ from index.plan import Alt, Plan
 # Chinese title in English, so matching it is weaker than a glossary rendering
 # matching the Chinese title itself (0.7 for a preferred rendering).
 TITLE_FIELD_FACTOR = {"title": 1.0, "title_en": 1.0, "title_draft": 0.65}
+PREFERRED_FIELDS = ("title", "title_en")  # see preferred_alternatives
 TITLE_ORIGINS = ("user", "curated", "user-glossary")  # dictionary senses do not count
 
 # The tiers of the module doc, as each hit carries it (``RawHit.tier``): what a caller
@@ -74,6 +77,23 @@ def title_alternatives(plan: Plan) -> Iterator[list[tuple[Alt, str, float]]]:
             for f in a.fields
             if f in TITLE_FIELD_FACTOR
         ]
+
+
+def preferred_alternatives(plan: Plan) -> list[tuple[Alt, str]]:
+    """(alternative, title field) of the clauses that titles are to prefer
+    (``Clause.title_preferred``: regulations after an English topic): a title holding
+    any of them comes first inside its tier. Not in machine-drafted English titles:
+    they render 放管服 as "Strengthening Regulation", which is no regulations. Both
+    backends read this."""
+    return [
+        (a, f)
+        for c in plan.clauses
+        if c.title_preferred and c.occur != "must_not"
+        for a in c.alts
+        if a.origin in TITLE_ORIGINS
+        for f in a.fields
+        if f in PREFERRED_FIELDS
+    ]
 
 
 def title_phrases(plan: Plan) -> list[tuple[str, tuple[str, ...]]]:
@@ -161,13 +181,37 @@ def title_match(s: Any, plan: Plan, cache: Any) -> np.ndarray:
     return title_matches(s, plan, cache)[0]
 
 
+def _title_records(s: Any, a: Alt, f: str, cache: Any) -> np.ndarray:
+    """The records whose title field ``f`` holds the alternative ``a``."""
+    from index.fast_scoring import phrase_matches
+
+    scorer = cache.term_scorer(s, f)
+    if a.phrase:
+        # The vectorized phrase check, unbounded as Whoosh's phrase matcher was (same
+        # records): its complete answer is kept for the index generation, where
+        # Whoosh's span matcher walked every candidate again on every search (a third
+        # of a warm Whoosh search's CPU).
+        return phrase_matches(s, scorer, a.words, Deadline(math.inf))[0]
+    return scorer.postings(s, a.words[0])[0]
+
+
+def title_preferred(s: Any, plan: Plan, cache: Any) -> np.ndarray:
+    """Per document, whether a title holds a preferred clause (``preferred_alternatives``)."""
+    doc_ord = cache.doc_ord_array()
+    ndocs = len(cache.doc_ids)
+    hit = np.zeros(ndocs + 1, dtype=bool)  # last slot: records of no live document
+    for a, f in preferred_alternatives(plan):
+        ids = _title_records(s, a, f, cache)
+        if len(ids):
+            hit[doc_ord[ids]] = True
+    return hit[:ndocs]
+
+
 def title_matches(s: Any, plan: Plan, cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per document: ``title_match``; how many scoring clauses its titles hold; and
     the sum of their rarity (the idf of each held clause among titles: a title that
     holds 新能源汽车 says more than one that holds 农村). The last two are counted for
     plans that rank by them (``plan.title_partial``), zeros otherwise."""
-    from index.fast_scoring import phrase_matches
-
     doc_ord = cache.doc_ord_array()
     ndocs = len(cache.doc_ids)
     out: np.ndarray | None = None
@@ -176,15 +220,7 @@ def title_matches(s: Any, plan: Plan, cache: Any) -> tuple[np.ndarray, np.ndarra
     for alts in title_alternatives(plan):
         hit = np.zeros(ndocs + 1, dtype=np.float32)  # last slot: records of no live document
         for a, f, val in alts:
-            scorer = cache.term_scorer(s, f)
-            if a.phrase:
-                # The vectorized phrase check, unbounded as Whoosh's phrase matcher was
-                # (same records): its complete answer is kept for the index generation,
-                # where Whoosh's span matcher walked every candidate again on every
-                # search (a third of a warm Whoosh search's CPU).
-                ids = phrase_matches(s, scorer, a.words, Deadline(math.inf))[0]
-            else:
-                ids = scorer.postings(s, a.words[0])[0]
+            ids = _title_records(s, a, f, cache)
             if len(ids):
                 ords = doc_ord[ids]  # -1 lands on the spare slot
                 np.maximum.at(hit, ords, np.float32(val))
@@ -264,34 +300,13 @@ def rank_title_first(
     if not len(cand):
         return [], 0, [], {}
     strength_all, held_all, rarity_all = title_matches(s, plan, cache)
-    strength = strength_all[cand]
-    in_title = strength > 0
-    together = title_phrase(s, plan, cache)[cand] if in_title.any() else in_title
-    level, status, dates = _static(cache)
-    exact = np.zeros(len(cand), dtype=bool)
-    if plan.exact_title_lengths:
-        lengths = _title_lengths(s, cache)[cand]
-        exact = in_title & np.isin(lengths, np.asarray(plan.exact_title_lengths))
+    in_title = strength_all[cand] > 0
     tier_idx = np.flatnonzero(in_title)
     rest_idx = np.flatnonzero(~in_title)
     order: list[int] = []
     tiers: dict[int, str] = {}
     if len(tier_idx):
-        t = cand[tier_idx]
-        # np.lexsort: the last key is the primary one.
-        keys = (
-            _id_rank(cache)[t],
-            -best[t],
-            -dates[t],
-            -status[t].astype(np.int16),
-            -level[t].astype(np.int16),
-            ~together[tier_idx],
-            -np.round(strength[tier_idx], 3),
-            ~exact[tier_idx],
-        )
-        first = np.lexsort(keys)[:want]
-        order.extend(t[first].tolist())
-        shown_exact = exact[tier_idx][first].tolist()
+        order, shown_exact = _title_tier(s, plan, cache, cand[tier_idx], strength_all, best, want)
         tiers.update((o, EXACT if e else TITLE) for o, e in zip(order, shown_exact, strict=True))
     if len(order) < want and len(rest_idx) and plan.title_partial:
         part = _partial_tier(plan, cand[rest_idx], held_all, rarity_all, best, cache)
@@ -307,6 +322,31 @@ def rank_title_first(
         r = sorted(r.tolist(), key=lambda o: (-round(float(best[o]), 5), cache.doc_ids[o]))
         order.extend(r[:need])
     return _hits_of(order, nz, scores, best, cache), len(cand), cand.tolist(), tiers
+
+
+def _title_tier(
+    s: Any, plan: Plan, cache: Any, t: np.ndarray, strength: np.ndarray, best: np.ndarray, want: int
+) -> tuple[list[int], list[bool]]:
+    """The first ``want`` of the title tier's documents ``t`` in the module doc's
+    order, and whether each is an exact title."""
+    level, status, dates = _static(cache)
+    exact = np.zeros(len(t), dtype=bool)
+    if plan.exact_title_lengths:
+        exact = np.isin(_title_lengths(s, cache)[t], np.asarray(plan.exact_title_lengths))
+    # np.lexsort: the last key is the primary one.
+    keys = (
+        _id_rank(cache)[t],
+        -best[t],
+        -dates[t],
+        -status[t].astype(np.int16),
+        -level[t].astype(np.int16),
+        ~title_phrase(s, plan, cache)[t],
+        -np.round(strength[t], 3),
+        ~title_preferred(s, plan, cache)[t],
+        ~exact,
+    )
+    first = np.lexsort(keys)[:want]
+    return t[first].tolist(), exact[first].tolist()
 
 
 def _hits_of(

@@ -586,6 +586,18 @@ def _phrase_query(x: Any, plan: Plan) -> Any | None:
     return qs[0] if len(qs) == 1 else x.Query(x.Query.OP_OR, qs)
 
 
+def _preferred_query(x: Any, plan: Plan) -> Any | None:
+    """Any preferred clause in some title field (``title_rank.preferred_alternatives``),
+    or None when the plan has none."""
+    from index.title_rank import preferred_alternatives
+
+    qs = [
+        _alt_query(x, Alt(a.words, 1.0, a.origin, (f,)), plan)
+        for a, f in preferred_alternatives(plan)
+    ]
+    return _any_query(x, qs)
+
+
 def _title_phrase(x: Any, db: Any, plan: Plan, q: Any) -> set[bytes]:
     """Collapse keys of the matches whose title holds the whole query as one phrase."""
     pq = _phrase_query(x, plan)
@@ -605,12 +617,14 @@ def _keys_matching(x: Any, db: Any, q: Any, sub: Any) -> list[bytes]:
 
 def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
     """Title-first tiers over every scored match (index.title_rank's order):
-    exact titles, title strength, the whole query together in a title, level, in
-    force, newer, score; then the rest."""
+    exact titles, title strength, a preferred kind in a title, the whole query
+    together in a title, level, in force, newer, score; then the rest."""
     from index.title_rank import STATUS_RANK, level_rank
 
     strength = _title_strength(x, db, plan, q)
     together = _title_phrase(x, db, plan, q) if strength else set()
+    pq = _preferred_query(x, plan) if strength else None
+    preferred = set() if pq is None else set(_keys_matching(x, db, q, pq))
     exact_lengths = set(plan.exact_title_lengths)
     tier, rest = [], []
     for score, it, m in scored:
@@ -621,13 +635,24 @@ def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
             exact = bool(exact_lengths) and int(m.get("title_len") or 0) in exact_lengths
             date = int(m.get("date") or 0)
             apart = it.collapse_key not in together
-            key = (not exact, -round(s, 3), apart, -level, -status, -date, -score, it.collapse_key)
+            other = it.collapse_key not in preferred
+            key = (
+                not exact,
+                other,
+                -round(s, 3),
+                apart,
+                -level,
+                -status,
+                -date,
+                -score,
+                it.collapse_key,
+            )
             tier.append((key, it))
         else:
             rest.append((-round(score, 5), it.collapse_key, it))
     tier.sort(key=lambda t: t[0])
     rest.sort(key=lambda t: (t[0], t[1]))
-    return [(k[6] * -1.0, it) for k, it in tier] + [(-t[0], t[2]) for t in rest]
+    return [(k[7] * -1.0, it) for k, it in tier] + [(-t[0], t[2]) for t in rest]
 
 
 def _facets(keys: list[bytes], plan: Plan) -> dict[str, dict[str, int]]:
@@ -789,38 +814,46 @@ def _at_least(x: Any, options: list[list[tuple[float, Any]]], level: float) -> A
 
 
 def _tier_groups(x: Any, plan: Plan) -> tuple[list[Any], list[str], Any | None]:
-    """The tiers' filter queries, strongest first (with exact titles: every tier's
-    exact-length part first; in each strength, the titles holding the whole query
-    as one phrase first), their ``title_rank`` tier names, and the query of every
-    tier together (or None)."""
+    """The tiers' filter queries in ``title_rank``'s order -- the exact-length titles
+    first, then the titles holding a preferred kind, then each title strength,
+    strongest first, and in each the titles holding the whole query as one phrase
+    first -- their ``title_rank`` tier names, and the query of every tier together
+    (or None)."""
     from index.title_rank import EXACT, TITLE
 
     options = _title_options(x, plan)
-    phrase = _phrase_query(x, plan)
     groups: list[Any] = []
     reached = None
     for level in sorted({st for opts in options for st, _q in opts if st > 0}, reverse=True):
         cur = _at_least(x, options, level)
         if cur is None:
             continue
-        g = cur if reached is None else x.Query(x.Query.OP_AND_NOT, cur, reached)
-        if phrase is not None:
-            groups.append(x.Query(x.Query.OP_FILTER, g, phrase))
-            g = x.Query(x.Query.OP_AND_NOT, g, phrase)
-        groups.append(g)
+        groups.append(cur if reached is None else x.Query(x.Query.OP_AND_NOT, cur, reached))
         reached = cur
+    phrase = _phrase_query(x, plan)
+    if phrase is not None:
+        groups = [h for g in groups for h in _holding_first(x, [g], phrase)]
+    preferred = _preferred_query(x, plan)
+    if preferred is not None:
+        groups = _holding_first(x, groups, preferred)
     if plan.exact_title_lengths and groups:
         lengths = [
             x.Query(x.Query.OP_VALUE_RANGE, S_TITLE_LEN, f"{k:04d}", f"{k:04d}")
             for k in sorted(set(plan.exact_title_lengths))
         ]
         exact = lengths[0] if len(lengths) == 1 else x.Query(x.Query.OP_OR, lengths)
-        groups = [x.Query(x.Query.OP_FILTER, g, exact) for g in groups] + [
-            x.Query(x.Query.OP_AND_NOT, g, exact) for g in groups
-        ]
+        groups = _holding_first(x, groups, exact)
         half = len(groups) // 2
         return groups, [EXACT] * half + [TITLE] * half, reached
     return groups, [TITLE] * len(groups), reached
+
+
+def _holding_first(x: Any, groups: list[Any], sub: Any) -> list[Any]:
+    """``groups`` as twice as many: each one's matches of ``sub``, in order, then each
+    one's other matches."""
+    return [x.Query(x.Query.OP_FILTER, g, sub) for g in groups] + [
+        x.Query(x.Query.OP_AND_NOT, g, sub) for g in groups
+    ]
 
 
 def _tier_top(

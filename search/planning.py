@@ -59,6 +59,8 @@ class PlanProfile(Protocol):
     @property
     def join_typed_apart(self) -> bool: ...
     @property
+    def preferred_kind_words(self) -> bool: ...
+    @property
     def title_together(self) -> bool: ...
     @property
     def title_partial(self) -> bool: ...
@@ -181,6 +183,8 @@ def build_plan(
     clauses += _unit_clauses([u for i, u in enumerate(positive) if i not in used], how)
     if profile is not None and profile.optional_request_words:
         clauses = _request_words_optional(clauses)
+    if profile is not None and profile.preferred_kind_words:
+        clauses = _kinds_preferred(clauses)
     if profile is not None and profile.join_typed_apart:
         clauses += _joined_words(positive, how)
     if force_any:
@@ -333,6 +337,32 @@ def _request_words_optional(clauses: list[Clause]) -> list[Clause]:
     return [
         replace(c, occur="should", title_optional=True) if o else c
         for c, o in zip(clauses, optional, strict=True)
+    ]
+
+
+@functools.lru_cache(maxsize=1)
+def english_kind_words() -> frozenset[str]:
+    """English words for a kind of document (regulations, guidelines, action plan),
+    lower case: the English document types of the title lookup (search.title_lexicon)."""
+    from search.title_lexicon import english_doctypes
+
+    return frozenset(english_doctypes())
+
+
+def _kinds_preferred(clauses: list[Clause]) -> list[Clause]:
+    """English kind words (platform economy regulations) made optional, not asked of
+    titles, and preferred in them (``Clause.title_preferred``), when a topic clause is
+    left to require. Required, the kind put documents that write 监管 near a passing
+    平台经济 first and left out the State Council's guidance on it, a title-only record."""
+    kinds = english_kind_words()
+    kind = [
+        c.occur == "must" and not has_han(c.display) and c.display.lower() in kinds for c in clauses
+    ]
+    if not any(c.occur == "must" and not k for c, k in zip(clauses, kind, strict=True)):
+        return clauses
+    return [
+        replace(c, occur="should", title_optional=True, title_preferred=True) if k else c
+        for c, k in zip(clauses, kind, strict=True)
     ]
 
 

@@ -47,6 +47,9 @@ class Profile:
     title_expansions: bool = True  # glossary renderings count as title matches
     optional_request_words: bool = False  # 政策, 文件 ... need not match (planning.py)
     join_typed_apart: bool = False  # 新能源 汽车 also asks for 新能源汽车 (planning.py)
+    # English keywords: regulations, guidelines ... after a topic are preferred in
+    # titles, not required (planning.py _kinds_preferred).
+    preferred_kind_words: bool = False
     # Keywords: titles holding them side by side first (index.title_rank.title_phrases).
     # Not for titles and names: a title typed short (2019年政府工作报告) is not a phrase
     # of the stored one (2019年中华人民共和国国务院政府工作报告).
@@ -80,6 +83,7 @@ PROFILES: dict[str, Profile] = {
         "en_keywords",
         title_first=True,
         optional_request_words=True,
+        preferred_kind_words=True,
         title_together=True,
         title_partial=True,
     ),

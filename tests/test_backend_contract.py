@@ -512,6 +512,37 @@ def test_hits_carry_their_title_tier(tmp_path: Path) -> None:
         assert {h.tier for h in b.search(plan(*words)).hits} == {""}, kind
 
 
+def test_a_preferred_kind_leads_its_title_tier(tmp_path: Path) -> None:
+    """A kind of document asked for in English (platform economy regulations:
+    ``Clause.title_preferred``) puts the titles holding it first in the title tier,
+    above a higher-level title holding the topic only, alike on both backends; the
+    kind is not required (the topic-only title and the text match stay), and without
+    the preference the level decides."""
+    _need_xapian()
+    from index.document import Document
+
+    def doc(i: str, title: str, level: str = "", body: str = "内容。") -> Document:
+        return Document.from_dict({"id": i, "title": title, "level": level, "body": body})
+
+    docs = [
+        doc("topic", "国务院关于农村的意见", "行政法规"),
+        doc("kind", "河南省农村条例", "地方性法规"),
+        doc("text", "其他", body="农村，条例。"),
+    ]
+    topic = Clause((Alt(("农村",)),), "must", start=0)
+    kind = Clause((Alt(("条例",)),), "should", title_optional=True, start=3)
+    wanted = Clause(kind.alts, "should", title_optional=True, title_preferred=True, start=3)
+    preferred = plan(topic, wanted, title_first=True)
+    plain = plan(topic, kind, title_first=True)
+    for name, b in both_backends(tmp_path, docs):
+        got = b.search(preferred)
+        assert ids(got) == ["kind", "topic", "text"], name
+        assert [h.tier for h in got.hits] == ["title", "title", ""], name
+        assert ids(b.search(plain)) == ["topic", "kind", "text"], name
+        second = b.search(plan(topic, wanted, title_first=True, offset=1, limit=1))
+        assert ids(second) == ["topic"], name
+
+
 @pytest.mark.parametrize("where", ["xapian", "xapian-remote"])
 def test_title_tiers_read_heads_past_ties(
     built: dict[str, Path], remote_url: str, monkeypatch: pytest.MonkeyPatch, where: str

@@ -374,6 +374,37 @@ def test_a_kind_word_weighs_little_when_any_word_will_do() -> None:
     assert all(a.weight == 1.0 for c in only.clauses for a in c.alts if a.origin == "user")
 
 
+def test_an_english_kind_after_a_topic_is_preferred_not_required() -> None:
+    """platform economy regulations: with English keywords' profile the kind word is
+    optional, not asked of titles, and preferred in them; the topic stays required.
+    A kind alone, or without the profile, is left as it was."""
+    from search.engine import build_plan
+    from search.expand import Expansion
+    from search.profiles import PROFILES
+    from search.query import parse_query
+
+    q = "platform economy regulations"
+    exps = [
+        Expansion("platform economy", (0, 16), "平台经济", "zh", 0.7, "curated", "policy"),
+        Expansion("regulations", (17, 28), "条例", "zh", 0.7, "curated", "legal"),
+    ]
+    keywords = build_plan(parse_query(q), exps, SearchRequest(q=q), profile=PROFILES["en_keywords"])
+    by_word = {c.display: c for c in keywords.clauses}
+    kind, topic = by_word["regulations"], by_word["platform economy"]
+    assert (kind.occur, kind.title_optional, kind.title_preferred) == ("should", True, True)
+    assert (topic.occur, topic.title_optional, topic.title_preferred) == ("must", False, False)
+    plain = build_plan(parse_query(q), exps, SearchRequest(q=q), profile=PROFILES["words"])
+    assert not any(c.title_preferred for c in plain.clauses)
+    assert all(c.occur == "must" for c in plain.clauses)
+    alone = build_plan(
+        parse_query("regulations"),
+        exps[1:2],
+        SearchRequest(q="regulations"),
+        profile=PROFILES["en_keywords"],
+    )
+    assert [(c.occur, c.title_preferred) for c in alone.clauses] == [("must", False)]
+
+
 def test_article_numbers_are_not_asked_of_titles() -> None:
     """民法典 第1165条: the article's words find the passage; titles are asked for the
     law alone (an article number alone is still asked of titles: nothing else is)."""

@@ -676,6 +676,31 @@ def test_an_english_topic_with_policy_after_it(corpus_engine, q: str, term: str)
     assert term in r.hits[0].doc.title and not r.notices
 
 
+@pytest.mark.parametrize(
+    ("q", "term", "kinds"),
+    [
+        ("platform economy regulations", "平台经济", ()),
+        ("digital economy regulations", "数字经济", ("条例",)),
+        ("business environment regulations", "营商环境", ("条例",)),
+        ("new energy vehicle regulations", "新能源汽车", ()),
+        ("rural revitalization guidelines", "乡村振兴", ()),
+    ],
+)
+def test_an_english_topic_with_a_kind_after_it(
+    corpus_engine, q: str, term: str, kinds: tuple[str, ...]
+) -> None:
+    """regulations, guidelines after an English topic ask for a kind of document, not
+    for the word in the text: titles on the topic come first, those of the kind before
+    the rest. Required, regulations (条例, 法规, 监管) put documents that write 监管 near
+    a passing 平台经济 first (广东省市场监管条例) and left out the State Council's
+    guidance, a title-only record."""
+    r = _search(corpus_engine, q)
+    assert term in r.hits[0].doc.title
+    assert all(k in r.hits[0].doc.title for k in kinds)
+    if term == "平台经济":
+        assert r.hits[0].doc.title == "国务院办公厅关于促进平台经济规范健康发展的指导意见"
+
+
 def test_the_everyday_short_form_of_ride_hailing(corpus_engine) -> None:
     """网约车 is what people type; titles write 网络预约出租汽车. Before, city taxi
     regulations mentioning 网约车 in passing came first and Shanghai's 网络预约出租汽车
