@@ -11,9 +11,10 @@ Order, per document:
    index tokens long as one of ``plan.exact_title_lengths``);
 2. every query clause matched in a title field (Chinese title, attested or
    draft English title), strongest match first (the user's own words over
-   glossary renderings, see ``title_match``; but first the titles holding the
-   kind of document asked for in English, ``preferred_alternatives``: 条例 for
-   digital economy regulations) -- then titles where the clauses stand together in the
+   glossary renderings, see ``title_match``; but among the strong matches,
+   ``STRONG_TITLE_MATCH``, first the titles holding the kind of document asked
+   for in English, ``preferred_alternatives``: 条例 for digital economy
+   regulations) -- then titles where the clauses stand together in the
    query's order (``title_phrases``: 能源发展 in 能源发展战略 before
    新能源高质量发展), then higher level first (法律 > 行政法规 >
    国务院 and its offices > departments > local), then in force, then newer,
@@ -36,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from index.deadline import Deadline
-from index.doctypes import LEVEL_RANK
+from index.doctypes import LEVEL_RANK, TITLE_ENDINGS
 from index.plan import Alt, Plan
 
 # How much a match in each title field counts: a machine draft only restates the
@@ -44,6 +45,11 @@ from index.plan import Alt, Plan
 # matching the Chinese title itself (0.7 for a preferred rendering).
 TITLE_FIELD_FACTOR = {"title": 1.0, "title_en": 1.0, "title_draft": 0.65}
 PREFERRED_FIELDS = ("title", "title_en")  # see preferred_alternatives
+# A title match at least this strong is the user's own word or the glossary's first
+# rendering of it: a kind asked for in English (preferred_alternatives) reorders
+# titles inside this band and inside the weaker one, never across them, so 一体化条例
+# (a second rendering of integrity) stays below the 诚信 titles.
+STRONG_TITLE_MATCH = 0.7
 TITLE_ORIGINS = ("user", "curated", "user-glossary")  # dictionary senses do not count
 
 # The tiers of the module doc, as each hit carries it (``RawHit.tier``): what a caller
@@ -82,15 +88,17 @@ def title_alternatives(plan: Plan) -> Iterator[list[tuple[Alt, str, float]]]:
 def preferred_alternatives(plan: Plan) -> list[tuple[Alt, str]]:
     """(alternative, title field) of the clauses that titles are to prefer
     (``Clause.title_preferred``: regulations after an English topic): a title holding
-    any of them comes first inside its tier. Not in machine-drafted English titles:
-    they render 放管服 as "Strengthening Regulation", which is no regulations. Both
-    backends read this."""
+    any of them comes first inside its tier. The user's own word, and of its
+    renderings only the document types (``TITLE_ENDINGS``: 条例 for regulations, not
+    监管, which the glossary gives too: 食品安全监管 notices are no regulations). Not
+    in machine-drafted English titles either: they render 放管服 as "Strengthening
+    Regulation". Both backends read this."""
     return [
         (a, f)
         for c in plan.clauses
         if c.title_preferred and c.occur != "must_not"
         for a in c.alts
-        if a.origin in TITLE_ORIGINS
+        if a.origin == "user" or (a.origin in TITLE_ORIGINS and "".join(a.words) in TITLE_ENDINGS)
         for f in a.fields
         if f in PREFERRED_FIELDS
     ]
@@ -193,6 +201,12 @@ def _title_records(s: Any, a: Alt, f: str, cache: Any) -> np.ndarray:
         # of a warm Whoosh search's CPU).
         return phrase_matches(s, scorer, a.words, Deadline(math.inf))[0]
     return scorer.postings(s, a.words[0])[0]
+
+
+def strong_match(strength: Any) -> Any:
+    """Whether a title-match strength is in the strong band (``STRONG_TITLE_MATCH``);
+    rounded as the tiers compare strengths."""
+    return np.round(strength, 3) >= STRONG_TITLE_MATCH
 
 
 def title_preferred(s: Any, plan: Plan, cache: Any) -> np.ndarray:
@@ -343,6 +357,7 @@ def _title_tier(
         ~title_phrase(s, plan, cache)[t],
         -np.round(strength[t], 3),
         ~title_preferred(s, plan, cache)[t],
+        ~strong_match(strength[t]),
         ~exact,
     )
     first = np.lexsort(keys)[:want]

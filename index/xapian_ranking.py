@@ -617,9 +617,10 @@ def _keys_matching(x: Any, db: Any, q: Any, sub: Any) -> list[bytes]:
 
 def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
     """Title-first tiers over every scored match (index.title_rank's order):
-    exact titles, title strength, a preferred kind in a title, the whole query
-    together in a title, level, in force, newer, score; then the rest."""
-    from index.title_rank import STATUS_RANK, level_rank
+    exact titles, a strong title match, a preferred kind in a title, title
+    strength, the whole query together in a title, level, in force, newer, score;
+    then the rest."""
+    from index.title_rank import STATUS_RANK, level_rank, strong_match
 
     strength = _title_strength(x, db, plan, q)
     together = _title_phrase(x, db, plan, q) if strength else set()
@@ -638,6 +639,7 @@ def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
             other = it.collapse_key not in preferred
             key = (
                 not exact,
+                not strong_match(s),
                 other,
                 -round(s, 3),
                 apart,
@@ -652,7 +654,7 @@ def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
             rest.append((-round(score, 5), it.collapse_key, it))
     tier.sort(key=lambda t: t[0])
     rest.sort(key=lambda t: (t[0], t[1]))
-    return [(k[7] * -1.0, it) for k, it in tier] + [(-t[0], t[2]) for t in rest]
+    return [(k[8] * -1.0, it) for k, it in tier] + [(-t[0], t[2]) for t in rest]
 
 
 def _facets(keys: list[bytes], plan: Plan) -> dict[str, dict[str, int]]:
@@ -815,27 +817,32 @@ def _at_least(x: Any, options: list[list[tuple[float, Any]]], level: float) -> A
 
 def _tier_groups(x: Any, plan: Plan) -> tuple[list[Any], list[str], Any | None]:
     """The tiers' filter queries in ``title_rank``'s order -- the exact-length titles
-    first, then the titles holding a preferred kind, then each title strength,
-    strongest first, and in each the titles holding the whole query as one phrase
-    first -- their ``title_rank`` tier names, and the query of every tier together
+    first; then the strong title matches, then the weaker ones, in each band the
+    titles holding a preferred kind first, then each title strength, strongest
+    first, and in each the titles holding the whole query as one phrase first --
+    their ``title_rank`` tier names, and the query of every tier together
     (or None)."""
-    from index.title_rank import EXACT, TITLE
+    from index.title_rank import EXACT, STRONG_TITLE_MATCH, TITLE
 
     options = _title_options(x, plan)
-    groups: list[Any] = []
+    bands: tuple[list[Any], list[Any]] = ([], [])  # strong matches, weaker ones
     reached = None
     for level in sorted({st for opts in options for st, _q in opts if st > 0}, reverse=True):
         cur = _at_least(x, options, level)
         if cur is None:
             continue
-        groups.append(cur if reached is None else x.Query(x.Query.OP_AND_NOT, cur, reached))
+        g = cur if reached is None else x.Query(x.Query.OP_AND_NOT, cur, reached)
+        bands[level < STRONG_TITLE_MATCH].append(g)
         reached = cur
     phrase = _phrase_query(x, plan)
-    if phrase is not None:
-        groups = [h for g in groups for h in _holding_first(x, [g], phrase)]
     preferred = _preferred_query(x, plan)
-    if preferred is not None:
-        groups = _holding_first(x, groups, preferred)
+    groups: list[Any] = []
+    for band in bands:
+        if preferred is not None:
+            band = _holding_first(x, band, preferred)
+        if phrase is not None:
+            band = [h for g in band for h in _holding_first(x, [g], phrase)]
+        groups += band
     if plan.exact_title_lengths and groups:
         lengths = [
             x.Query(x.Query.OP_VALUE_RANGE, S_TITLE_LEN, f"{k:04d}", f"{k:04d}")
