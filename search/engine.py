@@ -629,11 +629,11 @@ def _parse(req: SearchRequest, intent: Intent) -> ParsedQuery:
     # Titles and names are searched as cleaned (no 《》, no stray spaces).
     # A 文号 inside a title is part of the title, not a filter.
     if intent.title_like:
-        text, numbers = intent.text, []
+        text, numbers = intent.searched, []
     else:  # an English title is searched as cleaned too (no enclosing quotes), and a
         # question asking about a few words as those words
         cleaned = intent.kind in ("en_title", "en_keywords")
-        text, numbers = split_docnums(intent.text if cleaned else req.q)
+        text, numbers = split_docnums(intent.searched if cleaned else req.q)
     pq = parse_query(text, allow_empty=bool(req.filters or req.year or numbers))
     if numbers:
         pq.filters.setdefault("docnum", []).extend(numbers)

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.doctypes import NAME_ENDINGS, TITLE_ENDINGS
 from index.normalize import fold_for_segmentation, normalize_query, to_simplified
 from index.scripts import HAN_CHARS, han_count
-from search.query import MAX_QUERY_CHARS
+from search.query import FILTER_FIELDS, MAX_QUERY_CHARS
 
 LAW_PREFIX = "中华人民共和国"
 MAX_KEYWORD_WORDS = 4
@@ -169,6 +169,12 @@ class Intent:
     text: str  # the query to search (cleaned for titles and names)
     titles: tuple[str, ...] = ()  # compact titles that count as an exact match
     note: str = ""  # what was cleaned, for explain
+    filters: str = ""  # filters typed among the words (region:上海), searched with ``text``
+
+    @property
+    def searched(self) -> str:
+        """``text`` with the filters typed in the query: what a cleaned intent parses."""
+        return f"{self.text} {self.filters}" if self.filters else self.text
 
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "label": self.label, "text": self.text, "note": self.note}
@@ -320,7 +326,7 @@ def _classify(query: object) -> Intent:
         if intent.title_like and not _OPERATORS.search(intent.text):
             return intent
     if _OPERATORS.search(norm):
-        return Intent("words", query)
+        return _with_filters(query, norm)
     han = han_count(norm)
     latin_words = _LATIN_WORD.findall(norm)
     if '"' in norm:
@@ -346,6 +352,37 @@ def _classify(query: object) -> Intent:
     if latin_words and han == 0:
         return _classify_english(query, latin_words)
     return Intent("words", query)
+
+
+# A filter typed among the words: a field the query language knows, then its value.
+_FILTER_TOKEN = re.compile(r'(?<!\S)(?P<field>[A-Za-z]+|文号|层级|地区|年份):(?:"[^"]*"|\S+)')
+# What the words around filters may be read as; anything else stays plain words.
+FILTERED_KINDS = ("title", "law_name", "zh_keywords", "en_keywords")
+
+
+def _with_filters(query: str, norm: str) -> Intent:
+    """A query with operators: plain words, unless its only operators are filters
+    (人工智能 region:上海, year:2021 数据安全法) -- they narrow, they are no words, so the
+    words around them are read as if typed alone (before, 人工智能 region:上海 was ranked
+    by plain matching and put a school regulation first)."""
+    found = [m for m in _FILTER_TOKEN.finditer(norm) if _known_field(m.group("field"))]
+    if not found:
+        return Intent("words", query)
+    rest = _FILTER_TOKEN.sub(lambda m: " " if _known_field(m.group("field")) else m.group(0), norm)
+    rest = " ".join(rest.split())
+    if not rest or _OPERATORS.search(rest):
+        return Intent("words", query)
+    intent = _classify(rest)
+    if intent.kind not in FILTERED_KINDS:
+        return Intent("words", query)
+    filters = " ".join(m.group(0).strip() for m in found)
+    return replace(
+        intent, filters=filters, note="; ".join(filter(None, (intent.note, "filters: " + filters)))
+    )
+
+
+def _known_field(name: str) -> bool:
+    return name in FILTER_FIELDS or name.lower() in FILTER_FIELDS
 
 
 def without_english_date(text: str) -> str:

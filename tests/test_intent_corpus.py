@@ -701,6 +701,34 @@ def test_an_english_topic_with_a_kind_after_it(
         assert r.hits[0].doc.title == "国务院办公厅关于促进平台经济规范健康发展的指导意见"
 
 
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("数据安全法 level:法律", "中华人民共和国数据安全法"),
+        ("个人信息保护法 status:现行有效", "中华人民共和国个人信息保护法"),
+        ("平台经济 year:2019", "国务院办公厅关于促进平台经济规范健康发展的指导意见"),
+        ("人工智能 year:2017", "国务院关于印发新一代人工智能发展规划的通知"),
+    ],
+)
+def test_a_filter_typed_among_the_words_keeps_their_ranking(
+    corpus_engine, q: str, first: str
+) -> None:
+    """A filter in the box (level:法律) made the query plain words: 数据安全法 level:法律
+    put 反间谍法 first, 个人信息保护法 status:现行有效 a payment regulation. The words are
+    now read as typed alone, and the filter still narrows."""
+    r = _search(corpus_engine, q)
+    assert r.hits[0].doc.title == first
+    assert "filters: " in r.intent.note
+
+
+def test_a_region_filter_among_keywords(corpus_engine) -> None:
+    """人工智能 region:上海 put 上海市中小学校外实践教育促进规定 first; now Shanghai's titles on
+    人工智能 lead, and every hit is Shanghai's."""
+    r = _search(corpus_engine, "人工智能 region:上海")
+    assert all("人工智能" in h.doc.title for h in r.hits[:5])
+    assert {h.doc.region for h in r.hits} == {"上海"}
+
+
 def test_the_everyday_short_form_of_ride_hailing(corpus_engine) -> None:
     """网约车 is what people type; titles write 网络预约出租汽车. Before, city taxi
     regulations mentioning 网约车 in passing came first and Shanghai's 网络预约出租汽车
