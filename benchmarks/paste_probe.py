@@ -170,12 +170,13 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "plus_guidelines_en": (("topic_en",), lambda q: q + " guidelines"),
     "plus_plan_en": (("topic_en",), lambda q: q + " action plan"),
     "china_zh": (("topic_zh",), lambda q: "中国 " + q),
-    # Filters typed among the words (the query language's field:value).
+    # Filters and exclusions typed among the words (the query language's field:value, -word).
     "filter_in_force": (
         ("title_law", "law_short", "topic_zh", "topic_en"),
         lambda q: q + " status:现行有效",
     ),
     "filter_years": (("title_policy", "topic_zh", "topic_en"), lambda q: q + " year:2015..2025"),
+    "exclude_zh": (("title_policy", "topic_zh"), lambda q: q + " -废止"),
     "plus_full_text": (("title_law", "title_policy", "law_short"), lambda q: q + " 全文"),
     "spaced_words": (("topic_zh",), _spaced_words),
     "en_dash": (("en_title",), lambda q: q.replace("-", "\u2013")),

@@ -169,11 +169,12 @@ class Intent:
     text: str  # the query to search (cleaned for titles and names)
     titles: tuple[str, ...] = ()  # compact titles that count as an exact match
     note: str = ""  # what was cleaned, for explain
-    filters: str = ""  # filters typed among the words (region:上海), searched with ``text``
+    filters: str = ""  # filters, exclusions typed among the words (region:上海 -废止)
 
     @property
     def searched(self) -> str:
-        """``text`` with the filters typed in the query: what a cleaned intent parses."""
+        """``text`` with the filters and exclusions typed in the query: what a cleaned
+        intent parses."""
         return f"{self.text} {self.filters}" if self.filters else self.text
 
     def to_dict(self) -> dict[str, object]:
@@ -354,21 +355,25 @@ def _classify(query: object) -> Intent:
     return Intent("words", query)
 
 
-# A filter typed among the words: a field the query language knows, then its value.
-_FILTER_TOKEN = re.compile(r'(?<!\S)(?P<field>[A-Za-z]+|文号|层级|地区|年份):(?:"[^"]*"|\S+)')
-# What the words around filters may be read as; anything else stays plain words.
+# What narrows a search without being a word to rank by: a filter (a field the query
+# language knows, then its value) or an exclusion (-废止, -"试点"), typed among the words.
+_NARROWING = re.compile(
+    r'(?<!\S)(?:(?P<field>[A-Za-z]+|文号|层级|地区|年份):|-)(?:"[^"]*"|[^\s"]+)'
+)
+# What the words around them may be read as; anything else stays plain words.
 FILTERED_KINDS = ("title", "law_name", "zh_keywords", "en_keywords")
 
 
 def _with_filters(query: str, norm: str) -> Intent:
-    """A query with operators: plain words, unless its only operators are filters
-    (人工智能 region:上海, year:2021 数据安全法) -- they narrow, they are no words, so the
-    words around them are read as if typed alone (before, 人工智能 region:上海 was ranked
-    by plain matching and put a school regulation first)."""
-    found = [m for m in _FILTER_TOKEN.finditer(norm) if _known_field(m.group("field"))]
+    """A query with operators: plain words, unless its only operators narrow it --
+    filters and exclusions (人工智能 region:上海, 平台经济 -废止, year:2021 数据安全法):
+    they are no words to rank by, so the words around them are read as if typed alone
+    (before, 人工智能 region:上海 was ranked by plain matching and put a school
+    regulation first)."""
+    found = [m for m in _NARROWING.finditer(norm) if _narrows(m)]
     if not found:
         return Intent("words", query)
-    rest = _FILTER_TOKEN.sub(lambda m: " " if _known_field(m.group("field")) else m.group(0), norm)
+    rest = _NARROWING.sub(lambda m: " " if _narrows(m) else m.group(0), norm)
     rest = " ".join(rest.split())
     if not rest or _OPERATORS.search(rest):
         return Intent("words", query)
@@ -377,12 +382,14 @@ def _with_filters(query: str, norm: str) -> Intent:
         return Intent("words", query)
     filters = " ".join(m.group(0).strip() for m in found)
     return replace(
-        intent, filters=filters, note="; ".join(filter(None, (intent.note, "filters: " + filters)))
+        intent, filters=filters, note="; ".join(filter(None, (intent.note, "narrowed: " + filters)))
     )
 
 
-def _known_field(name: str) -> bool:
-    return name in FILTER_FIELDS or name.lower() in FILTER_FIELDS
+def _narrows(m: re.Match[str]) -> bool:
+    """An exclusion, or a filter of a field the query language knows (foo:bar is words)."""
+    name = m.group("field")
+    return name is None or name in FILTER_FIELDS or name.lower() in FILTER_FIELDS
 
 
 def without_english_date(text: str) -> str:

@@ -65,13 +65,15 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
         ("个人信息保护法 全文", "law_name"),  # what is asked for after a name
         ("国务院办公厅关于促进平台经济规范健康发展的指导意见原文", "title"),
         ("营商环境 OR 放管服", "words"),
-        ("-废止 平台经济", "words"),
+        ("-废止 平台经济", "zh_keywords"),  # an exclusion narrows, as a filter does
         # Filters typed among the words narrow; the words are read as if typed alone.
         ("人工智能 region:上海", "zh_keywords"),
         ("数据安全法 level:法律", "law_name"),
         ("year:2019 国务院办公厅关于促进平台经济规范健康发展的指导意见", "title"),
         ("data security level:law", "en_keywords"),
-        ("平台经济 -废止 region:河南", "words"),  # another operator: as before
+        ("平台经济 -废止 region:河南", "zh_keywords"),
+        ("平台经济 OR 数字经济 region:河南", "words"),  # another operator: as before
+        ("-废止", "words"),
         ("region:上海", "words"),  # nothing but a filter
         ("foo:bar 平台经济", "words"),  # not a field of the query language
         ("怎么申请低保 region:上海", "words"),  # a question stays as before
@@ -88,7 +90,7 @@ def test_filters_typed_among_the_words_are_kept_for_the_search() -> None:
     a cleaned intent is searched by (``Intent.searched``), and explain says so."""
     law = classify("《数据安全法》 level:法律")
     assert (law.kind, law.text, law.filters) == ("law_name", "数据安全法", "level:法律")
-    assert law.searched == "数据安全法 level:法律" and "filters: level:法律" in law.note
+    assert law.searched == "数据安全法 level:法律" and "narrowed: level:法律" in law.note
     two = classify('data security region:"Shandong" year:2021')
     assert two.kind == "en_keywords" and two.filters == 'region:"Shandong" year:2021'
     assert classify("平台经济").filters == "" and classify("平台经济").searched == "平台经济"

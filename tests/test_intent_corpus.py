@@ -708,17 +708,19 @@ def test_an_english_topic_with_a_kind_after_it(
         ("个人信息保护法 status:现行有效", "中华人民共和国个人信息保护法"),
         ("平台经济 year:2019", "国务院办公厅关于促进平台经济规范健康发展的指导意见"),
         ("人工智能 year:2017", "国务院关于印发新一代人工智能发展规划的通知"),
+        ("平台经济 -废止", "国务院办公厅关于促进平台经济规范健康发展的指导意见"),
     ],
 )
 def test_a_filter_typed_among_the_words_keeps_their_ranking(
     corpus_engine, q: str, first: str
 ) -> None:
-    """A filter in the box (level:法律) made the query plain words: 数据安全法 level:法律
-    put 反间谍法 first, 个人信息保护法 status:现行有效 a payment regulation. The words are
-    now read as typed alone, and the filter still narrows."""
+    """A filter or an exclusion in the box made the query plain words: 数据安全法
+    level:法律 put 反间谍法 first, 个人信息保护法 status:现行有效 a payment regulation,
+    平台经济 -废止 regulations that mention it once. The words are now read as typed
+    alone, and the filter still narrows."""
     r = _search(corpus_engine, q)
     assert r.hits[0].doc.title == first
-    assert "filters: " in r.intent.note
+    assert "narrowed: " in r.intent.note
 
 
 def test_a_region_filter_among_keywords(corpus_engine) -> None:
