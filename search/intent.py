@@ -361,7 +361,7 @@ _NARROWING = re.compile(
     r'(?<!\S)(?:(?P<field>[A-Za-z]+|文号|层级|地区|年份):|-)(?:"[^"]*"|[^\s"]+)'
 )
 # What the words around them may be read as; anything else stays plain words.
-FILTERED_KINDS = ("title", "law_name", "zh_keywords", "en_keywords")
+FILTERED_KINDS = ("title", "law_name", "zh_keywords", "en_keywords", "question")
 
 
 def _with_filters(query: str, norm: str) -> Intent:

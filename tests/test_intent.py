@@ -76,7 +76,7 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
         ("-废止", "words"),
         ("region:上海", "words"),  # nothing but a filter
         ("foo:bar 平台经济", "words"),  # not a field of the query language
-        ("怎么申请低保 region:上海", "words"),  # a question stays as before
+        ("怎么申请低保 region:上海", "question"),
         ("", "words"),
         ("\x00\u202e", "words"),
     ],
