@@ -19,6 +19,10 @@ Kinds (first that applies):
 * ``en_keywords`` -- a few English words;
 * ``words`` -- anything else (mixed, operators, long text): searched as words.
 
+Filters and exclusions typed among the words (数据安全法 level:法律, 平台经济 -废止)
+narrow the search and are no words: the rest is classified alone, and kept with
+the filters (``Intent.filters``) when it is a title, a name, keywords or a question.
+
 Classification never raises: whatever it cannot read is ``words``.
 """
 
