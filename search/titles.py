@@ -2013,7 +2013,10 @@ def search_front(
         res, pool = _lookup_english(engine, text, limit, True, use_en, part)
     except DuizhaoError:
         return SearchFront([], None, _cut(part))
-    front = SearchFront([c.doc for c in res.candidates], None, _cut(part))
+    # Candidates none of which shares a term of the subject are only of the kind
+    # asked for: the box's own results rank better than they would.
+    on_subject = any(_on_subject(c) for c in res.candidates)
+    front = SearchFront([c.doc for c in res.candidates] if on_subject else [], None, _cut(part))
     main = pool.main
     same_fields = fields is None or set(fields) == set(_english_fields(use_en))
     if reuse and same_fields and pool.plan is not None:
@@ -2024,6 +2027,14 @@ def search_front(
     if reuse and usable and (len(main.hits) >= reuse or main.total <= len(main.hits)):
         front.results = _whole_results(engine, main, res.candidates)
     return front
+
+
+def _on_subject(c: Candidate) -> bool:
+    """Whether a candidate shares a term of the title's subject (or the lookup had no
+    terms to compare): 飞行基本规则 does not, for cross-border data transfer rules --
+    it is only of the kind asked for ("rules")."""
+    terms = [e for e in c.evidence if e.kind == "terms"]
+    return not terms or any(e.score > 0 for e in terms)
 
 
 def _cut(part: Deadline | None) -> bool:

@@ -731,6 +731,17 @@ def test_a_region_filter_among_keywords(corpus_engine) -> None:
     assert {h.doc.region for h in r.hits} == {"上海"}
 
 
+def test_an_english_title_whose_lookup_knows_only_the_kind(corpus_engine) -> None:
+    """cross-border data transfer rules reads as an English title, and the title lookup
+    found only documents of the kind ("rules": 飞行基本规则, court rules), none sharing a
+    word of the subject; they were put in front of the box's own results. Now the box's
+    results lead: data regulations first."""
+    r = _search(corpus_engine, "cross-border data transfer rules")
+    assert r.intent.kind == "en_title"
+    assert "数据" in r.hits[0].doc.title
+    assert not any("飞行" in h.doc.title for h in r.hits[:5])
+
+
 def test_the_everyday_short_form_of_ride_hailing(corpus_engine) -> None:
     """网约车 is what people type; titles write 网络预约出租汽车. Before, city taxi
     regulations mentioning 网约车 in passing came first and Shanghai's 网络预约出租汽车
