@@ -649,12 +649,12 @@ def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
                 -score,
                 it.collapse_key,
             )
-            tier.append((key, it))
+            tier.append((key, score, it))
         else:
             rest.append((-round(score, 5), it.collapse_key, it))
     tier.sort(key=lambda t: t[0])
     rest.sort(key=lambda t: (t[0], t[1]))
-    return [(k[8] * -1.0, it) for k, it in tier] + [(-t[0], t[2]) for t in rest]
+    return [(score, it) for _k, score, it in tier] + [(-t[0], t[2]) for t in rest]
 
 
 def _facets(keys: list[bytes], plan: Plan) -> dict[str, dict[str, int]]:

@@ -331,7 +331,7 @@ def _classify(query: object) -> Intent:
         if intent.title_like and not _OPERATORS.search(intent.text):
             return intent
     if _OPERATORS.search(norm):
-        return _with_filters(query, norm)
+        return _narrowed(query, norm)
     han = han_count(norm)
     latin_words = _LATIN_WORD.findall(norm)
     if '"' in norm:
@@ -368,7 +368,7 @@ _NARROWING = re.compile(
 FILTERED_KINDS = ("title", "law_name", "zh_keywords", "en_keywords", "question")
 
 
-def _with_filters(query: str, norm: str) -> Intent:
+def _narrowed(query: str, norm: str) -> Intent:
     """A query with operators: plain words, unless its only operators narrow it --
     filters and exclusions (人工智能 region:上海, 平台经济 -废止, year:2021 数据安全法):
     they are no words to rank by, so the words around them are read as if typed alone
