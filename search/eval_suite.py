@@ -125,18 +125,29 @@ def _corpus(data: Path) -> list[Document]:
     return docs
 
 
-def _sample(items: list, n: int, salt: str) -> list:
-    rng = random.Random(f"{SEED}:{salt}")
+def _sample(items: list, n: int, salt: str, draw: int = 0) -> list:
+    """``n`` of ``items`` ((key, value) pairs), the same for ever for one ``draw``.
+
+    Draw 0 is the suite's own sets. A later draw is a fresh set: drawn with another
+    seed from what no earlier draw took, so its items were never looked at while
+    tuning (``duizhao eval --suite --draw N``)."""
     items = sorted(items, key=lambda x: x[0])
-    return items if len(items) <= n else rng.sample(items, n)
+    for k in range(draw + 1):
+        rng = random.Random(f"{SEED}:{salt}" if k == 0 else f"{SEED}:{salt}:draw{k}")
+        taken = items if len(items) <= n else rng.sample(items, n)
+        if k == draw:
+            return taken
+        gone = {key for key, _ in taken}
+        items = [kv for kv in items if kv[0] not in gone]
+    return []
 
 
-def title_sets(docs: list[Document]) -> list[Item]:
+def title_sets(docs: list[Document], draw: int = 0) -> list[Item]:
     laws = [(d.id, d) for d in docs if d.source == "laws" and d.title]
     policies = [(d.id, d) for d in docs if d.source == "policy_titles" and d.title]
     out = []
     for name, pool in (("title_law", laws), ("title_policy", policies)):
-        for did, d in _sample(pool, SET_SIZE, name):
+        for did, d in _sample(pool, SET_SIZE, name, draw):
             out.append(Item(name, did, d.title, {"id": did, "title": compact(d.title)}))
     shorts = [
         (d.id, d)
@@ -145,7 +156,7 @@ def title_sets(docs: list[Document]) -> list[Item]:
         and d.title.startswith(LAW_PREFIX)
         and len(d.title) > len(LAW_PREFIX) + 1
     ]
-    for did, d in _sample(shorts, SET_SIZE, "law_short"):
+    for did, d in _sample(shorts, SET_SIZE, "law_short", draw):
         out.append(
             Item(
                 "law_short", did, d.title[len(LAW_PREFIX) :], {"id": did, "title": compact(d.title)}
@@ -154,8 +165,9 @@ def title_sets(docs: list[Document]) -> list[Item]:
     return out
 
 
-def topic_sets(docs: list[Document], glossary: Any) -> list[Item]:
-    """Policy terms of the curated glossary that head enough titles, in both languages."""
+def topic_sets(docs: list[Document], glossary: Any, draw: int = 0) -> list[Item]:
+    """Policy terms of the curated glossary that head enough titles, in both languages
+    (a later ``draw``: terms no earlier draw took, as :func:`_sample`)."""
     titles = [compact(d.title) for d in docs if d.title]
     candidates = []
     for e in glossary.entries():
@@ -165,8 +177,19 @@ def topic_sets(docs: list[Document], glossary: Any) -> list[Item]:
             continue
         candidates.append((e.zh, e))
     candidates.sort(key=lambda kv: kv[0])
-    rng = random.Random(f"{SEED}:topics")
-    rng.shuffle(candidates)
+    for k in range(draw + 1):
+        rng = random.Random(f"{SEED}:topics" if k == 0 else f"{SEED}:topics:draw{k}")
+        order = list(candidates)
+        rng.shuffle(order)
+        out = _topic_items(order, titles)
+        if k == draw:
+            return out
+        gone = {i.key for i in out}
+        candidates = [kv for kv in candidates if kv[0] not in gone]
+    return []
+
+
+def _topic_items(candidates: list, titles: list[str]) -> list[Item]:
     out: list[Item] = []
     for zh, e in candidates:
         n = sum(1 for t in titles if zh in t)
@@ -190,14 +213,14 @@ def english_form(dn: DocNumber) -> str | None:
     return f"{code.capitalize()} No. {dn.number}"
 
 
-def docnum_set(docs: list[Document]) -> list[Item]:
+def docnum_set(docs: list[Document], draw: int = 0) -> list[Item]:
     pool = []
     for d in docs:
         dn = parse_docnum(d.docnum) if d.docnum else None
         if dn is not None and dn.year:
             pool.append((d.id, (d, dn)))
     out = []
-    for did, (_d, dn) in _sample(pool, SET_SIZE, "docnum"):
+    for did, (_d, dn) in _sample(pool, SET_SIZE, "docnum", draw):
         style = DOCNUM_STYLES[int(hashlib.sha1(did.encode()).hexdigest(), 16) % len(DOCNUM_STYLES)]
         if style == "en":
             q = english_form(dn)
@@ -369,13 +392,16 @@ def run_stard(
         }
 
 
-def build_items(data: Path, glossary: Any) -> list[Item]:
+def build_items(data: Path, glossary: Any, draw: int = 0) -> list[Item]:
+    """Every set's items; a later ``draw`` redraws the sets drawn from the corpus and
+    leaves out the fixed ones (en_titles, STARD), which have nothing to redraw."""
     docs = _corpus(data)
-    items = title_sets(docs)
+    items = title_sets(docs, draw)
     if glossary is not None:
-        items += topic_sets(docs, glossary)
-    items += docnum_set(docs)
-    items += en_title_set(data / "en_titles" / "dev.jsonl")
+        items += topic_sets(docs, glossary, draw)
+    items += docnum_set(docs, draw)
+    if draw == 0:
+        items += en_title_set(data / "en_titles" / "dev.jsonl")
     return items
 
 
@@ -386,9 +412,11 @@ def run_suite(
     halves: tuple[str, ...] = HALVES,
     sets: tuple[str, ...] | None = None,
     progress: Callable[[str], None] | None = None,
+    draw: int = 0,
 ) -> dict[str, SetResult]:
-    """Every set (or ``sets``) on the chosen halves."""
-    items = build_items(data, engine.glossary)
+    """Every set (or ``sets``) on the chosen halves, of the suite's sets or a fresh
+    ``draw``."""
+    items = build_items(data, engine.glossary, draw)
     if sets:
         items = [i for i in items if i.set in sets]
     results: dict[str, SetResult] = {}
@@ -404,7 +432,7 @@ def run_suite(
                 progress(f"{name} done")
         if sets is None or "en_title_lookup" in sets or "en_title" in sets:
             run_title_lookup(engine, items, results, halves)
-        if sets is None or "stard" in sets:
+        if draw == 0 and (sets is None or "stard" in sets):
             run_stard(engine, data, results, halves)
             if progress:
                 progress("stard done")
@@ -465,6 +493,9 @@ def run_cli(args: Any) -> int:
     """``duizhao eval --suite``: print the table (or ``--json``)."""
 
     halves = HALVES if not getattr(args, "half", None) else (args.half,)
+    draw = getattr(args, "draw", 0) or 0
+    if draw < 0:
+        raise InputError(f"--draw {draw}: no such draw", "give 0 (the suite's own sets) or more")
     sets = tuple(args.sets.split(",")) if getattr(args, "sets", None) else None
     engine = Engine(getattr(args, "index", None), glossary=glossary_from_args(args))
     try:
@@ -472,7 +503,14 @@ def run_cli(args: Any) -> int:
         def progress(msg: str) -> None:
             print(f"eval: {msg}", file=sys.stderr, flush=True)
 
-        results = run_suite(engine, shared_data_dir(), halves=halves, sets=sets, progress=progress)
+        results = run_suite(
+            engine,
+            shared_data_dir(),
+            halves=halves,
+            sets=sets,
+            progress=progress,
+            draw=draw,
+        )
     finally:
         with contextlib.suppress(Exception):
             engine.backend.close()

@@ -469,3 +469,19 @@ def test_suite_table_keeps_halves_apart() -> None:
     report, tune = text.split("== tune")
     assert "== report ==" in report and "first 1.000" in report
     assert "used for tuning — not a result" in tune and "first 0.000" in tune
+
+
+def test_a_fresh_draw_is_stable_and_shares_no_item_with_earlier_draws() -> None:
+    from search.eval_suite import _sample
+
+    pool = [(f"d{i:03}", i) for i in range(500)]
+    first = _sample(pool, 200, "title_law")
+    second = _sample(pool, 200, "title_law", draw=1)
+    third = _sample(pool, 200, "title_law", draw=2)
+    keys = [{k for k, _ in s} for s in (first, second, third)]
+    assert [len(k) for k in keys] == [200, 200, 100]
+    assert not keys[0] & keys[1] and not keys[1] & keys[2] and not keys[0] & keys[2]
+    # The suite's own draw is what it always was: draw 0 ignores later draws.
+    assert first == _sample(list(reversed(pool)), 200, "title_law", draw=0)
+    assert second == _sample(pool, 200, "title_law", draw=1)
+    assert _sample(pool, 200, "title_law", draw=3) == []

@@ -394,6 +394,13 @@ def _add_eval_parser(sub: Any) -> None:
     )
     s.add_argument("--half", choices=("tune", "report"), help="with --suite: one half only")
     s.add_argument("--sets", metavar="A,B", help="with --suite: only these sets")
+    s.add_argument(
+        "--draw",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --suite: a fresh draw of the sets drawn from the corpus (0: the suite's own)",
+    )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
 
