@@ -750,6 +750,14 @@ def test_the_everyday_short_form_of_ride_hailing(corpus_engine) -> None:
     assert "网络预约出租汽车" in r.hits[0].doc.title
 
 
+def test_a_short_question_about_dibao_finds_the_dibao_regulations(corpus_engine) -> None:
+    """低保 is what people say; laws write 最低生活保障. Before, 怎么申请低保 matched no
+    document on both words and put the Administrative Reconsideration Law (申请 in every
+    line) first."""
+    r = _search(corpus_engine, "怎么申请低保")
+    assert r.hits and "最低生活保障" in r.hits[0].doc.title
+
+
 @pytest.mark.parametrize("year", [2010, 2019, 2023])
 def test_a_work_report_typed_short_comes_first(corpus_engine, year: int) -> None:
     """2019年政府工作报告 names the State Council's report, stored as
