@@ -214,16 +214,21 @@ def attested_titles(engine: Any) -> dict[str, Any]:
     return {"n": n, "not_indexed": len(table) - n, "first": first / n, "top10": top10 / n}
 
 
-def attested_policy_titles(engine: Any, path: Path | None = None) -> dict[str, Any]:
+def attested_policy_titles(
+    engine: Any, path: Path | None = None, half: str | None = None
+) -> dict[str, Any]:
     """The attested English titles of policy documents (one set of
-    ``search.attested.POLICY_FILES``, by default the first) through the title
-    lookup, English titles not searched: right when a candidate is the row's
-    document or has its Chinese title (a record and its reprint). **Tuned on**
-    (their misses were looked at): not a result."""
-    from search.attested import POLICY_FILE, normalize_key, read_policy_rows
+    ``search.attested.POLICY_FILES``, by default the first; of a split set, one
+    ``half``) through the title lookup, English titles not searched: right when a
+    candidate is the row's document or has its Chinese title (a record and its
+    reprint). The unsplit sets are **tuned on** (their misses were looked at): not a
+    result; so is a split set's tune half."""
+    from search.attested import POLICY_FILE, normalize_key, policy_half, read_policy_rows
     from search.titles import lookup_title
 
     rows = read_policy_rows(path or POLICY_FILE)
+    if half is not None:
+        rows = [r for r in rows if policy_half(r.doc_id) == half]
     first = top10 = 0
     misses: list[tuple[int | None, str]] = []
     t0 = time.perf_counter()
@@ -261,6 +266,27 @@ def _print_docnums(engine: Any) -> None:
         f"first or tied {d['english_first_or_tied']:.2%} "
         f"({d['no_english_form']} numbers have no English form)"
     )
+
+
+def _print_policy_sets(engine: Any) -> None:
+    """Each attested policy set; a split set by half, its report half without misses
+    (they are not to be looked at)."""
+    from search.attested import POLICY_FILES, SPLIT_POLICY_FILES
+
+    for path in POLICY_FILES:
+        halves = ("report", "tune") if path in SPLIT_POLICY_FILES else (None,)
+        for half in halves:
+            p = attested_policy_titles(engine, path, half)
+            label = {"report": "report half: a result", "tune": "tune half: TUNED ON"}.get(
+                half or "", "TUNED ON, not a result"
+            )
+            print(
+                f"attested English policy titles, {path.name} ({label}), English titles not "
+                f"searched: first {p['first']:.1%}, top 10 {p['top10']:.1%} of {p['n']} "
+                f"({p['ms_per_query']:.0f} ms/query)"
+            )
+            for rank, title in p["misses"] if half != "report" else ():
+                print(f"   miss (rank {rank}): {title}")
 
 
 def main(argv: list[str]) -> int:
@@ -303,17 +329,7 @@ def main(argv: list[str]) -> int:
         f"first {a['first']:.1%}, top 10 {a['top10']:.1%} of {a['n']} indexed "
         f"({a['not_indexed']} rows name no sample document)"
     )
-    from search.attested import POLICY_FILES
-
-    for path in POLICY_FILES:
-        p = attested_policy_titles(engine, path)
-        print(
-            f"attested English policy titles, {path.name} (TUNED ON, not a result), English "
-            f"titles not searched: first {p['first']:.1%}, top 10 {p['top10']:.1%} of {p['n']} "
-            f"({p['ms_per_query']:.0f} ms/query)"
-        )
-        for rank, title in p["misses"]:
-            print(f"   miss (rank {rank}): {title}")
+    _print_policy_sets(engine)
     if not attested_only:
         print(f"draft chrF, report half of the attested references: {draft_chrf():.1f}")
     return 0

@@ -27,6 +27,7 @@ second and a third such set.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,19 @@ POLICY_FILE = DATA_DIR / "attested_policy_titles.tsv"
 POLICY_FILE_B = DATA_DIR / "attested_policy_titles_b.tsv"
 # A third, gathered when the first two were at their ceiling (other kinds, regions, issuers).
 POLICY_FILE_C = DATA_DIR / "attested_policy_titles_c.tsv"
-POLICY_FILES = (POLICY_FILE, POLICY_FILE_B, POLICY_FILE_C)
+# A fourth, gathered when the third was at its ceiling, and split in two (``policy_half``):
+# only its tune half is looked at while changing the lookup; its report half is a result.
+POLICY_FILE_D = DATA_DIR / "attested_policy_titles_d.tsv"
+POLICY_FILES = (POLICY_FILE, POLICY_FILE_B, POLICY_FILE_C, POLICY_FILE_D)
+SPLIT_POLICY_FILES = (POLICY_FILE_D,)
+
+
+def policy_half(doc_id: str) -> str:
+    """'tune' or 'report': a split policy file's half of a row, fixed by its document."""
+    return (
+        "tune" if hashlib.sha1(f"attested\x00{doc_id}".encode()).digest()[0] % 2 == 0 else "report"
+    )
+
 
 _LATIN = re.compile(r"[A-Za-z]")
 _URL = re.compile(r"^https?://\S+$")

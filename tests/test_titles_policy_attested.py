@@ -157,3 +157,16 @@ def test_thin_pool_and_the_second_retrieval(small_engine) -> None:
     assert set(found) <= {"plan13", "law", "other"}
     # Documents already in the pool are not returned again.
     assert _parse_pool(small_engine, parse, pool, fields, None) == []
+
+
+def test_a_split_policy_set_has_two_halves_fixed_by_document() -> None:
+    """The fourth set is scored by half (tune, looked at; report, a result): each half
+    must be big enough to say something, and a row's half must not depend on file order."""
+    from search.attested import SPLIT_POLICY_FILES, policy_half
+
+    for path in SPLIT_POLICY_FILES:
+        rows = read_policy_rows(path)
+        halves = [policy_half(r.doc_id) for r in rows]
+        assert halves.count("tune") >= 15 and halves.count("report") >= 15
+        assert halves == [policy_half(r.doc_id) for r in rows]
+    assert {policy_half(f"pt-{i:020x}") for i in range(40)} == {"tune", "report"}
