@@ -268,9 +268,15 @@ def _expansion_clauses(
         alts = how.user_alts(user_words, exps[0].source)
         seen = {user_words}
         alts += _expansion_alts(exps, how, seen)
+        display, start = exps[0].source, span[0]
         if len(inside) < len(within):
             overlap_owner.update(dict.fromkeys(inside, len(clauses)))
-        clauses.append(Clause(tuple(alts), how.occur, display=exps[0].source, start=span[0]))
+            # The words this clause took, as typed: what the span's source was
+            # for a span that overlapped none ("regulations" of "safety
+            # regulations" after "food safety" is a kind word, not a phrase).
+            display = " ".join(positive[i].text for i in inside)
+            start = positive[inside[0]].span[0]
+        clauses.append(Clause(tuple(alts), how.occur, display=display, start=start))
         seen_of.append(seen)
     return clauses, used
 

@@ -684,6 +684,11 @@ def test_an_english_topic_with_policy_after_it(corpus_engine, q: str, term: str)
         ("business environment regulations", "营商环境", ("条例",)),
         ("new energy vehicle regulations", "新能源汽车", ()),
         ("rural revitalization guidelines", "乡村振兴", ()),
+        # The glossary reads "safety regulations" as 安全监管 too: the kind is still
+        # the word after the topic (before, 监管 was required and food safety
+        # supervision notices came first).
+        ("food safety regulations", "食品安全", ("条例",)),
+        ("work safety regulations", "安全生产", ("条例",)),
     ],
 )
 def test_an_english_topic_with_a_kind_after_it(
