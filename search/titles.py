@@ -904,6 +904,12 @@ W_EN_TITLE = 0.3
 W_RETRIEVAL = 0.1
 W_FIT = 0.1  # a tie-breaker between titles holding the same terms
 REGION_CLASH = 0.8  # confidence kept by a candidate of another province than the one named
+ABOUT_ANOTHER_KEEP = 0.85  # confidence kept by an explainer of a document (一图读懂《…》)
+_EXPLAINER_EN = re.compile(
+    r"interpret|explain|q\s*&\s*a|questions?\s+and\s+answers|press\s+conference|briefing|"
+    r"infographic|graphic",
+    re.IGNORECASE,
+)
 SPLIT_GAP = 8  # characters a title may put between the two halves of a reading
 
 
@@ -997,6 +1003,11 @@ class _EnglishScoring:
     docnum_keys: set[str]
     generation: Any = None  # the index generation of the candidates (None: no cache)
     readings: tuple[str, ...] = ()  # every Chinese reading of the title, longest first
+    # The years the title writes (a plan's period, 2021-2030), looked for in the Chinese
+    # title as one more term: a period both titles write is as telling as a subject
+    # word (the 2021-2030 action plan against trafficking, not the 1989 notice on
+    # it). Not when the title has a 文号, whose year its Chinese title does not write.
+    years: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, parse: EnglishTitleParse, generation: Any = None) -> _EnglishScoring:
@@ -1025,6 +1036,7 @@ class _EnglishScoring:
             {k for dn in parse.docnums for k in (dn.key, dn.pinyin_key)},
             generation,
             _readings(parse),
+            () if parse.docnums else tuple(str(y) for y in parse.years),
         )
 
 
@@ -1085,7 +1097,7 @@ def score_english(
     ev: list[Evidence] = []
     mismatch: list[str] = []
     if parse.terms:
-        ev.append(_terms_evidence(parse, title_zh, body_zh, sc.covers))
+        ev.append(_terms_evidence(parse, title_zh, body_zh, sc.covers, sc.years))
     if parse.doctypes:
         ev.append(_doctype_evidence(parse, doc, title_zh, body_zh, sc.doctypes, sc.specific))
     if parse.issuers:
@@ -1121,6 +1133,11 @@ def score_english(
         # Henan's; a record without a Chinese title escapes the title-fit evidence
         # that weighs on the right one).
         conf = round(conf * REGION_CLASH, 3)
+    if doc.title and _about_another(doc.title) and not _EXPLAINER_EN.search(parse.text):
+        # An explainer of a document (一图读懂《X》, a press conference on X) is not X,
+        # unless the English asks for one: it holds X's words and often its period
+        # without X's place, which the English may leave out too, so it beat X.
+        conf = round(conf * ABOUT_ANOTHER_KEEP, 3)
     return Candidate(doc, conf, ev, retrieval, mismatch)
 
 
@@ -1157,10 +1174,18 @@ def _terms_evidence(
     title_zh: str,
     body_zh: Callable[[], str],
     covers: list[tuple[int, ...]],
+    years: tuple[str, ...] = (),
 ) -> Evidence:
-    """How much of the title's subject terms the Chinese title (or, weaker, the text) holds."""
+    """How much of the title's subject terms the Chinese title (or, weaker, the text)
+    holds; ``years`` the title writes count as one more term, held when the Chinese
+    title writes them all."""
     got = total = 0.0
     hits = []
+    if years:
+        total += 1.0
+        if all(y in title_zh for y in years):
+            got += 1.0
+            hits.append("-".join(years))
     in_title = [_any_in(t.zh, title_zh) for t in parse.terms]
     for i, t in enumerate(parse.terms):
         total += t.weight
@@ -1178,9 +1203,8 @@ def _terms_evidence(
         if _any_in(t.zh, body_zh()):
             got += 0.5 * t.weight  # in the text, not the title: weaker
             hits.append(f"{t.en} (text)")
-    return Evidence(
-        "terms", got / total, W_TERMS, f"{len(hits)}/{len(parse.terms)}: {', '.join(hits)}"
-    )
+    n = len(parse.terms) + bool(years)
+    return Evidence("terms", got / total, W_TERMS, f"{len(hits)}/{n}: {', '.join(hits)}")
 
 
 def _split_in(parts: tuple[str, ...], title: str) -> bool:

@@ -332,3 +332,74 @@ def test_roman_numbered_parts() -> None:
         en, Document(id="b", title="中华人民共和国刑法修正案（二）", region="全国")
     )
     assert seventh["terms"] > second["terms"] and s_conf > o_conf
+
+
+def _glossary():
+    from index.glossary import load_glossary
+
+    return load_glossary()
+
+
+def test_the_period_both_titles_write_counts_as_a_term() -> None:
+    """Before, the 1989 notice on trafficking beat the 2021-2030 action plan: "Combat"
+    found 打击 in it, and the plan's period weighed only as the issue year."""
+    g = _glossary()
+    en = "China's Action Plan to Combat Human Trafficking (2021-2030)"
+    docs = {
+        "plan": Document(
+            id="a",
+            title="国务院办公厅关于印发中国反对拐卖人口行动计划（2021—2030年）的通知",
+            region="全国",
+            issue_date="2021-04-09",
+        ),
+        "old plan": Document(
+            id="b",
+            title="国务院办公厅关于印发中国反对拐卖人口行动计划(2013—2020年)的通知",
+            region="全国",
+            issue_date="2013-03-02",
+        ),
+        "notice": Document(
+            id="c",
+            title="国务院关于坚决打击拐卖妇女儿童犯罪活动的通知",
+            region="全国",
+            issue_date="1989-01-01",
+        ),
+    }
+    got = {k: _evidence(en, d, g) for k, d in docs.items()}
+    assert got["plan"][1] > got["notice"][1] and got["plan"][1] > got["old plan"][1]
+    assert got["plan"][0]["terms"] > got["old plan"][0]["terms"]
+    # A 文号's year is not a period the Chinese title writes: no such term.
+    p = parse_english_title("Guobanfa (2021) No. 16 Action Plan on Human Trafficking", g)
+    c = score_english(p, docs["plan"], 1.0, use_title_en=False)
+    assert "2021" not in next(e.detail for e in c.evidence if e.kind == "terms")
+
+
+def test_an_explainer_stays_under_the_document_it_explains() -> None:
+    """一图读懂《…（2022—2025年）》 held the English title's period and the notice issuing
+    the plan (with two others) did not, so the explainer came first."""
+    g = _glossary()
+    en = "Shanghai Action Plan for Cultivating 'Metaverse' (2022-2025)"
+    notice = Document(
+        id="a",
+        title="上海市人民政府办公厅关于印发促进绿色低碳产业发展、培育“元宇宙”新赛道、"
+        "促进智能终端产业高质量发展等行动方案的通知",
+        region="上海",
+        issue_date="2022-07-08",
+    )
+    graphic = Document(
+        id="b",
+        title="一图读懂《上海市培育“元宇宙”新赛道行动方案（2022—2025年）》",
+        region="上海",
+        issue_date="2022-07-12",
+    )
+    assert _evidence(en, notice, g)[1] > _evidence(en, graphic, g)[1]
+    # The explainer keeps less than its evidence gives, unless the English asks for one.
+    from search.titles import _confidence
+
+    def kept(title: str) -> tuple[float, float]:
+        c = score_english(parse_english_title(title, g), graphic, 1.0, use_title_en=False)
+        return c.confidence, _confidence(c.evidence)
+
+    plain, asked = kept(en), kept("Interpretation of the " + en)
+    assert plain[0] < plain[1]
+    assert asked[0] == asked[1]
