@@ -1,5 +1,6 @@
 """The relevance suite asked as people paste and type it, tune half by default:
-``python benchmarks/paste_probe.py [--index DIR] [--half tune] [--forms A,B] [--misses]``.
+``python benchmarks/paste_probe.py [--index DIR] [--half tune] [--forms A,B] [--misses]
+[--draw N]``.
 
 Place in the flow: reads the suite's sets (``search.eval_suite``: fixed seeds, fixed
 halves) and asks each item again in other written forms -- a title copied with its 。,
@@ -238,15 +239,26 @@ def main() -> None:
     ap.add_argument("--half", choices=("tune", "report"), default="tune")
     ap.add_argument("--forms", help="comma-separated forms (default: all)", default="")
     ap.add_argument("--misses", action="store_true", help="print the queries a form misses")
+    ap.add_argument(
+        "--draw",
+        type=int,
+        default=0,
+        help="a fresh draw of the suite's corpus sets (duizhao eval --suite --draw N): items "
+        "no rule was written from, on both halves until its tune half is looked at",
+    )
     args = ap.parse_args()
     glossary = load_glossary()
     engine = Engine(checked_index(args.index), glossary=glossary)
-    items = [i for i in es.build_items(shared_data_dir(), glossary) if i.half == args.half]
+    items = es.build_items(shared_data_dir(), glossary, args.draw)
+    items = [i for i in items if i.half == args.half]
     # Warm the process (the first searches of a cold one may be cut short by their budget).
     for item in items[:20]:
         _box(engine, item, item.query)
     forms = [f for f in args.forms.split(",") if f] or list(FORMS)
-    print(f"half: {args.half} ({'tuned on' if args.half == 'tune' else 'report'})")
+    print(
+        f"half: {args.half} ({'tuned on' if args.half == 'tune' else 'report'})"
+        + (f", draw {args.draw}" if args.draw else "")
+    )
     print(f"{'form':14} {'set':18} {'asked':>5}  metrics")
     for form in forms:
         sets, rewrite = FORMS[form]
