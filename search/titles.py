@@ -1126,19 +1126,24 @@ def score_english(
     if use_title_en and doc.titles_en:
         ev.append(_english_title_evidence(parse, doc))
     ev.append(Evidence("retrieval", retrieval, W_RETRIEVAL, "search score relative to the best"))
+    return Candidate(doc, _kept_confidence(parse, doc, ev), ev, retrieval, mismatch)
+
+
+def _kept_confidence(parse: EnglishTitleParse, doc: Document, ev: list[Evidence]) -> float:
+    """The evidence's confidence, less for a candidate that cannot be the document
+    however well its words match."""
     conf = _confidence(ev)
     if parse.regions and _other_province(parse, doc, ev):
         # A document of another province than the one the title names is not its
-        # document, however well its words match (Shandong's 十四五 outline is not
-        # Henan's; a record without a Chinese title escapes the title-fit evidence
-        # that weighs on the right one).
+        # document (Shandong's 十四五 outline is not Henan's; a record without a
+        # Chinese title escapes the title-fit evidence that weighs on the right one).
         conf = round(conf * REGION_CLASH, 3)
     if doc.title and _about_another(doc.title) and not _EXPLAINER_EN.search(parse.text):
         # An explainer of a document (一图读懂《X》, a press conference on X) is not X,
         # unless the English asks for one: it holds X's words and often its period
         # without X's place, which the English may leave out too, so it beat X.
         conf = round(conf * ABOUT_ANOTHER_KEEP, 3)
-    return Candidate(doc, conf, ev, retrieval, mismatch)
+    return conf
 
 
 def _other_province(parse: EnglishTitleParse, doc: Document, ev: list[Evidence]) -> bool:
