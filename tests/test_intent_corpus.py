@@ -755,6 +755,17 @@ def test_the_everyday_short_form_of_ride_hailing(corpus_engine) -> None:
     assert "网络预约出租汽车" in r.hits[0].doc.title
 
 
+@pytest.mark.parametrize(
+    ("query", "full"),
+    [("个税", "个人所得税"), ("经济适用房", "经济适用住房"), ("失业金", "失业保险金")],
+)
+def test_everyday_short_forms_find_what_titles_write(corpus_engine, query: str, full: str) -> None:
+    """Before: 个税 found two work reports, 经济适用房 a migrant workers' regulation first,
+    失业金 five documents, none holding 失业保险金 in its title."""
+    r = _search(corpus_engine, query)
+    assert r.hits and full in r.hits[0].doc.title
+
+
 def test_a_short_question_about_dibao_finds_the_dibao_regulations(corpus_engine) -> None:
     """低保 is what people say; laws write 最低生活保障. Before, 怎么申请低保 matched no
     document on both words and put the Administrative Reconsideration Law (申请 in every
