@@ -223,19 +223,19 @@ def attested_policy_titles(
     candidate is the row's document or has its Chinese title (a record and its
     reprint). The unsplit sets are **tuned on** (their misses were looked at): not a
     result; so is a split set's tune half."""
-    from search.attested import POLICY_FILE, normalize_key, policy_half, read_policy_rows
+    from search.attested import POLICY_FILE, SPLIT_SET, read_policy_rows
+    from search.eval_suite import half_of
     from search.titles import lookup_title
 
     rows = read_policy_rows(path or POLICY_FILE)
     if half is not None:
-        rows = [r for r in rows if policy_half(r.doc_id) == half]
+        rows = [r for r in rows if half_of(SPLIT_SET, r.doc_id) == half]
     first = top10 = 0
     misses: list[tuple[int | None, str]] = []
     t0 = time.perf_counter()
     for row in rows:
         cands = lookup_title(engine, row.en, 10, use_title_en=False).candidates
-        key = normalize_key(row.zh)
-        ok = [c.doc.id == row.doc_id or normalize_key(c.doc.title or "") == key for c in cands]
+        ok = _rights(row, [c.doc for c in cands])
         first += bool(ok) and ok[0]
         top10 += any(ok)
         if not (ok and ok[0]):
@@ -253,19 +253,24 @@ def attested_policy_titles(
     }
 
 
+def _rights(row: Any, docs: list) -> list[bool]:
+    """Per document: whether it is the row's, or has its Chinese title (a reprint)."""
+    from search.attested import normalize_key
+
+    key = normalize_key(row.zh)
+    return [d.id == row.doc_id or normalize_key(d.title or "") == key for d in docs]
+
+
 def _policy_rows_in_the_box(engine: Any, rows: list) -> tuple[float, float]:
     """First / top 10 of the rows' English titles in the search box, searched over the
     Chinese fields only (as the suite's en_title set: drafted English titles unused)."""
-    from search.attested import normalize_key
     from search.engine import SearchRequest
     from search.evaluate import KNOWN_ITEM_FIELDS
 
     first = top10 = 0
     for row in rows:
         req = SearchRequest(q=row.en, fields=KNOWN_ITEM_FIELDS, per_page=10)
-        hits = engine.search(req).hits
-        key = normalize_key(row.zh)
-        ok = [h.doc.id == row.doc_id or normalize_key(h.doc.title or "") == key for h in hits]
+        ok = _rights(row, [h.doc for h in engine.search(req).hits])
         first += bool(ok) and ok[0]
         top10 += any(ok)
     return first / len(rows), top10 / len(rows)

@@ -27,7 +27,6 @@ second and a third such set.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,18 +41,13 @@ POLICY_FILE = DATA_DIR / "attested_policy_titles.tsv"
 POLICY_FILE_B = DATA_DIR / "attested_policy_titles_b.tsv"
 # A third, gathered when the first two were at their ceiling (other kinds, regions, issuers).
 POLICY_FILE_C = DATA_DIR / "attested_policy_titles_c.tsv"
-# A fourth, gathered when the third was at its ceiling, and split in two (``policy_half``):
-# only its tune half is looked at while changing the lookup; its report half is a result.
+# A fourth, gathered when the third was at its ceiling, and split in two as the suite's sets
+# are (``search.eval_suite.half_of`` of ``SPLIT_SET`` and the row's document): only its tune
+# half is looked at while changing the lookup; its report half is a result.
 POLICY_FILE_D = DATA_DIR / "attested_policy_titles_d.tsv"
 POLICY_FILES = (POLICY_FILE, POLICY_FILE_B, POLICY_FILE_C, POLICY_FILE_D)
 SPLIT_POLICY_FILES = (POLICY_FILE_D,)
-
-
-def policy_half(doc_id: str) -> str:
-    """'tune' or 'report': a split policy file's half of a row, fixed by its document."""
-    return (
-        "tune" if hashlib.sha1(f"attested\x00{doc_id}".encode()).digest()[0] % 2 == 0 else "report"
-    )
+SPLIT_SET = "attested"  # the set name the split files' rows are halved under
 
 
 _LATIN = re.compile(r"[A-Za-z]")

@@ -125,21 +125,32 @@ def _corpus(data: Path) -> list[Document]:
     return docs
 
 
-def _sample(items: list, n: int, salt: str, draw: int = 0) -> list:
-    """``n`` of ``items`` ((key, value) pairs), the same for ever for one ``draw``.
+def _fresh_draw(
+    items: list, salt: str, draw: int, take: Callable[[random.Random, list], list]
+) -> list:
+    """What ``take`` draws from ``items`` ((key, value) pairs), the same for ever for
+    one ``draw``; ``take`` returns pairs or items with a ``key``.
 
     Draw 0 is the suite's own sets. A later draw is a fresh set: drawn with another
     seed from what no earlier draw took, so its items were never looked at while
     tuning (``duizhao eval --suite --draw N``)."""
-    items = sorted(items, key=lambda x: x[0])
     for k in range(draw + 1):
-        rng = random.Random(f"{SEED}:{salt}" if k == 0 else f"{SEED}:{salt}:draw{k}")
-        taken = items if len(items) <= n else rng.sample(items, n)
+        seed = f"{SEED}:{salt}" if k == 0 else f"{SEED}:{salt}:draw{k}"
+        taken = take(random.Random(seed), items)
         if k == draw:
             return taken
-        gone = {key for key, _ in taken}
+        gone = {t.key if isinstance(t, Item) else t[0] for t in taken}
         items = [kv for kv in items if kv[0] not in gone]
     return []
+
+
+def _sample(items: list, n: int, salt: str, draw: int = 0) -> list:
+    """``n`` of ``items`` ((key, value) pairs) of one ``draw`` (:func:`_fresh_draw`)."""
+
+    def take(rng: random.Random, pool: list) -> list:
+        return pool if len(pool) <= n else rng.sample(pool, n)
+
+    return _fresh_draw(sorted(items, key=lambda x: x[0]), salt, draw, take)
 
 
 def title_sets(docs: list[Document], draw: int = 0) -> list[Item]:
@@ -177,16 +188,13 @@ def topic_sets(docs: list[Document], glossary: Any, draw: int = 0) -> list[Item]
             continue
         candidates.append((e.zh, e))
     candidates.sort(key=lambda kv: kv[0])
-    for k in range(draw + 1):
-        rng = random.Random(f"{SEED}:topics" if k == 0 else f"{SEED}:topics:draw{k}")
-        order = list(candidates)
+
+    def take(rng: random.Random, pool: list) -> list:
+        order = list(pool)
         rng.shuffle(order)
-        out = _topic_items(order, titles)
-        if k == draw:
-            return out
-        gone = {i.key for i in out}
-        candidates = [kv for kv in candidates if kv[0] not in gone]
-    return []
+        return _topic_items(order, titles)
+
+    return _fresh_draw(candidates, "topics", draw, take)
 
 
 def _topic_items(candidates: list, titles: list[str]) -> list[Item]:

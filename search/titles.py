@@ -1008,6 +1008,7 @@ class _EnglishScoring:
     # word (the 2021-2030 action plan against trafficking, not the 1989 notice on
     # it). Not when the title has a 文号, whose year its Chinese title does not write.
     years: tuple[str, ...] = ()
+    asks_for_explainer: bool = False  # the title names an interpretation, Q&A, briefing ...
 
     @classmethod
     def of(cls, parse: EnglishTitleParse, generation: Any = None) -> _EnglishScoring:
@@ -1037,6 +1038,7 @@ class _EnglishScoring:
             generation,
             _readings(parse),
             () if parse.docnums else tuple(str(y) for y in parse.years),
+            _EXPLAINER_EN.search(parse.text) is not None,
         )
 
 
@@ -1126,10 +1128,13 @@ def score_english(
     if use_title_en and doc.titles_en:
         ev.append(_english_title_evidence(parse, doc))
     ev.append(Evidence("retrieval", retrieval, W_RETRIEVAL, "search score relative to the best"))
-    return Candidate(doc, _kept_confidence(parse, doc, ev), ev, retrieval, mismatch)
+    conf = _kept_confidence(parse, doc, ev, sc.asks_for_explainer)
+    return Candidate(doc, conf, ev, retrieval, mismatch)
 
 
-def _kept_confidence(parse: EnglishTitleParse, doc: Document, ev: list[Evidence]) -> float:
+def _kept_confidence(
+    parse: EnglishTitleParse, doc: Document, ev: list[Evidence], explainer_asked: bool
+) -> float:
     """The evidence's confidence, less for a candidate that cannot be the document
     however well its words match."""
     conf = _confidence(ev)
@@ -1138,7 +1143,7 @@ def _kept_confidence(parse: EnglishTitleParse, doc: Document, ev: list[Evidence]
         # document (Shandong's 十四五 outline is not Henan's; a record without a
         # Chinese title escapes the title-fit evidence that weighs on the right one).
         conf = round(conf * REGION_CLASH, 3)
-    if doc.title and _about_another(doc.title) and not _EXPLAINER_EN.search(parse.text):
+    if not explainer_asked and doc.title and _about_another(doc.title):
         # An explainer of a document (一图读懂《X》, a press conference on X) is not X,
         # unless the English asks for one: it holds X's words and often its period
         # without X's place, which the English may leave out too, so it beat X.
