@@ -172,3 +172,12 @@ def test_first_english_title_search_of_a_process_is_complete(eval_index: Path) -
         "search", title, "--json", index=eval_index, env={"DUIZHAO_CLI_SEARCH_TIME_LIMIT": "0.01"}
     )
     assert json.loads(cut.stdout).get("partial")
+
+
+def test_a_negative_suite_draw_is_a_clear_error(tmp_path: Path) -> None:
+    """``eval --suite --draw -1`` names the bad value and what to give, before any index
+    is opened: no traceback."""
+    proc = run("eval", "--suite", "--draw", "-1", index=tmp_path / "none", check=False)
+    assert proc.returncode == 2
+    assert "--draw -1: no such draw" in proc.stderr and "give 0" in proc.stderr
+    assert "Traceback" not in proc.stderr
