@@ -1269,9 +1269,10 @@ def _doctype_evidence(
     detail = "" if dscore == 1.0 else " only cited in the title" if ok else " not in the title"
     if not ok and not doc.title and doc.body:
         # No Chinese title, only text: a document names its own kind in it
-        # (制定本行动计划, 本办法所称) -- the type itself or its family (本计划).
+        # (制定本行动计划, 本办法所称) -- the type itself or its family (本计划) --
+        # or announces it (现就…提出如下意见, 提出以下措施, 现将有关事项通知如下).
         body = body_zh()
-        ok = any(f"本{z}" in body or f"本{z[-2:]}" in body for z in want)
+        ok = any(_names_own_kind(body, z) for z in want)
         dscore = 1.0 if ok else 0.0
         detail = " (the text names itself so)" if ok else detail
     return Evidence(
@@ -1279,6 +1280,15 @@ def _doctype_evidence(
         dscore,
         W_DOCTYPE,
         "/".join(en for en, _ in parse.doctypes) + detail,
+    )
+
+
+def _names_own_kind(text: str, kind: str) -> bool:
+    """Whether a text names itself of ``kind`` (Chinese): 本办法, 本计划 for 行动计划,
+    提出如下意见, 以下措施, 通知如下."""
+    return any(
+        form in text
+        for form in (f"本{kind}", f"本{kind[-2:]}", f"如下{kind}", f"以下{kind}", f"{kind}如下")
     )
 
 

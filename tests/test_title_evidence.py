@@ -101,6 +101,30 @@ def test_text_only_record_names_its_own_kind() -> None:
     assert doctype(titled) == 0.0
 
 
+def test_text_only_record_announcing_its_kind() -> None:
+    # Opinions and notices announce themselves: 现就…提出如下意见, 现将有关事项通知如下.
+    p = parse_english_title("Opinions on Deepening the Construction of Smart Communities", None)
+
+    def doctype(body: str) -> float:
+        c = score_english(p, Document(id="a", title="", body=body), 1.0, use_title_en=False)
+        return next(e.score for e in c.evidence if e.kind == "doctype")
+
+    # The announcement stands after the head where a title would be (160 characters).
+    head = "智慧社区是充分应用大数据等信息技术手段的社区治理新形态。" * 7
+    assert len(head) > 160
+    assert doctype(head + "现就推进智慧社区建设提出如下意见：") == 1.0
+    assert doctype(head + "现提出以下意见。") == 1.0
+    assert doctype(head + "现将有关事项通知如下：") == 0.0  # a notice, not opinions
+    notice = parse_english_title("Notice on Smart Community Pilots", None)
+    c = score_english(
+        notice,
+        Document(id="b", title="", body=head + "现将有关事项通知如下："),
+        1.0,
+        use_title_en=False,
+    )
+    assert next(e.score for e in c.evidence if e.kind == "doctype") == 1.0
+
+
 def test_a_law_title_prefers_the_law_over_documents_citing_it() -> None:
     from search.titles import _ends_with_kind
 
