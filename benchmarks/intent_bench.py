@@ -58,6 +58,7 @@ GROUPS = {
     "several keywords": ("several_keywords",),
     "two keywords": ("two_keywords",),
     "English questions": ("en_questions",),
+    "short Chinese questions": ("zh_questions",),
     "English kinds": ("en_kinds",),
     "titles": ("title", "en_title"),
     "questions": ("question",),
@@ -124,13 +125,16 @@ def _own_groups() -> dict[str, str]:
     keywords of ``anyword_probe.py``'s draw (both halves: the partial title tier and
     the few-answers fill are their cost), and issue 11's fourteenth- and fifteenth-round
     queries, judged by hand (``data/two_keywords.txt``, ``data/en_questions.txt``,
-    ``data/en_kinds.txt``)."""
+    ``data/en_kinds.txt``), and the short Chinese questions of ``data/zh_short_questions.txt``."""
     several = [r.split("\t")[1] for r in _lines("anyword_probe_queries.tsv")]
     return (
         dict.fromkeys(several, "several_keywords")
         | dict.fromkeys(_lines("two_keywords.txt"), "two_keywords")
         | dict.fromkeys(_lines("en_questions.txt"), "en_questions")
         | dict.fromkeys(_lines("en_kinds.txt"), "en_kinds")
+        | dict.fromkeys(
+            [r.split("\t")[0] for r in _lines("zh_short_questions.txt")], "zh_questions"
+        )
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index import segmenter
+from index import segmenter, title_rank
 from index.analysis import terms as analyze
 from index.backends import open_backend
 from index.config import index_path
@@ -30,7 +30,7 @@ from index.issuers import IssuerNames
 from index.plan import HAN_FIELDS, Plan, RawHit, RawResults
 from search import fill, law_abbreviations, profiles, question
 from search.filters import FilterResolver
-from search.intent import Intent, classify
+from search.intent import Intent, as_question, classify
 from search.planning import COVER_MAX_DF, SearchRequest, build_plan, mostly_han
 from search.query import ParsedQuery, parse_query
 from search.result_cache import ResultCache, copy_response, request_key
@@ -293,11 +293,19 @@ class Engine:
             return copy_response(resp, req, resp.took_ms)
         return resp
 
-    def _search(self, typed: SearchRequest) -> SearchResponse:
-        t0 = time.perf_counter()
+    def _search(
+        self,
+        typed: SearchRequest,
+        read_as: Intent | None = None,
+        budget: tuple[Deadline, float] | None = None,
+    ) -> SearchResponse:
+        """The response to ``typed``; ``read_as`` and ``budget`` (the deadline and the
+        start time): a question first searched as its words, searched again as a
+        question in what is left of its time."""
+        t0 = budget[1] if budget else time.perf_counter()
         self.validate(typed)
         req, notices = _without_abbreviations(typed)
-        intent = classify(req.q)
+        intent = read_as or classify(req.q)
         profile = profiles.profile_for(intent)
         pq = _parse(req, intent)
         notices += _rewrite_notices(pq)
@@ -313,12 +321,16 @@ class Engine:
         # facets, snippets, the missing-title notice. It starts here: parsing and
         # expansion are bounded by the query limits, and their first call in a
         # process loads dictionaries (seconds, not this query's).
-        dl = Deadline(self.backend.time_limit)
+        dl = budget[0] if budget else Deadline(self.backend.time_limit)
         lf = self._title_front(req, pq, plan, profile, dl)
         front = lf.docs if lf else []
         want = plan.offset + plan.limit
         shared = lf.results if lf else None
         raw = self._backend_search(req, intent, plan, front, want, dl, shared=shared)
+        if intent.asked and not _titled(raw):
+            # No title holds the question's words, so no document is about them: it
+            # is ranked as the question it is (article text, the authority prior).
+            return self._search(typed, as_question(intent), (dl, t0))
         if _worth_second_try(raw, intent, pq, dl):
             few = raw.total
             first = (plan, raw, mode)
@@ -328,8 +340,27 @@ class Engine:
         if front:
             _put_in_front(raw, plan, front, want, req.per_page)
         self._title_checks(req, intent, raw, plan, dl, notices)
+        cut = dl.cut_short or bool(lf and lf.cut_short)
+        return self._response(
+            typed, intent, pq, expansions, (plan, raw, mode), notices, dl, cut, t0
+        )
+
+    def _response(
+        self,
+        typed: SearchRequest,
+        intent: Intent,
+        pq: ParsedQuery,
+        expansions: list[Any],
+        searched: tuple[Plan, RawResults, str],
+        notices: list[str],
+        dl: Deadline,
+        cut: bool,
+        t0: float,
+    ) -> SearchResponse:
+        """The response from what was searched (``cut``: the budget ran out)."""
+        plan, raw, mode = searched
         hits = _hits(raw, plan, dl)
-        partial = raw.partial or dl.cut_short or bool(lf and lf.cut_short)
+        partial = raw.partial or cut or dl.cut_short
         if partial:
             notices.append(CUT_SHORT_NOTICE)
         self._last_partial.flag = partial
@@ -523,6 +554,15 @@ class Engine:
         拖欠工资). Another short query of several words that found nothing is ranked by
         any word. Else ``first``."""
         plan, raw, mode = first
+        if intent.asked:
+            # A question searched as its few words: with some answers, those first and
+            # the titles holding most of its words (as keywords); else asked as a question.
+            if raw.total and fill.words_to_fill(pq.long, plan):
+                filled = self._all_words_first(req, intent, first, plan_for, dl)
+                if filled is not first:
+                    return filled
+            intent = as_question(intent)
+            plan_for = functools.partial(plan_for, profile=profiles.profile_for(intent))
         if intent.kind == "question" and not pq.long:
             pq.long = True  # the plan below ranks it as a question (planning._is_question)
             pq.units = question.with_parts(pq.units)
@@ -632,12 +672,17 @@ def _parse(req: SearchRequest, intent: Intent) -> ParsedQuery:
         text, numbers = intent.searched, []
     else:  # an English title is searched as cleaned too (no enclosing quotes), and a
         # question asking about a few words as those words
-        cleaned = intent.kind in ("en_title", "en_keywords")
+        cleaned = intent.kind in ("en_title", "en_keywords") or bool(intent.asked)
         text, numbers = split_docnums(intent.searched if cleaned else req.q)
     pq = parse_query(text, allow_empty=bool(req.filters or req.year or numbers))
     if numbers:
         pq.filters.setdefault("docnum", []).extend(numbers)
     return pq
+
+
+def _titled(raw: RawResults) -> bool:
+    """Whether the first hit's title holds every word (the title-first ranking's tier)."""
+    return bool(raw.hits) and raw.hits[0].tier in (title_rank.EXACT, title_rank.TITLE)
 
 
 def _worth_second_try(raw: RawResults, intent: Intent, pq: ParsedQuery, dl: Deadline) -> bool:
@@ -654,7 +699,8 @@ def _worth_second_try(raw: RawResults, intent: Intent, pq: ParsedQuery, dl: Dead
 def _second_try_notice(intent: Intent, few: int) -> str:
     if not few:
         return SOME_WORDS_NOTICE
-    return FEW_KEYWORDS_NOTICE if intent.kind in KEYWORD_KINDS else FEW_WORDS_NOTICE
+    keywords = intent.kind in KEYWORD_KINDS and not intent.asked  # else asked as a question
+    return FEW_KEYWORDS_NOTICE if keywords else FEW_WORDS_NOTICE
 
 
 def _worth_any_word_try(pq: ParsedQuery, plan: Plan) -> bool:

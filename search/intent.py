@@ -174,6 +174,9 @@ class Intent:
     titles: tuple[str, ...] = ()  # compact titles that count as an exact match
     note: str = ""  # what was cleaned, for explain
     filters: str = ""  # filters, exclusions typed among the words (region:上海 -废止)
+    # A Chinese question searched as its few words (怎么申请低保: 申请低保): the
+    # question as typed, asked as one when those words find less than a page.
+    asked: str = ""
 
     @property
     def searched(self) -> str:
@@ -494,7 +497,7 @@ def _is_request(piece: str) -> bool:
 def _classify_chinese(query: str, norm: str) -> Intent:
     simp = to_simplified(norm)
     if _is_question(simp):
-        return Intent("question", query)
+        return _chinese_question(query, simp)
     cleaned = norm.translate(_BOOK).strip()  # the parser converts (and says so)
     pieces = _without_request_word(cleaned).split()
     cleaned = _SPACE_BETWEEN_HAN.sub("", cleaned).rstrip(_TRAILING_MARKS).rstrip()
@@ -518,6 +521,56 @@ def _classify_chinese(query: str, norm: str) -> Intent:
     return Intent("words", query)
 
 
+# A Chinese question whose own words leave this little is about those words (怎么申请
+# 低保, 公积金怎么提取, 拖欠工资怎么办): searched as keywords, title first, as an English
+# question of a few words is. Longer ones (the STARD questions) stay questions.
+MAX_QUESTION_KEYWORD_CHARS = 10
+MAX_QUESTION_KEYWORD_PIECES = 3
+_ASKING_WORDS = frozenset(("怎么办", "怎么样", "咋办", "咋样", "怎么着", "请问", "一下"))
+
+
+def _chinese_question(query: str, simp: str) -> Intent:
+    """A question, or -- when its words other than question and function words are
+    few -- keywords of those words (runs of the words kept, in their order), with the
+    question kept in ``asked``."""
+    pieces = _question_pieces(simp)
+    text = " ".join(pieces)
+    short = 0 < len(pieces) <= MAX_QUESTION_KEYWORD_PIECES
+    if not short or len(text.replace(" ", "")) > MAX_QUESTION_KEYWORD_CHARS:
+        return Intent("question", query)
+    return Intent("zh_keywords", text, note="question words dropped: " + text, asked=query)
+
+
+def as_question(intent: Intent) -> Intent:
+    """A question searched as its few words (``Intent.asked``), read as the question again."""
+    return replace(intent, kind="question", text=intent.asked, note="", asked="")
+
+
+def _question_pieces(simp: str) -> list[str]:
+    """The runs of words a question holds besides its question and function words
+    (个税怎么申报 -> 个税, 申报; 驾照怎么考 -> 驾照, 考). Empty when anything but Chinese is in it (English, digits, marks
+    other than the question's own and spaces: searched as typed)."""
+    from index import segmenter
+    from search.query import ZH_STOP_WORDS
+
+    if not _ONLY_HAN_AND_QUESTION_MARKS.fullmatch(simp):
+        return []
+    drop = ZH_STOP_WORDS | frozenset(_QUESTION_WORDS) | _ASKING_WORDS
+    runs: list[str] = []
+    end = -1
+    for word, start, stop in segmenter.tokenize(simp):
+        if word in drop or word in _QUESTION_MARKS or not word.strip():
+            end = -1
+            continue
+        if start == end:
+            runs[-1] += word
+        else:
+            runs.append(word)
+        end = stop
+    return runs
+
+
+_ONLY_HAN_AND_QUESTION_MARKS = re.compile(f"[{HAN_CHARS}?？\\s]+")
 _PLAIN_EN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
 QUESTION_WORDS_FILE = Path(__file__).resolve().parent / "data" / "en_question_words.txt"
 

@@ -8,7 +8,7 @@ from index.plan import Plan
 from index.title_rank import level_rank
 from search.engine import SearchRequest
 from search.eval_suite import fold_of, half_of
-from search.intent import classify, compact
+from search.intent import as_question, classify, compact
 from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
 
 
@@ -76,7 +76,7 @@ from search.profiles import PROFILES, exact_lengths, is_exact, profile_for
         ("-废止", "words"),
         ("region:上海", "words"),  # nothing but a filter
         ("foo:bar 平台经济", "words"),  # not a field of the query language
-        ("怎么申请低保 region:上海", "question"),
+        ("怎么申请低保 region:上海", "zh_keywords"),
         ("", "words"),
         ("\x00\u202e", "words"),
     ],
@@ -346,11 +346,50 @@ def test_pasted_title_with_full_width_brackets_is_exact() -> None:
     assert compact("（十一）") == compact("(十一)")
 
 
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("怎么申请低保", "申请低保"),
+        ("个税怎么申报", "个税 申报"),
+        ("拖欠工资怎么办？", "拖欠工资"),
+        ("驾照怎么考", "驾照 考"),
+        ("低保 怎么申请", "低保 申请"),
+        ("怎麼申請低保", "申请低保"),  # traditional: searched simplified
+    ],
+)
+def test_short_chinese_question_is_searched_as_its_words(query: str, words: str) -> None:
+    # As an English question of a few words is: title first, the question kept.
+    intent = classify(query)
+    assert (intent.kind, intent.text, intent.asked) == ("zh_keywords", words, query)
+    assert "question words dropped" in intent.note
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "夫妻一方经营个体工商户所欠债务，谁偿还？",  # more than a few words
+        "劳动合同解除后用人单位应当如何支付经济补偿金",
+        "怎么申请“低保”",  # quotation marks: as typed
+        "2023年怎么申请低保",  # digits: as typed
+        "怎么办？",  # nothing but the question
+    ],
+)
+def test_other_chinese_questions_stay_questions(query: str) -> None:
+    assert classify(query).kind == "question"
+    assert as_question(classify("怎么申请低保")).kind == "question"
+
+
 def test_profiles() -> None:
     assert profile_for(classify("平台经济")).title_first
     assert profile_for(classify("个人信息保护法")).title_first
-    assert not profile_for(classify("借钱不还怎么办？")).title_first
-    assert profile_for(classify("借钱不还怎么办？")).long_question
+    long_question = classify("夫妻一方经营个体工商户所欠债务，谁偿还？")
+    assert not profile_for(long_question).title_first
+    assert profile_for(long_question).long_question
+    # A short one is searched as its words first (the engine asks it as a question
+    # when no title holds them): the question profile once read as one again.
+    short = classify("借钱不还怎么办？")
+    assert short.kind == "zh_keywords" and short.asked == "借钱不还怎么办？"
+    assert profile_for(as_question(short)).long_question
     assert not profile_for(
         classify("国务院办公厅关于促进平台经济规范健康发展的指导意见")
     ).long_question

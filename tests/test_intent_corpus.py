@@ -325,6 +325,27 @@ def test_a_short_question_few_documents_answer_word_for_word(corpus_engine) -> N
     assert not any(h.doc.title == "中华人民共和国公司法" for h in r.hits[:3])
 
 
+def test_a_short_question_about_titled_documents_is_searched_as_its_words(
+    corpus_engine,
+) -> None:
+    """个税怎么申报: asked as a question it put the Enterprise Bankruptcy Law first (申报
+    债权 in its articles). Titles hold 个人所得税 and 申报, so it is searched as those
+    words, title first, as an English question of a few words is."""
+    r = _search(corpus_engine, "个税怎么申报")
+    assert r.intent is not None and r.intent.kind == "zh_keywords"
+    assert r.intent.asked == "个税怎么申报"
+    assert "个人所得税" in r.hits[0].doc.title and "申报" in r.hits[0].doc.title
+
+
+def test_a_short_question_no_title_holds_is_ranked_as_a_question(corpus_engine) -> None:
+    """继承从什么时候开始: no title holds 继承 and 开始, so no document is about them;
+    it is ranked as the question it is (article text, the authority prior)."""
+    r = _search(corpus_engine, "继承从什么时候开始？")
+    assert r.intent is not None and r.intent.kind == "question"
+    assert r.plan is not None and r.plan.authority_prior and not r.plan.title_first
+    assert r.total > 0
+
+
 def test_question_in_everyday_words_reaches_articles_in_legal_words(corpus_engine) -> None:
     """房东 (landlord) is 出租人 in the law: the question's articles say so."""
     r = _search(corpus_engine, "房东一直不退还押金，我该怎么办？", passages=True, explain=True)
