@@ -44,6 +44,7 @@ from index.scripts import HAN_CHARS, all_han, has_han
 WEIGHT = {"curated": 0.7, "user": 0.7, "cc-cedict": 0.3}
 # Later targets of the same source weigh less than the first one.
 SECONDARY = 0.85
+FULL_FORM = 1.0  # a short form's full form (data/zh_short_forms.tsv): the word itself
 CEDICT_MAX_SENSES = 2
 
 # Chinese function words and title glue: never expanded (their English would
@@ -335,7 +336,10 @@ def _zh_targets(e: Entry, idx: _Index, max_per_term: int) -> list[tuple[str, str
     base = WEIGHT.get(e.source, 0.7)
     targets: list[tuple[str, str, float]] = [(e.preferred, "en", base)]
     for z in idx.aliases.get(e.zh, [])[:1]:
-        targets.append((z, "zh", base * SECONDARY))
+        # The full form of a short one (低保: 最低生活保障) is the typed word as titles
+        # write it: it weighs as the word, so those titles rank with its own.
+        full = idx.full_forms.get(e.zh) == z
+        targets.append((z, "zh", FULL_FORM if full else base * SECONDARY))
     for r in idx.variants.get(e.zh, [])[:1]:
         targets.append((r, "en", base * SECONDARY * SECONDARY))
     return targets[:max_per_term]

@@ -526,7 +526,15 @@ def _classify_chinese(query: str, norm: str) -> Intent:
 # question of a few words is. Longer ones (the STARD questions) stay questions.
 MAX_QUESTION_KEYWORD_CHARS = 10
 MAX_QUESTION_KEYWORD_PIECES = 3
-_ASKING_WORDS = frozenset(("怎么办", "怎么样", "咋办", "咋样", "怎么着", "请问", "一下"))
+ZH_QUESTION_WORDS_FILE = Path(__file__).resolve().parent / "data" / "zh_question_words.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def zh_question_words() -> frozenset[str]:
+    """Words a short Chinese question asks with (``data/zh_question_words.txt``)."""
+    from search.planning import word_list
+
+    return word_list(ZH_QUESTION_WORDS_FILE)
 
 
 def _chinese_question(query: str, simp: str) -> Intent:
@@ -555,7 +563,7 @@ def _question_pieces(simp: str) -> list[str]:
 
     if not _ONLY_HAN_AND_QUESTION_MARKS.fullmatch(simp):
         return []
-    drop = ZH_STOP_WORDS | frozenset(_QUESTION_WORDS) | _ASKING_WORDS
+    drop = ZH_STOP_WORDS | frozenset(_QUESTION_WORDS) | zh_question_words()
     runs: list[str] = []
     end = -1
     for word, start, stop in segmenter.tokenize(simp):
