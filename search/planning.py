@@ -182,7 +182,7 @@ def build_plan(
     clauses, used = _expansion_clauses(positive, expansions, how)
     clauses += _unit_clauses([u for i, u in enumerate(positive) if i not in used], how)
     if profile is not None and profile.optional_request_words:
-        clauses = _request_words_optional(clauses)
+        clauses = _explainers_preferred(_request_words_optional(clauses))
     if profile is not None and profile.preferred_kind_words:
         clauses = _kinds_preferred(clauses)
     if profile is not None and profile.join_typed_apart:
@@ -307,6 +307,15 @@ def word_list(path: Path) -> frozenset[str]:
     return frozenset(w.lower() for line in lines if (w := line.split("#", 1)[0].strip()))
 
 
+EXPLAINER_WORDS_FILE = Path(__file__).resolve().parent / "data" / "explainer_words.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def explainer_words() -> frozenset[str]:
+    """Words a title uses for an explainer of another document (data/explainer_words.txt)."""
+    return word_list(EXPLAINER_WORDS_FILE)
+
+
 @functools.lru_cache(maxsize=1)
 def request_words() -> frozenset[str]:
     """Words that ask for documents about a topic (search/data/request_words.txt)."""
@@ -344,6 +353,38 @@ def _request_words_optional(clauses: list[Clause]) -> list[Clause]:
         replace(c, occur="should", title_optional=True) if o else c
         for c, o in zip(clauses, optional, strict=True)
     ]
+
+
+def _explainers_preferred(clauses: list[Clause]) -> list[Clause]:
+    """An explainer word typed after a topic (个人信息保护法 解读) made optional, not
+    asked of titles, and preferred in them with every explainer word (碳达峰 解读: the
+    一图读懂 of the carbon-peaking plans), when a topic clause is left to require.
+    Required, it found no document on both words, and the search by any word put
+    Shanghai's unrelated 政策解读 before the documents that cite the law."""
+    words = explainer_words()
+    asked = [c.occur == "must" and c.display in words for c in clauses]
+    if not any(a for a in asked) or all(
+        a or c.occur != "must" for c, a in zip(clauses, asked, strict=True)
+    ):
+        return clauses
+    return [_explainer_clause(c) if a else c for c, a in zip(clauses, asked, strict=True)]
+
+
+def _explainer_clause(c: Clause) -> Clause:
+    """``c`` optional and preferred in titles, with every explainer word as a title
+    alternative (the typed word keeps its own alternatives)."""
+    from index.analysis import terms as analyze
+
+    have = {a.words for a in c.alts}
+    more = []
+    for w in sorted(explainer_words()):
+        toks = tuple(analyze(w))
+        if toks and toks not in have:
+            have.add(toks)
+            more.append(Alt(toks, 1.0, "user", fields=("title",), display=w))
+    return replace(
+        c, alts=c.alts + tuple(more), occur="should", title_optional=True, title_preferred=True
+    )
 
 
 @functools.lru_cache(maxsize=1)

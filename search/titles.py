@@ -1351,7 +1351,6 @@ def _english_title_evidence(parse: EnglishTitleParse, doc: Document) -> Evidence
 _TRAILING_NOTE = re.compile(r"[（(][^（）()]{0,16}[)）]$")
 # A title about another document (its infographic, press conference, Q&A): the
 # kind it quotes is not its own.
-_ABOUT_ANOTHER = re.compile(r"一图读懂|一图看懂|一图了解|图解|解读|发布会|吹风会|问答|答记者问")
 _QUOTED = re.compile(r"《[^《》]*》")
 # A local body named without its place (Shanghai's 市政府, 市科委, 区政府 ...).
 _LOCAL_ISSUER = re.compile(
@@ -1369,7 +1368,15 @@ def _first_line_place(doc: Document) -> str | None:
 
 def _about_another(title: str) -> bool:
     """Whether a title is about a document it quotes (一图读懂《…规划》), not that document."""
-    return "《" in title and _ABOUT_ANOTHER.search(_QUOTED.sub("", title)) is not None
+    return "《" in title and _explainer_re().search(_QUOTED.sub("", title)) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _explainer_re() -> re.Pattern[str]:
+    """The explainer words (search/data/explainer_words.txt), longest first."""
+    from search.planning import explainer_words
+
+    return re.compile("|".join(map(re.escape, sorted(explainer_words(), key=len, reverse=True))))
 
 
 @functools.lru_cache(maxsize=1)

@@ -116,6 +116,35 @@ def test_an_english_question_about_a_few_words_is_searched_as_them(query: str, w
     assert words in intent.note
 
 
+def test_an_explainer_word_after_a_topic_is_optional_and_preferred() -> None:
+    """碳达峰 解读: the topic is required; 解读 is not (few documents are explained), is
+    not asked of titles, and titles holding any explainer word (一图读懂) come first."""
+    from index.plan import Alt, Clause
+    from index.title_rank import preferred_alternatives, title_alternatives
+    from search.planning import _explainers_preferred, explainer_words
+
+    assert {"解读", "一图读懂"} <= explainer_words()
+
+    def clause(w: str) -> Clause:
+        return Clause((Alt((w,), 1.0, "user"),), "must", display=w)
+
+    topic, explain = clause("碳达峰"), clause("解读")
+    got = _explainers_preferred([topic, explain])
+    assert got[0] == topic
+    assert (got[1].occur, got[1].title_optional, got[1].title_preferred) == (
+        "should",
+        True,
+        True,
+    )
+    plan = Plan(clauses=got, title_first=True)
+    assert [[a.words for a, _f, _w in alts][0] for alts in title_alternatives(plan)] == [
+        ("碳达峰",)
+    ]
+    preferred = {a.words for a, _f in preferred_alternatives(plan)}
+    assert {("解读",), ("一图", "读懂"), ("答记者问",)} <= preferred
+    assert _explainers_preferred([explain]) == [explain]  # alone: the word itself
+
+
 def test_request_words_are_optional_with_a_topic() -> None:
     """政策, 文件 next to a topic: matched where they occur, not required, not asked of
     titles; alone, or outside keyword queries, they stay required."""

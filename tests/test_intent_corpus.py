@@ -813,6 +813,25 @@ def test_a_short_form_ranks_the_titles_of_its_full_form_with_its_own(
         assert r.hits[0].doc.title == national
 
 
+def test_a_law_with_an_explainer_word_finds_the_law_not_unrelated_explainers(
+    corpus_engine,
+) -> None:
+    """个人信息保护法 解读: no document holds both, and ranked by any word Shanghai's
+    unrelated 政策解读 came second to fifth. 解读 is optional now: the law, then the
+    documents that cite it."""
+    r = _search(corpus_engine, "个人信息保护法 解读")
+    assert r.hits[0].doc.title == "中华人民共和国个人信息保护法"
+    assert not any("解读" in h.doc.title for h in r.hits[:5])
+
+
+def test_a_topic_with_an_explainer_word_puts_its_explainers_first(corpus_engine) -> None:
+    """碳达峰 解读: the explainers of carbon-peaking plans (一图读懂《…碳达峰实施方案》)
+    first, then the other carbon-peaking titles; no document off the topic."""
+    r = _search(corpus_engine, "碳达峰 解读")
+    assert "一图读懂" in r.hits[0].doc.title and "碳达峰" in r.hits[0].doc.title
+    assert all("碳达峰" in h.doc.title for h in r.hits[:10])
+
+
 @pytest.mark.parametrize("year", [2010, 2019, 2023])
 def test_a_work_report_typed_short_comes_first(corpus_engine, year: int) -> None:
     """2019年政府工作报告 names the State Council's report, stored as
