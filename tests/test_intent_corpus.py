@@ -779,11 +779,18 @@ def test_the_everyday_short_form_of_ride_hailing(corpus_engine) -> None:
 
 @pytest.mark.parametrize(
     ("query", "full"),
-    [("个税", "个人所得税"), ("经济适用房", "经济适用住房"), ("失业金", "失业保险金")],
+    [
+        ("个税", "个人所得税"),
+        ("经济适用房", "经济适用住房"),
+        ("失业金", "失业保险金"),
+        ("公租房", "公共租赁住房"),
+        ("廉租房", "廉租住房"),
+    ],
 )
 def test_everyday_short_forms_find_what_titles_write(corpus_engine, query: str, full: str) -> None:
     """Before: 个税 found two work reports, 经济适用房 a migrant workers' regulation first,
-    失业金 five documents, none holding 失业保险金 in its title."""
+    失业金 five documents, none holding 失业保险金 in its title; 公租房 put a household
+    services regulation first, 廉租房 found eight documents."""
     r = _search(corpus_engine, query)
     assert r.hits and full in r.hits[0].doc.title
 
