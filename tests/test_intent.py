@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.plan import Plan
+from index.plan import Alt, Clause, Plan
 from index.title_rank import level_rank
 from search.engine import SearchRequest
 from search.eval_suite import fold_of, half_of
@@ -116,17 +116,18 @@ def test_an_english_question_about_a_few_words_is_searched_as_them(query: str, w
     assert words in intent.note
 
 
+def clause(w: str) -> Clause:
+    """A required clause of one typed word."""
+    return Clause((Alt((w,), 1.0, "user"),), "must", display=w)
+
+
 def test_an_explainer_word_after_a_topic_is_optional_and_preferred() -> None:
     """碳达峰 解读: the topic is required; 解读 is not (few documents are explained), is
     not asked of titles, and titles holding any explainer word (一图读懂) come first."""
-    from index.plan import Alt, Clause
     from index.title_rank import preferred_alternatives, title_alternatives
     from search.planning import _explainers_preferred, explainer_words
 
     assert {"解读", "一图读懂"} <= explainer_words()
-
-    def clause(w: str) -> Clause:
-        return Clause((Alt((w,), 1.0, "user"),), "must", display=w)
 
     topic, explain = clause("碳达峰"), clause("解读")
     got = _explainers_preferred([topic, explain])
@@ -148,14 +149,10 @@ def test_an_explainer_word_after_a_topic_is_optional_and_preferred() -> None:
 def test_request_words_are_optional_with_a_topic() -> None:
     """政策, 文件 next to a topic: matched where they occur, not required, not asked of
     titles; alone, or outside keyword queries, they stay required."""
-    from index.plan import Alt, Clause
     from index.title_rank import title_alternatives
     from search.planning import _request_words_optional, request_words
 
     assert {"政策", "文件"} <= request_words()
-
-    def clause(w: str) -> Clause:
-        return Clause((Alt((w,), 1.0, "user"),), "must", display=w)
 
     topic, policy = clause("平台经济"), clause("政策")
     got = _request_words_optional([topic, policy])
