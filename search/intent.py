@@ -9,7 +9,10 @@ Kinds (first that applies):
 * ``docnum`` -- the query holds a 文号 (国办发〔2019〕38号, "Guo Fa [2017] No. 35");
 * ``question`` -- a natural-language question (question words or marks); an English
   one that asks about at most six words (how to apply for minimum living allowance)
-  is ``en_keywords`` of those words (``data/en_question_words.txt``);
+  is ``en_keywords`` of those words (``data/en_question_words.txt``), and a Chinese
+  one of a few words (怎么申请低保) ``zh_keywords`` of them (``data/zh_question_words.txt``),
+  with the question kept in ``Intent.asked``: the engine asks it as a question when
+  no title holds those words;
 * ``title`` -- an exact or near-exact Chinese title: ends in a document type
   (通知, 意见, 办法, 条例, 法 ...) and is long enough to be a title, with or without
   《》, 中华人民共和国, 关于印发…的通知 wrappers, traditional characters, stray spaces;
@@ -174,8 +177,9 @@ class Intent:
     titles: tuple[str, ...] = ()  # compact titles that count as an exact match
     note: str = ""  # what was cleaned, for explain
     filters: str = ""  # filters, exclusions typed among the words (region:上海 -废止)
-    # A Chinese question searched as its few words (怎么申请低保: 申请低保): the
-    # question as typed, asked as one when those words find less than a page.
+    # A Chinese question searched as its few words (怎么申请低保: 低保): the question
+    # as typed, which the engine asks as a question when no title holds those words
+    # or, after the keywords' fill, when they find less than a page.
     asked: str = ""
 
     @property
