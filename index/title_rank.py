@@ -43,7 +43,12 @@ from index.plan import Alt, Plan
 # How much a match in each title field counts: a machine draft only restates the
 # Chinese title in English, so matching it is weaker than a glossary rendering
 # matching the Chinese title itself (0.7 for a preferred rendering).
-TITLE_FIELD_FACTOR = {"title": 1.0, "title_en": 1.0, "title_draft": 0.65}
+TITLE_FIELD_FACTOR = {"title": 1.0, "title_en": 1.0, "title_draft": 0.65, "region": 1.0}
+# A place typed among keywords (上海 公共租赁住房) is held by its region's documents as
+# their titles would hold it: Shanghai's titles say 市政府 or 本市, not 上海. An
+# alternative in this pseudo-field matches the documents whose region is its word;
+# it scores nothing (search.planning adds it; both backends read it).
+REGION_FIELD = "region"
 PREFERRED_FIELDS = ("title", "title_en")  # see preferred_alternatives
 # A title match at least this strong is the user's own word or the glossary's first
 # rendering of it: a kind asked for in English (preferred_alternatives) reorders
@@ -189,9 +194,26 @@ def title_match(s: Any, plan: Plan, cache: Any) -> np.ndarray:
     return title_matches(s, plan, cache)[0]
 
 
+def region_docs(cache: Any, region: str) -> np.ndarray:
+    """Per document, whether its region is ``region`` (cached per index generation)."""
+    masks = getattr(cache, "_title_rank_regions", None)
+    if masks is None:
+        masks = cache._title_rank_regions = {}
+    got = masks.get(region)
+    if got is None:
+        values = cache.facet_values["region"]
+        got = np.fromiter((v == region for v in values), dtype=bool, count=len(values))
+        masks[region] = got
+    return got
+
+
 def _title_records(s: Any, a: Alt, f: str, cache: Any) -> np.ndarray:
-    """The records whose title field ``f`` holds the alternative ``a``."""
+    """The records whose title field ``f`` holds the alternative ``a`` (for the
+    region pseudo-field: the head records of the region's documents)."""
     from index.fast_scoring import phrase_matches
+
+    if f == REGION_FIELD:
+        return cache.head_array()[np.flatnonzero(region_docs(cache, a.words[0]))]
 
     scorer = cache.term_scorer(s, f)
     if a.phrase:

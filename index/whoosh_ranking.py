@@ -29,6 +29,7 @@ from index.deadline import MIN_HITS_WHEN_CUT_SHORT, Deadline
 from index.document import Document
 from index.plan import TEXT_FIELDS, Alt, Clause, Plan, RawHit, RawResults
 from index.ranking import DEFAULT_RANKING, RankingProfile
+from index.title_rank import REGION_FIELD
 from index.whoosh_cache import ReaderCache
 
 
@@ -125,7 +126,7 @@ def vector_scores(s, plan: Plan, cache: ReaderCache, dl: Deadline):
     for i, c in sorted(clauses, key=lambda ic: any(a.phrase for a in ic[1].alts)):
         restrict = alive[doc_ord] if required and alive is not None else None
         acc, complete = _clause_scores(s, plan, c, cache, restrict, found, so_far, dl)
-        matched = acc > 0
+        matched = (acc > 0) | _region_docs(c, cache)[doc_ord] if _has_region(c) else acc > 0
         if c.occur == "must":
             if not complete:
                 return nothing  # a required word never read: nothing is known to match
@@ -164,8 +165,11 @@ def _phrase_candidates(s, plan: Plan, clauses, cache: ReaderCache, dl: Deadline)
         if c.occur != "must" or not any(a.phrase for a in c.alts):
             continue
         possible = np.zeros(len(cache.doc_ids) + 1, dtype=bool)
+        possible |= _region_docs(c, cache)
         for a in c.alts:
             for f in a.fields:
+                if f == REGION_FIELD:
+                    continue
                 sc = cache.term_scorer(s, f, plan.ranking)
                 if a.phrase:
                     recs = phrase_candidates(s, sc, a.words, None, dl)
@@ -174,6 +178,24 @@ def _phrase_candidates(s, plan: Plan, clauses, cache: ReaderCache, dl: Deadline)
                 possible |= _docs_of(recs, cache)
         alive = possible if alive is None else alive & possible
     return alive
+
+
+def _has_region(c: Clause) -> bool:
+    return any(REGION_FIELD in a.fields for a in c.alts)
+
+
+def _region_docs(c: Clause, cache: ReaderCache):
+    """Per document (one slot more for records of no live document, never set),
+    whether it is of a region the clause names (``title_rank.REGION_FIELD``)."""
+    import numpy as np
+
+    from index.title_rank import region_docs
+
+    out = np.zeros(len(cache.doc_ids) + 1, dtype=bool)
+    for a in c.alts:
+        if REGION_FIELD in a.fields:
+            out[:-1] |= region_docs(cache, a.words[0])
+    return out
 
 
 def _clause_scores(
@@ -202,6 +224,8 @@ def _clause_scores(
     complete = True
     for a in c.alts:
         for f in a.fields:
+            if f == REGION_FIELD:  # matches (vector_scores), scores nothing
+                continue
             target, at = acc, None
             if f == "title":
                 if tdoc is None:
@@ -573,13 +597,16 @@ def vectorizable(plan: Plan) -> bool:
     document-number lookups) are ranked by the vectorized path."""
     clauses = [c for c in plan.clauses if c.occur != "must_not"]
     return bool(clauses) and all(
-        f in TEXT_FIELDS for c in clauses for a in c.alts for f in a.fields
+        f in TEXT_FIELDS or f == REGION_FIELD for c in clauses for a in c.alts for f in a.fields
     )
 
 
 def _alt_query(alt: Alt) -> Q.Query:
     parts = []
     for f in alt.fields:
+        if f == REGION_FIELD:  # matches its region's documents, scores nothing
+            parts.append(Q.ConstantScoreQuery(Q.Term(f, alt.words[0]), 0.0))
+            continue
         if alt.phrase:
             parts.append(Q.Phrase(f, list(alt.words), boost=alt.weight))
         else:

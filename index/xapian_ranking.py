@@ -33,6 +33,7 @@ from typing import Any
 from index.deadline import Deadline
 from index.plan import Alt, Clause, Plan
 from index.ranking import RankingProfile
+from index.title_rank import REGION_FIELD
 from index.xapian_records import (
     HEAD_TERM,
     META_FIELDS,
@@ -174,6 +175,10 @@ def _alt_query(xapian: Any, alt: Alt, plan: Plan, idf: Callable[[str], float] | 
     each term's scale to Whoosh's idf: a phrase by its terms' mean)."""
     parts = []
     for f in alt.fields:
+        if f == REGION_FIELD:  # matches its region's documents, scores nothing
+            region = xapian.Query(filter_term("region", alt.words[0]))
+            parts.append(xapian.Query(xapian.Query.OP_SCALE_WEIGHT, region, 0.0))
+            continue
         prefix = PREFIX.get(f)
         if prefix is None:
             continue

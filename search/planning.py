@@ -64,6 +64,8 @@ class PlanProfile(Protocol):
     def title_together(self) -> bool: ...
     @property
     def title_partial(self) -> bool: ...
+    @property
+    def place_regions(self) -> bool: ...
 
 
 def mostly_han(text: str) -> bool:
@@ -185,6 +187,8 @@ def build_plan(
         clauses = _explainers_preferred(_request_words_optional(clauses))
     if profile is not None and profile.preferred_kind_words:
         clauses = _kinds_preferred(clauses)
+    if profile is not None and profile.place_regions:
+        clauses = _places_as_regions(clauses)
     if profile is not None and profile.join_typed_apart:
         clauses += _joined_words(positive, how)
     if force_any:
@@ -411,6 +415,50 @@ def _kinds_preferred(clauses: list[Clause]) -> list[Clause]:
         replace(c, occur="should", title_optional=True, title_preferred=True) if k else c
         for c, k in zip(clauses, kind, strict=True)
     ]
+
+
+# A document of the region holds the place less strongly than a title that names it:
+# inside the title tier, 河南省优化营商环境条例 before 开封市优化营商环境条例, and the
+# province's own documents that do not name it (上海 市政府…) after those that do.
+PLACE_REGION_SHARE = 0.85
+_PROVINCE_SUFFIX = re.compile(r"(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)$")
+
+
+def _places_as_regions(clauses: list[Clause]) -> list[Clause]:
+    """A required clause that names a province (上海, 广东省, or Shanghai through the
+    glossary) also matches the province's documents, as their titles would hold it
+    (``index.title_rank.REGION_FIELD``), when another required clause names the
+    topic: Shanghai's documents on 公共租赁住房 are titled 市政府关于…, 本市…, and a
+    title-only record has no text that says 上海."""
+    from index.title_rank import REGION_FIELD
+    from search.title_draft import REGIONS
+
+    regions = [_region_named(c, REGIONS) for c in clauses]
+    topics = [c.occur == "must" and r is None for c, r in zip(clauses, regions, strict=True)]
+    if not any(topics):
+        return clauses
+    out = []
+    for c, r in zip(clauses, regions, strict=True):
+        if r is not None:
+            name, a = r
+            weight = round(a.weight * PLACE_REGION_SHARE, 3)
+            place = Alt((name,), weight, a.origin, fields=(REGION_FIELD,), display=name)
+            c = replace(c, alts=(*c.alts, place))
+        out.append(c)
+    return out
+
+
+def _region_named(c: Clause, regions: dict[str, str]) -> tuple[str, Alt] | None:
+    """(the province, its alternative) a required clause names, or None."""
+    if c.occur != "must":
+        return None
+    for a in c.alts:
+        if a.origin in ("user", "curated") and len(a.words) == 1:
+            word = a.words[0]
+            name = word if word in regions else _PROVINCE_SUFFIX.sub("", word)
+            if name in regions:
+                return name, a
+    return None
 
 
 def _typed(word: list[Clause]) -> str:

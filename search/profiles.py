@@ -54,6 +54,9 @@ class Profile:
     # Not for titles and names: a title typed short (2019年政府工作报告) is not a phrase
     # of the stored one (2019年中华人民共和国国务院政府工作报告).
     title_together: bool = False
+    # Keywords: a province typed among them (上海 公租房) is held by its documents too
+    # (planning.py _places_as_regions): Shanghai's titles say 市政府, not 上海.
+    place_regions: bool = False
     # Keywords: when no title holds every word, titles that hold most of them (two at
     # least, and half) come before documents that hold them in their text only.
     title_partial: bool = False
@@ -78,6 +81,7 @@ PROFILES: dict[str, Profile] = {
         join_typed_apart=True,
         title_together=True,
         title_partial=True,
+        place_regions=True,
     ),
     "en_keywords": Profile(
         "en_keywords",
@@ -86,6 +90,7 @@ PROFILES: dict[str, Profile] = {
         preferred_kind_words=True,
         title_together=True,
         title_partial=True,
+        place_regions=True,
     ),
     "en_title": Profile("en_title", title_lookup_front=True),
 }

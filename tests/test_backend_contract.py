@@ -546,6 +546,40 @@ def test_a_preferred_kind_leads_its_title_tier(tmp_path: Path) -> None:
         assert ids(second) == ["topic", "weak"], name
 
 
+def test_a_place_is_held_by_its_regions_documents(tmp_path: Path) -> None:
+    """A place typed among keywords (上海 住房) also matches its region's documents
+    (``title_rank.REGION_FIELD``), which score nothing for it: Shanghai's title-only
+    record 市政府关于本市住房的通知 matches and ranks in the title tier, below the
+    title that names the place (a weaker strength), alike on both backends; another
+    region's document that does not write the place stays out."""
+    _need_xapian()
+    from index.document import Document
+    from index.title_rank import REGION_FIELD
+
+    def doc(i: str, title: str, region: str, body: str = "") -> Document:
+        return Document.from_dict({"id": i, "title": title, "region": region, "body": body})
+
+    docs = [
+        doc("named", "上海住房管理办法", "上海", "第一条 住房。"),
+        doc("region", "市政府关于本市住房的通知", "上海"),
+        doc("text", "其他", "全国", "上海的住房。"),
+        doc("other", "北京住房管理办法", "北京", "第一条 住房。"),
+    ]
+    place = Clause((Alt(("上海",)), Alt(("上海",), 0.85, "user", (REGION_FIELD,))), start=0)
+    topic = Clause((Alt(("住房",)),), "must", start=3)
+    for name, b in both_backends(tmp_path, docs):
+        got = b.search(plan(place, topic, title_first=True))
+        assert ids(got) == ["named", "region", "text"], name
+        assert [h.tier for h in got.hits] == ["title", "title", ""], name
+        plain = b.search(plan(Clause((Alt(("上海",)),), start=0), topic, title_first=True))
+        assert ids(plain) == ["named", "text"], name
+        # The region matches, it scores nothing: ranked by text, "region" scores as
+        # its title alone.
+        scored = {h.doc_id: h.score for h in b.search(plan(place, topic)).hits}
+        alone = {h.doc_id: h.score for h in b.search(plan(topic)).hits}
+        assert scored["region"] == pytest.approx(alone["region"], rel=1e-4), name
+
+
 @pytest.mark.parametrize("where", ["xapian", "xapian-remote"])
 def test_title_tiers_read_heads_past_ties(
     built: dict[str, Path], remote_url: str, monkeypatch: pytest.MonkeyPatch, where: str

@@ -146,6 +146,27 @@ def test_an_explainer_word_after_a_topic_is_optional_and_preferred() -> None:
     assert _explainers_preferred([explain]) == [explain]  # alone: the word itself
 
 
+def test_a_province_among_keywords_also_names_its_region() -> None:
+    """上海 住房, 广东省 住房, Shanghai (上海 through the glossary): the place clause gains
+    a region alternative below its word; alone, or a city (深圳, not a region), no."""
+    from index.title_rank import REGION_FIELD
+    from search.planning import _places_as_regions
+
+    def regions(clauses: list[Clause]) -> list[tuple[str, ...]]:
+        return [
+            a.words for c in _places_as_regions(clauses) for a in c.alts if REGION_FIELD in a.fields
+        ]
+
+    assert regions([clause("上海"), clause("住房")]) == [("上海",)]
+    assert regions([clause("广东省"), clause("住房")]) == [("广东",)]
+    english = Clause((Alt(("shanghai",)), Alt(("上海",), 0.7, "curated")), "must")
+    got = _places_as_regions([english, clause("住房")])[0].alts[-1]
+    assert (got.words, got.weight, got.fields) == (("上海",), 0.595, (REGION_FIELD,))
+    assert regions([clause("上海")]) == []  # nothing else to search for
+    assert regions([clause("深圳"), clause("住房")]) == []
+    assert regions([clause("城市"), clause("住房")]) == []
+
+
 def test_request_words_are_optional_with_a_topic() -> None:
     """政策, 文件 next to a topic: matched where they occur, not required, not asked of
     titles; alone, or outside keyword queries, they stay required."""

@@ -831,6 +831,17 @@ def test_a_law_with_an_explainer_word_finds_the_law_not_unrelated_explainers(
     assert not any("解读" in h.doc.title for h in r.hits[:5])
 
 
+@pytest.mark.parametrize("query", ["上海 公租房", "Shanghai public rental housing"])
+def test_a_place_reaches_its_documents_that_do_not_name_it(corpus_engine, query: str) -> None:
+    """Shanghai's documents on 公共租赁住房 are titled 市政府…本市…, and as title-only
+    records no text says 上海: the place required them out, and Shanghai laws that
+    mention the housing in an article came first. Now the region's documents hold the
+    place; titles that name it would still come first."""
+    r = _search(corpus_engine, query)
+    top = r.hits[:5]
+    assert all(h.doc.region == "上海" and "公共租赁住房" in h.doc.title for h in top)
+
+
 def test_a_topic_with_an_explainer_word_puts_its_explainers_first(corpus_engine) -> None:
     """碳达峰 解读: the explainers of carbon-peaking plans (一图读懂《…碳达峰实施方案》)
     first, then the other carbon-peaking titles; no document off the topic."""
