@@ -43,12 +43,12 @@ from index.plan import Alt, Plan
 # How much a match in each title field counts: a machine draft only restates the
 # Chinese title in English, so matching it is weaker than a glossary rendering
 # matching the Chinese title itself (0.7 for a preferred rendering).
-TITLE_FIELD_FACTOR = {"title": 1.0, "title_en": 1.0, "title_draft": 0.65, "region": 1.0}
 # A place typed among keywords (上海 公共租赁住房) is held by its region's documents as
 # their titles would hold it: Shanghai's titles say 市政府 or 本市, not 上海. An
 # alternative in this pseudo-field matches the documents whose region is its word;
 # it scores nothing (search.planning adds it; both backends read it).
 REGION_FIELD = "region"
+TITLE_FIELD_FACTOR = {"title": 1.0, "title_en": 1.0, "title_draft": 0.65, REGION_FIELD: 1.0}
 PREFERRED_FIELDS = ("title", "title_en")  # see preferred_alternatives
 # A title match at least this strong is the user's own word or the glossary's first
 # rendering of it: a kind asked for in English (preferred_alternatives) reorders

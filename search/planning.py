@@ -367,9 +367,7 @@ def _explainers_preferred(clauses: list[Clause]) -> list[Clause]:
     Shanghai's unrelated 政策解读 before the documents that cite the law."""
     words = explainer_words()
     asked = [c.occur == "must" and c.display in words for c in clauses]
-    if not any(a for a in asked) or all(
-        a or c.occur != "must" for c, a in zip(clauses, asked, strict=True)
-    ):
+    if not any(asked) or all(a or c.occur != "must" for c, a in zip(clauses, asked, strict=True)):
         return clauses
     return [_explainer_clause(c) if a else c for c, a in zip(clauses, asked, strict=True)]
 
