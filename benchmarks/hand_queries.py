@@ -31,15 +31,22 @@ def holds(title: str, spec: str) -> bool:
 
 
 def read_blocks(path: Path) -> dict[str, list[tuple[str, str]]]:
-    """The file's (query, spec) rows by block, in file order."""
+    """The file's (query, spec) rows by block, in file order; a file that cannot be
+    read, or a row that is not ``query<TAB>spec``, is a one-line error (SystemExit)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise SystemExit(f"error: cannot read {path}: {e}") from None
     blocks: dict[str, list[tuple[str, str]]] = {}
     name = "(none)"
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for n, line in enumerate(lines, 1):
         if line.startswith("## "):
             name = line[3:].strip()
         elif line.strip() and not line.startswith("#"):
-            query, spec = line.split("\t")
-            blocks.setdefault(name, []).append((query.strip(), spec.strip()))
+            parts = [p.strip() for p in line.split("\t")]
+            if len(parts) != 2 or not all(parts):
+                raise SystemExit(f"error: {path.name} line {n}: expected query<TAB>spec (one TAB)")
+            blocks.setdefault(name, []).append((parts[0], parts[1]))
     return blocks
 
 
@@ -58,11 +65,12 @@ def main() -> None:
     ap.add_argument("--block", help="only blocks whose name starts with this")
     ap.add_argument("--misses", action="store_true", help="list the wrong first hits")
     args = ap.parse_args()
+    files = [Path(n) if Path(n).is_file() else DATA / n for n in args.files]
+    read = [(path, read_blocks(path)) for path in files]  # bad files fail before the index opens
     engine = Engine(checked_index(args.index), glossary=load_glossary())
     engine.search(SearchRequest(q="数字经济"))  # dictionaries load outside the figures
-    for name in args.files:
-        path = Path(name) if Path(name).is_file() else DATA / name
-        for block, rows in read_blocks(path).items():
+    for path, blocks in read:
+        for block, rows in blocks.items():
             if args.block and not block.startswith(args.block):
                 continue
             judged = [(q, *judge(engine, q, spec)) for q, spec in rows]

@@ -43,3 +43,20 @@ def test_a_missing_index_is_a_clear_error(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     assert f"no index at {missing}: pass --index DIR" in proc.stderr
+
+
+def test_a_bad_hand_query_file_is_a_clear_error(tmp_path: Path) -> None:
+    """hand_queries.py reads its files before the index: a missing file or a row
+    without its TAB is one line naming the file (and line), not a traceback."""
+    bad = tmp_path / "bad.txt"
+    bad.write_text("## first\n怎么申请低保 最低生活保障\n", encoding="utf-8")
+    for arg, says in ((str(bad), "bad.txt line 2"), (str(tmp_path / "none.txt"), "cannot read")):
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "hand_queries.py"), arg],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
+        assert proc.returncode != 0
+        assert says in proc.stderr and "Traceback" not in proc.stderr
