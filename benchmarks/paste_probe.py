@@ -201,6 +201,9 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     "site_suffix": (("title_law", "title_policy"), lambda q: q + "_中国政府网"),
     "site_dash": (("title_policy",), lambda q: q + " - 上海市人民政府"),
     "en_plus_date": (("en_title",), lambda q: q + " (June 10, 2021)"),
+    # The title inside the news sentence that names it, as copied with it.
+    "en_issued": (("en_title",), lambda q: f"The government issued the {q} on Tuesday."),
+    "en_according": (("en_title",), lambda q: f"according to the {q}"),
     "dashed": (("docnum",), _dashed),
 }
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from index.doctypes import NAME_ENDINGS, TITLE_ENDINGS
 from index.normalize import fold_for_segmentation, normalize_query, to_simplified
 from index.scripts import HAN_CHARS, han_count
+from search.en_sentence import document_name
 from search.query import FILTER_FIELDS, MAX_QUERY_CHARS
 
 LAW_PREFIX = "中华人民共和国"
@@ -294,10 +295,18 @@ def _title_variants(t: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def english_name(text: str) -> str:
+    """An English title without the date printed after it, and without the news
+    sentence around it (``search.en_sentence``); ``text`` itself when neither is there."""
+    if not isinstance(text, str):
+        return text
+    return document_name(without_english_date(text), _EN_TITLE_WORDS)
+
+
 def classify(query: object) -> Intent:
     """The intent of a query as typed. Never raises: unreadable input is ``words``."""
     try:
-        cleaned = without_english_date(query)  # type: ignore[arg-type]
+        cleaned = english_name(query)  # type: ignore[arg-type]
         if cleaned is not query:
             intent = _classify(cleaned)
             if intent.kind == "en_title":

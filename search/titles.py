@@ -55,7 +55,7 @@ from index.title_rank import NATIONAL_REGION
 from search import law_abbreviations
 from search.attested import attested
 from search.cities import cities
-from search.intent import unquoted, without_english_date
+from search.intent import english_name, unquoted
 from search.planning import SearchRequest, build_plan
 from search.senses import stem_only, title_senses
 from search.title_draft import (
@@ -276,7 +276,7 @@ def _clean(text: object) -> str:
     if not isinstance(text, str):
         raise InputError("a title must be text", hint=f"got {type(text).__name__}")
     t = unquoted(_SPACES.sub(" ", text.replace("\u3000", " ")).strip())
-    t = unquoted(without_english_date(t))
+    t = unquoted(english_name(t))
     if not t:
         raise InputError(
             "empty title",

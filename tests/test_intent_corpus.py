@@ -232,6 +232,23 @@ def test_english_title_uses_the_title_lookup(corpus_engine) -> None:
     assert "平台经济" in r.hits[0].doc.title
 
 
+def test_english_title_inside_a_news_sentence(corpus_engine) -> None:
+    """Copied with the sentence that names it, the title is read out of it: the
+    sentence's own words (issued, reported, 2019) put other documents first."""
+    from search.titles import lookup_title
+
+    name = (
+        "Guiding Opinions on Promoting the Regulated and Sound Development of the Platform Economy"
+    )
+    q = f"The State Council issued the {name} in 2019, Xinhua reported."
+    r = _search(corpus_engine, q)
+    assert r.intent is not None and r.intent.text.startswith(f"State Council {name}")
+    assert not {"issued", "Xinhua", "reported"} & set(r.intent.text.split())
+    assert r.hits[0].doc.title == "国务院办公厅关于促进平台经济规范健康发展的指导意见"
+    best = lookup_title(corpus_engine, q, 1).best
+    assert best is not None and best.doc.id == r.hits[0].doc.id
+
+
 @pytest.mark.parametrize("query", ["民法典 第1165条", "民法典第1165条"])
 def test_a_law_and_an_article_put_the_law_first(corpus_engine, query: str) -> None:
     """No title holds an article number: the tier asked titles for every word and
