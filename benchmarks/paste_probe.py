@@ -204,6 +204,11 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     # The title inside the news sentence that names it, as copied with it.
     "en_issued": (("en_title",), lambda q: f"The government issued the {q} on Tuesday."),
     "en_according": (("en_title",), lambda q: f"according to the {q}"),
+    "en_unveiled": (
+        ("en_title",),
+        lambda q: f"Officials on Friday unveiled the {q}, which takes effect next month.",
+    ),
+    "en_released": (("en_title",), lambda q: f"{q} was released by the ministry last week"),
     "dashed": (("docnum",), _dashed),
 }
 

@@ -26,64 +26,44 @@ WORDS_FILE = Path(__file__).resolve().parent / "data" / "en_sentence_words.txt"
 MAX_SENTENCE_CHARS = 600  # longer text is a passage (duizhao mentions), not a sentence
 MIN_NAME_WORDS = 4  # a shorter run is a phrase of the sentence, not a document's name
 MIN_DROPPED_WORDS = 2  # one stray word after a title is no sentence around it
-# The small words a title keeps in lower case between its capitalised ones.
-JOINERS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "under",
-        "with",
-    ]
-)
 _CONNECTORS = frozenset(["-", "–", "—", "&", "+"])
 _EDGE = "\"'“”‘’()[],.;:!?"
 _HAS_CAPITAL = re.compile(r"[A-Z]")
 
 
-ROLES = ("date", "lead", "press")
+ROLES = ("date", "lead", "press", "small", "det", "verb")
 
 
 @functools.lru_cache(maxsize=1)
-def sentence_words(path: Path = WORDS_FILE) -> dict[str, str]:
-    """Word (lower case) -> its role, ``date``, ``lead`` or ``press``
-    (``data/en_sentence_words.txt``);
-    a malformed line stops loading with file, line and reason."""
+def sentence_words(path: Path = WORDS_FILE) -> dict[str, frozenset[str]]:
+    """Word (lower case) -> its roles: ``date``, ``lead``, ``press``, ``small``, ``det``,
+    ``verb`` (``data/en_sentence_words.txt``); a malformed line stops loading with file,
+    line and reason."""
     from search.title_lexicon import TitleDataError, data_rows
 
-    out: dict[str, str] = {}
+    out: dict[str, set[str]] = {}
     for where, (word, role) in data_rows(path, ("word", "role")):
         if role not in ROLES:
             raise TitleDataError(
                 f"{where}: unknown role {role!r}", f"use one of {', '.join(ROLES)}"
             )
-        if not word.isalpha() or word.lower() in out:
-            raise TitleDataError(f"{where}: {word!r} is not one new word", "one word of letters")
-        out[word.lower()] = role
-    return out
+        roles = out.setdefault(word.lower(), set())
+        if not word.isalpha() or role in roles:
+            raise TitleDataError(f"{where}: {word!r} {role} is not a new word of letters")
+        roles.add(role)
+    return {w: frozenset(r) for w, r in out.items()}
 
 
 def _kind(token: str, starts: bool) -> str:
-    """``name`` (capitalised or a number: part of a name), ``joiner`` (a small word or
-    a dash a name keeps between its words) or ``other`` (the sentence's own words).
-    ``starts``: the token starts the text or a sentence."""
+    """``name`` (capitalised or a number: part of a name), ``joiner`` (a small word in
+    lower case, or a dash, that a name keeps between its words) or ``other`` (the
+    sentence's own words). ``starts``: the token starts the text or a sentence."""
     core = token.strip(_EDGE)
-    if not core or core in _CONNECTORS or core in JOINERS:  # lower case only: "On" may lead
-        return "joiner"
-    role = sentence_words().get(core.lower())
-    if role in ("date", "press") or (role == "lead" and starts):
+    roles = sentence_words().get(core.lower(), frozenset())
+    if "date" in roles or "press" in roles or ("lead" in roles and starts):
         return "other"
+    if not core or core in _CONNECTORS or ("small" in roles and core.islower()):
+        return "joiner"
     if core[0].isdigit() or _HAS_CAPITAL.search(core):
         return "name"
     return "other"
@@ -118,6 +98,27 @@ def _ends_clause(token: str) -> bool:
     return token.rstrip("\"'”’)]")[-1:] in (",", ";", ":", ".", "!", "?")
 
 
+def _roles(token: str) -> frozenset[str]:
+    return sentence_words().get(token.strip(_EDGE).lower(), frozenset())
+
+
+def _in_sentence(tokens: list[str], kinds: list[str], s: int, e: int) -> bool:
+    """Whether the words around ``tokens[s:e]`` make a sentence of the text: it starts
+    with a lead word, names a date or the press, says "<verb> the" before the name,
+    or "was", "has" ... after it."""
+    if kinds[0] == "other" and "lead" in _roles(tokens[0]):
+        return True
+    if any({"date", "press"} & _roles(t) for t in tokens[:s] + tokens[e:]):
+        return True
+    i = s - 1  # back over "a new", "the"
+    while i >= 0 and "det" in _roles(tokens[i]) and tokens[i].strip(_EDGE).islower():
+        i -= 1
+    verb = tokens[i].strip(_EDGE) if 0 <= i < s - 1 else ""
+    if verb.isalpha() and verb.islower() and not _roles(verb) & {"small", "det"}:
+        return True
+    return e < len(tokens) and "verb" in _roles(tokens[e]) and tokens[e].islower()
+
+
 def document_name(text: str, kind_words: frozenset[str]) -> str:
     """The document's name in an English sentence, with the sentence's other
     capitalised words before it; ``text`` itself when it is one title, holds no name
@@ -137,8 +138,8 @@ def document_name(text: str, kind_words: frozenset[str]) -> str:
         return text
     s, e = max(named, key=lambda r: r[1] - r[0])
     dropped = len(tokens) - (e - s)
-    if dropped < MIN_DROPPED_WORDS or "other" not in kinds[:s] + kinds[e:]:
-        return text  # a title as typed, or one with a stray word after it
+    if dropped < MIN_DROPPED_WORDS or not _in_sentence(tokens, kinds, s, e):
+        return text  # a title as typed, or one with a word in lower case
     kept = [
         t.strip(_EDGE)
         for t, k in zip(tokens[:s] + tokens[e:], kinds[:s] + kinds[e:])

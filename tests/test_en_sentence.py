@@ -22,6 +22,8 @@ NAME = "Notice on Strengthening the Management of Mobile Intelligent Terminals"
         f"according to the {NAME}",
         f"According to the {NAME}, phones must be registered.",
         f"Under the {NAME} (June 10, 2021)",
+        f"{NAME} was released by the ministry last week",
+        f"The ministry unveiled a new {NAME} to curb misuse",
     ],
 )
 def test_the_name_is_read_out_of_the_sentence(sentence: str) -> None:
@@ -54,6 +56,11 @@ def test_the_sentences_places_and_issuers_are_kept_before_the_name() -> None:
         "The minister said the Three Words Were Important on Monday",  # a long run, no kind of document
         "平台经济 Notice on the Platform Economy issued today",  # Chinese in it
         "Notice on A, B and C of the Platform Economy",  # a comma ends a run, no sentence around it
+        "Implementation Plan for Promoting Common Prosperity through the Digital Economy",
+        'Guidelines for Cooperation between the Foundation and the Fund on "Smart Cities"',
+        "Opinions on Speeding up the Implementation of Free Trade Zone Strategy",
+        "Interim Measures for the List Management of Talents who enjoy Preferential Tax Policies",
+        "Notice of the State Council on Printing and issuing of the Overall Plan for the Zone",
     ],
 )
 def test_text_without_a_sentence_around_a_name_is_unchanged(text: str) -> None:
@@ -73,4 +80,8 @@ def test_a_malformed_word_table_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text("tuesday date\n", encoding="utf-8")
     with pytest.raises(TitleDataError, match="expected 2 fields"):
         sentence_words.__wrapped__(bad)
-    assert sentence_words()["tuesday"] == "date" and sentence_words()["according"] == "lead"
+    bad.write_text("tuesday\tdate\nTuesday\tdate\n", encoding="utf-8")
+    with pytest.raises(TitleDataError, match="line 2: 'Tuesday' date is not a new word"):
+        sentence_words.__wrapped__(bad)
+    words = sentence_words()
+    assert words["tuesday"] == {"date"} and words["the"] == {"lead", "small", "det"}
