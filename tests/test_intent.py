@@ -367,6 +367,38 @@ def test_an_english_title_without_the_date_after_it(date: str) -> None:
     assert classify("Data Security Law" + date).text.endswith(date.strip(" ,"))
 
 
+@pytest.mark.parametrize(
+    ("query", "kind", "text"),
+    [
+        (
+            "Shandong released the Implementation Opinions on Speeding Up Platform Economy "
+            "Development (关于加快推动平台经济规范健康持续发展的实施意见) last autumn.",
+            "title",
+            "关于加快推动平台经济规范健康持续发展的实施意见",
+        ),
+        ("the Data Security Law (数据安全法) took effect in 2021", "law_name", "数据安全法"),
+        (
+            '"Guiding Opinions on the Platform Economy" 《国务院办公厅关于促进平台经济规范健康发展的指导意见》',
+            "title",
+            "国务院办公厅关于促进平台经济规范健康发展的指导意见",
+        ),
+    ],
+)
+def test_a_chinese_name_cited_beside_english_is_read(query: str, kind: str, text: str) -> None:
+    """News names a document in English, then in Chinese in brackets: the Chinese
+    names it more exactly, and is read as if typed alone."""
+    intent = classify(query)
+    assert (intent.kind, intent.text) == (kind, text)
+    assert intent.note == "the Chinese name in it: " + text
+
+
+@pytest.mark.parametrize(
+    "query", ["platform economy 平台经济", "平台经济 antitrust rules", "GDP 增长 2023"]
+)
+def test_chinese_keywords_beside_english_stay_words(query: str) -> None:
+    assert classify(query).kind not in ("title", "law_name")
+
+
 def test_classify_never_raises_on_odd_input() -> None:
     for q in (None, 5, "《》", "？", "a" * 5000, "法" * 600, "\ud800"):
         assert classify(q).kind in PROFILES  # type: ignore[arg-type]

@@ -249,6 +249,22 @@ def test_english_title_inside_a_news_sentence(corpus_engine) -> None:
     assert best is not None and best.doc.id == r.hits[0].doc.id
 
 
+def test_a_chinese_title_cited_beside_english(corpus_engine) -> None:
+    """An English sentence citing the Chinese title in brackets: the Chinese title is
+    searched; indexed, it comes first, and missing, the notice names the closest."""
+    cited = "国务院办公厅关于促进平台经济规范健康发展的指导意见"
+    r = _search(corpus_engine, f"In 2019 the cabinet published guidance ({cited}) on platforms.")
+    assert r.intent is not None and r.intent.kind == "title"
+    assert r.hits[0].doc.title == cited
+    missing = "关于加快推动平台经济规范健康持续发展的实施意见"  # Shandong's: not in the sample
+    r = _search(
+        corpus_engine, f"Shandong released its Implementation Opinions ({missing}) last year."
+    )
+    assert r.intent is not None and r.intent.text == missing
+    notice = next(n for n in r.notices if "exactly this title" in n)
+    assert "平台经济" in notice and "平台经济" in r.hits[0].doc.title
+
+
 @pytest.mark.parametrize("query", ["民法典 第1165条", "民法典第1165条"])
 def test_a_law_and_an_article_put_the_law_first(corpus_engine, query: str) -> None:
     """No title holds an article number: the tier asked titles for every word and
