@@ -10,7 +10,7 @@ to ``OUT/CONFIG.json``. ``compare`` prints, per configuration and fold, the mean
 metric and its paired difference from ``--base``, with the questions up / down, a
 two-sided sign test and a paired bootstrap 95% interval of the mean difference (2,000
 resamples, fixed seed): the noise a setting's gain must clear. ``decide`` applies the
-seventh round's rule (README) to ablations; ``a+b`` runs configurations together.
+seventh round's rule (docs/relevance-rounds.md) to ablations; ``a+b`` runs configurations together.
 
 Configurations patch module constants in this process only (nothing is written to the
 index or the code). The report half is never read here.
@@ -225,7 +225,7 @@ def compare(out: Path, base: str, names: list[str]) -> None:
 
 
 def decide(out: Path, base: str, names: list[str]) -> None:
-    """The pre-registered rule (README, "Questions, seventh round") for each ablation
+    """The pre-registered rule (docs/relevance-rounds.md, "Questions, seventh round") for each ablation
     ``name`` (the component at its neutral value): its contribution (base - name) is
     kept when, on some metric, it is > 0 on fold A and on fold B and the bootstrap
     interval over both folds lies above 0, and no metric loses on both folds with its

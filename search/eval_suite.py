@@ -85,7 +85,7 @@ def half_of(set_name: str, key: str) -> str:
 def fold_of(set_name: str, key: str) -> str:
     """'A' or 'B': a fixed split of a set's items, used inside the tune half to check
     that a tuned setting helps on both of two disjoint groups of questions
-    (``benchmarks/question_folds.py``, README "Questions, seventh round"). Salted
+    (``benchmarks/question_folds.py``, docs/relevance-rounds.md, "Questions, seventh round"). Salted
     apart from :func:`half_of`, so the folds do not follow the halves' hash bits."""
     h = hashlib.sha1(f"fold\x00{set_name}\x00{key}".encode()).digest()
     return "A" if h[0] % 2 == 0 else "B"

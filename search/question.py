@@ -6,7 +6,7 @@ question: article text only, the authority prior -- ``Plan.authority_prior``),
 :func:`refine` adds to it, and :func:`search` runs it. Every other intent is
 left exactly as it was.
 
-What is added (each measured on the STARD tune half only, README):
+What is added (each measured on the STARD tune half only, docs/relevance-rounds.md):
 
 * **layperson words -> legal words** (``search/data/layperson_terms.tsv``): a
   question says 偷 where the law says 盗窃, 老公 where it says 配偶. The legal
@@ -25,7 +25,7 @@ What is added (each measured on the STARD tune half only, README):
   decayed share of its next best ones (max + decayed sum), instead of its best
   article alone; documents outside that pool follow in their plain order.
 
-Tried on the same tune half and left out (README): BM25 k1/b other than the
+Tried on the same tune half and left out (docs/relevance-rounds.md): BM25 k1/b other than the
 defaults, more question filler words, sub-words of long question words,
 pseudo-relevance feedback (RM3-style; it also doubled the cost), CC-CEDICT
 synonyms (words sharing an English gloss), the law title as a weak field.
@@ -132,7 +132,7 @@ def refine(plan: Plan, intent: Intent | None) -> Plan:
 
 # Article ranking: a law several of whose articles match a question is more likely
 # the law that answers it, so each article gains a share of its law's other best
-# matching articles (STARD tune half, README).
+# matching articles (STARD tune half, docs/relevance-rounds.md).
 GROUP_WEIGHT = 0.1  # share of the other articles' scores an article gains
 GROUP_OTHERS = 3  # how many of its law's other articles count
 # Articles re-ranked (the backend's top); deeper ones keep their order. 300: articles
@@ -189,7 +189,7 @@ def _rescored(h: Hit, score: float) -> Hit:
 
 # Headings: a question word in the heading of an article's law book or chapter
 # (侵权责任编, 第七章 相邻关系) adds HEADING_WEIGHT x that word's idf (its clause's
-# best such word, times the word's weight in the query). STARD tune half, README:
+# best such word, times the word's weight in the query). STARD tune half, docs/relevance-rounds.md:
 # 0.2-0.7 all helped a little (0.7 most), 1.0 traded nDCG@10 for recall.
 HEADING_WEIGHT = 0.5
 
@@ -275,7 +275,7 @@ def with_headings(hits: list[Hit], plan: Plan, backend: Backend) -> list[Hit]:
 # Document ranking: a law several of whose articles match is more likely the one
 # that answers (民法典's books hold many matching articles). Each document of the
 # article pool scores its best article plus DOC_DECAY^i of its i-th next best (i <
-# DOC_ARTICLES). STARD tune half, README: document R@10 0.838 -> 0.862 (decay 0.3
+# DOC_ARTICLES). STARD tune half, docs/relevance-rounds.md: document R@10 0.838 -> 0.862 (decay 0.3
 # or 0.5 alike; pools of 100 / 150 / 300 articles gave 0.841 / 0.852 / 0.855).
 DOC_DECAY = 0.3
 DOC_ARTICLES = 3
