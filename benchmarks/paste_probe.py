@@ -209,6 +209,11 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
         lambda q: f"Officials on Friday unveiled the {q}, which takes effect next month.",
     ),
     "en_released": (("en_title",), lambda q: f"{q} was released by the ministry last week"),
+}
+# Forms that need the item, not only its query: a topic typed in both languages.
+ITEM_FORMS: dict[str, tuple[tuple[str, ...], Callable[[es.Item], str]]] = {
+    "bilingual_en_zh": (("topic_en",), lambda i: f"{i.query} {i.answer['term']}"),
+    "bilingual_zh_en": (("topic_en",), lambda i: f"{i.answer['term']} {i.query}"),
     "dashed": (("docnum",), _dashed),
 }
 
@@ -262,20 +267,20 @@ def main() -> None:
     # Warm the process (the first searches of a cold one may be cut short by their budget).
     for item in items[:20]:
         _box(engine, item, item.query)
-    forms = [f for f in args.forms.split(",") if f] or list(FORMS)
+    forms = [f for f in args.forms.split(",") if f] or [*FORMS, *ITEM_FORMS]
     print(
         f"half: {args.half} ({'tuned on' if args.half == 'tune' else 'report'})"
         + (f", draw {args.draw}" if args.draw else "")
     )
     print(f"{'form':14} {'set':18} {'asked':>5}  metrics")
     for form in forms:
-        sets, rewrite = FORMS[form]
+        sets, rewrite = FORMS[form] if form in FORMS else ITEM_FORMS[form]
         for name in sets:
             for ask in (_box, _lookup) if name == "en_title" else (_box,):
                 label = name + (" (lookup)" if ask is _lookup else "")
                 scores, missed = [], []
                 for item in (i for i in items if i.set == name):
-                    q = rewrite(item.query)
+                    q = rewrite(item) if form in ITEM_FORMS else rewrite(item.query)
                     if q == item.query and form != "plain":
                         continue
                     got = ask(engine, item, q)

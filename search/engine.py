@@ -305,7 +305,7 @@ class Engine:
         t0 = budget[1] if budget else time.perf_counter()
         self.validate(typed)
         req, notices = _without_abbreviations(typed)
-        intent = read_as or classify(req.q)
+        intent = read_as or self._paired(classify(req.q), req.q)
         profile = profiles.profile_for(intent)
         pq = _parse(req, intent)
         notices += _rewrite_notices(pq)
@@ -381,6 +381,17 @@ class Engine:
             facet_labels=self.facet_labels(raw.facets),
             partial=partial,
         )
+
+    def _paired(self, intent: Intent, q: str) -> Intent:
+        """Chinese keywords typed with English beside them stay keywords only when the
+        English renders them (platform economy 平台经济); else the query is words."""
+        if not intent.paired:
+            return intent
+        from search.expand import renders
+
+        if self.glossary is not None and renders(intent.paired, intent.text, self.glossary):
+            return intent
+        return Intent("words", q)
 
     def _expansions(self, req: SearchRequest, pq: ParsedQuery) -> list[Any]:
         """The query's cross-language expansions, less those the user switched off."""

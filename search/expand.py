@@ -510,6 +510,25 @@ def expand(
     return uniq
 
 
+def renders(english: str, chinese: str, glossary: Glossary) -> bool:
+    """Whether English words typed beside Chinese ones say the same thing: every
+    Chinese word is (inside) a rendering of the English, or every English word is
+    a word of the Chinese words' renderings (platform economy / 平台经济: yes;
+    antitrust / 平台经济: no)."""
+    zh_words = chinese.split()
+    to_zh = {e.target for e in expand(english, glossary) if e.target_lang == "zh"}
+    if zh_words and all(any(w in t or t in w for t in to_zh) for w in zh_words):
+        return True
+    typed = set(en_key(english).split())
+    to_en = {
+        k
+        for e in expand(chinese, glossary)
+        if e.target_lang == "en"
+        for k in en_key(e.target).split()
+    }
+    return bool(typed) and typed <= to_en
+
+
 def explain_expansions(exps: list[Expansion]) -> list[str]:
     """Human-readable lines: '"platform economies" -> 平台经济 (curated, weight 0.7)'."""
     return [f'"{e.source}" -> {e.target} ({e.origin}, weight {e.weight:g})' for e in exps]

@@ -182,6 +182,9 @@ class Intent:
     # as typed, which the engine asks as a question when no title holds those words
     # or, after the keywords' fill, when they find less than a page.
     asked: str = ""
+    # English typed beside Chinese keywords (platform economy 平台经济): the engine
+    # keeps the keywords' reading only when one side renders the other.
+    paired: str = ""
 
     @property
     def searched(self) -> str:
@@ -351,7 +354,7 @@ def _classify(query: object) -> Intent:
     han = han_count(norm)
     latin_words = _LATIN_WORD.findall(norm)
     if latin_words and han < 2 * sum(len(w) for w in latin_words):
-        named = _chinese_name_among_english(norm)
+        named = _chinese_name_among_english(norm) or _keywords_beside_english(norm, latin_words)
         if named is not None:
             return named
     if '"' in norm:
@@ -456,6 +459,21 @@ def _chinese_name_among_english(norm: str) -> Intent | None:
         if intent.title_like:
             return replace(intent, note="the Chinese name in it: " + intent.text)
     return None
+
+
+def _keywords_beside_english(norm: str, latin_words: list[str]) -> Intent | None:
+    """Chinese keywords typed with their English (platform economy 平台经济): the Chinese
+    keywords, title first, with the English kept in ``Intent.paired`` (the engine
+    reads them as words when the English says something else: 平台经济 antitrust);
+    None for anything else (quotes, more than a few English words)."""
+    if '"' in norm or len(latin_words) > MAX_EN_KEYWORD_WORDS:
+        return None
+    chinese = " ".join(_LATIN_WORD.sub(" ", norm).split())
+    intent = _classify_chinese(chinese, chinese) if han_count(chinese) >= 2 else None
+    if intent is None or intent.kind != "zh_keywords":
+        return None
+    english = " ".join(latin_words)
+    return Intent("zh_keywords", chinese, note=f"with its English: {english}", paired=english)
 
 
 def _quoted_chinese(query: str, norm: str) -> Intent | None:

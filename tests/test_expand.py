@@ -410,3 +410,21 @@ def test_en_titles_content_words_are_carried_over() -> None:
     )
     assert covered / total > 0.85
     assert statistics.mean(hits_in_text) > 0.6
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese", "same"),
+    [
+        ("platform economy", "平台经济", True),
+        ("carbon peaking", "碳达峰", True),
+        ("antitrust rules", "平台经济", False),
+        ("GDP", "增长", False),
+    ],
+)
+def test_renders_tells_a_translation_from_other_words(
+    english: str, chinese: str, same: bool
+) -> None:
+    from index.glossary import load_glossary
+    from search.expand import renders
+
+    assert renders(english, chinese, load_glossary()) is same

@@ -395,8 +395,35 @@ def test_a_chinese_name_cited_beside_english_is_read(query: str, kind: str, text
 @pytest.mark.parametrize(
     "query", ["platform economy 平台经济", "平台经济 antitrust rules", "GDP 增长 2023"]
 )
-def test_chinese_keywords_beside_english_stay_words(query: str) -> None:
+def test_chinese_keywords_beside_english_are_no_title(query: str) -> None:
     assert classify(query).kind not in ("title", "law_name")
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "paired"),
+    [
+        ("platform economy 平台经济", "平台经济", "platform economy"),
+        ("平台经济 antitrust rules", "平台经济", "antitrust rules"),
+        ("carbon peaking 碳达峰 新能源", "碳达峰 新能源", "carbon peaking"),
+    ],
+)
+def test_chinese_keywords_beside_english_are_paired(query: str, text: str, paired: str) -> None:
+    """Read as the Chinese keywords, the English kept for the engine to compare."""
+    intent = classify(query)
+    assert (intent.kind, intent.text, intent.paired) == ("zh_keywords", text, paired)
+    assert intent.note == "with its English: " + paired
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"platform economy" 平台经济',  # a phrase search
+        "rules on the regulated and sound development of the platform economy 平台经济",  # long
+        "AI 人工智能 伦理",  # mostly Chinese: keywords as typed
+    ],
+)
+def test_other_mixed_queries_are_not_paired(query: str) -> None:
+    assert not classify(query).paired
 
 
 def test_classify_never_raises_on_odd_input() -> None:

@@ -265,6 +265,20 @@ def test_a_chinese_title_cited_beside_english(corpus_engine) -> None:
     assert "平台经济" in notice and "平台经济" in r.hits[0].doc.title
 
 
+def test_a_topic_typed_in_both_languages(corpus_engine) -> None:
+    """platform economy 平台经济 ranked by any word put a market-supervision regulation
+    first; read as the Chinese keywords (the English is their rendering), the
+    platform-economy guidance is first. English that says something else keeps
+    the query plain words."""
+    both = _search(corpus_engine, "platform economy 平台经济")
+    alone = _search(corpus_engine, "平台经济")
+    assert both.intent is not None and both.intent.kind == "zh_keywords"
+    assert [h.doc.id for h in both.hits[:3]] == [h.doc.id for h in alone.hits[:3]]
+    assert "平台经济" in both.hits[0].doc.title
+    other = _search(corpus_engine, "平台经济 antitrust rules")
+    assert other.intent is not None and other.intent.kind == "words"
+
+
 @pytest.mark.parametrize("query", ["民法典 第1165条", "民法典第1165条"])
 def test_a_law_and_an_article_put_the_law_first(corpus_engine, query: str) -> None:
     """No title holds an article number: the tier asked titles for every word and
