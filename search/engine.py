@@ -383,15 +383,16 @@ class Engine:
         )
 
     def _paired(self, intent: Intent, q: str) -> Intent:
-        """Chinese keywords typed with English beside them stay keywords only when the
-        English renders them (platform economy 平台经济); else the query is words."""
+        """Chinese keywords typed with English beside them: the Chinese keywords when
+        the English renders them (platform economy 平台经济), else keywords in both
+        languages, every word searched (Shanghai 人工智能, 平台经济 antitrust)."""
         if not intent.paired:
             return intent
         from search.expand import renders
 
         if self.glossary is not None and renders(intent.paired, intent.text, self.glossary):
             return intent
-        return Intent("words", q)
+        return Intent("zh_keywords", q, note="keywords in both languages")
 
     def _expansions(self, req: SearchRequest, pq: ParsedQuery) -> list[Any]:
         """The query's cross-language expansions, less those the user switched off."""

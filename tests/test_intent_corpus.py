@@ -268,15 +268,24 @@ def test_a_chinese_title_cited_beside_english(corpus_engine) -> None:
 def test_a_topic_typed_in_both_languages(corpus_engine) -> None:
     """platform economy 平台经济 ranked by any word put a market-supervision regulation
     first; read as the Chinese keywords (the English is their rendering), the
-    platform-economy guidance is first. English that says something else keeps
-    the query plain words."""
+    platform-economy guidance is first. English that says something else is
+    searched with the Chinese, every word as a keyword."""
     both = _search(corpus_engine, "platform economy 平台经济")
     alone = _search(corpus_engine, "平台经济")
     assert both.intent is not None and both.intent.kind == "zh_keywords"
     assert [h.doc.id for h in both.hits[:3]] == [h.doc.id for h in alone.hits[:3]]
     assert "平台经济" in both.hits[0].doc.title
     other = _search(corpus_engine, "平台经济 antitrust rules")
-    assert other.intent is not None and other.intent.kind == "words"
+    assert other.intent is not None and other.intent.kind == "zh_keywords"
+    assert other.intent.text == "平台经济 antitrust rules"  # every word searched
+
+
+def test_a_place_and_a_topic_in_two_languages(corpus_engine) -> None:
+    """Shanghai 人工智能 ranked by any word put a Jinan text first; as keywords in both
+    languages (Shanghai: 上海 and the region's documents), Shanghai's AI titles."""
+    r = _search(corpus_engine, "Shanghai 人工智能")
+    assert r.intent is not None and r.intent.note == "keywords in both languages"
+    assert all("上海" in h.doc.title and "人工智能" in h.doc.title for h in r.hits[:3])
 
 
 @pytest.mark.parametrize("query", ["民法典 第1165条", "民法典第1165条"])
