@@ -358,27 +358,29 @@ def _classify(query: object) -> Intent:
         if named is not None:
             return named
     if '"' in norm:
-        # Quotes are a phrase search -- except inside an English title ("Smart Shandong"),
-        # and around all of a Chinese title or law name, which is read as one.
-        if latin_words and not han:
-            inner = unquoted(query.strip())
-            intent = _classify_english(query, latin_words)
-            if intent.kind == "en_title" and inner != query.strip():
-                # Pasted in quotation marks: the title is what is inside (a phrase
-                # of its every word would be refused past 32 words).
-                intent = Intent("en_title", inner, note="cleaned: " + inner)
-        else:
-            intent = _quoted_chinese(query, norm)
-        return (
-            intent
-            if intent is not None
-            and intent.kind in ("en_title", "title", "law_name", "zh_keywords")
-            else Intent("words", query)
-        )
+        return _classify_quoted(query, norm, latin_words, han)
     if han >= 2 and (han >= 2 * sum(len(w) for w in latin_words) or _only_requests(latin_words)):
         return _classify_chinese(query, norm)
     if latin_words and han == 0:
         return _classify_english(query, latin_words)
+    return Intent("words", query)
+
+
+def _classify_quoted(query: str, norm: str, latin_words: list[str], han: int) -> Intent:
+    """Quotes are a phrase search -- except inside an English title ("Smart Shandong"),
+    and around all of a Chinese title or law name, which is read as one."""
+    intent: Intent | None
+    if latin_words and not han:
+        inner = unquoted(query.strip())
+        intent = _classify_english(query, latin_words)
+        if intent.kind == "en_title" and inner != query.strip():
+            # Pasted in quotation marks: the title is what is inside (a phrase
+            # of its every word would be refused past 32 words).
+            intent = Intent("en_title", inner, note="cleaned: " + inner)
+    else:
+        intent = _quoted_chinese(query, norm)
+    if intent is not None and intent.kind in ("en_title", "title", "law_name", "zh_keywords"):
+        return intent
     return Intent("words", query)
 
 
