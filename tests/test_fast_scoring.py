@@ -129,3 +129,24 @@ def test_phrase_records_and_scores_equal_whooshs(searcher) -> None:
     assert len(expected) >= 8
     for r, score in zip(recs, scores, strict=True):
         assert float(score) == pytest.approx(expected[int(r)], rel=1e-5)
+
+
+@pytest.mark.parametrize("field", ["title", "body", "absent"])
+def test_field_lengths_read_at_once_are_whooshs_own(searcher, field: str) -> None:
+    """A segment's length column read at once gives every record the length Whoosh's
+    doc_field_length gives it (0 where it has none), across both segments."""
+    from index.fast_scoring import _length_codes, field_lengths
+
+    reader = searcher.reader()
+    for leaf, _offset in reader.leaf_readers():  # the column read at once, not the fallback
+        assert _length_codes(leaf, field, leaf.doc_count_all()) is not None
+    one_by_one = [
+        leaf.doc_field_length(d, field, 0) or 0
+        for leaf, _offset in reader.leaf_readers()
+        for d in range(leaf.doc_count_all())
+    ]
+    got = field_lengths(reader, field)
+    assert got.tolist() == one_by_one
+    assert len(reader.leaf_readers()) == 2
+    if field != "absent":
+        assert got.max() > 0
