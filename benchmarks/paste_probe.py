@@ -42,6 +42,15 @@ def _no_issuer(q: str) -> str:
     return _ISSUER_AND_ABOUT.sub("", q, count=1)
 
 
+def _pinyin(q: str) -> str:
+    """A topic typed in pinyin, a word's syllables together (pingtai jingji)."""
+    from pypinyin import lazy_pinyin
+
+    from index import segmenter
+
+    return " ".join("".join(lazy_pinyin(w)) for w in segmenter.cut(q))
+
+
 def _spaced_words(q: str) -> str:
     """A topic typed as its words with spaces between (新能源 汽车): the subwords the
     index splits a long word into."""
@@ -204,6 +213,9 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     # The title inside the news sentence that names it, as copied with it.
     "en_issued": (("en_title",), lambda q: f"The government issued the {q} on Tuesday."),
     "en_according": (("en_title",), lambda q: f"according to the {q}"),
+    "issuer_zh": (("topic_zh",), lambda q: "国务院 " + q),
+    "issuer_en": (("topic_en",), lambda q: "State Council " + q),
+    "en_title_case": (("topic_en",), str.title),
     "en_unveiled": (
         ("en_title",),
         lambda q: f"Officials on Friday unveiled the {q}, which takes effect next month.",
@@ -214,6 +226,7 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
 ITEM_FORMS: dict[str, tuple[tuple[str, ...], Callable[[es.Item], str]]] = {
     "bilingual_en_zh": (("topic_en",), lambda i: f"{i.query} {i.answer['term']}"),
     "bilingual_zh_en": (("topic_en",), lambda i: f"{i.answer['term']} {i.query}"),
+    "pinyin": (("topic_zh",), lambda i: _pinyin(i.query)),
     "dashed": (("docnum",), _dashed),
 }
 
