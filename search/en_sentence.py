@@ -22,6 +22,8 @@ import functools
 import re
 from pathlib import Path
 
+from index.scripts import has_han
+
 WORDS_FILE = Path(__file__).resolve().parent / "data" / "en_sentence_words.txt"
 MAX_SENTENCE_CHARS = 600  # longer text is a passage (duizhao mentions), not a sentence
 MIN_NAME_WORDS = 4  # a shorter run is a phrase of the sentence, not a document's name
@@ -125,7 +127,7 @@ def document_name(text: str, kind_words: frozenset[str]) -> str:
     (a run of at least four words with one of ``kind_words``, lower case) or has
     Chinese in it. ``kind_words``: the English words for kinds of document."""
     tokens = text.split() if len(text) <= MAX_SENTENCE_CHARS else []
-    if not tokens or any("\u4e00" <= c <= "\u9fff" for c in text):
+    if not tokens or has_han(text):
         return text
     kinds = _kinds(tokens)
     named = [

@@ -13,12 +13,15 @@ Kinds (first that applies):
   one of a few words (怎么申请低保) ``zh_keywords`` of them (``data/zh_question_words.txt``),
   with the question kept in ``Intent.asked``: the engine asks it as a question when
   no title holds those words;
-* ``title`` -- an exact or near-exact Chinese title: ends in a document type
+* ``title`` -- an exact or near-exact Chinese title (also one cited in brackets beside
+  English, as news names a document): ends in a document type
   (通知, 意见, 办法, 条例, 法 ...) and is long enough to be a title, with or without
   《》, 中华人民共和国, 关于印发…的通知 wrappers, traditional characters, stray spaces;
 * ``law_name`` -- a short law or regulation name (个人信息保护法, 民法典, 数据安全法);
-* ``zh_keywords`` -- 1-4 Chinese words (平台经济, 碳达峰 新能源);
-* ``en_title`` -- an English document title (Notice on ..., ... Law of the PRC);
+* ``zh_keywords`` -- 1-4 Chinese words (平台经济, 碳达峰 新能源), also with a few English
+  words beside them (platform economy 平台经济, Shanghai 人工智能);
+* ``en_title`` -- an English document title (Notice on ..., ... Law of the PRC), also
+  read out of the news sentence around it (``search.en_sentence``);
 * ``en_keywords`` -- a few English words;
 * ``words`` -- anything else (mixed, operators, long text): searched as words.
 
@@ -183,7 +186,8 @@ class Intent:
     # or, after the keywords' fill, when they find less than a page.
     asked: str = ""
     # English typed beside Chinese keywords (platform economy 平台经济): the engine
-    # keeps the keywords' reading only when one side renders the other.
+    # searches the Chinese keywords alone when one side renders the other, else
+    # every word of both languages as keywords (search.engine, _paired).
     paired: str = ""
 
     @property
@@ -466,8 +470,8 @@ def _chinese_name_among_english(norm: str) -> Intent | None:
 def _keywords_beside_english(norm: str, latin_words: list[str]) -> Intent | None:
     """Chinese keywords typed with their English (platform economy 平台经济): the Chinese
     keywords, title first, with the English kept in ``Intent.paired`` (the engine
-    reads them as words when the English says something else: 平台经济 antitrust);
-    None for anything else (quotes, more than a few English words)."""
+    searches every word of both when the English says something else: 平台经济
+    antitrust); None for anything else (quotes, more than a few English words)."""
     if '"' in norm or len(latin_words) > MAX_EN_KEYWORD_WORDS:
         return None
     chinese = " ".join(_LATIN_WORD.sub(" ", norm).split())
