@@ -12,8 +12,9 @@ keeps between them (of, on, the ...) -- that names a kind of document (Notice,
 Opinions, Plan ...). Capitalised words of the sentence outside it (a place, an
 issuer: Shandong, State Council) are kept before it; its verbs, the days and months
 of its dateline, the press it credits and the words it starts with (According to the,
-Under the) are not (``data/en_sentence_words.txt``). Text that is all one title, or
-that has no such run, comes back unchanged.
+Under the) are not (``data/en_sentence_words.txt``). Only when the words around the
+run make a sentence of the text (``_in_sentence``); text that is all one title, a
+title with a word in lower case, or text with no such run comes back unchanged.
 """
 
 from __future__ import annotations
