@@ -357,7 +357,8 @@ def _classify(query: object) -> Intent:
         return _narrowed(query, norm)
     han = han_count(norm)
     latin_words = _LATIN_WORD.findall(norm)
-    if latin_words and han < 2 * sum(len(w) for w in latin_words):
+    mixed = latin_words and han < 2 * sum(len(w) for w in latin_words)
+    if mixed and not _only_requests(latin_words):  # 数据安全法 English: a request, below
         named = _chinese_name_among_english(norm) or _keywords_beside_english(norm, latin_words)
         if named is not None:
             return named

@@ -632,3 +632,15 @@ def test_a_fresh_draw_is_stable_and_shares_no_item_with_earlier_draws() -> None:
     assert first == _sample(list(reversed(pool)), 200, "title_law", draw=0)
     assert second == _sample(pool, 200, "title_law", draw=1)
     assert _sample(pool, 200, "title_law", draw=3) == []
+
+
+@pytest.mark.parametrize("query", ["数据安全法 English version", "数据安全法 English"])
+def test_a_request_for_a_version_is_cleaned_not_cited(query: str) -> None:
+    """English that only asks for a version of the law is a request, not English
+    the Chinese name is cited beside: the law's name, cleaned of it."""
+    intent = classify(query)
+    assert (intent.kind, intent.text, intent.note) == (
+        "law_name",
+        "数据安全法",
+        "cleaned: 数据安全法",
+    )
