@@ -213,6 +213,11 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
     # The title inside the news sentence that names it, as copied with it.
     "en_issued": (("en_title",), lambda q: f"The government issued the {q} on Tuesday."),
     "en_according": (("en_title",), lambda q: f"according to the {q}"),
+    "en_site_gov": (
+        ("en_title",),
+        lambda q: f"{q} - The State Council of the People's Republic of China",
+    ),
+    "en_site_bar": (("en_title",), lambda q: f"{q} | english.gov.cn"),
     "issuer_zh": (("topic_zh",), lambda q: "国务院 " + q),
     "issuer_en": (("topic_en",), lambda q: "State Council " + q),
     "en_title_case": (("topic_en",), str.title),

@@ -76,6 +76,9 @@ _EN_DATE_TRAILER = re.compile(
     r"\d{4}-\d{1,2}-\d{1,2})\s*[)）\]]?\s*$",
     re.IGNORECASE,
 )
+# The site's name after an English page's title, as a browser tab shows it ("… | english.gov.cn");
+# the bar is an OR of the query language only between words that are no title.
+_EN_SITE_TRAILER = re.compile(r"(?:\s+[|｜]|｜)\s*[^|｜]{2,80}$")
 MAX_EN_KEYWORD_WORDS = 6  # English keywords (or a question's words once its own are dropped)
 MIN_EN_TITLE_WORDS = 4  # what must be left of an English title once a date is cleaned off
 # A browser tab's title: the page's title, then the site's name (…的通知_中国政府网,
@@ -303,11 +306,26 @@ def _title_variants(t: str) -> tuple[str, ...]:
 
 
 def english_name(text: str) -> str:
-    """An English title without the date printed after it, and without the news
-    sentence around it (``search.en_sentence``); ``text`` itself when neither is there."""
+    """An English title without the date or the site's name printed after it, and
+    without the news sentence around it (``search.en_sentence``); ``text`` itself
+    when none of them is there."""
     if not isinstance(text, str):
         return text
-    return document_name(without_english_date(text), _EN_TITLE_WORDS)
+    return document_name(without_english_site(without_english_date(text)), _EN_TITLE_WORDS)
+
+
+def without_english_site(text: str) -> str:
+    """An English title without the site's name a browser tab prints after it ("… |
+    english.gov.cn"); ``text`` itself when none ends it or too little would be left."""
+    if han_count(text):
+        return text
+    rest = text
+    for _ in range(3):  # "… | Ministry | english.gov.cn": a site and its section
+        m = _EN_SITE_TRAILER.search(rest)
+        if m is None or len(_LATIN_WORD.findall(rest[: m.start()])) < MIN_EN_TITLE_WORDS:
+            break
+        rest = rest[: m.start()].rstrip()
+    return rest if rest != text else text
 
 
 def classify(query: object) -> Intent:

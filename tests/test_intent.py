@@ -644,3 +644,16 @@ def test_a_request_for_a_version_is_cleaned_not_cited(query: str) -> None:
         "数据安全法",
         "cleaned: 数据安全法",
     )
+
+
+@pytest.mark.parametrize("site", [" | english.gov.cn", " | MIIT | english.gov.cn", "｜Xinhua"])
+def test_an_english_title_without_the_site_after_it(site: str) -> None:
+    """A browser tab's title: the page's, then the site's; the bar is no OR there."""
+    title = "Notice on Strengthening the Management of Mobile Intelligent Terminals"
+    intent = classify(title + site)
+    assert (intent.kind, intent.text) == ("en_title", title)
+
+
+@pytest.mark.parametrize("query", ["data security | cybersecurity", "Data Security Law | PIPL"])
+def test_a_bar_between_words_that_are_no_title_stays_an_or(query: str) -> None:
+    assert classify(query).text == query
