@@ -55,7 +55,9 @@ PREFERRED_FIELDS = ("title", "title_en")  # see preferred_alternatives
 # titles inside this band and inside the weaker one, never across them, so 一体化条例
 # (a second rendering of integrity) stays below the 诚信 titles.
 STRONG_TITLE_MATCH = 0.7
-TITLE_ORIGINS = ("user", "curated", "user-glossary")  # dictionary senses do not count
+# What a title match may come from: the words typed, the glossary's renderings and a
+# glossary term spelled in pinyin (pingtai jingji: 平台经济); dictionary senses do not count.
+TITLE_ORIGINS = ("user", "curated", "user-glossary", "pinyin")
 
 # The tiers of the module doc, as each hit carries it (``RawHit.tier``): what a caller
 # needs to know of a hit without judging its title again (search.fill).

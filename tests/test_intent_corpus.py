@@ -288,6 +288,16 @@ def test_a_place_and_a_topic_in_two_languages(corpus_engine) -> None:
     assert all("上海" in h.doc.title and "人工智能" in h.doc.title for h in r.hits[:3])
 
 
+def test_a_topic_typed_in_pinyin_ranks_its_titles_first(corpus_engine) -> None:
+    """pingtai jingji spells the glossary's 平台经济: its titles first, as for 平台经济
+    (a pinyin reading did not count in titles, and two regulations mentioning the
+    platform economy in an article came first)."""
+    r = _search(corpus_engine, "pingtai jingji")
+    alone = _search(corpus_engine, "平台经济")
+    assert "平台经济" in r.hits[0].doc.title
+    assert [h.doc.id for h in r.hits[:2]] == [h.doc.id for h in alone.hits[:2]]
+
+
 @pytest.mark.parametrize("query", ["民法典 第1165条", "民法典第1165条"])
 def test_a_law_and_an_article_put_the_law_first(corpus_engine, query: str) -> None:
     """No title holds an article number: the tier asked titles for every word and
