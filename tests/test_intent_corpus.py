@@ -190,6 +190,8 @@ def test_topic_in_english_still_finds_titles(corpus_engine) -> None:
         ("prepaid cards", "预付卡"),
         ("private pension", "个人养老金"),
         ("disorderly expansion of capital", "资本无序扩张"),
+        ("EV", "新能源汽车"),  # CC-CEDICT read EVs as 伊芙 (Eve)
+        ("Shenzhen SEZ", "经济特区"),
     ],
 )
 def test_words_of_the_english_press(corpus_engine, english: str, chinese: str) -> None:
