@@ -325,7 +325,7 @@ def without_english_site(text: str) -> str:
         if m is None or len(_LATIN_WORD.findall(rest[: m.start()])) < MIN_EN_TITLE_WORDS:
             break
         rest = rest[: m.start()].rstrip()
-    return rest if rest != text else text
+    return rest  # ``text`` itself when nothing was cut
 
 
 def classify(query: object) -> Intent:
@@ -375,14 +375,15 @@ def _classify(query: object) -> Intent:
         return _narrowed(query, norm)
     han = han_count(norm)
     latin_words = _LATIN_WORD.findall(norm)
-    mixed = latin_words and han < 2 * sum(len(w) for w in latin_words)
+    mostly_chinese = han >= 2 * sum(len(w) for w in latin_words)
+    mixed = latin_words and not mostly_chinese
     if mixed and not _only_requests(latin_words):  # 数据安全法 English: a request, below
         named = _chinese_name_among_english(norm) or _keywords_beside_english(norm, latin_words)
         if named is not None:
             return named
     if '"' in norm:
         return _classify_quoted(query, norm, latin_words, han)
-    if han >= 2 and (han >= 2 * sum(len(w) for w in latin_words) or _only_requests(latin_words)):
+    if han >= 2 and (mostly_chinese or _only_requests(latin_words)):
         return _classify_chinese(query, norm)
     if latin_words and han == 0:
         return _classify_english(query, latin_words)
