@@ -29,6 +29,7 @@ gave them, drafts carry :data:`search.title_draft.DRAFT_LABEL`-style labels.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import threading
 import weakref
@@ -732,6 +733,8 @@ def parse_english_title(
         p.docnums = []
     if glossary is not None:
         _add_glossary_parts(p, text, glossary, title_df)
+        if title_df is not None:
+            _weigh_by_rarity(p.terms, title_df)
     _add_plan_periods(p, text)
     _add_numbered_parts(p, text)
     # A Roman-numbered part is no city (Amendment XI is not Xi'an).
@@ -745,6 +748,39 @@ def parse_english_title(
         p.provinces.extend(x for x in provs if x not in p.provinces)
     p.national = not p.regions and bool(_PRC.search(text))
     return p
+
+
+# A key term's weight shrinks with the number of titles that hold it: "Management"
+# (管理, in ~10,000 titles) says less about which document is meant than "Generative
+# Artificial Intelligence" or 知识产权保护. Full weight up to RARE_TITLE_DF titles,
+# RARITY_FLOOR of it from COMMON_TITLE_DF on, log-linear between.
+RARE_TITLE_DF = 20
+COMMON_TITLE_DF = 5000
+RARITY_FLOOR = 0.25
+
+
+def rarity(df: int) -> float:
+    """The weight factor of a term that ``df`` titles hold (pure; see above)."""
+    if df <= RARE_TITLE_DF:
+        return 1.0
+    if df >= COMMON_TITLE_DF:
+        return RARITY_FLOOR
+    span = math.log(COMMON_TITLE_DF / RARE_TITLE_DF)
+    return 1.0 - (1.0 - RARITY_FLOOR) * math.log(df / RARE_TITLE_DF) / span
+
+
+def _group_title_df(zh: tuple[str, ...], title_df: Callable[[str], int]) -> int:
+    """Titles that hold a term: of its commonest reading, each reading counted as its
+    rarest word (an upper bound of the phrase's count)."""
+    from index.analysis import terms as analyze
+
+    counts = [min((title_df(w) for w in analyze(z)), default=0) for z in zh]
+    return max(counts, default=0)
+
+
+def _weigh_by_rarity(terms: list[TermGroup], title_df: Callable[[str], int]) -> None:
+    for t in terms:
+        t.weight = round(t.weight * rarity(_group_title_df(t.zh, title_df)), 3)
 
 
 PARSE_READINGS = 4  # Chinese readings kept per English word or phrase of a title
@@ -1196,7 +1232,10 @@ def _terms_evidence(
         if all(y in title_zh for y in years):
             got += 1.0
             hits.append("-".join(years))
-    in_title = [_any_in(t.zh, title_zh) for t in parse.terms]
+    in_title = [
+        _any_in(t.zh, title_zh) or _as_industry_suffix(parse.terms, i, title_zh)
+        for i, t in enumerate(parse.terms)
+    ]
     for i, t in enumerate(parse.terms):
         total += t.weight
         # A longer reading of the same words that the title holds (Trade Union: 工会)
@@ -1215,6 +1254,21 @@ def _terms_evidence(
             hits.append(f"{t.en} (text)")
     n = len(parse.terms) + bool(years)
     return Evidence("terms", got / total, W_TERMS, f"{len(hits)}/{n}: {', '.join(hits)}")
+
+
+# English words for a trade that Chinese titles may write as the suffix 业 of the trade's
+# name: the Financial Leasing Industry is 融资租赁业, not 融资租赁产业.
+_INDUSTRY_WORDS = frozenset({"industry", "industries", "sector", "sectors"})
+
+
+def _as_industry_suffix(terms: list[TermGroup], i: int, title_zh: str) -> bool:
+    """Whether term ``i`` is "Industry" after another term, and the title writes that
+    term with 业 after it (融资租赁业)."""
+    if terms[i].en.lower() not in _INDUSTRY_WORDS:
+        return False
+    start = terms[i].span[0]
+    before = [t for t in terms if t is not terms[i] and 0 <= t.span[1] <= start]
+    return any(z + "业" in title_zh for t in before for z in t.zh)
 
 
 def _split_in(parts: tuple[str, ...], title: str) -> bool:
@@ -1299,7 +1353,8 @@ def _issuer_evidence(
     doc_issuer_words = _en_words(doc.issuer) if _LATIN.search(doc.issuer or "") else set()
     ok = False
     for en, zhs in parse.issuers:
-        if any(z in title_zh or (doc.issuer and z in doc.issuer) for z in zhs):
+        named = any(z in title_zh or (doc.issuer and z in doc.issuer) for z in zhs)
+        if named or _placeless_issuer_of(doc, parse.regions, zhs):
             ok = True
         elif doc_issuer_words and _en_words(en) <= doc_issuer_words:
             ok = True  # English issuer metadata (en_titles records)
@@ -1312,6 +1367,20 @@ def _issuer_evidence(
         W_ISSUER,
         "; ".join(en for en, _ in parse.issuers),
     )
+
+
+def _placeless_issuer_of(doc: Document, regions: list[str], zhs: tuple[str, ...]) -> bool:
+    """Whether a document of a named place has the issuer without the place's name, as
+    Shanghai's titles write it (市政府办公厅 for 上海市人民政府办公厅)."""
+    issuer = doc.issuer or ""
+    if not issuer.startswith(("市", "省")) or doc.region not in regions:
+        return False
+    mine = issuer.replace("人民政府", "政府")
+    for z in zhs:
+        for r in regions:
+            if z.startswith(r) and z[len(r) :].replace("人民政府", "政府") == mine:
+                return True
+    return False
 
 
 def _region_evidence(
@@ -1814,35 +1883,33 @@ def _parse_pool(
     renderings (the plan period of "14th Five-Year", the dictionary senses titles
     use) and the document types -- which the engine's expansion of the English
     words does not all have: the documents the pool lacks, with their scores."""
-    from index.analysis import terms as analyze
-
     if pool.plan is None or "title" not in fields:
         return []
     groups = [t.zh for t in parse.terms] + [zs for _, zs in parse.doctypes]
-    alts: list[Alt] = []
-    seen: set[tuple[str, ...]] = set()
-    for zs in groups:
-        for z in zs:
-            toks = tuple(analyze(z))
-            if toks and toks not in seen:
-                seen.add(toks)
-                alts.append(Alt(toks, 1.0, "title-parse", fields=("title",), display=z))
+    per_group = _reading_alts(groups)
+    alts = [a for g in per_group for a in g]
     if len(alts) < 2:
         return []
     plan = replace(pool.plan, clauses=[Clause(tuple(alts), "should", "parsed title")])
     plan.limit = TITLE_POOL
     plan.light_documents = True
     raw = _search_plan(engine, plan, deadline)
+    rare = _rarest_term(per_group[: len(parse.terms)], _title_df(engine))
+    if rare is not None and len(per_group) > 1:
+        # Titles that hold the title's rarest key term, ranked by the other readings:
+        # the OR of every reading favours short titles of commoner words (关于进一步
+        # 加强…的意见 over a longer 强化知识产权保护…意见 for "Opinions on Further
+        # Strengthening the Protection of Intellectual Property Rights").
+        others = tuple(a for a in alts if a not in rare)
+        clauses = [Clause(rare, "must", "rarest term")]
+        if others:
+            clauses.append(Clause(others, "should", "parsed title"))
+        raw = _merged(raw, _search_plan(engine, replace(plan, clauses=clauses), deadline))
     if parse.provinces:
         # A province in the title: its own titles holding the readings, which the
         # whole corpus's (every province's 碳达峰实施方案) can crowd out of the pool.
         rplan = replace(plan, filters={**plan.filters, "region": tuple(parse.provinces)})
-        local = _search_plan(engine, rplan, deadline)
-        if local is not None and local.hits:
-            if raw is None or not raw.hits:
-                raw = local
-            else:
-                raw = replace(raw, hits=_merge_hits(raw.hits, local.hits))
+        raw = _merged(raw, _search_plan(engine, rplan, deadline))
     if raw is None or not raw.hits:
         return []
     # Its scores, put on the first retrievals' scale at EXTRA_RETRIEVAL of their
@@ -1855,6 +1922,48 @@ def _parse_pool(
             pool.light.add(h.document.id)
     pool.add([(h.document, EXTRA_RETRIEVAL * top * h.score / top_x) for h in raw.hits])
     return pool.hits[n:]
+
+
+def _reading_alts(groups: list[tuple[str, ...]]) -> list[tuple[Alt, ...]]:
+    """Each group's readings as title alternatives (a reading another group already
+    has is not repeated)."""
+    from index.analysis import terms as analyze
+
+    seen: set[tuple[str, ...]] = set()
+    out: list[tuple[Alt, ...]] = []
+    for zs in groups:
+        alts: list[Alt] = []
+        for z in zs:
+            toks = tuple(analyze(z))
+            if toks and toks not in seen:
+                seen.add(toks)
+                alts.append(Alt(toks, 1.0, "title-parse", fields=("title",), display=z))
+        out.append(tuple(alts))
+    return out
+
+
+def _rarest_term(
+    groups: list[tuple[Alt, ...]], title_df: Callable[[str], int]
+) -> tuple[Alt, ...] | None:
+    """The key term whose readings the fewest titles hold (a reading counts as its
+    rarest word, an upper bound of the phrase's count), or None when no title
+    holds any of them."""
+    best: tuple[int, tuple[Alt, ...]] | None = None
+    for alts in groups:
+        counts = [min(title_df(w) for w in a.words) for a in alts]
+        n = max(counts, default=0)  # the group matches where any reading does
+        if n > 0 and (best is None or n < best[0]):
+            best = (n, alts)
+    return best[1] if best is not None else None
+
+
+def _merged(raw: Any, more: Any) -> Any:
+    """One retrieval's hits with another's added (see :func:`_merge_hits`)."""
+    if more is None or not more.hits:
+        return raw
+    if raw is None or not raw.hits:
+        return more
+    return replace(raw, hits=_merge_hits(raw.hits, more.hits))
 
 
 def _merge_hits(a: list[Any], b: list[Any]) -> list[Any]:

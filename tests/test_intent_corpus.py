@@ -234,6 +234,21 @@ def test_english_title_uses_the_title_lookup(corpus_engine) -> None:
     assert "平台经济" in r.hits[0].doc.title
 
 
+def test_an_english_title_of_common_words_and_one_rare_subject(corpus_engine) -> None:
+    """ "Opinions on Further Strengthening ..." matches hundreds of short titles
+    (关于进一步加强…的意见) better than the longer ones that hold its subject,
+    知识产权保护: they were not even in the lookup's pool (before: 关于进一步加强
+    值班工作的意见 first, no intellectual-property title in the top 40)."""
+    from search.titles import lookup_title
+
+    q = "Opinions on Further Strengthening the Protection of Intellectual Property Rights"
+    res = lookup_title(corpus_engine, q)
+    top = [c.doc.title or "" for c in res.candidates[:3]]
+    assert all("知识产权" in t and "意见" in t for t in top), top
+    r = _search(corpus_engine, q)
+    assert "知识产权保护" in r.hits[0].doc.title and "意见" in r.hits[0].doc.title
+
+
 def test_english_title_inside_a_news_sentence(corpus_engine) -> None:
     """Copied with the sentence that names it, the title is read out of it: the
     sentence's own words (issued, reported, 2019) put other documents first."""

@@ -427,3 +427,77 @@ def test_an_explainer_stays_under_the_document_it_explains() -> None:
     plain, asked = kept(en), kept("Interpretation of the " + en)
     assert plain[0] < plain[1]
     assert asked[0] == asked[1]
+
+
+# --- key terms weighed by how many titles hold them (titles.rarity) -------------------------
+
+
+def test_rarity_is_full_for_rare_terms_and_floored_for_common_ones() -> None:
+    from search.titles import COMMON_TITLE_DF, RARE_TITLE_DF, RARITY_FLOOR, rarity
+
+    assert rarity(0) == rarity(RARE_TITLE_DF) == 1.0
+    assert rarity(COMMON_TITLE_DF) == rarity(10 * COMMON_TITLE_DF) == RARITY_FLOOR
+    mids = [rarity(n) for n in (50, 200, 1000, 3000)]
+    assert all(RARITY_FLOOR < m < 1.0 for m in mids)
+    assert mids == sorted(mids, reverse=True)  # the commoner, the lighter
+
+
+def test_a_common_term_weighs_less_than_a_rare_one() -> None:
+    from index.glossary import Glossary
+
+    counts = {"管理": 9000, "知识产权": 160, "保护": 1300}
+    title = "Measures for the Management of Intellectual Property Protection"
+    plain = parse_english_title(title, Glossary.load())
+    weighed = parse_english_title(title, Glossary.load(), lambda w: counts.get(w, 0))
+    w = {t.en: t.weight for t in weighed.terms}
+    base = {t.en: t.weight for t in plain.terms}
+    manage = next(k for k in w if k.lower().startswith("management"))
+    ipr = next(k for k in w if "Intellectual" in k)
+    assert w[manage] < base[manage] and w[manage] < w[ipr]
+
+
+def test_rarest_term_is_the_one_fewest_titles_hold() -> None:
+    from index.plan import Alt
+    from search.titles import _rarest_term
+
+    def alts(*readings: tuple[str, ...]) -> tuple[Alt, ...]:
+        return tuple(Alt(r, 1.0, "t", fields=("title",)) for r in readings)
+
+    counts = {"进一步": 1887, "加强": 1949, "知识产权": 169, "保护": 1372, "意见": 5316}
+    further, ipr = alts(("进一步", "加强")), alts(("知识产权", "保护"))
+    assert _rarest_term([further, ipr], lambda w: counts.get(w, 0)) == ipr
+    # A term no title holds cannot lead a search of titles.
+    assert _rarest_term([alts(("生成式",))], lambda w: 0) is None
+
+
+def _one_evidence(title: str, doc: Document, kind: str) -> tuple[float, str]:
+    from index.glossary import Glossary
+
+    p = parse_english_title(title, Glossary.load())
+    c = score_english(p, doc, 1.0, use_title_en=False)
+    e = next(e for e in c.evidence if e.kind == kind)
+    return e.score, e.detail
+
+
+def test_an_issuer_written_without_its_place() -> None:
+    """Shanghai's titles name 市政府办公厅, not 上海市人民政府办公厅."""
+    title = (
+        "Implementation Opinions of the General Office of Shanghai Municipal People's "
+        "Government on Developing the Financial Leasing Industry"
+    )
+    zh = "市政府办公厅关于加快本市融资租赁业发展的实施意见"
+    shanghai = Document(id="a", title=zh, issuer="市政府办公厅", region="上海")
+    elsewhere = Document(id="b", title=zh, issuer="市政府办公厅", region="广东")
+    assert _one_evidence(title, shanghai, "issuer")[0] == 1.0
+    assert _one_evidence(title, elsewhere, "issuer")[0] == 0.0
+
+
+def test_industry_written_as_the_suffix_of_the_trade() -> None:
+    """The Financial Leasing Industry is 融资租赁业: "Industry" is held by 业."""
+    title = "Opinions on Accelerating the Development of the Financial Leasing Industry"
+    suffix = Document(id="a", title="关于加快融资租赁业发展的意见")
+    word = Document(id="b", title="关于加快融资租赁产业发展的意见")
+    neither = Document(id="c", title="关于加快融资租赁发展的意见")
+    s_suffix, detail = _one_evidence(title, suffix, "terms")
+    assert s_suffix == _one_evidence(title, word, "terms")[0] == 1.0 and "Industry" in detail
+    assert _one_evidence(title, neither, "terms")[0] < 1.0

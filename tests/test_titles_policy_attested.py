@@ -62,7 +62,7 @@ def test_bad_policy_rows_are_refused(tmp_path: Path, row: str, reason: str) -> N
 @pytest.mark.parametrize("path", POLICY_FILES, ids=lambda p: p.name)
 def test_shipped_policy_rows_load(path: Path) -> None:
     rows = read_policy_rows(path)
-    assert 30 <= len(rows) <= 80
+    assert 25 <= len(rows) <= 80  # the fifth set has 26 rows
     assert len({r.doc_id for r in rows}) == len(rows)  # one row per document
     assert all(r.url.startswith(("http://", "https://")) for r in rows)
     # Policy documents, not laws: every Chinese title ends in a policy kind.
@@ -160,8 +160,9 @@ def test_thin_pool_and_the_second_retrieval(small_engine) -> None:
 
 
 def test_a_split_policy_set_has_two_halves_fixed_by_document() -> None:
-    """The fourth set is scored by half (tune, looked at; report, a result): each half
-    must be big enough to say something, and a row's half must not depend on file order."""
+    """The fourth and fifth sets are scored by half (tune, looked at; report, a result):
+    each half must be big enough to say something (13 rows each in the fifth, ±8 % a
+    row), and a row's half must not depend on file order."""
     from search.attested import SPLIT_POLICY_FILES, SPLIT_SET
     from search.eval_suite import half_of
 
@@ -171,6 +172,6 @@ def test_a_split_policy_set_has_two_halves_fixed_by_document() -> None:
     for path in SPLIT_POLICY_FILES:
         rows = read_policy_rows(path)
         halves = [policy_half(r.doc_id) for r in rows]
-        assert halves.count("tune") >= 15 and halves.count("report") >= 15
+        assert halves.count("tune") >= 12 and halves.count("report") >= 12
         assert halves == [policy_half(r.doc_id) for r in rows]
     assert {policy_half(f"pt-{i:020x}") for i in range(40)} == {"tune", "report"}
