@@ -504,10 +504,11 @@ class Engine:
         notices: list[str],
     ) -> None:
         """For a pasted title: the identical title first, and a notice when it is missing."""
-        if intent.title_like and plan.offset == 0 and req.sort == "relevance":
+        if plan.offset == 0 and req.sort == "relevance":
             # A title identical to the query (as typed, with or without 中华人民共和国 or
-            # a 关于印发…的通知 wrapper) comes first.
-            raw.hits.sort(key=lambda h: not profiles.is_exact(intent, h.document.title))
+            # a 关于印发…的通知 wrapper) comes first -- whatever the intent: a case's
+            # headline (打印遗嘱如何写才有效) reads as a question, and is still its title.
+            profiles.identical_titles_first(raw.hits, intent, req.q)
         if (
             intent.title_like
             and req.page == 1

@@ -129,6 +129,33 @@ def is_exact(intent: Intent, title: str) -> bool:
     return t in intent.titles or any(issuer_omitted(t, v) for v in intent.titles)
 
 
+def identical_titles_first(hits: list[Any], intent: Intent, typed: str) -> None:
+    """Put the hits whose title the query names first (a stable sort: the ranking
+    stays within each group). A pasted title (:func:`is_exact`); for any other
+    intent, a Chinese query of title length identical to a title; among those, the
+    title written exactly as typed (（2006-2020年） before (2006-2020年))."""
+    from index.scripts import han_count
+    from search.intent import MIN_TITLE_CHARS, compact
+
+    typed = typed.strip()
+    if intent.title_like:
+
+        def named(title: str) -> bool:
+            return is_exact(intent, title)
+    else:
+        try:
+            q = compact(intent.text or typed)
+        except UnicodeError:  # a lone surrogate: searched as words, names no title
+            return
+        if han_count(q) < MIN_TITLE_CHARS:
+            return
+
+        def named(title: str) -> bool:
+            return bool(title) and compact(title) == q
+
+    hits.sort(key=lambda h: (not named(h.document.title), h.document.title != typed))
+
+
 def title_lookup_front(
     engine: Any,
     text: str,

@@ -234,6 +234,29 @@ def test_english_title_uses_the_title_lookup(corpus_engine) -> None:
     assert "平台经济" in r.hits[0].doc.title
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        # Case headlines: read as a question (如何…) and as plain words (a comma).
+        "五种遗嘱形式已不足 打印遗嘱如何写才有效",
+        "购房后无法正常用电，买受人有权要求开发商赔偿损失",
+    ],
+)
+def test_a_title_pasted_whole_comes_first_whatever_it_reads_as(corpus_engine, title) -> None:
+    """Before: 民法典 and 司法拍卖 rules first, the case itself 2nd and 4th."""
+    r = _search(corpus_engine, title)
+    assert r.intent is not None and not r.intent.title_like
+    assert r.hits[0].doc.title == title
+
+
+def test_the_title_as_typed_comes_before_its_other_writing(corpus_engine) -> None:
+    """Two records of one title, （…） and (...): the one written as pasted is first."""
+    title = "海南省人民政府关于同意海口市土地利用总体规划（2006-2020年）局部调整的批复"
+    r = _search(corpus_engine, title)
+    assert r.hits[0].doc.title == title
+    assert r.hits[1].doc.title.replace("(", "（").replace(")", "）") == title
+
+
 def test_an_english_title_of_common_words_and_one_rare_subject(corpus_engine) -> None:
     """ "Opinions on Further Strengthening ..." matches hundreds of short titles
     (关于进一步加强…的意见) better than the longer ones that hold its subject,
