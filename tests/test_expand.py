@@ -428,3 +428,23 @@ def test_renders_tells_a_translation_from_other_words(
     from search.expand import renders
 
     assert renders(english, chinese, load_glossary()) is same
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese", "not_this"),
+    [
+        # The dictionary read these as another sense, or not at all (twentieth round).
+        ("procurement", "采购", None),
+        ("charging piles", "充电桩", "收费"),
+        ("family doctors", "家庭医生", "博士"),
+        ("long-term rental housing", "长租房", "悠久"),
+        ("sponge cities", "海绵城市", None),
+        ("financial leasing", "融资租赁", None),
+    ],
+)
+def test_policy_words_the_shipped_glossary_reads_right(
+    english: str, chinese: str, not_this: str | None
+) -> None:
+    read = [e.target for e in expand(english, Glossary.load()) if e.target_lang == "zh"]
+    assert chinese in read
+    assert not_this is None or not_this not in read
