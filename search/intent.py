@@ -682,13 +682,28 @@ def _english_question(query: str) -> Intent:
 
     skip = ENGLISH_STOP_WORDS | en_question_words()
     # The typed words, hyphens kept (cross-border), end marks off (license?).
-    typed = [t.strip("?!.,;:") for t in query.split()]
+    typed = _without_asking_pairs([t.strip("?!.,;:") for t in query.split()], skip)
     kept = [t for t in typed if len(t) > 1 and t.lower() not in skip]
     plain = all(_PLAIN_EN_WORD.fullmatch(t) for t in kept)
     if not kept or len(kept) > MAX_EN_KEYWORD_WORDS or not plain:
         return Intent("question", query)  # quotes, operators, Chinese: as typed
     text = " ".join(kept)
     return Intent("en_keywords", text, note="question words dropped: " + text)
+
+
+def _without_asking_pairs(typed: list[str], asking: frozenset[str]) -> list[str]:
+    """The typed words without the two-word phrases of ``asking`` (how long, how much)."""
+    out: list[str] = []
+    skip_next = False
+    for i, t in enumerate(typed):
+        if skip_next:
+            skip_next = False
+            continue
+        if i + 1 < len(typed) and f"{t} {typed[i + 1]}".lower() in asking:
+            skip_next = True
+            continue
+        out.append(t)
+    return out
 
 
 def _classify_english(query: str, words: list[str]) -> Intent:

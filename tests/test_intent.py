@@ -657,3 +657,17 @@ def test_an_english_title_without_the_site_after_it(site: str) -> None:
 @pytest.mark.parametrize("query", ["data security | cybersecurity", "Data Security Law | PIPL"])
 def test_a_bar_between_words_that_are_no_title_stays_an_or(query: str) -> None:
     assert classify(query).text == query
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("how long is maternity leave", "maternity leave"),  # before: "long maternity leave"
+        ("How much is the minimum wage?", "minimum wage"),
+        ("how many days of annual leave", "days annual leave"),
+        ("how to apply for a long-term visa", "long-term visa"),  # not "how long"
+    ],
+)
+def test_how_long_and_how_much_ask_and_name_nothing(query: str, words: str) -> None:
+    intent = classify(query)
+    assert (intent.kind, intent.text) == ("en_keywords", words)
