@@ -440,6 +440,13 @@ def test_renders_tells_a_translation_from_other_words(
         ("long-term rental housing", "长租房", "悠久"),
         ("sponge cities", "海绵城市", None),
         ("financial leasing", "融资租赁", None),
+        # Everyday legal words of English questions.
+        ("gambling", "赌博", "签赌"),
+        ("landlord", "出租人", "员外"),
+        ("refuses", "拒绝", None),
+        ("marriage", "婚姻", None),
+        ("age", "年龄", None),
+        ("drugs", "药品", "毒品"),  # medicines, not narcotics
     ],
 )
 def test_policy_words_the_shipped_glossary_reads_right(
