@@ -32,9 +32,18 @@ from index.errors import DuizhaoError
 from web import settings
 from web.settings import setting
 
-# The last one is an English title: its lookup loads the title lexicon and modules that
-# would otherwise cost the first such search (one per server process) a second or two.
-WARM_QUERIES = ("数据安全", "platform economy", "Notice of the State Council on Data Security")
+# The English titles load the title lexicon and modules that would otherwise cost the
+# first such search (one per server process) a second or two; the last two are made of
+# the commonest words of policy titles (管理, 服务, 加强, 发展, 办法, 意见 ...), whose postings
+# the first pasted title of common words would otherwise read inside its time limit and be
+# cut short.
+WARM_QUERIES = (
+    "数据安全",
+    "platform economy",
+    "Notice of the State Council on Data Security",
+    "Interim Measures for the Administration of Public Services",
+    "Opinions on Further Strengthening and Improving the Management of Industry Development",
+)
 
 
 def warm(app: Any) -> float:
