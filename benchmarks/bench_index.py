@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,3 +40,38 @@ def checked_index(index: str) -> str:
         f"no index at {index}: pass --index DIR, set DUIZHAO_EVAL_INDEX, or build one with "
         f"`duizhao --index {index} index --sample`"
     )
+
+
+def add_before_option(ap: argparse.ArgumentParser) -> None:
+    """Add ``--before CHECKOUT``: another checkout (the code before a change) run in the
+    same invocation, so both share the machine's load."""
+    ap.add_argument("--before", type=Path, help="another checkout, run alternately with this one")
+
+
+def compared_checkouts(before: Path | None, needs: str) -> list[tuple[str, Path]]:
+    """[("before", CHECKOUT),] ("after", this checkout); exits when ``before`` lacks the
+    file ``needs`` (a path inside a checkout, such as web/cli.py)."""
+    if before is not None and not (before / needs).is_file():
+        sys.exit(f"error: {before} is not a Duizhao checkout (no {needs})")
+    return ([("before", before)] if before is not None else []) + [("after", ROOT)]
+
+
+def comparison_parser(doc: str) -> argparse.ArgumentParser:
+    """The argument parser of a before/after benchmark: its usage line from ``doc``,
+    ``--index`` and ``--before``."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    add_index_option(ap)
+    add_before_option(ap)
+    return ap
+
+
+def parse_comparison(
+    doc: str, needs: str, add_options: Callable[[argparse.ArgumentParser], object]
+) -> tuple[argparse.Namespace, str, list[tuple[str, Path]]]:
+    """A before/after benchmark's command line: its arguments (``add_options`` adds
+    its own), the checked index and the checkouts to compare (see
+    :func:`compared_checkouts`)."""
+    ap = comparison_parser(doc)
+    add_options(ap)
+    args = ap.parse_args()
+    return args, checked_index(args.index), compared_checkouts(args.before, needs)

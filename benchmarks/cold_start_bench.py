@@ -12,14 +12,13 @@ so both share the machine's load. Nothing is asserted.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench_index import ROOT, add_index_option, checked_index
+from bench_index import parse_comparison
 
 QUERIES = {
     "Chinese keywords": "平台经济",
@@ -47,16 +46,13 @@ def one_run(checkout: Path, index: str, query: str) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add_index_option(ap)
-    ap.add_argument("--before", type=Path, help="another checkout, run alternately with this one")
-    ap.add_argument("--runs", type=int, default=3, help="processes per query kind and checkout")
-    args = ap.parse_args()
-    index = checked_index(args.index)
-    if args.before is not None and not (args.before / "web" / "cli.py").is_file():
-        raise SystemExit(f"error: {args.before} is not a Duizhao checkout (no web/cli.py)")
-    checkouts = [("before", args.before)] if args.before else []
-    checkouts.append(("after", ROOT))
+    args, index, checkouts = parse_comparison(
+        __doc__,
+        "web/cli.py",
+        lambda ap: ap.add_argument(
+            "--runs", type=int, default=3, help="processes per query kind and checkout"
+        ),
+    )
     print(f"index {index}; wall seconds of a new process's first search, {args.runs} runs")
     for kind, query in QUERIES.items():
         times: dict[str, list[float]] = {label: [] for label, _ in checkouts}

@@ -15,14 +15,13 @@ alternating each round, so both share the machine's load. Nothing is asserted.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
-from bench_index import ROOT, add_index_option, checked_index
+from bench_index import parse_comparison
 
 TITLES = (
     "Interim Measures for the Management of Generative Artificial Intelligence Services",
@@ -65,16 +64,11 @@ def one_run(checkout: Path, index: str) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add_index_option(ap)
-    ap.add_argument("--before", type=Path, help="another checkout, run alternately with this one")
-    ap.add_argument("--rounds", type=int, default=2, help="processes per checkout")
-    args = ap.parse_args()
-    index = checked_index(args.index)
-    if args.before is not None and not (args.before / "web" / "serve.py").is_file():
-        raise SystemExit(f"error: {args.before} is not a Duizhao checkout (no web/serve.py)")
-    checkouts = [("before", args.before)] if args.before else []
-    checkouts.append(("after", ROOT))
+    args, index, checkouts = parse_comparison(
+        __doc__,
+        "web/serve.py",
+        lambda ap: ap.add_argument("--rounds", type=int, default=2, help="processes per checkout"),
+    )
     runs: dict[str, list[dict]] = {name: [] for name, _ in checkouts}
     for r in range(args.rounds):
         for name, co in checkouts if r % 2 == 0 else reversed(checkouts):

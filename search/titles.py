@@ -29,7 +29,6 @@ gave them, drafts carry :data:`search.title_draft.DRAFT_LABEL`-style labels.
 from __future__ import annotations
 
 import functools
-import math
 import re
 import threading
 import weakref
@@ -733,8 +732,6 @@ def parse_english_title(
         p.docnums = []
     if glossary is not None:
         _add_glossary_parts(p, text, glossary, title_df)
-        if title_df is not None:
-            _weigh_by_rarity(p.terms, title_df)
     _add_plan_periods(p, text)
     _add_numbered_parts(p, text)
     # A Roman-numbered part is no city (Amendment XI is not Xi'an).
@@ -748,39 +745,6 @@ def parse_english_title(
         p.provinces.extend(x for x in provs if x not in p.provinces)
     p.national = not p.regions and bool(_PRC.search(text))
     return p
-
-
-# A key term's weight shrinks with the number of titles that hold it: "Management"
-# (管理, in ~10,000 titles) says less about which document is meant than "Generative
-# Artificial Intelligence" or 知识产权保护. Full weight up to RARE_TITLE_DF titles,
-# RARITY_FLOOR of it from COMMON_TITLE_DF on, log-linear between.
-RARE_TITLE_DF = 20
-COMMON_TITLE_DF = 5000
-RARITY_FLOOR = 0.25
-
-
-def rarity(df: int) -> float:
-    """The weight factor of a term that ``df`` titles hold (pure; see above)."""
-    if df <= RARE_TITLE_DF:
-        return 1.0
-    if df >= COMMON_TITLE_DF:
-        return RARITY_FLOOR
-    span = math.log(COMMON_TITLE_DF / RARE_TITLE_DF)
-    return 1.0 - (1.0 - RARITY_FLOOR) * math.log(df / RARE_TITLE_DF) / span
-
-
-def _group_title_df(zh: tuple[str, ...], title_df: Callable[[str], int]) -> int:
-    """Titles that hold a term: of its commonest reading, each reading counted as its
-    rarest word (an upper bound of the phrase's count)."""
-    from index.analysis import terms as analyze
-
-    counts = [min((title_df(w) for w in analyze(z)), default=0) for z in zh]
-    return max(counts, default=0)
-
-
-def _weigh_by_rarity(terms: list[TermGroup], title_df: Callable[[str], int]) -> None:
-    for t in terms:
-        t.weight = round(t.weight * rarity(_group_title_df(t.zh, title_df)), 3)
 
 
 PARSE_READINGS = 4  # Chinese readings kept per English word or phrase of a title

@@ -429,31 +429,7 @@ def test_an_explainer_stays_under_the_document_it_explains() -> None:
     assert asked[0] == asked[1]
 
 
-# --- key terms weighed by how many titles hold them (titles.rarity) -------------------------
-
-
-def test_rarity_is_full_for_rare_terms_and_floored_for_common_ones() -> None:
-    from search.titles import COMMON_TITLE_DF, RARE_TITLE_DF, RARITY_FLOOR, rarity
-
-    assert rarity(0) == rarity(RARE_TITLE_DF) == 1.0
-    assert rarity(COMMON_TITLE_DF) == rarity(10 * COMMON_TITLE_DF) == RARITY_FLOOR
-    mids = [rarity(n) for n in (50, 200, 1000, 3000)]
-    assert all(RARITY_FLOOR < m < 1.0 for m in mids)
-    assert mids == sorted(mids, reverse=True)  # the commoner, the lighter
-
-
-def test_a_common_term_weighs_less_than_a_rare_one() -> None:
-    from index.glossary import Glossary
-
-    counts = {"管理": 9000, "知识产权": 160, "保护": 1300}
-    title = "Measures for the Management of Intellectual Property Protection"
-    plain = parse_english_title(title, Glossary.load())
-    weighed = parse_english_title(title, Glossary.load(), lambda w: counts.get(w, 0))
-    w = {t.en: t.weight for t in weighed.terms}
-    base = {t.en: t.weight for t in plain.terms}
-    manage = next(k for k in w if k.lower().startswith("management"))
-    ipr = next(k for k in w if "Intellectual" in k)
-    assert w[manage] < base[manage] and w[manage] < w[ipr]
+# --- the search of titles led by the rarest key term (titles._rarest_term) ------------------
 
 
 def test_rarest_term_is_the_one_fewest_titles_hold() -> None:
