@@ -42,12 +42,6 @@ def checked_index(index: str) -> str:
     )
 
 
-def add_before_option(ap: argparse.ArgumentParser) -> None:
-    """Add ``--before CHECKOUT``: another checkout (the code before a change) run in the
-    same invocation, so both share the machine's load."""
-    ap.add_argument("--before", type=Path, help="another checkout, run alternately with this one")
-
-
 def compared_checkouts(before: Path | None, needs: str) -> list[tuple[str, Path]]:
     """[("before", CHECKOUT),] ("after", this checkout); exits when ``before`` lacks the
     file ``needs`` (a path inside a checkout, such as web/cli.py)."""
@@ -56,22 +50,16 @@ def compared_checkouts(before: Path | None, needs: str) -> list[tuple[str, Path]
     return ([("before", before)] if before is not None else []) + [("after", ROOT)]
 
 
-def comparison_parser(doc: str) -> argparse.ArgumentParser:
-    """The argument parser of a before/after benchmark: its usage line from ``doc``,
-    ``--index`` and ``--before``."""
-    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
-    add_index_option(ap)
-    add_before_option(ap)
-    return ap
-
-
 def parse_comparison(
     doc: str, needs: str, add_options: Callable[[argparse.ArgumentParser], object]
 ) -> tuple[argparse.Namespace, str, list[tuple[str, Path]]]:
-    """A before/after benchmark's command line: its arguments (``add_options`` adds
-    its own), the checked index and the checkouts to compare (see
-    :func:`compared_checkouts`)."""
-    ap = comparison_parser(doc)
+    """A before/after benchmark's command line -- its usage line from ``doc``,
+    ``--index``, ``--before CHECKOUT`` (the code before a change, run in the same
+    invocation so both share the machine's load) and what ``add_options`` adds: its
+    arguments, the checked index and the checkouts to compare."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    add_index_option(ap)
+    ap.add_argument("--before", type=Path, help="another checkout, run alternately with this one")
     add_options(ap)
     args = ap.parse_args()
     return args, checked_index(args.index), compared_checkouts(args.before, needs)

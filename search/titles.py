@@ -1858,16 +1858,14 @@ def _parse_pool(
     plan.limit = TITLE_POOL
     plan.light_documents = True
     raw = _search_plan(engine, plan, deadline)
-    rare = _rarest_term(per_group[: len(parse.terms)], _title_df(engine))
-    if rare is not None and len(per_group) > 1:
+    rare = _rarest_term(per_group[: len(parse.terms)], _title_df(engine)) or ()
+    others = tuple(a for a in alts if a not in rare)
+    if rare and others:
         # Titles that hold the title's rarest key term, ranked by the other readings:
         # the OR of every reading favours short titles of commoner words (关于进一步
         # 加强…的意见 over a longer 强化知识产权保护…意见 for "Opinions on Further
         # Strengthening the Protection of Intellectual Property Rights").
-        others = tuple(a for a in alts if a not in rare)
-        clauses = [Clause(rare, "must", "rarest term")]
-        if others:
-            clauses.append(Clause(others, "should", "parsed title"))
+        clauses = [Clause(rare, "must", "rarest term"), Clause(others, "should", "parsed title")]
         raw = _merged(raw, _search_plan(engine, replace(plan, clauses=clauses), deadline))
     if parse.provinces:
         # A province in the title: its own titles holding the readings, which the
