@@ -591,8 +591,43 @@ class Engine:
             if raw.total or not _worth_any_word_try(pq, plan):
                 return first
             plan = plan_for(force_any=True, affordable=self._cheap_phrase)
+            if to_fill:
+                led = self._rarer_titles_lead(req, intent, first[0], plan, front, dl)
+                if led is not None:
+                    return led
         want = plan.offset + plan.limit
         return plan, self._backend_search(req, intent, plan, front, want, dl), "any"
+
+    def _rarer_titles_lead(
+        self,
+        req: SearchRequest,
+        intent: Intent,
+        plan: Plan,
+        any_plan: Plan,
+        front: list[Document],
+        dl: Deadline,
+    ) -> tuple[Plan, RawResults, str] | None:
+        """Two keywords no document holds together (国务院办公厅 数字政府): the titles
+        holding the rarer word lead (``search.fill``: 关于加强数字政府建设的指导意见),
+        then every document holding either word in the any-word order, where a
+        regulation that names the General Office in one article came first. The
+        any-word search loses nothing; None when no title holds the rarer word."""
+        wider = fill.fill_search(
+            plan, lambda: any_plan, lambda w: self.backend.doc_frequency("title", w)
+        )
+        if wider is None or wider is any_plan:
+            return None  # three words or more: the any-word ranking's partial tier
+        want = any_plan.offset + any_plan.limit
+        wider.offset, wider.limit = 0, want
+        lead = fill.titles_holding(self._backend_search(req, intent, wider, [], want, dl).hits)
+        if not lead:
+            return None
+        any_plan.offset, any_plan.limit = 0, want + len(lead)
+        rest = self._backend_search(req, intent, any_plan, front, want + len(lead), dl)
+        ids = {h.doc_id for h in lead}
+        rest.hits = (lead + [h for h in rest.hits if h.doc_id not in ids])[plan.offset : want]
+        any_plan.offset, any_plan.limit = plan.offset, plan.limit
+        return any_plan, rest, "any"
 
     def _all_words_first(
         self,

@@ -447,6 +447,12 @@ def test_renders_tells_a_translation_from_other_words(
         ("marriage", "婚姻", None),
         ("age", "年龄", None),
         ("drugs", "药品", "毒品"),  # medicines, not narcotics
+        # Twenty-first round: a held-out block's misses.
+        ("drive drunk", "醉酒驾驶", "带动"),  # drive alone reads 带动 (innovation-driven)
+        ("drunk", "醉酒", "醉醺醺"),
+        ("overtime pay", "加班费", None),
+        ("withhold wages", "克扣", None),
+        ("drones", "无人驾驶航空器", None),
     ],
 )
 def test_policy_words_the_shipped_glossary_reads_right(

@@ -671,3 +671,16 @@ def test_a_bar_between_words_that_are_no_title_stays_an_or(query: str) -> None:
 def test_how_long_and_how_much_ask_and_name_nothing(query: str, words: str) -> None:
     intent = classify(query)
     assert (intent.kind, intent.text) == ("en_keywords", words)
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("is it legal to fly a drone", "fly drone"),  # before: legal read as 依法
+        ("Is it illegal to keep a dog?", "keep dog"),
+        ("is gambling illegal", "gambling illegal"),  # "illegal" names the question here
+    ],
+)
+def test_is_it_legal_asks_and_names_nothing(query: str, words: str) -> None:
+    intent = classify(query)
+    assert (intent.kind, intent.text) == ("en_keywords", words)

@@ -734,6 +734,23 @@ def test_two_keywords_fill_in_english_and_the_guidance_is_found(corpus_engine) -
     assert any(not h.doc.title for h in en.hits[1:])  # known by an English title only
 
 
+def test_two_keywords_no_document_holds_together_lead_with_the_rarer_words_titles(
+    corpus_engine,
+) -> None:
+    """国务院办公厅 数字政府: no document holds both, and the any-word ranking put a
+    regulation first that names the General Office in one article. The titles
+    holding the rarer word (数字政府) now lead; the any-word search's documents
+    follow, none lost, and paging reads one list."""
+    r = _search(corpus_engine, "国务院办公厅 数字政府", per_page=20)
+    assert r.mode == "any" and r.total > 100
+    lead = [h for h in r.hits if "数字政府" in h.doc.title]
+    assert lead and r.hits[: len(lead)] == lead
+    assert r.hits[0].doc.title == "国务院关于加强数字政府建设的指导意见"
+    assert len(lead) < len(r.hits)  # the any-word documents follow
+    pages = [_search(corpus_engine, "国务院办公厅 数字政府", per_page=5, page=p) for p in (1, 2)]
+    assert [h.doc.id for p in pages for h in p.hits] == [h.doc.id for h in r.hits[:10]]
+
+
 @pytest.mark.parametrize("q", ["碳达峰 2021", "2021年 碳达峰", "carbon peaking 2021"])
 def test_a_year_among_keywords_is_the_year_of_issue(corpus_engine, q: str) -> None:
     """Documents rarely write their own year: 碳达峰 2021 found one work report (it
@@ -988,3 +1005,17 @@ def test_a_docnum_without_its_year(corpus_engine) -> None:
     years = [int(n[4:8]) for n in nums]
     assert years == sorted(years, reverse=True)
     assert any("gives no year" in n for n in r.notices)
+
+
+@pytest.mark.parametrize(
+    ("q", "word"),
+    [
+        ("what happens if I drive drunk", "道路交通安全"),  # was 鼓励创业带动就业 (drive: 带动)
+        ("can my employer hold back my wages", "工资"),  # was a 工会法 implementation
+    ],
+)
+def test_english_everyday_questions_of_the_twenty_first_round(
+    corpus_engine, q: str, word: str
+) -> None:
+    r = _search(corpus_engine, q)
+    assert r.hits and word in r.hits[0].doc.title
