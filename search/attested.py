@@ -48,8 +48,17 @@ POLICY_FILE_D = DATA_DIR / "attested_policy_titles_d.tsv"
 # A fifth, gathered in the twentieth round after the lookup's change of that round was
 # written, split the same way (health, environment, housing, science, finance; Shanghai).
 POLICY_FILE_E = DATA_DIR / "attested_policy_titles_e.tsv"
-POLICY_FILES = (POLICY_FILE, POLICY_FILE_B, POLICY_FILE_C, POLICY_FILE_D, POLICY_FILE_E)
-SPLIT_POLICY_FILES = (POLICY_FILE_D, POLICY_FILE_E)
+# A sixth, gathered in the twenty-first round, split the same way (digital topics).
+POLICY_FILE_F = DATA_DIR / "attested_policy_titles_f.tsv"
+POLICY_FILES = (
+    POLICY_FILE,
+    POLICY_FILE_B,
+    POLICY_FILE_C,
+    POLICY_FILE_D,
+    POLICY_FILE_E,
+    POLICY_FILE_F,
+)
+SPLIT_POLICY_FILES = (POLICY_FILE_D, POLICY_FILE_E, POLICY_FILE_F)
 SPLIT_SET = "attested"  # the set name the split files' rows are halved under
 
 
