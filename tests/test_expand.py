@@ -453,6 +453,12 @@ def test_renders_tells_a_translation_from_other_words(
         ("overtime pay", "加班费", None),
         ("withhold wages", "克扣", None),
         ("drones", "无人驾驶航空器", None),
+        ("keep a dog", "养犬", None),  # dog had no reading the index holds
+        ("online purchases", "网购", None),
+        ("traceability systems", "追溯体系", None),
+        ("green manufacturing", "制造", None),  # not only 制造业
+        ("power batteries", "动力电池", "炮台"),
+        ("software industry", "软件产业", "软体业"),
     ],
 )
 def test_policy_words_the_shipped_glossary_reads_right(

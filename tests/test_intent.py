@@ -679,8 +679,14 @@ def test_how_long_and_how_much_ask_and_name_nothing(query: str, words: str) -> N
         ("is it legal to fly a drone", "fly drone"),  # before: legal read as 依法
         ("Is it illegal to keep a dog?", "keep dog"),
         ("is gambling illegal", "gambling illegal"),  # "illegal" names the question here
+        ("what happens if I drive drunk", "drive drunk"),
+        # Seven words with "happens" and "if": searched as a long question before.
+        (
+            "what happens if my employer does not pay social insurance",
+            "employer not pay social insurance",
+        ),
     ],
 )
-def test_is_it_legal_asks_and_names_nothing(query: str, words: str) -> None:
+def test_is_it_legal_and_what_happens_if_ask_and_name_nothing(query: str, words: str) -> None:
     intent = classify(query)
     assert (intent.kind, intent.text) == ("en_keywords", words)
