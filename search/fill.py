@@ -4,7 +4,9 @@ Place in the flow: ``search.engine`` calls this module when a keyword search
 (``zh_keywords`` / ``en_keywords``) finds fewer than a page
 (``question.FEW_ANSWERS``) of documents holding every word. Those documents come
 first; then documents whose titles hold part of the query, found by a second
-search that this module plans (``fill_search``) and judges (``titles_holding``):
+search that this module plans (``fill_search``) and judges (``titles_holding``).
+Two words that no document holds together take the same second search: its
+titles lead, and the any-word results follow (``Engine._rarer_titles_lead``):
 
 * three words or more: the any-word search, whose title-first ranking puts titles
   holding most of the words first (``index.title_rank.partial_need``); the leading
