@@ -50,6 +50,9 @@ POLICY_FILE_D = DATA_DIR / "attested_policy_titles_d.tsv"
 POLICY_FILE_E = DATA_DIR / "attested_policy_titles_e.tsv"
 # A sixth, gathered in the twenty-first round, split the same way (digital topics).
 POLICY_FILE_F = DATA_DIR / "attested_policy_titles_f.tsv"
+# A seventh, gathered in the twenty-second round, split the same way (topics other than the
+# digital economy: social insurance, farming, transport, energy, elderly care ...).
+POLICY_FILE_G = DATA_DIR / "attested_policy_titles_g.tsv"
 POLICY_FILES = (
     POLICY_FILE,
     POLICY_FILE_B,
@@ -57,8 +60,9 @@ POLICY_FILES = (
     POLICY_FILE_D,
     POLICY_FILE_E,
     POLICY_FILE_F,
+    POLICY_FILE_G,
 )
-SPLIT_POLICY_FILES = (POLICY_FILE_D, POLICY_FILE_E, POLICY_FILE_F)
+SPLIT_POLICY_FILES = (POLICY_FILE_D, POLICY_FILE_E, POLICY_FILE_F, POLICY_FILE_G)
 SPLIT_SET = "attested"  # the set name the split files' rows are halved under
 
 

@@ -608,6 +608,21 @@ _EN_DOCTYPE_RE = re.compile(
     r"\b(" + "|".join(re.escape(k) for k in sorted(_EN_DOCTYPES, key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
 )
+# Every Chinese kind the English document types name (意见, 指导意见, 方案 ...).
+_ZH_KINDS = frozenset(z for zs in _EN_DOCTYPES.values() for z in zs)
+
+
+def general_kinds(kinds: set[str]) -> set[str]:
+    """The general kinds that end the compound ones of ``kinds`` and are not among
+    them: 意见 for 指导意见, 方案 for 实施方案, 规划 for 发展规划 (known kinds of two
+    characters or more, so 法 does not make every law a kind of 办法)."""
+    return {
+        k
+        for k in _ZH_KINDS
+        if len(k) >= 2 and k not in kinds and any(z != k and z.endswith(k) for z in kinds)
+    }
+
+
 # "Plan for the Implementation of X" is X's 实施方案, as "Implementation Plan" is: the
 # Chinese puts 实施 before the kind, the English often after it ("Opinions on the
 # Implementation of ...": 实施意见; "Measures for Implementing ...": 实施办法).
@@ -904,6 +919,7 @@ W_EN_TITLE = 0.3
 W_RETRIEVAL = 0.1
 W_FIT = 0.1  # a tie-breaker between titles holding the same terms
 REGION_CLASH = 0.8  # confidence kept by a candidate of another province than the one named
+PLACE_TEXT_CHARS = 300  # how much of a national text's start may name the title's place
 ABOUT_ANOTHER_KEEP = 0.85  # confidence kept by an explainer of a document (一图读懂《…》)
 _EXPLAINER_EN = re.compile(
     r"interpret|explain|q\s*&\s*a|questions?\s+and\s+answers|press\s+conference|briefing|"
@@ -1000,6 +1016,7 @@ class _EnglishScoring:
     covers: list[tuple[int, ...]]  # per term: the terms whose span holds its own
     doctypes: set[str]  # the Chinese document types the title names
     specific: set[str]  # those of its most specific English (empty: all are)
+    general: set[str]  # the general kinds of its compound ones (意见 for 指导意见)
     docnum_keys: set[str]
     generation: Any = None  # the index generation of the candidates (None: no cache)
     readings: tuple[str, ...] = ()  # every Chinese reading of the title, longest first
@@ -1030,10 +1047,12 @@ class _EnglishScoring:
             if inner
             else set()
         )
+        want = {z for _, zs in parse.doctypes for z in zs}
         return cls(
             covers,
-            {z for _, zs in parse.doctypes for z in zs},
+            want,
             specific,
+            general_kinds(want),
             {k for dn in parse.docnums for k in (dn.key, dn.pinyin_key)},
             generation,
             _readings(parse),
@@ -1101,7 +1120,7 @@ def score_english(
     if parse.terms:
         ev.append(_terms_evidence(parse, title_zh, body_zh, sc.covers, sc.years))
     if parse.doctypes:
-        ev.append(_doctype_evidence(parse, doc, title_zh, body_zh, sc.doctypes, sc.specific))
+        ev.append(_kind_evidence(parse, doc, title_zh, body_zh, sc))
     if parse.issuers:
         ev.append(_issuer_evidence(parse, doc, title_zh, mismatch))
     if parse.regions or parse.national:
@@ -1152,11 +1171,20 @@ def _kept_confidence(
 
 
 def _other_province(parse: EnglishTitleParse, doc: Document, ev: list[Evidence]) -> bool:
-    """Whether the candidate is of a province (not national) the title does not name."""
-    if not doc.region or doc.region == NATIONAL_REGION:
-        return False
+    """Whether the candidate is of another place than the one the title names: a
+    province the title does not name, or a national document when the title names
+    one province only and neither the candidate's title nor the start of its text
+    names its place (Shanghai's implementation plan is not the national work plan; a
+    title naming two places, Chengdu-Chongqing, can be a national plan for both)."""
     region = next((e for e in ev if e.kind == "region"), None)
-    return region is not None and region.score == 0.0
+    if region is None or region.score != 0.0:
+        return False
+    if doc.region and doc.region != NATIONAL_REGION:
+        return True
+    if doc.region != NATIONAL_REGION or len(parse.provinces) != 1 or not doc.body:
+        return False
+    start = doc.body[:PLACE_TEXT_CHARS]
+    return not any(r in start for r in (*parse.regions, *parse.provinces))
 
 
 def _once(make: Callable[[], str]) -> Callable[[], str]:
@@ -1254,6 +1282,36 @@ def _split_in(parts: tuple[str, ...], title: str) -> bool:
                     return True
                 i = title.find(a, i + 1)
     return False
+
+
+# What a candidate of only the general kind of a compound one gets (a 意见 for "Guiding
+# Opinions"): translators add and drop "Guiding", "Several" and "Implementation" (若干意见
+# is often just "Opinions"), so such a candidate is not of another kind; but it says
+# less than the kind named, as a kind only cited in the title does.
+GENERAL_KIND_SCORE = 0.5
+
+
+def _kind_evidence(
+    parse: EnglishTitleParse,
+    doc: Document,
+    title_zh: str,
+    body_zh: Callable[[], str],
+    sc: _EnglishScoring,
+) -> Evidence:
+    """``_doctype_evidence`` of the kinds the title names; when it finds none, a
+    ``GENERAL_KIND_SCORE`` share of that of their general kinds (``general_kinds``)."""
+    ev = _doctype_evidence(parse, doc, title_zh, body_zh, sc.doctypes, sc.specific)
+    if ev.score or not sc.general:
+        return ev
+    wider = _doctype_evidence(parse, doc, title_zh, body_zh, sc.general)
+    if not wider.score:
+        return ev
+    return Evidence(
+        "doctype",
+        GENERAL_KIND_SCORE * wider.score,
+        W_DOCTYPE,
+        ev.detail.split(" not in")[0] + " (its general kind: " + "/".join(sorted(sc.general)) + ")",
+    )
 
 
 def _doctype_evidence(

@@ -247,10 +247,57 @@ def test_another_province_costs_confidence(glossary: Glossary) -> None:
 
     p = parse_english_title("Outline of the 14th Five-Year Plan of Henan Province", glossary)
     body = "山东省国民经济和社会发展第十四个五年规划和2035年远景目标纲要"
-    shandong = Document(id="sd", title="", body=body, region="山东")
-    national = Document(id="cn", title="", body=body, region="全国")
+    # A national text that names the province past its head (where a title stands).
+    naming = body + "\n" + "一" * 200 + "河南"
+    shandong = Document(id="sd", title="", body=naming, region="山东")
+    national = Document(id="cn", title="", body=naming, region="全国")
     sd = score_english(p, shandong, 1.0)
     cn = score_english(p, national, 1.0)
     # The same evidence; the province the English does not name keeps REGION_CLASH of it.
     assert sd.confidence == pytest.approx(round(cn.confidence * REGION_CLASH, 3), abs=0.002)
     assert any(m.startswith("region: 山东") for m in sd.mismatch)
+
+
+def test_a_national_text_silent_on_the_one_province_named_costs_confidence(
+    glossary: Glossary,
+) -> None:
+    from index.document import Document
+    from search.titles import REGION_CLASH, score_english
+
+    body = "山东省国民经济和社会发展第十四个五年规划和2035年远景目标纲要\n" + "一" * 200
+    silent = Document(id="a", title="", body=body, region="全国")
+    naming = Document(id="b", title="", body=body + "河南", region="全国")
+    p = parse_english_title("Outline of the 14th Five-Year Plan of Henan Province", glossary)
+    a, b = score_english(p, silent, 1.0), score_english(p, naming, 1.0)
+    assert a.confidence == pytest.approx(round(b.confidence * REGION_CLASH, 3), abs=0.002)
+    # Two provinces named (a plan for both can be national): no clash.
+    two = parse_english_title("Development Plan of the Chengdu-Chongqing Economic Circle", glossary)
+    assert len(two.provinces) == 2
+    assert score_english(two, silent, 1.0).confidence == score_english(two, naming, 1.0).confidence
+
+
+def test_general_kinds_of_compound_ones() -> None:
+    from search.titles import general_kinds
+
+    assert general_kinds({"指导意见"}) == {"意见"}
+    assert general_kinds({"实施方案"}) == {"方案"}
+    assert general_kinds({"意见", "指导意见"}) == set()  # already named
+    assert general_kinds({"条例"}) == set() and general_kinds({"法"}) == set()
+
+
+def test_a_document_of_the_general_kind_gets_part_of_the_kind(glossary: Glossary) -> None:
+    from index.document import Document
+    from search.titles import GENERAL_KIND_SCORE, score_english
+
+    p = parse_english_title(
+        "Guiding Opinions on Accelerating the Development of the Seed Industry", glossary
+    )
+
+    def kind(title: str) -> float:
+        doc = Document(id=title, title=title, body="", region="全国")
+        return next(e.score for e in score_english(p, doc, 1.0).evidence if e.kind == "doctype")
+
+    assert kind("国务院关于加快推进种业发展的指导意见") == 1.0
+    # Translators add "Guiding" to a plain 意见: its general kind, not another kind.
+    assert kind("国务院关于加快推进种业发展的意见") == GENERAL_KIND_SCORE
+    assert kind("国务院关于加快推进种业发展的通知") == 0.0
