@@ -181,3 +181,25 @@ def test_a_split_policy_set_has_two_halves_fixed_by_document() -> None:
         assert halves.count("tune") >= MIN_HALF_ROWS and halves.count("report") >= MIN_HALF_ROWS
         assert halves == [policy_half(r.doc_id) for r in rows]
     assert {policy_half(f"pt-{i:020x}") for i in range(40)} == {"tune", "report"}
+
+
+@pytest.mark.skipif(
+    not (SHARED_DATA / "policy_titles.csv.gz").is_file(),
+    reason="needs the sample data beside the checkout",
+)
+def test_translated_rows_name_corpus_documents_apart_from_the_attested_sets() -> None:
+    """The helper-translated set (benchmarks/data/translated_policy_titles.tsv): every row
+    names the policy_titles record whose title it translates, once, and no document of
+    an attested set (they are scored apart)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from titles_eval import read_translated_rows
+
+    rows = read_translated_rows()
+    titles = _policy_titles_by_id()
+    assert len(rows) >= 60 and len({r.doc_id for r in rows}) == len(rows)
+    for r in rows:
+        assert normalize_key(titles[r.doc_id]) == normalize_key(r.zh), r.doc_id
+    attested = {r.doc_id for path in POLICY_FILES for r in read_policy_rows(path)}
+    assert not attested & {r.doc_id for r in rows}
