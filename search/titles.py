@@ -1289,8 +1289,6 @@ def _split_in(parts: tuple[str, ...], title: str) -> bool:
 # is often just "Opinions"), so such a candidate is not of another kind; but it says
 # less than the kind named, as a kind only cited in the title does.
 GENERAL_KIND_SCORE = 0.5
-# What a record known only by its text gets when the text names no kind of its own.
-UNNAMED_KIND_SCORE = 0.5
 
 
 def _kind_evidence(
@@ -1353,11 +1351,6 @@ def _doctype_evidence(
         ok = any(_names_own_kind(body, z) for z in want)
         dscore = 1.0 if ok else 0.0
         detail = " (the text names itself so)" if ok else detail
-        if not ok and not any(_names_own_kind(body, z) for z in _ZH_KINDS):
-            # A text that names no kind at all says nothing against the one asked for
-            # (a standards framework that never calls itself 本框架): unknown, not wrong.
-            dscore = UNNAMED_KIND_SCORE
-            detail = " (the text names no kind)"
     return Evidence(
         "doctype",
         dscore,

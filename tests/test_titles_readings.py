@@ -301,18 +301,3 @@ def test_a_document_of_the_general_kind_gets_part_of_the_kind(glossary: Glossary
     # Translators add "Guiding" to a plain 意见: its general kind, not another kind.
     assert kind("国务院关于加快推进种业发展的意见") == GENERAL_KIND_SCORE
     assert kind("国务院关于加快推进种业发展的通知") == 0.0
-
-
-def test_a_text_that_names_no_kind_is_not_of_another_kind(glossary: Glossary) -> None:
-    from index.document import Document
-    from search.titles import UNNAMED_KIND_SCORE, score_english
-
-    p = parse_english_title("Action Plan for Intelligent Mines", glossary)
-
-    def kind(body: str) -> float:
-        doc = Document(id="t", title="", body=body, region="全国")
-        return next(e.score for e in score_english(p, doc, 1.0).evidence if e.kind == "doctype")
-
-    assert kind("为推进智能矿山建设，制定本行动计划。") == 1.0
-    assert kind("为推进智能矿山建设，制定本办法。") == 0.0  # another kind: wrong
-    assert kind("推进智能矿山建设，提升安全水平。") == UNNAMED_KIND_SCORE  # none: unknown
