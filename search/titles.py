@@ -918,7 +918,7 @@ W_DOCNUM = 0.3
 W_EN_TITLE = 0.3
 W_RETRIEVAL = 0.1
 W_FIT = 0.1  # a tie-breaker between titles holding the same terms
-REGION_CLASH = 0.8  # confidence kept by a candidate of another province than the one named
+REGION_CLASH = 0.8  # confidence kept by a candidate of another place than the one named
 PLACE_TEXT_CHARS = 300  # how much of a national text's start may name the title's place
 ABOUT_ANOTHER_KEEP = 0.85  # confidence kept by an explainer of a document (一图读懂《…》)
 _EXPLAINER_EN = re.compile(
@@ -1157,8 +1157,8 @@ def _kept_confidence(
     """The evidence's confidence, less for a candidate that cannot be the document
     however well its words match."""
     conf = _confidence(ev)
-    if parse.regions and _other_province(parse, doc, ev):
-        # A document of another province than the one the title names is not its
+    if parse.regions and _of_another_place(parse, doc, ev):
+        # A document of another place than the one the title names is not its
         # document (Shandong's 十四五 outline is not Henan's; a record without a
         # Chinese title escapes the title-fit evidence that weighs on the right one).
         conf = round(conf * REGION_CLASH, 3)
@@ -1170,7 +1170,7 @@ def _kept_confidence(
     return conf
 
 
-def _other_province(parse: EnglishTitleParse, doc: Document, ev: list[Evidence]) -> bool:
+def _of_another_place(parse: EnglishTitleParse, doc: Document, ev: list[Evidence]) -> bool:
     """Whether the candidate is of another place than the one the title names: a
     province the title does not name, or a national document when the title names
     one province only and neither the candidate's title nor the start of its text
@@ -1310,7 +1310,8 @@ def _kind_evidence(
         "doctype",
         GENERAL_KIND_SCORE * wider.score,
         W_DOCTYPE,
-        ev.detail.split(" not in")[0] + " (its general kind: " + "/".join(sorted(sc.general)) + ")",
+        "/".join(en for en, _ in parse.doctypes)
+        + f" (its general kind: {'/'.join(sorted(sc.general))})",
     )
 
 
