@@ -10,18 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from index.docnumber import parse_docnum
+from index.docnumber import find_docnums, parse_docnum
 from index.document import FACET_FIELDS, Document
 from index.structure import split_passages
 
+MAX_DOCNUM_FIELD = 200  # longer is no number (parse_docnum refuses it too)
 
-def _docnum_keys(doc: Document) -> list[str]:
+
+def record_docnum_keys(doc: Document) -> list[str]:
+    """The 文号 keys a document is found by: its number as parsed, and as read in
+    text when the field holds words before it (控方案的通知粤府〔2020〕71号, a site's
+    cut): a search for 粤府〔2020〕71号 finds it."""
     if not doc.docnum:
         return []
     dn = parse_docnum(doc.docnum)
     if dn is None:
         return [doc.docnum.replace(" ", "")]
-    return [dn.key, dn.pinyin_key]
+    keys = [dn.key, dn.pinyin_key]
+    if len(doc.docnum) <= MAX_DOCNUM_FIELD:
+        for found, _span in find_docnums(doc.docnum):
+            keys += [found.key, found.pinyin_key]
+    return list(dict.fromkeys(keys))
 
 
 def _date_int(d: str | None) -> int | None:
@@ -76,7 +85,7 @@ def records_for(doc: Document, content_hash: str | None = None) -> Iterator[dict
         head["title_draft"] = drafts
     if head_body:
         head["body"] = head_body
-    keys = _docnum_keys(doc)
+    keys = record_docnum_keys(doc)
     if keys:
         head["docnum"] = ",".join(keys)
     yield head

@@ -25,12 +25,12 @@ from index.backends import open_backend
 from index.config import index_path
 from index.deadline import Deadline
 from index.document import FACET_FIELDS, Document, Passage
-from index.errors import QueryError
+from index.errors import DuizhaoError, QueryError
 from index.issuers import IssuerNames
 from index.plan import HAN_FIELDS, Plan, RawHit, RawResults
 from search import fill, law_abbreviations, profiles, question
 from search.filters import FilterResolver
-from search.intent import Intent, as_question, classify
+from search.intent import Intent, as_question, classify, compact, title_variants
 from search.planning import COVER_MAX_DF, SearchRequest, build_plan, mostly_han
 from search.query import ParsedQuery, parse_query
 from search.result_cache import ResultCache, copy_response, request_key
@@ -339,6 +339,10 @@ class Engine:
                 notices.append(_second_try_notice(intent, few))
         if front:
             _put_in_front(raw, plan, front, want, req.per_page)
+        elif intent.typed and plan.offset == 0 and req.sort == "relevance":
+            typed_first = self._as_typed(req, intent, raw, (dl, t0))
+            if typed_first is not None:
+                _put_in_front(raw, plan, [typed_first], want, req.per_page)
         self._title_checks(req, intent, raw, plan, dl, notices)
         cut = dl.cut_short or bool(lf and lf.cut_short)
         return self._response(
@@ -493,6 +497,29 @@ class Engine:
         if shared is not None:
             return shared
         return question.search(self.backend, plan, intent, explain=req.explain, deadline=dl)
+
+    def _as_typed(
+        self,
+        req: SearchRequest,
+        intent: Intent,
+        raw: RawResults,
+        budget: tuple[Deadline, float],
+    ) -> Document | None:
+        """The document titled as typed, date or version mark kept (``Intent.typed``),
+        when no hit is: titles that differ only by such a mark (上海市市管干部提任前公示
+        （2019年4月16日）, （2018年6月11日） …) can fill the page before it. Searched with
+        its mark in what is left of the budget; None when no document has that title."""
+        if budget[0].expired():
+            return None
+        as_typed = compact(intent.typed)
+        if any(compact(h.document.title) == as_typed for h in raw.hits):
+            return None
+        reading = Intent(intent.kind, intent.typed, title_variants(as_typed), "as typed")
+        try:
+            resp = self._search(replace(req, q=intent.typed, page=1), reading, budget)
+        except DuizhaoError:  # the reading is advice; the search already has its answer
+            return None
+        return next((h.doc for h in resp.hits if compact(h.doc.title) == as_typed), None)
 
     def _title_checks(
         self,

@@ -89,6 +89,8 @@ ISSUER_CHARS = 40  # the longest issuer (or joint issuers) a title may start wit
 _WRAPPER = re.compile(
     rf"^(?P<issuer>.{{0,{ISSUER_CHARS}}}?)关于(?:印发|转发|发布|公布)(?P<inner>.+?)的(?:通知|公告|决定)$"
 )
+# A span quoted or cited inside a text: a name or a slogan, whatever words it holds.
+_QUOTED_SPAN = re.compile(r'“[^“”]*”|《[^《》]*》|"[^"]*"|「[^「」]*」')
 _BOOK = str.maketrans("", "", "《》〈〉「」『』“”\"'")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{HAN_CHARS}，、（）()])\s+(?=[{HAN_CHARS}，、（）()])")
@@ -192,6 +194,10 @@ class Intent:
     # searches the Chinese keywords alone when one side renders the other, else
     # every word of both languages as keywords (search.engine, _paired).
     paired: str = ""
+    # A pasted title whose date or version mark was cleaned off (…公示（2018年6月11日）):
+    # the title as typed, mark kept. Titles that differ only by such a mark can outnumber
+    # a page; the engine searches this reading when no hit is the title as typed.
+    typed: str = ""
 
     @property
     def searched(self) -> str:
@@ -288,10 +294,23 @@ def _ends_like_title(t: str, endings: tuple[str, ...]) -> bool:
 def _is_question(text: str) -> bool:
     if any(m in text for m in _QUESTION_MARKS):
         return True
-    return any(w in text for w in _QUESTION_WORDS)
+    # A quoted slogan or a cited title asks nothing (…“谁执法谁普法”普法责任清单》的通知).
+    bare = _QUOTED_SPAN.sub("", text)
+    return any(w in bare for w in _QUESTION_WORDS) and not _issued_title(bare)
 
 
-def _title_variants(t: str) -> tuple[str, ...]:
+def _issued_title(t: str) -> bool:
+    """An issuer's title -- who issued it, 关于, what about, a kind of document --
+    whose subject holds a question word (…关于办理…刑事案件如何适用法律问题的解释,
+    …需要帮助解决问题的汇报的通知). A question that cites a kind of document asks before
+    its 关于 (用人单位需要遵守哪些关于加班的规定)."""
+    head, about, _ = t.partition("关于")
+    if not about or len(head) > ISSUER_CHARS or any(w in head for w in _QUESTION_WORDS):
+        return False
+    return _ends_like_title(compact(t), TITLE_ENDINGS + NAME_ENDINGS)
+
+
+def title_variants(t: str) -> tuple[str, ...]:
     """Compact titles that count as exact: as typed, with/without 中华人民共和国,
     and the inner title of a 关于印发…的通知 wrapper."""
     out = [t]
@@ -527,11 +546,12 @@ def _without_request_word(t: str) -> str:
     return t
 
 
-def _without_trailers(t: str) -> str:
+def _without_trailers(t: str, trailers: tuple[re.Pattern[str], ...] | None = None) -> str:
     """A title or name without the site's name, the date or the version mark copied
     after it (…的通知_中国政府网, …的指导意见 2019年8月1日, …计量法（2018年修正）): the
-    document is searched by its title; these are no words of it."""
-    for trailer in (_SITE_TRAILER, _DATE_TRAILER, _VERSION_TRAILER):
+    document is searched by its title; these are no words of it. ``trailers``: only
+    these kinds."""
+    for trailer in trailers or (_SITE_TRAILER, _DATE_TRAILER, _VERSION_TRAILER):
         m = trailer.search(t)
         if not m or m.start() == 0:
             continue
@@ -549,8 +569,8 @@ def _exact_readings(t: str, typed: str) -> tuple[str, ...]:
     """The exact readings of compact title ``t``, and of the title as typed when a
     version mark was cleaned off it (a stored title may keep its mark)."""
     if typed == t:
-        return _title_variants(t)
-    return tuple(dict.fromkeys(_title_variants(t) + _title_variants(compact(typed))))
+        return title_variants(t)
+    return tuple(dict.fromkeys(title_variants(t) + title_variants(compact(typed))))
 
 
 def _typed_as_keywords(pieces: list[str]) -> bool:
@@ -591,16 +611,18 @@ def _classify_chinese(query: str, norm: str) -> Intent:
     spaced = len(cleaned.split())
     note = "cleaned: " + cleaned if cleaned != query.strip() else ""
     named = not _typed_as_keywords(pieces)
+    marked = _without_trailers(typed, (_SITE_TRAILER,))  # a site's name is never a title's
+    marked = marked if compact(marked) != t else ""
     if named and len(t) >= MIN_TITLE_CHARS and _ends_like_title(t, TITLE_ENDINGS) and spaced <= 2:
-        return Intent("title", cleaned, _exact_readings(t, typed), note)
+        return Intent("title", cleaned, _exact_readings(t, typed), note, typed=marked)
     if named and _ends_like_title(t, NAME_ENDINGS) and spaced == 1 and len(t) <= 24:
-        return Intent("law_name", cleaned, _exact_readings(t, typed), note)
+        return Intent("law_name", cleaned, _exact_readings(t, typed), note, typed=marked)
     if spaced <= MAX_KEYWORD_WORDS and len(t) <= MAX_KEYWORD_CHARS:
         return Intent("zh_keywords", query)
     if len(t) >= LONG_TITLE_CHARS and spaced == 1 and not any(p in t for p in _SENTENCE_MARKS):
         # Long unbroken Chinese that is not a question reads as a pasted title
         # (news-style titles end in anything); title-first only re-orders.
-        return Intent("title", cleaned, _title_variants(t), note)
+        return Intent("title", cleaned, title_variants(t), note)
     return Intent("words", query)
 
 

@@ -514,6 +514,22 @@ _YEAR_RANGE = re.compile(r"(\d{4})\s*[—–\-－~至]+\s*(\d{4})\s*年?")
 _YEAR_BEFORE = re.compile(r"(\d{4})年前")
 _YEAR_CN = re.compile(r"([〇零一二三四五六七八九]{4})年")
 _YEAR = re.compile(r"(\d{4})\s*年(?:度)?")
+# A day or a month (公示（2018年6月11日）, 2019年4月): as English writes dates.
+_DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月(?:份|\s*(\d{1,2})\s*日)?")
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 # 第七次 / 第十四届 / 第二批 / 第四季度: an ordinal, the unit mostly implied in English.
 _ORDINAL_CN = re.compile(r"第([一二三四五六七八九十百]{1,4}|\d{1,3})(次|届|批|季度|期|轮|号)?")
 _NUMERIC_START = frozenset('第“”"一二三四五六七八九十百〇零')
@@ -601,6 +617,22 @@ def _year_before(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
     return m.end()
 
 
+def _date(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
+    """2018年6月11日 / 2019年4月 / 6月11日 -> "June 11, 2018" / "April 2019" / "June 11"
+    (not "2018 6 Moon 11 Sun"): a year alone is ``_year``'s."""
+    m = _DATE.match(text, i)
+    if not m or not 1 <= int(m.group(2)) <= 12 or (not m.group(1) and not m.group(3)):
+        return None
+    year, day = m.group(1), m.group(3)
+    if day and not 1 <= int(day) <= 31:
+        return None
+    en = _MONTHS[int(m.group(2)) - 1] + (f" {int(day)}" if day else "")
+    if year:
+        en += f", {year}" if day else f" {year}"
+    _rule(out, ctx, ("lit", m.group(0), en), note=False)
+    return m.end()
+
+
 def _year(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
     """2024年度 / 二〇二四年 -> "2024"."""
     m = _YEAR_CN.match(text, i) or _YEAR.match(text, i)
@@ -613,6 +645,7 @@ def _year(text: str, i: int, ctx: _Ctx, out: list[Token]) -> int | None:
 
 # Numbers and fixed expressions, in the order they are tried.
 _NUMERIC_STEPS: tuple[_Step, ...] = (
+    _date,
     _five_year,
     _year_range,
     _ordinal_cn,

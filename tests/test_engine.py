@@ -461,3 +461,48 @@ def test_article_numbers_are_written_as_laws_write_them(typed: str, written: str
 
     assert article_numbers(typed) == written
     assert parse_query(typed).numbered == (typed != written)
+
+
+def test_a_title_typed_with_its_date_finds_that_date_among_many(writable_index) -> None:
+    """Titles that differ only by a date in brackets outnumber a page; the one typed
+    comes first, the others follow (nothing plain matching finds is hidden)."""
+    from index.document import Document
+    from index.whoosh_backend import WhooshBackend
+    from search.engine import Engine
+
+    dates = [(2019, m, d) for m in (1, 2, 3, 4) for d in (5, 15, 25)] + [(2018, 6, 11)]
+    WhooshBackend(writable_index).add_documents(
+        [
+            Document(
+                id=f"gs-{y}{m:02d}{d:02d}",
+                title=f"本市市管干部提任前公示（{y}年{m}月{d}日）",
+                issue_date=f"{y}-{m:02d}-{d:02d}",
+            )
+            for y, m, d in dates
+        ]
+    )
+    engine = Engine(writable_index)
+    res = engine.search(SearchRequest(q="本市市管干部提任前公示（2018年6月11日）", per_page=5))
+    assert ids(res)[0] == "gs-20180611"
+    assert len(ids(res)) == 5 and res.total >= len(dates)
+    # Without the date, the newest come first, as before.
+    plain = engine.search(SearchRequest(q="本市市管干部提任前公示", per_page=5))
+    assert "gs-20180611" not in ids(plain)
+
+
+def test_a_number_field_with_words_before_it_is_found_by_the_number(writable_index) -> None:
+    from index.document import Document
+    from index.whoosh_backend import WhooshBackend
+    from search.engine import Engine
+
+    WhooshBackend(writable_index).add_documents(
+        [
+            Document(
+                id="cut-1",
+                title="广东省生态环境分区管控方案",
+                docnum="控方案的通知粤府〔2020〕71号",
+            )
+        ]
+    )
+    for q in ("粤府〔2020〕71号", "粤府[2020]71号", "Yuefu (2020) No. 71"):
+        assert ids(Engine(writable_index).search(SearchRequest(q=q)))[:1] == ["cut-1"], q

@@ -690,3 +690,44 @@ def test_how_long_and_how_much_ask_and_name_nothing(query: str, words: str) -> N
 def test_is_it_legal_and_what_happens_if_ask_and_name_nothing(query: str, words: str) -> None:
     intent = classify(query)
     assert (intent.kind, intent.text) == ("en_keywords", words)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # a quoted slogan holding 谁
+        "上海市交通委员会关于印发《上海市交通委员会系统2020年“谁执法谁普法”普法责任清单》的通知",
+        # a question word in the subject, after the issuer's 关于
+        "最高人民法院关于对为索取法律不予保护的债务非法拘禁他人行为如何定罪问题的解释",
+        "国务院批转特区办公室关于当前海南岛情况和需要帮助解决问题的汇报的通知",
+    ],
+)
+def test_an_issued_title_holding_a_question_word_is_a_title(title: str) -> None:
+    intent = classify(title)
+    assert intent.kind == "title"
+    assert compact(title) in intent.titles
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "用人单位需要遵守哪些关于加班的规定",  # asks before its 关于
+        "关于加班费的规定有哪些",  # ends in the question word
+        "关于“谁执法谁普法”的通知是什么？",  # a question mark
+        "劳动者超时加班发生工伤，用工单位是否承担连带赔偿责任",
+    ],
+)
+def test_a_question_citing_a_kind_of_document_stays_a_question(query: str) -> None:
+    intent = classify(query)
+    # a question, or a short one searched as its words (asked again when they fail)
+    assert intent.kind == "question" or intent.asked == query
+
+
+def test_a_title_typed_with_its_date_keeps_it_as_typed() -> None:
+    dated = classify("上海市市管干部提任前公示（2018年6月11日）")
+    assert dated.kind == "title"
+    assert dated.text == "上海市市管干部提任前公示"
+    assert dated.typed == "上海市市管干部提任前公示(2018年6月11日)"
+    # The site's name is no part of any title: nothing to search as typed.
+    assert classify("国务院关于促进平台经济的指导意见_中国政府网").typed == ""
+    assert classify("国务院关于促进平台经济的指导意见").typed == ""

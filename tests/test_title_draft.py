@@ -554,3 +554,17 @@ def test_term_table_drafts_what_a_plain_lookup_drafts() -> None:
     assert table.lengths_at("平台经济规范健康发展", 0, 16)  # a term starts here
     for t in titles:
         assert draft_title(t, table) == draft_title(t, plain), t
+
+
+@pytest.mark.parametrize(
+    ("zh", "en"),
+    [
+        ("上海市市管干部提任前公示（2018年6月11日）", "(June 11, 2018)"),
+        ("上海市人民政府关于2020年12月份重点工作的通知", "December 2020"),
+        ("关于2019年4月全市空气质量的通报", "April 2019"),
+    ],
+)
+def test_dates_are_written_as_english_writes_them(zh: str, en: str) -> None:
+    text = draft_title(zh).text
+    assert en in text
+    assert "Moon" not in text and "Sun" not in text and "Fen" not in text
