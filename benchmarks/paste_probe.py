@@ -226,13 +226,13 @@ FORMS: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
         lambda q: f"Officials on Friday unveiled the {q}, which takes effect next month.",
     ),
     "en_released": (("en_title",), lambda q: f"{q} was released by the ministry last week"),
+    "dashed": (("docnum",), _dashed),
 }
 # Forms that need the item, not only its query: a topic typed in both languages.
 ITEM_FORMS: dict[str, tuple[tuple[str, ...], Callable[[es.Item], str]]] = {
     "bilingual_en_zh": (("topic_en",), lambda i: f"{i.query} {i.answer['term']}"),
     "bilingual_zh_en": (("topic_en",), lambda i: f"{i.answer['term']} {i.query}"),
     "pinyin": (("topic_zh",), lambda i: _pinyin(i.query)),
-    "dashed": (("docnum",), _dashed),
 }
 
 

@@ -60,3 +60,29 @@ def test_a_bad_hand_query_file_is_a_clear_error(tmp_path: Path) -> None:
         )
         assert proc.returncode != 0
         assert says in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_every_paste_probe_form_rewrites_what_it_is_given() -> None:
+    """Each form of paste_probe.py takes what the probe hands it -- a query string for
+    ``FORMS``, the suite item for ``ITEM_FORMS`` -- and gives a string (a form filed in
+    the wrong table crashed the probe midway)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import paste_probe as pp
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    from search.eval_suite import Item
+
+    samples = {
+        "docnum": Item("docnum", "k", "粤府〔2016〕140号", {"key": "粤府〔2016〕140号"}),
+        "topic_en": Item("topic_en", "k", "platform economy", {"term": "平台经济"}),
+        "topic_zh": Item("topic_zh", "k", "平台经济", {"term": "平台经济"}),
+    }
+    for form, (sets, rewrite) in pp.FORMS.items():
+        for name in sets:
+            q = samples[name].query if name in samples else "国务院关于印发某某方案的通知"
+            assert isinstance(rewrite(q), str), form
+    for form, (sets, rewrite) in pp.ITEM_FORMS.items():
+        for name in sets:
+            assert isinstance(rewrite(samples[name]), str), form
+    assert pp.FORMS["dashed"][1]("粤府〔2016〕140号") == "粤府-2016-140"
