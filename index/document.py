@@ -106,6 +106,16 @@ class Document:
         return int(d[:4]) if d else None
 
     @property
+    def copy_key(self) -> tuple[str, ...] | None:
+        """What a copy of this record shares with it: a site lists one document under
+        two addresses (two ids), with the same title, 文号, date and source. Results
+        show one of them. None for a record without a title (nothing to tell copies by)."""
+        if not self.title:
+            return None
+        title = "".join((self.title + self.subtitle).split())
+        return (title, self.docnum, self.date or "", self.source, self.lang)
+
+    @property
     def display_title(self) -> str:
         if self.title:
             return self.title

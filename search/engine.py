@@ -496,7 +496,19 @@ class Engine:
             plan.offset, plan.limit = 0, want + len(front)
         if shared is not None:
             return shared
-        return question.search(self.backend, plan, intent, explain=req.explain, deadline=dl)
+        if not plan.collapse:  # one hit per article: a document's many hits are the point
+            return question.search(self.backend, plan, intent, explain=req.explain, deadline=dl)
+        # One hit per document, and per record of a document a site lists twice: the
+        # page asks for a few more, so that dropping a copy leaves it full.
+        offset, limit = plan.offset, plan.limit
+        end = offset + limit
+        plan.offset, plan.limit = 0, end + min(DUPLICATE_MARGIN, end)
+        try:
+            raw = question.search(self.backend, plan, intent, explain=req.explain, deadline=dl)
+        finally:
+            plan.offset, plan.limit = offset, limit
+        raw.hits = distinct(raw.hits)[offset:end]
+        return raw
 
     def _as_typed(
         self,
@@ -781,6 +793,24 @@ def _second_try_notice(intent: Intent, few: int) -> str:
 def _worth_any_word_try(pq: ParsedQuery, plan: Plan) -> bool:
     """A short query of several words, every one required."""
     return not pq.long and sum(c.occur == "must" for c in plan.clauses) > 1
+
+
+# Extra hits a page asks for, to stay full when copies of one record are dropped.
+DUPLICATE_MARGIN = 10
+
+
+def distinct(hits: list[RawHit]) -> list[RawHit]:
+    """``hits`` without the copies of a record (``Document.copy_key``): the first stays."""
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for h in hits:
+        key = h.document.copy_key
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(h)
+    return out
 
 
 def _put_in_front(

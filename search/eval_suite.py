@@ -180,6 +180,10 @@ def topic_sets(docs: list[Document], glossary: Any, draw: int = 0) -> list[Item]
     """Policy terms of the curated glossary that head enough titles, in both languages
     (a later ``draw``: terms no earlier draw took, as :func:`_sample`)."""
     titles = [compact(d.title) for d in docs if d.title]
+    # What the top 10 can hold: a record a site lists twice is one result (search.engine
+    # .distinct), so its copies are counted once.
+    copies = {d.copy_key: d for d in docs if d.title}
+    distinct_titles = [compact(d.title) for d in copies.values()]
     candidates = []
     for e in glossary.entries():
         if e.category != "policy" or e.source != "curated" or not e.preferred:
@@ -192,18 +196,21 @@ def topic_sets(docs: list[Document], glossary: Any, draw: int = 0) -> list[Item]
     def take(rng: random.Random, pool: list) -> list:
         order = list(pool)
         rng.shuffle(order)
-        return _topic_items(order, titles)
+        return _topic_items(order, titles, distinct_titles)
 
     return _fresh_draw(candidates, "topics", draw, take)
 
 
-def _topic_items(candidates: list, titles: list[str]) -> list[Item]:
+def _topic_items(candidates: list, titles: list[str], distinct_titles: list[str]) -> list[Item]:
+    """Items of the terms that head enough ``titles`` (every record: the draw stays what
+    it was), each with how many title hits its top 10 can hold (``distinct_titles``)."""
     out: list[Item] = []
     for zh, e in candidates:
         n = sum(1 for t in titles if zh in t)
         if n < MIN_TOPIC_TITLES:
             continue
-        answer = {"term": zh, "en": e.preferred.lower(), "available": min(10, n)}
+        available = min(10, sum(1 for t in distinct_titles if zh in t))
+        answer = {"term": zh, "en": e.preferred.lower(), "available": available}
         out.append(Item("topic_zh", zh, zh, answer))
         out.append(Item("topic_en", zh, e.preferred, answer))
         if len(out) >= 2 * TOPIC_SET_SIZE:

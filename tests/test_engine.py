@@ -506,3 +506,36 @@ def test_a_number_field_with_words_before_it_is_found_by_the_number(writable_ind
     )
     for q in ("粤府〔2020〕71号", "粤府[2020]71号", "Yuefu (2020) No. 71"):
         assert ids(Engine(writable_index).search(SearchRequest(q=q)))[:1] == ["cut-1"], q
+
+
+def test_a_record_listed_twice_is_one_result_and_the_page_stays_full(writable_index) -> None:
+    """A site lists one document under two addresses (two ids): the same title, 文号,
+    date and source make one result; the page is still filled, and page 2 goes on
+    where page 1 stopped."""
+    from index.document import Document
+    from index.whoosh_backend import WhooshBackend
+    from search.engine import Engine
+
+    def doc(i: int, copy: str = "") -> Document:
+        return Document(
+            id=f"bz-{i}{copy}",
+            title=f"关于保障性住房房源管理的第{i}号规定",
+            docnum=f"沪府规〔2019〕{i}号",
+            issue_date="2019-09-02",
+            source="policy_titles",
+        )
+
+    docs = [doc(i) for i in range(1, 9)] + [doc(i, "-copy") for i in range(1, 9)]
+    WhooshBackend(writable_index).add_documents(docs)
+    engine = Engine(writable_index)
+    first = ids(engine.search(SearchRequest(q="保障性住房房源管理", per_page=5)))
+    second = ids(engine.search(SearchRequest(q="保障性住房房源管理", per_page=5, page=2)))
+    shown = first + second
+    assert len(first) == 5 and len(second) == 3
+    numbers = [i.removeprefix("bz-").removesuffix("-copy") for i in shown]
+    assert sorted(numbers) == [str(i) for i in range(1, 9)]  # each document once
+    # The same title from another source is another record, not a copy.
+    other = Document(id="bz-other", title="关于保障性住房房源管理的第1号规定", source="user")
+    WhooshBackend(writable_index).add_documents([other])
+    again = ids(Engine(writable_index).search(SearchRequest(q="保障性住房房源管理", per_page=20)))
+    assert "bz-other" in again  # another source's record is not a copy

@@ -731,3 +731,27 @@ def test_a_title_typed_with_its_date_keeps_it_as_typed() -> None:
     # The site's name is no part of any title: nothing to search as typed.
     assert classify("国务院关于促进平台经济的指导意见_中国政府网").typed == ""
     assert classify("国务院关于促进平台经济的指导意见").typed == ""
+
+
+def test_a_topic_counts_the_titles_its_top_10_can_hold_copies_once() -> None:
+    """A record a site lists twice is one result, so the title hits a topic's top 10
+    can hold count it once; which terms are drawn still counts every record."""
+    from types import SimpleNamespace
+
+    from index.document import Document
+    from search.eval_suite import topic_sets
+
+    def doc(i: int, copy: str = "") -> Document:
+        return Document(
+            id=f"d{i}{copy}", title=f"关于平台经济的第{i}号通知", issue_date="2020-01-01"
+        )
+
+    docs = [doc(i) for i in range(3)] + [doc(i, "c") for i in range(3)]
+    entry = SimpleNamespace(
+        zh="平台经济", category="policy", source="curated", preferred="platform economy"
+    )
+    glossary = SimpleNamespace(entries=lambda: [entry])
+    items = topic_sets(docs, glossary)
+    assert {i.set for i in items} == {"topic_zh", "topic_en"}  # six records: drawn
+    assert all(i.answer["available"] == 3 for i in items)  # three documents
+    assert docs[0].copy_key == docs[3].copy_key != docs[1].copy_key
