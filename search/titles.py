@@ -46,6 +46,7 @@ from index.docnumber import (
     parse_yearless,
     yearless_keys,
 )
+from index.doctypes import NAME_ENDINGS
 from index.document import Document, EnglishTitle
 from index.errors import DuizhaoError, InputError, NotFound, QueryError
 from index.normalize import to_simplified
@@ -1824,6 +1825,90 @@ def _main_plan(
     return plan
 
 
+BODY_PASSAGES = 150  # passages read to rank documents by their text
+BODY_DOCUMENTS = POOL // 2  # documents they give the pool
+PASSAGE_DECAY = 0.5  # the weight of a document's next passage: 1, 0.5, 0.25 ...
+PASSAGES_COUNTED = 5
+BODY_RENDERINGS = 2  # renderings of a key term searched in the text
+BODY_SCORE_SHARE = 0.5  # their first's retrieval score, as a share of the pools' best
+
+
+def _subject_of_name(zh: str) -> str:
+    """A law's name as its own text writes its subject (专利法 -> 专利: the law says 本法,
+    and the documents that cite it say 专利法)."""
+    for ending in sorted(NAME_ENDINGS, key=len, reverse=True):
+        if zh.endswith(ending) and len(zh) - len(ending) >= 2:
+            return zh[: -len(ending)]
+    return zh
+
+
+def _body_documents(
+    engine: Any, parse: EnglishTitleParse, top_score: float, deadline: Deadline | None
+) -> RawResults | None:
+    """The documents known by their text alone (no Chinese title) whose text holds the
+    title's key terms most (their first
+    renderings; not its kind, issuer or country, which every law's text names), by the
+    decayed sum of their best passages' scores (one hit each: its best passage)."""
+    words = dict.fromkeys(_subject_of_name(z) for t in parse.terms for z in t.zh[:BODY_RENDERINGS])
+    if not words:
+        return None
+    plan = _retrieval_plan(engine, " ".join(words), POOL, False, ("body",), None, BODY_MAX_DF)
+    if plan is None:
+        return None
+    plan.collapse, plan.limit, plan.light_documents = False, BODY_PASSAGES, True
+    raw = _search_plan(engine, plan, deadline)
+    if raw is None:
+        return None
+    best: dict[str, Any] = {}
+    scores: dict[str, list[float]] = {}
+    for h in raw.hits:
+        if h.document.title:  # a titled document is found by its title (the other pools)
+            continue
+        best.setdefault(h.doc_id, h)
+        scores.setdefault(h.doc_id, []).append(h.score)
+    total = {
+        d: sum(
+            x * PASSAGE_DECAY**i for i, x in enumerate(sorted(v, reverse=True)[:PASSAGES_COUNTED])
+        )
+        for d, v in scores.items()
+    }
+    top = sorted(total, key=lambda d: -total[d])[:BODY_DOCUMENTS]
+    # Their passages answered other words than the pools' (the key terms alone), so
+    # no score of theirs compares: scaled, the first scores ``top_score``.
+    most = max(total.values(), default=0.0) or 1.0
+    raw.hits = [replace(best[d], score=top_score * total[d] / most) for d in top]
+    return raw
+
+
+def _add_text_pools(
+    pool: _Pool,
+    engine: Any,
+    text: str,
+    parse: EnglishTitleParse,
+    expand: bool,
+    deadline: Deadline | None,
+) -> None:
+    """Two pools from the text alone: title matches (boosted, and 46k title-only
+    records) crowd out documents whose Chinese title is known only from the head of
+    their text (English-titled records); and by document, as a long text about the
+    title's subject (a law's every article on prices) has many passages that match,
+    none of them better than one passing mention elsewhere."""
+    pool.add_raw(
+        retrieve_raw(
+            engine,
+            text,
+            expand=expand,
+            fields=("body",),
+            limit=POOL // 2,
+            deadline=deadline,
+            max_df=BODY_MAX_DF,
+            light=True,
+        )
+    )
+    ref = max((sc for _d, sc in pool.hits), default=0.0)
+    pool.add_raw(_body_documents(engine, parse, ref * BODY_SCORE_SHARE, deadline))
+
+
 def _english_pool(
     engine: Any,
     text: str,
@@ -1846,21 +1931,7 @@ def _english_pool(
         tplan.limit = TITLE_POOL
         if tplan.clauses:
             pool.add_raw(_search_plan(engine, tplan, deadline))
-    # A second pool from the text alone: title matches (boosted, and 46k
-    # title-only records) crowd out documents whose Chinese title is known only
-    # from the head of their text (English-titled records).
-    pool.add_raw(
-        retrieve_raw(
-            engine,
-            text,
-            expand=expand,
-            fields=("body",),
-            limit=POOL // 2,
-            deadline=deadline,
-            max_df=BODY_MAX_DF,
-            light=True,
-        )
-    )
+    _add_text_pools(pool, engine, text, parse, expand, deadline)
     if parse.provinces:
         # A province (or one of its cities) in the title: the province's own
         # documents form a third pool (its name is too common a word to rank

@@ -919,3 +919,39 @@ def test_title_fit_needs_a_key_term_and_breaks_ties_between_laws() -> None:
     fit = {c.doc.id: next(e.score for e in c.evidence if e.kind == "fit") for c in (a, b)}
     assert fit["a"] == 1.0 and fit["b"] < 1.0
     assert a.confidence > b.confidence
+
+
+def test_a_law_name_is_searched_in_text_by_its_subject() -> None:
+    from search.titles import _subject_of_name
+
+    assert _subject_of_name("专利法") == "专利"
+    assert _subject_of_name("网络数据安全管理条例") == "网络数据安全管理"
+    assert _subject_of_name("宪法") == "宪法"  # nothing of two characters would be left
+    assert _subject_of_name("人工智能") == "人工智能"
+
+
+def test_text_only_documents_are_ranked_by_all_their_passages(writable_index) -> None:
+    """A text known only by its text (no Chinese title), about the title's subject in
+    article after article, comes before one passing mention however strong; a titled
+    document is left to the title pools."""
+    from index.whoosh_backend import WhooshBackend
+    from search.engine import Engine
+    from search.titles import _body_documents, parse_english_title
+
+    articles = "\n\n".join(f"第{n}条 经营者的价格行为应当遵守第{n}项要求。" for n in range(1, 13))
+    WhooshBackend(writable_index).add_documents(
+        [
+            Document(id="about", title="", body="## 第一章 总则\n\n" + articles),
+            Document(id="mention", title="", body="第一条 价格、价格和价格：一次提及。"),
+            Document(id="titled", title="价格管理规定", body=articles),
+        ]
+    )
+    engine = Engine(writable_index)
+    glossary = Glossary.load(cedict=False)
+    parse = parse_english_title("Price Law of the People's Republic of China", glossary)
+    raw = _body_documents(engine, parse, 10.0, None)
+    ids = [h.doc_id for h in raw.hits]
+    assert ids[:2] == ["about", "mention"]
+    assert "titled" not in ids
+    assert raw.hits[0].score == pytest.approx(10.0)  # the first scores what it is given
+    assert 0 < raw.hits[1].score < 10.0
