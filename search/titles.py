@@ -1119,7 +1119,7 @@ def score_english(
     ev: list[Evidence] = []
     mismatch: list[str] = []
     if parse.terms:
-        ev.append(_terms_evidence(parse, title_zh, body_zh, sc.covers, sc.years))
+        ev.append(_terms_evidence(parse, title_zh, body_zh, sc.covers, sc.years, not doc.title))
     if parse.doctypes:
         ev.append(_kind_evidence(parse, doc, title_zh, body_zh, sc))
     if parse.issuers:
@@ -1214,10 +1214,11 @@ def _terms_evidence(
     body_zh: Callable[[], str],
     covers: list[tuple[int, ...]],
     years: tuple[str, ...] = (),
+    untitled: bool = False,
 ) -> Evidence:
     """How much of the title's subject terms the Chinese title (or, weaker, the text)
     holds; ``years`` the title writes count as one more term, held when the Chinese
-    title writes them all."""
+    title writes them all. ``untitled``: ``title_zh`` is the head of a text."""
     got = total = 0.0
     hits = []
     if years:
@@ -1245,6 +1246,12 @@ def _terms_evidence(
         if _any_in(t.zh, body_zh()):
             got += 0.5 * t.weight  # in the text, not the title: weaker
             hits.append(f"{t.en} (text)")
+            continue
+        if untitled and _any_in(tuple(_subject_of_name(z) for z in t.zh), title_zh):
+            # A law known by its text says 本法, and its subject where it starts
+            # (为了加强安全生产工作，…制定本法), never its own name (安全生产法).
+            got += t.weight
+            hits.append(f"{t.en} (subject)")
     n = len(parse.terms) + bool(years)
     return Evidence("terms", got / total, W_TERMS, f"{len(hits)}/{n}: {', '.join(hits)}")
 

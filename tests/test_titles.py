@@ -955,3 +955,20 @@ def test_text_only_documents_are_ranked_by_all_their_passages(writable_index) ->
     assert "titled" not in ids
     assert raw.hits[0].score == pytest.approx(10.0)  # the first scores what it is given
     assert 0 < raw.hits[1].score < 10.0
+
+
+def test_a_law_known_by_its_text_holds_its_name_by_its_subject() -> None:
+    """A law's own text says 本法 and names its subject where it starts; for a record
+    without a Chinese title, that counts as the title's term."""
+    from search.titles import parse_english_title, score_english
+
+    glossary = Glossary.load(cedict=False)
+    parse = parse_english_title("Work Safety Law of the People's Republic of China", glossary)
+    assert any("安全生产法" in t.zh for t in parse.terms)
+    body = "## 第一章 总则\n\n第一条 为了加强安全生产工作，防止和减少生产安全事故，制定本法。"
+    untitled = score_english(parse, Document(id="t", title="", body=body), 1.0)
+    terms = next(e for e in untitled.evidence if e.kind == "terms")
+    assert terms.score == 1.0 and "(subject)" in terms.detail
+    # A titled record is judged by its title: its text's subject is no name of its own.
+    titled = score_english(parse, Document(id="u", title="某市生产经营单位规定", body=body), 1.0)
+    assert next(e for e in titled.evidence if e.kind == "terms").score < 1.0
