@@ -14,10 +14,13 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from index.errors import InputError
+
+T = TypeVar("T")
 
 # The Document attributes that are facets: stored as columns, counted and filtered on.
 FACET_FIELDS = ("level", "region", "issuer", "status", "lang", "source", "doctype")
@@ -254,3 +257,18 @@ def _json_of(d: dict[str, Any]) -> str:
 def _hash_of(d: dict[str, Any]) -> str:
     payload = json.dumps(d, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+
+
+def without_copies(items: list[T], doc_of: Callable[[T], Document]) -> list[T]:
+    """``items`` (hits, candidates) without the copies of a record
+    (:attr:`Document.copy_key`): the first of each stays, in order."""
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for item in items:
+        key = doc_of(item).copy_key
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(item)
+    return out

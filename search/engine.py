@@ -24,7 +24,7 @@ from index.analysis import terms as analyze
 from index.backends import open_backend
 from index.config import index_path
 from index.deadline import Deadline
-from index.document import FACET_FIELDS, Document, Passage
+from index.document import FACET_FIELDS, Document, Passage, without_copies
 from index.errors import DuizhaoError, QueryError
 from index.issuers import IssuerNames
 from index.plan import HAN_FIELDS, Plan, RawHit, RawResults
@@ -507,7 +507,7 @@ class Engine:
             raw = question.search(self.backend, plan, intent, explain=req.explain, deadline=dl)
         finally:
             plan.offset, plan.limit = offset, limit
-        raw.hits = distinct(raw.hits)[offset:end]
+        raw.hits = without_copies(raw.hits, lambda h: h.document)[offset:end]
         return raw
 
     def _as_typed(
@@ -797,20 +797,6 @@ def _worth_any_word_try(pq: ParsedQuery, plan: Plan) -> bool:
 
 # Extra hits a page asks for, to stay full when copies of one record are dropped.
 DUPLICATE_MARGIN = 10
-
-
-def distinct(hits: list[RawHit]) -> list[RawHit]:
-    """``hits`` without the copies of a record (``Document.copy_key``): the first stays."""
-    seen: set[tuple[str, ...]] = set()
-    out = []
-    for h in hits:
-        key = h.document.copy_key
-        if key is not None:
-            if key in seen:
-                continue
-            seen.add(key)
-        out.append(h)
-    return out
 
 
 def _put_in_front(

@@ -47,7 +47,7 @@ from index.docnumber import (
     yearless_keys,
 )
 from index.doctypes import NAME_ENDINGS
-from index.document import Document, EnglishTitle
+from index.document import Document, EnglishTitle, without_copies
 from index.errors import DuizhaoError, InputError, NotFound, QueryError
 from index.normalize import to_simplified
 from index.plan import LIGHT_TEXT, TEXT_FIELDS, Alt, Clause, Plan, RawHit, RawResults
@@ -2326,6 +2326,27 @@ def lookup_title(
     text = _clean(text)
     if not isinstance(limit, int) or not 1 <= limit <= 100:
         raise InputError("limit must be between 1 and 100")
+    res = _lookup(
+        engine, text, min(100, limit + COPIES_MARGIN), region, expand, use_title_en, deadline
+    )
+    # A record a site lists twice is one candidate; the list stays ``limit`` long.
+    res.candidates = without_copies(res.candidates, lambda c: c.doc)[:limit]
+    return res
+
+
+COPIES_MARGIN = 5  # candidates asked for beyond the limit, for the copies dropped
+
+
+def _lookup(
+    engine: Any,
+    text: str,
+    limit: int,
+    region: str | None,
+    expand: bool,
+    use_title_en: bool,
+    deadline: Deadline | None,
+) -> TitleLookup:
+    """:func:`lookup_title` of a cleaned ``text``, by what it is."""
     kind = classify(text)
     if kind == "docnum":
         return _lookup_docnum(engine, text, limit, deadline)

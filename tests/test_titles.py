@@ -972,3 +972,25 @@ def test_a_law_known_by_its_text_holds_its_name_by_its_subject() -> None:
     # A titled record is judged by its title: its text's subject is no name of its own.
     titled = score_english(parse, Document(id="u", title="某市生产经营单位规定", body=body), 1.0)
     assert next(e for e in titled.evidence if e.kind == "terms").score < 1.0
+
+
+def test_the_lookup_lists_a_record_listed_twice_once(writable_index) -> None:
+    from index.whoosh_backend import WhooshBackend
+    from search.engine import Engine
+    from search.titles import lookup_title
+
+    title = "上海市人民政府关于印发本市保障性住房房源管理若干规定的通知"
+
+    def doc(i: str, t: str = title, num: str = "沪府规〔2019〕36号") -> Document:
+        return Document(id=i, title=t, docnum=num, issue_date="2019-09-02", source="policy_titles")
+
+    WhooshBackend(writable_index).add_documents(
+        [
+            doc("a"),
+            doc("a-copy"),
+            doc("b", title.replace("若干规定", "实施细则"), "沪府规〔2019〕37号"),
+        ]
+    )
+    ids = [c.doc.id for c in lookup_title(Engine(writable_index), title, 2).candidates]
+    assert len(ids) == 2 and ids[0] in ("a", "a-copy")
+    assert ids[1] == "b"  # the copy's place goes to the next document
