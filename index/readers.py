@@ -635,9 +635,22 @@ _ISSUER_PREFIX = re.compile(
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
+# A body that forwards another's document (广东省人民政府办公厅转发国务院办公厅关于…): the
+# issuer is the one that forwards, before the verb.
+_FORWARDS = re.compile(r"转发|批转|转批|印发")
+
+
 def issuer_from_title(title: str) -> str:
+    """Who issued a policy title, from the words before its 关于 ("" when they name
+    no issuer: 转发国务院办公厅关于… is forwarded by a body the title leaves out)."""
     m = _ISSUER_PREFIX.match(title)
-    return m.group(1) if m else ""
+    if not m:
+        return ""
+    issuer = m.group(1)
+    forwards = _FORWARDS.search(issuer)
+    if forwards:
+        issuer = issuer[: forwards.start()]
+    return issuer if len(issuer) >= 2 else ""
 
 
 def _date(v: str) -> str | None:

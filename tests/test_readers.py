@@ -222,3 +222,21 @@ def test_every_shared_file_reads(shared_data: Path) -> None:
     assert counts["work_reports"] == 72  # the reports and the resolutions approving them
     assert counts["en_titles"] == 70
     assert problems < 1000  # records with neither title nor number
+
+
+@pytest.mark.parametrize(
+    ("title", "issuer"),
+    [
+        ("上海市人民政府关于加强本市保障性住房管理的通知", "上海市人民政府"),
+        # The body that forwards, not "…转发国务院办公厅".
+        ("广东省人民政府办公厅转发国务院办公厅关于做好某项工作的通知", "广东省人民政府办公厅"),
+        ("国务院办公厅转发国家计委关于某项工作意见的通知", "国务院办公厅"),
+        ("国务院批转国家计委关于某项工作的报告的通知", "国务院"),
+        # Forwarded by a body the title leaves out: the source's government stands in.
+        ("转发国务院办公厅关于做好某项工作的通知", ""),
+    ],
+)
+def test_the_issuer_of_a_forwarded_title_is_the_body_that_forwards(title: str, issuer: str) -> None:
+    from index.readers import issuer_from_title
+
+    assert issuer_from_title(title) == issuer
