@@ -487,3 +487,11 @@ def test_suggest_on_real_en_titles(plain_segmenter) -> None:
     # with the shipped glossary almost every title word is covered
     full = suggest(path, Glossary.load(cedict=False), limit=200)
     assert len(full) < len(items) / 5
+
+
+def test_no_shipped_term_changes_category_between_files() -> None:
+    """A term in two shipped files keeps the first file's category: a ``general`` line
+    added to glossary.tsv for a term glossary_titles.tsv files as ``policy`` would drop
+    it from the segmentation words, and every index would have to be rebuilt."""
+    g = Glossary.load(cedict=False)
+    assert not [m for m in g.info if "ignored" in m]
