@@ -85,16 +85,9 @@ def textonly_copy(index: Path, rows: list[tuple[Document, str]]) -> Path:
     return copy
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    add_index_option(ap)
-    ap.add_argument("--half", choices=("tune", "report"), default="tune")
-    ap.add_argument("--misses", action="store_true", help="print the tune half's misses")
-    args = ap.parse_args()
-    if args.misses and args.half == "report":
-        ap.error("the report half prints no misses: it is a result")
-    index = Path(checked_index(args.index))
-
+def figures(index: Path, half: str, misses: list[str] | None = None) -> dict[str, float]:
+    """First / top 10 of one ``half`` (``misses``, when given, gets a line per miss: the
+    tune half's only)."""
     from titles_eval import open_engine
 
     from index.glossary import Glossary
@@ -106,22 +99,39 @@ def main() -> int:
     for d, _ in every:
         versions.setdefault(d.title, set()).add(d.id)
     # One row per law (its versions share one English title), split by its title.
-    rows = {d.title: (d, en) for d, en in every if half_of(SET, d.title) == args.half}
+    rows = {d.title: (d, en) for d, en in every if half_of(SET, d.title) == half}
     engine = open_engine(textonly_copy(index, every), Glossary.load())
     first = top10 = 0
-    for title, (_d, en) in sorted(rows.items()):
-        ids = [c.doc.id for c in lookup_title(engine, en, 10, use_title_en=False).candidates]
-        right = [i in versions[title] for i in ids]
-        first += bool(right) and right[0]
-        top10 += any(right)
-        if args.misses and not (right and right[0]):
-            rank = right.index(True) + 1 if any(right) else "-"
-            print(f"  miss (rank {rank}): {en}  [{title}]")
-    engine.backend.close()
+    try:
+        for title, (_d, en) in sorted(rows.items()):
+            found = lookup_title(engine, en, 10, use_title_en=False).candidates
+            right = [c.doc.id in versions[title] for c in found]
+            first += bool(right) and right[0]
+            top10 += any(right)
+            if misses is not None and not (right and right[0]):
+                rank = right.index(True) + 1 if any(right) else "-"
+                misses.append(f"miss (rank {rank}): {en}  [{title}]")
+    finally:
+        engine.backend.close()
     n = len(rows)
+    return {"n": n, "first": first / n if n else 0.0, "top10": top10 / n if n else 0.0}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_index_option(ap)
+    ap.add_argument("--half", choices=("tune", "report"), default="tune")
+    ap.add_argument("--misses", action="store_true", help="print the tune half's misses")
+    args = ap.parse_args()
+    if args.misses and args.half == "report":
+        ap.error("the report half prints no misses: it is a result")
+    misses: list[str] | None = [] if args.misses else None
+    f = figures(Path(checked_index(args.index)), args.half, misses)
+    for line in misses or ():
+        print("  " + line)
     label = "tune half: TUNED ON" if args.half == "tune" else "report half: a result"
-    print(f"text-only laws by attested English title ({label}): {n} laws")
-    print(f"  first {first / n:.3f}  top 10 {top10 / n:.3f}" if n else "  none")
+    print(f"text-only laws by attested English title ({label}): {f['n']} laws")
+    print(f"  first {f['first']:.3f}  top 10 {f['top10']:.3f}")
     return 0
 
 
