@@ -259,6 +259,11 @@ def _hash_of(d: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
 
 
+# Results asked for beyond a page (search box) or a list (title lookup), so that dropping
+# the copies of a record leaves it full.
+COPY_MARGIN = 10
+
+
 def without_copies(items: list[T], doc_of: Callable[[T], Document]) -> list[T]:
     """``items`` (hits, candidates) without the copies of a record
     (:attr:`Document.copy_key`): the first of each stays, in order."""

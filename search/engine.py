@@ -24,7 +24,7 @@ from index.analysis import terms as analyze
 from index.backends import open_backend
 from index.config import index_path
 from index.deadline import Deadline
-from index.document import FACET_FIELDS, Document, Passage, without_copies
+from index.document import COPY_MARGIN, FACET_FIELDS, Document, Passage, without_copies
 from index.errors import DuizhaoError, QueryError
 from index.issuers import IssuerNames
 from index.plan import HAN_FIELDS, Plan, RawHit, RawResults
@@ -502,7 +502,7 @@ class Engine:
         # page asks for a few more, so that dropping a copy leaves it full.
         offset, limit = plan.offset, plan.limit
         end = offset + limit
-        plan.offset, plan.limit = 0, end + min(DUPLICATE_MARGIN, end)
+        plan.offset, plan.limit = 0, end + min(COPY_MARGIN, end)
         try:
             raw = question.search(self.backend, plan, intent, explain=req.explain, deadline=dl)
         finally:
@@ -793,10 +793,6 @@ def _second_try_notice(intent: Intent, few: int) -> str:
 def _worth_any_word_try(pq: ParsedQuery, plan: Plan) -> bool:
     """A short query of several words, every one required."""
     return not pq.long and sum(c.occur == "must" for c in plan.clauses) > 1
-
-
-# Extra hits a page asks for, to stay full when copies of one record are dropped.
-DUPLICATE_MARGIN = 10
 
 
 def _put_in_front(

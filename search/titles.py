@@ -47,7 +47,7 @@ from index.docnumber import (
     yearless_keys,
 )
 from index.doctypes import NAME_ENDINGS
-from index.document import Document, EnglishTitle, without_copies
+from index.document import COPY_MARGIN, Document, EnglishTitle, without_copies
 from index.errors import DuizhaoError, InputError, NotFound, QueryError
 from index.normalize import to_simplified
 from index.plan import LIGHT_TEXT, TEXT_FIELDS, Alt, Clause, Plan, RawHit, RawResults
@@ -2327,14 +2327,11 @@ def lookup_title(
     if not isinstance(limit, int) or not 1 <= limit <= 100:
         raise InputError("limit must be between 1 and 100")
     res = _lookup(
-        engine, text, min(100, limit + COPIES_MARGIN), region, expand, use_title_en, deadline
+        engine, text, min(100, limit + COPY_MARGIN), region, expand, use_title_en, deadline
     )
     # A record a site lists twice is one candidate; the list stays ``limit`` long.
     res.candidates = without_copies(res.candidates, lambda c: c.doc)[:limit]
     return res
-
-
-COPIES_MARGIN = 5  # candidates asked for beyond the limit, for the copies dropped
 
 
 def _lookup(
