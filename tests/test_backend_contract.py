@@ -1074,3 +1074,28 @@ def test_whoosh_idf_scale() -> None:
     ):
         assert whoosh_idf_scale(n, tf) * xapian_idf == pytest.approx(math.log(n / (tf + 1)) + 1)
     assert whoosh_idf_scale(n, 0) == whoosh_idf_scale(0, 0) == 1.0
+
+
+def test_the_title_lookup_pool_of_texts_is_the_same_on_both_backends(tmp_path: Path) -> None:
+    """The title lookup's pool of documents known by their text alone reads article
+    hits (``collapse`` off): both backends give it the same documents, in one order."""
+    _need_xapian()
+    from index.document import Document
+    from index.glossary import Glossary
+    from search.engine import Engine
+    from search.titles import _body_documents, parse_english_title
+
+    articles = "\n\n".join(f"第{n}条 经营者的价格行为应当遵守第{n}项要求。" for n in range(1, 13))
+    docs = [
+        Document(id="about", title="", body="## 第一章 总则\n\n" + articles),
+        Document(id="mention", title="", body="第一条 价格、价格和价格：一次提及。"),
+        Document(id="titled", title="价格管理规定", body=articles),
+    ]
+    parse = parse_english_title(
+        "Price Law of the People's Republic of China", Glossary.load(cedict=False)
+    )
+    got = {}
+    for kind, backend in both_backends(tmp_path, docs):
+        raw = _body_documents(Engine.over(backend), parse, 10.0, None)
+        got[kind] = [h.doc_id for h in raw.hits]
+    assert got["whoosh"] == got["xapian"] == ["about", "mention"]
