@@ -1853,9 +1853,9 @@ def _body_documents(
     engine: Any, parse: EnglishTitleParse, top_score: float, deadline: Deadline | None
 ) -> RawResults | None:
     """The documents known by their text alone (no Chinese title) whose text holds the
-    title's key terms most (their first
-    renderings; not its kind, issuer or country, which every law's text names), by the
-    decayed sum of their best passages' scores (one hit each: its best passage)."""
+    title's key terms most -- their first renderings, not its kind, issuer or country,
+    which every law's text names -- by the decayed sum of their best passages' scores
+    (one hit each: its best passage)."""
     words = dict.fromkeys(_subject_of_name(z) for t in parse.terms for z in t.zh[:BODY_RENDERINGS])
     if not words:
         return None
@@ -1912,8 +1912,9 @@ def _add_text_pools(
             light=True,
         )
     )
-    ref = max((sc for _d, sc in pool.hits), default=0.0)
-    pool.add_raw(_body_documents(engine, parse, ref * BODY_SCORE_SHARE, deadline))
+    if expand:  # its words are the key terms' renderings: the glossary's expansions
+        ref = max((sc for _d, sc in pool.hits), default=0.0)
+        pool.add_raw(_body_documents(engine, parse, ref * BODY_SCORE_SHARE, deadline))
 
 
 def _english_pool(
