@@ -14,8 +14,6 @@ from index.docnumber import find_docnums, parse_docnum
 from index.document import FACET_FIELDS, Document
 from index.structure import split_passages
 
-MAX_DOCNUM_FIELD = 200  # longer is no number (parse_docnum refuses it too)
-
 
 def record_docnum_keys(doc: Document) -> list[str]:
     """The 文号 keys a document is found by: its number as parsed, and as read in
@@ -27,9 +25,8 @@ def record_docnum_keys(doc: Document) -> list[str]:
     if dn is None:
         return [doc.docnum.replace(" ", "")]
     keys = [dn.key, dn.pinyin_key]
-    if len(doc.docnum) <= MAX_DOCNUM_FIELD:
-        for found, _span in find_docnums(doc.docnum):
-            keys += [found.key, found.pinyin_key]
+    for found, _span in find_docnums(doc.docnum):  # parsed, so short (parse_docnum's bound)
+        keys += [found.key, found.pinyin_key]
     return list(dict.fromkeys(keys))
 
 
