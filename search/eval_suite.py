@@ -180,8 +180,8 @@ def topic_sets(docs: list[Document], glossary: Any, draw: int = 0) -> list[Item]
     """Policy terms of the curated glossary that head enough titles, in both languages
     (a later ``draw``: terms no earlier draw took, as :func:`_sample`)."""
     titles = [compact(d.title) for d in docs if d.title]
-    # What the top 10 can hold: a record a site lists twice is one result (search.engine
-    # .distinct), so its copies are counted once.
+    # What the top 10 can hold: a record a site lists twice is one result
+    # (index.document.without_copies), so its copies are counted once.
     copies = {d.copy_key: d for d in docs if d.title}
     distinct_titles = [compact(d.title) for d in copies.values()]
     candidates = []

@@ -516,6 +516,7 @@ _YEAR_CN = re.compile(r"([〇零一二三四五六七八九]{4})年")
 _YEAR = re.compile(r"(\d{4})\s*年(?:度)?")
 # A day or a month (公示（2018年6月11日）, 2019年4月): as English writes dates.
 _DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月(?:份|\s*(\d{1,2})\s*日)?")
+# Written out, not calendar.month_name: that follows the process's locale (LC_TIME).
 _MONTHS = [
     "January",
     "February",
