@@ -280,3 +280,9 @@ def en_key(phrase: str) -> str:
     English on this key."""
     words = re.findall(r"[A-Za-z0-9\u00c0-\u024f]+", phrase.lower())
     return " ".join(latin_term(w) for w in words if w not in ENGLISH_STOP_WORDS)
+
+
+def title_length(title: str) -> int:
+    """How many tokens the index holds for this title (sub-words included): the
+    title field length of a document with exactly this title."""
+    return sum(1 for _ in analyzer()(title, mode="index", removestops=False))

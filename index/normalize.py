@@ -143,6 +143,17 @@ def fold_for_segmentation(text: str) -> str:
     return to_simplified(text.translate(_FULLWIDTH))
 
 
+# Marks a typed title may carry that its stored title does not (《》, quotes).
+_TITLE_MARKS = str.maketrans("", "", "《》〈〉「」『』“”\"'")
+
+
+def compact_title(text: str) -> str:
+    """Simplified Chinese without spaces or book-title marks, full-width ASCII made
+    half-width (a query is NFKC-normalized, a stored title keeps its （2018年）):
+    titles are compared in this form."""
+    return re.sub(r"\s+", "", fold_for_segmentation(text).translate(_TITLE_MARKS))
+
+
 def is_traditional(text: str) -> bool:
     """True when t2s would change the text (it contains traditional-only characters)."""
     return has_han(text) and to_simplified(text) != text

@@ -83,6 +83,9 @@ class Plan:
     # Title-first ranking (index.title_rank): titles holding the whole query first.
     title_first: bool = False
     exact_title_lengths: tuple[int, ...] = ()  # title token counts that make a match exact
+    # The titles the query names (``normalize.compact_title``): inside the exact tier
+    # these come first (刑法修正案 before the eleven 刑法修正案（N）, one token longer).
+    own_titles: tuple[str, ...] = ()
     title_together: bool = False  # in the title tier, the query's words side by side first
     title_partial: bool = False  # then titles holding most of the words (title_rank.partial_need)
     title_weight: float | None = None  # query-time Chinese title weight (None: the default)

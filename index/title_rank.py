@@ -8,7 +8,8 @@ it never adds or drops a document (combine, don't switch).
 Order, per document:
 
 1. an exact title (every query word in the title, and the title exactly as many
-   index tokens long as one of ``plan.exact_title_lengths``);
+   index tokens long as one of ``plan.exact_title_lengths``), the titles the query
+   names (``plan.own_titles``) first;
 2. every query clause matched in a title field (Chinese title, attested or
    draft English title), strongest match first (the user's own words over
    glossary renderings, see ``title_match``; but among the strong matches,
@@ -38,6 +39,7 @@ import numpy as np
 
 from index.deadline import Deadline
 from index.doctypes import LEVEL_RANK, TITLE_ENDINGS
+from index.normalize import compact_title
 from index.plan import Alt, Plan
 
 # How much a match in each title field counts: a machine draft only restates the
@@ -369,8 +371,10 @@ def _title_tier(
     order, and whether each is an exact title."""
     level, status, dates = _static(cache)
     exact = np.zeros(len(t), dtype=bool)
+    own = np.zeros(len(t), dtype=bool)
     if plan.exact_title_lengths:
         exact = np.isin(_title_lengths(s, cache)[t], np.asarray(plan.exact_title_lengths))
+        own = _own_titles(s, plan, cache, t, exact)
     # np.lexsort: the last key is the primary one.
     keys = (
         _id_rank(cache)[t],
@@ -382,10 +386,30 @@ def _title_tier(
         -np.round(strength[t], 3),
         ~title_preferred(s, plan, cache)[t],
         ~strong_match(strength[t]),
+        ~own,
         ~exact,
     )
     first = np.lexsort(keys)[:want]
     return t[first].tolist(), exact[first].tolist()
+
+
+# Exact-tier documents whose stored title is compared with the query's. Whoosh keeps a
+# field's length in one lossy byte (11 and 12 tokens read back alike), so only the
+# title itself tells 刑法修正案 from 刑法修正案（十二）; the tier is rarely longer.
+MAX_OWN_TITLE_READS = 64
+
+
+def _own_titles(s: Any, plan: Plan, cache: Any, t: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """Which of the title tier's documents ``t`` are titled as the query names them
+    (``plan.own_titles``): read for the first ``MAX_OWN_TITLE_READS`` exact ones."""
+    own = np.zeros(len(t), dtype=bool)
+    if not plan.own_titles:
+        return own
+    names = set(plan.own_titles)
+    for i in np.flatnonzero(exact)[:MAX_OWN_TITLE_READS]:
+        doc, _light = cache.light_document(s, cache.head_docnum[int(t[i])])
+        own[i] = compact_title(doc.title) in names
+    return own
 
 
 def _hits_of(

@@ -632,18 +632,22 @@ def _title_first(x: Any, db: Any, plan: Plan, q: Any, scored: list) -> list:
     pq = _preferred_query(x, plan) if strength else None
     preferred = set() if pq is None else set(_keys_matching(x, db, q, pq))
     exact_lengths = set(plan.exact_title_lengths)
+    own_lengths = _own_lengths(plan)
     tier, rest = [], []
     for score, it, m in scored:
         s = strength.get(it.collapse_key, 0.0)
         if s > 0:
             level = level_rank(m.get("level", ""), m.get("region", ""), m.get("issuer", ""))
             status = STATUS_RANK.get(m.get("status", ""), 0)
-            exact = bool(exact_lengths) and int(m.get("title_len") or 0) in exact_lengths
+            length = int(m.get("title_len") or 0)
+            exact = bool(exact_lengths) and length in exact_lengths
+            own = exact and length in own_lengths
             date = int(m.get("date") or 0)
             apart = it.collapse_key not in together
             other = it.collapse_key not in preferred
             key = (
                 not exact,
+                not own,
                 not strong_match(s),
                 other,
                 -round(s, 3),
@@ -849,15 +853,32 @@ def _tier_groups(x: Any, plan: Plan) -> tuple[list[Any], list[str], Any | None]:
             band = [h for g in band for h in _holding_first(x, [g], phrase)]
         groups += band
     if plan.exact_title_lengths and groups:
-        lengths = [
-            x.Query(x.Query.OP_VALUE_RANGE, S_TITLE_LEN, f"{k:04d}", f"{k:04d}")
-            for k in sorted(set(plan.exact_title_lengths))
-        ]
-        exact = lengths[0] if len(lengths) == 1 else x.Query(x.Query.OP_OR, lengths)
-        groups = _holding_first(x, groups, exact)
+        groups = _holding_first(x, groups, _lengths_query(x, plan.exact_title_lengths))
         half = len(groups) // 2
-        return groups, [EXACT] * half + [TITLE] * half, reached
+        held, rest = groups[:half], groups[half:]
+        own = _own_lengths(plan)
+        if own:  # the typed title's own length first (刑法修正案 before 刑法修正案（十二）)
+            held = _holding_first(x, held, _lengths_query(x, own))
+        return held + rest, [EXACT] * len(held) + [TITLE] * len(rest), reached
     return groups, [TITLE] * len(groups), reached
+
+
+def _own_lengths(plan: Plan) -> set[int]:
+    """The title lengths of the titles the query names (``plan.own_titles``): Xapian
+    keeps a title's length exactly, so 刑法修正案（十二） is one token longer than
+    刑法修正案."""
+    from index.analysis import title_length
+
+    return {title_length(t) for t in plan.own_titles} & set(plan.exact_title_lengths)
+
+
+def _lengths_query(x: Any, lengths: Any) -> Any:
+    """Records whose title is one of ``lengths`` index tokens long."""
+    parts = [
+        x.Query(x.Query.OP_VALUE_RANGE, S_TITLE_LEN, f"{k:04d}", f"{k:04d}")
+        for k in sorted(set(lengths))
+    ]
+    return parts[0] if len(parts) == 1 else x.Query(x.Query.OP_OR, parts)
 
 
 def _holding_first(x: Any, groups: list[Any], sub: Any) -> list[Any]:

@@ -316,6 +316,7 @@ class Engine:
         plan = question.refine(plan, intent)  # questions only: layperson -> legal words
         if profile.title_first and intent.titles:
             plan.exact_title_lengths = profiles.exact_lengths(intent)
+            plan.own_titles = tuple(t for t in intent.titles if t)
         mode = "any" if pq.long else "all"
         # One budget for the rest: the title lookup, both tries, exclusions, phrases,
         # facets, snippets, the missing-title notice. It starts here: parsing and

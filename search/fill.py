@@ -114,7 +114,9 @@ def rarer_word_search(
         return None
     rest = [c for c in plan.clauses if c.occur == "must_not"]
     mine = [replace(c, title_optional=False) for c in rarer]
-    return replace(plan, clauses=[*mine, *rest], title_partial=False, exact_title_lengths=())
+    return replace(
+        plan, clauses=[*mine, *rest], title_partial=False, exact_title_lengths=(), own_titles=()
+    )
 
 
 def clause_title_df(c: Clause, title_df: Callable[[str], int]) -> int | None:

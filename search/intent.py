@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.doctypes import NAME_ENDINGS, TITLE_ENDINGS
-from index.normalize import fold_for_segmentation, normalize_query, to_simplified
+from index.normalize import compact_title, normalize_query, to_simplified
 from index.scripts import HAN_CHARS, han_count
 from search.en_sentence import document_name
 from search.query import FILTER_FIELDS, MAX_QUERY_CHARS
@@ -92,6 +92,7 @@ _WRAPPER = re.compile(
 # A span quoted or cited inside a text: a name or a slogan, whatever words it holds.
 _QUOTED_SPAN = re.compile(r'“[^“”]*”|《[^《》]*》|"[^"]*"|「[^「」]*」')
 _BOOK = str.maketrans("", "", "《》〈〉「」『』“”\"'")
+compact = compact_title  # titles are compared in this form (index.normalize)
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{HAN_CHARS}，、（）()])\s+(?=[{HAN_CHARS}，、（）()])")
 _OPERATORS = re.compile(r"(^|\s)-\S|\bOR\b|\||[A-Za-z]+:|文号:|层级:|地区:|年份:")
@@ -260,13 +261,6 @@ def _encloses(t: str) -> bool:
         if depth == 0 and not last:
             return False
     return depth == 0
-
-
-def compact(text: str) -> str:
-    """Simplified Chinese without spaces or book-title marks, full-width ASCII made
-    half-width (a query is NFKC-normalized, a stored title keeps its （2018年）):
-    titles are compared in this form."""
-    return re.sub(r"\s+", "", fold_for_segmentation(text).translate(_BOOK))
 
 
 def issuer_omitted(title: str, query: str) -> bool:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from index.analysis import analyzer
+from index.analysis import title_length as index_length
 from index.deadline import Deadline
 from search.intent import Intent
 
@@ -98,12 +98,6 @@ PROFILES: dict[str, Profile] = {
 
 def profile_for(intent: Intent) -> Profile:
     return PROFILES.get(intent.kind, PROFILES["words"])
-
-
-def index_length(title: str) -> int:
-    """How many tokens the index holds for this title (sub-words included): the
-    title field length of a document with exactly this title."""
-    return sum(1 for _ in analyzer()(title, mode="index", removestops=False))
 
 
 def exact_lengths(intent: Intent) -> tuple[int, ...]:

@@ -512,6 +512,36 @@ def test_hits_carry_their_title_tier(tmp_path: Path) -> None:
         assert {h.tier for h in b.search(plan(*words)).hits} == {""}, kind
 
 
+def test_the_title_the_query_names_leads_the_exact_tier(tmp_path: Path) -> None:
+    """Titles one numbering mark longer (刑法修正案（十二）) share the exact tier with
+    the title the query names (``Plan.own_titles``), which comes first on both
+    backends although the others are newer; without it the newest leads. Whoosh
+    reads the stored titles (its lossy field lengths read 11 and 12 tokens alike)."""
+    _need_xapian()
+    from index.analysis import title_length
+    from index.document import Document
+
+    named = "中华人民共和国刑法修正案"
+    docs = [
+        Document.from_dict({"id": i, "title": named + mark, "body": "内容。", "issue_date": d})
+        for i, mark, d in (
+            ("first", "", "1999-12-25"),
+            ("eleventh", "（十一）", "2020-12-26"),
+            ("twelfth", "（十二）", "2023-12-29"),
+        )
+    ]
+    words = [term(w) for w in ("中华人民共和国", "刑法", "修正案")]
+    n = title_length(named)
+    assert title_length(named + "（十二）") == n + 1  # the case: one token longer
+    lengths = (n, n + 1)
+    own = plan(*words, title_first=True, exact_title_lengths=lengths, own_titles=(named,))
+    plain = plan(*words, title_first=True, exact_title_lengths=lengths)
+    for kind, b in both_backends(tmp_path, docs):
+        assert ids(b.search(own)) == ["first", "twelfth", "eleventh"], kind
+        assert ids(b.search(plain))[0] == "twelfth", kind
+        assert {h.tier for h in b.search(own).hits} == {"exact"}, kind
+
+
 def test_a_preferred_kind_leads_its_title_tier(tmp_path: Path) -> None:
     """A kind of document asked for in English (platform economy regulations:
     ``Clause.title_preferred``) puts the titles holding it first in the title tier,
