@@ -37,6 +37,9 @@ _STRIP_RE = re.compile(
 # Spaces other than the plain one: NBSP, en/em spaces (U+2002 appears in real
 # titles), thin spaces, ideographic space.
 _SPACE_RE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+# A line break between two digits of Chinese text copied out of a PDF (…关于201⏎3年…):
+# the line wrapped inside a number, which a space would cut in two.
+_WRAPPED_NUMBER_RE = re.compile(r"(?<=\d)[ \t]*[\r\n]+[ \t]*(?=\d)")
 _MULTISPACE_RE = re.compile(r"[ \t]+")
 _MANY_NEWLINES_RE = re.compile(r"\n{3,}")
 
@@ -75,7 +78,8 @@ _QUERY_INVISIBLE_RE = re.compile(
 def normalize_query(text: str) -> str:
     """Normalize a user query: NFKC (full-width forms, compatibility characters),
     invisible characters stripped (controls, bidi and other format characters,
-    variation selectors), whitespace collapsed."""
+    variation selectors), whitespace collapsed; in Chinese text, a line break
+    inside a number joined."""
     text = _STRIP_RE.sub("", text)
     text = unicodedata.normalize("NFKC", text)
     text = _QUERY_INVISIBLE_RE.sub("", text)
@@ -83,6 +87,8 @@ def normalize_query(text: str) -> str:
         # A soft hyphen or a tag character inside 数据 would cut it into 数 / 据.
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = _SPACE_RE.sub(" ", text)
+    if has_han(text):
+        text = _WRAPPED_NUMBER_RE.sub("", text)
     return " ".join(text.split())
 
 

@@ -312,10 +312,15 @@ def title_variants(t: str) -> tuple[str, ...]:
         out.append(t[len(LAW_PREFIX) :])
     elif _ends_like_title(t, NAME_ENDINGS) and "关于" not in t:
         out.append(LAW_PREFIX + t)
-    m = _WRAPPER.match(t)
-    if m:
-        out.append(m.group("inner"))
+    if inner_title(t):
+        out.append(inner_title(t))
     return tuple(dict.fromkeys(out))
+
+
+def inner_title(t: str) -> str:
+    """The title a compact 关于印发…的通知 title issues (its inner title), or ""."""
+    m = _WRAPPER.match(t)
+    return m.group("inner") if m else ""
 
 
 def english_name(text: str) -> str:

@@ -24,6 +24,17 @@ def test_query_normalization_nfkc_and_nfc() -> None:
     assert normalize_query(nfd) == normalize_query("café")
 
 
+def test_a_line_break_inside_a_number_of_chinese_text_is_joined() -> None:
+    # A title copied out of a PDF wraps anywhere, also inside 2013; a space would
+    # leave the words 201 and 3, which no title holds.
+    assert normalize_query("国务院办公厅关于201\n3年部分节假日安排的通知") == (
+        "国务院办公厅关于2013年部分节假日安排的通知"
+    )
+    assert normalize_query("数据201\r\n 3年") == "数据2013年"
+    assert normalize_query("数据 201 3") == "数据 201 3"  # typed spaces stay
+    assert normalize_query("2015\n2016") == "2015 2016"  # no Chinese: a list
+
+
 def test_fold_keeps_length_and_converts_traditional() -> None:
     text = "國務院關於個人信息保護的通知，ＡＢＣ"
     folded = fold_for_segmentation(text)

@@ -452,6 +452,17 @@ def test_pasted_title_with_full_width_brackets_is_exact() -> None:
     assert compact("（十一）") == compact("(十一)")
 
 
+def test_the_notice_issuing_a_named_plan_is_its_exact_title() -> None:
+    # The plan is indexed as the notice that issues it; its explainer is not the plan.
+    t = classify("长三角科技创新共同体联合攻关计划实施办法（试行）")
+    notice = (
+        "上海市科学技术委员会等关于印发《长三角科技创新共同体联合攻关计划实施办法（试行）》的通知"
+    )
+    assert is_exact(t, notice)
+    assert not is_exact(t, "《长三角科技创新共同体联合攻关计划实施办法（试行）》政策解读")
+    assert not is_exact(t, "关于印发长三角科技创新共同体联合攻关计划实施办法（试行）细则的通知")
+
+
 @pytest.mark.parametrize(
     ("query", "words"),
     [

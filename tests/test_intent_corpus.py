@@ -110,6 +110,21 @@ def test_the_first_amendment_before_its_numbered_successors(corpus_engine, query
     assert all(h.doc.title.startswith("中华人民共和国刑法修正案（") for h in r.hits[1:5])
 
 
+def test_a_plan_named_alone_finds_the_notice_issuing_it(corpus_engine) -> None:
+    """Pasted without its 关于印发…的通知, a plan's name finds the notice issuing it
+    before the plan's explainer (draw 6: the 政策解读 was first)."""
+    r = _search(corpus_engine, "长三角科技创新共同体联合攻关计划实施办法（试行）")
+    assert r.hits[0].doc.title.endswith(
+        "关于印发《长三角科技创新共同体联合攻关计划实施办法（试行）》的通知"
+    )
+    assert not any("exactly this title" in n for n in r.notices)
+
+
+def test_a_title_wrapped_inside_a_number_comes_first(corpus_engine) -> None:
+    r = _search(corpus_engine, "国务院办公厅关于201\n3年部分节假日安排的通知")
+    assert r.hits[0].doc.title == "国务院办公厅关于2013年部分节假日安排的通知"
+
+
 @pytest.mark.parametrize(
     ("name", "title"),
     [
