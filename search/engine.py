@@ -508,7 +508,13 @@ class Engine:
             raw = question.search(self.backend, plan, intent, explain=req.explain, deadline=dl)
         finally:
             plan.offset, plan.limit = offset, limit
-        raw.hits = without_copies(raw.hits, lambda h: h.document)[offset:end]
+        hits = without_copies(raw.hits, lambda h: h.document)
+        if req.sort == "relevance":
+            # The title the query names first, also from the few hits past the page:
+            # titles of the same words and length can fill the page before it (every
+            # page reorders the same hits, so none shows a document twice).
+            profiles.identical_titles_first(hits, intent, req.q)
+        raw.hits = hits[offset:end]
         return raw
 
     def _as_typed(

@@ -89,6 +89,12 @@ ISSUER_CHARS = 40  # the longest issuer (or joint issuers) a title may start wit
 _WRAPPER = re.compile(
     rf"^(?P<issuer>.{{0,{ISSUER_CHARS}}}?)关于(?:印发|转发|发布|公布)(?P<inner>.+?)的(?:通知|公告|决定)$"
 )
+# A notice issuing a document, with or without 关于 (市政府印发…的通知): how a plan or
+# measures are published. Forwarding (转发) is not issuing: the forwarded document
+# is a record of its own.
+_ISSUING = re.compile(
+    rf"^(?P<issuer>.{{0,{ISSUER_CHARS}}}?)(?:关于)?(?:印发|发布|公布)(?P<inner>.+?)的(?:通知|公告|决定)$"
+)
 # A span quoted or cited inside a text: a name or a slogan, whatever words it holds.
 _QUOTED_SPAN = re.compile(r'“[^“”]*”|《[^《》]*》|"[^"]*"|「[^「」]*」')
 _BOOK = str.maketrans("", "", "《》〈〉「」『』“”\"'")
@@ -312,14 +318,15 @@ def title_variants(t: str) -> tuple[str, ...]:
         out.append(t[len(LAW_PREFIX) :])
     elif _ends_like_title(t, NAME_ENDINGS) and "关于" not in t:
         out.append(LAW_PREFIX + t)
-    if inner_title(t):
-        out.append(inner_title(t))
+    m = _WRAPPER.match(t)
+    if m:
+        out.append(m.group("inner"))
     return tuple(dict.fromkeys(out))
 
 
-def inner_title(t: str) -> str:
-    """The title a compact 关于印发…的通知 title issues (its inner title), or ""."""
-    m = _WRAPPER.match(t)
+def issued_document(t: str) -> str:
+    """The document a compact notice title issues (X of …印发X的通知), or ""."""
+    m = _ISSUING.match(t)
     return m.group("inner") if m else ""
 
 

@@ -115,17 +115,18 @@ def exact_lengths(intent: Intent) -> tuple[int, ...]:
 def is_exact(intent: Intent, title: str) -> bool:
     """Whether ``title`` is the one the query names: identical (as typed, with or without
     中华人民共和国 or a 关于印发…的通知 wrapper), the query with the issuer in front, or
-    the notice issuing it (…关于印发《长三角…实施办法（试行）》的通知 for the plan's name:
+    the notice issuing it (…印发…的通知 too; not one forwarding it) (…关于印发《长三角…实施办法（试行）》的通知 for the plan's name:
     the notice is how the plan is indexed, and its explainer is not the plan)."""
-    from search.intent import compact, inner_title, issuer_omitted
+    from search.intent import compact, issued_document, issuer_omitted
 
     if not title:
         return False
     t = compact(title)
     if t in intent.titles or any(issuer_omitted(t, v) for v in intent.titles):
         return True
-    inner = inner_title(t)
-    return bool(inner) and inner in intent.titles
+    inner = issued_document(t)
+    # The plan is cited with or without its 关于 (《关于促进…的若干意见》).
+    return bool(inner) and (inner in intent.titles or inner.removeprefix("关于") in intent.titles)
 
 
 def identical_titles_first(hits: list[Any], intent: Intent, typed: str) -> None:

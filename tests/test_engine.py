@@ -490,6 +490,40 @@ def test_a_title_typed_with_its_date_finds_that_date_among_many(writable_index) 
     assert "gs-20180611" not in ids(plain)
 
 
+def test_the_named_title_comes_first_from_past_the_page(writable_index) -> None:
+    """A plan named alone: its notice (关于印发《X》的通知, older) ranks 12th among
+    newer explainers of X in the title tier; the engine finds it past the page and puts
+    it first, and page 2 does not show it again."""
+    from index.document import Document
+    from index.whoosh_backend import WhooshBackend
+    from search.engine import Engine
+
+    plan = "长三角科技创新共同体联合攻关计划实施办法（试行）"
+    docs = [
+        Document(
+            id=f"ex-{i:02d}",
+            title=f"《{plan}》政策解读之{'一二三四五六七八九十'[i % 10]}{i}",
+            issue_date=f"2023-05-{i + 1:02d}",
+        )
+        for i in range(11)
+    ]
+    docs.append(
+        Document(
+            id="notice",
+            title=f"上海市科学技术委员会等关于印发《{plan}》的通知",
+            issue_date="2023-04-06",
+        )
+    )
+    WhooshBackend(writable_index).add_documents(docs)
+    engine = Engine(writable_index)
+    first = engine.search(SearchRequest(q=plan, per_page=10))
+    assert ids(first)[0] == "notice"
+    second = engine.search(SearchRequest(q=plan, per_page=10, page=2))
+    assert "notice" not in ids(second)
+    assert not set(ids(first)) & set(ids(second))
+    assert {d.id for d in docs} <= set(ids(first)) | set(ids(second))
+
+
 def test_a_number_field_with_words_before_it_is_found_by_the_number(writable_index) -> None:
     from index.document import Document
     from index.whoosh_backend import WhooshBackend

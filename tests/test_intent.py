@@ -461,6 +461,15 @@ def test_the_notice_issuing_a_named_plan_is_its_exact_title() -> None:
     assert is_exact(t, notice)
     assert not is_exact(t, "《长三角科技创新共同体联合攻关计划实施办法（试行）》政策解读")
     assert not is_exact(t, "关于印发长三角科技创新共同体联合攻关计划实施办法（试行）细则的通知")
+    # Issued without 关于 (市政府印发…的通知), and the plan cited with or without its 关于.
+    opinions = "促进上海旅游高品质发展加快建成世界著名旅游城市的若干意见"
+    issued = f"上海市人民政府印发《关于{opinions}》的通知"
+    assert is_exact(classify(opinions), issued)
+    assert is_exact(classify("关于" + opinions), issued)
+    assert not is_exact(classify(opinions), f"市政府新闻发布会介绍《关于{opinions}》及筹备进展情况")
+    # Forwarding is not issuing: the forwarded document is a record of its own.
+    national = "国务院办公厅关于加快推进“三证合一”登记制度改革意见"
+    assert not is_exact(classify(national), f"广东省人民政府办公厅转发{national}的通知")
 
 
 @pytest.mark.parametrize(
