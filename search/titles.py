@@ -1126,7 +1126,7 @@ def score_english(
         ev.append(_issuer_evidence(parse, doc, title_zh, mismatch))
     if parse.regions or parse.national:
         ev.append(_region_evidence(parse, doc, title_zh, mismatch))
-    elif place := _unnamed_place(doc, title_zh):
+    elif place := _title_place(title_zh) if doc.title else _first_line_place(doc):
         # The Chinese title names a place the English one does not: a news title
         # of a local document names its province or city (Shanghai's plan is not
         # the national one of the same name).
@@ -1456,18 +1456,6 @@ _QUOTED = re.compile(r"《[^《》]*》")
 _LOCAL_ISSUER = re.compile(
     r"^(?:市|区|县)(?!场)(?:人民)?(?:政府|[^关于《]{0,12}?(?:委员会|委|局|厅|办))"
 )
-
-
-def _unnamed_place(doc: Document, title_zh: str) -> str | None:
-    """The place of a local document: the one its title names, else (a site that
-    lists its titles without the issuer: 关于加快推进现代农作物种业发展的实施意见 of
-    Guangdong) its issuer's; for a record without a title, its text's first line."""
-    if not doc.title:
-        return _first_line_place(doc)
-    place = _title_place(title_zh)
-    if place is None and doc.region not in (NATIONAL_REGION, "") and doc.issuer:
-        place = _title_place(_compact(doc.issuer))
-    return place
 
 
 def _first_line_place(doc: Document) -> str | None:

@@ -240,36 +240,6 @@ def test_a_place_the_chinese_title_names_and_the_english_does_not() -> None:
     assert _title_place("市场监管总局关于印发规划的通知") is None
 
 
-def test_a_local_record_listed_without_its_issuer_is_still_of_its_place() -> None:
-    # Guangdong's site lists its titles without the issuer: the record is as local as
-    # one whose title names 广东, so an English title naming no place weighs it alike.
-    en = "Opinions on Accelerating the Development of the Modern Seed Industry"
-    national, n_conf, _ = _evidence(
-        en,
-        Document(
-            id="a",
-            title="国务院关于加快推进现代农作物种业发展的意见",
-            region="全国",
-            issuer="国务院",
-        ),
-    )
-    bare, b_conf, b_mis = _evidence(
-        en,
-        Document(
-            id="b",
-            title="关于加快推进现代农作物种业发展的实施意见",
-            region="广东",
-            issuer="广东省人民政府",
-        ),
-    )
-    assert "region" not in national
-    assert bare["region"] == 0.0 and any("广东" in m for m in b_mis)
-    assert n_conf > b_conf
-    # Without a local issuer or region, a title of no place names none.
-    plain, _, _ = _evidence(en, Document(id="c", title="关于加快推进现代农作物种业发展的实施意见"))
-    assert "region" not in plain
-
-
 def test_a_record_known_by_its_text_and_the_place_of_its_first_line() -> None:
     en = "Plan for Scientific and Technological Innovation"
     own = Document(
