@@ -332,6 +332,14 @@ class Engine:
             # No title holds the question's words, so no document is about them: it
             # is ranked as the question it is (article text, the authority prior).
             return self._search(typed, as_question(intent), (dl, t0))
+        if intent.kind == "docnum" and not raw.total and not dl.expired():
+            # No record carries the number as its 文号; a decree's number is its title
+            # (四川省人民政府令第277号), so the words typed are searched as a title.
+            as_title = _numbered_title(req.q)
+            if as_title is not None:
+                titled = self._search(typed, as_title, (dl, t0))
+                if titled.hits and profiles.is_exact(as_title, titled.hits[0].doc.title):
+                    return titled  # else no document has the number: none is shown
         if _worth_second_try(raw, intent, pq, dl):
             few = raw.total
             first = (plan, raw, mode)
@@ -772,6 +780,18 @@ def _parse(req: SearchRequest, intent: Intent) -> ParsedQuery:
     if numbers:
         pq.filters.setdefault("docnum", []).extend(numbers)
     return pq
+
+
+def _numbered_title(q: str) -> Intent | None:
+    """A query that is a number and nothing else, read as a title (decrees are titled
+    by their number); None for numbers among other words or filters."""
+    from index.docnumber import parse_docnum
+    from index.normalize import normalize_query
+
+    norm = normalize_query(q)
+    if parse_docnum(norm) is None:
+        return None
+    return Intent("title", norm, title_variants(compact(norm)), "searched as a title")
 
 
 def _titled(raw: RawResults) -> bool:

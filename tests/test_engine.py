@@ -524,6 +524,29 @@ def test_the_named_title_comes_first_from_past_the_page(writable_index) -> None:
     assert {d.id for d in docs} <= set(ids(first)) | set(ids(second))
 
 
+def test_a_decree_titled_by_its_number_is_found_by_it(writable_index) -> None:
+    """A decree's record has its number as its title and no 文号 field: typed alone,
+    the number finds it as a title; a number no record has still finds nothing; a
+    number among words is still a 文号 filter."""
+    from index.document import Document
+    from index.whoosh_backend import WhooshBackend
+    from search.engine import Engine, split_docnums
+
+    assert split_docnums("数据 国办发〔2019〕38号") == ("数据", ["国办发〔2019〕38号"])
+    WhooshBackend(writable_index).add_documents(
+        [
+            Document(id="decree", title="四川省人民政府令第277号", body="第一条 为了规范管理。"),
+            Document(id="other", title="四川省人民政府令第278号"),
+        ]
+    )
+    engine = Engine(writable_index)
+    res = engine.search(SearchRequest(q="四川省人民政府令第277号"))
+    assert ids(res)[:1] == ["decree"]
+    assert res.intent.kind == "title"
+    assert not engine.search(SearchRequest(q="四川省人民政府令第999号")).hits
+    assert not engine.search(SearchRequest(q="国办发〔2019〕99999号")).hits
+
+
 def test_a_number_field_with_words_before_it_is_found_by_the_number(writable_index) -> None:
     from index.document import Document
     from index.whoosh_backend import WhooshBackend

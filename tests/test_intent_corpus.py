@@ -120,6 +120,13 @@ def test_a_plan_named_alone_finds_the_notice_issuing_it(corpus_engine) -> None:
     assert not any("exactly this title" in n for n in r.notices)
 
 
+def test_a_decree_titled_by_its_number_is_found_by_it(corpus_engine) -> None:
+    """Sichuan lists a decree under its number as its title, with no 文号 field (draw
+    8: nothing was found)."""
+    r = _search(corpus_engine, "四川省人民政府令第277号")
+    assert r.hits and r.hits[0].doc.title == "四川省人民政府令第277号"
+
+
 def test_a_title_wrapped_inside_a_number_comes_first(corpus_engine) -> None:
     r = _search(corpus_engine, "国务院办公厅关于201\n3年部分节假日安排的通知")
     assert r.hits[0].doc.title == "国务院办公厅关于2013年部分节假日安排的通知"
