@@ -332,14 +332,10 @@ class Engine:
             # No title holds the question's words, so no document is about them: it
             # is ranked as the question it is (article text, the authority prior).
             return self._search(typed, as_question(intent), (dl, t0))
-        if intent.kind == "docnum" and not raw.total and not dl.expired():
-            # No record carries the number as its 文号; a decree's number is its title
-            # (四川省人民政府令第277号), so the words typed are searched as a title.
-            as_title = _numbered_title(req.q)
-            if as_title is not None:
-                titled = self._search(typed, as_title, (dl, t0))
-                if titled.hits and profiles.is_exact(as_title, titled.hits[0].doc.title):
-                    return titled  # else no document has the number: none is shown
+        if intent.kind == "docnum" and not raw.total:
+            titled = self._numbered_title(typed, (dl, t0))
+            if titled is not None:
+                return titled
         if _worth_second_try(raw, intent, pq, dl):
             few = raw.total
             first = (plan, raw, mode)
@@ -524,6 +520,20 @@ class Engine:
             profiles.identical_titles_first(hits, intent, req.q)
         raw.hits = hits[offset:end]
         return raw
+
+    def _numbered_title(
+        self, typed: SearchRequest, budget: tuple[Deadline, float]
+    ) -> SearchResponse | None:
+        """A number no record carries as its 文号, searched as a title: a decree's
+        number is its title (四川省人民政府令第277号). None when no record is titled
+        so (no document has the number: none is shown) or no time is left."""
+        as_title = _numbered_title(typed.q)
+        if as_title is None or budget[0].expired():
+            return None
+        titled = self._search(typed, as_title, budget)
+        if titled.hits and profiles.is_exact(as_title, titled.hits[0].doc.title):
+            return titled
+        return None
 
     def _as_typed(
         self,
