@@ -151,13 +151,19 @@ def fold_for_segmentation(text: str) -> str:
 
 # Marks a typed title may carry that its stored title does not (《》, quotes).
 _TITLE_MARKS = str.maketrans("", "", "《》〈〉「」『』“”\"'")
+# What a compared title drops: spaces, and characters nobody sees or types -- controls,
+# format characters and a site's private-use icon glyphs (…的通知\ue003).
+_UNSEEN = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2060-\u2064\ufeff\ue000-\uf8ff]+")
+# Dashes of a period (2015—2020年, 2015–2020年, 2015-2020年): one title however typed.
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
 
 
 def compact_title(text: str) -> str:
     """Simplified Chinese without spaces or book-title marks, full-width ASCII made
-    half-width (a query is NFKC-normalized, a stored title keeps its （2018年）):
-    titles are compared in this form."""
-    return re.sub(r"\s+", "", fold_for_segmentation(text).translate(_TITLE_MARKS))
+    half-width (a query is NFKC-normalized, a stored title keeps its （2018年）), every
+    dash a hyphen, nothing unseen: titles are compared in this form."""
+    folded = fold_for_segmentation(text).translate(_TITLE_MARKS).translate(_DASHES)
+    return _UNSEEN.sub("", folded)
 
 
 def is_traditional(text: str) -> bool:

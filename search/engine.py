@@ -30,7 +30,14 @@ from index.issuers import IssuerNames
 from index.plan import HAN_FIELDS, Plan, RawHit, RawResults
 from search import fill, law_abbreviations, profiles, question
 from search.filters import FilterResolver
-from search.intent import Intent, as_question, classify, compact, title_variants
+from search.intent import (
+    Intent,
+    as_question,
+    classify,
+    compact,
+    number_as_title,
+    title_variants,
+)
 from search.planning import COVER_MAX_DF, SearchRequest, build_plan, mostly_han
 from search.query import ParsedQuery, parse_query
 from search.result_cache import ResultCache, copy_response, request_key
@@ -527,11 +534,11 @@ class Engine:
         """A number no record carries as its 文号, searched as a title: a decree's
         number is its title (四川省人民政府令第277号). None when no record is titled
         so (no document has the number: none is shown) or no time is left."""
-        as_title = _numbered_title(typed.q)
-        if as_title is None or budget[0].expired():
+        title = number_as_title(typed.q)
+        if title is None or budget[0].expired():
             return None
-        titled = self._search(typed, as_title, budget)
-        if titled.hits and profiles.is_exact(as_title, titled.hits[0].doc.title):
+        titled = self._search(typed, replace(title, note="searched as a title"), budget)
+        if titled.hits and profiles.is_exact(title, titled.hits[0].doc.title):
             return titled
         return None
 
@@ -790,18 +797,6 @@ def _parse(req: SearchRequest, intent: Intent) -> ParsedQuery:
     if numbers:
         pq.filters.setdefault("docnum", []).extend(numbers)
     return pq
-
-
-def _numbered_title(q: str) -> Intent | None:
-    """A query that is a number and nothing else, read as a title (decrees are titled
-    by their number); None for numbers among other words or filters."""
-    from index.docnumber import parse_docnum
-    from index.normalize import normalize_query
-
-    norm = normalize_query(q)
-    if parse_docnum(norm) is None:
-        return None
-    return Intent("title", norm, title_variants(compact(norm)), "searched as a title")
 
 
 def _titled(raw: RawResults) -> bool:

@@ -366,6 +366,26 @@ def classify(query: object) -> Intent:
         return Intent("words", query if isinstance(query, str) else "")
 
 
+def number_as_title(query: str) -> Intent | None:
+    """A query that is one document number and nothing else (book marks, an end mark
+    and a request word aside), read as a title: a decree's number is its title
+    (《四川省人民政府令第277号》). None for anything else. Never raises."""
+    from index.docnumber import parse_docnum
+    from search.planning import request_words
+
+    try:
+        t = normalize_query(query).translate(_BOOK).strip().rstrip(_TRAILING_MARKS).strip()
+        for w in request_words():
+            if t.lower().endswith(w) and parse_docnum(t[: -len(w)].strip()) is not None:
+                t = t[: -len(w)].strip()
+                break
+        if " " in t or parse_docnum(t) is None:  # 数据 国办发…: words and a number
+            return None
+        return Intent("title", t, title_variants(compact(t)))
+    except Exception:  # intent is advice
+        return None
+
+
 def _classify(query: object) -> Intent:
     if not isinstance(query, str) or not query.strip() or len(query) > MAX_QUERY_CHARS:
         # Over-long input is refused by the query parser; classifying it costs time.

@@ -543,6 +543,7 @@ def test_a_decree_titled_by_its_number_is_found_by_it(writable_index) -> None:
     res = engine.search(SearchRequest(q="四川省人民政府令第277号"))
     assert ids(res)[:1] == ["decree"]
     assert res.intent.kind == "title"
+    assert ids(engine.search(SearchRequest(q="《四川省人民政府令第277号》 全文")))[:1] == ["decree"]
     assert not engine.search(SearchRequest(q="四川省人民政府令第999号")).hits
     assert not engine.search(SearchRequest(q="国办发〔2019〕99999号")).hits
 

@@ -452,6 +452,32 @@ def test_pasted_title_with_full_width_brackets_is_exact() -> None:
     assert compact("（十一）") == compact("(十一)")
 
 
+def test_a_number_typed_alone_reads_as_a_title() -> None:
+    from search.intent import number_as_title
+
+    for q in (
+        "四川省人民政府令第277号",
+        "《四川省人民政府令第277号》",
+        "四川省人民政府令第277号。",
+        "四川省人民政府令第277号 全文",
+    ):
+        t = number_as_title(q)
+        assert t is not None and t.kind == "title", q
+        assert "四川省人民政府令第277号" in t.titles, q
+    assert number_as_title("数据 国办发〔2019〕38号") is None  # a number among words
+    assert number_as_title("关于促进平台经济规范健康发展的指导意见") is None
+
+
+def test_titles_compare_alike_whatever_their_dashes_and_unseen_characters() -> None:
+    # A site's private-use icon glyph after a title (…的通知\ue003), and a period typed
+    # with a hyphen where the title has an em dash, leave the title the same one.
+    stored = "海南省人民政府办公厅关于印发海南省会展业发展规划（2015—2020年）的通知\ue003"
+    t = classify("海南省人民政府办公厅关于印发海南省会展业发展规划（2015-2020年）的通知")
+    assert is_exact(t, stored)
+    assert compact("2015–2020年") == compact("2015—2020年") == compact("2015-2020年")
+    assert not is_exact(t, stored.replace("会展业", "旅游业"))
+
+
 def test_the_notice_issuing_a_named_plan_is_its_exact_title() -> None:
     # The plan is indexed as the notice that issues it; its explainer is not the plan.
     t = classify("长三角科技创新共同体联合攻关计划实施办法（试行）")
