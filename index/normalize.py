@@ -150,7 +150,7 @@ def fold_for_segmentation(text: str) -> str:
 
 
 # Marks a typed title may carry that its stored title does not (《》, quotes).
-_TITLE_MARKS = str.maketrans("", "", "《》〈〉「」『』“”\"'")
+TITLE_MARKS = str.maketrans("", "", "《》〈〉「」『』“”\"'")
 # What a compared title drops: spaces, and characters nobody sees or types -- controls,
 # format characters and a site's private-use icon glyphs (…的通知\ue003).
 _UNSEEN = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2060-\u2064\ufeff\ue000-\uf8ff]+")
@@ -162,7 +162,7 @@ def compact_title(text: str) -> str:
     """Simplified Chinese without spaces or book-title marks, full-width ASCII made
     half-width (a query is NFKC-normalized, a stored title keeps its （2018年）), every
     dash a hyphen, nothing unseen: titles are compared in this form."""
-    folded = fold_for_segmentation(text).translate(_TITLE_MARKS).translate(_DASHES)
+    folded = fold_for_segmentation(text).translate(TITLE_MARKS).translate(_DASHES)
     return _UNSEEN.sub("", folded)
 
 

@@ -40,7 +40,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.doctypes import NAME_ENDINGS, TITLE_ENDINGS
-from index.normalize import compact_title, normalize_query, to_simplified
+from index.normalize import TITLE_MARKS as _BOOK
+from index.normalize import compact_title as compact
+from index.normalize import normalize_query, to_simplified
 from index.scripts import HAN_CHARS, han_count
 from search.en_sentence import document_name
 from search.query import FILTER_FIELDS, MAX_QUERY_CHARS
@@ -97,8 +99,6 @@ _ISSUING = re.compile(
 )
 # A span quoted or cited inside a text: a name or a slogan, whatever words it holds.
 _QUOTED_SPAN = re.compile(r'“[^“”]*”|《[^《》]*》|"[^"]*"|「[^「」]*」')
-_BOOK = str.maketrans("", "", "《》〈〉「」『』“”\"'")
-compact = compact_title  # titles are compared in this form (index.normalize)
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{HAN_CHARS}，、（）()])\s+(?=[{HAN_CHARS}，、（）()])")
 _OPERATORS = re.compile(r"(^|\s)-\S|\bOR\b|\||[A-Za-z]+:|文号:|层级:|地区:|年份:")
