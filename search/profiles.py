@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from index.analysis import title_length as index_length
+from index.analysis import title_length
 from index.deadline import Deadline
 from search.intent import Intent
 
@@ -107,7 +107,7 @@ def exact_lengths(intent: Intent) -> tuple[int, ...]:
     out: set[int] = set()
     for t in intent.titles:
         if t:
-            n = index_length(t)
+            n = title_length(t)
             out.update((n, n + 1))
     return tuple(sorted(out))
 
